@@ -1,0 +1,273 @@
+//! Cartridge use cases: create, read, list, replace, patch (JSON merge patch), delete and the
+//! version history. Every change is validated as a whole and recorded as a new version.
+
+use crate::{App, AppError, Principal, Result};
+use chrono::{DateTime, Utc};
+use revos_domain::cartridge::CartridgeSpec;
+use revos_domain::{CartridgeId, Page, PageRequest, UserId, ValidationErrors};
+use revos_store::cartridges::{self as store, CartridgeRow, CartridgeVersionRow};
+use serde::Serialize;
+
+/// A cartridge as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cartridge {
+    /// Its id.
+    pub id: CartridgeId,
+    /// 1 on creation, +1 on every change.
+    pub version: i64,
+    /// The editable fields.
+    #[serde(flatten)]
+    pub spec: CartridgeSpec,
+    /// The prompt the agents use: `system_prompt` when set, otherwise generated from the fields.
+    pub effective_system_prompt: String,
+    /// Who created it.
+    pub created_by: Option<UserId>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One entry of a cartridge's history.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartridgeVersion {
+    /// The version number.
+    pub version: i64,
+    /// The fields as they were.
+    pub spec: CartridgeSpec,
+    /// Who made it.
+    pub changed_by: Option<UserId>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+fn parse_spec(raw: &str) -> Result<CartridgeSpec> {
+    serde_json::from_str(raw)
+        .map_err(|e| AppError::Internal(format!("stored cartridge is invalid: {e}")))
+}
+
+fn to_json(spec: &CartridgeSpec) -> Result<String> {
+    serde_json::to_string(spec)
+        .map_err(|e| AppError::Internal(format!("cannot encode cartridge: {e}")))
+}
+
+fn view(row: CartridgeRow) -> Result<Cartridge> {
+    let spec = parse_spec(&row.spec)?;
+    Ok(Cartridge {
+        id: CartridgeId(row.id),
+        version: row.version,
+        effective_system_prompt: spec.effective_system_prompt(),
+        spec,
+        created_by: row.created_by.map(UserId),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Applies an RFC 7386 JSON merge patch: objects merge key by key, `null` deletes, anything
+/// else replaces.
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+impl App {
+    /// Creates a cartridge in the caller's workspace.
+    pub async fn create_cartridge(
+        &self,
+        who: &Principal,
+        spec: CartridgeSpec,
+    ) -> Result<Cartridge> {
+        spec.validate()?;
+        let id = CartridgeId::new();
+        let now = self.now();
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        store::insert(
+            &mut tx,
+            who.tenant,
+            id,
+            spec.name.trim(),
+            &to_json(&spec)?,
+            Some(who.user),
+            now,
+        )
+        .await?;
+        let row = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("cartridge"))?;
+        tx.commit().await?;
+        view(row)
+    }
+
+    /// Reads one cartridge of the caller's workspace.
+    pub async fn get_cartridge(&self, who: &Principal, id: CartridgeId) -> Result<Cartridge> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let row = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("cartridge"))?;
+        view(row)
+    }
+
+    /// Lists the caller's cartridges in creation order.
+    pub async fn list_cartridges(
+        &self,
+        who: &Principal,
+        page: PageRequest,
+    ) -> Result<Page<Cartridge>> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let rows = store::list(&mut tx, who.tenant, page).await?;
+        let page = Page::from_rows(rows, page, |r| r.id);
+        let items = page
+            .items
+            .into_iter()
+            .map(view)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            next_after: page.next_after,
+        })
+    }
+
+    /// Replaces every field of a cartridge.
+    pub async fn replace_cartridge(
+        &self,
+        who: &Principal,
+        id: CartridgeId,
+        spec: CartridgeSpec,
+    ) -> Result<Cartridge> {
+        spec.validate()?;
+        self.save_cartridge(who, id, &spec).await
+    }
+
+    /// Changes some fields of a cartridge with a JSON merge patch; the result is validated as
+    /// a whole, so a patch can never leave a cartridge invalid.
+    pub async fn patch_cartridge(
+        &self,
+        who: &Principal,
+        id: CartridgeId,
+        patch: &serde_json::Value,
+    ) -> Result<Cartridge> {
+        if !patch.is_object() {
+            return Err(
+                ValidationErrors::single("body", "must be a JSON object (a merge patch)").into(),
+            );
+        }
+        let current = self.get_cartridge(who, id).await?;
+        let mut doc = serde_json::to_value(&current.spec)
+            .map_err(|e| AppError::Internal(format!("cannot encode cartridge: {e}")))?;
+        merge_patch(&mut doc, patch);
+        let spec: CartridgeSpec = serde_json::from_value(doc)
+            .map_err(|e| ValidationErrors::single(field_of(&e.to_string()), e.to_string()))?;
+        spec.validate()?;
+        self.save_cartridge(who, id, &spec).await
+    }
+
+    async fn save_cartridge(
+        &self,
+        who: &Principal,
+        id: CartridgeId,
+        spec: &CartridgeSpec,
+    ) -> Result<Cartridge> {
+        let now = self.now();
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        store::update(
+            &mut tx,
+            who.tenant,
+            id,
+            spec.name.trim(),
+            &to_json(spec)?,
+            Some(who.user),
+            now,
+        )
+        .await?
+        .ok_or(AppError::NotFound("cartridge"))?;
+        let row = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("cartridge"))?;
+        tx.commit().await?;
+        view(row)
+    }
+
+    /// Deletes a cartridge and its history.
+    pub async fn delete_cartridge(&self, who: &Principal, id: CartridgeId) -> Result<()> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        if !store::delete(&mut tx, who.tenant, id).await? {
+            return Err(AppError::NotFound("cartridge"));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A cartridge's versions, newest first; `before` continues from an earlier page.
+    pub async fn cartridge_versions(
+        &self,
+        who: &Principal,
+        id: CartridgeId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<CartridgeVersion>, Option<i64>)> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("cartridge"))?;
+        let mut rows =
+            store::versions(&mut tx, who.tenant, id, before, i64::from(limit) + 1).await?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| r.version)
+        } else {
+            None
+        };
+        let items = rows
+            .into_iter()
+            .map(|r: CartridgeVersionRow| {
+                Ok(CartridgeVersion {
+                    version: r.version,
+                    spec: parse_spec(&r.spec)?,
+                    changed_by: r.changed_by.map(UserId),
+                    created_at: r.created_at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((items, next))
+    }
+}
+
+/// The field a serde message is about ("unknown field `x`" / "missing field `x`"), or `body`.
+fn field_of(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field `"))
+        .unwrap_or("body")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7386() {
+        let mut doc = json!({"a": {"b": 1, "c": 2}, "d": [1, 2], "e": "x"});
+        merge_patch(
+            &mut doc,
+            &json!({"a": {"b": null, "z": 3}, "d": [3], "e": null}),
+        );
+        assert_eq!(doc, json!({"a": {"c": 2, "z": 3}, "d": [3]}));
+    }
+}

@@ -1,0 +1,40 @@
+//! The errors a use case can end in. Each variant maps to one kind of HTTP answer or CLI exit;
+//! internal details stay in `Internal` and are logged, never shown.
+
+use revos_domain::ValidationErrors;
+use revos_store::StoreError;
+
+/// Why a use case did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input broke a rule; each field is named.
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    /// The thing asked for does not exist in the caller's workspace.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The change clashes with existing data.
+    #[error("{0}")]
+    Conflict(String),
+    /// No valid credentials were presented, or they did not match.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// The caller is known but their role does not allow this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The storage layer failed.
+    #[error("storage failure: {0}")]
+    Store(StoreError),
+    /// Something else broke that the caller cannot fix (crypto failure, corrupt data).
+    #[error("internal failure: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(what) => AppError::Conflict(format!("already exists: {what}")),
+            other => AppError::Store(other),
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! RevOS application services: the use cases ("sign up", "store a secret", "update a
+//! cartridge"), each a function over the store and the vault. The HTTP API, the CLI and the
+//! workers all call these, so a rule lives in exactly one place.
+
+pub mod api_keys;
+pub mod auth;
+pub mod cartridges;
+mod clock;
+mod error;
+pub mod maintenance;
+pub mod members;
+mod passwords;
+mod principal;
+pub mod secrets;
+mod tokens;
+pub mod vault;
+
+pub use clock::{Clock, SystemClock};
+pub use error::AppError;
+pub use principal::{Credential, Principal};
+pub use revos_store::{Backend, Store};
+pub use vault::MasterKey;
+
+use std::sync::Arc;
+
+/// Result of a use case.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Everything the use cases need, built once at start-up and shared by every caller.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    master_key: Arc<MasterKey>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+/// Tunables of the application services.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How long a login session lasts.
+    pub session_ttl: chrono::Duration,
+    /// How long an invitation can be redeemed.
+    pub invitation_ttl: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_ttl: chrono::Duration::hours(12),
+            invitation_ttl: chrono::Duration::days(7),
+        }
+    }
+}
+
+impl App {
+    /// Assembles the services over an opened (and migrated) store.
+    pub fn new(
+        store: Store,
+        master_key: MasterKey,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            store,
+            master_key: Arc::new(master_key),
+            clock,
+            settings,
+        }
+    }
+
+    /// The current time, from the injected clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

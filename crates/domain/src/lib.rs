@@ -1,0 +1,22 @@
+//! Pure types and rules of RevOS: identifiers, parsed values, roles, cartridges and the
+//! validation errors they raise. Nothing here performs I/O, so every rule is unit-testable
+//! and shared alike by the API, the CLI and the workers.
+
+pub mod cartridge;
+pub mod email;
+pub mod ids;
+pub mod page;
+pub mod password;
+pub mod role;
+pub mod secret_name;
+pub mod validation;
+pub mod workspace;
+
+pub use email::Email;
+pub use ids::{ApiKeyId, CartridgeId, InvitationId, TenantId, UserId};
+pub use page::{Page, PageRequest};
+pub use password::NewPassword;
+pub use role::Role;
+pub use secret_name::SecretName;
+pub use validation::{FieldError, ValidationErrors};
+pub use workspace::WorkspaceName;

@@ -1,0 +1,103 @@
+//! The command line: `revos serve | worker | migrate | admin`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// RevOS: a self-hostable, multi-tenant LinkedIn growth engine.
+///
+/// Configuration comes from built-in defaults, then an optional revos.toml, then REVOS_*
+/// environment variables, then flags; later sources win.
+#[derive(Debug, Parser)]
+#[command(
+    name = "revos",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings every command shares.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [env: REVOS_CONFIG] [default: ./revos.toml, if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for the SQLite database and the generated master key
+    /// [env: REVOS_DATA_DIR] [default: ./revos-data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database: postgres://user@host/db, or sqlite://FILE
+    /// [env: REVOS_DATABASE_URL] [default: SQLite file revos.db in the data directory]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Log format: text or json [env: REVOS_LOG_FORMAT] [default: text]
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Log filter, e.g. info or revos=debug,sqlx=warn [env: REVOS_LOG] [default: info]
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API and the background workers in one process (the default way to run).
+    ///
+    /// The master key that encrypts provider credentials is read from REVOS_MASTER_KEY
+    /// (or master_key in revos.toml); without one, the first run generates
+    /// <data dir>/master.key (mode 0600) and says so once.
+    Serve(ServeArgs),
+    /// Run only the background workers (scale-out: many processes against one PostgreSQL).
+    Worker,
+    /// Apply pending database migrations, then exit.
+    Migrate(JsonFlag),
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [env: REVOS_LISTEN] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+}
+
+/// `--json` for commands whose output scripts read.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `revos admin ...`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Re-encrypt every tenant's data key under a new master key.
+    ///
+    /// The new key is REVOS_NEW_MASTER_KEY when set, otherwise a fresh random key. When the
+    /// current key lives in <data dir>/master.key, that file is replaced; when it comes from
+    /// the environment or revos.toml, the new key is written to --new-key-file (or printed
+    /// once) and you must update your configuration before the next start.
+    RotateMasterKey(RotateArgs),
+    /// List workspaces.
+    Tenants(JsonFlag),
+}
+
+/// Flags of `admin rotate-master-key`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Where to write the new key when the current one is not a key file (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub new_key_file: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,47 @@
+//! `revos serve`: the API and the workers in one process.
+
+use crate::config::Settings;
+use crate::master_key;
+use anyhow::Context;
+use revos_app::{App, SystemClock};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Runs until SIGINT or SIGTERM.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let store = super::open_store(&settings).await?;
+    let (key, _) = master_key::load_or_generate(&settings)?;
+    let app = App::new(
+        store.clone(),
+        key,
+        Arc::new(SystemClock),
+        Default::default(),
+    );
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = ?store.backend(), "RevOS listening on http://{addr}");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let worker = tokio::spawn(revos_workers::run(
+        app.clone(),
+        revos_workers::HOUSEKEEPING_PERIOD,
+        stopped(stop_rx.clone()),
+    ));
+    let http = tokio::spawn(revos_web::serve(
+        listener,
+        revos_web::AppState::new(app),
+        stopped(stop_rx),
+    ));
+    super::shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    http.await.context("the HTTP server task failed")??;
+    worker.await.context("the worker task failed")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

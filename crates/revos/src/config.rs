@@ -1,0 +1,351 @@
+//! Configuration: defaults, then revos.toml, then REVOS_* variables, then flags. Every error
+//! names the key and the source it came from, so a bad setting is fixed in one look.
+
+use crate::cli::GlobalArgs;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The default address `serve` listens on.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./revos-data";
+
+/// A setting that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {key}: {message}")]
+pub struct ConfigError {
+    /// Where the value came from: `REVOS_LISTEN`, `--listen` or `revos.toml: listen`.
+    pub key: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// The resolved configuration.
+#[derive(Debug)]
+pub struct Settings {
+    /// Where SQLite and the generated master key live.
+    pub data_dir: PathBuf,
+    /// The database URL; `None` means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Where `serve` listens.
+    pub listen: SocketAddr,
+    /// The master key's base64 text, when configured (else the key file is used).
+    pub master_key: Option<(SecretString, String)>,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Log filter directives.
+    pub log_filter: String,
+}
+
+/// The keys revos.toml may hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    master_key: Option<String>,
+    log_format: Option<String>,
+    log: Option<String>,
+}
+
+/// One raw value and the name of its source.
+struct Raw {
+    value: String,
+    source: String,
+}
+
+/// Resolves settings from `flags`, the process environment `env` and the config file.
+pub fn resolve(
+    flags: &GlobalArgs,
+    listen_flag: Option<&str>,
+    env: &HashMap<String, String>,
+) -> Result<Settings, ConfigError> {
+    let file = load_file(flags, env)?;
+    let (file_cfg, file_name) = match &file {
+        Some((cfg, name)) => (Some(cfg), name.as_str()),
+        None => (None, "revos.toml"),
+    };
+    let pick = |flag: Option<String>,
+                flag_name: &str,
+                env_key: &str,
+                file_val: Option<String>,
+                file_key: &str| {
+        if let Some(v) = flag {
+            return Some(Raw {
+                value: v,
+                source: flag_name.to_owned(),
+            });
+        }
+        if let Some(v) = env.get(env_key) {
+            return Some(Raw {
+                value: v.clone(),
+                source: env_key.to_owned(),
+            });
+        }
+        file_val.map(|v| Raw {
+            value: v,
+            source: format!("{file_name}: {file_key}"),
+        })
+    };
+    let from_file = |f: fn(&FileConfig) -> Option<String>| file_cfg.and_then(f);
+
+    let data_dir = pick(
+        flags.data_dir.as_ref().map(|p| p.display().to_string()),
+        "--data-dir",
+        "REVOS_DATA_DIR",
+        from_file(|c| c.data_dir.as_ref().map(|p| p.display().to_string())),
+        "data_dir",
+    );
+    let data_dir = match data_dir {
+        Some(raw) if raw.value.trim().is_empty() => {
+            return Err(err(&raw.source, "must not be empty"));
+        }
+        Some(raw) => PathBuf::from(raw.value),
+        None => PathBuf::from(DEFAULT_DATA_DIR),
+    };
+
+    let database_url = pick(
+        flags.database_url.clone(),
+        "--database-url",
+        "REVOS_DATABASE_URL",
+        from_file(|c| c.database_url.clone()),
+        "database_url",
+    );
+    let database_url = match database_url {
+        None => None,
+        Some(raw) if raw.value.trim().is_empty() => None,
+        Some(raw) => {
+            let v = raw.value.trim();
+            let ok = ["postgres://", "postgresql://", "sqlite:"]
+                .iter()
+                .any(|p| v.starts_with(p));
+            if !ok {
+                return Err(err(
+                    &raw.source,
+                    "must start with postgres://, postgresql:// or sqlite:",
+                ));
+            }
+            Some(v.to_owned())
+        }
+    };
+
+    let listen = pick(
+        listen_flag.map(str::to_owned),
+        "--listen",
+        "REVOS_LISTEN",
+        from_file(|c| c.listen.clone()),
+        "listen",
+    );
+    let listen = match listen {
+        Some(raw) => raw.value.trim().parse::<SocketAddr>().map_err(|_| {
+            err(
+                &raw.source,
+                &format!(
+                    "{:?} is not an address like {DEFAULT_LISTEN} (HOST:PORT with a numeric IP)",
+                    raw.value
+                ),
+            )
+        })?,
+        None => DEFAULT_LISTEN
+            .parse()
+            .map_err(|_| err("listen", "bad built-in default"))?,
+    };
+
+    let master_key = pick(
+        None,
+        "",
+        "REVOS_MASTER_KEY",
+        from_file(|c| c.master_key.clone()),
+        "master_key",
+    )
+    .filter(|raw| !raw.value.trim().is_empty())
+    .map(|raw| (SecretString::from(raw.value), raw.source));
+
+    let log_format = pick(
+        flags.log_format.clone(),
+        "--log-format",
+        "REVOS_LOG_FORMAT",
+        from_file(|c| c.log_format.clone()),
+        "log_format",
+    );
+    let log_format = match log_format {
+        None => LogFormat::Text,
+        Some(raw) => match raw.value.trim().to_ascii_lowercase().as_str() {
+            "text" | "" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            _ => {
+                return Err(err(
+                    &raw.source,
+                    &format!("{:?} is not a log format; use text or json", raw.value),
+                ));
+            }
+        },
+    };
+
+    let log_filter = pick(
+        flags.log.clone(),
+        "--log",
+        "REVOS_LOG",
+        from_file(|c| c.log.clone()),
+        "log",
+    );
+    let log_filter = match log_filter {
+        None => "info".to_owned(),
+        Some(raw) => {
+            tracing_subscriber::EnvFilter::builder()
+                .parse(&raw.value)
+                .map_err(|e| err(&raw.source, &format!("not a log filter: {e}")))?;
+            raw.value
+        }
+    };
+
+    Ok(Settings {
+        data_dir,
+        database_url,
+        listen,
+        master_key,
+        log_format,
+        log_filter,
+    })
+}
+
+fn err(key: &str, message: &str) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn load_file(
+    flags: &GlobalArgs,
+    env: &HashMap<String, String>,
+) -> Result<Option<(FileConfig, String)>, ConfigError> {
+    let (path, explicit, source) = match (&flags.config, env.get("REVOS_CONFIG")) {
+        (Some(p), _) => (p.clone(), true, "--config".to_owned()),
+        (None, Some(p)) if !p.is_empty() => (PathBuf::from(p), true, "REVOS_CONFIG".to_owned()),
+        _ => (PathBuf::from("revos.toml"), false, "revos.toml".to_owned()),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
+        Err(e) => {
+            return Err(err(
+                &source,
+                &format!("cannot read {}: {e}", path.display()),
+            ));
+        }
+    };
+    let name = display_name(&path);
+    let cfg: FileConfig = toml::from_str(&text).map_err(|e| {
+        let msg = e.message().to_owned();
+        err(&name, &msg.replace('\n', " "))
+    })?;
+    Ok(Some((cfg, name)))
+}
+
+fn display_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The process environment's REVOS_* variables.
+pub fn revos_env() -> HashMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| k.starts_with("REVOS_"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags() -> GlobalArgs {
+        GlobalArgs {
+            config: None,
+            data_dir: None,
+            database_url: None,
+            log_format: None,
+            log: None,
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_without_any_source() {
+        let s = resolve(&flags(), None, &env(&[("REVOS_CONFIG", "")])).unwrap();
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert!(s.database_url.is_none());
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("revos.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1000\"\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let mut f = flags();
+        f.config = Some(file.clone());
+        let s = resolve(&f, None, &env(&[])).unwrap();
+        assert_eq!(s.listen.port(), 1000);
+        assert_eq!(s.log_format, LogFormat::Json);
+        let s = resolve(&f, None, &env(&[("REVOS_LISTEN", "127.0.0.1:2000")])).unwrap();
+        assert_eq!(s.listen.port(), 2000);
+        let s = resolve(
+            &f,
+            Some("127.0.0.1:3000"),
+            &env(&[("REVOS_LISTEN", "127.0.0.1:2000")]),
+        )
+        .unwrap();
+        assert_eq!(s.listen.port(), 3000);
+    }
+
+    #[test]
+    fn errors_name_the_source() {
+        let e = resolve(&flags(), None, &env(&[("REVOS_LISTEN", "nope")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_LISTEN");
+        let e = resolve(&flags(), Some("x:y"), &env(&[])).unwrap_err();
+        assert_eq!(e.key, "--listen");
+        let e = resolve(&flags(), None, &env(&[("REVOS_LOG_FORMAT", "xml")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_LOG_FORMAT");
+        let e = resolve(&flags(), None, &env(&[("REVOS_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_DATABASE_URL");
+    }
+
+    #[test]
+    fn file_errors_name_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("revos.toml");
+        std::fs::write(&file, "listne = \"127.0.0.1:1\"\n").unwrap();
+        let mut f = flags();
+        f.config = Some(file);
+        let e = resolve(&f, None, &env(&[])).unwrap_err();
+        assert!(e.to_string().contains("listne"), "{e}");
+        let mut f = flags();
+        f.config = Some(dir.path().join("missing.toml"));
+        assert_eq!(resolve(&f, None, &env(&[])).unwrap_err().key, "--config");
+    }
+}

@@ -1,0 +1,60 @@
+//! The `revos` binary: parses the command line and configuration, then hands over to a
+//! command. Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
+
+mod cli;
+mod commands;
+mod config;
+mod master_key;
+mod telemetry;
+
+use clap::Parser;
+use cli::{AdminCommand, Cli, Command};
+use config::ConfigError;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve(args) => args.listen.as_deref(),
+        _ => None,
+    };
+    let settings = match config::resolve(&cli.global, listen, &config::revos_env()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(_) => commands::serve::run(settings).await,
+            Command::Worker => commands::worker::run(settings).await,
+            Command::Migrate(f) => commands::migrate::run(settings, f.json).await,
+            Command::Admin(AdminCommand::RotateMasterKey(args)) => {
+                commands::admin::rotate_master_key(settings, args).await
+            }
+            Command::Admin(AdminCommand::Tenants(f)) => {
+                commands::admin::tenants(settings, f.json).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<ConfigError>().is_some() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}

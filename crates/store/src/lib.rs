@@ -1,0 +1,26 @@
+//! One repository API over SQLite (the embedded default) and PostgreSQL (production).
+//!
+//! Every call runs inside a [`Tx`], so several calls can commit together, and every call on a
+//! tenant-owned table takes the [`TenantId`](revos_domain::TenantId) it works for. SQL text is
+//! shared between the dialects wherever it can be (`$1` placeholders work on both); the few
+//! differences live in the migrations and in [`tx`].
+
+mod error;
+mod store;
+mod tx;
+
+pub mod api_keys;
+pub mod cartridges;
+pub mod invitations;
+pub mod memberships;
+pub mod sessions;
+pub mod tenants;
+pub mod users;
+pub mod vault;
+
+pub use error::StoreError;
+pub use store::{APP_ROLE, Backend, Store, sqlite_url_in};
+pub use tx::Tx;
+
+/// Result of a storage call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,209 @@
+//! Opening the database, applying migrations and starting transactions.
+
+use crate::tx::{Tx, TxInner, on_conn};
+use crate::{Result, StoreError};
+use revos_domain::TenantId;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, Executor, PgPool, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The role the application works as on PostgreSQL; created by the migrations. It owns no
+/// table, so row-level security always applies to it.
+pub const APP_ROLE: &str = "revos_app";
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database engine a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file (WAL mode): the zero-setup default.
+    Sqlite,
+    /// PostgreSQL: production, and the one many worker processes share.
+    Postgres,
+}
+
+/// A connection pool on one backend. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+    url: String,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite:` file or `postgres://`). The SQLite file is
+    /// created when missing. Does not migrate: call [`Store::migrate`] first on a new database.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = if is_postgres(url) {
+            let opts = pg_options(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        let user: String = sqlx::query_scalar("SELECT current_user::text")
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        if user != APP_ROLE {
+                            conn.execute("SET ROLE revos_app").await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(opts)
+                .await
+                .map_err(|e| connect_error(url, e))?;
+            Pool::Postgres(pool)
+        } else {
+            let opts = sqlite_options(url)?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(|e| connect_error(url, e))?;
+            Pool::Sqlite(pool)
+        };
+        Ok(Self {
+            pool,
+            url: url.to_owned(),
+        })
+    }
+
+    /// Applies every pending migration. On PostgreSQL this runs on a connection of the URL's
+    /// own role (the schema owner), not as the application role.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(_) => {
+                let mut conn = pg_options(&self.url)?
+                    .connect()
+                    .await
+                    .map_err(|e| connect_error(&self.url, e))?;
+                POSTGRES_MIGRATIONS.run(&mut conn).await?;
+                conn.close().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Which engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Checks that the database answers and the schema is migrated, for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_conn!(tx, c => sqlx::query("SELECT 1 FROM tenants LIMIT 1").fetch_optional(c).await?.is_some());
+        Ok(())
+    }
+
+    /// Starts a transaction with no tenant scope: only identity tables (tenants, users) and
+    /// rows unlocked by [`Tx::scope_user`] or [`Tx::scope_credential`] are visible.
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match &self.pool {
+            // IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading
+            // from a read lock (SQLITE_BUSY mid-transaction).
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    /// Starts a transaction scoped to `tenant`.
+    pub async fn begin_for(&self, tenant: TenantId) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        tx.scope_tenant(tenant).await?;
+        Ok(tx)
+    }
+
+    /// Closes every connection, waiting for transactions in flight.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+fn pg_options(url: &str) -> Result<PgConnectOptions> {
+    PgConnectOptions::from_str(url).map_err(|e| {
+        StoreError::Config(format!(
+            "not a valid PostgreSQL URL: {}",
+            redact(&e.to_string())
+        ))
+    })
+}
+
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
+    if !url.starts_with("sqlite:") {
+        return Err(StoreError::Config(
+            "the URL must start with sqlite:, postgres:// or postgresql://".into(),
+        ));
+    }
+    let opts = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("not a valid SQLite URL: {e}")))?;
+    Ok(opts
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10)))
+}
+
+/// The `sqlite:` URL of the database file inside a data directory.
+pub fn sqlite_url_in(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("revos.db").display())
+}
+
+fn connect_error(url: &str, err: sqlx::Error) -> StoreError {
+    let target = if is_postgres(url) {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    StoreError::Config(format!(
+        "cannot open the {target} database: {}",
+        redact(&err.to_string())
+    ))
+}
+
+/// Drops anything that looks like a password from a message that may quote a URL.
+fn redact(msg: &str) -> String {
+    msg.split_whitespace()
+        .map(|w| match (w.find("://"), w.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://***@{}", &w[..s], &w[at + 1..]),
+            _ => w.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_credentials_in_urls() {
+        let m = redact("cannot reach postgres://app:hunter2@db:5432/x now");
+        assert!(!m.contains("hunter2"));
+        assert!(m.contains("db:5432/x"));
+    }
+}

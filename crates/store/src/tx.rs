@@ -1,0 +1,90 @@
+//! Transactions over either backend, and the scope each one runs in.
+
+use crate::Result;
+use revos_domain::{TenantId, UserId};
+use sqlx::{PgConnection, Postgres, Sqlite};
+
+/// A database transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
+///
+/// On PostgreSQL a transaction also carries its scope for row-level security (the tenant, the
+/// principal or the system scope, set with transaction-local settings); on SQLite the scope is
+/// enforced by the tenant filter every repository query carries.
+pub struct Tx {
+    pub(crate) inner: TxInner,
+}
+
+pub(crate) enum TxInner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection, once per backend, so that
+/// one SQL text and one set of binds serve both dialects.
+macro_rules! on_conn {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match &mut $tx.inner {
+            $crate::tx::TxInner::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::tx::TxInner::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_conn;
+
+impl Tx {
+    /// Makes the transaction's writes durable.
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Scopes the rest of the transaction to `tenant` (PostgreSQL row-level security).
+    pub async fn scope_tenant(&mut self, tenant: TenantId) -> Result<()> {
+        self.set("app.tenant_id", &tenant.to_string()).await
+    }
+
+    /// Lets the transaction see the memberships of `user` before a tenant is chosen (login).
+    pub async fn scope_user(&mut self, user: UserId) -> Result<()> {
+        self.set("app.user_id", &user.to_string()).await
+    }
+
+    /// Lets the transaction see the one session, API key or invitation whose token hashes to
+    /// `token_hash`: whoever holds a token may look it up, nobody may list them.
+    pub async fn scope_credential(&mut self, token_hash: &str) -> Result<()> {
+        self.set("app.credential", token_hash).await
+    }
+
+    /// Lets the transaction see every tenant's rows. Only for maintenance that is cross-tenant
+    /// by nature (workers, master-key rotation); never reachable from a request.
+    pub async fn scope_system(&mut self) -> Result<()> {
+        self.set("app.system", "on").await
+    }
+
+    async fn set(&mut self, key: &'static str, value: &str) -> Result<()> {
+        if let TxInner::Postgres(t) = &mut self.inner {
+            sqlx::query("SELECT set_config($1, $2, true)")
+                .bind(key)
+                .bind(value)
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The raw PostgreSQL connection, for diagnostics and for tests that prove row-level
+    /// security holds even for queries without a tenant filter. `None` on SQLite.
+    pub fn postgres_connection(&mut self) -> Option<&mut PgConnection> {
+        match &mut self.inner {
+            TxInner::Postgres(t) => Some(&mut **t),
+            TxInner::Sqlite(_) => None,
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Extractors that turn every kind of bad input into an [`ApiError`] naming the problem:
+//! JSON bodies (media type, size, syntax, types, missing and unknown fields), path ids,
+//! pagination parameters and bearer tokens.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use revos_app::Principal;
+use revos_domain::PageRequest;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// A JSON request body, parsed with errors that name the offending field.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be JSON, sent with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+            } else {
+                ApiError::bad_request(format!("the body could not be read: {rej}"))
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
+    let Some(Ok(ct)) = value.map(|v| v.to_str()) else {
+        return false;
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Parses a JSON body: syntax errors (including invalid UTF-8) are 400, a well-formed body of
+/// the wrong shape is 422 with the field's path in `details`.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        json_error(&path, &inner)
+    })?;
+    de.end().map_err(|e| json_error(".", &e))?;
+    Ok(value)
+}
+
+fn json_error(path: &str, err: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let message = err.to_string();
+    match err.classify() {
+        Category::Data => {
+            let field = field_path(path, &message);
+            let short = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                format!("{field}: {short}"),
+            )
+            .with_field(field, short)
+        }
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::bad_request(format!("the body is not valid JSON: {message}"))
+                .with_field("body", message)
+        }
+    }
+}
+
+/// Joins serde_path_to_error's path with the field named in serde's message, so a missing
+/// `persona.role` is reported as `persona.role` rather than `persona`.
+fn field_path(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"].iter().find_map(|p| {
+        message
+            .split_once(p)
+            .and_then(|(_, rest)| rest.split('`').next())
+    });
+    let base = if path == "." { "" } else { path };
+    match named {
+        Some(name) if base == name || base.ends_with(&format!(".{name}")) => base.to_owned(),
+        Some(name) if base.is_empty() => name.to_owned(),
+        Some(name) => format!("{base}.{name}"),
+        None if base.is_empty() => "body".to_owned(),
+        None => base.to_owned(),
+    }
+}
+
+/// A UUID path parameter, 400 with the parameter named when malformed.
+pub struct PathId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(raw): axum::extract::Path<String> =
+            axum::extract::Path::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        Uuid::parse_str(&raw).map(PathId).map_err(|_| {
+            ApiError::bad_request("the id in the path is not a UUID")
+                .with_field("id", "must be a UUID")
+        })
+    }
+}
+
+/// `?limit=&cursor=` of a list request.
+pub struct Pagination(pub PageRequest);
+
+#[derive(serde::Deserialize)]
+struct RawPage {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Pagination {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Query(raw): axum::extract::Query<RawPage> =
+            axum::extract::Query::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let limit = match raw.limit.as_deref() {
+            None | Some("") => PageRequest::DEFAULT_LIMIT,
+            Some(s) => s
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=PageRequest::MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    let msg = format!(
+                        "must be a whole number from 1 to {}",
+                        PageRequest::MAX_LIMIT
+                    );
+                    ApiError::bad_request(format!("limit {msg}")).with_field("limit", msg)
+                })?,
+        };
+        let after = match raw.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::bad_request("the cursor is not one this API issued")
+                    .with_field("cursor", "is invalid")
+            })?),
+        };
+        Ok(Pagination(PageRequest { limit, after }))
+    }
+}
+
+/// The opaque cursor for the page after the item with id `after`.
+pub fn encode_cursor(after: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(after.as_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+/// The authenticated caller, from `Authorization: Bearer <session token or API key>`.
+pub struct Auth(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = AppState::from_ref(state);
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let Some(token) = header.and_then(|h| {
+            let (scheme, rest) = h.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        }) else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "send a session token or API key as Authorization: Bearer <token>",
+            ));
+        };
+        let principal = state.app.authenticate(token).await?;
+        tracing::Span::current().record("tenant_id", tracing::field::display(principal.tenant));
+        Ok(Auth(principal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        role: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        persona: Inner,
+    }
+
+    fn field(body: &str) -> (u16, String) {
+        let err = parse_json::<Outer>(body.as_bytes()).unwrap_err();
+        (err.status_code().as_u16(), err.details_fields().join(","))
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        assert_eq!(field(r#"{"persona":{"role":"x"}}"#), (422, "name".into()));
+        assert_eq!(
+            field(r#"{"name":"a","persona":{}}"#),
+            (422, "persona.role".into())
+        );
+        assert_eq!(
+            field(r#"{"name":1,"persona":{"role":"x"}}"#),
+            (422, "name".into())
+        );
+        assert_eq!(
+            field(r#"{"name":"a","persona":{"role":"x","age":3}}"#),
+            (422, "persona.age".into())
+        );
+        assert_eq!(field(r#"{"name":"a""#), (400, "body".into()));
+        assert_eq!(field("[1,2]"), (422, "body".into()));
+        assert_eq!(
+            parse_json::<Outer>(b"{\"name\":\"\xff\"}")
+                .unwrap_err()
+                .status_code()
+                .as_u16(),
+            400
+        );
+    }
+
+    #[test]
+    fn cursor_round_trip() {
+        let id = Uuid::now_v7();
+        assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
+        assert_eq!(decode_cursor("nope"), None);
+    }
+}
+
+/// The client's IP address as the socket saw it (0.0.0.0 when served without connection
+/// info, as in in-process tests). Proxies' forwarding headers are not trusted.
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(ClientIp(ip))
+    }
+}

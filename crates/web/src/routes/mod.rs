@@ -1,0 +1,45 @@
+//! The API's routes, one module per resource, merged into one router that also collects the
+//! OpenAPI document.
+
+mod api_keys;
+mod auth;
+mod cartridges;
+mod health;
+mod members;
+mod secrets;
+
+use crate::extract::encode_cursor;
+use crate::state::AppState;
+use revos_domain::Page;
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every route of the API.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(api_keys::router())
+        .merge(members::router())
+        .merge(secrets::router())
+        .merge(cartridges::router())
+}
+
+/// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`
+/// on the last page.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct List<T> {
+    /// The items on this page.
+    items: Vec<T>,
+    /// The cursor of the next page.
+    next_cursor: Option<String>,
+}
+
+impl<T> From<Page<T>> for List<T> {
+    fn from(page: Page<T>) -> Self {
+        Self {
+            items: page.items,
+            next_cursor: page.next_after.map(encode_cursor),
+        }
+    }
+}

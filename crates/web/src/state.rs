@@ -1,0 +1,24 @@
+//! What every handler can reach.
+
+use crate::rate_limit::LoginLimiter;
+use revos_app::App;
+use std::sync::Arc;
+
+/// Shared state of the HTTP server.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application services.
+    pub app: App,
+    /// Brakes on login, sign-up and invitation attempts.
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    /// State over `app` with the default attempt limits.
+    pub fn new(app: App) -> Self {
+        Self {
+            app,
+            limiter: Arc::new(LoginLimiter::default()),
+        }
+    }
+}
