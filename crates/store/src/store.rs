@@ -45,6 +45,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self> {
         let pool = if is_postgres(url) {
             let opts = pg_options(url)?;
+            // Fail now, not on first use, when the server cannot be reached.
+            opts.connect().await.map_err(|e| connect_error(url, e))?.close().await?;
+            // Lazy, because the application role only exists once `migrate` has run.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -59,9 +62,7 @@ impl Store {
                         Ok(())
                     })
                 })
-                .connect_with(opts)
-                .await
-                .map_err(|e| connect_error(url, e))?;
+                .connect_lazy_with(opts);
             Pool::Postgres(pool)
         } else {
             let opts = sqlite_options(url)?;

@@ -4,7 +4,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::body::Bytes;
+use http_body_util::BodyExt;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -21,7 +21,7 @@ pub struct ApiJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
         if !is_json(req.headers().get(header::CONTENT_TYPE)) {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -29,15 +29,50 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "the body must be JSON, sent with Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
-            } else {
-                ApiError::bad_request(format!("the body could not be read: {rej}"))
-            }
-        })?;
+        let bytes = read_limited(req).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// How much of an oversized body is read and thrown away before answering 413, so that a
+/// client still sending gets to read the answer instead of a broken pipe (like a web server's
+/// lingering close). Bodies declared larger than this are refused without reading.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a body of at most [`crate::MAX_BODY_BYTES`].
+async fn read_limited(req: Request) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
+        .with_field("body", format!("must be at most {} bytes", crate::MAX_BODY_BYTES));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+        return Err(too_large());
+    }
+    let mut body = req.into_body();
+    let mut buf = Vec::new();
+    let mut total = 0usize;
+    let started = std::time::Instant::now();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        total += data.len();
+        if total > crate::MAX_BODY_BYTES {
+            buf = Vec::new();
+            if total > DRAIN_LIMIT || started.elapsed() > DRAIN_TIME {
+                break;
+            }
+        } else {
+            buf.extend_from_slice(&data);
+        }
+    }
+    if total > crate::MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(buf)
 }
 
 fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
@@ -53,24 +88,39 @@ fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-/// Parses a JSON body: syntax errors (including invalid UTF-8) are 400, a well-formed body of
+/// Parses a JSON object body: syntax errors (including invalid UTF-8) are 400, a well-formed body of
 /// the wrong shape is 422 with the field's path in `details`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let msg = format!("invalid UTF-8 at byte {}", e.valid_up_to());
+        return Err(ApiError::bad_request(format!("the body is not valid JSON: {msg}")).with_field("body", msg));
+    }
+    // Every body of this API is an object; serde would otherwise accept a struct as an array.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        let msg = "must be a JSON object";
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("body: {msg}"))
+            .with_field("body", msg));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        json_error(&path, &inner)
+        // serde_json reports some shape errors (a number where an enum belongs) as syntax
+        // errors; a document that parses as JSON is well-formed, so those are data errors.
+        let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+        json_error(&path, &inner, well_formed)
     })?;
-    de.end().map_err(|e| json_error(".", &e))?;
+    de.end().map_err(|e| json_error(".", &e, false))?;
     Ok(value)
 }
 
-fn json_error(path: &str, err: &serde_json::Error) -> ApiError {
+fn json_error(path: &str, err: &serde_json::Error, well_formed: bool) -> ApiError {
     use serde_json::error::Category;
     let message = err.to_string();
-    match err.classify() {
-        Category::Data => {
+    let data_error = err.classify() == Category::Data || (well_formed && err.classify() == Category::Syntax);
+    match data_error {
+        true => {
             let field = field_path(path, &message);
             let short = message
                 .split(" at line ")
@@ -84,7 +134,7 @@ fn json_error(path: &str, err: &serde_json::Error) -> ApiError {
             )
             .with_field(field, short)
         }
-        Category::Syntax | Category::Eof | Category::Io => {
+        false => {
             ApiError::bad_request(format!("the body is not valid JSON: {message}"))
                 .with_field("body", message)
         }

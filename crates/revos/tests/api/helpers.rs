@@ -1,0 +1,284 @@
+//! The test harness: a fresh database per test (a temporary SQLite file, or a new PostgreSQL
+//! database that is dropped afterwards), the app served on a random port, and a small client.
+//!
+//! PostgreSQL is reached at `REVOS_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). When no server answers, PostgreSQL tests
+//! fail; they never skip.
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use revos_app::{App, Clock, MasterKey, Settings, Store};
+use serde_json::{json, Value};
+use sqlx::Connection;
+use std::sync::{Arc, Mutex};
+
+/// Generates `sqlite` and `postgres` variants of an async test `fn name(db: Db)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Db::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::Db::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+/// Which backend a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests use.
+pub fn postgres_admin_url() -> String {
+    std::env::var("REVOS_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(kind: Db) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match kind {
+            Db::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("revos.db").display());
+                Self { url, dir, pg_name: None }
+            }
+            Db::Postgres => {
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL tests need a server at {admin} (set REVOS_TEST_POSTGRES_URL): {e}")
+                });
+                drop_stale_databases(&mut conn).await;
+                let name = format!("revos_t_{}_{}", Utc::now().timestamp(), uuid::Uuid::new_v4().simple());
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                conn.close().await.ok();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
+                Self { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
+            }
+        }
+    }
+}
+
+/// Drops test databases left behind by runs that were killed more than an hour ago.
+async fn drop_stale_databases(conn: &mut sqlx::PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'revos_t_%'")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
+    let cutoff = Utc::now().timestamp() - 3600;
+    for name in names {
+        let ts = name.split('_').nth(2).and_then(|t| t.parse::<i64>().ok()).unwrap_or(i64::MAX);
+        if ts < cutoff {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        let admin = postgres_admin_url();
+        // Drop runs inside a runtime; do the async cleanup on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Server logs in test output when `TEST_LOG` is set (e.g. `TEST_LOG=debug`).
+fn init_test_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
+}
+
+/// A clock tests can move forward.
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// The app served on a random port over a fresh database.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Store,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub db: TestDb,
+    /// The master key the app was given, as base64.
+    pub master_key: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn(kind: Db) -> Self {
+        Self::spawn_with(kind, revos_web::LoginLimiter::default()).await
+    }
+
+    pub async fn spawn_with(kind: Db, limiter: revos_web::LoginLimiter) -> Self {
+        init_test_logging();
+        let db = TestDb::new(kind).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let clock = Arc::new(ManualClock(Mutex::new(Utc::now())));
+        let master_key = MasterKey::generate().to_base64().to_string();
+        let key = MasterKey::parse(&master_key).unwrap();
+        let app = App::new(store.clone(), key, clock.clone(), Settings::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut state = revos_web::AppState::new(app.clone());
+        state.limiter = Arc::new(limiter);
+        let server = tokio::spawn(async move {
+            revos_web::serve(listener, state, std::future::pending()).await.unwrap();
+        });
+        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap();
+        Self { base, http, store, app, clock, db, master_key, server }
+    }
+
+    /// Sends `body` (JSON unless `None`) and returns the status and the parsed JSON answer
+    /// (`Value::Null` for an empty body). Every error answer must be the JSON error format.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        parse(resp).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Signs up a new workspace; returns (token, tenant_id, user_id).
+    pub async fn signup(&self, email: &str, workspace: &str) -> (String, String, String) {
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/signup",
+                None,
+                json!({"email": email, "password": "correct horse battery", "workspace_name": workspace}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (
+            body["token"].as_str().unwrap().to_owned(),
+            body["tenant_id"].as_str().unwrap().to_owned(),
+            body["user_id"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Checks the server still answers.
+    pub async fn assert_healthy(&self) {
+        let resp = self.http.get(format!("{}/healthz", self.base)).send().await.expect("healthz");
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Status and JSON of an answer, asserting the error format on 4xx/5xx.
+pub async fn parse(resp: reqwest::Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")) };
+    if status.is_client_error() || status.is_server_error() {
+        assert_error_shape(&value);
+    }
+    (status, value)
+}
+
+/// `{"error": {"code": string, "message": string, "details": array}}`.
+pub fn assert_error_shape(v: &Value) {
+    let e = &v["error"];
+    assert!(e["code"].is_string(), "no error.code in {v}");
+    assert!(e["message"].is_string(), "no error.message in {v}");
+    assert!(e["details"].is_array(), "no error.details in {v}");
+}
+
+/// The fields named in an error's details.
+pub fn error_fields(v: &Value) -> Vec<String> {
+    v["error"]["details"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// A valid cartridge body.
+pub fn cartridge(name: &str) -> Value {
+    json!({
+        "name": name,
+        "persona": {"role": "Executive Coach", "expertise": ["leadership"], "target_audience": "new managers"},
+        "writing_style": {"tone": "casual", "vocabulary_level": 5, "sentence_structure": "short",
+                          "storytelling_approach": "client stories"},
+        "industry_knowledge": {"niche": "tech leadership", "key_topics": ["1:1s"],
+                               "common_pain_points": ["burnout"], "solution_frameworks": ["GROW"]},
+        "tools_enabled": ["apollo"],
+        "examples": [{"post": "Managers: stop fixing, start asking.", "dm": "Hi {first_name}!", "email": ""}]
+    })
+}

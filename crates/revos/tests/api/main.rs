@@ -1,0 +1,13 @@
+//! Black-box tests of the `revos` program: the HTTP API on a real socket over a real database,
+//! each test run against both SQLite and PostgreSQL, plus the binary itself. One test binary,
+//! to link once.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod binary;
+mod cartridges;
+mod isolation;
+mod members;
+mod secrets;
