@@ -21,6 +21,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The environment variables, listed under `serve --help`.
+const ENVIRONMENT: &str = "\
+Environment (flags win over variables, variables over revos.toml):
+  REVOS_CONFIG          configuration file              [default: ./revos.toml, if present]
+  REVOS_DATA_DIR        data directory                  [default: ./revos-data]
+  REVOS_LISTEN          address to listen on            [default: 127.0.0.1:8080]
+  REVOS_DATABASE_URL    postgres://... or sqlite://...  [default: <data dir>/revos.db]
+  REVOS_MASTER_KEY      base64 32-byte vault key        [default: generated <data dir>/master.key]
+  REVOS_LOG_FORMAT      text or json                    [default: text]
+  REVOS_LOG             log filter                      [default: info]";
+
 /// Settings every command shares.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -51,6 +62,7 @@ pub enum Command {
     /// The master key that encrypts provider credentials is read from REVOS_MASTER_KEY
     /// (or master_key in revos.toml); without one, the first run generates
     /// <data dir>/master.key (mode 0600) and says so once.
+    #[command(after_long_help = ENVIRONMENT)]
     Serve(ServeArgs),
     /// Run only the background workers (scale-out: many processes against one PostgreSQL).
     Worker,

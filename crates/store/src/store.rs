@@ -46,7 +46,11 @@ impl Store {
         let pool = if is_postgres(url) {
             let opts = pg_options(url)?;
             // Fail now, not on first use, when the server cannot be reached.
-            opts.connect().await.map_err(|e| connect_error(url, e))?.close().await?;
+            opts.connect()
+                .await
+                .map_err(|e| connect_error(url, e))?
+                .close()
+                .await?;
             // Lazy, because the application role only exists once `migrate` has run.
             let pool = PgPoolOptions::new()
                 .max_connections(16)

@@ -4,12 +4,12 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use http_body_util::BodyExt;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http_body_util::BodyExt;
 use revos_app::Principal;
 use revos_domain::PageRequest;
 use serde::de::DeserializeOwned;
@@ -42,8 +42,12 @@ const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Reads a body of at most [`crate::MAX_BODY_BYTES`].
 async fn read_limited(req: Request) -> Result<Vec<u8>, ApiError> {
-    let too_large = || ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE)
-        .with_field("body", format!("must be at most {} bytes", crate::MAX_BODY_BYTES));
+    let too_large = || {
+        ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE).with_field(
+            "body",
+            format!("must be at most {} bytes", crate::MAX_BODY_BYTES),
+        )
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -57,8 +61,11 @@ async fn read_limited(req: Request) -> Result<Vec<u8>, ApiError> {
     let mut total = 0usize;
     let started = std::time::Instant::now();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
-        let Ok(data) = frame.into_data() else { continue };
+        let frame =
+            frame.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         total += data.len();
         if total > crate::MAX_BODY_BYTES {
             buf = Vec::new();
@@ -93,14 +100,23 @@ fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(e) = std::str::from_utf8(bytes) {
         let msg = format!("invalid UTF-8 at byte {}", e.valid_up_to());
-        return Err(ApiError::bad_request(format!("the body is not valid JSON: {msg}")).with_field("body", msg));
+        return Err(
+            ApiError::bad_request(format!("the body is not valid JSON: {msg}"))
+                .with_field("body", msg),
+        );
     }
     // Every body of this API is an object; serde would otherwise accept a struct as an array.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
         let msg = "must be a JSON object";
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("body: {msg}"))
-            .with_field("body", msg));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("body: {msg}"),
+        )
+        .with_field("body", msg));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
@@ -118,7 +134,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 fn json_error(path: &str, err: &serde_json::Error, well_formed: bool) -> ApiError {
     use serde_json::error::Category;
     let message = err.to_string();
-    let data_error = err.classify() == Category::Data || (well_formed && err.classify() == Category::Syntax);
+    let data_error =
+        err.classify() == Category::Data || (well_formed && err.classify() == Category::Syntax);
     match data_error {
         true => {
             let field = field_path(path, &message);
@@ -134,10 +151,8 @@ fn json_error(path: &str, err: &serde_json::Error, well_formed: bool) -> ApiErro
             )
             .with_field(field, short)
         }
-        false => {
-            ApiError::bad_request(format!("the body is not valid JSON: {message}"))
-                .with_field("body", message)
-        }
+        false => ApiError::bad_request(format!("the body is not valid JSON: {message}"))
+            .with_field("body", message),
     }
 }
 
@@ -260,6 +275,22 @@ where
     }
 }
 
+/// The client's IP address as the socket saw it (0.0.0.0 when served without connection
+/// info, as in in-process tests). Proxies' forwarding headers are not trusted.
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(ClientIp(ip))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,21 +346,5 @@ mod tests {
         let id = Uuid::now_v7();
         assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
         assert_eq!(decode_cursor("nope"), None);
-    }
-}
-
-/// The client's IP address as the socket saw it (0.0.0.0 when served without connection
-/// info, as in in-process tests). Proxies' forwarding headers are not trusted.
-pub struct ClientIp(pub std::net::IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-        Ok(ClientIp(ip))
     }
 }

@@ -6,7 +6,14 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
-both_backends!(signup_then_login, sessions_expire_and_log_out, login_never_reveals_emails, api_keys_work_once_shown_and_die_when_revoked, login_is_rate_limited_per_email_and_ip, signup_with_existing_email_needs_its_password);
+both_backends!(
+    signup_then_login,
+    sessions_expire_and_log_out,
+    login_never_reveals_emails,
+    api_keys_work_once_shown_and_die_when_revoked,
+    login_is_rate_limited_per_email_and_ip,
+    signup_with_existing_email_needs_its_password
+);
 
 async fn signup_then_login(db: Db) {
     let t = TestApp::spawn(db).await;
@@ -23,7 +30,13 @@ async fn signup_then_login(db: Db) {
     assert_eq!(me["tenant_id"], body["tenant_id"]);
 
     // Email is case-insensitive; login returns a working token.
-    let (status, login) = t.post("/api/v1/auth/login", None, json!({"email": "ana@example.COM", "password": "correct horse battery"})).await;
+    let (status, login) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "ana@example.COM", "password": "correct horse battery"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{login}");
     let (status, me) = t.get("/api/v1/me", login["token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
@@ -43,23 +56,62 @@ async fn sessions_expire_and_log_out(db: Db) {
     let (token, _, _) = t.signup("ana@example.com", "Acme").await;
     assert_eq!(t.get("/api/v1/me", &token).await.0, StatusCode::OK);
     t.clock.advance(chrono::Duration::hours(13));
-    assert_eq!(t.get("/api/v1/me", &token).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        t.get("/api/v1/me", &token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     // Housekeeping removes the expired session from the database.
     assert_eq!(t.app.purge_expired_sessions().await.unwrap(), 1);
 
-    let (_, login) = t.post("/api/v1/auth/login", None, json!({"email": "ana@example.com", "password": "correct horse battery"})).await;
+    let (_, login) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "ana@example.com", "password": "correct horse battery"}),
+        )
+        .await;
     let token = login["token"].as_str().unwrap();
-    assert_eq!(t.post("/api/v1/auth/logout", Some(token), json!({})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.post("/api/v1/auth/logout", Some(token), json!({}))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(t.get("/api/v1/me", token).await.0, StatusCode::UNAUTHORIZED);
 }
 
 async fn login_never_reveals_emails(db: Db) {
     let t = TestApp::spawn(db).await;
     t.signup("ana@example.com", "Acme").await;
-    let (s1, wrong_pw) = t.post("/api/v1/auth/login", None, json!({"email": "ana@example.com", "password": "wrong password!"})).await;
-    let (s2, no_user) = t.post("/api/v1/auth/login", None, json!({"email": "bob@example.com", "password": "wrong password!"})).await;
-    let (s3, bad_email) = t.post("/api/v1/auth/login", None, json!({"email": "not an email", "password": "x"})).await;
-    assert_eq!((s1, s2, s3), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    let (s1, wrong_pw) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "ana@example.com", "password": "wrong password!"}),
+        )
+        .await;
+    let (s2, no_user) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "bob@example.com", "password": "wrong password!"}),
+        )
+        .await;
+    let (s3, bad_email) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "not an email", "password": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (s1, s2, s3),
+        (
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED
+        )
+    );
     assert_eq!(wrong_pw, no_user);
     assert_eq!(wrong_pw, bad_email);
 }
@@ -71,8 +123,17 @@ async fn signup_with_existing_email_needs_its_password(db: Db) {
         .post("/api/v1/auth/signup", None, json!({"email": "ana@example.com", "password": "some other password", "workspace_name": "X"}))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (_, login_fail) = t.post("/api/v1/auth/login", None, json!({"email": "nobody@example.com", "password": "whatever123"})).await;
-    assert_eq!(body, login_fail, "sign-up must not say more than login does");
+    let (_, login_fail) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "nobody@example.com", "password": "whatever123"}),
+        )
+        .await;
+    assert_eq!(
+        body, login_fail,
+        "sign-up must not say more than login does"
+    );
     // With the right password the same person gets a second workspace.
     let (status, second) = t
         .post("/api/v1/auth/signup", None, json!({"email": "ana@example.com", "password": "correct horse battery", "workspace_name": "Second"}))
@@ -91,7 +152,9 @@ async fn signup_with_existing_email_needs_its_password(db: Db) {
 async fn api_keys_work_once_shown_and_die_when_revoked(db: Db) {
     let t = TestApp::spawn(db).await;
     let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
-    let (status, created) = t.post("/api/v1/api-keys", Some(&token), json!({"name": "zapier"})).await;
+    let (status, created) = t
+        .post("/api/v1/api-keys", Some(&token), json!({"name": "zapier"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let key = created["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with("rvk_"));
@@ -104,24 +167,52 @@ async fn api_keys_work_once_shown_and_die_when_revoked(db: Db) {
     let (status, list) = t.get("/api/v1/api-keys", &token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    assert!(!list.to_string().contains(&key), "a listed key must not reveal the key");
-    assert!(list["items"][0]["last_used_at"].is_string(), "use is recorded");
+    assert!(
+        !list.to_string().contains(&key),
+        "a listed key must not reveal the key"
+    );
+    assert!(
+        list["items"][0]["last_used_at"].is_string(),
+        "use is recorded"
+    );
 
     // A member-role key cannot manage keys; an admin cannot mint an owner key.
-    let (_, member_key) = t.post("/api/v1/api-keys", Some(&token), json!({"name": "ro", "role": "member"})).await;
+    let (_, member_key) = t
+        .post(
+            "/api/v1/api-keys",
+            Some(&token),
+            json!({"name": "ro", "role": "member"}),
+        )
+        .await;
     let member_key = member_key["key"].as_str().unwrap();
-    assert_eq!(t.get("/api/v1/api-keys", member_key).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/api-keys", member_key).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     let id = created["id"].as_str().unwrap();
-    assert_eq!(t.delete(&format!("/api/v1/api-keys/{id}"), &token).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.delete(&format!("/api/v1/api-keys/{id}"), &token).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(t.get("/api/v1/me", &key).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(t.delete(&format!("/api/v1/api-keys/{id}"), &token).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.delete(&format!("/api/v1/api-keys/{id}"), &token).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn login_is_rate_limited_per_email_and_ip(db: Db) {
-    let limiter = revos_web::LoginLimiter::new(6, Duration::from_secs(60), 3, Duration::from_secs(60));
+    let limiter =
+        revos_web::LoginLimiter::new(6, Duration::from_secs(60), 3, Duration::from_secs(60));
     let t = TestApp::spawn_with(db, limiter).await;
-    let attempt = |email: &'static str| t.post("/api/v1/auth/login", None, json!({"email": email, "password": "nope nope nope"}));
+    let attempt = |email: &'static str| {
+        t.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": "nope nope nope"}),
+        )
+    };
     for _ in 0..3 {
         assert_eq!(attempt("ana@example.com").await.0, StatusCode::UNAUTHORIZED);
     }
@@ -132,5 +223,8 @@ async fn login_is_rate_limited_per_email_and_ip(db: Db) {
     for _ in 0..2 {
         assert_eq!(attempt("bob@example.com").await.0, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(attempt("carol@example.com").await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attempt("carol@example.com").await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

@@ -2,7 +2,7 @@
 //! logs, the generated master key, graceful shutdown and master-key rotation.
 
 use crate::helpers::{Db, TestDb};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,7 +11,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_revos");
 const SECRET: &str = "sk-live-plaintext-never-logged-5678";
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A `revos` command with a clean environment and a scratch working directory.
@@ -37,12 +41,24 @@ impl Server {
         let port = free_port();
         let log = dir.join(format!("serve-{port}.log"));
         let mut cmd = revos(dir);
-        cmd.args(["serve", "--data-dir", "data", "--listen", &format!("127.0.0.1:{port}")])
-            .envs(envs.iter().copied())
-            .stdout(Stdio::from(std::fs::File::create(dir.join(format!("stdout-{port}.log"))).unwrap()))
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
+        cmd.args([
+            "serve",
+            "--data-dir",
+            "data",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .envs(envs.iter().copied())
+        .stdout(Stdio::from(
+            std::fs::File::create(dir.join(format!("stdout-{port}.log"))).unwrap(),
+        ))
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
         let child = cmd.spawn().expect("spawn revos serve");
-        Self { child, base: format!("http://127.0.0.1:{port}"), log }
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
     }
 
     /// Polls /healthz until it answers 200; returns how long that took.
@@ -56,24 +72,42 @@ impl Server {
                 return start.elapsed();
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("revos serve exited with {status}: {}", std::fs::read_to_string(&self.log).unwrap_or_default());
+                panic!(
+                    "revos serve exited with {status}: {}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("no answer on /healthz within {limit:?}: {}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        panic!(
+            "no answer on /healthz within {limit:?}: {}",
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
     }
 
     /// Sends SIGTERM and waits for a clean exit; returns the log.
     fn stop(mut self) -> String {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "revos serve exited with {status} after SIGTERM");
+                assert!(
+                    status.success(),
+                    "revos serve exited with {status} after SIGTERM"
+                );
                 break;
             }
-            assert!(Instant::now() < deadline, "revos serve did not stop within 10 s of SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "revos serve did not stop within 10 s of SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         std::fs::read_to_string(&self.log).unwrap()
@@ -87,7 +121,12 @@ impl Drop for Server {
     }
 }
 
-async fn send(method: reqwest::Method, url: String, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+async fn send(
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut req = reqwest::Client::new().request(method, url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -104,7 +143,13 @@ async fn serve_answers_healthz_within_two_seconds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), &[]);
     let took = server.wait_healthy(Duration::from_secs(2)).await;
-    let (status, ready) = send(reqwest::Method::GET, format!("{}/readyz", server.base), None, None).await;
+    let (status, ready) = send(
+        reqwest::Method::GET,
+        format!("{}/readyz", server.base),
+        None,
+        None,
+    )
+    .await;
     assert_eq!((status, ready["database"].as_str()), (200, Some("sqlite")));
     let log = server.stop();
     assert!(dir.path().join("data/revos.db").exists());
@@ -117,32 +162,77 @@ async fn serve_answers_healthz_within_two_seconds_on_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), &[("REVOS_DATABASE_URL", &db.url)]);
     server.wait_healthy(Duration::from_secs(2)).await;
-    let (status, ready) = send(reqwest::Method::GET, format!("{}/readyz", server.base), None, None).await;
-    assert_eq!((status, ready["database"].as_str()), (200, Some("postgres")));
+    let (status, ready) = send(
+        reqwest::Method::GET,
+        format!("{}/readyz", server.base),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, ready["database"].as_str()),
+        (200, Some("postgres"))
+    );
     server.stop();
 }
 
 #[test]
 fn bad_configuration_exits_2_with_one_line_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.toml"), "listen = \"127.0.0.1:9\"\nlisten_port = 9\n").unwrap();
-    let cases: [(&[&str], &[(&str, &str)], &str); 7] = [
-        (&["serve"], &[("REVOS_LISTEN", "not-an-address")], "REVOS_LISTEN"),
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "listen = \"127.0.0.1:9\"\nlisten_port = 9\n",
+    )
+    .unwrap();
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 7] = [
+        (
+            &["serve"],
+            &[("REVOS_LISTEN", "not-an-address")],
+            "REVOS_LISTEN",
+        ),
         (&["serve", "--listen", "localhost"], &[], "--listen"),
-        (&["serve"], &[("REVOS_LOG_FORMAT", "xml")], "REVOS_LOG_FORMAT"),
-        (&["serve"], &[("REVOS_DATABASE_URL", "mysql://db/x")], "REVOS_DATABASE_URL"),
-        (&["serve", "--data-dir", "d"], &[("REVOS_MASTER_KEY", "too-short")], "REVOS_MASTER_KEY"),
+        (
+            &["serve"],
+            &[("REVOS_LOG_FORMAT", "xml")],
+            "REVOS_LOG_FORMAT",
+        ),
+        (
+            &["serve"],
+            &[("REVOS_DATABASE_URL", "mysql://db/x")],
+            "REVOS_DATABASE_URL",
+        ),
+        (
+            &["serve", "--data-dir", "d"],
+            &[("REVOS_MASTER_KEY", "too-short")],
+            "REVOS_MASTER_KEY",
+        ),
         (&["serve", "--config", "bad.toml"], &[], "listen_port"),
-        (&["migrate"], &[("REVOS_CONFIG", "missing.toml")], "REVOS_CONFIG"),
+        (
+            &["migrate"],
+            &[("REVOS_CONFIG", "missing.toml")],
+            "REVOS_CONFIG",
+        ),
     ];
     for (args, envs, key) in cases {
-        let out = revos(dir.path()).args(args).envs(envs.iter().copied()).output().unwrap();
+        let out = revos(dir.path())
+            .args(args)
+            .envs(envs.iter().copied())
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?} {envs:?}: {stderr}");
         let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(lines.len(), 1, "{args:?} {envs:?}: expected one line, got: {stderr}");
+        assert_eq!(
+            lines.len(),
+            1,
+            "{args:?} {envs:?}: expected one line, got: {stderr}"
+        );
         assert!(lines[0].contains(key), "{args:?}: {stderr}");
-        assert!(!stderr.contains("too-short") || key != "REVOS_MASTER_KEY", "the key's value must not be echoed");
+        assert!(
+            !stderr.contains("too-short") || key != "REVOS_MASTER_KEY",
+            "the key's value must not be echoed"
+        );
     }
     // An unknown command or flag is a usage error too.
     let out = revos(dir.path()).arg("serv").output().unwrap();
@@ -152,13 +242,35 @@ fn bad_configuration_exits_2_with_one_line_naming_the_key() {
 #[test]
 fn help_lists_configuration_with_defaults() {
     let dir = tempfile::tempdir().unwrap();
-    let out = revos(dir.path()).args(["serve", "--help"]).output().unwrap();
+    let out = revos(dir.path())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for needle in ["REVOS_DATA_DIR", "REVOS_LISTEN", "REVOS_DATABASE_URL", "REVOS_MASTER_KEY", "REVOS_LOG_FORMAT", "127.0.0.1:8080", "./revos-data", "revos.toml"] {
-        assert!(help.contains(needle), "serve --help lacks {needle}:\n{help}");
+    for needle in [
+        "REVOS_DATA_DIR",
+        "REVOS_LISTEN",
+        "REVOS_DATABASE_URL",
+        "REVOS_MASTER_KEY",
+        "REVOS_LOG_FORMAT",
+        "127.0.0.1:8080",
+        "./revos-data",
+        "revos.toml",
+    ] {
+        assert!(
+            help.contains(needle),
+            "serve --help lacks {needle}:\n{help}"
+        );
     }
-    for cmd in [&["--help"][..], &["worker", "--help"], &["migrate", "--help"], &["admin", "--help"], &["admin", "rotate-master-key", "--help"], &["admin", "tenants", "--help"]] {
+    for cmd in [
+        &["--help"][..],
+        &["worker", "--help"],
+        &["migrate", "--help"],
+        &["admin", "--help"],
+        &["admin", "rotate-master-key", "--help"],
+        &["admin", "tenants", "--help"],
+    ] {
         let out = revos(dir.path()).args(cmd).output().unwrap();
         assert!(out.status.success(), "{cmd:?}");
     }
@@ -171,37 +283,76 @@ fn help_lists_configuration_with_defaults() {
 #[tokio::test]
 async fn secrets_stay_out_of_logs_and_files_and_every_request_line_has_an_id() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path(), &[("REVOS_LOG", "debug"), ("REVOS_LOG_FORMAT", "json")]);
+    let mut server = Server::start(
+        dir.path(),
+        &[("REVOS_LOG", "debug"), ("REVOS_LOG_FORMAT", "json")],
+    );
     server.wait_healthy(Duration::from_secs(5)).await;
     let b = server.base.clone();
     let (status, s) = send(reqwest::Method::POST, format!("{b}/api/v1/auth/signup"), None,
         Some(json!({"email": "ana@example.com", "password": "correct horse battery", "workspace_name": "Acme"}))).await;
     assert_eq!(status, 201);
     let token = s["token"].as_str().unwrap().to_owned();
-    let (status, _) = send(reqwest::Method::PUT, format!("{b}/api/v1/secrets/apollo_api_key"), Some(&token), Some(json!({"value": SECRET}))).await;
+    let (status, _) = send(
+        reqwest::Method::PUT,
+        format!("{b}/api/v1/secrets/apollo_api_key"),
+        Some(&token),
+        Some(json!({"value": SECRET})),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, list) = send(reqwest::Method::GET, format!("{b}/api/v1/secrets"), Some(&token), None).await;
+    let (status, list) = send(
+        reqwest::Method::GET,
+        format!("{b}/api/v1/secrets"),
+        Some(&token),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(!list.to_string().contains(SECRET));
     // An error path too: a bad secret name.
-    send(reqwest::Method::PUT, format!("{b}/api/v1/secrets/BAD"), Some(&token), Some(json!({"value": SECRET}))).await;
+    send(
+        reqwest::Method::PUT,
+        format!("{b}/api/v1/secrets/BAD"),
+        Some(&token),
+        Some(json!({"value": SECRET})),
+    )
+    .await;
     let log = server.stop();
 
-    assert!(!log.contains(SECRET), "the secret's plaintext reached the log");
-    assert!(!log.contains("correct horse battery"), "a password reached the log");
+    assert!(
+        !log.contains(SECRET),
+        "the secret's plaintext reached the log"
+    );
+    assert!(
+        !log.contains("correct horse battery"),
+        "a password reached the log"
+    );
     assert!(!log.contains(&token), "a session token reached the log");
     let mut request_lines = 0;
     for line in log.lines() {
-        let v: Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
         if v["span"]["name"] == "request" {
             request_lines += 1;
-            assert!(v["span"]["request_id"].as_str().is_some_and(|id| id.len() == 36), "no request id: {line}");
+            assert!(
+                v["span"]["request_id"]
+                    .as_str()
+                    .is_some_and(|id| id.len() == 36),
+                "no request id: {line}"
+            );
         }
     }
-    assert!(request_lines >= 4, "expected request log lines, got {request_lines}");
+    assert!(
+        request_lines >= 4,
+        "expected request log lines, got {request_lines}"
+    );
     for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert!(!bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "plaintext in the data dir");
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "plaintext in the data dir"
+        );
     }
 }
 
@@ -214,7 +365,13 @@ async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_
     let (_, s) = send(reqwest::Method::POST, format!("{b}/api/v1/auth/signup"), None,
         Some(json!({"email": "ana@example.com", "password": "correct horse battery", "workspace_name": "Acme"}))).await;
     let token = s["token"].as_str().unwrap().to_owned();
-    send(reqwest::Method::PUT, format!("{b}/api/v1/secrets/apollo_api_key"), Some(&token), Some(json!({"value": SECRET}))).await;
+    send(
+        reqwest::Method::PUT,
+        format!("{b}/api/v1/secrets/apollo_api_key"),
+        Some(&token),
+        Some(json!({"value": SECRET})),
+    )
+    .await;
     let first_log = server.stop();
     assert_eq!(first_log.matches("generated a new master key").count(), 1);
 
@@ -222,12 +379,22 @@ async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let old_key = std::fs::read_to_string(&key_path).unwrap();
 
-    let out = revos(dir.path()).args(["admin", "rotate-master-key", "--data-dir", "data", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = revos(dir.path())
+        .args(["admin", "rotate-master-key", "--data-dir", "data", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let result: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result["rotated"], 1);
     assert_ne!(result["old_key_id"], result["new_key_id"]);
@@ -238,7 +405,13 @@ async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_
     // A restart with the rotated key reads the secret; nothing is generated again.
     let mut server = Server::start(dir.path(), &[]);
     server.wait_healthy(Duration::from_secs(5)).await;
-    let (status, list) = send(reqwest::Method::GET, format!("{}/api/v1/secrets", server.base), Some(&token), None).await;
+    let (status, list) = send(
+        reqwest::Method::GET,
+        format!("{}/api/v1/secrets", server.base),
+        Some(&token),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["items"][0]["masked_value"], "••••5678");
     let second_log = server.stop();
@@ -247,7 +420,13 @@ async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_
     // The old key no longer opens the vault.
     let mut server = Server::start(dir.path(), &[("REVOS_MASTER_KEY", old_key.trim())]);
     server.wait_healthy(Duration::from_secs(5)).await;
-    let (status, _) = send(reqwest::Method::GET, format!("{}/api/v1/secrets", server.base), Some(&token), None).await;
+    let (status, _) = send(
+        reqwest::Method::GET,
+        format!("{}/api/v1/secrets", server.base),
+        Some(&token),
+        None,
+    )
+    .await;
     assert_eq!(status, 500);
     server.stop();
 }
@@ -255,11 +434,66 @@ async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_
 #[test]
 fn migrate_and_admin_tenants_speak_json() {
     let dir = tempfile::tempdir().unwrap();
-    let out = revos(dir.path()).args(["migrate", "--json", "--data-dir", "d"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = revos(dir.path())
+        .args(["migrate", "--json", "--data-dir", "d"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v, json!({"migrated": true, "backend": "sqlite"}));
-    let out = revos(dir.path()).args(["admin", "tenants", "--json", "--data-dir", "d"]).output().unwrap();
+    let out = revos(dir.path())
+        .args(["admin", "tenants", "--json", "--data-dir", "d"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!([])
+    );
+}
+
+#[test]
+fn worker_runs_until_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("worker.log");
+    let mut child = revos(dir.path())
+        .args(["worker", "--data-dir", "data"])
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("worker started")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "worker did not start: {}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "worker exited early: {}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "worker exited with {status}");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("worker stopped")
+    );
 }

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use revos_app::{App, Clock, MasterKey, Settings, Store};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sqlx::Connection;
 use std::sync::{Arc, Mutex};
 
@@ -58,7 +58,11 @@ impl TestDb {
         match kind {
             Db::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("revos.db").display());
-                Self { url, dir, pg_name: None }
+                Self {
+                    url,
+                    dir,
+                    pg_name: None,
+                }
             }
             Db::Postgres => {
                 let admin = postgres_admin_url();
@@ -66,14 +70,25 @@ impl TestDb {
                     panic!("PostgreSQL tests need a server at {admin} (set REVOS_TEST_POSTGRES_URL): {e}")
                 });
                 drop_stale_databases(&mut conn).await;
-                let name = format!("revos_t_{}_{}", Utc::now().timestamp(), uuid::Uuid::new_v4().simple());
+                let name = format!(
+                    "revos_t_{}_{}",
+                    Utc::now().timestamp(),
+                    uuid::Uuid::new_v4().simple()
+                );
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut conn)
                     .await
                     .expect("create test database");
                 conn.close().await.ok();
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
-                Self { url: format!("{base}/{name}"), dir, pg_name: Some(name) }
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .unwrap_or(admin);
+                Self {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    pg_name: Some(name),
+                }
             }
         }
     }
@@ -81,34 +96,48 @@ impl TestDb {
 
 /// Drops test databases left behind by runs that were killed more than an hour ago.
 async fn drop_stale_databases(conn: &mut sqlx::PgConnection) {
-    let names: Vec<String> = sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'revos_t_%'")
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap_or_default();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'revos_t_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
     let cutoff = Utc::now().timestamp() - 3600;
     for name in names {
-        let ts = name.split('_').nth(2).and_then(|t| t.parse::<i64>().ok()).unwrap_or(i64::MAX);
+        let ts = name
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(i64::MAX);
         if ts < cutoff {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut *conn)
-                .await;
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut *conn)
+            .await;
         }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.pg_name.take() else { return };
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
         let admin = postgres_admin_url();
         // Drop runs inside a runtime; do the async cleanup on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut conn)
-                    .await
-                    .ok()
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await
+                .ok()
             })
         })
         .join();
@@ -120,7 +149,10 @@ fn init_test_logging() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         if let Ok(filter) = std::env::var("TEST_LOG") {
-            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
         }
     });
 }
@@ -172,15 +204,35 @@ impl TestApp {
         let mut state = revos_web::AppState::new(app.clone());
         state.limiter = Arc::new(limiter);
         let server = tokio::spawn(async move {
-            revos_web::serve(listener, state, std::future::pending()).await.unwrap();
+            revos_web::serve(listener, state, std::future::pending())
+                .await
+                .unwrap();
         });
-        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap();
-        Self { base, http, store, app, clock, db, master_key, server }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self {
+            base,
+            http,
+            store,
+            app,
+            clock,
+            db,
+            master_key,
+            server,
+        }
     }
 
     /// Sends `body` (JSON unless `None`) and returns the status and the parsed JSON answer
     /// (`Value::Null` for an empty body). Every error answer must be the JSON error format.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -205,7 +257,8 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(token), Some(body)).await
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
@@ -231,7 +284,12 @@ impl TestApp {
 
     /// Checks the server still answers.
     pub async fn assert_healthy(&self) {
-        let resp = self.http.get(format!("{}/healthz", self.base)).send().await.expect("healthz");
+        let resp = self
+            .http
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await
+            .expect("healthz");
         assert_eq!(resp.status(), StatusCode::OK);
     }
 }
@@ -246,7 +304,11 @@ impl Drop for TestApp {
 pub async fn parse(resp: reqwest::Response) -> (StatusCode, Value) {
     let status = resp.status();
     let text = resp.text().await.expect("body");
-    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")) };
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
     if status.is_client_error() || status.is_server_error() {
         assert_error_shape(&value);
     }
@@ -265,7 +327,11 @@ pub fn assert_error_shape(v: &Value) {
 pub fn error_fields(v: &Value) -> Vec<String> {
     v["error"]["details"]
         .as_array()
-        .map(|a| a.iter().filter_map(|d| d["field"].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d["field"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -10,4 +10,6 @@ mod binary;
 mod cartridges;
 mod isolation;
 mod members;
+mod openapi;
 mod secrets;
+mod store;

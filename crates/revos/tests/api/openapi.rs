@@ -1,0 +1,72 @@
+//! The OpenAPI document is generated from the code and describes every route.
+
+use crate::helpers::{Db, TestApp};
+
+#[tokio::test]
+async fn openapi_3_1_lists_every_route_with_the_error_schema() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let resp = t
+        .http
+        .get(format!("{}/api/v1/openapi.json", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let expected = [
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/api/v1/auth/signup", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/api-keys", "post"),
+        ("/api/v1/api-keys", "get"),
+        ("/api/v1/api-keys/{id}", "delete"),
+        ("/api/v1/members", "get"),
+        ("/api/v1/members/{user_id}", "patch"),
+        ("/api/v1/members/{user_id}", "delete"),
+        ("/api/v1/invitations", "post"),
+        ("/api/v1/invitations", "get"),
+        ("/api/v1/invitations/{id}", "delete"),
+        ("/api/v1/invitations/accept", "post"),
+        ("/api/v1/secrets", "get"),
+        ("/api/v1/secrets/{name}", "put"),
+        ("/api/v1/secrets/{name}", "delete"),
+        ("/api/v1/cartridges", "post"),
+        ("/api/v1/cartridges", "get"),
+        ("/api/v1/cartridges/{id}", "get"),
+        ("/api/v1/cartridges/{id}", "put"),
+        ("/api/v1/cartridges/{id}", "patch"),
+        ("/api/v1/cartridges/{id}", "delete"),
+        ("/api/v1/cartridges/{id}/versions", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from the document"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "ErrorBody",
+        "CartridgeSpec",
+        "Cartridge",
+        "SecretSummary",
+        "WritingStyle",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    // The vocabulary level's bounds come from the type (u8); its 1..10 rule is in the description.
+    assert!(schemas["WritingStyle"]["properties"]["vocabulary_level"].is_object());
+}
