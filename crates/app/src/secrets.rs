@@ -138,25 +138,25 @@ impl App {
 
     /// The tenant's data key, made and stored on first use.
     async fn data_key(&self, tx: &mut Tx, tenant: TenantId) -> Result<DataKey> {
-        match store::tenant_key(tx, tenant).await? {
-            Some(row) => {
-                if row.master_key_id != self.master_key.id() {
-                    return Err(AppError::Internal(format!(
-                        "the vault was sealed with master key {} but {} is configured",
-                        row.master_key_id,
-                        self.master_key.id()
-                    )));
-                }
-                vault::unwrap_dek(&self.master_key, tenant, &row.wrapped_key)
+        if store::tenant_key(tx, tenant).await?.is_none() {
+            let dek = DataKey::generate();
+            let wrapped = vault::wrap_dek(&self.master_key, tenant, &dek)?;
+            if store::insert_tenant_key(tx, tenant, &self.master_key.id(), &wrapped, self.now()).await? {
+                return Ok(dek);
             }
-            None => {
-                let dek = DataKey::generate();
-                let wrapped = vault::wrap_dek(&self.master_key, tenant, &dek)?;
-                store::insert_tenant_key(tx, tenant, &self.master_key.id(), &wrapped, self.now())
-                    .await?;
-                Ok(dek)
-            }
+            // A concurrent request stored the tenant's first key; use that one.
         }
+        let row = store::tenant_key(tx, tenant)
+            .await?
+            .ok_or(AppError::Internal("the tenant's data key vanished".into()))?;
+        if row.master_key_id != self.master_key.id() {
+            return Err(AppError::Internal(format!(
+                "the vault was sealed with master key {} but {} is configured",
+                row.master_key_id,
+                self.master_key.id()
+            )));
+        }
+        vault::unwrap_dek(&self.master_key, tenant, &row.wrapped_key)
     }
 }
 

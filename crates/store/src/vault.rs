@@ -40,17 +40,19 @@ pub async fn tenant_key(tx: &mut Tx, tenant: TenantId) -> Result<Option<TenantKe
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).fetch_optional(c).await?))
 }
 
-/// Stores the first data key of `tenant`.
+/// Stores the first data key of `tenant`; false (and nothing stored) when another
+/// transaction stored one first, in which case the caller reads that one.
 pub async fn insert_tenant_key(
     tx: &mut Tx,
     tenant: TenantId,
     master_key_id: &str,
     wrapped_key: &[u8],
     now: DateTime<Utc>,
-) -> Result<()> {
-    const SQL: &str = "INSERT INTO tenant_keys (tenant_id, master_key_id, wrapped_key, created_at) VALUES ($1, $2, $3, $4)";
-    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(master_key_id).bind(wrapped_key).bind(now).execute(c).await?.rows_affected());
-    Ok(())
+) -> Result<bool> {
+    const SQL: &str = "INSERT INTO tenant_keys (tenant_id, master_key_id, wrapped_key, created_at) VALUES ($1, $2, $3, $4) \
+        ON CONFLICT (tenant_id) DO NOTHING";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(master_key_id).bind(wrapped_key).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
 }
 
 /// Replaces the wrapping of `tenant`'s data key (master-key rotation).
