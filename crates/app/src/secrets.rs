@@ -141,7 +141,9 @@ impl App {
         if store::tenant_key(tx, tenant).await?.is_none() {
             let dek = DataKey::generate();
             let wrapped = vault::wrap_dek(&self.master_key, tenant, &dek)?;
-            if store::insert_tenant_key(tx, tenant, &self.master_key.id(), &wrapped, self.now()).await? {
+            if store::insert_tenant_key(tx, tenant, &self.master_key.id(), &wrapped, self.now())
+                .await?
+            {
                 return Ok(dek);
             }
             // A concurrent request stored the tenant's first key; use that one.

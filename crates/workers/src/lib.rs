@@ -41,16 +41,29 @@ mod tests {
     #[tokio::test]
     async fn runs_housekeeping_and_stops_on_shutdown() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
         store.migrate().await.unwrap();
-        let app = App::new(store, MasterKey::generate(), Arc::new(SystemClock), Default::default());
+        let app = App::new(
+            store,
+            MasterKey::generate(),
+            Arc::new(SystemClock),
+            Default::default(),
+        );
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let worker = tokio::spawn(run(app, Duration::from_millis(10), async move {
             let _ = rx.await;
         }));
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(!worker.is_finished(), "the loop must keep running until shutdown");
+        assert!(
+            !worker.is_finished(),
+            "the loop must keep running until shutdown"
+        );
         tx.send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(5), worker).await.expect("stops on shutdown").unwrap();
+        tokio::time::timeout(Duration::from_secs(5), worker)
+            .await
+            .expect("stops on shutdown")
+            .unwrap();
     }
 }

@@ -7,7 +7,8 @@ pub mod worker;
 
 use crate::config::Settings;
 use anyhow::Context;
-use revos_app::Store;
+use revos_app::{App, Store, SystemClock};
+use std::sync::Arc;
 
 /// Opens the configured database (creating the data directory for SQLite) and migrates it.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -26,6 +27,18 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let store = Store::connect(&url).await?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// Opens the store and the master key and assembles the application services.
+pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
+    let store = open_store(settings).await?;
+    let (key, _) = crate::master_key::load_or_generate(settings)?;
+    Ok(App::new(
+        store,
+        key,
+        Arc::new(SystemClock),
+        Default::default(),
+    ))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

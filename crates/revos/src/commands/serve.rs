@@ -1,22 +1,13 @@
 //! `revos serve`: the API and the workers in one process.
 
 use crate::config::Settings;
-use crate::master_key;
 use anyhow::Context;
-use revos_app::{App, SystemClock};
-use std::sync::Arc;
 use tokio::sync::watch;
 
 /// Runs until SIGINT or SIGTERM.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    let store = super::open_store(&settings).await?;
-    let (key, _) = master_key::load_or_generate(&settings)?;
-    let app = App::new(
-        store.clone(),
-        key,
-        Arc::new(SystemClock),
-        Default::default(),
-    );
+    let app = super::open_app(&settings).await?;
+    let store = app.store.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
