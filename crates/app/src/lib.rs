@@ -2,11 +2,12 @@
 //! cartridge"), each a function over the store and the vault. The HTTP API, the CLI and the
 //! workers all call these, so a rule lives in exactly one place.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod auth;
 pub mod cartridges;
-mod clock;
 mod error;
+pub mod jobs;
 pub mod maintenance;
 pub mod members;
 mod passwords;
@@ -15,9 +16,9 @@ pub mod secrets;
 mod tokens;
 pub mod vault;
 
-pub use clock::{Clock, SystemClock};
 pub use error::AppError;
 pub use principal::{Credential, Principal};
+pub use revos_domain::{Clock, SimulatedClock, SystemClock};
 pub use revos_store::{Backend, Store};
 pub use vault::MasterKey;
 
@@ -68,6 +69,11 @@ impl App {
             clock,
             settings,
         }
+    }
+
+    /// The clock every scheduling decision reads.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
     }
 
     /// The current time, from the injected clock.

@@ -3,8 +3,10 @@
 //! and shared alike by the API, the CLI and the workers.
 
 pub mod cartridge;
+pub mod clock;
 pub mod email;
 pub mod ids;
+pub mod pacing;
 pub mod page;
 pub mod password;
 pub mod role;
@@ -12,8 +14,10 @@ pub mod secret_name;
 pub mod validation;
 pub mod workspace;
 
+pub use clock::{Clock, SimulatedClock, SystemClock};
 pub use email::Email;
 pub use ids::{ApiKeyId, CartridgeId, InvitationId, TenantId, UserId};
+pub use pacing::{PacingPolicy, PacingState};
 pub use page::{Page, PageRequest};
 pub use password::NewPassword;
 pub use role::Role;

@@ -30,7 +30,9 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_DATABASE_URL    postgres://... or sqlite://...  [default: <data dir>/revos.db]
   REVOS_MASTER_KEY      base64 32-byte vault key        [default: generated <data dir>/master.key]
   REVOS_LOG_FORMAT      text or json                    [default: text]
-  REVOS_LOG             log filter                      [default: info]";
+  REVOS_LOG             log filter                      [default: info]
+  REVOS_QUEUES          worker concurrency per queue    [default: 10 each], e.g. default=10,probe=50
+  REVOS_WORKER_ID       names this process in job leases [default: worker-<pid>-<random>]";
 
 /// Settings every command shares.
 #[derive(Debug, Args)]
@@ -71,6 +73,39 @@ pub enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Measure RevOS on this machine.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `revos bench ...`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Measure the job queue: enqueue rate, processing rate and how late delayed jobs start.
+    ///
+    /// Uses a fresh temporary SQLite database, or the configured PostgreSQL database
+    /// (REVOS_DATABASE_URL / --database-url), whose bench jobs it deletes afterwards.
+    Queue(BenchQueueArgs),
+}
+
+/// Flags of `bench queue`.
+#[derive(Debug, Args)]
+pub struct BenchQueueArgs {
+    /// Which database engine to measure: sqlite or postgres.
+    #[arg(long, value_name = "BACKEND")]
+    pub backend: String,
+    /// Jobs in the enqueue and processing phases.
+    #[arg(long, default_value_t = 20_000)]
+    pub jobs: usize,
+    /// Jobs running at once.
+    #[arg(long, default_value_t = 50)]
+    pub concurrency: usize,
+    /// Delayed jobs (due 100 ms to 3 s ahead) for the lateness phase.
+    #[arg(long, default_value_t = 2_000)]
+    pub delayed: usize,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `serve`.
@@ -101,6 +136,49 @@ pub enum AdminCommand {
     RotateMasterKey(RotateArgs),
     /// List workspaces.
     Tenants(JsonFlag),
+    /// Inspect and repair the job queue across all workspaces.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+/// `revos admin jobs ...`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, oldest first.
+    List(JobsListArgs),
+    /// Counts by state and the age of the oldest due job.
+    Stats(JsonFlag),
+    /// Give a dead or cancelled job fresh attempts.
+    Retry(JobIdArgs),
+    /// Cancel a waiting or dead job.
+    Cancel(JobIdArgs),
+}
+
+/// Flags of `admin jobs list`.
+#[derive(Debug, Args)]
+pub struct JobsListArgs {
+    /// Only jobs in this state: scheduled, running, retrying, succeeded, dead, cancelled.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only jobs of this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// At most this many (1 to 200).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A job to act on.
+#[derive(Debug, Args)]
+pub struct JobIdArgs {
+    /// The job's id.
+    pub id: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `admin rotate-master-key`.

@@ -47,6 +47,51 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Log filter directives.
     pub log_filter: String,
+    /// Per-queue worker concurrency, e.g. `default=10,probe=50`.
+    pub queues: Vec<(String, usize)>,
+    /// Names this process in job leases.
+    pub worker_id: Option<String>,
+}
+
+impl Settings {
+    /// The job runner's settings.
+    pub fn runner_config(&self) -> revos_jobs::RunnerConfig {
+        let mut config = revos_jobs::RunnerConfig::default();
+        config.queues = self
+            .queues
+            .iter()
+            .map(|(name, concurrency)| revos_jobs::QueueConfig {
+                name: name.clone(),
+                concurrency: *concurrency,
+            })
+            .collect();
+        if let Some(id) = &self.worker_id {
+            config.worker_id = id.clone();
+        }
+        config
+    }
+}
+
+/// Parses `name=N,name=N`.
+fn parse_queues(source: &str, raw: &str) -> Result<Vec<(String, usize)>, ConfigError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let bad = || {
+                err(
+                    source,
+                    &format!("{part:?} is not QUEUE=CONCURRENCY (e.g. default=10,linkedin=4)"),
+                )
+            };
+            let (name, n) = part.split_once('=').ok_or_else(bad)?;
+            let n: usize = n.trim().parse().map_err(|_| bad())?;
+            if name.trim().is_empty() || n > 1000 {
+                return Err(bad());
+            }
+            Ok((name.trim().to_owned(), n))
+        })
+        .collect()
 }
 
 /// The keys revos.toml may hold.
@@ -59,6 +104,8 @@ struct FileConfig {
     master_key: Option<String>,
     log_format: Option<String>,
     log: Option<String>,
+    queues: Option<String>,
+    worker_id: Option<String>,
 }
 
 /// One raw value and the name of its source.
@@ -212,6 +259,26 @@ pub fn resolve(
         }
     };
 
+    let queues = match pick(
+        None,
+        "",
+        "REVOS_QUEUES",
+        from_file(|c| c.queues.clone()),
+        "queues",
+    ) {
+        Some(raw) => parse_queues(&raw.source, &raw.value)?,
+        None => Vec::new(),
+    };
+    let worker_id = pick(
+        None,
+        "",
+        "REVOS_WORKER_ID",
+        from_file(|c| c.worker_id.clone()),
+        "worker_id",
+    )
+    .map(|raw| raw.value)
+    .filter(|v| !v.trim().is_empty());
+
     Ok(Settings {
         data_dir,
         database_url,
@@ -219,6 +286,8 @@ pub fn resolve(
         master_key,
         log_format,
         log_filter,
+        queues,
+        worker_id,
     })
 }
 
@@ -333,6 +402,18 @@ mod tests {
         assert_eq!(e.key, "REVOS_LOG_FORMAT");
         let e = resolve(&flags(), None, &env(&[("REVOS_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert_eq!(e.key, "REVOS_DATABASE_URL");
+        let e = resolve(&flags(), None, &env(&[("REVOS_QUEUES", "default=lots")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_QUEUES");
+        let s = resolve(
+            &flags(),
+            None,
+            &env(&[("REVOS_QUEUES", "default=3, probe=50")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.queues,
+            [("default".to_owned(), 3), ("probe".to_owned(), 50)]
+        );
     }
 
     #[test]

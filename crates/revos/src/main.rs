@@ -8,7 +8,7 @@ mod master_key;
 mod telemetry;
 
 use clap::Parser;
-use cli::{AdminCommand, Cli, Command};
+use cli::{AdminCommand, BenchCommand, Cli, Command};
 use config::ConfigError;
 use std::process::ExitCode;
 
@@ -43,6 +43,10 @@ fn main() -> ExitCode {
             }
             Command::Admin(AdminCommand::Tenants(f)) => {
                 commands::admin::tenants(settings, f.json).await
+            }
+            Command::Admin(AdminCommand::Jobs(cmd)) => commands::jobs::run(settings, cmd).await,
+            Command::Bench(BenchCommand::Queue(args)) => {
+                commands::bench::queue(settings, args).await
             }
         }
     });

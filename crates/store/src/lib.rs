@@ -11,7 +11,10 @@ mod tx;
 
 pub mod api_keys;
 pub mod cartridges;
+pub mod events;
 pub mod invitations;
+pub mod jobs;
+pub mod linkedin_accounts;
 pub mod memberships;
 pub mod sessions;
 pub mod tenants;

@@ -8,7 +8,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, Executor, PgPool, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// The role the application works as on PostgreSQL; created by the migrations. It owns no
 /// table, so row-level security always applies to it.
@@ -31,6 +33,9 @@ pub enum Backend {
 pub struct Store {
     pool: Pool,
     url: String,
+    /// Bumped when a transaction that enqueued jobs commits (and, on PostgreSQL, when another
+    /// process enqueues), so that idle workers in this process wake at once.
+    jobs_changed: Arc<watch::Sender<u64>>,
 }
 
 #[derive(Clone, Debug)]
@@ -81,6 +86,7 @@ impl Store {
         Ok(Self {
             pool,
             url: url.to_owned(),
+            jobs_changed: Arc::new(watch::channel(0).0),
         })
     }
 
@@ -125,7 +131,11 @@ impl Store {
             Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner })
+        Ok(Tx {
+            inner,
+            jobs_changed: None,
+            wake: Arc::clone(&self.jobs_changed),
+        })
     }
 
     /// Starts a transaction scoped to `tenant`.
@@ -133,6 +143,35 @@ impl Store {
         let mut tx = self.begin().await?;
         tx.scope_tenant(tenant).await?;
         Ok(tx)
+    }
+
+    /// A receiver that changes whenever jobs may have become available: after a local commit
+    /// that enqueued jobs, or a notification from another process (see [`Store::listen_jobs`]).
+    pub fn job_wakeups(&self) -> watch::Receiver<u64> {
+        self.jobs_changed.subscribe()
+    }
+
+    /// On PostgreSQL, forwards job notifications from other processes to
+    /// [`Store::job_wakeups`] until the returned task is dropped or the pool closes. `None`
+    /// on SQLite, where one process owns the database and local wake-ups suffice.
+    pub async fn listen_jobs(&self) -> Result<Option<tokio::task::JoinHandle<()>>> {
+        let Pool::Postgres(pool) = &self.pool else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(crate::jobs::NOTIFY_CHANNEL).await?;
+        let wake = Arc::clone(&self.jobs_changed);
+        Ok(Some(tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => wake.send_modify(|g| *g = g.wrapping_add(1)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "job notifications interrupted; reconnecting");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        })))
     }
 
     /// Closes every connection, waiting for transactions in flight.

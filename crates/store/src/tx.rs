@@ -11,6 +11,9 @@ use sqlx::{PgConnection, Postgres, Sqlite};
 /// enforced by the tenant filter every repository query carries.
 pub struct Tx {
     pub(crate) inner: TxInner,
+    /// Set when the transaction enqueued jobs: committing then wakes idle local workers.
+    pub(crate) jobs_changed: Option<()>,
+    pub(crate) wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 pub(crate) enum TxInner {
@@ -42,6 +45,9 @@ impl Tx {
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
+        }
+        if self.jobs_changed.is_some() {
+            self.wake.send_modify(|g| *g = g.wrapping_add(1));
         }
         Ok(())
     }

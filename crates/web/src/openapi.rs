@@ -20,6 +20,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "members", description = "Workspace members and invitations"),
         (name = "secrets", description = "Provider credentials, encrypted at rest"),
         (name = "cartridges", description = "Client voices: persona, style, knowledge, examples"),
+        (name = "jobs", description = "The background job queue"),
+        (name = "linkedin-accounts", description = "LinkedIn accounts and their pacing"),
         (name = "health", description = "Probes"),
     )
 )]

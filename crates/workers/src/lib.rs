@@ -1,69 +1,77 @@
-//! Background work that runs beside the API (`revos serve`) or alone (`revos worker`).
-//! For now that is housekeeping on a fixed period; the durable job queue joins it here.
+//! Background work of RevOS: the system job kinds and their handlers, the cron schedules, and
+//! the assembly of a [`Runner`] that `revos serve` and `revos worker` run.
+
+mod housekeeping;
+mod probe;
+
+pub use housekeeping::Housekeeping;
+pub use probe::QueueProbe;
 
 use revos_app::App;
-use std::future::Future;
+use revos_jobs::{Cron, Registry, Runner, RunnerConfig};
 use std::time::Duration;
 
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
 
-/// Runs housekeeping at once and then every `period` until `shutdown` completes. A failed
-/// round is logged and retried next period; it never stops the loop.
-pub async fn run(app: App, period: Duration, shutdown: impl Future<Output = ()>) {
-    tokio::pin!(shutdown);
-    let mut ticker = tokio::time::interval(period);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tracing::info!(period_s = period.as_secs(), "worker started");
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            _ = ticker.tick() => housekeeping(&app).await,
-        }
-    }
-    tracing::info!("worker stopped");
+/// The handlers of every job kind.
+pub fn registry(app: &App) -> Registry<App> {
+    let mut r = Registry::new(app.store.clone());
+    r.register::<Housekeeping, _, _>(housekeeping::run);
+    r.register::<QueueProbe, _, _>(probe::run);
+    r
 }
 
-async fn housekeeping(app: &App) {
-    match app.purge_expired_sessions().await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(removed = n, "purged expired sessions"),
-        Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
-    }
+/// The cron schedules.
+pub fn crons() -> Vec<Cron> {
+    vec![Cron::every(
+        "housekeeping",
+        HOUSEKEEPING_PERIOD,
+        Housekeeping,
+    )]
+}
+
+/// A runner for every job kind and schedule, using the app's clock.
+pub fn runner(app: &App, config: RunnerConfig) -> Runner<App> {
+    Runner::new(registry(app), app.clone(), app.clock(), config, crons())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use revos_app::{MasterKey, Store, SystemClock};
+    use revos_app::{MasterKey, SimulatedClock, Store};
     use std::sync::Arc;
 
     #[tokio::test]
-    async fn runs_housekeeping_and_stops_on_shutdown() {
+    async fn housekeeping_fires_from_cron_once_per_slot() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
             .await
             .unwrap();
         store.migrate().await.unwrap();
+        let start = chrono::Utc::now();
+        let clock = Arc::new(SimulatedClock::new(start));
         let app = App::new(
             store,
             MasterKey::generate(),
-            Arc::new(SystemClock),
+            clock.clone(),
             Default::default(),
         );
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let worker = tokio::spawn(run(app, Duration::from_millis(10), async move {
-            let _ = rx.await;
-        }));
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(
-            !worker.is_finished(),
-            "the loop must keep running until shutdown"
-        );
-        tx.send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(5), worker)
+        let runner = runner(&app, RunnerConfig::default());
+        // One simulated hour: twelve five-minute slots, so twelve runs (one per slot).
+        runner
+            .run_simulated_until(&clock, start + chrono::Duration::hours(1))
             .await
-            .expect("stops on shutdown")
             .unwrap();
+        let stats = app
+            .job_stats(revos_app::jobs::JobAccess::Operator)
+            .await
+            .unwrap();
+        let ran = stats.counts["succeeded"];
+        assert!(
+            (12..=13).contains(&ran),
+            "housekeeping ran {ran} times in an hour"
+        );
+        assert_eq!(stats.counts["dead"], 0);
     }
 }

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod bench;
+pub mod jobs;
 pub mod migrate;
 pub mod serve;
 pub mod worker;

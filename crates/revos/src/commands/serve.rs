@@ -18,11 +18,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let worker = tokio::spawn(revos_workers::run(
-        app.clone(),
-        revos_workers::HOUSEKEEPING_PERIOD,
-        stopped(stop_rx.clone()),
-    ));
+    let runner = revos_workers::runner(&app, settings.runner_config());
+    let worker = tokio::spawn(runner.run(stopped(stop_rx.clone())));
     let http = tokio::spawn(revos_web::serve(
         listener,
         revos_web::AppState::new(app),
@@ -31,7 +28,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     super::shutdown_signal().await;
     let _ = stop_tx.send(true);
     http.await.context("the HTTP server task failed")??;
-    worker.await.context("the worker task failed")?;
+    worker.await.context("the worker task failed")??;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -6,12 +6,9 @@ use crate::config::Settings;
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let app = super::open_app(&settings).await?;
     let store = app.store.clone();
-    revos_workers::run(
-        app,
-        revos_workers::HOUSEKEEPING_PERIOD,
-        super::shutdown_signal(),
-    )
-    .await;
+    revos_workers::runner(&app, settings.runner_config())
+        .run(super::shutdown_signal())
+        .await?;
     store.close().await;
     Ok(())
 }

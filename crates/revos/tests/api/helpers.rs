@@ -5,12 +5,12 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). When no server answers, PostgreSQL tests
 //! fail; they never skip.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use reqwest::{Method, StatusCode};
-use revos_app::{App, Clock, MasterKey, Settings, Store};
+use revos_app::{App, MasterKey, Settings, SimulatedClock, Store};
 use serde_json::{Value, json};
 use sqlx::Connection;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Generates `sqlite` and `postgres` variants of an async test `fn name(db: Db)`.
 #[macro_export]
@@ -157,28 +157,13 @@ fn init_test_logging() {
     });
 }
 
-/// A clock tests can move forward.
-pub struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl ManualClock {
-    pub fn advance(&self, by: chrono::Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
 /// The app served on a random port over a fresh database.
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub store: Store,
     pub app: App,
-    pub clock: Arc<ManualClock>,
+    pub clock: Arc<SimulatedClock>,
     pub db: TestDb,
     /// The master key the app was given, as base64.
     pub master_key: String,
@@ -195,7 +180,7 @@ impl TestApp {
         let db = TestDb::new(kind).await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
-        let clock = Arc::new(ManualClock(Mutex::new(Utc::now())));
+        let clock = Arc::new(SimulatedClock::new(Utc::now()));
         let master_key = MasterKey::generate().to_base64().to_string();
         let key = MasterKey::parse(&master_key).unwrap();
         let app = App::new(store.clone(), key, clock.clone(), Settings::default());

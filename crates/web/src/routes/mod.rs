@@ -1,10 +1,12 @@
 //! The API's routes, one module per resource, merged into one router that also collects the
 //! OpenAPI document.
 
+mod accounts;
 mod api_keys;
 mod auth;
 mod cartridges;
 mod health;
+mod jobs;
 mod members;
 mod secrets;
 
@@ -23,6 +25,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(secrets::router())
         .merge(cartridges::router())
+        .merge(jobs::router())
+        .merge(accounts::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -1,0 +1,277 @@
+//! LinkedIn accounts and their pacing policies. Connecting real accounts through Unipile
+//! arrives with the provider clients; sandbox accounts exist from the start.
+
+use crate::{App, AppError, Principal, Result};
+use chrono::{DateTime, NaiveTime, Utc};
+use revos_domain::pacing::PacingPolicy;
+use revos_domain::validation::Collector;
+use revos_domain::{Page, PageRequest, ValidationErrors};
+use revos_store::linkedin_accounts::{self as store, AccountRow};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// An account's pacing policy as the API shows and takes it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pacing {
+    /// IANA time zone of the sending window, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    /// Sends in any rolling 60 minutes.
+    pub hourly_cap: i64,
+    /// Sends per local calendar day (after warm-up).
+    pub daily_cap: i64,
+    /// Shortest gap between two sends, seconds.
+    pub min_gap_seconds: i64,
+    /// Longest gap drawn between two sends, seconds.
+    pub max_gap_seconds: i64,
+    /// Local start of the sending window, `HH:MM`.
+    pub window_start: String,
+    /// Local end of the sending window, `HH:MM` (exclusive).
+    pub window_end: String,
+    /// When the warm-up ramp began; `null` for no ramp.
+    pub warmup_started_at: Option<DateTime<Utc>>,
+    /// Weeks over which the daily cap ramps up to its full value.
+    pub warmup_weeks: i64,
+    /// How long a provider limit signal (429, restricted) pauses the account, seconds.
+    pub limit_pause_seconds: i64,
+}
+
+/// A change to an account's pacing; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PacingPatch {
+    /// IANA time zone.
+    pub time_zone: Option<String>,
+    /// Sends in any rolling 60 minutes (1 to 1000).
+    pub hourly_cap: Option<i64>,
+    /// Sends per local day (1 to 10000).
+    pub daily_cap: Option<i64>,
+    /// Shortest gap, seconds.
+    pub min_gap_seconds: Option<i64>,
+    /// Longest gap, seconds.
+    pub max_gap_seconds: Option<i64>,
+    /// `HH:MM`.
+    pub window_start: Option<String>,
+    /// `HH:MM`.
+    pub window_end: Option<String>,
+    /// Weeks of warm-up (0 for none).
+    pub warmup_weeks: Option<i64>,
+    /// Pause length after a limit signal, seconds (60 to 30 days).
+    pub limit_pause_seconds: Option<i64>,
+    /// `true` lifts a current pause at once.
+    #[serde(default)]
+    pub resume: bool,
+}
+
+/// A LinkedIn account.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    /// Its id.
+    pub id: Uuid,
+    /// `sandbox` or `unipile`.
+    pub provider: String,
+    /// The provider's id of the account.
+    pub provider_account_id: String,
+    /// Shown to people.
+    pub display_name: String,
+    /// `ok`, `needs_reconnect`, `restricted` or `paused`.
+    pub status: String,
+    /// True for simulated accounts: nothing they do reaches LinkedIn.
+    pub sandbox: bool,
+    /// The pacing policy.
+    pub pacing: Pacing,
+    /// Paused (after a provider limit signal) until then.
+    pub paused_until: Option<DateTime<Utc>>,
+    /// The earliest next send.
+    pub next_send_at: Option<DateTime<Utc>>,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+fn view(r: AccountRow) -> Account {
+    Account {
+        id: r.id,
+        pacing: Pacing {
+            time_zone: r.time_zone,
+            hourly_cap: r.hourly_cap,
+            daily_cap: r.daily_cap,
+            min_gap_seconds: r.min_gap_seconds,
+            max_gap_seconds: r.max_gap_seconds,
+            window_start: r.window_start,
+            window_end: r.window_end,
+            warmup_started_at: r.warmup_started_at,
+            warmup_weeks: r.warmup_weeks,
+            limit_pause_seconds: r.limit_pause_seconds,
+        },
+        provider: r.provider,
+        provider_account_id: r.provider_account_id,
+        display_name: r.display_name,
+        status: r.status,
+        sandbox: r.is_sandbox,
+        paused_until: r.paused_until,
+        next_send_at: r.next_send_at,
+        created_at: r.created_at,
+    }
+}
+
+/// Applies `patch` to `row`, validating the resulting policy as a whole.
+fn apply(
+    row: &mut AccountRow,
+    patch: &PacingPatch,
+    now: DateTime<Utc>,
+) -> Result<(), ValidationErrors> {
+    let mut c = Collector::default();
+    if let Some(tz) = &patch.time_zone {
+        match chrono_tz::Tz::from_str(tz) {
+            Ok(_) => row.time_zone = tz.clone(),
+            Err(_) => c.push(
+                "time_zone",
+                "must be an IANA time zone such as Europe/Berlin",
+            ),
+        }
+    }
+    let time = |field: &str, v: &Option<String>, target: &mut String, c: &mut Collector| {
+        if let Some(v) = v {
+            match NaiveTime::parse_from_str(v, "%H:%M") {
+                Ok(_) => *target = v.clone(),
+                Err(_) => c.push(field, "must be a time of day as HH:MM"),
+            }
+        }
+    };
+    time(
+        "window_start",
+        &patch.window_start,
+        &mut row.window_start,
+        &mut c,
+    );
+    time("window_end", &patch.window_end, &mut row.window_end, &mut c);
+    let set = |v: Option<i64>, target: &mut i64| {
+        if let Some(v) = v {
+            *target = v;
+        }
+    };
+    set(patch.hourly_cap, &mut row.hourly_cap);
+    set(patch.daily_cap, &mut row.daily_cap);
+    set(patch.min_gap_seconds, &mut row.min_gap_seconds);
+    set(patch.max_gap_seconds, &mut row.max_gap_seconds);
+    set(patch.warmup_weeks, &mut row.warmup_weeks);
+    set(patch.limit_pause_seconds, &mut row.limit_pause_seconds);
+    if !(60..=30 * 86_400).contains(&row.limit_pause_seconds) {
+        c.push("limit_pause_seconds", "must be between 60 and 2592000");
+    }
+    for (field, v) in [
+        ("hourly_cap", row.hourly_cap),
+        ("daily_cap", row.daily_cap),
+        ("min_gap_seconds", row.min_gap_seconds),
+        ("max_gap_seconds", row.max_gap_seconds),
+        ("warmup_weeks", row.warmup_weeks),
+    ] {
+        if u32::try_from(v).is_err() {
+            c.push(field, "must be a whole number of at least 0");
+        }
+    }
+    if patch.resume {
+        row.paused_until = None;
+    }
+    c.finish()?;
+    let policy = PacingPolicy {
+        hourly_cap: u32::try_from(row.hourly_cap).unwrap_or(0),
+        daily_cap: u32::try_from(row.daily_cap).unwrap_or(0),
+        min_gap: chrono::Duration::seconds(row.min_gap_seconds),
+        max_gap: chrono::Duration::seconds(row.max_gap_seconds),
+        window_start: NaiveTime::parse_from_str(&row.window_start, "%H:%M").unwrap_or_default(),
+        window_end: NaiveTime::parse_from_str(&row.window_end, "%H:%M").unwrap_or_default(),
+        time_zone: chrono_tz::Tz::from_str(&row.time_zone).unwrap_or(chrono_tz::UTC),
+        warmup_started_at: row.warmup_started_at.or(Some(now)),
+        warmup_weeks: u32::try_from(row.warmup_weeks).unwrap_or(0),
+    };
+    policy.validate()
+}
+
+impl App {
+    /// Adds a simulated LinkedIn account with the default (safe) pacing policy and warm-up.
+    pub async fn create_sandbox_account(
+        &self,
+        who: &Principal,
+        display_name: &str,
+    ) -> Result<Account> {
+        who.require_admin()?;
+        let mut c = Collector::default();
+        c.text("display_name", display_name, 1, 200);
+        c.finish()?;
+        let now = self.now();
+        let d = PacingPolicy::default();
+        let id = Uuid::now_v7();
+        let row = AccountRow {
+            id,
+            tenant_id: who.tenant.0,
+            provider: "sandbox".into(),
+            provider_account_id: format!("sandbox-{id}"),
+            display_name: display_name.trim().into(),
+            status: "ok".into(),
+            time_zone: "UTC".into(),
+            hourly_cap: i64::from(d.hourly_cap),
+            daily_cap: i64::from(d.daily_cap),
+            min_gap_seconds: d.min_gap.num_seconds(),
+            max_gap_seconds: d.max_gap.num_seconds(),
+            window_start: d.window_start.format("%H:%M").to_string(),
+            window_end: d.window_end.format("%H:%M").to_string(),
+            warmup_started_at: Some(now),
+            warmup_weeks: i64::from(d.warmup_weeks),
+            limit_pause_seconds: 6 * 3600,
+            paused_until: None,
+            next_send_at: None,
+            is_sandbox: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        store::insert(&mut tx, who.tenant, &row).await?;
+        tx.commit().await?;
+        Ok(view(row))
+    }
+
+    /// Lists the workspace's accounts.
+    pub async fn list_accounts(&self, who: &Principal, page: PageRequest) -> Result<Page<Account>> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let rows = store::list(&mut tx, who.tenant, page).await?;
+        Ok(Page::from_rows(rows, page, |r| r.id).map(view))
+    }
+
+    /// Reads one account.
+    pub async fn get_account(&self, who: &Principal, id: Uuid) -> Result<Account> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        store::get(&mut tx, who.tenant, id)
+            .await?
+            .map(view)
+            .ok_or(AppError::NotFound("LinkedIn account"))
+    }
+
+    /// Changes an account's pacing policy (validated as a whole), or lifts a pause.
+    pub async fn update_pacing(
+        &self,
+        who: &Principal,
+        id: Uuid,
+        patch: &PacingPatch,
+    ) -> Result<Account> {
+        who.require_admin()?;
+        let now = self.now();
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut row = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("LinkedIn account"))?;
+        apply(&mut row, patch, now)?;
+        store::update_policy(&mut tx, who.tenant, &row, now).await?;
+        if patch.resume {
+            store::set_status(&mut tx, who.tenant, id, "ok", now).await?;
+        }
+        let row = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("LinkedIn account"))?;
+        tx.commit().await?;
+        Ok(view(row))
+    }
+}

@@ -1,0 +1,573 @@
+//! The worker runtime: claim, run, finish; heartbeats, reclaiming, retries, cron, shutdown.
+
+use crate::QueueError;
+use crate::backoff::Backoff;
+use crate::cron::Cron;
+use crate::job::JobError;
+use crate::pacing::{self, Verdict};
+use crate::registry::{JobContext, Outcome, Registry};
+use chrono::{DateTime, Utc};
+use revos_domain::{Clock, SimulatedClock, TenantId};
+use revos_store::Store;
+use revos_store::jobs::{self, AfterFailure, ClaimedJob};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// How many jobs of one queue run at once.
+#[derive(Clone, Debug)]
+pub struct QueueConfig {
+    /// The queue's name.
+    pub name: String,
+    /// Jobs of this queue running at the same time in this process.
+    pub concurrency: usize,
+}
+
+/// Tunables of a [`Runner`].
+#[derive(Clone, Debug)]
+pub struct RunnerConfig {
+    /// Names this process in leases (`locked_by`).
+    pub worker_id: String,
+    /// Queues to work and their concurrency; queues of registered kinds not listed here get
+    /// `default_concurrency`.
+    pub queues: Vec<QueueConfig>,
+    /// Concurrency of queues not listed in `queues`.
+    pub default_concurrency: usize,
+    /// How long a claimed job is reserved for this worker without a heartbeat.
+    pub lease: Duration,
+    /// How often leases are renewed and expired ones reclaimed.
+    pub heartbeat: Duration,
+    /// The longest an idle worker waits before looking again when nothing woke it.
+    pub poll: Duration,
+    /// How long a stopping worker lets running jobs finish before handing them back.
+    pub grace: Duration,
+    /// Delays between attempts.
+    pub backoff: Backoff,
+    /// The most jobs claimed in one transaction.
+    pub claim_batch: usize,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            worker_id: format!(
+                "worker-{}-{:08x}",
+                std::process::id(),
+                rand::random::<u32>()
+            ),
+            queues: Vec::new(),
+            default_concurrency: 10,
+            lease: Duration::from_secs(60),
+            heartbeat: Duration::from_secs(15),
+            poll: Duration::from_secs(1),
+            grace: Duration::from_secs(30),
+            backoff: Backoff::default(),
+            claim_batch: 500,
+        }
+    }
+}
+
+/// Runs the jobs of a [`Registry`] against a store, with context `C` handed to every handler.
+pub struct Runner<C> {
+    inner: Arc<Inner<C>>,
+}
+
+struct Inner<C> {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    registry: Registry<C>,
+    ctx: C,
+    config: RunnerConfig,
+    worker: Arc<str>,
+    crons: Vec<Cron>,
+    finished: Arc<AtomicU64>,
+}
+
+/// A finished attempt on its way to the database.
+struct Finished {
+    job: ClaimedJob,
+    result: Result<Outcome, JobError>,
+}
+
+impl<C: Clone + Send + Sync + 'static> Runner<C> {
+    /// A runner for `registry`'s kinds, with `crons` fired on schedule.
+    pub fn new(
+        registry: Registry<C>,
+        ctx: C,
+        clock: Arc<dyn Clock>,
+        config: RunnerConfig,
+        crons: Vec<Cron>,
+    ) -> Self {
+        let store = registry.store.clone();
+        let worker = Arc::from(config.worker_id.as_str());
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                registry,
+                ctx,
+                config,
+                worker,
+                crons,
+                finished: Arc::default(),
+            }),
+        }
+    }
+
+    /// A counter of attempts whose outcome this runner has recorded (successes and failures):
+    /// a metric, and how benchmarks know when a batch is done.
+    pub fn finished_counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.inner.finished)
+    }
+
+    /// This runner's worker id.
+    pub fn worker_id(&self) -> &str {
+        &self.inner.worker
+    }
+
+    /// Works until `shutdown` completes, then stops claiming, lets running jobs finish for up
+    /// to the grace period and hands the rest back to the queue.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), QueueError> {
+        let inner = self.inner;
+        let (stop_tx, stop) = watch::channel(false);
+        let (done_tx, done_rx) = mpsc::channel::<Finished>(4096);
+        let listener = inner.store.listen_jobs().await?;
+        let finisher = tokio::spawn(finish_loop(Arc::clone(&inner), done_rx));
+        let upkeep = tokio::spawn(upkeep_loop(Arc::clone(&inner), stop.clone()));
+        let mut loops = Vec::new();
+        let mut semaphores = Vec::new();
+        for (queue, concurrency) in inner.queue_plan() {
+            let sem = Arc::new(Semaphore::new(concurrency));
+            semaphores.push((Arc::clone(&sem), concurrency));
+            loops.push(tokio::spawn(queue_loop(
+                Arc::clone(&inner),
+                queue,
+                sem,
+                done_tx.clone(),
+                stop.clone(),
+            )));
+        }
+        drop(done_tx);
+        tracing::info!(worker = %inner.worker, queues = ?inner.queue_plan(), "worker started");
+
+        shutdown.await;
+        tracing::info!(worker = %inner.worker, "stopping: no new claims; letting running jobs finish");
+        let _ = stop_tx.send(true);
+        for l in loops {
+            let _ = l.await;
+        }
+        let drained = async {
+            for (sem, n) in &semaphores {
+                let _ = sem
+                    .acquire_many(u32::try_from(*n).unwrap_or(u32::MAX))
+                    .await;
+            }
+        };
+        if tokio::time::timeout(inner.config.grace, drained)
+            .await
+            .is_err()
+        {
+            tracing::warn!("grace period over; handing unfinished jobs back to the queue");
+        }
+        // Whatever is still running is released for another worker; its late result is
+        // ignored because this worker no longer holds the job.
+        let mut tx = inner.store.begin().await?;
+        tx.scope_system().await?;
+        let released = jobs::release_all(&mut tx, &inner.worker, inner.clock.now()).await?;
+        tx.commit().await?;
+        if released > 0 {
+            tracing::info!(released, "released unfinished jobs");
+        }
+        upkeep.abort();
+        if let Some(l) = listener {
+            l.abort();
+        }
+        finisher.abort();
+        tracing::info!(worker = %inner.worker, "worker stopped");
+        Ok(())
+    }
+
+    /// Runs every job that is due now, and everything those jobs make due now, then returns
+    /// how many attempts ran. Fires due cron slots first. For tests and simulated runs, which
+    /// move the clock themselves; production uses [`Runner::run`].
+    pub async fn run_due(&self) -> Result<usize, QueueError> {
+        let inner = &self.inner;
+        let mut total = 0;
+        loop {
+            let now = inner.clock.now();
+            for cron in &inner.crons {
+                cron.tick(&inner.store, now).await?;
+            }
+            let mut ran = 0;
+            for (queue, concurrency) in inner.queue_plan() {
+                let claimed = inner.claim(&queue, concurrency.max(1)).await?;
+                ran += claimed.len();
+                let runs = claimed.into_iter().map(|job| {
+                    let inner = Arc::clone(inner);
+                    async move {
+                        let result = inner.execute(&job).await;
+                        Finished { job, result }
+                    }
+                });
+                let finished = futures_join_all(runs).await;
+                inner.finish(finished).await?;
+            }
+            if ran == 0 {
+                return Ok(total);
+            }
+            total += ran;
+        }
+    }
+
+    /// Runs a simulated stretch of time: runs what is due, moves `clock` to the next due job
+    /// or cron slot, and repeats until that would pass `end`. Returns how many attempts ran.
+    pub async fn run_simulated_until(
+        &self,
+        clock: &SimulatedClock,
+        end: DateTime<Utc>,
+    ) -> Result<usize, QueueError> {
+        let mut total = 0;
+        loop {
+            total += self.run_due().await?;
+            let now = clock.now();
+            let mut tx = self.inner.store.begin().await?;
+            tx.scope_system().await?;
+            let waiting = jobs::earliest_waiting(&mut tx).await?;
+            drop(tx);
+            let next_cron = self.inner.crons.iter().map(|c| c.next_slot(now)).min();
+            let next = [
+                waiting.map(|w| w.max(now + chrono::Duration::milliseconds(1))),
+                next_cron,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            match next {
+                Some(t) if t <= end => clock.advance_to(t),
+                _ => {
+                    clock.advance_to(end);
+                    return Ok(total);
+                }
+            }
+        }
+    }
+}
+
+/// Joins futures without pulling in a futures crate: spawn-free, polled in order.
+async fn futures_join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut out = Vec::new();
+    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    for h in handles {
+        out.push(h.await);
+    }
+    out
+}
+
+impl<C: Clone + Send + Sync + 'static> Inner<C> {
+    /// Each queue to work with its concurrency.
+    fn queue_plan(&self) -> Vec<(String, usize)> {
+        let configured: HashMap<&str, usize> = self
+            .config
+            .queues
+            .iter()
+            .map(|q| (q.name.as_str(), q.concurrency))
+            .collect();
+        let mut plan: Vec<(String, usize)> = self
+            .registry
+            .queues()
+            .iter()
+            .map(|q| {
+                (
+                    q.to_string(),
+                    configured
+                        .get(q)
+                        .copied()
+                        .unwrap_or(self.config.default_concurrency),
+                )
+            })
+            .collect();
+        for q in &self.config.queues {
+            if !plan.iter().any(|(name, _)| name == &q.name) {
+                plan.push((q.name.clone(), q.concurrency));
+            }
+        }
+        plan.retain(|(_, c)| *c > 0);
+        plan
+    }
+
+    /// Claims up to `limit` due jobs of `queue` in one short transaction, applying pacing:
+    /// a paced job whose account may not send yet goes back with its new time.
+    async fn claim(&self, queue: &str, limit: usize) -> Result<Vec<ClaimedJob>, QueueError> {
+        let now = self.clock.now();
+        let lease_until = now
+            + chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::minutes(1));
+        let limit = i64::try_from(limit.min(self.config.claim_batch.max(1))).unwrap_or(1);
+        let mut tx = self.store.begin().await?;
+        tx.scope_system().await?;
+        let claimed = jobs::claim(&mut tx, queue, &self.worker, now, lease_until, limit).await?;
+        let mut runnable = Vec::with_capacity(claimed.len());
+        for job in claimed {
+            if let (Some(account), Some(tenant)) = (job.pacing_account_id, job.tenant_id) {
+                match pacing::admit(&mut tx, TenantId(tenant), account, job.id, now).await? {
+                    Verdict::Go => runnable.push(job),
+                    Verdict::Wait(at) => {
+                        jobs::defer(&mut tx, &self.worker, job.id, at, now).await?;
+                    }
+                }
+            } else {
+                runnable.push(job);
+            }
+        }
+        tx.commit().await?;
+        Ok(runnable)
+    }
+
+    /// Runs one attempt; a panic is a failed attempt, not a dead worker.
+    async fn execute(&self, job: &ClaimedJob) -> Result<Outcome, JobError> {
+        let ctx = JobContext {
+            id: job.id,
+            attempt: u32::try_from(job.attempts).unwrap_or(u32::MAX),
+            worker: Arc::clone(&self.worker),
+            due_at: job.run_at,
+        };
+        let fut = self
+            .registry
+            .start(&job.kind, &job.payload, ctx, self.ctx.clone())?;
+        match tokio::spawn(fut).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => {
+                let panic = e.into_panic();
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(JobError::retry(format!("the job panicked: {msg}")))
+            }
+            Err(e) => Err(JobError::retry(format!("the job was cancelled: {e}"))),
+        }
+    }
+
+    /// Records finished attempts: successes in one transaction, failures one by one.
+    async fn finish(&self, batch: Vec<Finished>) -> Result<(), QueueError> {
+        let now = self.clock.now();
+        let done: Vec<uuid::Uuid> = batch
+            .iter()
+            .filter(|f| matches!(f.result, Ok(Outcome::Done)))
+            .map(|f| f.job.id)
+            .collect();
+        let mut tx = self.store.begin().await?;
+        tx.scope_system().await?;
+        if !done.is_empty() {
+            jobs::succeed(&mut tx, &self.worker, &done, now).await?;
+        }
+        for f in &batch {
+            let Err(error) = &f.result else { continue };
+            self.record_failure(&mut tx, &f.job, error, now).await?;
+        }
+        tx.commit().await?;
+        self.finished
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn record_failure(
+        &self,
+        tx: &mut revos_store::Tx,
+        job: &ClaimedJob,
+        error: &JobError,
+        now: DateTime<Utc>,
+    ) -> Result<(), QueueError> {
+        let attempt = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        let out_of_attempts = job.attempts >= job.max_attempts;
+        let retry_at = |after: Option<Duration>| {
+            let wait = after.unwrap_or_else(|| self.config.backoff.delay(attempt));
+            now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
+        };
+        let next = match error {
+            JobError::Permanent(_) => AfterFailure::Dead,
+            JobError::AccountLimited { message, after } => {
+                if let (Some(account), Some(tenant)) = (job.pacing_account_id, job.tenant_id) {
+                    let until =
+                        pacing::pause(tx, TenantId(tenant), account, *after, message, now).await?;
+                    jobs::defer(tx, &self.worker, job.id, until, now).await?;
+                    return Ok(());
+                }
+                if out_of_attempts {
+                    AfterFailure::Dead
+                } else {
+                    AfterFailure::RetryAt(retry_at(*after))
+                }
+            }
+            JobError::Retry { after, .. } => {
+                if out_of_attempts {
+                    AfterFailure::Dead
+                } else {
+                    AfterFailure::RetryAt(retry_at(*after))
+                }
+            }
+        };
+        match next {
+            AfterFailure::Dead => {
+                tracing::error!(job = %job.id, kind = %job.kind, attempt, error = %error, "job is dead")
+            }
+            AfterFailure::RetryAt(at) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt, error = %error, retry_at = %at, "job failed; will retry")
+            }
+        }
+        jobs::fail(tx, &self.worker, job.id, next, &error.to_string(), now).await?;
+        Ok(())
+    }
+}
+
+/// Claims and starts jobs of one queue while permits are free; sleeps when there is nothing
+/// due until woken, until the next job is due, or for the poll interval.
+async fn queue_loop<C: Clone + Send + Sync + 'static>(
+    inner: Arc<Inner<C>>,
+    queue: String,
+    sem: Arc<Semaphore>,
+    done: mpsc::Sender<Finished>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut wake = inner.store.job_wakeups();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let first = tokio::select! {
+            p = Arc::clone(&sem).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+            _ = stop.changed() => return,
+        };
+        let mut permits = vec![first];
+        while permits.len() < inner.config.claim_batch {
+            match Arc::clone(&sem).try_acquire_owned() {
+                Ok(p) => permits.push(p),
+                Err(_) => break,
+            }
+        }
+        wake.borrow_and_update();
+        let wanted = permits.len();
+        let claimed = match inner.claim(&queue, wanted).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(queue, error = %e, "claiming failed; retrying shortly");
+                drop(permits);
+                tokio::time::sleep(inner.config.poll).await;
+                continue;
+            }
+        };
+        let got = claimed.len();
+        for job in claimed {
+            let Some(permit) = permits.pop() else { break };
+            let inner = Arc::clone(&inner);
+            let done = done.clone();
+            tokio::spawn(async move {
+                let result = inner.execute(&job).await;
+                let _ = done.send(Finished { job, result }).await;
+                drop(permit);
+            });
+        }
+        drop(permits);
+        if got == wanted {
+            continue;
+        }
+        let nap = inner.nap(&queue).await;
+        tokio::select! {
+            _ = wake.changed() => {}
+            () = tokio::time::sleep(nap) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+impl<C: Clone + Send + Sync + 'static> Inner<C> {
+    /// How long an idle queue loop may sleep: until its next job is due, at most `poll`.
+    async fn nap(&self, queue: &str) -> Duration {
+        let next = async {
+            let mut tx = self.store.begin().await?;
+            tx.scope_system().await?;
+            jobs::next_due(&mut tx, queue).await
+        };
+        match next.await {
+            Ok(Some(at)) => (at - self.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(self.config.poll),
+            _ => self.config.poll,
+        }
+    }
+}
+
+/// Writes finished attempts, batching the successes that arrive together.
+async fn finish_loop<C: Clone + Send + Sync + 'static>(
+    inner: Arc<Inner<C>>,
+    mut rx: mpsc::Receiver<Finished>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 1000 {
+            match rx.try_recv() {
+                Ok(f) => batch.push(f),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = inner.finish(batch).await {
+            // The leases run out and the jobs are retried: nothing is lost.
+            tracing::error!(error = %e, "could not record finished jobs; they will be retried after their lease");
+        }
+    }
+}
+
+/// Renews leases, reclaims expired ones and fires cron slots.
+async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
+    inner: Arc<Inner<C>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let tick = Duration::from_millis(250).min(inner.config.heartbeat);
+    let mut last_heartbeat = std::time::Instant::now();
+    let mut last_slots: HashMap<&'static str, DateTime<Utc>> = HashMap::new();
+    loop {
+        let now = inner.clock.now();
+        for cron in &inner.crons {
+            let slot = cron.slot(now);
+            if last_slots.get(cron.name) != Some(&slot) {
+                match cron.tick(&inner.store, now).await {
+                    Ok(_) => {
+                        last_slots.insert(cron.name, slot);
+                    }
+                    Err(e) => tracing::warn!(schedule = cron.name, error = %e, "cron tick failed"),
+                }
+            }
+        }
+        if last_heartbeat.elapsed() >= inner.config.heartbeat {
+            last_heartbeat = std::time::Instant::now();
+            if let Err(e) = heartbeat(&inner, now).await {
+                tracing::warn!(error = %e, "heartbeat failed");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(tick) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn heartbeat<C>(inner: &Inner<C>, now: DateTime<Utc>) -> Result<(), QueueError> {
+    let lease_until = now
+        + chrono::Duration::from_std(inner.config.lease).unwrap_or(chrono::Duration::minutes(1));
+    let mut tx = inner.store.begin().await?;
+    tx.scope_system().await?;
+    jobs::heartbeat(&mut tx, &inner.worker, lease_until).await?;
+    let reclaimed = jobs::reclaim_expired(&mut tx, now).await?;
+    tx.commit().await?;
+    if reclaimed > 0 {
+        tracing::warn!(
+            reclaimed,
+            "reclaimed jobs whose worker stopped renewing its lease"
+        );
+    }
+    Ok(())
+}
