@@ -87,8 +87,7 @@ impl App {
                 ))
             }
             JobAccess::Operator => {
-                let mut tx = self.store.begin().await?;
-                tx.scope_system().await?;
+                let tx = self.store.begin_system().await?;
                 Ok((tx, JobScope::All))
             }
         }

@@ -26,8 +26,7 @@ impl HousekeepingReport {
 impl App {
     /// Deletes expired login sessions of every tenant. Returns how many were removed.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
-        let mut tx = self.store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = self.store.begin_system().await?;
         let n = sessions::purge_expired(&mut tx, self.now()).await?;
         tx.commit().await?;
         Ok(n)
@@ -36,8 +35,7 @@ impl App {
     /// One housekeeping round across all tenants.
     pub async fn housekeeping(&self) -> Result<HousekeepingReport> {
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = self.store.begin_system().await?;
         let report = HousekeepingReport {
             sessions: sessions::purge_expired(&mut tx, now).await?,
             jobs: jobs::prune_finished(&mut tx, now - chrono::Duration::days(7)).await?,

@@ -171,8 +171,7 @@ pub async fn rotate_master_key(
     new: &MasterKey,
     now: DateTime<Utc>,
 ) -> Result<usize> {
-    let mut tx = store.begin().await?;
-    tx.scope_system().await?;
+    let mut tx = store.begin_system().await?;
     let mut rotated = 0;
     for tenant in tenants::list_all(&mut tx).await? {
         let tenant = TenantId(tenant.id);

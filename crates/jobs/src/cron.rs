@@ -79,8 +79,7 @@ impl Cron {
     /// Fires the current slot if no process has: returns true when this call enqueued a run.
     pub async fn tick(&self, store: &Store, now: DateTime<Utc>) -> Result<bool, QueueError> {
         let slot = self.slot(now);
-        let mut tx = store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = store.begin_system().await?;
         if !jobs::claim_cron_slot(&mut tx, self.name, slot, now).await? {
             return Ok(false);
         }

@@ -92,23 +92,61 @@ pub async fn enqueue<J: Job>(
     now: DateTime<Utc>,
 ) -> Result<Enqueued, QueueError> {
     let payload = serde_json::to_string(job)?;
-    let tenant = job.tenant();
-    let key = job.unique_key().map(|k| match tenant {
+    let key = scoped_key(job);
+    let (id, existing) =
+        jobs::enqueue(tx, &new_job(job, &payload, key.as_deref(), run_at), now).await?;
+    Ok(Enqueued { id, existing })
+}
+
+/// Enqueues many jobs of one kind in bulk (multi-row inserts), in the caller's transaction.
+/// Jobs with a unique key are enqueued one by one, since each needs its duplicate check.
+pub async fn enqueue_many<J: Job>(
+    tx: &mut Tx,
+    batch: &[J],
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), QueueError> {
+    let mut plain = Vec::new();
+    for job in batch {
+        if job.unique_key().is_some() {
+            enqueue(tx, job, run_at, now).await?;
+        } else {
+            plain.push(serde_json::to_string(job)?);
+        }
+    }
+    let rows: Vec<NewJob<'_>> = batch
+        .iter()
+        .filter(|j| j.unique_key().is_none())
+        .zip(&plain)
+        .map(|(job, payload)| new_job(job, payload, None, run_at))
+        .collect();
+    jobs::enqueue_many(tx, &rows, now).await?;
+    Ok(())
+}
+
+fn scoped_key<J: Job>(job: &J) -> Option<String> {
+    job.unique_key().map(|k| match job.tenant() {
         Some(t) => format!("{t}:{}:{k}", J::KIND),
         None => format!("system:{}:{k}", J::KIND),
-    });
-    let new = NewJob {
+    })
+}
+
+fn new_job<'a, J: Job>(
+    job: &J,
+    payload: &'a str,
+    key: Option<&'a str>,
+    run_at: DateTime<Utc>,
+) -> NewJob<'a> {
+    NewJob {
         id: Uuid::now_v7(),
-        tenant,
+        tenant: job.tenant(),
         kind: J::KIND,
         queue: J::QUEUE,
-        payload: &payload,
+        payload,
         priority: J::PRIORITY,
         run_at,
         max_attempts: i64::from(J::MAX_ATTEMPTS.max(1)),
-        unique_key: key.as_deref(),
+        unique_key: key,
         pacing_account: job.pacing_account(),
-    };
-    let (id, existing) = jobs::enqueue(tx, &new, now).await?;
-    Ok(Enqueued { id, existing })
+    }
 }

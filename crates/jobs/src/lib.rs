@@ -22,7 +22,7 @@ mod runner;
 
 pub use backoff::Backoff;
 pub use cron::Cron;
-pub use job::{Enqueued, Job, JobError, enqueue};
+pub use job::{Enqueued, Job, JobError, enqueue, enqueue_many};
 pub use registry::{JobContext, Outcome, Registry};
 pub use runner::{QueueConfig, Runner, RunnerConfig};
 

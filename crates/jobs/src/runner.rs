@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use revos_domain::{Clock, SimulatedClock, TenantId};
 use revos_store::Store;
 use revos_store::jobs::{self, AfterFailure, ClaimedJob};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -174,8 +174,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         }
         // Whatever is still running is released for another worker; its late result is
         // ignored because this worker no longer holds the job.
-        let mut tx = inner.store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = inner.store.begin_system().await?;
         let released = jobs::release_all(&mut tx, &inner.worker, inner.clock.now()).await?;
         tx.commit().await?;
         if released > 0 {
@@ -233,8 +232,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         loop {
             total += self.run_due().await?;
             let now = clock.now();
-            let mut tx = self.inner.store.begin().await?;
-            tx.scope_system().await?;
+            let mut tx = self.inner.store.begin_system().await?;
             let waiting = jobs::earliest_waiting(&mut tx).await?;
             drop(tx);
             let next_cron = self.inner.crons.iter().map(|c| c.next_slot(now)).min();
@@ -305,8 +303,7 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
         let lease_until = now
             + chrono::Duration::from_std(self.config.lease).unwrap_or(chrono::Duration::minutes(1));
         let limit = i64::try_from(limit.min(self.config.claim_batch.max(1))).unwrap_or(1);
-        let mut tx = self.store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = self.store.begin_system().await?;
         let claimed = jobs::claim(&mut tx, queue, &self.worker, now, lease_until, limit).await?;
         let mut runnable = Vec::with_capacity(claimed.len());
         for job in claimed {
@@ -359,8 +356,7 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
             .filter(|f| matches!(f.result, Ok(Outcome::Done)))
             .map(|f| f.job.id)
             .collect();
-        let mut tx = self.store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = self.store.begin_system().await?;
         if !done.is_empty() {
             jobs::succeed(&mut tx, &self.worker, &done, now).await?;
         }
@@ -423,8 +419,9 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
     }
 }
 
-/// Claims and starts jobs of one queue while permits are free; sleeps when there is nothing
-/// due until woken, until the next job is due, or for the poll interval.
+/// Claims jobs of one queue ahead of need (up to eight times its concurrency, leased like any
+/// claimed job) and starts them as permits free up; sleeps when nothing is due until woken,
+/// until the next job is due, or for the poll interval.
 async fn queue_loop<C: Clone + Send + Sync + 'static>(
     inner: Arc<Inner<C>>,
     queue: String,
@@ -433,35 +430,41 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut wake = inner.store.job_wakeups();
+    let concurrency = sem.available_permits().max(1);
+    let prefetch = (concurrency * 8)
+        .min(inner.config.claim_batch.max(1))
+        .max(concurrency);
+    let mut buffer: VecDeque<ClaimedJob> = VecDeque::new();
     loop {
         if *stop.borrow() {
+            // Buffered jobs are still leased to this worker; `run` releases them.
             return;
         }
-        let first = tokio::select! {
-            p = Arc::clone(&sem).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-            _ = stop.changed() => return,
-        };
-        let mut permits = vec![first];
-        while permits.len() < inner.config.claim_batch {
-            match Arc::clone(&sem).try_acquire_owned() {
-                Ok(p) => permits.push(p),
-                Err(_) => break,
+        if buffer.len() < concurrency {
+            wake.borrow_and_update();
+            match inner.claim(&queue, prefetch - buffer.len()).await {
+                Ok(claimed) => buffer.extend(claimed),
+                Err(e) => {
+                    tracing::warn!(queue, error = %e, "claiming failed; retrying shortly");
+                    tokio::time::sleep(inner.config.poll).await;
+                    continue;
+                }
             }
         }
-        wake.borrow_and_update();
-        let wanted = permits.len();
-        let claimed = match inner.claim(&queue, wanted).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(queue, error = %e, "claiming failed; retrying shortly");
-                drop(permits);
-                tokio::time::sleep(inner.config.poll).await;
-                continue;
+        if buffer.is_empty() {
+            let nap = inner.nap(&queue).await;
+            tokio::select! {
+                _ = wake.changed() => {}
+                () = tokio::time::sleep(nap) => {}
+                _ = stop.changed() => return,
             }
-        };
-        let got = claimed.len();
-        for job in claimed {
-            let Some(permit) = permits.pop() else { break };
+            continue;
+        }
+        while let Some(job) = buffer.pop_front() {
+            let permit = tokio::select! {
+                p = Arc::clone(&sem).acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+                _ = stop.changed() => return,
+            };
             let inner = Arc::clone(&inner);
             let done = done.clone();
             tokio::spawn(async move {
@@ -469,16 +472,9 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
                 let _ = done.send(Finished { job, result }).await;
                 drop(permit);
             });
-        }
-        drop(permits);
-        if got == wanted {
-            continue;
-        }
-        let nap = inner.nap(&queue).await;
-        tokio::select! {
-            _ = wake.changed() => {}
-            () = tokio::time::sleep(nap) => {}
-            _ = stop.changed() => return,
+            if buffer.len() < concurrency {
+                break;
+            }
         }
     }
 }
@@ -487,8 +483,7 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
     /// How long an idle queue loop may sleep: until its next job is due, at most `poll`.
     async fn nap(&self, queue: &str) -> Duration {
         let next = async {
-            let mut tx = self.store.begin().await?;
-            tx.scope_system().await?;
+            let mut tx = self.store.begin_system().await?;
             jobs::next_due(&mut tx, queue).await
         };
         match next.await {
@@ -508,7 +503,7 @@ async fn finish_loop<C: Clone + Send + Sync + 'static>(
 ) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
-        while batch.len() < 1000 {
+        while batch.len() < 2000 {
             match rx.try_recv() {
                 Ok(f) => batch.push(f),
                 Err(_) => break,
@@ -558,8 +553,7 @@ async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
 async fn heartbeat<C>(inner: &Inner<C>, now: DateTime<Utc>) -> Result<(), QueueError> {
     let lease_until = now
         + chrono::Duration::from_std(inner.config.lease).unwrap_or(chrono::Duration::minutes(1));
-    let mut tx = inner.store.begin().await?;
-    tx.scope_system().await?;
+    let mut tx = inner.store.begin_system().await?;
     jobs::heartbeat(&mut tx, &inner.worker, lease_until).await?;
     let reclaimed = jobs::reclaim_expired(&mut tx, now).await?;
     tx.commit().await?;

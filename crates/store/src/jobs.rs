@@ -102,7 +102,7 @@ pub struct JobRow {
 pub enum JobScope {
     /// One tenant's jobs.
     Tenant(TenantId),
-    /// Every job, system jobs included: operator commands only (needs [`Tx::scope_system`]).
+    /// Every job, system jobs included: operator commands only (needs [`Store::begin_system`](crate::Store::begin_system)).
     All,
 }
 
@@ -145,11 +145,74 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob<'_>, now: DateTime<Utc>) -> Resul
     )))
 }
 
+/// Enqueues many jobs without unique keys in multi-row inserts (the bulk path: one statement
+/// per 500 jobs). Jobs with a unique key must go through [`enqueue`].
+pub async fn enqueue_many(tx: &mut Tx, batch: &[NewJob<'_>], now: DateTime<Utc>) -> Result<()> {
+    const COLS: usize = 12;
+    for chunk in batch.chunks(500) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect();
+                format!("({}, 'scheduled', 0)", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO jobs (id, tenant_id, kind, queue, payload, priority, run_at, max_attempts, unique_key, \
+             pacing_account_id, created_at, updated_at, state, attempts) VALUES {}",
+            rows.join(", ")
+        );
+        macro_rules! bind_all {
+            ($q:expr) => {{
+                let mut q = $q;
+                for job in chunk {
+                    q = q
+                        .bind(job.id)
+                        .bind(job.tenant.map(|t| t.0))
+                        .bind(job.kind)
+                        .bind(job.queue)
+                        .bind(job.payload)
+                        .bind(job.priority)
+                        .bind(job.run_at)
+                        .bind(job.max_attempts)
+                        .bind(job.unique_key)
+                        .bind(job.pacing_account)
+                        .bind(now)
+                        .bind(now);
+                }
+                q
+            }};
+        }
+        match &mut tx.inner {
+            TxInner::Postgres(t) => {
+                bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)))
+                    .execute(&mut **t)
+                    .await?;
+            }
+            TxInner::Sqlite(t) => {
+                bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql)))
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+    }
+    let mut queues: Vec<&str> = batch.iter().map(|j| j.queue).collect();
+    queues.sort_unstable();
+    queues.dedup();
+    for q in queues {
+        notify(tx, q).await?;
+    }
+    Ok(())
+}
+
 /// The PostgreSQL channel on which enqueues wake workers.
 pub const NOTIFY_CHANNEL: &str = "revos_jobs";
 
 async fn notify(tx: &mut Tx, queue: &str) -> Result<()> {
-    tx.jobs_changed = Some(());
+    let seen = tx.jobs_changed.get_or_insert_with(Vec::new);
+    if seen.iter().any(|q| q == queue) {
+        return Ok(());
+    }
+    seen.push(queue.to_owned());
     if let TxInner::Postgres(t) = &mut tx.inner {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
@@ -161,7 +224,7 @@ async fn notify(tx: &mut Tx, queue: &str) -> Result<()> {
 }
 
 /// Claims up to `limit` due jobs of `queue` for `worker`, highest priority first, then oldest
-/// `run_at`, leasing them until `lease_until`. Needs [`Tx::scope_system`] on PostgreSQL.
+/// `run_at`, leasing them until `lease_until`. Needs [`Store::begin_system`](crate::Store::begin_system) on PostgreSQL.
 pub async fn claim(
     tx: &mut Tx,
     queue: &str,
@@ -308,7 +371,7 @@ pub async fn release_all(tx: &mut Tx, worker: &str, now: DateTime<Utc>) -> Resul
         locked_by = NULL, locked_until = NULL, updated_at = $2 WHERE locked_by = $1 AND state = 'running'";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(worker).bind(now).execute(c).await?.rows_affected());
     if n > 0 {
-        tx.jobs_changed = Some(());
+        tx.jobs_changed.get_or_insert_with(Vec::new);
     }
     Ok(n)
 }

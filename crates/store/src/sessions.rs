@@ -49,7 +49,7 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Deletes the expired sessions of every tenant; needs [`Tx::scope_system`] on PostgreSQL.
+/// Deletes the expired sessions of every tenant; needs [`Store::begin_system`](crate::Store::begin_system) on PostgreSQL.
 /// Returns how many were removed.
 pub async fn purge_expired(tx: &mut Tx, now: DateTime<Utc>) -> Result<u64> {
     const SQL: &str = "DELETE FROM sessions WHERE expires_at < $1";

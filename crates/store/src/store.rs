@@ -138,11 +138,32 @@ impl Store {
         })
     }
 
-    /// Starts a transaction scoped to `tenant`.
+    /// Starts a transaction scoped to `tenant` (one round trip on PostgreSQL).
     pub async fn begin_for(&self, tenant: TenantId) -> Result<Tx> {
-        let mut tx = self.begin().await?;
-        tx.scope_tenant(tenant).await?;
-        Ok(tx)
+        // A UUID's text form is hex and dashes only, so it is safe inside the statement.
+        self.begin_scoped(format!("BEGIN; SET LOCAL app.tenant_id = '{tenant}'"))
+            .await
+    }
+
+    /// Starts a transaction that sees every tenant's rows: for workers and operator commands
+    /// only, never for a request .
+    pub async fn begin_system(&self) -> Result<Tx> {
+        self.begin_scoped("BEGIN; SET LOCAL app.system = 'on'".to_owned())
+            .await
+    }
+
+    async fn begin_scoped(&self, pg_begin: String) -> Result<Tx> {
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => {
+                TxInner::Postgres(pool.begin_with(sqlx::AssertSqlSafe(pg_begin)).await?)
+            }
+        };
+        Ok(Tx {
+            inner,
+            jobs_changed: None,
+            wake: Arc::clone(&self.jobs_changed),
+        })
     }
 
     /// A receiver that changes whenever jobs may have become available: after a local commit

@@ -11,8 +11,9 @@ use sqlx::{PgConnection, Postgres, Sqlite};
 /// enforced by the tenant filter every repository query carries.
 pub struct Tx {
     pub(crate) inner: TxInner,
-    /// Set when the transaction enqueued jobs: committing then wakes idle local workers.
-    pub(crate) jobs_changed: Option<()>,
+    /// The queues this transaction enqueued into: committing wakes idle local workers, and
+    /// on PostgreSQL each queue is notified once per transaction.
+    pub(crate) jobs_changed: Option<Vec<String>>,
     pub(crate) wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
@@ -66,12 +67,6 @@ impl Tx {
     /// `token_hash`: whoever holds a token may look it up, nobody may list them.
     pub async fn scope_credential(&mut self, token_hash: &str) -> Result<()> {
         self.set("app.credential", token_hash).await
-    }
-
-    /// Lets the transaction see every tenant's rows. Only for maintenance that is cross-tenant
-    /// by nature (workers, master-key rotation); never reachable from a request.
-    pub async fn scope_system(&mut self) -> Result<()> {
-        self.set("app.system", "on").await
     }
 
     async fn set(&mut self, key: &'static str, value: &str) -> Result<()> {

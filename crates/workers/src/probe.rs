@@ -45,8 +45,7 @@ pub(crate) async fn run(job: QueueProbe, ctx: JobContext, app: App) -> Result<Ou
         return Ok(Outcome::Done);
     }
     let db = |e: revos_store::StoreError| JobError::retry(e.to_string());
-    let mut tx = app.store.begin().await.map_err(db)?;
-    tx.scope_system().await.map_err(db)?;
+    let mut tx = app.store.begin_system().await.map_err(db)?;
     let now = app.now();
     if !ctx.complete_in(&mut tx, now).await? {
         return Err(JobError::retry("this worker no longer holds the job"));

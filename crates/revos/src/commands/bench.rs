@@ -5,7 +5,7 @@ use crate::cli::BenchQueueArgs;
 use crate::config::{ConfigError, Settings};
 use chrono::Utc;
 use revos_app::{Store, SystemClock};
-use revos_jobs::{Outcome, QueueConfig, Registry, Runner, RunnerConfig, enqueue};
+use revos_jobs::{Outcome, QueueConfig, Registry, Runner, RunnerConfig, enqueue, enqueue_many};
 use revos_workers::QueueProbe;
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -45,18 +45,15 @@ pub async fn queue(settings: Settings, args: BenchQueueArgs) -> anyhow::Result<(
         fail_first: 0,
     };
 
-    // Phase 1: enqueue N jobs, 100 per transaction.
+    // Phase 1: enqueue N jobs in bulk, 100 per transaction (as the peer's addBulk of 100).
     eprintln!("enqueueing {} jobs", args.jobs);
     let started = Instant::now();
     let mut left = args.jobs;
     while left > 0 {
         let chunk = left.min(100);
-        let mut tx = store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = store.begin_system().await?;
         let t = now();
-        for _ in 0..chunk {
-            enqueue(&mut tx, &probe, t, t).await?;
-        }
+        enqueue_many(&mut tx, &vec![probe.clone(); chunk], t, t).await?;
         tx.commit().await?;
         left -= chunk;
     }
@@ -108,8 +105,7 @@ pub async fn queue(settings: Settings, args: BenchQueueArgs) -> anyhow::Result<(
     };
     for _ in 0..args.delayed {
         let delay = chrono::Duration::milliseconds(100 + (rand::random::<u64>() % 2900) as i64);
-        let mut tx = store.begin().await?;
-        tx.scope_system().await?;
+        let mut tx = store.begin_system().await?;
         let t = now();
         enqueue(&mut tx, &timed, t + delay, t).await?;
         tx.commit().await?;
@@ -184,8 +180,7 @@ async fn wait_for(
 
 /// Deletes the bench's own jobs (queue `probe`), leaving everything else alone.
 async fn clear(store: &Store) -> anyhow::Result<()> {
-    let mut tx = store.begin().await?;
-    tx.scope_system().await?;
+    let mut tx = store.begin_system().await?;
     revos_store::jobs::delete_queue(&mut tx, "probe").await?;
     tx.commit().await?;
     Ok(())
