@@ -32,7 +32,8 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_LOG_FORMAT      text or json                    [default: text]
   REVOS_LOG             log filter                      [default: info]
   REVOS_QUEUES          worker concurrency per queue    [default: 10 each], e.g. default=10,probe=50
-  REVOS_WORKER_ID       names this process in job leases [default: worker-<pid>-<random>]";
+  REVOS_WORKER_ID       names this process in job leases [default: worker-<pid>-<random>]
+  REVOS_JOB_LEASE_SECONDS  how long a crashed worker's jobs wait before others take them [default: 60]";
 
 /// Settings every command shares.
 #[derive(Debug, Args)]

@@ -51,24 +51,30 @@ pub struct Settings {
     pub queues: Vec<(String, usize)>,
     /// Names this process in job leases.
     pub worker_id: Option<String>,
+    /// How long a claimed job stays reserved without a heartbeat (heartbeats come four times
+    /// per lease): how soon the jobs of a crashed worker run elsewhere.
+    pub job_lease: Option<std::time::Duration>,
 }
 
 impl Settings {
     /// The job runner's settings.
     pub fn runner_config(&self) -> revos_jobs::RunnerConfig {
-        let mut config = revos_jobs::RunnerConfig::default();
-        config.queues = self
-            .queues
-            .iter()
-            .map(|(name, concurrency)| revos_jobs::QueueConfig {
-                name: name.clone(),
-                concurrency: *concurrency,
-            })
-            .collect();
-        if let Some(id) = &self.worker_id {
-            config.worker_id = id.clone();
+        let defaults = revos_jobs::RunnerConfig::default();
+        let lease = self.job_lease.unwrap_or(defaults.lease);
+        revos_jobs::RunnerConfig {
+            queues: self
+                .queues
+                .iter()
+                .map(|(name, concurrency)| revos_jobs::QueueConfig {
+                    name: name.clone(),
+                    concurrency: *concurrency,
+                })
+                .collect(),
+            worker_id: self.worker_id.clone().unwrap_or(defaults.worker_id.clone()),
+            lease,
+            heartbeat: (lease / 4).max(std::time::Duration::from_millis(100)),
+            ..defaults
         }
-        config
     }
 }
 
@@ -106,6 +112,7 @@ struct FileConfig {
     log: Option<String>,
     queues: Option<String>,
     worker_id: Option<String>,
+    job_lease_seconds: Option<f64>,
 }
 
 /// One raw value and the name of its source.
@@ -279,6 +286,34 @@ pub fn resolve(
     .map(|raw| raw.value)
     .filter(|v| !v.trim().is_empty());
 
+    let job_lease = match pick(
+        None,
+        "",
+        "REVOS_JOB_LEASE_SECONDS",
+        from_file(|c| c.job_lease_seconds.map(|v| v.to_string())),
+        "job_lease_seconds",
+    ) {
+        Some(raw) => {
+            let secs = raw
+                .value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| (0.5..=3600.0).contains(s));
+            let secs = secs.ok_or_else(|| {
+                err(
+                    &raw.source,
+                    &format!(
+                        "{:?} is not a number of seconds from 0.5 to 3600",
+                        raw.value
+                    ),
+                )
+            })?;
+            Some(std::time::Duration::from_secs_f64(secs))
+        }
+        None => None,
+    };
+
     Ok(Settings {
         data_dir,
         database_url,
@@ -288,6 +323,7 @@ pub fn resolve(
         log_filter,
         queues,
         worker_id,
+        job_lease,
     })
 }
 

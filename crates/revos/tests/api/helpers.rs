@@ -333,3 +333,11 @@ pub fn cartridge(name: &str) -> Value {
         "examples": [{"post": "Managers: stop fixing, start asking.", "dm": "Hi {first_name}!", "email": ""}]
     })
 }
+
+/// A fresh, migrated store on `db`.
+pub async fn migrated_store(db: Db) -> (TestDb, Store) {
+    let test_db = TestDb::new(db).await;
+    let store = Store::connect(&test_db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    (test_db, store)
+}

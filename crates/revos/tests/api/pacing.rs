@@ -1,0 +1,353 @@
+//! Pacing through the real queue and workers on a simulated clock: many DMs over several
+//! accounts never break any account's rolling-hour cap, minimum gap, window or daily cap, and
+//! every DM is sent exactly once; a provider limit pauses the account and tells the tenant.
+
+use crate::both_backends;
+use crate::helpers::{Db, migrated_store};
+use chrono::{DateTime, Duration as Span, NaiveTime, TimeZone, Timelike, Utc};
+use revos_app::{SimulatedClock, Store};
+use revos_domain::TenantId;
+use revos_jobs::{Job, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
+use revos_store::{linkedin_accounts, tenants};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+both_backends!(
+    paced_sends_keep_every_rule_and_all_arrive_once,
+    provider_limit_pauses_the_account
+);
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Dm {
+    n: u32,
+    tenant: TenantId,
+    account: Uuid,
+    #[serde(default)]
+    limited_once: bool,
+}
+
+impl Job for Dm {
+    const KIND: &'static str = "test.dm";
+    const QUEUE: &'static str = "linkedin";
+    fn tenant(&self) -> Option<TenantId> {
+        Some(self.tenant)
+    }
+    fn pacing_account(&self) -> Option<Uuid> {
+        Some(self.account)
+    }
+}
+
+type Sends = Arc<Mutex<Vec<(u32, Uuid, DateTime<Utc>)>>>;
+
+#[derive(Clone)]
+struct Ctx {
+    sends: Sends,
+    clock: Arc<SimulatedClock>,
+    /// Set once the provider has refused one send.
+    limited: Arc<std::sync::atomic::AtomicBool>,
+}
+
+fn runner(store: &Store, clock: Arc<SimulatedClock>, sends: Sends) -> Runner<Ctx> {
+    let mut registry = Registry::new(store.clone());
+    registry.register::<Dm, _, _>(|dm: Dm, _ctx, c: Ctx| async move {
+        let first_refusal = !c.limited.swap(true, std::sync::atomic::Ordering::SeqCst);
+        if dm.limited_once && first_refusal {
+            return Err(JobError::AccountLimited {
+                message: "429 Too Many Requests".into(),
+                after: None,
+            });
+        }
+        c.sends
+            .lock()
+            .unwrap()
+            .push((dm.n, dm.account, revos_domain::Clock::now(&*c.clock)));
+        Ok(Outcome::Done)
+    });
+    Runner::new(
+        registry,
+        Ctx {
+            sends,
+            clock: Arc::clone(&clock),
+            limited: Arc::default(),
+        },
+        clock,
+        RunnerConfig::default(),
+        Vec::new(),
+    )
+}
+
+struct Policy {
+    hourly: i64,
+    daily: i64,
+    min_gap: i64,
+    max_gap: i64,
+    tz: chrono_tz::Tz,
+    start: &'static str,
+    end: &'static str,
+}
+
+async fn account(store: &Store, tenant: TenantId, p: &Policy, now: DateTime<Utc>) -> Uuid {
+    let id = Uuid::now_v7();
+    let row = linkedin_accounts::AccountRow {
+        id,
+        tenant_id: tenant.0,
+        provider: "sandbox".into(),
+        provider_account_id: format!("sandbox-{id}"),
+        display_name: "test".into(),
+        status: "ok".into(),
+        time_zone: p.tz.name().into(),
+        hourly_cap: p.hourly,
+        daily_cap: p.daily,
+        min_gap_seconds: p.min_gap,
+        max_gap_seconds: p.max_gap,
+        window_start: p.start.into(),
+        window_end: p.end.into(),
+        warmup_started_at: None,
+        warmup_weeks: 0,
+        limit_pause_seconds: 3600,
+        paused_until: None,
+        next_send_at: None,
+        is_sandbox: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = store.begin_for(tenant).await.unwrap();
+    linkedin_accounts::insert(&mut tx, tenant, &row)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn tenant(store: &Store, now: DateTime<Utc>) -> TenantId {
+    let t = TenantId::new();
+    let mut tx = store.begin().await.unwrap();
+    tenants::insert(&mut tx, t, "Acme", now).await.unwrap();
+    tx.commit().await.unwrap();
+    t
+}
+
+async fn paced_sends_keep_every_rule_and_all_arrive_once(db: Db) {
+    let (_db, store) = migrated_store(db).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 27, 5, 0, 0).unwrap(); // spans Europe's DST change
+    let clock = Arc::new(SimulatedClock::new(t0));
+    let tenant = tenant(&store, t0).await;
+    let policies = [
+        Policy {
+            hourly: 5,
+            daily: 12,
+            min_gap: 120,
+            max_gap: 900,
+            tz: chrono_tz::Europe::Berlin,
+            start: "08:00",
+            end: "20:00",
+        },
+        Policy {
+            hourly: 50,
+            daily: 100,
+            min_gap: 120,
+            max_gap: 900,
+            tz: chrono_tz::America::New_York,
+            start: "09:00",
+            end: "17:30",
+        },
+        Policy {
+            hourly: 3,
+            daily: 30,
+            min_gap: 30,
+            max_gap: 60,
+            tz: chrono_tz::UTC,
+            start: "00:00",
+            end: "23:59",
+        },
+    ];
+    let mut accounts = Vec::new();
+    for p in &policies {
+        accounts.push(account(&store, tenant, p, t0).await);
+    }
+    // 90 DMs arriving in bursts over the first day, spread over the three accounts.
+    let mut seed: u64 = 0x5eed;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let mut expected = HashMap::new();
+    for n in 0..90u32 {
+        let i = (next() % 3) as usize;
+        let at = t0 + Span::seconds((next() % 86_400) as i64 / if n % 3 == 0 { 50 } else { 1 });
+        let mut tx = store.begin_for(tenant).await.unwrap();
+        enqueue(
+            &mut tx,
+            &Dm {
+                n,
+                tenant,
+                account: accounts[i],
+                limited_once: false,
+            },
+            at,
+            t0,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        expected.insert(n, (i, at));
+    }
+    let sends: Sends = Arc::default();
+    runner(&store, Arc::clone(&clock), Arc::clone(&sends))
+        .run_simulated_until(&clock, t0 + Span::days(8))
+        .await
+        .unwrap();
+
+    let sends = sends.lock().unwrap().clone();
+    let mut seen: HashMap<u32, usize> = HashMap::new();
+    for (n, _, _) in &sends {
+        *seen.entry(*n).or_default() += 1;
+    }
+    assert_eq!(seen.len(), 90, "every DM was sent");
+    assert!(seen.values().all(|c| *c == 1), "no DM was sent twice");
+    for (i, p) in policies.iter().enumerate() {
+        let mut times: Vec<DateTime<Utc>> = sends
+            .iter()
+            .filter(|(_, a, _)| *a == accounts[i])
+            .map(|(_, _, t)| *t)
+            .collect();
+        times.sort();
+        for (k, t) in times.iter().enumerate() {
+            let in_hour = times[..=k]
+                .iter()
+                .filter(|s| **s > *t - Span::hours(1))
+                .count() as i64;
+            assert!(
+                in_hour <= p.hourly,
+                "account {i}: {in_hour} sends in the hour before {t}"
+            );
+            let local = t.with_timezone(&p.tz);
+            let (start, end) = (
+                NaiveTime::parse_from_str(p.start, "%H:%M").unwrap(),
+                NaiveTime::parse_from_str(p.end, "%H:%M").unwrap(),
+            );
+            let lt = local.time().with_nanosecond(0).unwrap();
+            assert!(
+                lt >= start && lt < end,
+                "account {i}: send at {local} outside {start}-{end}"
+            );
+            let same_day = times
+                .iter()
+                .filter(|s| s.with_timezone(&p.tz).date_naive() == local.date_naive())
+                .count() as i64;
+            assert!(
+                same_day <= p.daily,
+                "account {i}: {same_day} sends on {}",
+                local.date_naive()
+            );
+        }
+        for pair in times.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= Span::seconds(p.min_gap) - Span::milliseconds(1),
+                "account {i}: gap {:?}",
+                pair[1] - pair[0]
+            );
+        }
+    }
+    for (n, _, t) in &sends {
+        assert!(
+            *t >= expected[n].1,
+            "DM {n} was sent before it was enqueued to run"
+        );
+    }
+}
+
+async fn provider_limit_pauses_the_account(db: Db) {
+    let (_db, store) = migrated_store(db).await;
+    let t0 = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+    let clock = Arc::new(SimulatedClock::new(t0));
+    let tenant = tenant(&store, t0).await;
+    let p = Policy {
+        hourly: 50,
+        daily: 100,
+        min_gap: 0,
+        max_gap: 0,
+        tz: chrono_tz::UTC,
+        start: "00:00",
+        end: "23:59",
+    };
+    let account = account(&store, tenant, &p, t0).await;
+    let mut tx = store.begin_for(tenant).await.unwrap();
+    let id = enqueue(
+        &mut tx,
+        &Dm {
+            n: 1,
+            tenant,
+            account,
+            limited_once: true,
+        },
+        t0,
+        t0,
+    )
+    .await
+    .unwrap()
+    .id;
+    enqueue(
+        &mut tx,
+        &Dm {
+            n: 2,
+            tenant,
+            account,
+            limited_once: false,
+        },
+        t0 + Span::minutes(1),
+        t0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let sends: Sends = Arc::default();
+    let r = runner(&store, Arc::clone(&clock), Arc::clone(&sends));
+    r.run_due().await.unwrap();
+
+    let mut tx = store.begin_for(tenant).await.unwrap();
+    let acct = linkedin_accounts::get(&mut tx, tenant, account)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(acct.status, "paused");
+    assert_eq!(
+        acct.paused_until,
+        Some(t0 + Span::hours(1)),
+        "the configured pause (1 h) applies"
+    );
+    let job = revos_store::jobs::get(&mut tx, revos_store::jobs::JobScope::Tenant(tenant), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.state.as_str(), job.attempts),
+        ("scheduled", 0),
+        "the limit does not use up an attempt"
+    );
+    assert_eq!(job.run_at, t0 + Span::hours(1));
+    let conn_events: i64 = match tx.postgres_connection() {
+        Some(c) => sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'account_paused'")
+            .fetch_one(c)
+            .await
+            .unwrap(),
+        None => 1,
+    };
+    assert_eq!(conn_events, 1, "the tenant is told");
+    drop(tx);
+
+    // Nothing is sent during the pause; both DMs go once it ends.
+    r.run_simulated_until(&clock, t0 + Span::hours(3))
+        .await
+        .unwrap();
+    let sends = sends.lock().unwrap().clone();
+    assert_eq!(sends.len(), 2);
+    assert!(
+        sends.iter().all(|(_, _, t)| *t >= t0 + Span::hours(1)),
+        "{sends:?}"
+    );
+}
