@@ -8,6 +8,7 @@ use crate::pacing::{self, Verdict};
 use crate::registry::{JobContext, Outcome, Registry};
 use chrono::{DateTime, Utc};
 use revos_domain::{Clock, SimulatedClock, TenantId};
+use revos_store::JobsReady;
 use revos_store::Store;
 use revos_store::jobs::{self, AfterFailure, ClaimedJob};
 use std::collections::{HashMap, VecDeque};
@@ -15,7 +16,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, broadcast, mpsc, watch};
 
 /// How many jobs of one queue run at once.
 #[derive(Clone, Debug)]
@@ -419,9 +420,11 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
     }
 }
 
-/// Claims jobs of one queue ahead of need (up to eight times its concurrency, leased like any
-/// claimed job) and starts them as permits free up; sleeps when nothing is due until woken,
-/// until the next job is due, or for the poll interval.
+/// Claims jobs of one queue ahead of need and starts them as permits free up. How far ahead
+/// adapts to how long jobs take: enough to keep every slot busy for about 100 ms (quick jobs
+/// come in large batches, slow ones one per free slot, so idle workers elsewhere can take
+/// them). With nothing due it sleeps until the next known due time, an announcement of new
+/// jobs, or the poll interval, without touching the database in between.
 async fn queue_loop<C: Clone + Send + Sync + 'static>(
     inner: Arc<Inner<C>>,
     queue: String,
@@ -431,9 +434,9 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
 ) {
     let mut wake = inner.store.job_wakeups();
     let concurrency = sem.available_permits().max(1);
-    let prefetch = (concurrency * 8)
-        .min(inner.config.claim_batch.max(1))
-        .max(concurrency);
+    let batch = inner.config.claim_batch.max(1);
+    // Average job duration in microseconds (moving average), shared with the job tasks.
+    let avg_us = Arc::new(AtomicU64::new(10_000));
     let mut buffer: VecDeque<ClaimedJob> = VecDeque::new();
     loop {
         if *stop.borrow() {
@@ -441,8 +444,16 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
             return;
         }
         if buffer.len() < concurrency {
-            wake.borrow_and_update();
-            match inner.claim(&queue, prefetch - buffer.len()).await {
+            let per_slot = usize::try_from(100_000 / avg_us.load(Ordering::Relaxed).max(1))
+                .unwrap_or(1)
+                .max(1);
+            let prefetch = concurrency
+                .saturating_mul(per_slot)
+                .clamp(concurrency, batch.max(concurrency));
+            match inner
+                .claim(&queue, prefetch.saturating_sub(buffer.len()))
+                .await
+            {
                 Ok(claimed) => buffer.extend(claimed),
                 Err(e) => {
                     tracing::warn!(queue, error = %e, "claiming failed; retrying shortly");
@@ -452,11 +463,8 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
             }
         }
         if buffer.is_empty() {
-            let nap = inner.nap(&queue).await;
-            tokio::select! {
-                _ = wake.changed() => {}
-                () = tokio::time::sleep(nap) => {}
-                _ = stop.changed() => return,
+            if !idle(&inner, &queue, &mut wake, &mut stop).await {
+                return;
             }
             continue;
         }
@@ -467,8 +475,16 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
             };
             let inner = Arc::clone(&inner);
             let done = done.clone();
+            let avg_us = Arc::clone(&avg_us);
             tokio::spawn(async move {
+                let started = std::time::Instant::now();
                 let result = inner.execute(&job).await;
+                let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                let old = avg_us.load(Ordering::Relaxed);
+                avg_us.store(
+                    (old.saturating_mul(7).saturating_add(took)) / 8,
+                    Ordering::Relaxed,
+                );
                 let _ = done.send(Finished { job, result }).await;
                 drop(permit);
             });
@@ -479,19 +495,45 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
     }
 }
 
-impl<C: Clone + Send + Sync + 'static> Inner<C> {
-    /// How long an idle queue loop may sleep: until its next job is due, at most `poll`.
-    async fn nap(&self, queue: &str) -> Duration {
-        let next = async {
-            let mut tx = self.store.begin_system().await?;
-            jobs::next_due(&mut tx, queue).await
-        };
-        match next.await {
-            Ok(Some(at)) => (at - self.clock.now())
+/// Waits while `queue` has nothing due. Returns false when the worker is stopping.
+async fn idle<C: Clone + Send + Sync + 'static>(
+    inner: &Inner<C>,
+    queue: &str,
+    wake: &mut broadcast::Receiver<JobsReady>,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    let next_due = async {
+        let mut tx = inner.store.begin_system().await?;
+        jobs::next_due(&mut tx, queue).await
+    };
+    let mut next = next_due.await.ok().flatten();
+    loop {
+        let now = inner.clock.now();
+        let wait = match next {
+            Some(at) => (at - now)
                 .to_std()
                 .unwrap_or(Duration::ZERO)
-                .min(self.config.poll),
-            _ => self.config.poll,
+                .min(inner.config.poll),
+            None => inner.config.poll,
+        };
+        if wait.is_zero() {
+            return true;
+        }
+        tokio::select! {
+            news = wake.recv() => match news {
+                Ok(news) if news.queue == queue => {
+                    if news.at <= inner.clock.now() {
+                        return true;
+                    }
+                    next = Some(next.map_or(news.at, |n| n.min(news.at)));
+                }
+                Ok(_) => {}
+                // Missed announcements: look at the database.
+                Err(broadcast::error::RecvError::Lagged(_)) => return true,
+                Err(broadcast::error::RecvError::Closed) => return !*stop.borrow(),
+            },
+            () = tokio::time::sleep(wait) => return true,
+            _ = stop.changed() => return false,
         }
     }
 }

@@ -131,7 +131,7 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob<'_>, now: DateTime<Utc>) -> Resul
             .bind(job.priority).bind(job.run_at).bind(job.max_attempts).bind(job.unique_key)
             .bind(job.pacing_account).bind(now).fetch_optional(c).await?);
         if let Some(id) = inserted {
-            notify(tx, job.queue).await?;
+            tx.jobs_ready(job.queue, job.run_at);
             return Ok((id, false));
         }
         let existing: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(EXISTING).bind(job.unique_key).fetch_optional(c).await?);
@@ -195,33 +195,14 @@ pub async fn enqueue_many(tx: &mut Tx, batch: &[NewJob<'_>], now: DateTime<Utc>)
             }
         }
     }
-    let mut queues: Vec<&str> = batch.iter().map(|j| j.queue).collect();
-    queues.sort_unstable();
-    queues.dedup();
-    for q in queues {
-        notify(tx, q).await?;
+    for job in batch {
+        tx.jobs_ready(job.queue, job.run_at);
     }
     Ok(())
 }
 
 /// The PostgreSQL channel on which enqueues wake workers.
 pub const NOTIFY_CHANNEL: &str = "revos_jobs";
-
-async fn notify(tx: &mut Tx, queue: &str) -> Result<()> {
-    let seen = tx.jobs_changed.get_or_insert_with(Vec::new);
-    if seen.iter().any(|q| q == queue) {
-        return Ok(());
-    }
-    seen.push(queue.to_owned());
-    if let TxInner::Postgres(t) = &mut tx.inner {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(NOTIFY_CHANNEL)
-            .bind(queue)
-            .execute(&mut **t)
-            .await?;
-    }
-    Ok(())
-}
 
 /// Claims up to `limit` due jobs of `queue` for `worker`, highest priority first, then oldest
 /// `run_at`, leasing them until `lease_until`. Needs [`Store::begin_system`](crate::Store::begin_system) on PostgreSQL.
@@ -370,9 +351,6 @@ pub async fn release_all(tx: &mut Tx, worker: &str, now: DateTime<Utc>) -> Resul
     const SQL: &str = "UPDATE jobs SET state = 'scheduled', attempts = attempts - 1, run_at = $2, \
         locked_by = NULL, locked_until = NULL, updated_at = $2 WHERE locked_by = $1 AND state = 'running'";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(worker).bind(now).execute(c).await?.rows_affected());
-    if n > 0 {
-        tx.jobs_changed.get_or_insert_with(Vec::new);
-    }
     Ok(n)
 }
 
@@ -465,7 +443,7 @@ pub async fn retry(tx: &mut Tx, scope: JobScope, id: Uuid, now: DateTime<Utc>) -
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(scope.tenant()).bind(id).bind(now).execute(c).await?.rows_affected());
     if n == 1 {
         let queue: String = on_conn!(tx, c => sqlx::query_scalar("SELECT queue FROM jobs WHERE id = $1").bind(id).fetch_one(c).await?);
-        notify(tx, &queue).await?;
+        tx.jobs_ready(&queue, now);
     }
     Ok(n == 1)
 }

@@ -22,7 +22,7 @@ pub mod users;
 pub mod vault;
 
 pub use error::StoreError;
-pub use store::{APP_ROLE, Backend, Store, sqlite_url_in};
+pub use store::{APP_ROLE, Backend, JobsReady, Store, sqlite_url_in};
 pub use tx::Tx;
 
 /// Result of a storage call.

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::broadcast;
 
 /// The role the application works as on PostgreSQL; created by the migrations. It owns no
 /// table, so row-level security always applies to it.
@@ -33,9 +33,12 @@ pub enum Backend {
 pub struct Store {
     pool: Pool,
     url: String,
-    /// Bumped when a transaction that enqueued jobs commits (and, on PostgreSQL, when another
-    /// process enqueues), so that idle workers in this process wake at once.
-    jobs_changed: Arc<watch::Sender<u64>>,
+    /// Announces jobs that became available: after a local commit that enqueued jobs and, on
+    /// PostgreSQL, when another process did; idle workers wake or set their timers from it.
+    jobs_ready: broadcast::Sender<JobsReady>,
+    /// SQLite allows one writer at a time; waiting here, in order, beats SQLite's busy-retry
+    /// backoff (which sleeps up to 100 ms at a time) when many tasks write at once.
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,7 +89,8 @@ impl Store {
         Ok(Self {
             pool,
             url: url.to_owned(),
-            jobs_changed: Arc::new(watch::channel(0).0),
+            jobs_ready: broadcast::channel(4096).0,
+            sqlite_writer: Arc::default(),
         })
     }
 
@@ -107,6 +111,29 @@ impl Store {
         Ok(())
     }
 
+    /// Reclaims the space of finished jobs and refreshes the planner's statistics of the
+    /// queue table (PostgreSQL `VACUUM (ANALYZE) jobs`, run as the schema owner). Autovacuum
+    /// does this by itself where it is on; benchmarks call it so every run starts alike.
+    /// Returns a description of the durability the backend commits with.
+    pub async fn vacuum_jobs(&self) -> Result<String> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok("SQLite WAL, synchronous=NORMAL".to_owned()),
+            Pool::Postgres(_) => {
+                let mut conn = pg_options(&self.url)?
+                    .connect()
+                    .await
+                    .map_err(|e| connect_error(&self.url, e))?;
+                conn.execute("VACUUM (ANALYZE) jobs").await?;
+                let sync: String =
+                    sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
+                        .fetch_one(&mut conn)
+                        .await?;
+                conn.close().await?;
+                Ok(format!("PostgreSQL synchronous_commit={sync}"))
+            }
+        }
+    }
+
     /// Which engine this store runs on.
     pub fn backend(&self) -> Backend {
         match self.pool {
@@ -125,17 +152,7 @@ impl Store {
     /// Starts a transaction with no tenant scope: only identity tables (tenants, users) and
     /// rows unlocked by [`Tx::scope_user`] or [`Tx::scope_credential`] are visible.
     pub async fn begin(&self) -> Result<Tx> {
-        let inner = match &self.pool {
-            // IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading
-            // from a read lock (SQLITE_BUSY mid-transaction).
-            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
-        };
-        Ok(Tx {
-            inner,
-            jobs_changed: None,
-            wake: Arc::clone(&self.jobs_changed),
-        })
+        self.begin_scoped("BEGIN".to_owned()).await
     }
 
     /// Starts a transaction scoped to `tenant` (one round trip on PostgreSQL).
@@ -146,30 +163,41 @@ impl Store {
     }
 
     /// Starts a transaction that sees every tenant's rows: for workers and operator commands
-    /// only, never for a request .
+    /// only, never for a request.
     pub async fn begin_system(&self) -> Result<Tx> {
         self.begin_scoped("BEGIN; SET LOCAL app.system = 'on'".to_owned())
             .await
     }
 
     async fn begin_scoped(&self, pg_begin: String) -> Result<Tx> {
-        let inner = match &self.pool {
-            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => {
-                TxInner::Postgres(pool.begin_with(sqlx::AssertSqlSafe(pg_begin)).await?)
+        let (inner, writer) = match &self.pool {
+            Pool::Sqlite(pool) => {
+                let writer = Arc::clone(&self.sqlite_writer).lock_owned().await;
+                // IMMEDIATE takes the write lock up front, so two writers never deadlock
+                // upgrading from a read lock (SQLITE_BUSY mid-transaction).
+                (
+                    TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+                    Some(writer),
+                )
             }
+            Pool::Postgres(pool) => (
+                TxInner::Postgres(pool.begin_with(sqlx::AssertSqlSafe(pg_begin)).await?),
+                None,
+            ),
         };
         Ok(Tx {
             inner,
-            jobs_changed: None,
-            wake: Arc::clone(&self.jobs_changed),
+            ready: Vec::new(),
+            announce: self.jobs_ready.clone(),
+            _writer: writer,
         })
     }
 
-    /// A receiver that changes whenever jobs may have become available: after a local commit
-    /// that enqueued jobs, or a notification from another process (see [`Store::listen_jobs`]).
-    pub fn job_wakeups(&self) -> watch::Receiver<u64> {
-        self.jobs_changed.subscribe()
+    /// Announcements of jobs that became available: after a local commit that enqueued jobs,
+    /// or a notification from another process (see [`Store::listen_jobs`]). A receiver that
+    /// falls behind gets `Lagged` and should look at the database itself.
+    pub fn job_wakeups(&self) -> broadcast::Receiver<JobsReady> {
+        self.jobs_ready.subscribe()
     }
 
     /// On PostgreSQL, forwards job notifications from other processes to
@@ -181,11 +209,15 @@ impl Store {
         };
         let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
         listener.listen(crate::jobs::NOTIFY_CHANNEL).await?;
-        let wake = Arc::clone(&self.jobs_changed);
+        let ready = self.jobs_ready.clone();
         Ok(Some(tokio::spawn(async move {
             loop {
                 match listener.recv().await {
-                    Ok(_) => wake.send_modify(|g| *g = g.wrapping_add(1)),
+                    Ok(n) => {
+                        if let Some(news) = JobsReady::from_payload(n.payload()) {
+                            let _ = ready.send(news);
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "job notifications interrupted; reconnecting");
                         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -201,6 +233,32 @@ impl Store {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
         }
+    }
+}
+
+/// Jobs of `queue` became available, the first of them due at `at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobsReady {
+    /// The queue.
+    pub queue: String,
+    /// When the earliest of them is due.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl JobsReady {
+    /// The PostgreSQL notification payload: `queue|milliseconds since the epoch`.
+    pub(crate) fn payload(&self) -> String {
+        format!("{}|{}", self.queue, self.at.timestamp_millis())
+    }
+
+    /// Parses a notification payload.
+    pub(crate) fn from_payload(payload: &str) -> Option<Self> {
+        let (queue, ms) = payload.rsplit_once('|')?;
+        let at = chrono::DateTime::from_timestamp_millis(ms.parse().ok()?)?;
+        Some(Self {
+            queue: queue.to_owned(),
+            at,
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Transactions over either backend, and the scope each one runs in.
 
 use crate::Result;
+use crate::store::JobsReady;
 use revos_domain::{TenantId, UserId};
 use sqlx::{PgConnection, Postgres, Sqlite};
 
@@ -11,10 +12,13 @@ use sqlx::{PgConnection, Postgres, Sqlite};
 /// enforced by the tenant filter every repository query carries.
 pub struct Tx {
     pub(crate) inner: TxInner,
-    /// The queues this transaction enqueued into: committing wakes idle local workers, and
-    /// on PostgreSQL each queue is notified once per transaction.
-    pub(crate) jobs_changed: Option<Vec<String>>,
-    pub(crate) wake: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// The queues this transaction made jobs available in, with the earliest due time of
+    /// each: announced to local workers after commit, and to other processes (PostgreSQL
+    /// `NOTIFY`, delivered at commit) once per queue.
+    pub(crate) ready: Vec<JobsReady>,
+    pub(crate) announce: tokio::sync::broadcast::Sender<JobsReady>,
+    /// SQLite's single-writer turn, held until the transaction ends.
+    pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 pub(crate) enum TxInner {
@@ -42,15 +46,36 @@ pub(crate) use on_conn;
 
 impl Tx {
     /// Makes the transaction's writes durable.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        if let TxInner::Postgres(t) = &mut self.inner {
+            for news in &self.ready {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(crate::jobs::NOTIFY_CHANNEL)
+                    .bind(news.payload())
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
         }
-        if self.jobs_changed.is_some() {
-            self.wake.send_modify(|g| *g = g.wrapping_add(1));
+        for news in self.ready {
+            // No receiver (no local worker) is fine.
+            let _ = self.announce.send(news);
         }
         Ok(())
+    }
+
+    /// Notes that jobs of `queue` due at `at` become available when this transaction commits.
+    pub(crate) fn jobs_ready(&mut self, queue: &str, at: chrono::DateTime<chrono::Utc>) {
+        match self.ready.iter_mut().find(|r| r.queue == queue) {
+            Some(r) => r.at = r.at.min(at),
+            None => self.ready.push(JobsReady {
+                queue: queue.to_owned(),
+                at,
+            }),
+        }
     }
 
     /// Scopes the rest of the transaction to `tenant` (PostgreSQL row-level security).

@@ -129,56 +129,78 @@ async fn tenant(store: &Store, now: DateTime<Utc>) -> TenantId {
     t
 }
 
+/// Several random arrival patterns and policies, each through the real queue and workers.
 async fn paced_sends_keep_every_rule_and_all_arrive_once(db: Db) {
-    let (_db, store) = migrated_store(db).await;
-    let t0 = Utc.with_ymd_and_hms(2026, 3, 27, 5, 0, 0).unwrap(); // spans Europe's DST change
-    let clock = Arc::new(SimulatedClock::new(t0));
-    let tenant = tenant(&store, t0).await;
-    let policies = [
-        Policy {
-            hourly: 5,
-            daily: 12,
-            min_gap: 120,
-            max_gap: 900,
-            tz: chrono_tz::Europe::Berlin,
-            start: "08:00",
-            end: "20:00",
-        },
-        Policy {
-            hourly: 50,
-            daily: 100,
-            min_gap: 120,
-            max_gap: 900,
-            tz: chrono_tz::America::New_York,
-            start: "09:00",
-            end: "17:30",
-        },
-        Policy {
-            hourly: 3,
-            daily: 30,
-            min_gap: 30,
-            max_gap: 60,
-            tz: chrono_tz::UTC,
-            start: "00:00",
-            end: "23:59",
-        },
-    ];
-    let mut accounts = Vec::new();
-    for p in &policies {
-        accounts.push(account(&store, tenant, p, t0).await);
+    for seed in [0x5eed_u64, 7, 42, 2026] {
+        paced_run(db, seed).await;
     }
-    // 90 DMs arriving in bursts over the first day, spread over the three accounts.
-    let mut seed: u64 = 0x5eed;
-    let mut next = || {
-        seed = seed
+}
+
+/// A small deterministic generator (LCG), so that each seed replays exactly.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        seed >> 33
-    };
+        self.0 >> 33
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+async fn paced_run(db: Db, seed: u64) {
+    let (_db, store) = migrated_store(db).await;
+    let mut rng = Lcg(seed);
+    // Starts near Europe's and America's DST changes, or anywhere in the year.
+    let t0 = [
+        Utc.with_ymd_and_hms(2026, 3, 27, 5, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 11, 1, 3, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 6, 15, 12, 0, 0).unwrap(),
+    ][rng.below(3) as usize];
+    let clock = Arc::new(SimulatedClock::new(t0));
+    let tenant = tenant(&store, t0).await;
+    let zones = [
+        chrono_tz::Europe::Berlin,
+        chrono_tz::America::New_York,
+        chrono_tz::UTC,
+        chrono_tz::Asia::Kolkata,
+    ];
+    let windows = [
+        ("08:00", "20:00"),
+        ("09:00", "17:30"),
+        ("00:00", "23:59"),
+        ("06:15", "11:45"),
+    ];
+    let accounts_n = 1 + rng.below(4) as usize;
+    let mut policies = Vec::new();
+    let mut accounts = Vec::new();
+    for _ in 0..accounts_n {
+        let min_gap = rng.below(300) as i64;
+        let (start, end) = windows[rng.below(4) as usize];
+        let p = Policy {
+            hourly: 1 + rng.below(12) as i64,
+            daily: 5 + rng.below(40) as i64,
+            min_gap,
+            max_gap: min_gap + rng.below(900) as i64,
+            tz: zones[rng.below(4) as usize],
+            start,
+            end,
+        };
+        accounts.push(account(&store, tenant, &p, t0).await);
+        policies.push(p);
+    }
+    // Up to 120 DMs: some in bursts within minutes, the rest spread over a day.
+    let dms = 20 + rng.below(100) as u32;
     let mut expected = HashMap::new();
-    for n in 0..90u32 {
-        let i = (next() % 3) as usize;
-        let at = t0 + Span::seconds((next() % 86_400) as i64 / if n % 3 == 0 { 50 } else { 1 });
+    for n in 0..dms {
+        let i = rng.below(accounts_n as u64) as usize;
+        let spread = if rng.below(3) == 0 { 600 } else { 86_400 };
+        let at = t0 + Span::seconds(rng.below(spread) as i64);
         let mut tx = store.begin_for(tenant).await.unwrap();
         enqueue(
             &mut tx,
@@ -194,11 +216,11 @@ async fn paced_sends_keep_every_rule_and_all_arrive_once(db: Db) {
         .await
         .unwrap();
         tx.commit().await.unwrap();
-        expected.insert(n, (i, at));
+        expected.insert(n, at);
     }
     let sends: Sends = Arc::default();
     runner(&store, Arc::clone(&clock), Arc::clone(&sends))
-        .run_simulated_until(&clock, t0 + Span::days(8))
+        .run_simulated_until(&clock, t0 + Span::days(20))
         .await
         .unwrap();
 
@@ -207,8 +229,17 @@ async fn paced_sends_keep_every_rule_and_all_arrive_once(db: Db) {
     for (n, _, _) in &sends {
         *seen.entry(*n).or_default() += 1;
     }
-    assert_eq!(seen.len(), 90, "every DM was sent");
-    assert!(seen.values().all(|c| *c == 1), "no DM was sent twice");
+    assert_eq!(seen.len(), dms as usize, "seed {seed}: every DM was sent");
+    assert!(
+        seen.values().all(|c| *c == 1),
+        "seed {seed}: no DM was sent twice"
+    );
+    for (n, _, t) in &sends {
+        assert!(
+            *t >= expected[n],
+            "seed {seed}: DM {n} was sent before it was due"
+        );
+    }
     for (i, p) in policies.iter().enumerate() {
         let mut times: Vec<DateTime<Utc>> = sends
             .iter()
@@ -216,6 +247,8 @@ async fn paced_sends_keep_every_rule_and_all_arrive_once(db: Db) {
             .map(|(_, _, t)| *t)
             .collect();
         times.sort();
+        let start = NaiveTime::parse_from_str(p.start, "%H:%M").unwrap();
+        let end = NaiveTime::parse_from_str(p.end, "%H:%M").unwrap();
         for (k, t) in times.iter().enumerate() {
             let in_hour = times[..=k]
                 .iter()
@@ -223,17 +256,13 @@ async fn paced_sends_keep_every_rule_and_all_arrive_once(db: Db) {
                 .count() as i64;
             assert!(
                 in_hour <= p.hourly,
-                "account {i}: {in_hour} sends in the hour before {t}"
+                "seed {seed}, account {i}: {in_hour} sends in the hour before {t}"
             );
             let local = t.with_timezone(&p.tz);
-            let (start, end) = (
-                NaiveTime::parse_from_str(p.start, "%H:%M").unwrap(),
-                NaiveTime::parse_from_str(p.end, "%H:%M").unwrap(),
-            );
             let lt = local.time().with_nanosecond(0).unwrap();
             assert!(
                 lt >= start && lt < end,
-                "account {i}: send at {local} outside {start}-{end}"
+                "seed {seed}, account {i}: send at {local} outside {start}-{end}"
             );
             let same_day = times
                 .iter()
@@ -241,23 +270,17 @@ async fn paced_sends_keep_every_rule_and_all_arrive_once(db: Db) {
                 .count() as i64;
             assert!(
                 same_day <= p.daily,
-                "account {i}: {same_day} sends on {}",
+                "seed {seed}, account {i}: {same_day} sends on {}",
                 local.date_naive()
             );
         }
         for pair in times.windows(2) {
+            let gap = pair[1] - pair[0];
             assert!(
-                pair[1] - pair[0] >= Span::seconds(p.min_gap) - Span::milliseconds(1),
-                "account {i}: gap {:?}",
-                pair[1] - pair[0]
+                gap >= Span::seconds(p.min_gap) - Span::milliseconds(1),
+                "seed {seed}, account {i}: gap {gap:?}"
             );
         }
-    }
-    for (n, _, t) in &sends {
-        assert!(
-            *t >= expected[n].1,
-            "DM {n} was sent before it was enqueued to run"
-        );
     }
 }
 
