@@ -131,34 +131,32 @@ impl App {
 
     /// Gives a dead (or cancelled) job fresh attempts, due now.
     pub async fn retry_job(&self, access: JobAccess<'_>, id: Uuid) -> Result<JobView> {
-        let (mut tx, scope) = self.jobs_tx(access).await?;
-        let job = store::get(&mut tx, scope, id)
-            .await?
-            .ok_or(AppError::NotFound("job"))?;
-        if !store::retry(&mut tx, scope, id, self.now()).await? {
-            return Err(AppError::Conflict(format!(
-                "only dead or cancelled jobs can be retried; this one is {}",
-                job.state
-            )));
-        }
-        let job = store::get(&mut tx, scope, id)
-            .await?
-            .ok_or(AppError::NotFound("job"))?;
-        tx.commit().await?;
-        Ok(view(job))
+        self.change_job(access, id, Change::Retry).await
     }
 
     /// Cancels a job that is waiting or dead.
     pub async fn cancel_job(&self, access: JobAccess<'_>, id: Uuid) -> Result<JobView> {
+        self.change_job(access, id, Change::Cancel).await
+    }
+
+    async fn change_job(&self, access: JobAccess<'_>, id: Uuid, change: Change) -> Result<JobView> {
         let (mut tx, scope) = self.jobs_tx(access).await?;
         let job = store::get(&mut tx, scope, id)
             .await?
             .ok_or(AppError::NotFound("job"))?;
-        if !store::cancel(&mut tx, scope, id, self.now()).await? {
-            return Err(AppError::Conflict(format!(
-                "a {} job cannot be cancelled",
-                job.state
-            )));
+        let now = self.now();
+        let changed = match change {
+            Change::Retry => store::retry(&mut tx, scope, id, now).await?,
+            Change::Cancel => store::cancel(&mut tx, scope, id, now).await?,
+        };
+        if !changed {
+            return Err(AppError::Conflict(match change {
+                Change::Retry => format!(
+                    "only dead or cancelled jobs can be retried; this one is {}",
+                    job.state
+                ),
+                Change::Cancel => format!("a {} job cannot be cancelled", job.state),
+            }));
         }
         let job = store::get(&mut tx, scope, id)
             .await?
@@ -166,4 +164,11 @@ impl App {
         tx.commit().await?;
         Ok(view(job))
     }
+}
+
+/// An operator's change to a job.
+#[derive(Clone, Copy)]
+enum Change {
+    Retry,
+    Cancel,
 }

@@ -127,13 +127,7 @@ async fn admins_see_retry_and_cancel_their_jobs(db: Db) {
 
     // Operators see every tenant's jobs through the CLI.
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revos"))
-        .current_dir(dir.path())
-        .env("REVOS_DATABASE_URL", &t.db.url)
-        .env("REVOS_MASTER_KEY", &t.master_key)
-        .args(["admin", "jobs", "stats", "--json"])
-        .output()
-        .unwrap();
+    let out = revos_cli(&t, dir.path(), &["admin", "jobs", "stats", "--json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -141,13 +135,11 @@ async fn admins_see_retry_and_cancel_their_jobs(db: Db) {
     );
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["counts"]["cancelled"], 1);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revos"))
-        .current_dir(dir.path())
-        .env("REVOS_DATABASE_URL", &t.db.url)
-        .env("REVOS_MASTER_KEY", &t.master_key)
-        .args(["admin", "jobs", "retry", &waiting.to_string(), "--json"])
-        .output()
-        .unwrap();
+    let out = revos_cli(
+        &t,
+        dir.path(),
+        &["admin", "jobs", "retry", &waiting.to_string(), "--json"],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -155,13 +147,7 @@ async fn admins_see_retry_and_cancel_their_jobs(db: Db) {
     );
     let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(job["state"], "scheduled");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revos"))
-        .current_dir(dir.path())
-        .env("REVOS_DATABASE_URL", &t.db.url)
-        .env("REVOS_MASTER_KEY", &t.master_key)
-        .args(["admin", "jobs", "cancel", "not-an-id"])
-        .output()
-        .unwrap();
+    let out = revos_cli(&t, dir.path(), &["admin", "jobs", "cancel", "not-an-id"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -252,4 +238,15 @@ async fn pacing_is_configured_per_account(db: Db) {
             vec!["provider".to_owned()]
         )
     );
+}
+
+/// Runs `revos ARGS` against the test app's database.
+fn revos_cli(t: &TestApp, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_revos"))
+        .current_dir(dir)
+        .env("REVOS_DATABASE_URL", &t.db.url)
+        .env("REVOS_MASTER_KEY", &t.master_key)
+        .args(args)
+        .output()
+        .unwrap()
 }
