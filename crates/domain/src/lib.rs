@@ -11,6 +11,7 @@ pub mod page;
 pub mod password;
 pub mod role;
 pub mod secret_name;
+pub mod triggers;
 pub mod validation;
 pub mod workspace;
 
