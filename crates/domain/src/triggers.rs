@@ -218,7 +218,7 @@ mod tests {
     proptest! {
         #[test]
         fn never_panics_and_exact_words_always_match(text in ".{0,200}", word in "[a-zA-Z]{1,12}") {
-            let _ = matched_triggers(&text, &[word.clone()]);
+            let _ = matched_triggers(&text, std::slice::from_ref(&word));
             let _ = is_opt_out(&text);
             let _ = find_email(&text);
             let comment = format!("{text} {word} ");

@@ -1,0 +1,182 @@
+//! The HTTP plumbing every client shares: timeouts, retries and error classification.
+
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+
+/// Where a provider lives and how patiently to talk to it.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Base URL, e.g. `https://api.apollo.io/api/v1` (no trailing slash needed).
+    pub base_url: String,
+    /// The API key; never logged.
+    pub api_key: SecretString,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retries after the first attempt for 429, 5xx, timeouts and connection failures.
+    pub max_retries: u32,
+    /// First retry delay when the provider gives no `Retry-After`; doubles per retry.
+    pub retry_base: Duration,
+    /// The longest wait the client accepts inside one call; a longer `Retry-After` is handed
+    /// back to the caller (the job queue reschedules instead of blocking a worker).
+    pub max_wait: Duration,
+}
+
+impl HttpConfig {
+    /// Defaults: 20 s timeout, 3 retries from 500 ms, waits of up to 30 s in-call.
+    pub fn new(base_url: impl Into<String>, api_key: SecretString) -> Self {
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            api_key,
+            timeout: Duration::from_secs(20),
+            max_retries: 3,
+            retry_base: Duration::from_millis(500),
+            max_wait: Duration::from_secs(30),
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base_url, path.trim_start_matches('/'))
+    }
+
+    pub(crate) fn key(&self) -> &str {
+        self.api_key.expose_secret()
+    }
+}
+
+/// How a provider call failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProviderErrorKind {
+    /// Worth trying again later (5xx, timeout, connection failure, an unreadable answer).
+    Transient,
+    /// The provider is rate-limiting us; try again after `retry_after` if given.
+    RateLimited,
+    /// Will not succeed as asked (bad key, bad request, not allowed).
+    Permanent,
+}
+
+/// A failed provider call, classified, with the provider's own words kept.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{provider}: {message}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+pub struct ProviderError {
+    /// Which provider.
+    pub provider: &'static str,
+    /// Transient, rate-limited or permanent.
+    pub kind: ProviderErrorKind,
+    /// The HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// The provider's own error type or code (e.g. `errors/no_connection_with_recipient`).
+    pub provider_type: Option<String>,
+    /// What happened.
+    pub message: String,
+    /// How long the provider asked us to wait.
+    pub retry_after: Option<Duration>,
+}
+
+impl ProviderError {
+    pub(crate) fn new(
+        provider: &'static str,
+        kind: ProviderErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider,
+            kind,
+            status: None,
+            provider_type: None,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Whether retrying later may succeed.
+    pub fn is_transient(&self) -> bool {
+        !matches!(self.kind, ProviderErrorKind::Permanent)
+    }
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
+        .or(Some(Duration::ZERO))
+}
+
+/// Sends the request `build` makes, retrying transient failures. Returns the successful
+/// response's status and body, or the classified error of the last attempt. `classify`
+/// turns an error answer (status, headers, body) into a [`ProviderError`].
+pub(crate) async fn send(
+    config: &HttpConfig,
+    provider: &'static str,
+    build: impl Fn() -> reqwest::RequestBuilder,
+    classify: impl Fn(u16, &reqwest::header::HeaderMap, &str) -> ProviderError,
+) -> Result<(u16, String), ProviderError> {
+    let mut attempt = 0;
+    loop {
+        let result = build().timeout(config.timeout).send().await;
+        let error = match result {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                match resp.text().await {
+                    Ok(body) if (200..300).contains(&status) => return Ok((status, body)),
+                    Ok(body) => {
+                        let mut err = classify(status, &headers, &body);
+                        err.status = Some(status);
+                        err.retry_after = err.retry_after.or_else(|| retry_after(&headers));
+                        err
+                    }
+                    Err(e) => ProviderError::new(
+                        provider,
+                        ProviderErrorKind::Transient,
+                        format!("reading the answer failed: {e}"),
+                    ),
+                }
+            }
+            Err(e) if e.is_timeout() => ProviderError::new(
+                provider,
+                ProviderErrorKind::Transient,
+                format!("no answer within {:?}", config.timeout),
+            ),
+            Err(e) => ProviderError::new(
+                provider,
+                ProviderErrorKind::Transient,
+                format!("request failed: {e}"),
+            ),
+        };
+        retry_or_fail(config, provider, &mut attempt, error).await?;
+    }
+}
+
+/// Waits before the next attempt, or returns the error when retrying is pointless or the
+/// budget is spent.
+async fn retry_or_fail(
+    config: &HttpConfig,
+    provider: &'static str,
+    attempt: &mut u32,
+    error: ProviderError,
+) -> Result<(), ProviderError> {
+    if !error.is_transient() || *attempt >= config.max_retries {
+        return Err(error);
+    }
+    let backoff = config
+        .retry_base
+        .saturating_mul(2u32.saturating_pow(*attempt));
+    let wait = error.retry_after.unwrap_or(backoff);
+    if wait > config.max_wait {
+        return Err(error);
+    }
+    *attempt += 1;
+    tracing::warn!(provider, attempt = *attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying provider call");
+    tokio::time::sleep(wait).await;
+    Ok(())
+}
