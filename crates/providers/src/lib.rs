@@ -1,4 +1,4 @@
-//! Clients for the services RevOS works with. Each client takes its base URL and key from
+//! Clients for the services RevOS works with: Apollo (enrichment) and Unipile (LinkedIn). Each client takes its base URL and key from
 //! configuration (or a tenant's vault), applies a timeout, retries 429 and 5xx answers with
 //! backoff while honouring `Retry-After`, and classifies failures as transient (try again
 //! later) or permanent (fail the job with a clear reason), keeping the provider's own error
@@ -6,6 +6,7 @@
 
 pub mod apollo;
 mod http;
+pub mod unipile;
 
 #[cfg(feature = "fakes")]
 pub mod fakes;

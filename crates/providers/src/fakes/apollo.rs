@@ -109,7 +109,9 @@ async fn matcher(
         Some(Fault::ServerError) => {
             return (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response();
         }
-        Some(Fault::Stall(ms)) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+        Some(Fault::Stall(ms) | Fault::StallAfterEffect(ms)) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
         Some(Fault::Malformed) => return (StatusCode::OK, "<html>not json</html>").into_response(),
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);

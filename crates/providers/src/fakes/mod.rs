@@ -2,6 +2,7 @@
 //! faults, for tests of the real clients and of everything built on them.
 
 pub mod apollo;
+pub mod unipile;
 
 use std::net::SocketAddr;
 
@@ -21,6 +22,9 @@ pub enum Fault {
     Malformed,
     /// An answer with this status and the provider's error body.
     Status(u16),
+    /// Do what was asked (send the message, post the comment), then give no answer for
+    /// this many milliseconds: the client times out although the effect happened.
+    StallAfterEffect(u64),
 }
 
 /// Serves `router` on a random loopback port; returns its base URL.

@@ -1,0 +1,545 @@
+//! A fake Unipile API v1: accounts, posts with paged comments, profiles, relations and chats,
+//! with injectable faults, including "did it, then timed out" for exactly-once tests.
+
+use super::Fault;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// A chat with its messages, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct Chat {
+    /// The other person's provider id.
+    pub attendee: String,
+    /// (message id, text, sent by the account).
+    pub messages: Vec<(String, String, bool)>,
+}
+
+#[derive(Default)]
+struct World {
+    accounts: HashMap<String, Value>,
+    posts: HashMap<String, (Value, Vec<Value>)>,
+    profiles: HashMap<String, Value>,
+    relations: HashMap<String, Vec<String>>,
+    chats: HashMap<String, Chat>,
+    replies: Vec<(String, String, String)>,
+    next_id: u64,
+}
+
+/// The fake's state.
+#[derive(Default)]
+pub struct FakeUnipile {
+    world: Mutex<World>,
+    faults: Mutex<VecDeque<Fault>>,
+    /// (method, path) of every request.
+    requests: Mutex<Vec<(String, String)>>,
+}
+
+/// A running fake Unipile.
+pub struct Running {
+    /// Base URL to configure the client with (`…/api/v1`).
+    pub base_url: String,
+    /// The fake's state.
+    pub state: Arc<FakeUnipile>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn problem(status: StatusCode, kind: &str, detail: &str) -> Response {
+    (
+        status,
+        Json(json!({"status": status.as_u16(), "type": kind, "title": detail, "detail": detail})),
+    )
+        .into_response()
+}
+
+impl FakeUnipile {
+    /// Starts a fake Unipile on a random loopback port.
+    pub async fn start() -> Running {
+        let state = Arc::new(FakeUnipile::default());
+        let router = Router::new()
+            .route("/api/v1/accounts/{id}", get(account))
+            .route("/api/v1/hosted/accounts/link", post(hosted_link))
+            .route("/api/v1/posts", post(create_post))
+            .route("/api/v1/posts/{id}", get(get_post))
+            .route("/api/v1/posts/{id}/comments", get(comments).post(reply))
+            .route("/api/v1/users/relations", get(relations))
+            .route("/api/v1/users/{id}", get(profile))
+            .route("/api/v1/chats", post(start_chat))
+            .route(
+                "/api/v1/chats/{id}/messages",
+                get(messages).post(send_in_chat),
+            )
+            .with_state(Arc::clone(&state));
+        let (base, _) = super::serve(router).await;
+        Running {
+            base_url: format!("{base}/api/v1"),
+            state,
+        }
+    }
+
+    /// Adds a connected LinkedIn account.
+    pub fn add_account(&self, id: &str, name: &str) {
+        let account = json!({"object": "Account", "id": id, "name": name, "type": "LINKEDIN", "sources": [{"id": format!("{id}_MESSAGING"), "status": "OK"}]});
+        lock(&self.world).accounts.insert(id.to_owned(), account);
+    }
+
+    /// Adds a post (by id; its social id is the activity URN).
+    pub fn add_post(&self, id: &str, text: &str) {
+        let post = json!({"object": "Post", "provider": "LINKEDIN", "id": id, "social_id": format!("urn:li:activity:{id}"), "text": text, "comment_counter": 0});
+        lock(&self.world)
+            .posts
+            .insert(format!("urn:li:activity:{id}"), (post, Vec::new()));
+    }
+
+    /// Adds a comment by `author_id` to post `id`; `connected` sets the network distance.
+    pub fn add_comment(
+        &self,
+        post_id: &str,
+        author_id: &str,
+        author: &str,
+        text: &str,
+        connected: bool,
+    ) {
+        let mut w = lock(&self.world);
+        w.next_id += 1;
+        let comment_id = format!("c{}", w.next_id);
+        let comment = json!({
+            "object": "Comment", "id": comment_id, "post_id": post_id, "author": author, "text": text,
+            "date": "2026-05-27T10:00:00.000Z",
+            "author_details": {"id": author_id, "headline": "Founder", "profile_url": format!("https://www.linkedin.com/in/{author_id}"),
+                               "network_distance": if connected { "FIRST_DEGREE" } else { "SECOND_DEGREE" }}
+        });
+        if let Some((post, comments)) = w.posts.get_mut(&format!("urn:li:activity:{post_id}")) {
+            comments.insert(0, comment);
+            post["comment_counter"] = json!(comments.len());
+        }
+        let first = author
+            .split_whitespace()
+            .next()
+            .unwrap_or(author)
+            .to_owned();
+        w.profiles.entry(author_id.to_owned()).or_insert_with(|| {
+            json!({"object": "UserProfile", "provider": "LINKEDIN", "provider_id": author_id, "first_name": first,
+                   "last_name": "", "headline": "Founder", "public_profile_url": format!("https://www.linkedin.com/in/{author_id}"),
+                   "network_distance": if connected { "FIRST_DEGREE" } else { "SECOND_DEGREE" }})
+        });
+    }
+
+    /// Makes `person` a first-degree connection of `account`.
+    pub fn connect(&self, account: &str, person: &str) {
+        lock(&self.world)
+            .relations
+            .entry(account.to_owned())
+            .or_default()
+            .push(person.to_owned());
+    }
+
+    /// Queues faults: each request consumes one until none are left.
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.faults).extend(faults);
+    }
+
+    /// Every chat, by id.
+    pub fn chats(&self) -> HashMap<String, Chat> {
+        lock(&self.world).chats.clone()
+    }
+
+    /// Messages the account sent to `person`, across chats.
+    pub fn sent_to(&self, person: &str) -> Vec<String> {
+        lock(&self.world)
+            .chats
+            .values()
+            .filter(|c| c.attendee == person)
+            .flat_map(|c| c.messages.iter().filter(|m| m.2).map(|m| m.1.clone()))
+            .collect()
+    }
+
+    /// Public replies posted to comments: (post, comment, text).
+    pub fn replies(&self) -> Vec<(String, String, String)> {
+        lock(&self.world).replies.clone()
+    }
+
+    /// The person answers in their chat with the account.
+    pub fn reply_from(&self, person: &str, text: &str) -> Option<(String, String)> {
+        let mut w = lock(&self.world);
+        w.next_id += 1;
+        let id = format!("m{}", w.next_id);
+        let (chat_id, chat) = w.chats.iter_mut().find(|(_, c)| c.attendee == person)?;
+        chat.messages.push((id.clone(), text.to_owned(), false));
+        Some((chat_id.clone(), id))
+    }
+
+    /// The (method, path) of every request so far.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        lock(&self.requests).clone()
+    }
+}
+
+/// Checks the key and logs the request; returns the fault to apply, or an error answer.
+#[allow(clippy::result_large_err)] // a test fake: the error is the answer itself
+fn gate(
+    state: &FakeUnipile,
+    headers: &HeaderMap,
+    method: &str,
+    path: String,
+) -> Result<Option<Fault>, Response> {
+    lock(&state.requests).push((method.to_owned(), path));
+    if headers.get("x-api-key").is_none() {
+        return Err(problem(
+            StatusCode::UNAUTHORIZED,
+            "errors/missing_credentials",
+            "Missing credentials",
+        ));
+    }
+    match lock(&state.faults).pop_front() {
+        Some(Fault::RateLimited { retry_after_secs }) => Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", retry_after_secs.to_string())],
+            Json(json!({"status": 429, "type": "errors/too_many_requests", "title": "Too many requests"})),
+        )
+            .into_response()),
+        Some(Fault::ServerError) => Err(problem(StatusCode::INTERNAL_SERVER_ERROR, "errors/provider_error", "Provider error")),
+        Some(Fault::Malformed) => Err((StatusCode::OK, "<html>gateway</html>").into_response()),
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+            let kind = match code {
+                422 => "errors/no_connection_with_recipient",
+                403 => "errors/account_restricted",
+                401 => "errors/disconnected_account",
+                _ => "errors/invalid_parameters",
+            };
+            Err(problem(status, kind, "injected"))
+        }
+        other => Ok(other),
+    }
+}
+
+async fn stall(fault: &Option<Fault>) {
+    if let Some(Fault::Stall(ms) | Fault::StallAfterEffect(ms)) = fault {
+        tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+    }
+}
+
+async fn account(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", format!("/accounts/{id}")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    match lock(&s.world).accounts.get(&id) {
+        Some(a) => Json(a.clone()).into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            "errors/resource_not_found",
+            "Account not found",
+        ),
+    }
+}
+
+async fn hosted_link(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(r) = gate(&s, &headers, "POST", "/hosted/accounts/link".into()) {
+        return r;
+    }
+    let name = body["name"].as_str().unwrap_or_default();
+    Json(json!({"object": "HostedAuthUrl", "url": format!("https://account.unipile.test/connect?name={name}")})).into_response()
+}
+
+async fn create_post(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let fault = match gate(&s, &headers, "POST", "/posts".into()) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut text = String::new();
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("text") {
+            text = field.text().await.unwrap_or_default();
+        }
+    }
+    let id = {
+        let mut w = lock(&s.world);
+        w.next_id += 1;
+        format!("74{:08}", w.next_id)
+    };
+    s.add_post(&id, &text);
+    stall(&fault).await;
+    (
+        StatusCode::CREATED,
+        Json(json!({"object": "PostCreated", "post_id": id})),
+    )
+        .into_response()
+}
+
+async fn get_post(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", format!("/posts/{id}")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    let key = if id.starts_with("urn:") {
+        id
+    } else {
+        format!("urn:li:activity:{id}")
+    };
+    match lock(&s.world).posts.get(&key) {
+        Some((p, _)) => Json(p.clone()).into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            "errors/resource_not_found",
+            "Post not found",
+        ),
+    }
+}
+
+async fn comments(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", format!("/posts/{id}/comments")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    if !q.contains_key("account_id") {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "errors/invalid_parameters",
+            "account_id is required",
+        );
+    }
+    let limit: usize = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 100);
+    let start: usize = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+    let w = lock(&s.world);
+    let Some((_, all)) = w.posts.get(&id) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "errors/resource_not_found",
+            "Post not found",
+        );
+    };
+    let page: Vec<Value> = all.iter().skip(start).take(limit).cloned().collect();
+    let next = (start + limit < all.len()).then(|| (start + limit).to_string());
+    Json(json!({"object": "CommentList", "items": page, "cursor": next, "total_items": all.len()}))
+        .into_response()
+}
+
+async fn reply(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let fault = match gate(&s, &headers, "POST", format!("/posts/{id}/comments")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let comment = body["comment_id"].as_str().unwrap_or_default().to_owned();
+    let text = body["text"].as_str().unwrap_or_default().to_owned();
+    lock(&s.world).replies.push((id, comment, text));
+    stall(&fault).await;
+    (StatusCode::CREATED, Json(json!({"object": "CommentSent"}))).into_response()
+}
+
+async fn profile(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", format!("/users/{id}")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    match lock(&s.world).profiles.get(&id) {
+        Some(p) => Json(p.clone()).into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            "errors/resource_not_found",
+            "User not found",
+        ),
+    }
+}
+
+async fn relations(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", "/users/relations".into()) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    let account = q.get("account_id").cloned().unwrap_or_default();
+    let items: Vec<Value> = lock(&s.world)
+        .relations
+        .get(&account)
+        .map(|r| {
+            r.iter()
+                .map(|id| json!({"object": "UserRelation", "member_id": id}))
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(json!({"object": "UserRelationList", "items": items, "cursor": null})).into_response()
+}
+
+async fn start_chat(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let fault = match gate(&s, &headers, "POST", "/chats".into()) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let (mut account, mut attendee, mut text) = (String::new(), String::new(), String::new());
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "account_id" => account = value,
+            "attendees_ids" => attendee = value,
+            "text" => text = value,
+            _ => {}
+        }
+    }
+    let result = {
+        let mut w = lock(&s.world);
+        if !w
+            .relations
+            .get(&account)
+            .is_some_and(|r| r.contains(&attendee))
+        {
+            None
+        } else {
+            w.next_id += 1;
+            let message_id = format!("m{}", w.next_id);
+            let existing = w
+                .chats
+                .iter()
+                .find(|(_, c)| c.attendee == attendee)
+                .map(|(id, _)| id.clone());
+            let chat_id = existing.unwrap_or_else(|| format!("chat-{attendee}"));
+            w.chats
+                .entry(chat_id.clone())
+                .or_insert_with(|| Chat {
+                    attendee: attendee.clone(),
+                    messages: Vec::new(),
+                })
+                .messages
+                .push((message_id.clone(), text, true));
+            Some((chat_id, message_id))
+        }
+    };
+    let Some((chat_id, message_id)) = result else {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "errors/no_connection_with_recipient",
+            "Recipient cannot be reached",
+        );
+    };
+    stall(&fault).await;
+    (
+        StatusCode::CREATED,
+        Json(json!({"object": "ChatStarted", "chat_id": chat_id, "message_id": message_id})),
+    )
+        .into_response()
+}
+
+async fn send_in_chat(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> Response {
+    let fault = match gate(&s, &headers, "POST", format!("/chats/{id}/messages")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut text = String::new();
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("text") {
+            text = field.text().await.unwrap_or_default();
+        }
+    }
+    let message_id = {
+        let mut w = lock(&s.world);
+        w.next_id += 1;
+        let mid = format!("m{}", w.next_id);
+        match w.chats.get_mut(&id) {
+            Some(chat) => {
+                chat.messages.push((mid.clone(), text, true));
+                mid
+            }
+            None => {
+                return problem(
+                    StatusCode::NOT_FOUND,
+                    "errors/resource_not_found",
+                    "Chat not found",
+                );
+            }
+        }
+    };
+    stall(&fault).await;
+    (
+        StatusCode::CREATED,
+        Json(json!({"object": "MessageSent", "message_id": message_id})),
+    )
+        .into_response()
+}
+
+async fn messages(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", format!("/chats/{id}/messages")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    let w = lock(&s.world);
+    let Some(chat) = w.chats.get(&id) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "errors/resource_not_found",
+            "Chat not found",
+        );
+    };
+    let items: Vec<Value> = chat
+        .messages
+        .iter()
+        .rev()
+        .map(|(mid, text, mine)| json!({"object": "Message", "id": mid, "chat_id": id, "text": text, "is_sender": mine, "timestamp": "2026-05-27T10:00:00.000Z"}))
+        .collect();
+    Json(json!({"object": "MessageList", "items": items, "cursor": null})).into_response()
+}
