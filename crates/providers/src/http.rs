@@ -138,10 +138,11 @@ pub(crate) async fn send(
                     Err(e) => ProviderError::new(
                         provider,
                         ProviderErrorKind::Transient,
-                        format!("reading the answer failed: {e}"),
+                        format!("reading the answer failed: {}", e.without_url()),
                     ),
                 }
             }
+            // `without_url` below: Smartlead takes its key in the query string.
             Err(e) if e.is_timeout() => ProviderError::new(
                 provider,
                 ProviderErrorKind::Transient,
@@ -150,7 +151,7 @@ pub(crate) async fn send(
             Err(e) => ProviderError::new(
                 provider,
                 ProviderErrorKind::Transient,
-                format!("request failed: {e}"),
+                format!("request failed: {}", e.without_url()),
             ),
         };
         retry_or_fail(config, provider, &mut attempt, error).await?;

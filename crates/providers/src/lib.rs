@@ -1,10 +1,12 @@
-//! Clients for the services RevOS works with: Apollo (enrichment) and Unipile (LinkedIn). Each client takes its base URL and key from
+//! Clients for the services RevOS works with: Apollo (enrichment), Unipile (LinkedIn),
+//! Instantly and Smartlead (email sequences). Each client takes its base URL and key from
 //! configuration (or a tenant's vault), applies a timeout, retries 429 and 5xx answers with
 //! backoff while honouring `Retry-After`, and classifies failures as transient (try again
 //! later) or permanent (fail the job with a clear reason), keeping the provider's own error
 //! type. The `fakes` feature adds in-process fake servers for tests.
 
 pub mod apollo;
+pub mod email;
 mod http;
 pub mod unipile;
 

@@ -2,6 +2,7 @@
 //! faults, for tests of the real clients and of everything built on them.
 
 pub mod apollo;
+pub mod email;
 pub mod unipile;
 
 use std::net::SocketAddr;
