@@ -8,9 +8,14 @@
 pub mod apollo;
 pub mod email;
 mod http;
+pub mod sandbox;
+mod traits;
 pub mod unipile;
 
 #[cfg(feature = "fakes")]
 pub mod fakes;
 
 pub use http::{HttpConfig, ProviderError, ProviderErrorKind};
+pub use traits::{
+    ChatMessage, CommentPage, Commenter, EmailSequencer, Enricher, LinkedIn, PostComment, SentDm,
+};

@@ -1,0 +1,538 @@
+//! The sandbox: a deterministic, seeded simulated LinkedIn world behind the same traits as
+//! the real services, so RevOS runs its whole loop with no account anywhere. Everything it
+//! produces says `is_sandbox() == true`, and the API marks it as such.
+//!
+//! A watched post collects comments over the 48 hours after RevOS first looks at it, most of
+//! them early, from synthetic people: about 60 % use a trigger word (some in lower case, some
+//! with a typo), 70 % are connected to the account from the start and 15 % connect later,
+//! one in ten comments twice. About a third of the people DMed reply 1 to 30 hours later
+//! (one in ten of those asking to stop), and 60 % have an email Apollo would find.
+
+use crate::ProviderError;
+use crate::apollo::Person;
+use crate::email::{Added, EmailLead};
+use crate::traits::{
+    ChatMessage, CommentPage, Commenter, EmailSequencer, Enricher, LinkedIn, PostComment, SentDm,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use revos_domain::Clock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+const FIRST: [&str; 16] = [
+    "Ana", "Ben", "Chloé", "Dev", "Emma", "Farid", "Grace", "Hiro", "Inès", "Jonas", "Kemi",
+    "Liam", "Maya", "Noah", "Olga", "Priya",
+];
+const LAST: [&str; 12] = [
+    "Lopez", "Smith", "Müller", "Khan", "Okafor", "Rossi", "Tanaka", "Dubois", "Silva", "Novak",
+    "Berg", "Patel",
+];
+const COMPANIES: [&str; 8] = [
+    "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell",
+];
+const CHATTER: [&str; 5] = [
+    "Great post!",
+    "So true.",
+    "Thanks for sharing",
+    "Interesting take",
+    "Love this 👏",
+];
+
+/// A 64-bit mix of the inputs (splitmix64 over FNV-1a), so the world depends only on the seed.
+fn mix(seed: u64, parts: &[&str], n: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for p in parts {
+        for b in p.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut z = h.wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A uniform draw in [0, 1) from a hash.
+fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A message in a sandbox chat: (id, text, sent by the account, when).
+type SandboxMessage = (String, String, bool, DateTime<Utc>);
+
+#[derive(Default)]
+struct World {
+    /// When RevOS first looked at each post: its comments unfold from then.
+    posts: HashMap<String, DateTime<Utc>>,
+    /// When each person was first seen (their later connection counts from then).
+    people: HashMap<String, DateTime<Utc>>,
+    /// Chats by person: (message id, text, from us, when).
+    chats: HashMap<String, Vec<SandboxMessage>>,
+    enrolled: HashMap<String, HashSet<String>>,
+    next: u64,
+}
+
+/// The simulated world. Cheap to share (`Arc`).
+pub struct Sandbox {
+    seed: u64,
+    clock: Arc<dyn Clock>,
+    triggers: Vec<String>,
+    world: Mutex<World>,
+}
+
+impl Sandbox {
+    /// A world from `seed` whose commenters use `triggers` (e.g. `["GUIDE"]`).
+    pub fn new(seed: u64, clock: Arc<dyn Clock>, triggers: Vec<String>) -> Self {
+        let triggers = if triggers.is_empty() {
+            vec!["GUIDE".to_owned()]
+        } else {
+            triggers
+        };
+        Self {
+            seed,
+            clock,
+            triggers,
+            world: Mutex::new(World::default()),
+        }
+    }
+
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn person(&self, post: &str, j: u64) -> Commenter {
+        let h = mix(self.seed, &["person", post], j);
+        let id = format!("sbx-{:012x}", h >> 16);
+        let name = format!(
+            "{} {}",
+            FIRST[(h % 16) as usize],
+            LAST[((h >> 8) % 12) as usize]
+        );
+        Commenter {
+            headline: Some(format!(
+                "Head of Growth at {}",
+                COMPANIES[((h >> 16) % 8) as usize]
+            )),
+            profile_url: Some(format!("https://www.linkedin.com/in/{id}")),
+            connected: Some(self.connected_from_start(&id)),
+            provider_id: id,
+            name,
+        }
+    }
+
+    fn connected_from_start(&self, person: &str) -> bool {
+        unit(mix(self.seed, &["connected", person], 0)) < 0.70
+    }
+
+    /// When a not-yet-connected person accepts, counted from when they were first seen.
+    fn connects_after(&self, person: &str) -> Option<Duration> {
+        let u = unit(mix(self.seed, &["connects", person], 0));
+        (u < 0.5).then(|| Duration::minutes(360 + (u * 2.0 * 1080.0) as i64))
+    }
+
+    fn comment_text(&self, post: &str, j: u64, k: u64) -> String {
+        let h = mix(self.seed, &["text", post], j * 7 + k);
+        if unit(h) >= 0.6 {
+            return CHATTER[(h % 5) as usize].to_owned();
+        }
+        let trigger = &self.triggers[((h >> 8) % self.triggers.len() as u64) as usize];
+        let word = match (h >> 16) % 4 {
+            0 => trigger.to_lowercase(),
+            1 if trigger.chars().count() >= 5 => {
+                // One letter dropped: a typo the matcher tolerates.
+                let mut chars: Vec<char> = trigger.chars().collect();
+                chars.remove(chars.len() / 2);
+                chars.into_iter().collect()
+            }
+            _ => trigger.to_uppercase(),
+        };
+        match (h >> 24) % 4 {
+            0 => format!("{word}!"),
+            1 => format!("{word} please 🙏"),
+            2 => format!("Would love the {word}, thanks"),
+            _ => format!("Yes — {word}"),
+        }
+    }
+
+    /// Every comment of `post` written by `now`, newest first.
+    fn comments_until(
+        &self,
+        post: &str,
+        epoch: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, PostComment)> {
+        let people = 30 + mix(self.seed, &["size", post], 0) % 40;
+        let mut out = Vec::new();
+        for j in 0..people {
+            let h = mix(self.seed, &["when", post], j);
+            let first = epoch + Duration::seconds((unit(h).powi(2) * 48.0 * 3600.0) as i64);
+            let twice = unit(mix(self.seed, &["twice", post], j)) < 0.1;
+            let times = if twice {
+                vec![first, first + Duration::minutes(5 + (h % 170) as i64)]
+            } else {
+                vec![first]
+            };
+            for (k, at) in times.into_iter().enumerate() {
+                if at <= now {
+                    let comment = PostComment {
+                        id: format!(
+                            "sbx-c-{:x}-{j}-{k}",
+                            mix(self.seed, &["cid", post], 0) >> 40
+                        ),
+                        author: self.person(post, j),
+                        text: self.comment_text(post, j, k as u64),
+                    };
+                    out.push((at, comment));
+                }
+            }
+        }
+        out.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        out
+    }
+
+    /// The reply a person sends after our first DM: (delay, text), or `None` if they never do.
+    fn reply_of(&self, person: &str) -> Option<(Duration, &'static str)> {
+        let h = mix(self.seed, &["reply", person], 0);
+        if unit(h) >= 0.35 {
+            return None;
+        }
+        let delay = Duration::minutes(60 + ((h >> 20) % (29 * 60)) as i64);
+        let text = if (h >> 40).is_multiple_of(10) {
+            "Not interested, please stop."
+        } else {
+            "Thanks, got it! Very helpful."
+        };
+        Some((delay, text))
+    }
+}
+
+#[async_trait]
+impl LinkedIn for Sandbox {
+    fn is_sandbox(&self) -> bool {
+        true
+    }
+
+    async fn comments(
+        &self,
+        _account: &str,
+        post: &str,
+        cursor: Option<&str>,
+    ) -> Result<CommentPage, ProviderError> {
+        let now = self.clock.now();
+        let epoch = *self.world().posts.entry(post.to_owned()).or_insert(now);
+        let all = self.comments_until(post, epoch, now);
+        {
+            let mut w = self.world();
+            for (_, c) in &all {
+                w.people.entry(c.author.provider_id.clone()).or_insert(now);
+            }
+        }
+        let start: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let page: Vec<PostComment> = all
+            .iter()
+            .skip(start)
+            .take(50)
+            .map(|(_, c)| c.clone())
+            .collect();
+        let next = (start + 50 < all.len()).then(|| (start + 50).to_string());
+        Ok(CommentPage {
+            items: page,
+            cursor: next,
+        })
+    }
+
+    async fn is_connected(&self, _account: &str, person: &str) -> Result<bool, ProviderError> {
+        if self.connected_from_start(person) {
+            return Ok(true);
+        }
+        let now = self.clock.now();
+        let seen = *self.world().people.entry(person.to_owned()).or_insert(now);
+        Ok(self.connects_after(person).is_some_and(|d| now >= seen + d))
+    }
+
+    async fn send_dm(
+        &self,
+        account: &str,
+        person: &str,
+        text: &str,
+    ) -> Result<SentDm, ProviderError> {
+        if !self.is_connected(account, person).await? {
+            let mut e = ProviderError::new(
+                "sandbox",
+                crate::ProviderErrorKind::Permanent,
+                "Recipient cannot be reached",
+            );
+            e.status = Some(422);
+            e.provider_type = Some("errors/no_connection_with_recipient".into());
+            return Err(e);
+        }
+        let now = self.clock.now();
+        let mut w = self.world();
+        w.next += 1;
+        let id = format!("sbx-m-{}", w.next);
+        w.chats.entry(person.to_owned()).or_default().push((
+            id.clone(),
+            text.to_owned(),
+            true,
+            now,
+        ));
+        Ok(SentDm {
+            chat_id: format!("sbx-chat-{person}"),
+            message_id: Some(id),
+        })
+    }
+
+    async fn chat_messages(
+        &self,
+        _account: &str,
+        chat_id: &str,
+    ) -> Result<Vec<ChatMessage>, ProviderError> {
+        let person = chat_id.strip_prefix("sbx-chat-").unwrap_or(chat_id);
+        let now = self.clock.now();
+        let mut messages = self.world().chats.get(person).cloned().unwrap_or_default();
+        if let (Some(first), Some((delay, text))) =
+            (messages.first().map(|m| m.3), self.reply_of(person))
+            && now >= first + delay
+        {
+            messages.push((
+                format!("sbx-reply-{person}"),
+                text.to_owned(),
+                false,
+                first + delay,
+            ));
+        }
+        messages.sort_by_key(|m| std::cmp::Reverse(m.3));
+        Ok(messages
+            .into_iter()
+            .map(|(id, text, from_us, _)| ChatMessage { id, text, from_us })
+            .collect())
+    }
+
+    async fn reply_to_comment(
+        &self,
+        _account: &str,
+        _post: &str,
+        _comment: &str,
+        _text: &str,
+    ) -> Result<(), ProviderError> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Enricher for Sandbox {
+    fn is_sandbox(&self) -> bool {
+        true
+    }
+
+    async fn enrich(&self, linkedin_url: &str) -> Result<Option<Person>, ProviderError> {
+        let Some(id) = linkedin_url
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|s| s.starts_with("sbx-"))
+        else {
+            return Ok(None);
+        };
+        let h = mix(self.seed, &["enrich", id], 0);
+        if unit(h) >= 0.6 {
+            return Ok(None);
+        }
+        let company = COMPANIES[((h >> 8) % 8) as usize];
+        Ok(Some(Person {
+            id: Some(format!("apollo-{id}")),
+            email: Some(format!("{id}@{}.example", company.to_lowercase())),
+            email_status: Some("verified".into()),
+            title: Some("Head of Growth".into()),
+            company: Some(company.into()),
+            industry: Some("software".into()),
+            company_size: Some(50 + (h % 500) as i64),
+        }))
+    }
+}
+
+#[async_trait]
+impl EmailSequencer for Sandbox {
+    fn is_sandbox(&self) -> bool {
+        true
+    }
+
+    async fn add_lead(&self, campaign: &str, lead: &EmailLead) -> Result<Added, ProviderError> {
+        let fresh = self
+            .world()
+            .enrolled
+            .entry(campaign.to_owned())
+            .or_default()
+            .insert(lead.email.to_lowercase());
+        Ok(if fresh {
+            Added::Added
+        } else {
+            Added::AlreadyThere
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use revos_domain::SimulatedClock;
+
+    fn world(seed: u64) -> (Arc<SimulatedClock>, Sandbox) {
+        let clock = Arc::new(SimulatedClock::new(
+            DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+        ));
+        let sandbox = Sandbox::new(seed, clock.clone(), vec!["GUIDE".into()]);
+        (clock, sandbox)
+    }
+
+    async fn all_comments(s: &Sandbox) -> Vec<PostComment> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = s
+                .comments("acc", "post-1", cursor.as_deref())
+                .await
+                .unwrap();
+            out.extend(page.items);
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return out,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn comments_unfold_over_two_days_deterministically() {
+        let (clock, s) = world(7);
+        let at_start = all_comments(&s).await.len();
+        clock.advance(Duration::hours(6));
+        let early = all_comments(&s).await;
+        clock.advance(Duration::hours(48));
+        let late = all_comments(&s).await;
+        assert!(
+            at_start <= early.len() && early.len() < late.len(),
+            "{at_start} {} {}",
+            early.len(),
+            late.len()
+        );
+        assert!(late.len() >= 30);
+        let (clock2, s2) = world(7);
+        all_comments(&s2).await;
+        clock2.advance(Duration::hours(54));
+        assert_eq!(
+            all_comments(&s2).await,
+            late,
+            "the same seed replays the same world"
+        );
+        let (clock3, s3) = world(8);
+        all_comments(&s3).await;
+        clock3.advance(Duration::hours(54));
+        assert_ne!(all_comments(&s3).await, late, "another seed, another world");
+
+        let triggers = vec!["GUIDE".to_owned()];
+        let with_trigger = late
+            .iter()
+            .filter(|c| revos_domain::triggers::qualifies(&c.text, &triggers))
+            .count();
+        assert!(
+            with_trigger > late.len() / 3 && with_trigger < late.len(),
+            "{with_trigger} of {}",
+            late.len()
+        );
+        let people: HashSet<_> = late.iter().map(|c| &c.author.provider_id).collect();
+        assert!(people.len() < late.len(), "some people comment twice");
+        assert!(
+            late.iter().any(|c| c.author.connected == Some(false)),
+            "some are not connected"
+        );
+    }
+
+    #[tokio::test]
+    async fn some_people_reply_after_a_while_and_some_have_emails() {
+        let (clock, s) = world(11);
+        all_comments(&s).await;
+        clock.advance(Duration::hours(48));
+        let comments = all_comments(&s).await;
+        let mut chats = Vec::new();
+        for c in comments.iter().filter(|c| c.author.connected == Some(true)) {
+            let sent = s
+                .send_dm("acc", &c.author.provider_id, "Here you go")
+                .await
+                .unwrap();
+            chats.push(sent.chat_id);
+        }
+        let replies_now: usize = futures_count(&s, &chats).await;
+        assert_eq!(replies_now, 0, "nobody replies instantly");
+        clock.advance(Duration::hours(31));
+        let replies_later = futures_count(&s, &chats).await;
+        assert!(
+            replies_later > 0 && replies_later < chats.len(),
+            "{replies_later} of {}",
+            chats.len()
+        );
+
+        let mut found = 0;
+        for c in &comments {
+            if s.enrich(c.author.profile_url.as_deref().unwrap())
+                .await
+                .unwrap()
+                .is_some()
+            {
+                found += 1;
+            }
+        }
+        assert!(found > 0 && found < comments.len());
+        assert!(
+            s.enrich("https://www.linkedin.com/in/real-person")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let stranger = comments
+            .iter()
+            .find(|c| c.author.connected == Some(false))
+            .unwrap();
+        if !s
+            .is_connected("acc", &stranger.author.provider_id)
+            .await
+            .unwrap()
+        {
+            let err = s
+                .send_dm("acc", &stranger.author.provider_id, "hi")
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.provider_type.as_deref(),
+                Some("errors/no_connection_with_recipient")
+            );
+        }
+    }
+
+    async fn futures_count(s: &Sandbox, chats: &[String]) -> usize {
+        let mut n = 0;
+        for chat in chats {
+            if s.chat_messages("acc", chat)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| !m.from_us)
+            {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    #[tokio::test]
+    async fn enrolment_is_idempotent() {
+        let (_, s) = world(1);
+        let lead = EmailLead {
+            email: "A@x.io".into(),
+            ..Default::default()
+        };
+        assert_eq!(s.add_lead("c", &lead).await.unwrap(), Added::Added);
+        assert_eq!(s.add_lead("c", &lead).await.unwrap(), Added::AlreadyThere);
+    }
+}

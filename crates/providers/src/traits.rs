@@ -1,0 +1,244 @@
+//! One trait per external capability, so the engine runs the same against the real services
+//! and against the sandbox.
+
+use crate::ProviderError;
+use crate::apollo::{Apollo, Person};
+use crate::email::{Added, EmailLead, Instantly, Smartlead};
+use crate::unipile::Unipile;
+use async_trait::async_trait;
+
+/// Someone who commented, as LinkedIn shows them to the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commenter {
+    /// LinkedIn provider id (viewer-scoped).
+    pub provider_id: String,
+    /// Display name.
+    pub name: String,
+    /// Headline.
+    pub headline: Option<String>,
+    /// Profile URL.
+    pub profile_url: Option<String>,
+    /// Whether they are a first-degree connection, when LinkedIn says.
+    pub connected: Option<bool>,
+}
+
+/// A comment on a watched post.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostComment {
+    /// The provider's comment id.
+    pub id: String,
+    /// Who wrote it.
+    pub author: Commenter,
+    /// What they wrote.
+    pub text: String,
+}
+
+/// One page of comments, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct CommentPage {
+    /// The comments.
+    pub items: Vec<PostComment>,
+    /// Pass back for the next page.
+    pub cursor: Option<String>,
+}
+
+/// A message in a one-to-one chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatMessage {
+    /// The provider's message id.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// True when the account sent it.
+    pub from_us: bool,
+}
+
+/// A DM that went out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentDm {
+    /// The chat it went to (kept to reconcile and to read replies).
+    pub chat_id: String,
+    /// Its id, when the provider gives one.
+    pub message_id: Option<String>,
+}
+
+/// LinkedIn, through Unipile or the sandbox.
+#[async_trait]
+pub trait LinkedIn: Send + Sync {
+    /// True for the simulated world: nothing reaches LinkedIn.
+    fn is_sandbox(&self) -> bool;
+    /// One page of a post's comments, newest first.
+    async fn comments(
+        &self,
+        account: &str,
+        post: &str,
+        cursor: Option<&str>,
+    ) -> Result<CommentPage, ProviderError>;
+    /// Whether `person` is a first-degree connection of `account` (only they can be DMed).
+    async fn is_connected(&self, account: &str, person: &str) -> Result<bool, ProviderError>;
+    /// Sends a DM. Not idempotent: record the attempt before, reconcile with
+    /// [`LinkedIn::chat_messages`] before ever sending again.
+    async fn send_dm(
+        &self,
+        account: &str,
+        person: &str,
+        text: &str,
+    ) -> Result<SentDm, ProviderError>;
+    /// The messages of a chat, newest first.
+    async fn chat_messages(
+        &self,
+        account: &str,
+        chat_id: &str,
+    ) -> Result<Vec<ChatMessage>, ProviderError>;
+    /// Replies publicly under a comment.
+    async fn reply_to_comment(
+        &self,
+        account: &str,
+        post: &str,
+        comment_id: &str,
+        text: &str,
+    ) -> Result<(), ProviderError>;
+}
+
+/// Lead enrichment (Apollo or the sandbox).
+#[async_trait]
+pub trait Enricher: Send + Sync {
+    /// True for the simulated world.
+    fn is_sandbox(&self) -> bool;
+    /// What is known about the person behind a LinkedIn URL; `None` without a match.
+    async fn enrich(&self, linkedin_url: &str) -> Result<Option<Person>, ProviderError>;
+}
+
+/// Email sequences (Instantly, Smartlead or the sandbox).
+#[async_trait]
+pub trait EmailSequencer: Send + Sync {
+    /// True for the simulated world.
+    fn is_sandbox(&self) -> bool;
+    /// Adds a lead to a campaign; idempotent.
+    async fn add_lead(&self, campaign: &str, lead: &EmailLead) -> Result<Added, ProviderError>;
+}
+
+/// The activity URN comments are listed under.
+fn activity_urn(post: &str) -> String {
+    if post.starts_with("urn:") {
+        post.to_owned()
+    } else {
+        format!("urn:li:activity:{post}")
+    }
+}
+
+#[async_trait]
+impl LinkedIn for Unipile {
+    fn is_sandbox(&self) -> bool {
+        false
+    }
+
+    async fn comments(
+        &self,
+        account: &str,
+        post: &str,
+        cursor: Option<&str>,
+    ) -> Result<CommentPage, ProviderError> {
+        let page = Unipile::comments(self, account, &activity_urn(post), cursor, 100).await?;
+        let items = page
+            .items
+            .into_iter()
+            .filter_map(|c| {
+                let d = c.author_details;
+                Some(PostComment {
+                    id: c.id,
+                    author: Commenter {
+                        provider_id: d.id?,
+                        name: c.author.unwrap_or_default(),
+                        headline: d.headline,
+                        profile_url: d.profile_url,
+                        connected: d.network_distance.map(|n| n == "FIRST_DEGREE"),
+                    },
+                    text: c.text,
+                })
+            })
+            .collect();
+        Ok(CommentPage {
+            items,
+            cursor: page.cursor,
+        })
+    }
+
+    async fn is_connected(&self, account: &str, person: &str) -> Result<bool, ProviderError> {
+        let profile = self.profile(account, person).await?;
+        Ok(profile.network_distance.as_deref() == Some("FIRST_DEGREE"))
+    }
+
+    async fn send_dm(
+        &self,
+        account: &str,
+        person: &str,
+        text: &str,
+    ) -> Result<SentDm, ProviderError> {
+        let started = self.start_chat(account, person, text).await?;
+        Ok(SentDm {
+            chat_id: started.chat_id,
+            message_id: started.message_id,
+        })
+    }
+
+    async fn chat_messages(
+        &self,
+        _account: &str,
+        chat_id: &str,
+    ) -> Result<Vec<ChatMessage>, ProviderError> {
+        let page = self.messages(chat_id, None).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|m| ChatMessage {
+                id: m.id,
+                text: m.text.unwrap_or_default(),
+                from_us: m.is_sender,
+            })
+            .collect())
+    }
+
+    async fn reply_to_comment(
+        &self,
+        account: &str,
+        post: &str,
+        comment_id: &str,
+        text: &str,
+    ) -> Result<(), ProviderError> {
+        Unipile::reply_to_comment(self, account, &activity_urn(post), comment_id, text).await
+    }
+}
+
+#[async_trait]
+impl Enricher for Apollo {
+    fn is_sandbox(&self) -> bool {
+        false
+    }
+
+    async fn enrich(&self, linkedin_url: &str) -> Result<Option<Person>, ProviderError> {
+        self.match_person(linkedin_url).await
+    }
+}
+
+#[async_trait]
+impl EmailSequencer for Instantly {
+    fn is_sandbox(&self) -> bool {
+        false
+    }
+
+    async fn add_lead(&self, campaign: &str, lead: &EmailLead) -> Result<Added, ProviderError> {
+        Instantly::add_lead(self, campaign, lead).await
+    }
+}
+
+#[async_trait]
+impl EmailSequencer for Smartlead {
+    fn is_sandbox(&self) -> bool {
+        false
+    }
+
+    async fn add_lead(&self, campaign: &str, lead: &EmailLead) -> Result<Added, ProviderError> {
+        Smartlead::add_lead(self, campaign, lead).await
+    }
+}
