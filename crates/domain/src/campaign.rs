@@ -1,0 +1,400 @@
+//! Campaigns: which posts to watch, who qualifies (trigger words), what to send them (the DM
+//! template and the lead magnet), and the email fallback. Pure rules: validation, the
+//! lifecycle, and rendering a DM for one lead.
+
+use crate::ValidationErrors;
+use crate::validation::Collector;
+use minijinja::{Environment, UndefinedBehavior};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// LinkedIn's limit on a message's length, in characters.
+pub const DM_MAX_CHARS: usize = 8_000;
+
+/// The variables a DM template may use.
+pub const DM_VARIABLES: [&str; 8] = [
+    "first_name",
+    "last_name",
+    "full_name",
+    "company",
+    "title",
+    "lead_magnet_title",
+    "lead_magnet_url",
+    "trigger",
+];
+
+/// Where a campaign is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignStatus {
+    /// Being set up; watches and sends nothing.
+    Draft,
+    /// Watching its posts and sending.
+    Active,
+    /// Stopped for now: nothing is sent until it is resumed.
+    Paused,
+    /// Finished for good.
+    Completed,
+}
+
+impl CampaignStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Active => "active",
+            CampaignStatus::Paused => "paused",
+            CampaignStatus::Completed => "completed",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Draft, Self::Active, Self::Paused, Self::Completed]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+
+    /// Whether a campaign may go from `self` to `to`: draft → active; active ↔ paused;
+    /// draft, active or paused → completed. Completed is final.
+    pub fn can_become(self, to: CampaignStatus) -> bool {
+        use CampaignStatus::*;
+        matches!(
+            (self, to),
+            (Draft, Active)
+                | (Active, Paused)
+                | (Paused, Active)
+                | (Draft | Active | Paused, Completed)
+        )
+    }
+}
+
+/// The resource a campaign promises to commenters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LeadMagnet {
+    /// E.g. "The Cold Outreach Playbook".
+    pub title: String,
+    /// Where to get it (http or https).
+    pub url: String,
+    /// What it is.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Which email tool takes over when a DM gets no reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum EmailProvider {
+    /// Instantly (API v2).
+    Instantly,
+    /// Smartlead.
+    Smartlead,
+    /// The sandbox's simulated sequencer.
+    Sandbox,
+}
+
+/// The email sequence a lead joins when a DM gets no reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EmailFallback {
+    /// The tool.
+    pub provider: EmailProvider,
+    /// The tool's campaign id.
+    pub campaign_id: String,
+    /// Hours after the DM with no reply before the lead is sequenced.
+    #[serde(default = "default_delay")]
+    pub delay_hours: u32,
+}
+
+fn default_delay() -> u32 {
+    48
+}
+
+/// Everything a person edits in a campaign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSpec {
+    /// Shown to people.
+    pub name: String,
+    /// The voice DMs are written in.
+    #[serde(default)]
+    pub cartridge_id: Option<Uuid>,
+    /// The LinkedIn account that watches and sends.
+    pub linkedin_account_id: Uuid,
+    /// What commenters get.
+    pub lead_magnet: LeadMagnet,
+    /// Words or phrases that make a commenter a lead; empty means every commenter.
+    #[serde(default)]
+    pub trigger_words: Vec<String>,
+    /// Provider ids of the LinkedIn posts to watch.
+    #[serde(default)]
+    pub watched_posts: Vec<String>,
+    /// The DM, with `{{ first_name }}`-style variables (see [`DM_VARIABLES`]).
+    pub dm_template: String,
+    /// Let the language model personalise each DM in the cartridge's voice (when one is
+    /// configured); the template is the fallback.
+    #[serde(default)]
+    pub personalize_dm: bool,
+    /// A public reply inviting commenters who are not connected to connect; `None` leaves
+    /// them alone. Automatic connection requests are never sent.
+    #[serde(default)]
+    pub connect_reply_template: Option<String>,
+    /// The email sequence for leads who do not reply.
+    #[serde(default)]
+    pub email_fallback: Option<EmailFallback>,
+}
+
+fn template_env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env
+}
+
+/// The values a DM is rendered with.
+#[derive(Clone, Debug, Default)]
+pub struct DmValues {
+    /// First name ("there" when unknown).
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Full name.
+    pub full_name: String,
+    /// Company (empty when unknown).
+    pub company: String,
+    /// Job title (empty when unknown).
+    pub title: String,
+    /// The lead magnet's title.
+    pub lead_magnet_title: String,
+    /// The lead magnet's URL.
+    pub lead_magnet_url: String,
+    /// The trigger word they used.
+    pub trigger: String,
+}
+
+impl DmValues {
+    /// The template context.
+    fn context(&self) -> minijinja::Value {
+        minijinja::Value::from_pairs([
+            ("first_name", self.first_name.clone()),
+            ("last_name", self.last_name.clone()),
+            ("full_name", self.full_name.clone()),
+            ("company", self.company.clone()),
+            ("title", self.title.clone()),
+            ("lead_magnet_title", self.lead_magnet_title.clone()),
+            ("lead_magnet_url", self.lead_magnet_url.clone()),
+            ("trigger", self.trigger.clone()),
+        ])
+    }
+}
+
+/// Checks a template: it must parse and use only the known variables.
+fn check_template(c: &mut Collector, field: &str, template: &str, max: usize) {
+    c.text(field, template, 1, max);
+    let env = template_env();
+    let probe = DmValues {
+        first_name: "x".into(),
+        last_name: "x".into(),
+        full_name: "x".into(),
+        company: "x".into(),
+        title: "x".into(),
+        lead_magnet_title: "x".into(),
+        lead_magnet_url: "x".into(),
+        trigger: "x".into(),
+    };
+    if let Err(e) = env.render_str(template, probe.context()) {
+        c.push(
+            field,
+            format!(
+                "is not a valid template ({}); variables: {}",
+                e.detail().unwrap_or("syntax error"),
+                DM_VARIABLES.join(", ")
+            ),
+        );
+    }
+}
+
+impl CampaignSpec {
+    /// Checks every field and reports all problems at once.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut c = Collector::default();
+        c.text("name", &self.name, 1, 200);
+        c.text("lead_magnet.title", &self.lead_magnet.title, 1, 200);
+        c.text(
+            "lead_magnet.description",
+            &self.lead_magnet.description,
+            0,
+            2_000,
+        );
+        let url = self.lead_magnet.url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.len() > 2_000
+            || url.contains(char::is_whitespace)
+        {
+            c.push("lead_magnet.url", "must be an http(s) URL");
+        }
+        c.list("trigger_words", &self.trigger_words, 20, 50);
+        for (i, t) in self.trigger_words.iter().enumerate() {
+            if crate::triggers::words(t).is_empty() {
+                c.push(
+                    format!("trigger_words[{i}]"),
+                    "must contain a letter or digit",
+                );
+            }
+        }
+        c.list("watched_posts", &self.watched_posts, 50, 200);
+        check_template(&mut c, "dm_template", &self.dm_template, 2_000);
+        if let Some(t) = &self.connect_reply_template {
+            check_template(&mut c, "connect_reply_template", t, 1_250);
+        }
+        if let Some(f) = &self.email_fallback {
+            c.text("email_fallback.campaign_id", &f.campaign_id, 1, 200);
+            if !(1..=24 * 30).contains(&f.delay_hours) {
+                c.push("email_fallback.delay_hours", "must be between 1 and 720");
+            }
+        }
+        c.finish()
+    }
+}
+
+/// Renders a DM (or a public reply) for one lead, within LinkedIn's length limit.
+pub fn render(template: &str, values: &DmValues) -> Result<String, ValidationErrors> {
+    let mut values = values.clone();
+    if values.first_name.trim().is_empty() {
+        values.first_name = "there".into();
+    }
+    let text = template_env()
+        .render_str(template, values.context())
+        .map_err(|e| ValidationErrors::single("dm_template", e.to_string()))?;
+    let text = text.trim().to_owned();
+    if text.chars().count() > DM_MAX_CHARS {
+        return Err(ValidationErrors::single(
+            "dm_template",
+            format!("renders to more than {DM_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> CampaignSpec {
+        CampaignSpec {
+            name: "Playbook launch".into(),
+            cartridge_id: None,
+            linkedin_account_id: Uuid::now_v7(),
+            lead_magnet: LeadMagnet {
+                title: "The Playbook".into(),
+                url: "https://acme.io/playbook".into(),
+                description: String::new(),
+            },
+            trigger_words: vec!["GUIDE".into()],
+            watched_posts: vec!["7332661864792854528".into()],
+            dm_template:
+                "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}".into(),
+            personalize_dm: false,
+            connect_reply_template: Some(
+                "Thanks {{ first_name }}! Connect with me and I'll send it.".into(),
+            ),
+            email_fallback: Some(EmailFallback {
+                provider: EmailProvider::Instantly,
+                campaign_id: "c-1".into(),
+                delay_hours: 48,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_good_campaign_validates_and_renders() {
+        let s = spec();
+        s.validate().unwrap();
+        let values = DmValues {
+            first_name: "Ana".into(),
+            lead_magnet_title: "The Playbook".into(),
+            lead_magnet_url: "https://acme.io/playbook".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            render(&s.dm_template, &values).unwrap(),
+            "Hi Ana! Here is The Playbook: https://acme.io/playbook"
+        );
+        let anonymous = DmValues {
+            lead_magnet_title: "X".into(),
+            lead_magnet_url: "u".into(),
+            ..Default::default()
+        };
+        assert!(
+            render(&s.dm_template, &anonymous)
+                .unwrap()
+                .starts_with("Hi there!")
+        );
+        let conditional = "Hi {{ first_name }}{% if company %} at {{ company }}{% endif %}!";
+        assert_eq!(
+            render(
+                conditional,
+                &DmValues {
+                    first_name: "Bo".into(),
+                    ..Default::default()
+                }
+            )
+            .unwrap(),
+            "Hi Bo!"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_fields() {
+        let mut s = spec();
+        s.dm_template = "Hi {{ nickname }}".into();
+        s.lead_magnet.url = "ftp://x".into();
+        s.trigger_words = vec!["!!!".into()];
+        s.email_fallback.as_mut().unwrap().delay_hours = 0;
+        s.connect_reply_template = Some("{% if %}".into());
+        let fields: Vec<_> = s
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "lead_magnet.url",
+                "trigger_words[0]",
+                "dm_template",
+                "connect_reply_template",
+                "email_fallback.delay_hours"
+            ]
+        );
+    }
+
+    #[test]
+    fn lifecycle() {
+        use CampaignStatus::*;
+        assert!(Draft.can_become(Active));
+        assert!(Active.can_become(Paused) && Paused.can_become(Active));
+        assert!(Active.can_become(Completed));
+        assert!(!Completed.can_become(Active));
+        assert!(!Draft.can_become(Paused));
+        for s in [Draft, Active, Paused, Completed] {
+            assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn long_renders_are_refused() {
+        let values = DmValues {
+            first_name: "x".repeat(9_000),
+            ..Default::default()
+        };
+        assert!(render("{{ first_name }}", &values).is_err());
+    }
+}
