@@ -7,6 +7,7 @@ pub mod cartridge;
 pub mod clock;
 pub mod email;
 pub mod ids;
+pub mod lead;
 pub mod pacing;
 pub mod page;
 pub mod password;
