@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod campaigns;
 pub mod cartridges;
 mod error;
 pub mod jobs;

@@ -10,6 +10,7 @@ mod store;
 mod tx;
 
 pub mod api_keys;
+pub mod campaigns;
 pub mod cartridges;
 pub mod events;
 pub mod invitations;

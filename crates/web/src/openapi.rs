@@ -22,6 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "cartridges", description = "Client voices: persona, style, knowledge, examples"),
         (name = "jobs", description = "The background job queue"),
         (name = "linkedin-accounts", description = "LinkedIn accounts and their pacing"),
+        (name = "campaigns", description = "Campaigns: watched posts, triggers, DMs and email fallback"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod binary;
+mod campaigns;
 mod cartridges;
 mod crash;
 mod isolation;

@@ -4,6 +4,7 @@
 mod accounts;
 mod api_keys;
 mod auth;
+mod campaigns;
 mod cartridges;
 mod health;
 mod jobs;
@@ -27,6 +28,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(cartridges::router())
         .merge(jobs::router())
         .merge(accounts::router())
+        .merge(campaigns::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -1,0 +1,151 @@
+//! Campaigns and the posts they watch. The editable fields are one JSON document (`settings`),
+//! validated by the domain; status, name and the account are copied out for queries.
+
+use crate::tx::on_conn;
+use crate::{Result, Tx};
+use chrono::{DateTime, Utc};
+use revos_domain::{PageRequest, TenantId};
+use uuid::Uuid;
+
+/// A stored campaign.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CampaignRow {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// `draft`, `active`, `paused` or `completed`.
+    pub status: String,
+    /// The editable fields as JSON.
+    pub settings: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, name, status, settings, created_at, updated_at"
+    };
+}
+
+/// The columns a campaign's edit sets.
+pub struct CampaignFields<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// The LinkedIn account that watches and sends.
+    pub account: Uuid,
+    /// The voice of its DMs.
+    pub cartridge: Option<Uuid>,
+    /// The editable fields as JSON.
+    pub settings: &'a str,
+}
+
+/// Stores a new draft campaign of `tenant`.
+pub async fn insert(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    f: &CampaignFields<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO campaigns (id, tenant_id, name, status, cartridge_id, linkedin_account_id, settings, \
+        created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7)";
+    on_conn!(tx, c => sqlx::query(SQL).bind(id).bind(tenant.0).bind(f.name).bind(f.cartridge).bind(f.account)
+        .bind(f.settings).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Reads one campaign of `tenant`.
+pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<CampaignRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM campaigns WHERE tenant_id = $1 AND id = $2"
+    );
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?))
+}
+
+/// A page of the campaigns of `tenant`, optionally of one status.
+pub async fn list(
+    tx: &mut Tx,
+    tenant: TenantId,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Vec<CampaignRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM campaigns WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2) \
+        AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+    );
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(status).bind(page.after).bind(page.fetch_limit())
+        .fetch_all(c).await?),
+    )
+}
+
+/// Replaces the editable fields of a campaign of `tenant`; false when there is none.
+pub async fn update(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    f: &CampaignFields<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE campaigns SET name = $3, linkedin_account_id = $4, cartridge_id = $5, settings = $6, \
+        updated_at = $7 WHERE tenant_id = $1 AND id = $2";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(f.name).bind(f.account).bind(f.cartridge)
+        .bind(f.settings).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Moves a campaign of `tenant` from status `from` to `to`; false when it was not in `from`
+/// (someone else changed it first).
+pub async fn set_status(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    from: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE campaigns SET status = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 AND status = $3";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(from).bind(to).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Deletes a campaign of `tenant`; false when there is none.
+pub async fn delete(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<bool> {
+    const SQL: &str = "DELETE FROM campaigns WHERE tenant_id = $1 AND id = $2";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Watches a LinkedIn post for a campaign of `tenant` (no-op when it already does).
+pub async fn watch_post(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    provider_post_id: &str,
+    sandbox: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const EXISTS: &str = "SELECT COUNT(*) FROM posts WHERE tenant_id = $1 AND campaign_id = $2 AND provider_post_id = $3";
+    const SQL: &str = "INSERT INTO posts (id, tenant_id, campaign_id, status, body, provider_post_id, is_sandbox, created_at, \
+        updated_at) VALUES ($1, $2, $3, 'watching', '', $4, $5, $6, $6)";
+    let n: i64 = on_conn!(tx, c => sqlx::query_scalar(EXISTS).bind(tenant.0).bind(campaign).bind(provider_post_id).fetch_one(c).await?);
+    if n == 0 {
+        on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(provider_post_id)
+            .bind(sandbox).bind(now).execute(c).await?.rows_affected());
+    }
+    Ok(())
+}
+
+/// The provider post ids a campaign of `tenant` watches.
+pub async fn watched_posts(tx: &mut Tx, tenant: TenantId, campaign: Uuid) -> Result<Vec<String>> {
+    const SQL: &str = "SELECT provider_post_id FROM posts WHERE tenant_id = $1 AND campaign_id = $2 \
+        AND status = 'watching' AND provider_post_id IS NOT NULL ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
+}
