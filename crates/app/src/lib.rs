@@ -11,6 +11,7 @@ mod error;
 pub mod jobs;
 pub mod maintenance;
 pub mod members;
+pub mod monitor;
 mod passwords;
 mod principal;
 pub mod secrets;

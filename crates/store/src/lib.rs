@@ -15,6 +15,7 @@ pub mod cartridges;
 pub mod events;
 pub mod invitations;
 pub mod jobs;
+pub mod leads;
 pub mod linkedin_accounts;
 pub mod memberships;
 pub mod sessions;

@@ -210,3 +210,19 @@ pub async fn set_status(
     on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(status).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }
+
+/// The LinkedIn member id of the account's owner, when known.
+pub async fn owner_of(tx: &mut Tx, tenant: TenantId, account: Uuid) -> Result<Option<String>> {
+    const SQL: &str =
+        "SELECT owner_provider_id FROM linkedin_accounts WHERE tenant_id = $1 AND id = $2";
+    let v: Option<Option<String>> = on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(account).fetch_optional(c).await?);
+    Ok(v.flatten())
+}
+
+/// Records the LinkedIn member id of the account's owner.
+pub async fn set_owner(tx: &mut Tx, tenant: TenantId, account: Uuid, owner: &str) -> Result<()> {
+    const SQL: &str =
+        "UPDATE linkedin_accounts SET owner_provider_id = $3 WHERE tenant_id = $1 AND id = $2";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(owner).execute(c).await?.rows_affected());
+    Ok(())
+}

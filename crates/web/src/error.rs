@@ -131,6 +131,14 @@ impl From<AppError> for ApiError {
             AppError::Conflict(msg) => Self::new(StatusCode::CONFLICT, "conflict", msg),
             AppError::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
             AppError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
+            AppError::Provider(..) => {
+                tracing::warn!(error = %err, "provider failed");
+                Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    "provider_error",
+                    "an external service failed; try again later",
+                )
+            }
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %err, "request failed");
                 Self::new(

@@ -13,6 +13,7 @@ mod crash;
 mod isolation;
 mod jobs_api;
 mod members;
+mod monitor;
 mod openapi;
 mod pacing;
 mod queue;

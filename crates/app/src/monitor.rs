@@ -1,0 +1,128 @@
+//! The comment monitor: reads a campaign's watched posts and turns qualifying commenters into
+//! leads. Incremental and idempotent: each comment is recorded once (a page of comments it
+//! already knows ends the walk back in time), a person is one lead per tenant, and a lead
+//! joins a campaign once, so nobody is ever contacted twice by one campaign. Provider calls
+//! happen outside any transaction.
+
+use crate::{App, AppError, Result};
+use revos_domain::TenantId;
+use revos_domain::campaign::{CampaignSpec, CampaignStatus};
+use revos_domain::triggers::{find_email, qualifies};
+use revos_providers::LinkedIn;
+use revos_store::leads::{self, NewComment, NewLead};
+use revos_store::{campaigns, events, linkedin_accounts};
+use uuid::Uuid;
+
+/// What one pass of the monitor found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MonitorReport {
+    /// Comments read that were new.
+    pub new_comments: u64,
+    /// Commenters who became leads of the campaign.
+    pub new_leads: u64,
+}
+
+impl App {
+    /// One pass over a campaign's watched posts. Does nothing unless the campaign is active.
+    pub async fn monitor_campaign(
+        &self,
+        tenant: TenantId,
+        campaign: Uuid,
+        linkedin: &dyn LinkedIn,
+    ) -> Result<MonitorReport> {
+        let mut report = MonitorReport::default();
+        let (spec, account, owner, posts) = {
+            let mut tx = self.store.begin_for(tenant).await?;
+            let row = campaigns::get(&mut tx, tenant, campaign)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            if row.status != CampaignStatus::Active.as_str() {
+                return Ok(report);
+            }
+            let spec: CampaignSpec = serde_json::from_str(&row.settings)
+                .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))?;
+            let account = linkedin_accounts::get(&mut tx, tenant, spec.linkedin_account_id)
+                .await?
+                .ok_or(AppError::NotFound("LinkedIn account"))?;
+            let owner = linkedin_accounts::owner_of(&mut tx, tenant, account.id).await?;
+            let posts = campaigns::watched_posts(&mut tx, tenant, campaign).await?;
+            (spec, account, owner, posts)
+        };
+        for post in posts {
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = linkedin
+                    .comments(&account.provider_account_id, &post, cursor.as_deref())
+                    .await
+                    .map_err(|e| AppError::Provider(e.to_string(), e.is_transient()))?;
+                let now = self.now();
+                let mut tx = self.store.begin_for(tenant).await?;
+                let post_row = leads::post_row(&mut tx, tenant, campaign, &post)
+                    .await?
+                    .ok_or(AppError::NotFound("post"))?;
+                let mut known = 0;
+                for c in &page.items {
+                    let new = NewComment {
+                        post: post_row,
+                        provider_comment_id: &c.id,
+                        author_provider_id: &c.author.provider_id,
+                        author_name: &c.author.name,
+                        body: &c.text,
+                    };
+                    let Some(comment_id) =
+                        leads::record_comment(&mut tx, tenant, &new, now).await?
+                    else {
+                        known += 1;
+                        continue;
+                    };
+                    report.new_comments += 1;
+                    if owner.as_deref() == Some(c.author.provider_id.as_str())
+                        || !qualifies(&c.text, &spec.trigger_words)
+                    {
+                        continue;
+                    }
+                    let email = find_email(&c.text);
+                    let lead = leads::upsert(
+                        &mut tx,
+                        tenant,
+                        &NewLead {
+                            provider_id: &c.author.provider_id,
+                            name: &c.author.name,
+                            linkedin_url: c.author.profile_url.as_deref(),
+                            headline: c.author.headline.as_deref(),
+                            email: email.as_ref().map(|e| e.as_str()),
+                            sandbox: linkedin.is_sandbox(),
+                        },
+                        now,
+                    )
+                    .await?;
+                    if lead.do_not_contact {
+                        continue;
+                    }
+                    if leads::join_campaign(
+                        &mut tx,
+                        tenant,
+                        campaign,
+                        lead.id,
+                        Some(comment_id),
+                        "scraped",
+                        now,
+                    )
+                    .await?
+                    {
+                        report.new_leads += 1;
+                        let data = serde_json::json!({ "campaign_id": campaign, "lead_id": lead.id, "cost": 0 }).to_string();
+                        events::append(&mut tx, tenant, "lead_scraped", Some(lead.id), &data, now)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                match page.cursor {
+                    Some(next) if known < page.items.len() => cursor = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,192 @@
+//! The comment monitor against the fake Unipile and the sandbox: qualifying commenters become
+//! leads once, the owner and the do-not-contact list are skipped, emails in comments are kept,
+//! reruns change nothing, and two tenants watching one post get independent leads.
+
+use crate::both_backends;
+use crate::helpers::{Db, TestApp};
+use revos_domain::TenantId;
+use revos_providers::HttpConfig;
+use revos_providers::fakes::unipile::FakeUnipile;
+use revos_providers::sandbox::Sandbox;
+use revos_providers::unipile::Unipile;
+use revos_store::{leads, linkedin_accounts};
+use serde_json::json;
+use uuid::Uuid;
+
+both_backends!(
+    commenters_become_leads_once,
+    the_sandbox_world_feeds_the_monitor
+);
+
+/// A workspace with an active campaign on post `post`, its account being Unipile's `acc1`
+/// owned by `ACoOwner`. Returns (token, tenant, campaign).
+async fn setup(t: &TestApp, email: &str, post: &str) -> (String, TenantId, Uuid) {
+    let (token, tenant, _) = t.signup(email, "Acme").await;
+    let tenant = TenantId(tenant.parse().unwrap());
+    let (_, acct) = t
+        .post(
+            "/api/v1/linkedin-accounts",
+            Some(&token),
+            json!({"provider": "sandbox", "display_name": "Ana"}),
+        )
+        .await;
+    let account: Uuid = acct["id"].as_str().unwrap().parse().unwrap();
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    linkedin_accounts::set_owner(&mut tx, tenant, account, "ACoOwner")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, c) = t
+        .post(
+            "/api/v1/campaigns",
+            Some(&token),
+            json!({
+                "name": "Launch", "linkedin_account_id": account,
+                "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
+                "trigger_words": ["GUIDE"], "watched_posts": [post],
+                "dm_template": "Hi {{ first_name }}: {{ lead_magnet_url }}"
+            }),
+        )
+        .await;
+    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+    t.post(
+        &format!("/api/v1/campaigns/{campaign}/activate"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+    (token, tenant, campaign)
+}
+
+async fn lead_ids(t: &TestApp, tenant: TenantId, campaign: Uuid) -> Vec<(String, Option<String>)> {
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    let mut v: Vec<_> = leads::of_campaign(&mut tx, tenant, campaign)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(l, _)| (l.provider_id, l.email))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn commenters_become_leads_once(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let fake = FakeUnipile::start().await;
+    let post = "7332661864792854528";
+    fake.state
+        .add_post(post, "Comment GUIDE and I'll send the playbook");
+    let comments = [
+        ("ACo1", "Ana Lopez", "GUIDE please"),
+        ("ACo2", "Ben Smith", "Great post!"),
+        ("ACo3", "Chloé Khan", "guide!!"),
+        ("ACo3", "Chloé Khan", "GUIDE GUIDE, send it"),
+        ("ACoOwner", "The Owner", "GUIDE is in your inbox"),
+        ("ACo4", "Dev Rossi", "GUDE — mail me at Dev.Rossi@Globex.io"),
+        ("ACo5", "Emma Berg", "GUIDE"),
+        ("ACo6", "Farid Novak", "leadership is a guidepost"),
+    ];
+    for (id, name, text) in comments {
+        fake.state.add_comment(post, id, name, text, true);
+    }
+    let (_, tenant, campaign) = setup(&t, "ana@example.com", post).await;
+    // Emma asked never to be contacted.
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    let emma = leads::upsert(
+        &mut tx,
+        tenant,
+        &leads::NewLead {
+            provider_id: "ACo5",
+            name: "Emma Berg",
+            linkedin_url: None,
+            headline: None,
+            email: None,
+            sandbox: false,
+        },
+        t.app.now(),
+    )
+    .await
+    .unwrap();
+    leads::set_do_not_contact(&mut tx, tenant, emma.id, true, t.app.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let unipile = Unipile::new(HttpConfig::new(&fake.base_url, "k".to_owned().into()));
+    let report = t
+        .app
+        .monitor_campaign(tenant, campaign, &unipile)
+        .await
+        .unwrap();
+    assert_eq!(report.new_comments, 8);
+    assert_eq!(report.new_leads, 3);
+    assert_eq!(
+        lead_ids(&t, tenant, campaign).await,
+        [
+            ("ACo1".into(), None),
+            ("ACo3".into(), None),
+            ("ACo4".into(), Some("dev.rossi@globex.io".to_owned()))
+        ]
+    );
+
+    // A rerun changes nothing; a new comment is picked up alone.
+    let again = t
+        .app
+        .monitor_campaign(tenant, campaign, &unipile)
+        .await
+        .unwrap();
+    assert_eq!((again.new_comments, again.new_leads), (0, 0));
+    fake.state
+        .add_comment(post, "ACo7", "Grace Silva", "Guide please!", false);
+    let third = t
+        .app
+        .monitor_campaign(tenant, campaign, &unipile)
+        .await
+        .unwrap();
+    assert_eq!((third.new_comments, third.new_leads), (1, 1));
+
+    // Another workspace watching the same post gets its own, independent leads.
+    let (_, tenant_b, campaign_b) = setup(&t, "bob@example.com", post).await;
+    let b = t
+        .app
+        .monitor_campaign(tenant_b, campaign_b, &unipile)
+        .await
+        .unwrap();
+    assert_eq!(
+        b.new_leads, 5,
+        "Emma is on A's do-not-contact list, not B's"
+    );
+    assert_eq!(
+        lead_ids(&t, tenant, campaign).await.len(),
+        4,
+        "tenant A unchanged"
+    );
+}
+
+async fn the_sandbox_world_feeds_the_monitor(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let (_, tenant, campaign) = setup(&t, "ana@example.com", "sandbox-post-1").await;
+    let sandbox = Sandbox::new(42, t.clock.clone(), vec!["GUIDE".into()]);
+    let first = t
+        .app
+        .monitor_campaign(tenant, campaign, &sandbox)
+        .await
+        .unwrap();
+    t.clock.advance(chrono::Duration::hours(60));
+    let later = t
+        .app
+        .monitor_campaign(tenant, campaign, &sandbox)
+        .await
+        .unwrap();
+    let total = first.new_leads + later.new_leads;
+    assert!(total > 5, "the sandbox produced {total} leads");
+    let leads = lead_ids(&t, tenant, campaign).await;
+    assert_eq!(leads.len() as u64, total);
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    let rows = leads::of_campaign(&mut tx, tenant, campaign).await.unwrap();
+    assert!(
+        rows.iter()
+            .all(|(l, stage)| l.is_sandbox && stage == "scraped"),
+        "sandbox leads are marked"
+    );
+}

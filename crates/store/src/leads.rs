@@ -1,0 +1,161 @@
+//! Comments seen on watched posts, the leads they produce, and each lead's place in each
+//! campaign. Deduplication lives in unique keys: a comment once per post, a person once per
+//! tenant, a lead once per campaign.
+
+use crate::tx::on_conn;
+use crate::{Result, Tx};
+use chrono::{DateTime, Utc};
+use revos_domain::TenantId;
+use uuid::Uuid;
+
+/// A comment to record.
+pub struct NewComment<'a> {
+    /// Our post row.
+    pub post: Uuid,
+    /// The provider's comment id.
+    pub provider_comment_id: &'a str,
+    /// The commenter's provider id.
+    pub author_provider_id: &'a str,
+    /// The commenter's name.
+    pub author_name: &'a str,
+    /// The text.
+    pub body: &'a str,
+}
+
+/// Records a comment; returns its id, or `None` when it was already recorded.
+pub async fn record_comment(
+    tx: &mut Tx,
+    tenant: TenantId,
+    c: &NewComment<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>> {
+    const SQL: &str = "INSERT INTO comments (id, tenant_id, post_id, provider_comment_id, author_provider_id, author_name, \
+        body, commented_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+        ON CONFLICT (tenant_id, post_id, provider_comment_id) DO NOTHING";
+    let id = Uuid::now_v7();
+    let n = on_conn!(tx, c2 => sqlx::query(SQL).bind(id).bind(tenant.0).bind(c.post).bind(c.provider_comment_id)
+        .bind(c.author_provider_id).bind(c.author_name).bind(c.body).bind(now).execute(c2).await?.rows_affected());
+    Ok((n == 1).then_some(id))
+}
+
+/// A stored lead.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LeadRow {
+    /// Its id.
+    pub id: Uuid,
+    /// The person's provider id.
+    pub provider_id: String,
+    /// Their name.
+    pub name: String,
+    /// Their profile URL.
+    pub linkedin_url: Option<String>,
+    /// Their headline.
+    pub headline: Option<String>,
+    /// Their email, when known.
+    pub email: Option<String>,
+    /// Whether they asked not to be contacted.
+    pub do_not_contact: bool,
+    /// Whether they live in the sandbox.
+    pub is_sandbox: bool,
+}
+
+/// A person to make (or find) a lead of.
+pub struct NewLead<'a> {
+    /// Their provider id.
+    pub provider_id: &'a str,
+    /// Their name.
+    pub name: &'a str,
+    /// Their profile URL.
+    pub linkedin_url: Option<&'a str>,
+    /// Their headline.
+    pub headline: Option<&'a str>,
+    /// An email they wrote, if any.
+    pub email: Option<&'a str>,
+    /// Whether they live in the sandbox.
+    pub sandbox: bool,
+}
+
+/// Finds the tenant's lead for this person, creating it if needed; an email written in a
+/// comment fills an empty email. Returns the lead.
+pub async fn upsert(
+    tx: &mut Tx,
+    tenant: TenantId,
+    l: &NewLead<'_>,
+    now: DateTime<Utc>,
+) -> Result<LeadRow> {
+    const INSERT: &str = "INSERT INTO leads (id, tenant_id, provider_id, linkedin_url, name, headline, email, is_sandbox, \
+        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+        ON CONFLICT (tenant_id, provider_id) DO UPDATE SET email = COALESCE(leads.email, excluded.email), updated_at = excluded.updated_at";
+    const SELECT: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+        FROM leads WHERE tenant_id = $1 AND provider_id = $2";
+    on_conn!(tx, c => sqlx::query(INSERT).bind(Uuid::now_v7()).bind(tenant.0).bind(l.provider_id).bind(l.linkedin_url)
+        .bind(l.name).bind(l.headline).bind(l.email).bind(l.sandbox).bind(now).execute(c).await?.rows_affected());
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SELECT).bind(tenant.0).bind(l.provider_id).fetch_one(c).await?),
+    )
+}
+
+/// Adds a lead to a campaign; false when it was already in it (so it is never contacted twice).
+pub async fn join_campaign(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    lead: Uuid,
+    comment: Option<Uuid>,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "INSERT INTO campaign_leads (id, tenant_id, campaign_id, lead_id, status, source_comment_id, created_at, \
+        updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (campaign_id, lead_id) DO NOTHING";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(status)
+        .bind(comment).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// The leads of a campaign with their stage, oldest first.
+pub async fn of_campaign(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+) -> Result<Vec<(LeadRow, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct Joined {
+        #[sqlx(flatten)]
+        lead: LeadRow,
+        status: String,
+    }
+    const SQL: &str = "SELECT l.id, l.provider_id, l.name, l.linkedin_url, l.headline, l.email, l.do_not_contact, \
+        l.is_sandbox, cl.status FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+        WHERE cl.tenant_id = $1 AND cl.campaign_id = $2 ORDER BY cl.id";
+    let rows: Vec<Joined> =
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?);
+    Ok(rows.into_iter().map(|j| (j.lead, j.status)).collect())
+}
+
+/// Puts a person on (or takes them off) the tenant's do-not-contact list.
+pub async fn set_do_not_contact(
+    tx: &mut Tx,
+    tenant: TenantId,
+    lead: Uuid,
+    dnc: bool,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE leads SET do_not_contact = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(lead).bind(dnc).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Our post row for a watched provider post of a campaign.
+pub async fn post_row(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    provider_post_id: &str,
+) -> Result<Option<Uuid>> {
+    const SQL: &str =
+        "SELECT id FROM posts WHERE tenant_id = $1 AND campaign_id = $2 AND provider_post_id = $3";
+    Ok(
+        on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).bind(provider_post_id).fetch_optional(c).await?),
+    )
+}
