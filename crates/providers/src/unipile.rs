@@ -201,6 +201,10 @@ impl Unipile {
             .header("accept", "application/json")
     }
 
+    fn post_to(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http.post(url).header("X-API-KEY", self.config.key())
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
@@ -235,14 +239,7 @@ impl Unipile {
             "expiresOn": expires_on, "name": name, "notify_url": notify_url,
         });
         let url = self.config.url("hosted/accounts/link");
-        let link: HostedAuthUrl = self
-            .call(|| {
-                self.http
-                    .post(&url)
-                    .header("X-API-KEY", self.config.key())
-                    .json(&body)
-            })
-            .await?;
+        let link: HostedAuthUrl = self.call(|| self.post_to(&url).json(&body)).await?;
         Ok(link.url)
     }
 
@@ -268,13 +265,8 @@ impl Unipile {
         let url = self.config.url("posts");
         let created: Created = self
             .call(|| {
-                let form = Form::new()
-                    .text("account_id", account_id.to_owned())
-                    .text("text", text.to_owned());
-                self.http
-                    .post(&url)
-                    .header("X-API-KEY", self.config.key())
-                    .multipart(form)
+                self.post_to(&url)
+                    .multipart(form(&[("account_id", account_id), ("text", text)]))
             })
             .await?;
         Ok(created.post_id)
@@ -314,14 +306,7 @@ impl Unipile {
             .url(&format!("posts/{}/comments", encode(post_id)));
         let body =
             serde_json::json!({ "account_id": account_id, "text": text, "comment_id": comment_id });
-        let _: serde_json::Value = self
-            .call(|| {
-                self.http
-                    .post(&url)
-                    .header("X-API-KEY", self.config.key())
-                    .json(&body)
-            })
-            .await?;
+        let _: serde_json::Value = self.call(|| self.post_to(&url).json(&body)).await?;
         Ok(())
     }
 
@@ -360,14 +345,11 @@ impl Unipile {
     ) -> Result<ChatStarted, ProviderError> {
         let url = self.config.url("chats");
         self.call(|| {
-            let form = Form::new()
-                .text("account_id", account_id.to_owned())
-                .text("attendees_ids", attendee_id.to_owned())
-                .text("text", text.to_owned());
-            self.http
-                .post(&url)
-                .header("X-API-KEY", self.config.key())
-                .multipart(form)
+            self.post_to(&url).multipart(form(&[
+                ("account_id", account_id),
+                ("attendees_ids", attendee_id),
+                ("text", text),
+            ]))
         })
         .await
     }
@@ -384,13 +366,8 @@ impl Unipile {
             .url(&format!("chats/{}/messages", encode(chat_id)));
         let sent: MessageSent = self
             .call(|| {
-                let form = Form::new()
-                    .text("account_id", account_id.to_owned())
-                    .text("text", text.to_owned());
-                self.http
-                    .post(&url)
-                    .header("X-API-KEY", self.config.key())
-                    .multipart(form)
+                self.post_to(&url)
+                    .multipart(form(&[("account_id", account_id), ("text", text)]))
             })
             .await?;
         Ok(sent.message_id)
@@ -409,6 +386,13 @@ impl Unipile {
         }
         self.call(|| self.get(&path, &query)).await
     }
+}
+
+/// A multipart form of text fields.
+fn form(fields: &[(&'static str, &str)]) -> Form {
+    fields.iter().fold(Form::new(), |f, (name, value)| {
+        f.text(*name, (*value).to_owned())
+    })
 }
 
 /// Percent-encodes a path segment (URNs carry `:`).
