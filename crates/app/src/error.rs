@@ -41,3 +41,12 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+impl From<revos_jobs::QueueError> for AppError {
+    fn from(err: revos_jobs::QueueError) -> Self {
+        match err {
+            revos_jobs::QueueError::Store(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}

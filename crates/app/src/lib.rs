@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod campaigns;
 pub mod cartridges;
+pub mod enrichment;
 mod error;
 pub mod jobs;
 pub mod maintenance;
@@ -14,6 +15,7 @@ pub mod members;
 pub mod monitor;
 mod passwords;
 mod principal;
+pub mod providers;
 pub mod secrets;
 mod tokens;
 pub mod vault;
@@ -37,6 +39,7 @@ pub struct App {
     master_key: Arc<MasterKey>,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    providers: Arc<providers::Providers>,
 }
 
 /// Tunables of the application services.
@@ -65,12 +68,23 @@ impl App {
         clock: Arc<dyn Clock>,
         settings: Settings,
     ) -> Self {
+        let providers = Arc::new(providers::Providers::new(
+            Default::default(),
+            Arc::clone(&clock),
+        ));
         Self {
             store,
             master_key: Arc::new(master_key),
             clock,
             settings,
+            providers,
         }
+    }
+
+    /// The same services with these provider settings (keys, URLs, sandbox seed).
+    pub fn with_providers(mut self, settings: providers::ProviderSettings) -> Self {
+        self.providers = Arc::new(providers::Providers::new(settings, Arc::clone(&self.clock)));
+        self
     }
 
     /// The clock every scheduling decision reads.

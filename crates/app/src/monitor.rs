@@ -2,8 +2,9 @@
 //! leads. Incremental and idempotent: each comment is recorded once (a page of comments it
 //! already knows ends the walk back in time), a person is one lead per tenant, and a lead
 //! joins a campaign once, so nobody is ever contacted twice by one campaign. Provider calls
-//! happen outside any transaction.
+//! happen outside any transaction. Each new lead's enrichment job is enqueued with it.
 
+use crate::enrichment::EnrichLead;
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus};
@@ -111,6 +112,17 @@ impl App {
                     .await?
                     {
                         report.new_leads += 1;
+                        // Enrichment is queued in the same transaction as the lead: both or neither.
+                        revos_jobs::enqueue(
+                            &mut tx,
+                            &EnrichLead {
+                                tenant,
+                                lead: lead.id,
+                            },
+                            now,
+                            now,
+                        )
+                        .await?;
                         let data = serde_json::json!({ "campaign_id": campaign, "lead_id": lead.id, "cost": 0 }).to_string();
                         events::append(&mut tx, tenant, "lead_scraped", Some(lead.id), &data, now)
                             .await?;

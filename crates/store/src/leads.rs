@@ -159,3 +159,50 @@ pub async fn post_row(
         on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).bind(provider_post_id).fetch_optional(c).await?),
     )
 }
+
+/// What enrichment needs to know about a lead: its profile URL and when it was last enriched.
+pub async fn enrichment_state(
+    tx: &mut Tx,
+    tenant: TenantId,
+    lead: Uuid,
+) -> Result<Option<(Option<String>, Option<DateTime<Utc>>)>> {
+    const SQL: &str =
+        "SELECT linkedin_url, enriched_at FROM leads WHERE tenant_id = $1 AND id = $2";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_optional(c).await?))
+}
+
+/// What an enrichment found.
+pub struct Enrichment<'a> {
+    /// Work email (kept only when the lead has none yet).
+    pub email: Option<&'a str>,
+    /// Its status, e.g. `verified`.
+    pub email_status: Option<&'a str>,
+    /// Job title.
+    pub title: Option<&'a str>,
+    /// Company.
+    pub company: Option<&'a str>,
+    /// Company industry.
+    pub industry: Option<&'a str>,
+    /// Company size.
+    pub company_size: Option<String>,
+}
+
+/// Stores an enrichment of a lead of `tenant` (found or not) and moves the lead's campaigns
+/// from `scraped` to `enriched`.
+pub async fn record_enrichment(
+    tx: &mut Tx,
+    tenant: TenantId,
+    lead: Uuid,
+    e: &Enrichment<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const LEAD: &str = "UPDATE leads SET email = COALESCE(email, $3), email_status = COALESCE($4, email_status), \
+        title = COALESCE($5, title), company = COALESCE($6, company), industry = COALESCE($7, industry), \
+        company_size = COALESCE($8, company_size), enriched_at = $9, updated_at = $9 WHERE tenant_id = $1 AND id = $2";
+    const STAGE: &str = "UPDATE campaign_leads SET status = 'enriched', updated_at = $3 \
+        WHERE tenant_id = $1 AND lead_id = $2 AND status = 'scraped'";
+    on_conn!(tx, c => sqlx::query(LEAD).bind(tenant.0).bind(lead).bind(e.email).bind(e.email_status).bind(e.title)
+        .bind(e.company).bind(e.industry).bind(&e.company_size).bind(now).execute(c).await?.rows_affected());
+    on_conn!(tx, c => sqlx::query(STAGE).bind(tenant.0).bind(lead).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! Background work of RevOS: the system job kinds and their handlers, the cron schedules, and
 //! the assembly of a [`Runner`] that `revos serve` and `revos worker` run.
 
+mod enrichment;
 mod housekeeping;
 mod probe;
 
@@ -19,6 +20,7 @@ pub fn registry(app: &App) -> Registry<App> {
     let mut r = Registry::new(app.store.clone());
     r.register::<Housekeeping, _, _>(housekeeping::run);
     r.register::<QueueProbe, _, _>(probe::run);
+    r.register::<revos_app::enrichment::EnrichLead, _, _>(enrichment::run);
     r
 }
 

@@ -190,3 +190,89 @@ async fn the_sandbox_world_feeds_the_monitor(db: Db) {
         "sandbox leads are marked"
     );
 }
+
+both_backends!(leads_are_enriched_once_a_month_through_the_queue);
+
+async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
+    use revos_providers::fakes::apollo::FakeApollo;
+    let t = TestApp::spawn(db).await;
+    let fake = FakeUnipile::start().await;
+    let apollo = FakeApollo::start().await;
+    let post = "7400000000000000001";
+    fake.state.add_post(post, "Comment GUIDE");
+    fake.state
+        .add_comment(post, "ACo1", "Ana Lopez", "GUIDE", true);
+    fake.state
+        .add_comment(post, "ACo2", "Ben Smith", "guide please", true);
+    apollo.state.add_person(
+        "https://www.linkedin.com/in/ACo1",
+        "ana@acme.io",
+        "VP Sales",
+        "Acme",
+    );
+    let (token, tenant, campaign) = setup(&t, "ana@example.com", post).await;
+    let (status, _) = t
+        .put(
+            "/api/v1/secrets/apollo_api_key",
+            &token,
+            json!({"value": "tenant-apollo-key-1234"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let app = t
+        .app
+        .clone()
+        .with_providers(revos_app::providers::ProviderSettings {
+            apollo_url: apollo.base_url.clone(),
+            ..Default::default()
+        });
+    assert!(
+        !app.enricher(tenant).await.unwrap().is_sandbox(),
+        "the tenant's own key selects Apollo"
+    );
+
+    let unipile = Unipile::new(HttpConfig::new(&fake.base_url, "k".to_owned().into()));
+    assert_eq!(
+        app.monitor_campaign(tenant, campaign, &unipile)
+            .await
+            .unwrap()
+            .new_leads,
+        2
+    );
+    let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
+    runner.run_due().await.unwrap();
+
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    let rows = leads::of_campaign(&mut tx, tenant, campaign).await.unwrap();
+    drop(tx);
+    let ana = rows.iter().find(|(l, _)| l.provider_id == "ACo1").unwrap();
+    assert_eq!(ana.0.email.as_deref(), Some("ana@acme.io"));
+    assert!(
+        rows.iter().all(|(_, stage)| stage == "enriched"),
+        "found or not, enrichment never holds a lead back"
+    );
+    assert_eq!(apollo.state.requests().len(), 2);
+    assert_eq!(
+        apollo.state.requests()[0].0["x-api-key"],
+        "tenant-apollo-key-1234"
+    );
+
+    // A second lookup within 30 days is free; after that it is paid again.
+    use revos_app::enrichment::EnrichOutcome;
+    assert_eq!(
+        app.enrich_lead(tenant, ana.0.id).await.unwrap(),
+        EnrichOutcome::Cached
+    );
+    assert_eq!(apollo.state.requests().len(), 2);
+    t.clock.advance(chrono::Duration::days(31));
+    assert_eq!(
+        app.enrich_lead(tenant, ana.0.id).await.unwrap(),
+        EnrichOutcome::Found
+    );
+    assert_eq!(apollo.state.requests().len(), 3);
+
+    // A workspace with no key of its own and none configured gets the sandbox.
+    let (_, tenant_b, _) = t.signup("bob@example.com", "Beta").await;
+    let tenant_b = TenantId(tenant_b.parse().unwrap());
+    assert!(app.enricher(tenant_b).await.unwrap().is_sandbox());
+}
