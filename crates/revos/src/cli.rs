@@ -33,7 +33,9 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_LOG             log filter                      [default: info]
   REVOS_QUEUES          worker concurrency per queue    [default: 10 each], e.g. default=10,probe=50
   REVOS_WORKER_ID       names this process in job leases [default: worker-<pid>-<random>]
-  REVOS_JOB_LEASE_SECONDS  how long a crashed worker's jobs wait before others take them [default: 60]";
+  REVOS_JOB_LEASE_SECONDS  how long a crashed worker's jobs wait before others take them [default: 60]
+  REVOS_APOLLO_URL      Apollo API base URL             [default: https://api.apollo.io/api/v1]
+  REVOS_APOLLO_API_KEY  Apollo key for workspaces without their own [default: none: the sandbox]";
 
 /// Settings every command shares.
 #[derive(Debug, Args)]

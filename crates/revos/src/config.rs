@@ -54,6 +54,10 @@ pub struct Settings {
     /// How long a claimed job stays reserved without a heartbeat (heartbeats come four times
     /// per lease): how soon the jobs of a crashed worker run elsewhere.
     pub job_lease: Option<std::time::Duration>,
+    /// Apollo's base URL (`REVOS_APOLLO_URL`).
+    pub apollo_url: Option<String>,
+    /// The instance's Apollo key, for tenants without their own (`REVOS_APOLLO_API_KEY`).
+    pub apollo_api_key: Option<SecretString>,
 }
 
 impl Settings {
@@ -113,6 +117,8 @@ struct FileConfig {
     queues: Option<String>,
     worker_id: Option<String>,
     job_lease_seconds: Option<f64>,
+    apollo_url: Option<String>,
+    apollo_api_key: Option<String>,
 }
 
 /// One raw value and the name of its source.
@@ -314,6 +320,29 @@ pub fn resolve(
         None => None,
     };
 
+    let apollo_url = match pick(
+        None,
+        "",
+        "REVOS_APOLLO_URL",
+        from_file(|c| c.apollo_url.clone()),
+        "apollo_url",
+    ) {
+        Some(raw) if !(raw.value.starts_with("https://") || raw.value.starts_with("http://")) => {
+            return Err(err(&raw.source, "must be an http(s) URL"));
+        }
+        Some(raw) => Some(raw.value.trim_end_matches('/').to_owned()),
+        None => None,
+    };
+    let apollo_api_key = pick(
+        None,
+        "",
+        "REVOS_APOLLO_API_KEY",
+        from_file(|c| c.apollo_api_key.clone()),
+        "apollo_api_key",
+    )
+    .filter(|raw| !raw.value.trim().is_empty())
+    .map(|raw| SecretString::from(raw.value));
+
     Ok(Settings {
         data_dir,
         database_url,
@@ -324,6 +353,8 @@ pub fn resolve(
         queues,
         worker_id,
         job_lease,
+        apollo_url,
+        apollo_api_key,
     })
 }
 
@@ -438,6 +469,8 @@ mod tests {
         assert_eq!(e.key, "REVOS_LOG_FORMAT");
         let e = resolve(&flags(), None, &env(&[("REVOS_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert_eq!(e.key, "REVOS_DATABASE_URL");
+        let e = resolve(&flags(), None, &env(&[("REVOS_APOLLO_URL", "apollo.io")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_APOLLO_URL");
         let e = resolve(&flags(), None, &env(&[("REVOS_QUEUES", "default=lots")])).unwrap_err();
         assert_eq!(e.key, "REVOS_QUEUES");
         let s = resolve(

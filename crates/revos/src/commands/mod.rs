@@ -35,12 +35,12 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings).await?;
     let (key, _) = crate::master_key::load_or_generate(settings)?;
-    Ok(App::new(
-        store,
-        key,
-        Arc::new(SystemClock),
-        Default::default(),
-    ))
+    let mut providers = revos_app::providers::ProviderSettings::default();
+    if let Some(url) = &settings.apollo_url {
+        providers.apollo_url = url.clone();
+    }
+    providers.apollo_key = settings.apollo_api_key.clone();
+    Ok(App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
