@@ -63,10 +63,7 @@ impl App {
         }
         let enricher = self.enricher(tenant).await?;
         let person = match url.as_deref() {
-            Some(url) => enricher
-                .enrich(url)
-                .await
-                .map_err(|e| AppError::Provider(e.to_string(), e.is_transient()))?,
+            Some(url) => enricher.enrich(url).await.map_err(AppError::Provider)?,
             None => None,
         };
         let size = person

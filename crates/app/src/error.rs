@@ -22,9 +22,9 @@ pub enum AppError {
     /// The caller is known but their role does not allow this.
     #[error("{0}")]
     Forbidden(&'static str),
-    /// An external provider failed; the flag says whether trying again later may work.
+    /// An external provider failed (classified: transient, rate-limited or permanent).
     #[error("provider failure: {0}")]
-    Provider(String, bool),
+    Provider(#[from] revos_providers::ProviderError),
     /// The storage layer failed.
     #[error("storage failure: {0}")]
     Store(StoreError),

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod campaigns;
 pub mod cartridges;
+pub mod dm;
 pub mod enrichment;
 mod error;
 pub mod jobs;

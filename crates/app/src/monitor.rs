@@ -55,7 +55,7 @@ impl App {
                 let page = linkedin
                     .comments(&account.provider_account_id, &post, cursor.as_deref())
                     .await
-                    .map_err(|e| AppError::Provider(e.to_string(), e.is_transient()))?;
+                    .map_err(AppError::Provider)?;
                 let now = self.now();
                 let mut tx = self.store.begin_for(tenant).await?;
                 let post_row = leads::post_row(&mut tx, tenant, campaign, &post)

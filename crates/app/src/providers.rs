@@ -6,7 +6,8 @@ use crate::{App, Result};
 use revos_domain::{SecretName, TenantId};
 use revos_providers::apollo::Apollo;
 use revos_providers::sandbox::Sandbox;
-use revos_providers::{Enricher, HttpConfig};
+use revos_providers::unipile::Unipile;
+use revos_providers::{Enricher, HttpConfig, LinkedIn};
 use secrecy::SecretString;
 use std::sync::Arc;
 
@@ -17,6 +18,12 @@ pub struct ProviderSettings {
     pub apollo_url: String,
     /// Apollo key used for tenants without their own.
     pub apollo_key: Option<SecretString>,
+    /// Unipile's API base URL (`https://{DSN}/api/v1`), when configured.
+    pub unipile_url: Option<String>,
+    /// Unipile key used for tenants without their own.
+    pub unipile_key: Option<SecretString>,
+    /// Per-request timeout of every provider client.
+    pub timeout: std::time::Duration,
     /// Seed of the sandbox world.
     pub sandbox_seed: u64,
 }
@@ -26,6 +33,9 @@ impl Default for ProviderSettings {
         Self {
             apollo_url: "https://api.apollo.io/api/v1".into(),
             apollo_key: None,
+            unipile_url: None,
+            unipile_key: None,
+            timeout: std::time::Duration::from_secs(20),
             sandbox_seed: 1,
         }
     }
@@ -51,21 +61,64 @@ impl Providers {
 
 /// The vault name of a tenant's Apollo key.
 pub const APOLLO_KEY: &str = "apollo_api_key";
+/// The vault name of a tenant's Unipile key.
+pub const UNIPILE_KEY: &str = "unipile_api_key";
 
 impl App {
+    /// A key from the tenant's vault, or else the instance's.
+    async fn provider_key(
+        &self,
+        tenant: TenantId,
+        vault_name: &str,
+        instance: Option<&SecretString>,
+    ) -> Result<Option<SecretString>> {
+        let name = SecretName::parse("name", vault_name)?;
+        Ok(match self.reveal_secret(tenant, &name).await? {
+            Some(own) => Some(SecretString::from(own.as_str().to_owned())),
+            None => instance.cloned(),
+        })
+    }
+
+    fn http(&self, url: &str, key: SecretString) -> HttpConfig {
+        let mut config = HttpConfig::new(url, key);
+        config.timeout = self.providers.settings.timeout;
+        config
+    }
+
     /// The enricher for `tenant`: its own Apollo key, the instance's, or the sandbox.
     pub async fn enricher(&self, tenant: TenantId) -> Result<Arc<dyn Enricher>> {
-        let name = SecretName::parse("name", APOLLO_KEY)?;
-        let key = match self.reveal_secret(tenant, &name).await? {
-            Some(own) => Some(SecretString::from(own.as_str().to_owned())),
-            None => self.providers.settings.apollo_key.clone(),
-        };
-        Ok(match key {
-            Some(key) => Arc::new(Apollo::new(HttpConfig::new(
-                &self.providers.settings.apollo_url,
-                key,
-            ))),
-            None => Arc::clone(&self.providers.sandbox) as Arc<dyn Enricher>,
-        })
+        let settings = &self.providers.settings;
+        Ok(
+            match self
+                .provider_key(tenant, APOLLO_KEY, settings.apollo_key.as_ref())
+                .await?
+            {
+                Some(key) => Arc::new(Apollo::new(self.http(&settings.apollo_url, key))),
+                None => Arc::clone(&self.providers.sandbox) as Arc<dyn Enricher>,
+            },
+        )
+    }
+
+    /// LinkedIn for an account of `tenant`: the sandbox for sandbox accounts, otherwise
+    /// Unipile with the tenant's key or the instance's.
+    pub async fn linkedin_for(
+        &self,
+        tenant: TenantId,
+        provider: &str,
+    ) -> Result<Arc<dyn LinkedIn>> {
+        if provider == "sandbox" {
+            return Ok(Arc::clone(&self.providers.sandbox) as Arc<dyn LinkedIn>);
+        }
+        let settings = &self.providers.settings;
+        let key = self
+            .provider_key(tenant, UNIPILE_KEY, settings.unipile_key.as_ref())
+            .await?;
+        match (&settings.unipile_url, key) {
+            (Some(url), Some(key)) => Ok(Arc::new(Unipile::new(self.http(url, key)))),
+            _ => Err(crate::AppError::Conflict(
+                "Unipile is not configured: set REVOS_UNIPILE_URL and a key (REVOS_UNIPILE_API_KEY or the unipile_api_key secret)"
+                    .into(),
+            )),
+        }
     }
 }

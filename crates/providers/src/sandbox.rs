@@ -310,6 +310,18 @@ impl LinkedIn for Sandbox {
             .collect())
     }
 
+    async fn find_chat(
+        &self,
+        _account: &str,
+        person: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(self
+            .world()
+            .chats
+            .contains_key(person)
+            .then(|| format!("sbx-chat-{person}")))
+    }
+
     async fn reply_to_comment(
         &self,
         _account: &str,

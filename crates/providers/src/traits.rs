@@ -90,6 +90,10 @@ pub trait LinkedIn: Send + Sync {
         account: &str,
         chat_id: &str,
     ) -> Result<Vec<ChatMessage>, ProviderError>;
+    /// The account's one-to-one chat with `person`, if there is one (to reconcile a DM whose
+    /// chat id was never learnt).
+    async fn find_chat(&self, account: &str, person: &str)
+    -> Result<Option<String>, ProviderError>;
     /// Replies publicly under a comment.
     async fn reply_to_comment(
         &self,
@@ -197,6 +201,19 @@ impl LinkedIn for Unipile {
                 from_us: m.is_sender,
             })
             .collect())
+    }
+
+    async fn find_chat(
+        &self,
+        account: &str,
+        person: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        let page = self.chats(account).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .find(|c| c.attendee_provider_id.as_deref() == Some(person))
+            .map(|c| c.id))
     }
 
     async fn reply_to_comment(

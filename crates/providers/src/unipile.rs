@@ -156,6 +156,17 @@ pub struct Message {
     pub timestamp: Option<String>,
 }
 
+/// A chat in the account's inbox.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChatSummary {
+    /// The chat id.
+    pub id: String,
+    /// The other person's provider id, for one-to-one chats (field name UNCONFIRMED in the
+    /// documentation; read leniently).
+    #[serde(default)]
+    pub attendee_provider_id: Option<String>,
+}
+
 /// The ids a started chat answers with.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ChatStarted {
@@ -203,6 +214,26 @@ impl Unipile {
 
     fn post_to(&self, url: &str) -> reqwest::RequestBuilder {
         self.http.post(url).header("X-API-KEY", self.config.key())
+    }
+
+    /// Calls that change something on LinkedIn and cannot be repeated safely (a timed-out
+    /// send may have been delivered) are made once: the caller reconciles before retrying.
+    async fn call_once<T: DeserializeOwned>(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let once = HttpConfig {
+            max_retries: 0,
+            ..self.config.clone()
+        };
+        let (_, body) = http::send(&once, PROVIDER, build, classify).await?;
+        serde_json::from_str(&body).map_err(|e| {
+            ProviderError::new(
+                PROVIDER,
+                ProviderErrorKind::Transient,
+                format!("the answer is not the documented shape: {e}"),
+            )
+        })
     }
 
     async fn call<T: DeserializeOwned>(
@@ -264,7 +295,7 @@ impl Unipile {
         }
         let url = self.config.url("posts");
         let created: Created = self
-            .call(|| {
+            .call_once(|| {
                 self.post_to(&url)
                     .multipart(form(&[("account_id", account_id), ("text", text)]))
             })
@@ -306,7 +337,7 @@ impl Unipile {
             .url(&format!("posts/{}/comments", encode(post_id)));
         let body =
             serde_json::json!({ "account_id": account_id, "text": text, "comment_id": comment_id });
-        let _: serde_json::Value = self.call(|| self.post_to(&url).json(&body)).await?;
+        let _: serde_json::Value = self.call_once(|| self.post_to(&url).json(&body)).await?;
         Ok(())
     }
 
@@ -344,7 +375,7 @@ impl Unipile {
         text: &str,
     ) -> Result<ChatStarted, ProviderError> {
         let url = self.config.url("chats");
-        self.call(|| {
+        self.call_once(|| {
             self.post_to(&url).multipart(form(&[
                 ("account_id", account_id),
                 ("attendees_ids", attendee_id),
@@ -365,12 +396,18 @@ impl Unipile {
             .config
             .url(&format!("chats/{}/messages", encode(chat_id)));
         let sent: MessageSent = self
-            .call(|| {
+            .call_once(|| {
                 self.post_to(&url)
                     .multipart(form(&[("account_id", account_id), ("text", text)]))
             })
             .await?;
         Ok(sent.message_id)
+    }
+
+    /// The account's most recent chats (one page of up to 250).
+    pub async fn chats(&self, account_id: &str) -> Result<Page<ChatSummary>, ProviderError> {
+        self.call(|| self.get("chats", &[("account_id", account_id), ("limit", "250")]))
+            .await
     }
 
     /// One page of a chat's messages, newest first.

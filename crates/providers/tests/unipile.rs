@@ -169,3 +169,29 @@ async fn faults_are_classified_with_the_provider_type_kept() {
         .unwrap();
     assert!(link.contains("tenant-1"));
 }
+
+#[tokio::test]
+async fn sends_are_never_repeated_by_the_client() {
+    let fake = FakeUnipile::start().await;
+    fake.state.add_account("acc1", "Dana");
+    fake.state.connect("acc1", "ACoFriend");
+    fake.state.inject([Fault::StallAfterEffect(1_000)]);
+    let err = client(&fake.base_url)
+        .start_chat("acc1", "ACoFriend", "Hi!")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Transient);
+    assert_eq!(
+        fake.state.sent_to("ACoFriend"),
+        ["Hi!"],
+        "delivered once, and not sent again by a retry"
+    );
+    assert_eq!(
+        fake.state
+            .requests()
+            .iter()
+            .filter(|(m, p)| m == "POST" && p == "/chats")
+            .count(),
+        1
+    );
+}

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod leads;
 pub mod linkedin_accounts;
 pub mod memberships;
+pub mod messages;
 pub mod sessions;
 pub mod tenants;
 pub mod users;

@@ -131,7 +131,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(msg) => Self::new(StatusCode::CONFLICT, "conflict", msg),
             AppError::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
             AppError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
-            AppError::Provider(..) => {
+            AppError::Provider(_) => {
                 tracing::warn!(error = %err, "provider failed");
                 Self::new(
                     StatusCode::BAD_GATEWAY,

@@ -10,8 +10,7 @@ pub(crate) async fn run(job: EnrichLead, _ctx: JobContext, app: App) -> Result<O
             tracing::debug!(lead = %job.lead, ?outcome, "lead enriched");
             Ok(Outcome::Done)
         }
-        Err(AppError::Provider(message, true)) => Err(JobError::retry(message)),
-        Err(AppError::Provider(message, false)) => Err(JobError::Permanent(message)),
+        Err(AppError::Provider(e)) => Err(crate::provider_failure(e, false)),
         Err(AppError::NotFound(what)) => Err(JobError::Permanent(format!("{what} not found"))),
         Err(e) => Err(JobError::retry(e.to_string())),
     }

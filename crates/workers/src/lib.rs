@@ -1,6 +1,7 @@
 //! Background work of RevOS: the system job kinds and their handlers, the cron schedules, and
 //! the assembly of a [`Runner`] that `revos serve` and `revos worker` run.
 
+mod dm;
 mod enrichment;
 mod housekeeping;
 mod probe;
@@ -12,6 +13,32 @@ use revos_app::App;
 use revos_jobs::{Cron, Registry, Runner, RunnerConfig};
 use std::time::Duration;
 
+/// The job outcome of a provider failure. `paced` jobs (LinkedIn sends) turn a rate limit
+/// into a pause of their account; others just wait as asked.
+pub(crate) fn provider_failure(
+    e: revos_providers::ProviderError,
+    paced: bool,
+) -> revos_jobs::JobError {
+    use revos_jobs::JobError;
+    use revos_providers::ProviderErrorKind;
+    let restricted = e.provider_type.as_deref() == Some("errors/account_restricted");
+    match e.kind {
+        ProviderErrorKind::RateLimited if paced => JobError::AccountLimited {
+            message: e.to_string(),
+            after: e.retry_after,
+        },
+        _ if paced && restricted => JobError::AccountLimited {
+            message: e.to_string(),
+            after: None,
+        },
+        ProviderErrorKind::RateLimited | ProviderErrorKind::Transient => JobError::Retry {
+            message: e.to_string(),
+            after: e.retry_after,
+        },
+        ProviderErrorKind::Permanent => JobError::Permanent(e.to_string()),
+    }
+}
+
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
 
@@ -21,6 +48,7 @@ pub fn registry(app: &App) -> Registry<App> {
     r.register::<Housekeeping, _, _>(housekeeping::run);
     r.register::<QueueProbe, _, _>(probe::run);
     r.register::<revos_app::enrichment::EnrichLead, _, _>(enrichment::run);
+    r.register::<revos_app::dm::SendDm, _, _>(dm::run);
     r
 }
 

@@ -72,7 +72,7 @@ impl FakeUnipile {
             .route("/api/v1/posts/{id}/comments", get(comments).post(reply))
             .route("/api/v1/users/relations", get(relations))
             .route("/api/v1/users/{id}", get(profile))
-            .route("/api/v1/chats", post(start_chat))
+            .route("/api/v1/chats", post(start_chat).get(list_chats))
             .route(
                 "/api/v1/chats/{id}/messages",
                 get(messages).post(send_in_chat),
@@ -542,4 +542,18 @@ async fn messages(
         .map(|(mid, text, mine)| json!({"object": "Message", "id": mid, "chat_id": id, "text": text, "is_sender": mine, "timestamp": "2026-05-27T10:00:00.000Z"}))
         .collect();
     Json(json!({"object": "MessageList", "items": items, "cursor": null})).into_response()
+}
+
+async fn list_chats(State(s): State<Arc<FakeUnipile>>, headers: HeaderMap) -> Response {
+    let fault = match gate(&s, &headers, "GET", "/chats".into()) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    let items: Vec<Value> = lock(&s.world)
+        .chats
+        .iter()
+        .map(|(id, c)| json!({"object": "Chat", "id": id, "attendee_provider_id": c.attendee}))
+        .collect();
+    Json(json!({"object": "ChatList", "items": items, "cursor": null})).into_response()
 }

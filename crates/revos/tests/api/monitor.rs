@@ -276,3 +276,178 @@ async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
     let tenant_b = TenantId(tenant_b.parse().unwrap());
     assert!(app.enricher(tenant_b).await.unwrap().is_sandbox());
 }
+
+both_backends!(dms_go_out_exactly_once_even_after_a_timed_out_send);
+
+async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
+    use revos_app::dm::{SendDm, queue_dm};
+    use revos_providers::fakes::Fault;
+    let t = TestApp::spawn(db).await;
+    let fake = FakeUnipile::start().await;
+    let post = "7400000000000000009";
+    fake.state.add_account("acc1", "Dana");
+    fake.state.add_post(post, "Comment GUIDE");
+    fake.state
+        .add_comment(post, "ACo1", "Ana Lopez", "GUIDE", true);
+    fake.state
+        .add_comment(post, "ACo2", "Ben Smith", "GUIDE", false);
+    fake.state
+        .add_comment(post, "ACo3", "Chloé Khan", "GUIDE", true);
+    fake.state.connect("acc1", "ACo1");
+    fake.state.connect("acc1", "ACo3");
+
+    // A Unipile account (not a sandbox one) behind the campaign.
+    let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
+    let tenant = TenantId(tenant.parse().unwrap());
+    let now = t.app.now();
+    let account = Uuid::now_v7();
+    let row = linkedin_accounts::AccountRow {
+        id: account,
+        tenant_id: tenant.0,
+        provider: "unipile".into(),
+        provider_account_id: "acc1".into(),
+        display_name: "Dana".into(),
+        status: "ok".into(),
+        time_zone: "UTC".into(),
+        hourly_cap: 50,
+        daily_cap: 100,
+        min_gap_seconds: 120,
+        max_gap_seconds: 900,
+        window_start: "00:00".into(),
+        window_end: "23:59".into(),
+        warmup_started_at: None,
+        warmup_weeks: 0,
+        limit_pause_seconds: 3600,
+        paused_until: None,
+        next_send_at: None,
+        is_sandbox: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    linkedin_accounts::insert(&mut tx, tenant, &row)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, c) = t
+        .post("/api/v1/campaigns", Some(&token), json!({
+            "name": "Launch", "linkedin_account_id": account,
+            "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
+            "trigger_words": ["GUIDE"], "watched_posts": [post],
+            "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
+        }))
+        .await;
+    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+    t.post(
+        &format!("/api/v1/campaigns/{campaign}/activate"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+
+    let app = t
+        .app
+        .clone()
+        .with_providers(revos_app::providers::ProviderSettings {
+            unipile_url: Some(fake.base_url.clone()),
+            unipile_key: Some("instance-unipile-key".to_owned().into()),
+            timeout: std::time::Duration::from_millis(300),
+            ..Default::default()
+        });
+    let unipile = Unipile::new(HttpConfig::new(&fake.base_url, "k".to_owned().into()));
+    assert_eq!(
+        app.monitor_campaign(tenant, campaign, &unipile)
+            .await
+            .unwrap()
+            .new_leads,
+        3
+    );
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    let leads_now = leads::of_campaign(&mut tx, tenant, campaign).await.unwrap();
+    let id_of = |p: &str| {
+        leads_now
+            .iter()
+            .find(|(l, _)| l.provider_id == p)
+            .unwrap()
+            .0
+            .id
+    };
+    for p in ["ACo1", "ACo2", "ACo3"] {
+        let job = SendDm {
+            tenant,
+            campaign,
+            lead: id_of(p),
+            account,
+        };
+        assert!(queue_dm(&mut tx, &job, now).await.unwrap());
+    }
+    // Queueing again is a no-op: one DM per campaign and lead.
+    assert!(
+        !queue_dm(
+            &mut tx,
+            &SendDm {
+                tenant,
+                campaign,
+                lead: id_of("ACo1"),
+                account
+            },
+            now
+        )
+        .await
+        .unwrap()
+    );
+    tx.commit().await.unwrap();
+
+    // The send to ACo3 reaches LinkedIn but times out; the retry must find it, not resend.
+    let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
+    // Requests in order: profile ACo1, chat ACo1, profile ACo2, profile ACo3, chat ACo3 (stalls).
+    fake.state.inject([
+        Fault::Stall(0),
+        Fault::Stall(0),
+        Fault::Stall(0),
+        Fault::Stall(0),
+    ]);
+    fake.state.inject([Fault::StallAfterEffect(1_000)]);
+    runner
+        .run_simulated_until(&t.clock, now + chrono::Duration::days(2))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        fake.state.sent_to("ACo1"),
+        ["Hi Ana! Here is The Playbook: https://acme.io/p"]
+    );
+    assert_eq!(
+        fake.state.sent_to("ACo3").len(),
+        1,
+        "a timed-out send is reconciled, never repeated"
+    );
+    assert!(
+        fake.state.sent_to("ACo2").is_empty(),
+        "not connected: no DM"
+    );
+    let requests = fake.state.requests();
+    assert!(
+        requests.iter().any(|(m, p)| m == "GET" && p == "/chats"),
+        "the timed-out send was reconciled: {requests:?}"
+    );
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|(m, p)| m == "POST" && p == "/chats")
+            .count(),
+        2,
+        "two sends, no resend"
+    );
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    let stages: std::collections::HashMap<String, String> =
+        leads::of_campaign(&mut tx, tenant, campaign)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(l, s)| (l.provider_id, s))
+            .collect();
+    assert_eq!(stages["ACo1"], "dm_sent");
+    assert_eq!(stages["ACo3"], "dm_sent");
+    assert_eq!(stages["ACo2"], "awaiting_connection");
+}
