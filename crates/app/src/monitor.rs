@@ -4,6 +4,7 @@
 //! joins a campaign once, so nobody is ever contacted twice by one campaign. Provider calls
 //! happen outside any transaction. Each new lead's enrichment job is enqueued with it.
 
+use crate::dm::{SendDm, queue_dm};
 use crate::enrichment::EnrichLead;
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
@@ -112,17 +113,21 @@ impl App {
                     .await?
                     {
                         report.new_leads += 1;
-                        // Enrichment is queued in the same transaction as the lead: both or neither.
-                        revos_jobs::enqueue(
-                            &mut tx,
-                            &EnrichLead {
-                                tenant,
-                                lead: lead.id,
-                            },
-                            now,
-                            now,
-                        )
-                        .await?;
+                        // Enrichment and the DM are queued in the same transaction as the lead:
+                        // all or nothing. Enrichment runs first (its own queue, higher priority);
+                        // the DM waits for its account's pacing and checks the connection itself.
+                        let enrich = EnrichLead {
+                            tenant,
+                            lead: lead.id,
+                        };
+                        revos_jobs::enqueue(&mut tx, &enrich, now, now).await?;
+                        let dm = SendDm {
+                            tenant,
+                            campaign,
+                            lead: lead.id,
+                            account: account.id,
+                        };
+                        queue_dm(&mut tx, &dm, now).await?;
                         let data = serde_json::json!({ "campaign_id": campaign, "lead_id": lead.id, "cost": 0 }).to_string();
                         events::append(&mut tx, tenant, "lead_scraped", Some(lead.id), &data, now)
                             .await?;
@@ -136,5 +141,87 @@ impl App {
             }
         }
         Ok(report)
+    }
+}
+
+/// The job that runs one monitor pass over one campaign.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct MonitorCampaign {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The campaign.
+    pub campaign: Uuid,
+}
+
+impl revos_jobs::Job for MonitorCampaign {
+    const KIND: &'static str = "campaign.monitor";
+    const QUEUE: &'static str = "monitor";
+    const MAX_ATTEMPTS: u32 = 3;
+
+    fn tenant(&self) -> Option<TenantId> {
+        Some(self.tenant)
+    }
+
+    fn unique_key(&self) -> Option<String> {
+        Some(self.campaign.to_string())
+    }
+}
+
+/// The cron job (every 30 s) that queues a monitor pass for every active campaign.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PollCampaigns;
+
+impl revos_jobs::Job for PollCampaigns {
+    const KIND: &'static str = "campaign.poll_all";
+    const QUEUE: &'static str = "system";
+    const MAX_ATTEMPTS: u32 = 3;
+
+    fn tenant(&self) -> Option<TenantId> {
+        None
+    }
+}
+
+impl App {
+    /// One monitor pass of a campaign with its account's LinkedIn (sandbox or Unipile).
+    pub async fn monitor_campaign_job(
+        &self,
+        tenant: TenantId,
+        campaign: Uuid,
+    ) -> Result<MonitorReport> {
+        let provider = {
+            let mut tx = self.store.begin_for(tenant).await?;
+            let row = campaigns::get(&mut tx, tenant, campaign)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            let spec: CampaignSpec = serde_json::from_str(&row.settings)
+                .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))?;
+            linkedin_accounts::get(&mut tx, tenant, spec.linkedin_account_id)
+                .await?
+                .ok_or(AppError::NotFound("LinkedIn account"))?
+                .provider
+        };
+        let linkedin = self.linkedin_for(tenant, &provider).await?;
+        self.monitor_campaign(tenant, campaign, &*linkedin).await
+    }
+
+    /// Queues a monitor pass for every active campaign (a pass still queued is not doubled).
+    pub async fn poll_campaigns(&self) -> Result<usize> {
+        let now = self.now();
+        let mut tx = self.store.begin_system().await?;
+        let active = campaigns::active_all(&mut tx).await?;
+        for (tenant, campaign) in &active {
+            revos_jobs::enqueue(
+                &mut tx,
+                &MonitorCampaign {
+                    tenant: TenantId(*tenant),
+                    campaign: *campaign,
+                },
+                now,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(active.len())
     }
 }

@@ -149,3 +149,10 @@ pub async fn watched_posts(tx: &mut Tx, tenant: TenantId, campaign: Uuid) -> Res
         AND status = 'watching' AND provider_post_id IS NOT NULL ORDER BY id";
     Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
 }
+
+/// Every active campaign of every tenant (for the monitor's schedule); needs
+/// [`Store::begin_system`](crate::Store::begin_system) on PostgreSQL.
+pub async fn active_all(tx: &mut Tx) -> Result<Vec<(Uuid, Uuid)>> {
+    const SQL: &str = "SELECT tenant_id, id FROM campaigns WHERE status = 'active' ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).fetch_all(c).await?))
+}

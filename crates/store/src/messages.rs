@@ -85,3 +85,20 @@ pub async fn set_stage(
     on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(campaign).bind(lead).bind(stage).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }
+
+/// When each DM of a campaign of `tenant` went out, oldest first (the demo's send log and the
+/// pacing checks read it).
+pub async fn sent_times(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>> {
+    const SQL: &str = "SELECT lead_id, sent_at FROM messages WHERE tenant_id = $1 AND campaign_id = $2 \
+        AND direction = 'out' AND channel = 'dm' AND status = 'sent' ORDER BY sent_at";
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>)> =
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?);
+    Ok(rows
+        .into_iter()
+        .filter_map(|(l, t)| Some((l, t?)))
+        .collect())
+}

@@ -4,6 +4,7 @@
 mod dm;
 mod enrichment;
 mod housekeeping;
+mod monitor;
 mod probe;
 
 pub use housekeeping::Housekeeping;
@@ -39,6 +40,9 @@ pub(crate) fn provider_failure(
     }
 }
 
+/// How often active campaigns' posts are polled for comments.
+pub const MONITOR_PERIOD: Duration = Duration::from_secs(30);
+
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
 
@@ -49,6 +53,8 @@ pub fn registry(app: &App) -> Registry<App> {
     r.register::<QueueProbe, _, _>(probe::run);
     r.register::<revos_app::enrichment::EnrichLead, _, _>(enrichment::run);
     r.register::<revos_app::dm::SendDm, _, _>(dm::run);
+    r.register::<revos_app::monitor::MonitorCampaign, _, _>(monitor::run);
+    r.register::<revos_app::monitor::PollCampaigns, _, _>(monitor::poll);
     r
 }
 

@@ -186,7 +186,7 @@ async fn the_sandbox_world_feeds_the_monitor(db: Db) {
     let rows = leads::of_campaign(&mut tx, tenant, campaign).await.unwrap();
     assert!(
         rows.iter()
-            .all(|(l, stage)| l.is_sandbox && stage == "scraped"),
+            .all(|(l, stage)| l.is_sandbox && stage == "dm_queued"),
         "sandbox leads are marked"
     );
 }
@@ -248,7 +248,7 @@ async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
     let ana = rows.iter().find(|(l, _)| l.provider_id == "ACo1").unwrap();
     assert_eq!(ana.0.email.as_deref(), Some("ana@acme.io"));
     assert!(
-        rows.iter().all(|(_, stage)| stage == "enriched"),
+        rows.iter().all(|(_, stage)| stage != "scraped"),
         "found or not, enrichment never holds a lead back"
     );
     assert_eq!(apollo.state.requests().len(), 2);
@@ -379,7 +379,8 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
             lead: id_of(p),
             account,
         };
-        assert!(queue_dm(&mut tx, &job, now).await.unwrap());
+        // The monitor queued it already: one DM per campaign and lead.
+        assert!(!queue_dm(&mut tx, &job, now).await.unwrap());
     }
     // Queueing again is a no-op: one DM per campaign and lead.
     assert!(
@@ -450,4 +451,60 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
     assert_eq!(stages["ACo1"], "dm_sent");
     assert_eq!(stages["ACo3"], "dm_sent");
     assert_eq!(stages["ACo2"], "awaiting_connection");
+}
+
+both_backends!(the_whole_loop_runs_in_the_sandbox_within_pacing);
+
+/// Poll, monitor, enrich and DM through the real queue on a simulated clock, in the sandbox.
+async fn the_whole_loop_runs_in_the_sandbox_within_pacing(db: Db) {
+    use chrono::Timelike;
+    use revos_store::messages;
+    let t = TestApp::spawn(db).await;
+    let (_, tenant, campaign) = setup(&t, "ana@example.com", "sandbox-post-7").await;
+    let start = t.app.now();
+    let crons = vec![revos_jobs::Cron::every(
+        "poll-comments",
+        std::time::Duration::from_secs(600),
+        revos_app::monitor::PollCampaigns,
+    )];
+    let runner = revos_jobs::Runner::new(
+        revos_workers::registry(&t.app),
+        t.app.clone(),
+        t.app.clock(),
+        revos_jobs::RunnerConfig::default(),
+        crons,
+    );
+    runner
+        .run_simulated_until(&t.clock, start + chrono::Duration::days(2))
+        .await
+        .unwrap();
+
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    let rows = leads::of_campaign(&mut tx, tenant, campaign).await.unwrap();
+    let sent = messages::sent_times(&mut tx, tenant, campaign)
+        .await
+        .unwrap();
+    assert!(rows.len() > 10, "the sandbox produced {} leads", rows.len());
+    assert!(!sent.is_empty(), "DMs went out");
+    let sent_leads: std::collections::HashSet<_> = sent.iter().map(|(l, _)| *l).collect();
+    assert_eq!(sent_leads.len(), sent.len(), "one DM per lead");
+    let dm_sent = rows.iter().filter(|(_, s)| s == "dm_sent").count();
+    assert_eq!(dm_sent, sent.len());
+    let times: Vec<_> = sent.iter().map(|(_, t)| *t).collect();
+    for (i, t) in times.iter().enumerate() {
+        let in_hour = times[..=i]
+            .iter()
+            .filter(|s| **s > *t - chrono::Duration::hours(1))
+            .count();
+        assert!(in_hour <= 50, "{in_hour} DMs in the hour before {t}");
+        assert!(
+            (8..20).contains(&t.hour()),
+            "DM at {t} outside the 08:00-20:00 window"
+        );
+    }
+    for pair in times.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= chrono::Duration::seconds(120) - chrono::Duration::milliseconds(1)
+        );
+    }
 }
