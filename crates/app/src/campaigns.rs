@@ -236,19 +236,25 @@ impl App {
                 to.as_str()
             )));
         }
-        if !store::set_status(
-            &mut tx,
-            who.tenant,
-            id,
-            from.as_str(),
-            to.as_str(),
-            self.now(),
-        )
-        .await?
-        {
+        let now = self.now();
+        if !store::set_status(&mut tx, who.tenant, id, from.as_str(), to.as_str(), now).await? {
             return Err(AppError::Conflict(
                 "the campaign changed meanwhile; try again".into(),
             ));
+        }
+        if to == CampaignStatus::Active {
+            // DMs that waited while the campaign was paused go back to the queue (a job still
+            // queued for a lead is not doubled: its unique key holds).
+            let spec = parse_spec(&row.settings)?;
+            for lead in revos_store::messages::waiting_dms(&mut tx, who.tenant, id).await? {
+                let job = crate::dm::SendDm {
+                    tenant: who.tenant,
+                    campaign: id,
+                    lead,
+                    account: spec.linkedin_account_id,
+                };
+                revos_jobs::enqueue(&mut tx, &job, now, now).await?;
+            }
         }
         let row = store::get(&mut tx, who.tenant, id)
             .await?

@@ -54,7 +54,8 @@ pub enum DmOutcome {
     AlreadySent,
     /// The person is not a first-degree connection: waiting for them to connect.
     AwaitingConnection,
-    /// The campaign is not active: nothing sent; try again later.
+    /// The campaign is not active (or the person opted out): nothing sent; the DM stays
+    /// queued and resuming the campaign queues it again.
     CampaignNotActive,
 }
 

@@ -102,3 +102,10 @@ pub async fn sent_times(
         .filter_map(|(l, t)| Some((l, t?)))
         .collect())
 }
+
+/// The leads of a campaign of `tenant` whose DM still waits (`queued` or `sending`).
+pub async fn waiting_dms(tx: &mut Tx, tenant: TenantId, campaign: Uuid) -> Result<Vec<Uuid>> {
+    const SQL: &str = "SELECT lead_id FROM messages WHERE tenant_id = $1 AND campaign_id = $2 AND direction = 'out' \
+        AND channel = 'dm' AND status IN ('queued', 'sending') ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
+}

@@ -1,16 +1,12 @@
 //! The DM job's handler.
 
-use revos_app::dm::{DmOutcome, SendDm};
+use revos_app::dm::SendDm;
 use revos_app::{App, AppError};
 use revos_jobs::{JobContext, JobError, Outcome};
-use std::time::Duration;
 
 pub(crate) async fn run(job: SendDm, _ctx: JobContext, app: App) -> Result<Outcome, JobError> {
     match app.send_dm(&job).await {
-        Ok(DmOutcome::CampaignNotActive) => Err(JobError::Retry {
-            message: "the campaign is not active".into(),
-            after: Some(Duration::from_secs(1_800)),
-        }),
+        // Not sent because the campaign is paused: the DM stays queued; resuming requeues it.
         Ok(outcome) => {
             tracing::debug!(lead = %job.lead, ?outcome, "DM job done");
             Ok(Outcome::Done)

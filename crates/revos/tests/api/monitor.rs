@@ -296,64 +296,9 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
     fake.state.connect("acc1", "ACo1");
     fake.state.connect("acc1", "ACo3");
 
-    // A Unipile account (not a sandbox one) behind the campaign.
-    let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
-    let tenant = TenantId(tenant.parse().unwrap());
+    let (_token, tenant, campaign, account, app) = unipile_campaign(&t, &fake, post).await;
     let now = t.app.now();
-    let account = Uuid::now_v7();
-    let row = linkedin_accounts::AccountRow {
-        id: account,
-        tenant_id: tenant.0,
-        provider: "unipile".into(),
-        provider_account_id: "acc1".into(),
-        display_name: "Dana".into(),
-        status: "ok".into(),
-        time_zone: "UTC".into(),
-        hourly_cap: 50,
-        daily_cap: 100,
-        min_gap_seconds: 120,
-        max_gap_seconds: 900,
-        window_start: "00:00".into(),
-        window_end: "23:59".into(),
-        warmup_started_at: None,
-        warmup_weeks: 0,
-        limit_pause_seconds: 3600,
-        paused_until: None,
-        next_send_at: None,
-        is_sandbox: false,
-        created_at: now,
-        updated_at: now,
-    };
-    let mut tx = t.store.begin_for(tenant).await.unwrap();
-    linkedin_accounts::insert(&mut tx, tenant, &row)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let (_, c) = t
-        .post("/api/v1/campaigns", Some(&token), json!({
-            "name": "Launch", "linkedin_account_id": account,
-            "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
-            "trigger_words": ["GUIDE"], "watched_posts": [post],
-            "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
-        }))
-        .await;
-    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
-    t.post(
-        &format!("/api/v1/campaigns/{campaign}/activate"),
-        Some(&token),
-        json!({}),
-    )
-    .await;
 
-    let app = t
-        .app
-        .clone()
-        .with_providers(revos_app::providers::ProviderSettings {
-            unipile_url: Some(fake.base_url.clone()),
-            unipile_key: Some("instance-unipile-key".to_owned().into()),
-            timeout: std::time::Duration::from_millis(300),
-            ..Default::default()
-        });
     let unipile = Unipile::new(HttpConfig::new(&fake.base_url, "k".to_owned().into()));
     assert_eq!(
         app.monitor_campaign(tenant, campaign, &unipile)
@@ -507,4 +452,133 @@ async fn the_whole_loop_runs_in_the_sandbox_within_pacing(db: Db) {
             pair[1] - pair[0] >= chrono::Duration::seconds(120) - chrono::Duration::milliseconds(1)
         );
     }
+}
+
+/// A workspace whose active campaign on `post` sends through the fake Unipile account `acc1`.
+/// Returns (token, tenant, campaign, account, app configured for the fake).
+async fn unipile_campaign(
+    t: &TestApp,
+    fake: &revos_providers::fakes::unipile::Running,
+    post: &str,
+) -> (String, TenantId, Uuid, Uuid, revos_app::App) {
+    let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
+    let tenant = TenantId(tenant.parse().unwrap());
+    let now = t.app.now();
+    let account = Uuid::now_v7();
+    let row = linkedin_accounts::AccountRow {
+        id: account,
+        tenant_id: tenant.0,
+        provider: "unipile".into(),
+        provider_account_id: "acc1".into(),
+        display_name: "Dana".into(),
+        status: "ok".into(),
+        time_zone: "UTC".into(),
+        hourly_cap: 50,
+        daily_cap: 100,
+        min_gap_seconds: 120,
+        max_gap_seconds: 900,
+        window_start: "00:00".into(),
+        window_end: "23:59".into(),
+        warmup_started_at: None,
+        warmup_weeks: 0,
+        limit_pause_seconds: 3600,
+        paused_until: None,
+        next_send_at: None,
+        is_sandbox: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    linkedin_accounts::insert(&mut tx, tenant, &row)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, c) = t
+        .post("/api/v1/campaigns", Some(&token), json!({
+            "name": "Launch", "linkedin_account_id": account,
+            "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
+            "trigger_words": ["GUIDE"], "watched_posts": [post],
+            "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
+        }))
+        .await;
+    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+    t.post(
+        &format!("/api/v1/campaigns/{campaign}/activate"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+
+    let app = t
+        .app
+        .clone()
+        .with_providers(revos_app::providers::ProviderSettings {
+            unipile_url: Some(fake.base_url.clone()),
+            unipile_key: Some("instance-unipile-key".to_owned().into()),
+            timeout: std::time::Duration::from_millis(300),
+            ..Default::default()
+        });
+    (token, tenant, campaign, account, app)
+}
+
+both_backends!(pausing_stops_sends_and_resuming_sends_the_rest);
+
+async fn pausing_stops_sends_and_resuming_sends_the_rest(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let fake = FakeUnipile::start().await;
+    let post = "7400000000000000011";
+    fake.state.add_account("acc1", "Dana");
+    fake.state.add_post(post, "Comment GUIDE");
+    for id in ["ACo1", "ACo2"] {
+        fake.state.add_comment(post, id, "Ana Lopez", "GUIDE", true);
+        fake.state.connect("acc1", id);
+    }
+    let (token, tenant, campaign, _, app) = unipile_campaign(&t, &fake, post).await;
+    let unipile = Unipile::new(HttpConfig::new(&fake.base_url, "k".to_owned().into()));
+    assert_eq!(
+        app.monitor_campaign(tenant, campaign, &unipile)
+            .await
+            .unwrap()
+            .new_leads,
+        2
+    );
+    let (status, _) = t
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/pause"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+
+    let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
+    let start = t.app.now();
+    runner
+        .run_simulated_until(&t.clock, start + chrono::Duration::hours(6))
+        .await
+        .unwrap();
+    assert!(
+        fake.state.sent_to("ACo1").is_empty() && fake.state.sent_to("ACo2").is_empty(),
+        "paused: nothing sent"
+    );
+    let stats = app
+        .job_stats(revos_app::jobs::JobAccess::Operator)
+        .await
+        .unwrap();
+    assert_eq!(stats.counts["dead"], 0, "waiting out a pause kills no job");
+
+    let (status, _) = t
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/resume"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    runner
+        .run_simulated_until(&t.clock, start + chrono::Duration::hours(12))
+        .await
+        .unwrap();
+    assert_eq!(fake.state.sent_to("ACo1").len(), 1);
+    assert_eq!(fake.state.sent_to("ACo2").len(), 1);
 }
