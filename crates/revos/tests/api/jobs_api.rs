@@ -136,9 +136,17 @@ async fn admins_see_retry_and_cancel_their_jobs(db: Db) {
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["counts"]["cancelled"], 1);
     let out = revos_cli(&t, dir.path(), &["admin", "jobs", "list", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 2, "operators see every job: {listed}");
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        2,
+        "operators see every job: {listed}"
+    );
     let out = revos_cli(
         &t,
         dir.path(),
