@@ -36,23 +36,12 @@ async fn setup(t: &TestApp, email: &str, post: &str) -> (String, TenantId, Uuid)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let (_, c) = t
-        .post(
-            "/api/v1/campaigns",
-            Some(&token),
-            json!({
-                "name": "Launch", "linkedin_account_id": account,
-                "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
-                "trigger_words": ["GUIDE"], "watched_posts": [post],
-                "dm_template": "Hi {{ first_name }}: {{ lead_magnet_url }}"
-            }),
-        )
-        .await;
-    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
-    t.post(
-        &format!("/api/v1/campaigns/{campaign}/activate"),
-        Some(&token),
-        json!({}),
+    let campaign = active_campaign(
+        t,
+        &token,
+        account,
+        post,
+        "Hi {{ first_name }}: {{ lead_magnet_url }}",
     )
     .await;
     (token, tenant, campaign)
@@ -493,19 +482,12 @@ async fn unipile_campaign(
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let (_, c) = t
-        .post("/api/v1/campaigns", Some(&token), json!({
-            "name": "Launch", "linkedin_account_id": account,
-            "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
-            "trigger_words": ["GUIDE"], "watched_posts": [post],
-            "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
-        }))
-        .await;
-    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
-    t.post(
-        &format!("/api/v1/campaigns/{campaign}/activate"),
-        Some(&token),
-        json!({}),
+    let campaign = active_campaign(
+        t,
+        &token,
+        account,
+        post,
+        "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
     )
     .await;
 
@@ -581,4 +563,30 @@ async fn pausing_stops_sends_and_resuming_sends_the_rest(db: Db) {
         .unwrap();
     assert_eq!(fake.state.sent_to("ACo1").len(), 1);
     assert_eq!(fake.state.sent_to("ACo2").len(), 1);
+}
+
+/// Creates and activates a campaign of `account` watching `post` for GUIDE with `template`.
+async fn active_campaign(
+    t: &TestApp,
+    token: &str,
+    account: Uuid,
+    post: &str,
+    template: &str,
+) -> Uuid {
+    let body = json!({
+        "name": "Launch", "linkedin_account_id": account,
+        "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
+        "trigger_words": ["GUIDE"], "watched_posts": [post], "dm_template": template
+    });
+    let (_, c) = t.post("/api/v1/campaigns", Some(token), body).await;
+    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+    let (status, _) = t
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/activate"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    campaign
 }
