@@ -255,6 +255,17 @@ impl App {
                 };
                 revos_jobs::enqueue(&mut tx, &job, now, now).await?;
             }
+            // So does the email fallback of leads whose DM is still unanswered.
+            for (lead, sent_at) in
+                revos_store::messages::sent_unanswered(&mut tx, who.tenant, id).await?
+            {
+                let job = crate::email_fallback::SequenceEmail {
+                    tenant: who.tenant,
+                    campaign: id,
+                    lead,
+                };
+                crate::email_fallback::queue_fallback(&mut tx, &job, &spec, sent_at, now).await?;
+            }
         }
         let row = store::get(&mut tx, who.tenant, id)
             .await?

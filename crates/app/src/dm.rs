@@ -4,13 +4,15 @@
 //! reconciled by reading the chat before anything is sent again. The job that sends it is
 //! paced by its LinkedIn account.
 
+use crate::email_fallback::{SequenceEmail, queue_fallback};
+use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus, DmValues, render};
 use revos_domain::lead::{Reconciliation, reconcile};
 use revos_jobs::Job;
 use revos_providers::LinkedIn;
-use revos_store::{Tx, campaigns, events, leads, linkedin_accounts, messages};
+use revos_store::{Tx, campaigns, leads, linkedin_accounts, messages};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -71,6 +73,8 @@ pub async fn queue_dm(
     }
     revos_jobs::enqueue(tx, job, now, now).await?;
     messages::set_stage(tx, job.tenant, job.campaign, job.lead, "dm_queued", now).await?;
+    let step = Step::new("dm_queued", Some(job.campaign), job.lead);
+    pipeline_events::append(tx, job.tenant, step, now).await?;
     Ok(true)
 }
 
@@ -118,7 +122,7 @@ impl App {
                         .map(|m| (m.id.as_str(), m.text.as_str(), m.from_us)),
                 );
                 if let Reconciliation::AlreadySent(message_id) = found {
-                    self.record_sent(tenant, job, dm.id, &chat, Some(&message_id))
+                    self.record_sent(tenant, job, &spec, dm.id, &chat, Some(&message_id))
                         .await?;
                     return Ok(DmOutcome::AlreadySent);
                 }
@@ -128,19 +132,14 @@ impl App {
             return Ok(DmOutcome::CampaignNotActive);
         }
         if !linkedin.is_connected(acct, &lead.provider_id).await? {
-            let mut tx = self.store.begin_for(tenant).await?;
-            messages::set_stage(
-                &mut tx,
-                tenant,
-                job.campaign,
-                job.lead,
-                "awaiting_connection",
-                self.now(),
-            )
-            .await?;
-            tx.commit().await?;
+            self.await_connection(job, &spec, &lead, &*linkedin, acct)
+                .await?;
             return Ok(DmOutcome::AwaitingConnection);
         }
+        let company = {
+            let mut tx = self.store.begin_for(tenant).await?;
+            leads::company_of(&mut tx, tenant, job.lead).await?
+        };
         let first = lead
             .name
             .split_whitespace()
@@ -158,6 +157,7 @@ impl App {
             full_name: lead.name.clone(),
             lead_magnet_title: spec.lead_magnet.title.clone(),
             lead_magnet_url: spec.lead_magnet.url.clone(),
+            company: company.unwrap_or_default(),
             ..Default::default()
         };
         let body = render(&spec.dm_template, &values)?;
@@ -182,6 +182,7 @@ impl App {
         self.record_sent(
             tenant,
             job,
+            &spec,
             dm.id,
             &sent.chat_id,
             sent.message_id.as_deref(),
@@ -194,6 +195,7 @@ impl App {
         &self,
         tenant: TenantId,
         job: &SendDm,
+        spec: &CampaignSpec,
         dm: Uuid,
         chat: &str,
         message: Option<&str>,
@@ -213,11 +215,77 @@ impl App {
         )
         .await?;
         messages::set_stage(&mut tx, tenant, job.campaign, job.lead, "dm_sent", now).await?;
-        let data =
-            serde_json::json!({ "campaign_id": job.campaign, "lead_id": job.lead, "cost": 0 })
-                .to_string();
-        events::append(&mut tx, tenant, "dm_sent", Some(job.lead), &data, now).await?;
+        let mut step = Step::new("dm_sent", Some(job.campaign), job.lead);
+        step.cost = revos_domain::costs::DM_USD;
+        pipeline_events::append(&mut tx, tenant, step, now).await?;
+        let fallback = SequenceEmail {
+            tenant,
+            campaign: job.campaign,
+            lead: job.lead,
+        };
+        queue_fallback(&mut tx, &fallback, spec, now, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Parks a DM until the person connects: the stage says so, and the campaign's public
+    /// reply inviting them to connect goes out once (claimed before it is posted, so never
+    /// twice; a failed post is logged, not retried).
+    async fn await_connection(
+        &self,
+        job: &SendDm,
+        spec: &CampaignSpec,
+        lead: &leads::LeadRow,
+        linkedin: &dyn LinkedIn,
+        account: &str,
+    ) -> Result<()> {
+        let tenant = job.tenant;
+        let now = self.now();
+        let mut tx = self.store.begin_for(tenant).await?;
+        messages::set_stage(
+            &mut tx,
+            tenant,
+            job.campaign,
+            job.lead,
+            "awaiting_connection",
+            now,
+        )
+        .await?;
+        let reply = match &spec.connect_reply_template {
+            Some(template)
+                if leads::claim_connect_reply(&mut tx, tenant, job.campaign, job.lead, now)
+                    .await? =>
+            {
+                let source = leads::source_comment(&mut tx, tenant, job.campaign, job.lead).await?;
+                let values = DmValues {
+                    first_name: lead
+                        .name
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    full_name: lead.name.clone(),
+                    lead_magnet_title: spec.lead_magnet.title.clone(),
+                    lead_magnet_url: spec.lead_magnet.url.clone(),
+                    ..Default::default()
+                };
+                source.map(|s| (s, render(template, &values)))
+            }
+            _ => None,
+        };
+        tx.commit().await?;
+        if let Some(((post, comment), text)) = reply {
+            let posted = match text {
+                Ok(text) => linkedin
+                    .reply_to_comment(account, &post, &comment, &text)
+                    .await
+                    .map_err(AppError::Provider),
+                Err(e) => Err(e.into()),
+            };
+            if let Err(e) = posted {
+                tracing::warn!(error = %e, lead = %job.lead, "the public reply to a comment failed");
+            }
+        }
         Ok(())
     }
 }

@@ -2,10 +2,10 @@
 //! days, credits counted per tenant in the events. A failed or empty enrichment never blocks
 //! the DM: the DM job does not wait for it.
 
+use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_jobs::Job;
-use revos_store::events;
 use revos_store::leads::{self, Enrichment};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -31,6 +31,9 @@ pub struct EnrichLead {
     pub tenant: TenantId,
     /// The lead.
     pub lead: Uuid,
+    /// The campaign that found the lead (its funnel carries the cost).
+    #[serde(default)]
+    pub campaign: Option<Uuid>,
 }
 
 impl Job for EnrichLead {
@@ -50,7 +53,12 @@ impl Job for EnrichLead {
 
 impl App {
     /// Enriches a lead unless it was enriched within [`CACHE_DAYS`].
-    pub async fn enrich_lead(&self, tenant: TenantId, lead: Uuid) -> Result<EnrichOutcome> {
+    pub async fn enrich_lead(
+        &self,
+        tenant: TenantId,
+        lead: Uuid,
+        campaign: Option<Uuid>,
+    ) -> Result<EnrichOutcome> {
         let (url, enriched_at) = {
             let mut tx = self.store.begin_for(tenant).await?;
             leads::enrichment_state(&mut tx, tenant, lead)
@@ -80,12 +88,13 @@ impl App {
         };
         let mut tx = self.store.begin_for(tenant).await?;
         leads::record_enrichment(&mut tx, tenant, lead, &found, now).await?;
-        let credits = i32::from(person.is_some() && url.is_some());
-        let data = serde_json::json!({
-            "lead_id": lead, "found": person.is_some(), "credits": credits, "sandbox": enricher.is_sandbox(),
-        })
-        .to_string();
-        events::append(&mut tx, tenant, "lead_enriched", Some(lead), &data, now).await?;
+        let credits = u32::from(person.is_some() && url.is_some());
+        let mut step = Step::new("lead_enriched", campaign, lead);
+        step.cost = revos_domain::costs::enrichment_usd(credits);
+        step.extra = serde_json::json!({
+            "found": person.is_some(), "credits": credits, "sandbox": enricher.is_sandbox(),
+        });
+        pipeline_events::append(&mut tx, tenant, step, now).await?;
         tx.commit().await?;
         Ok(if person.is_some() {
             EnrichOutcome::Found

@@ -6,13 +6,14 @@
 
 use crate::dm::{SendDm, queue_dm};
 use crate::enrichment::EnrichLead;
+use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus};
 use revos_domain::triggers::{find_email, qualifies};
 use revos_providers::LinkedIn;
 use revos_store::leads::{self, NewComment, NewLead};
-use revos_store::{campaigns, events, linkedin_accounts};
+use revos_store::{campaigns, linkedin_accounts};
 use uuid::Uuid;
 
 /// What one pass of the monitor found.
@@ -119,6 +120,7 @@ impl App {
                         let enrich = EnrichLead {
                             tenant,
                             lead: lead.id,
+                            campaign: Some(campaign),
                         };
                         revos_jobs::enqueue(&mut tx, &enrich, now, now).await?;
                         let dm = SendDm {
@@ -128,9 +130,8 @@ impl App {
                             account: account.id,
                         };
                         queue_dm(&mut tx, &dm, now).await?;
-                        let data = serde_json::json!({ "campaign_id": campaign, "lead_id": lead.id, "cost": 0 }).to_string();
-                        events::append(&mut tx, tenant, "lead_scraped", Some(lead.id), &data, now)
-                            .await?;
+                        let step = Step::new("lead_scraped", Some(campaign), lead.id);
+                        pipeline_events::append(&mut tx, tenant, step, now).await?;
                     }
                 }
                 tx.commit().await?;

@@ -22,6 +22,17 @@ pub struct ProviderSettings {
     pub unipile_url: Option<String>,
     /// Unipile key used for tenants without their own.
     pub unipile_key: Option<SecretString>,
+    /// Instantly's API base URL.
+    pub instantly_url: String,
+    /// Instantly key used for tenants without their own.
+    pub instantly_key: Option<SecretString>,
+    /// Smartlead's API base URL.
+    pub smartlead_url: String,
+    /// Smartlead key used for tenants without their own.
+    pub smartlead_key: Option<SecretString>,
+    /// The secret every provider webhook must present (`REVOS_WEBHOOK_SECRET`); webhooks
+    /// are refused while it is unset.
+    pub webhook_secret: Option<SecretString>,
     /// Per-request timeout of every provider client.
     pub timeout: std::time::Duration,
     /// Seed of the sandbox world.
@@ -35,6 +46,11 @@ impl Default for ProviderSettings {
             apollo_key: None,
             unipile_url: None,
             unipile_key: None,
+            instantly_url: "https://api.instantly.ai/api/v2".into(),
+            instantly_key: None,
+            smartlead_url: "https://server.smartlead.ai/api/v1".into(),
+            smartlead_key: None,
+            webhook_secret: None,
             timeout: std::time::Duration::from_secs(20),
             sandbox_seed: 1,
         }
@@ -66,7 +82,7 @@ pub const UNIPILE_KEY: &str = "unipile_api_key";
 
 impl App {
     /// A key from the tenant's vault, or else the instance's.
-    async fn provider_key(
+    pub(crate) async fn provider_key(
         &self,
         tenant: TenantId,
         vault_name: &str,
@@ -79,10 +95,31 @@ impl App {
         })
     }
 
-    fn http(&self, url: &str, key: SecretString) -> HttpConfig {
+    pub(crate) fn http(&self, url: &str, key: SecretString) -> HttpConfig {
         let mut config = HttpConfig::new(url, key);
         config.timeout = self.providers.settings.timeout;
         config
+    }
+
+    /// The instance's provider settings.
+    pub(crate) fn provider_settings(&self) -> &ProviderSettings {
+        &self.providers.settings
+    }
+
+    /// The simulated world every sandbox account, enrichment and sequence lives in.
+    pub fn sandbox(&self) -> Arc<Sandbox> {
+        Arc::clone(&self.providers.sandbox)
+    }
+
+    /// Whether `presented` is the instance's webhook secret (compared in constant time).
+    pub fn webhook_secret_matches(&self, presented: &str) -> bool {
+        use secrecy::ExposeSecret;
+        use subtle::ConstantTimeEq;
+        self.providers
+            .settings
+            .webhook_secret
+            .as_ref()
+            .is_some_and(|s| bool::from(s.expose_secret().as_bytes().ct_eq(presented.as_bytes())))
     }
 
     /// The enricher for `tenant`: its own Apollo key, the instance's, or the sandbox.

@@ -11,6 +11,7 @@ mod http;
 pub mod sandbox;
 mod traits;
 pub mod unipile;
+pub mod webhooks;
 
 #[cfg(feature = "fakes")]
 pub mod fakes;

@@ -54,10 +54,26 @@ pub struct Settings {
     /// How long a claimed job stays reserved without a heartbeat (heartbeats come four times
     /// per lease): how soon the jobs of a crashed worker run elsewhere.
     pub job_lease: Option<std::time::Duration>,
-    /// Apollo's base URL (`REVOS_APOLLO_URL`).
-    pub apollo_url: Option<String>,
-    /// The instance's Apollo key, for tenants without their own (`REVOS_APOLLO_API_KEY`).
-    pub apollo_api_key: Option<SecretString>,
+    /// Apollo (`REVOS_APOLLO_URL`, `REVOS_APOLLO_API_KEY`).
+    pub apollo: Service,
+    /// Unipile (`REVOS_UNIPILE_URL`, `REVOS_UNIPILE_API_KEY`).
+    pub unipile: Service,
+    /// Instantly (`REVOS_INSTANTLY_URL`, `REVOS_INSTANTLY_API_KEY`).
+    pub instantly: Service,
+    /// Smartlead (`REVOS_SMARTLEAD_URL`, `REVOS_SMARTLEAD_API_KEY`).
+    pub smartlead: Service,
+    /// The secret provider webhooks must present (`REVOS_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// An external service's instance-wide configuration: its base URL (else the provider's
+/// public one) and the key used for tenants without their own.
+#[derive(Clone, Debug, Default)]
+pub struct Service {
+    /// The base URL.
+    pub url: Option<String>,
+    /// The key.
+    pub api_key: Option<SecretString>,
 }
 
 impl Settings {
@@ -119,6 +135,13 @@ struct FileConfig {
     job_lease_seconds: Option<f64>,
     apollo_url: Option<String>,
     apollo_api_key: Option<String>,
+    unipile_url: Option<String>,
+    unipile_api_key: Option<String>,
+    instantly_url: Option<String>,
+    instantly_api_key: Option<String>,
+    smartlead_url: Option<String>,
+    smartlead_api_key: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 /// One raw value and the name of its source.
@@ -320,25 +343,51 @@ pub fn resolve(
         None => None,
     };
 
-    let apollo_url = match pick(
-        None,
-        "",
-        "REVOS_APOLLO_URL",
+    let service =
+        |name: &str, url: Option<String>, key: Option<String>| -> Result<Service, ConfigError> {
+            let upper = name.to_uppercase();
+            let url_key = format!("{name}_url");
+            let url = match pick(None, "", &format!("REVOS_{upper}_URL"), url, &url_key) {
+                Some(raw)
+                    if !(raw.value.starts_with("https://") || raw.value.starts_with("http://")) =>
+                {
+                    return Err(err(&raw.source, "must be an http(s) URL"));
+                }
+                Some(raw) => Some(raw.value.trim_end_matches('/').to_owned()),
+                None => None,
+            };
+            let key_key = format!("{name}_api_key");
+            let api_key = pick(None, "", &format!("REVOS_{upper}_API_KEY"), key, &key_key)
+                .filter(|raw| !raw.value.trim().is_empty())
+                .map(|raw| SecretString::from(raw.value));
+            Ok(Service { url, api_key })
+        };
+    let apollo = service(
+        "apollo",
         from_file(|c| c.apollo_url.clone()),
-        "apollo_url",
-    ) {
-        Some(raw) if !(raw.value.starts_with("https://") || raw.value.starts_with("http://")) => {
-            return Err(err(&raw.source, "must be an http(s) URL"));
-        }
-        Some(raw) => Some(raw.value.trim_end_matches('/').to_owned()),
-        None => None,
-    };
-    let apollo_api_key = pick(
+        from_file(|c| c.apollo_api_key.clone()),
+    )?;
+    let unipile = service(
+        "unipile",
+        from_file(|c| c.unipile_url.clone()),
+        from_file(|c| c.unipile_api_key.clone()),
+    )?;
+    let instantly = service(
+        "instantly",
+        from_file(|c| c.instantly_url.clone()),
+        from_file(|c| c.instantly_api_key.clone()),
+    )?;
+    let smartlead = service(
+        "smartlead",
+        from_file(|c| c.smartlead_url.clone()),
+        from_file(|c| c.smartlead_api_key.clone()),
+    )?;
+    let webhook_secret = pick(
         None,
         "",
-        "REVOS_APOLLO_API_KEY",
-        from_file(|c| c.apollo_api_key.clone()),
-        "apollo_api_key",
+        "REVOS_WEBHOOK_SECRET",
+        from_file(|c| c.webhook_secret.clone()),
+        "webhook_secret",
     )
     .filter(|raw| !raw.value.trim().is_empty())
     .map(|raw| SecretString::from(raw.value));
@@ -353,8 +402,11 @@ pub fn resolve(
         queues,
         worker_id,
         job_lease,
-        apollo_url,
-        apollo_api_key,
+        apollo,
+        unipile,
+        instantly,
+        smartlead,
+        webhook_secret,
     })
 }
 

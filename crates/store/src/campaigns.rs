@@ -156,3 +156,11 @@ pub async fn active_all(tx: &mut Tx) -> Result<Vec<(Uuid, Uuid)>> {
     const SQL: &str = "SELECT tenant_id, id FROM campaigns WHERE status = 'active' ORDER BY id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).fetch_all(c).await?))
 }
+
+/// Every campaign past its draft, across tenants, with its settings: an email provider's
+/// webhook names only the provider's campaign id. System scope.
+pub async fn launched_all(tx: &mut Tx) -> Result<Vec<(Uuid, Uuid, String)>> {
+    const SQL: &str =
+        "SELECT tenant_id, id, settings FROM campaigns WHERE status <> 'draft' ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).fetch_all(c).await?))
+}

@@ -206,3 +206,150 @@ pub async fn record_enrichment(
     on_conn!(tx, c => sqlx::query(STAGE).bind(tenant.0).bind(lead).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }
+
+/// A lead's stage in a campaign, locked until the transaction ends (PostgreSQL `FOR UPDATE`;
+/// SQLite transactions are serial anyway), so that a reply and the email fallback decide one
+/// after the other. `None` when the lead is not in the campaign.
+pub async fn lock_stage(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    lead: Uuid,
+) -> Result<Option<String>> {
+    const PG: &str = "SELECT status FROM campaign_leads WHERE tenant_id = $1 AND campaign_id = $2 AND lead_id = $3 FOR UPDATE";
+    const SQLITE: &str = "SELECT status FROM campaign_leads WHERE tenant_id = $1 AND campaign_id = $2 AND lead_id = $3";
+    Ok(match &mut tx.inner {
+        crate::tx::TxInner::Postgres(t) => {
+            sqlx::query_scalar(PG)
+                .bind(tenant.0)
+                .bind(campaign)
+                .bind(lead)
+                .fetch_optional(&mut **t)
+                .await?
+        }
+        crate::tx::TxInner::Sqlite(t) => {
+            sqlx::query_scalar(SQLITE)
+                .bind(tenant.0)
+                .bind(campaign)
+                .bind(lead)
+                .fetch_optional(&mut **t)
+                .await?
+        }
+    })
+}
+
+/// The campaigns a lead of `tenant` is in, with its stage in each.
+pub async fn stages(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Vec<(Uuid, String)>> {
+    const SQL: &str = "SELECT campaign_id, status FROM campaign_leads WHERE tenant_id = $1 AND lead_id = $2 ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
+}
+
+/// One lead of `tenant`.
+pub async fn get(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Option<LeadRow>> {
+    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+        FROM leads WHERE tenant_id = $1 AND id = $2";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_optional(c).await?))
+}
+
+/// The lead of `tenant` behind a LinkedIn provider id.
+pub async fn by_provider_id(
+    tx: &mut Tx,
+    tenant: TenantId,
+    provider_id: &str,
+) -> Result<Option<LeadRow>> {
+    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+        FROM leads WHERE tenant_id = $1 AND provider_id = $2";
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(provider_id).fetch_optional(c).await?),
+    )
+}
+
+/// The leads of `tenant` with this email (case-insensitive).
+pub async fn by_email(tx: &mut Tx, tenant: TenantId, email: &str) -> Result<Vec<LeadRow>> {
+    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+        FROM leads WHERE tenant_id = $1 AND LOWER(email) = LOWER($2) ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(email).fetch_all(c).await?))
+}
+
+/// Fills a lead's email when it has none (an address written in a comment or a reply).
+pub async fn set_email_if_empty(
+    tx: &mut Tx,
+    tenant: TenantId,
+    lead: Uuid,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE leads SET email = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND email IS NULL";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(lead).bind(email).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Claims the one public "let's connect" reply of a lead in a campaign; false when it was
+/// claimed before (it is posted at most once).
+pub async fn claim_connect_reply(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    lead: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE campaign_leads SET connect_reply_at = $4, updated_at = $4 WHERE tenant_id = $1 \
+        AND campaign_id = $2 AND lead_id = $3 AND connect_reply_at IS NULL";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(campaign).bind(lead).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// The provider post and comment a lead joined a campaign from.
+pub async fn source_comment(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    lead: Uuid,
+) -> Result<Option<(String, String)>> {
+    const SQL: &str = "SELECT p.provider_post_id, c.provider_comment_id FROM campaign_leads cl \
+        JOIN comments c ON c.id = cl.source_comment_id JOIN posts p ON p.id = c.post_id \
+        WHERE cl.tenant_id = $1 AND cl.campaign_id = $2 AND cl.lead_id = $3 AND p.provider_post_id IS NOT NULL";
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).bind(lead).fetch_optional(c).await?),
+    )
+}
+
+/// A lead waiting to be connected before its DM can go out, across tenants.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AwaitingConnection {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The lead.
+    pub lead_id: Uuid,
+    /// The person's provider id.
+    pub provider_id: String,
+    /// Our id of the sending account.
+    pub account_id: Uuid,
+    /// The account's provider.
+    pub provider: String,
+    /// The account's provider id.
+    pub provider_account_id: String,
+}
+
+/// Leads of active campaigns waiting to be connected (all tenants, or the accounts with
+/// `provider_account_id` when given). System scope.
+pub async fn awaiting_connection(
+    tx: &mut Tx,
+    provider_account_id: Option<&str>,
+) -> Result<Vec<AwaitingConnection>> {
+    const SQL: &str = "SELECT cl.tenant_id, cl.campaign_id, cl.lead_id, l.provider_id, a.id AS account_id, a.provider, \
+        a.provider_account_id FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+        JOIN campaigns c ON c.id = cl.campaign_id JOIN linkedin_accounts a ON a.id = c.linkedin_account_id \
+        WHERE cl.status = 'awaiting_connection' AND c.status = 'active' AND l.do_not_contact = FALSE \
+        AND ($1 IS NULL OR a.provider_account_id = $1) ORDER BY cl.id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(provider_account_id).fetch_all(c).await?))
+}
+
+/// The company enrichment found for a lead of `tenant`.
+pub async fn company_of(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Option<String>> {
+    const SQL: &str = "SELECT company FROM leads WHERE tenant_id = $1 AND id = $2";
+    let found: Option<Option<String>> = on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(lead).fetch_optional(c).await?);
+    Ok(found.flatten())
+}

@@ -226,3 +226,14 @@ pub async fn set_owner(tx: &mut Tx, tenant: TenantId, account: Uuid, owner: &str
     on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(owner).execute(c).await?.rows_affected());
     Ok(())
 }
+
+/// Every (tenant, account) connected under a provider account id: a provider webhook names
+/// only its account. System scope.
+pub async fn by_provider_account(
+    tx: &mut Tx,
+    provider_account_id: &str,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    const SQL: &str = "SELECT tenant_id, id FROM linkedin_accounts WHERE provider_account_id = $1 \
+        AND provider <> 'sandbox' ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(provider_account_id).fetch_all(c).await?))
+}

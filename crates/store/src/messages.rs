@@ -109,3 +109,109 @@ pub async fn waiting_dms(tx: &mut Tx, tenant: TenantId, campaign: Uuid) -> Resul
         AND channel = 'dm' AND status IN ('queued', 'sending') ORDER BY id";
     Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
 }
+
+/// An inbound message (a reply) to record.
+pub struct Inbound<'a> {
+    /// The campaign it answers, when known.
+    pub campaign: Option<Uuid>,
+    /// Who wrote it.
+    pub lead: Uuid,
+    /// `dm` or `email`.
+    pub channel: &'a str,
+    /// The provider's id of the message: a reply is recorded once.
+    pub provider_message_id: &'a str,
+    /// The chat it came in, for DMs.
+    pub chat: Option<&'a str>,
+    /// What they wrote.
+    pub body: &'a str,
+}
+
+/// Records a reply; false when this provider message was recorded before (webhook and polling
+/// both deliver replies).
+pub async fn insert_inbound(
+    tx: &mut Tx,
+    tenant: TenantId,
+    m: &Inbound<'_>,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "INSERT INTO messages (id, tenant_id, campaign_id, lead_id, channel, direction, status, body, \
+        provider_chat_id, provider_message_id, sent_at, created_at, updated_at) \
+        VALUES ($1, $2, $3, $4, $5, 'in', 'received', $6, $7, $8, $9, $9, $9) \
+        ON CONFLICT (tenant_id, channel, provider_message_id) WHERE direction = 'in' DO NOTHING";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(m.campaign).bind(m.lead)
+        .bind(m.channel).bind(m.body).bind(m.chat).bind(m.provider_message_id).bind(at).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Records that a lead of a campaign was handed to its email sequence; false when it had been
+/// (one outbound email step per campaign and lead, by the same unique index as DMs).
+pub async fn insert_email(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    lead: Uuid,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "INSERT INTO messages (id, tenant_id, campaign_id, lead_id, channel, direction, status, body, \
+        sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'email', 'out', 'sent', $5, $6, $6, $6) \
+        ON CONFLICT (campaign_id, lead_id, channel) WHERE direction = 'out' DO NOTHING";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(body)
+        .bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// The campaign and lead of a tenant's sent DM in `chat`, if any.
+pub async fn dm_in_chat(tx: &mut Tx, tenant: TenantId, chat: &str) -> Result<Option<(Uuid, Uuid)>> {
+    const SQL: &str = "SELECT campaign_id, lead_id FROM messages WHERE tenant_id = $1 AND provider_chat_id = $2 \
+        AND channel = 'dm' AND direction = 'out' AND campaign_id IS NOT NULL ORDER BY id LIMIT 1";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(chat).fetch_optional(c).await?))
+}
+
+/// A sent DM still waiting for an answer, across tenants (the reply poller's work list).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OpenChat {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The lead.
+    pub lead_id: Uuid,
+    /// The chat to read.
+    pub chat_id: String,
+    /// The account's provider (`sandbox` or `unipile`).
+    pub provider: String,
+    /// The account's provider id.
+    pub provider_account_id: String,
+}
+
+/// DMs sent since `since` whose lead has not answered (stage `dm_sent` or `email_sequenced`).
+/// System scope.
+pub async fn open_chats(tx: &mut Tx, since: DateTime<Utc>) -> Result<Vec<OpenChat>> {
+    const SQL: &str = "SELECT m.tenant_id, m.campaign_id, m.lead_id, m.provider_chat_id AS chat_id, a.provider, \
+        a.provider_account_id FROM messages m \
+        JOIN campaign_leads cl ON cl.campaign_id = m.campaign_id AND cl.lead_id = m.lead_id \
+        JOIN campaigns c ON c.id = m.campaign_id \
+        JOIN linkedin_accounts a ON a.id = c.linkedin_account_id \
+        WHERE m.channel = 'dm' AND m.direction = 'out' AND m.status = 'sent' AND m.provider_chat_id IS NOT NULL \
+        AND m.sent_at >= $1 AND cl.status IN ('dm_sent', 'email_sequenced') ORDER BY m.id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(since).fetch_all(c).await?))
+}
+
+/// The leads of a campaign of `tenant` whose DM went out and who have neither answered nor
+/// been sequenced, with when it went out (resuming a campaign queues their email fallback).
+pub async fn sent_unanswered(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>> {
+    const SQL: &str = "SELECT m.lead_id, m.sent_at FROM messages m JOIN campaign_leads cl \
+        ON cl.campaign_id = m.campaign_id AND cl.lead_id = m.lead_id WHERE m.tenant_id = $1 AND m.campaign_id = $2 \
+        AND m.channel = 'dm' AND m.direction = 'out' AND m.status = 'sent' AND cl.status = 'dm_sent' ORDER BY m.id";
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>)> =
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?);
+    Ok(rows
+        .into_iter()
+        .filter_map(|(l, t)| Some((l, t?)))
+        .collect())
+}

@@ -1,7 +1,7 @@
 //! The DM job's handler.
 
+use revos_app::App;
 use revos_app::dm::SendDm;
-use revos_app::{App, AppError};
 use revos_jobs::{JobContext, JobError, Outcome};
 
 pub(crate) async fn run(job: SendDm, _ctx: JobContext, app: App) -> Result<Outcome, JobError> {
@@ -11,8 +11,11 @@ pub(crate) async fn run(job: SendDm, _ctx: JobContext, app: App) -> Result<Outco
             tracing::debug!(lead = %job.lead, ?outcome, "DM job done");
             Ok(Outcome::Done)
         }
-        Err(AppError::Provider(e)) => Err(crate::provider_failure(e, true)),
-        Err(AppError::NotFound(what)) => Err(JobError::Permanent(format!("{what} not found"))),
-        Err(e) => Err(JobError::retry(e.to_string())),
+        Err(e) => {
+            Err(
+                crate::lead_job_failure(&app, (job.tenant, Some(job.campaign), job.lead), e, true)
+                    .await,
+            )
+        }
     }
 }

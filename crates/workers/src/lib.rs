@@ -2,9 +2,11 @@
 //! the assembly of a [`Runner`] that `revos serve` and `revos worker` run.
 
 mod dm;
+mod email;
 mod enrichment;
 mod housekeeping;
 mod monitor;
+mod polls;
 mod probe;
 
 pub use housekeeping::Housekeeping;
@@ -40,8 +42,38 @@ pub(crate) fn provider_failure(
     }
 }
 
+/// The job outcome of a failed use case about one lead: a provider failure is recorded as a
+/// `provider_error` event on the lead and mapped by [`provider_failure`]; a missing row fails
+/// the job for good; anything else is retried.
+pub(crate) async fn lead_job_failure(
+    app: &revos_app::App,
+    about: (revos_domain::TenantId, Option<uuid::Uuid>, uuid::Uuid),
+    e: revos_app::AppError,
+    paced: bool,
+) -> revos_jobs::JobError {
+    use revos_app::AppError;
+    use revos_jobs::JobError;
+    match e {
+        AppError::Provider(e) => {
+            let (tenant, campaign, lead) = about;
+            if let Err(store) = app.record_provider_error(tenant, campaign, lead, &e).await {
+                tracing::warn!(error = %store, "recording a provider error failed");
+            }
+            provider_failure(e, paced)
+        }
+        AppError::NotFound(what) => JobError::Permanent(format!("{what} not found")),
+        e => JobError::retry(e.to_string()),
+    }
+}
+
 /// How often active campaigns' posts are polled for comments.
 pub const MONITOR_PERIOD: Duration = Duration::from_secs(30);
+
+/// How often the chats of unanswered DMs are read for replies (the webhook's safety net).
+pub const REPLY_POLL_PERIOD: Duration = Duration::from_secs(900);
+
+/// How often leads waiting to be connected are checked.
+pub const CONNECTION_POLL_PERIOD: Duration = Duration::from_secs(900);
 
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
@@ -55,16 +87,32 @@ pub fn registry(app: &App) -> Registry<App> {
     r.register::<revos_app::dm::SendDm, _, _>(dm::run);
     r.register::<revos_app::monitor::MonitorCampaign, _, _>(monitor::run);
     r.register::<revos_app::monitor::PollCampaigns, _, _>(monitor::poll);
+    r.register::<revos_app::email_fallback::SequenceEmail, _, _>(email::run);
+    r.register::<revos_app::replies::PollReplies, _, _>(polls::replies);
+    r.register::<revos_app::connections::PollConnections, _, _>(polls::connections);
     r
 }
 
-/// The cron schedules.
+/// The cron schedules: housekeeping, the comment monitor, and the reply and connection polls.
 pub fn crons() -> Vec<Cron> {
-    vec![Cron::every(
-        "housekeeping",
-        HOUSEKEEPING_PERIOD,
-        Housekeeping,
-    )]
+    vec![
+        Cron::every("housekeeping", HOUSEKEEPING_PERIOD, Housekeeping),
+        Cron::every(
+            "poll-comments",
+            MONITOR_PERIOD,
+            revos_app::monitor::PollCampaigns,
+        ),
+        Cron::every(
+            "poll-replies",
+            REPLY_POLL_PERIOD,
+            revos_app::replies::PollReplies,
+        ),
+        Cron::every(
+            "poll-connections",
+            CONNECTION_POLL_PERIOD,
+            revos_app::connections::PollConnections,
+        ),
+    ]
 }
 
 /// A runner for every job kind and schedule, using the app's clock.
@@ -93,7 +141,18 @@ mod tests {
             clock.clone(),
             Default::default(),
         );
-        let runner = runner(&app, RunnerConfig::default());
+        let housekeeping_only = vec![Cron::every(
+            "housekeeping",
+            HOUSEKEEPING_PERIOD,
+            Housekeeping,
+        )];
+        let runner = Runner::new(
+            registry(&app),
+            app.clone(),
+            app.clock(),
+            RunnerConfig::default(),
+            housekeeping_only,
+        );
         // One simulated hour: twelve five-minute slots, so twelve runs (one per slot).
         runner
             .run_simulated_until(&clock, start + chrono::Duration::hours(1))

@@ -35,12 +35,29 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings).await?;
     let (key, _) = crate::master_key::load_or_generate(settings)?;
-    let mut providers = revos_app::providers::ProviderSettings::default();
-    if let Some(url) = &settings.apollo_url {
-        providers.apollo_url = url.clone();
-    }
-    providers.apollo_key = settings.apollo_api_key.clone();
+    let providers = provider_settings(settings);
     Ok(App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers))
+}
+
+/// The provider settings of `settings`: configured URLs and keys over the public defaults.
+pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderSettings {
+    let mut p = revos_app::providers::ProviderSettings::default();
+    if let Some(url) = &settings.apollo.url {
+        p.apollo_url = url.clone();
+    }
+    p.apollo_key = settings.apollo.api_key.clone();
+    p.unipile_url = settings.unipile.url.clone();
+    p.unipile_key = settings.unipile.api_key.clone();
+    if let Some(url) = &settings.instantly.url {
+        p.instantly_url = url.clone();
+    }
+    p.instantly_key = settings.instantly.api_key.clone();
+    if let Some(url) = &settings.smartlead.url {
+        p.smartlead_url = url.clone();
+    }
+    p.smartlead_key = settings.smartlead.api_key.clone();
+    p.webhook_secret = settings.webhook_secret.clone();
+    p
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

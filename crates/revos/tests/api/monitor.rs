@@ -228,7 +228,7 @@ async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
             .new_leads,
         2
     );
-    let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
+    let runner = queue_only_runner(&app);
     runner.run_due().await.unwrap();
 
     let mut tx = t.store.begin_for(tenant).await.unwrap();
@@ -249,13 +249,13 @@ async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
     // A second lookup within 30 days is free; after that it is paid again.
     use revos_app::enrichment::EnrichOutcome;
     assert_eq!(
-        app.enrich_lead(tenant, ana.0.id).await.unwrap(),
+        app.enrich_lead(tenant, ana.0.id, None).await.unwrap(),
         EnrichOutcome::Cached
     );
     assert_eq!(apollo.state.requests().len(), 2);
     t.clock.advance(chrono::Duration::days(31));
     assert_eq!(
-        app.enrich_lead(tenant, ana.0.id).await.unwrap(),
+        app.enrich_lead(tenant, ana.0.id, None).await.unwrap(),
         EnrichOutcome::Found
     );
     assert_eq!(apollo.state.requests().len(), 3);
@@ -334,7 +334,7 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
     tx.commit().await.unwrap();
 
     // The send to ACo3 reaches LinkedIn but times out; the retry must find it, not resend.
-    let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
+    let runner = queue_only_runner(&app);
     // Requests in order: profile ACo1, chat ACo1, profile ACo2, profile ACo3, chat ACo3 (stalls).
     fake.state.inject([
         Fault::Stall(0),
@@ -533,7 +533,7 @@ async fn pausing_stops_sends_and_resuming_sends_the_rest(db: Db) {
         .await;
     assert_eq!(status, reqwest::StatusCode::OK);
 
-    let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
+    let runner = queue_only_runner(&app);
     let start = t.app.now();
     runner
         .run_simulated_until(&t.clock, start + chrono::Duration::hours(6))
@@ -589,4 +589,16 @@ async fn active_campaign(
         .await;
     assert_eq!(status, reqwest::StatusCode::OK);
     campaign
+}
+
+/// A runner of every job kind without the cron schedules: tests that count provider requests
+/// drive the monitor themselves.
+fn queue_only_runner(app: &revos_app::App) -> revos_jobs::Runner<revos_app::App> {
+    revos_jobs::Runner::new(
+        revos_workers::registry(app),
+        app.clone(),
+        app.clock(),
+        revos_jobs::RunnerConfig::default(),
+        Vec::new(),
+    )
 }

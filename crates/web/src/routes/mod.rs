@@ -10,6 +10,7 @@ mod health;
 mod jobs;
 mod members;
 mod secrets;
+mod webhooks;
 
 use crate::extract::encode_cursor;
 use crate::state::AppState;
@@ -29,6 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(accounts::router())
         .merge(campaigns::router())
+        .merge(webhooks::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

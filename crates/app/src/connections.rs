@@ -1,0 +1,136 @@
+//! LinkedIn lets an account DM only its first-degree connections. A commenter who is not
+//! connected waits at `awaiting_connection` (after a public reply inviting them to connect,
+//! when the campaign has one); their DM goes back to the queue as soon as the connection
+//! appears, seen by Unipile's `new_relation` webhook or by polling (the webhook can lag by
+//! hours). Automatic connection requests are never sent. Account-status webhooks keep each
+//! account's status current.
+
+use crate::dm::SendDm;
+use crate::{App, Result};
+use revos_domain::TenantId;
+use revos_store::leads::{self, AwaitingConnection};
+use revos_store::linkedin_accounts;
+
+/// The account status a Unipile `AccountStatus` message means, if it changes ours.
+pub fn account_status(message: &str) -> Option<&'static str> {
+    match message {
+        "OK" | "RECONNECTED" | "SYNC_SUCCESS" | "CREATION_SUCCESS" => Some("ok"),
+        "CREDENTIALS" | "ERROR" | "STOPPED" | "DELETED" => Some("needs_reconnect"),
+        _ => None,
+    }
+}
+
+impl App {
+    /// Queues the DM of a lead whose connection appeared.
+    async fn requeue(&self, waiting: &AwaitingConnection) -> Result<()> {
+        let tenant = TenantId(waiting.tenant_id);
+        let now = self.now();
+        let mut tx = self.store.begin_for(tenant).await?;
+        let job = SendDm {
+            tenant,
+            campaign: waiting.campaign_id,
+            lead: waiting.lead_id,
+            account: waiting.account_id,
+        };
+        revos_jobs::enqueue(&mut tx, &job, now, now).await?;
+        revos_store::messages::set_stage(
+            &mut tx,
+            tenant,
+            waiting.campaign_id,
+            waiting.lead_id,
+            "dm_queued",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Polls the connection of every lead waiting for one; returns how many DMs it queued.
+    pub async fn poll_connections(&self) -> Result<u32> {
+        let waiting = {
+            let mut tx = self.store.begin_system().await?;
+            let w = leads::awaiting_connection(&mut tx, None).await?;
+            tx.commit().await?;
+            w
+        };
+        let mut queued = 0;
+        for w in waiting {
+            let linkedin = self
+                .linkedin_for(TenantId(w.tenant_id), &w.provider)
+                .await?;
+            match linkedin
+                .is_connected(&w.provider_account_id, &w.provider_id)
+                .await
+            {
+                Ok(true) => {
+                    self.requeue(&w).await?;
+                    queued += 1;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, lead = %w.lead_id, "connection check failed"),
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Handles Unipile's `new_relation`: queues the DMs waiting for this person on this
+    /// account, in every tenant. Returns how many it queued.
+    pub async fn unipile_new_relation(&self, account_id: &str, person: &str) -> Result<u32> {
+        let waiting = {
+            let mut tx = self.store.begin_system().await?;
+            let w = leads::awaiting_connection(&mut tx, Some(account_id)).await?;
+            tx.commit().await?;
+            w
+        };
+        let mut queued = 0;
+        for w in waiting.iter().filter(|w| w.provider_id == person) {
+            self.requeue(w).await?;
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Handles Unipile's account-status webhook. Returns how many accounts changed.
+    pub async fn unipile_account_status(&self, account_id: &str, message: &str) -> Result<u32> {
+        let Some(status) = account_status(message) else {
+            return Ok(0);
+        };
+        let now = self.now();
+        let mut changed = 0;
+        for (tenant, account) in self.tenants_of_account(account_id).await? {
+            let mut tx = self.store.begin_for(tenant).await?;
+            linkedin_accounts::set_status(&mut tx, tenant, account, status, now).await?;
+            tx.commit().await?;
+            changed += 1;
+        }
+        Ok(changed)
+    }
+}
+
+/// The cron job that polls the connections of leads waiting for one.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PollConnections;
+
+impl revos_jobs::Job for PollConnections {
+    const KIND: &'static str = "connections.poll";
+    const QUEUE: &'static str = "system";
+    const MAX_ATTEMPTS: u32 = 3;
+
+    fn tenant(&self) -> Option<TenantId> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn account_statuses_map_to_ours() {
+        assert_eq!(super::account_status("OK"), Some("ok"));
+        assert_eq!(
+            super::account_status("CREDENTIALS"),
+            Some("needs_reconnect")
+        );
+        assert_eq!(super::account_status("CONNECTING"), None);
+    }
+}

@@ -1,0 +1,224 @@
+//! The email fallback: when a DM has had no reply for the campaign's delay (48 h by default)
+//! and the lead's email is known, the lead joins the campaign's Instantly or Smartlead
+//! sequence with personalisation variables. A reply wins any race: the job first reads the
+//! chat (a reply whose webhook was missed still counts), then decides under the lead's stage
+//! lock, which a reply takes too, and holds it through the provider call; so a lead is
+//! sequenced only if no reply was recorded before the decision, and a reply recorded during
+//! the call waits for it. The provider's "skip if already in campaign" makes a retry safe.
+
+use crate::pipeline_events::{self, Step};
+use crate::replies::{Channel, Reply};
+use crate::{App, AppError, Result};
+use revos_domain::TenantId;
+use revos_domain::campaign::{CampaignSpec, EmailProvider};
+use revos_domain::lead::LeadStage;
+use revos_jobs::Job;
+use revos_providers::EmailSequencer;
+use revos_providers::email::{EmailLead, Instantly, Smartlead};
+use revos_store::{campaigns, leads, linkedin_accounts, messages};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The job that hands one lead of one campaign to the email sequence.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SequenceEmail {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The campaign.
+    pub campaign: Uuid,
+    /// The lead.
+    pub lead: Uuid,
+}
+
+impl Job for SequenceEmail {
+    const KIND: &'static str = "email.sequence";
+    const QUEUE: &'static str = "email";
+    const MAX_ATTEMPTS: u32 = 8;
+
+    fn tenant(&self) -> Option<TenantId> {
+        Some(self.tenant)
+    }
+
+    fn unique_key(&self) -> Option<String> {
+        Some(format!("{}:{}", self.campaign, self.lead))
+    }
+}
+
+/// What the fallback did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FallbackOutcome {
+    /// Added to the sequence now.
+    Sequenced,
+    /// They replied (found now or before): never sequenced.
+    Replied,
+    /// No email known: the lead stays at `dm_sent`.
+    NoEmail,
+    /// Nothing to do: no fallback configured, the campaign is not active (resuming queues it
+    /// again), the lead opted out, or it was sequenced before.
+    NotApplicable,
+}
+
+/// The vault name of a tenant's Instantly key.
+pub const INSTANTLY_KEY: &str = "instantly_api_key";
+/// The vault name of a tenant's Smartlead key.
+pub const SMARTLEAD_KEY: &str = "smartlead_api_key";
+
+/// Queues the fallback of a lead whose DM went out at `sent_at`, in the caller's transaction.
+pub async fn queue_fallback(
+    tx: &mut revos_store::Tx,
+    job: &SequenceEmail,
+    spec: &CampaignSpec,
+    sent_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    if let Some(f) = &spec.email_fallback {
+        let due = (sent_at + chrono::Duration::hours(i64::from(f.delay_hours))).max(now);
+        revos_jobs::enqueue(tx, job, due, now).await?;
+    }
+    Ok(())
+}
+
+impl App {
+    /// The sequencer of `provider` for `tenant`: the tenant's key, the instance's, or the
+    /// sandbox for sandbox campaigns.
+    pub async fn email_sequencer(
+        &self,
+        tenant: TenantId,
+        provider: EmailProvider,
+    ) -> Result<Arc<dyn EmailSequencer>> {
+        let s = self.provider_settings();
+        let (name, url, key, vault) = match provider {
+            EmailProvider::Sandbox => return Ok(self.sandbox() as Arc<dyn EmailSequencer>),
+            EmailProvider::Instantly => (
+                "Instantly",
+                &s.instantly_url,
+                &s.instantly_key,
+                INSTANTLY_KEY,
+            ),
+            EmailProvider::Smartlead => (
+                "Smartlead",
+                &s.smartlead_url,
+                &s.smartlead_key,
+                SMARTLEAD_KEY,
+            ),
+        };
+        let key = self
+            .provider_key(tenant, vault, key.as_ref())
+            .await?
+            .ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "{name} is not configured: set REVOS_{}_API_KEY or the {vault} secret",
+                    name.to_uppercase()
+                ))
+            })?;
+        let config = self.http(url, key);
+        Ok(match provider {
+            EmailProvider::Smartlead => Arc::new(Smartlead::new(config)),
+            _ => Arc::new(Instantly::new(config)),
+        })
+    }
+
+    /// Runs the fallback of one lead.
+    pub async fn sequence_email(&self, job: &SequenceEmail) -> Result<FallbackOutcome> {
+        let tenant = job.tenant;
+        let (spec, status, account, lead, dm) = {
+            let mut tx = self.store.begin_for(tenant).await?;
+            let row = campaigns::get(&mut tx, tenant, job.campaign)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            let spec: CampaignSpec = serde_json::from_str(&row.settings)
+                .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))?;
+            let account = linkedin_accounts::get(&mut tx, tenant, spec.linkedin_account_id)
+                .await?
+                .ok_or(AppError::NotFound("LinkedIn account"))?;
+            let lead = leads::get(&mut tx, tenant, job.lead)
+                .await?
+                .ok_or(AppError::NotFound("lead"))?;
+            let dm = messages::dm(&mut tx, tenant, job.campaign, job.lead).await?;
+            (spec, row.status, account, lead, dm)
+        };
+        let Some(fallback) = spec.email_fallback.clone() else {
+            return Ok(FallbackOutcome::NotApplicable);
+        };
+        if status != "active" || lead.do_not_contact {
+            return Ok(FallbackOutcome::NotApplicable);
+        }
+        let Some(email) = lead.email.clone() else {
+            return Ok(FallbackOutcome::NoEmail);
+        };
+        // A reply whose webhook never came still wins: look in the chat first.
+        if let Some(chat) = dm.as_ref().and_then(|d| d.provider_chat_id.clone()) {
+            let linkedin = self.linkedin_for(tenant, &account.provider).await?;
+            let msgs = linkedin
+                .chat_messages(&account.provider_account_id, &chat)
+                .await?;
+            if let Some(theirs) = msgs.iter().find(|m| !m.from_us) {
+                let reply = Reply {
+                    channel: Channel::Dm,
+                    campaign: Some(job.campaign),
+                    message_id: &theirs.id,
+                    chat: Some(&chat),
+                    text: &theirs.text,
+                };
+                self.record_reply(tenant, job.lead, &reply).await?;
+                return Ok(FallbackOutcome::Replied);
+            }
+        }
+        let sequencer = self.email_sequencer(tenant, fallback.provider).await?;
+        let (first_name, last_name) = match lead.name.split_once(' ') {
+            Some((f, l)) => (f.to_owned(), l.to_owned()),
+            None => (lead.name.clone(), String::new()),
+        };
+        let company = {
+            let mut tx = self.store.begin_for(tenant).await?;
+            leads::company_of(&mut tx, tenant, job.lead).await?
+        };
+        let mut variables = BTreeMap::new();
+        variables.insert("lead_magnet".to_owned(), spec.lead_magnet.title.clone());
+        variables.insert("lead_magnet_url".to_owned(), spec.lead_magnet.url.clone());
+        let email_lead = EmailLead {
+            email,
+            first_name,
+            last_name,
+            company,
+            linkedin_url: lead.linkedin_url.clone(),
+            variables,
+        };
+
+        let now = self.now();
+        let mut tx = self.store.begin_for(tenant).await?;
+        let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
+        match stage.as_deref().and_then(LeadStage::parse) {
+            Some(s) if s.can_become(LeadStage::EmailSequenced) => {}
+            Some(LeadStage::Replied | LeadStage::EmailReplied) => {
+                return Ok(FallbackOutcome::Replied);
+            }
+            _ => return Ok(FallbackOutcome::NotApplicable),
+        }
+        // The stage lock is held through the call: a reply arriving now waits for the
+        // decision instead of slipping in between the check and the call.
+        sequencer
+            .add_lead(&fallback.campaign_id, &email_lead)
+            .await?;
+        let what = format!("{:?} campaign {}", fallback.provider, fallback.campaign_id);
+        messages::insert_email(&mut tx, tenant, job.campaign, job.lead, &what, now).await?;
+        messages::set_stage(
+            &mut tx,
+            tenant,
+            job.campaign,
+            job.lead,
+            "email_sequenced",
+            now,
+        )
+        .await?;
+        let mut step = Step::new("email_sequenced", Some(job.campaign), job.lead);
+        step.cost = revos_domain::costs::EMAIL_SEQUENCE_USD;
+        step.extra =
+            serde_json::json!({ "provider": fallback.provider, "sandbox": sequencer.is_sandbox() });
+        pipeline_events::append(&mut tx, tenant, step, now).await?;
+        tx.commit().await?;
+        Ok(FallbackOutcome::Sequenced)
+    }
+}

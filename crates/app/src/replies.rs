@@ -1,0 +1,288 @@
+//! Replies to our DMs and emails: from Unipile's `message_received` webhook, from the
+//! Instantly and Smartlead reply webhooks, and from polling the chats of sent DMs (webhooks
+//! can be missed). A reply is recorded once per provider message, moves the lead to replied
+//! (which cancels its email fallback: the fallback only sequences leads still at `dm_sent`),
+//! captures an email address written in it, and an opt-out puts the person on the tenant's
+//! do-not-contact list.
+
+use crate::pipeline_events::{self, Step};
+use crate::{App, AppError, Result};
+use revos_domain::TenantId;
+use revos_domain::lead::LeadStage;
+use revos_domain::triggers::{find_email, is_opt_out};
+use revos_store::messages::{self, Inbound};
+use revos_store::{leads, linkedin_accounts};
+use uuid::Uuid;
+
+/// Where a reply came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// A LinkedIn DM.
+    Dm,
+    /// An email of the sequence.
+    Email,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Dm => "dm",
+            Channel::Email => "email",
+        }
+    }
+}
+
+/// A reply to record.
+pub struct Reply<'a> {
+    /// Its channel.
+    pub channel: Channel,
+    /// The campaign it answers, when known (otherwise every campaign of the lead).
+    pub campaign: Option<Uuid>,
+    /// The provider's message id.
+    pub message_id: &'a str,
+    /// The chat, for DMs.
+    pub chat: Option<&'a str>,
+    /// What they wrote.
+    pub text: &'a str,
+}
+
+/// What recording a reply did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// Recorded now.
+    Recorded {
+        /// The reply asked not to be contacted again.
+        opted_out: bool,
+    },
+    /// This message was recorded before.
+    Duplicate,
+}
+
+/// What a webhook delivery did, for its answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookReport {
+    /// Replies recorded.
+    pub recorded: u32,
+    /// Deliveries already seen, our own messages, and messages from people who are not leads.
+    pub ignored: u32,
+}
+
+impl App {
+    /// Records a reply of `lead` (of `tenant`). Takes the lead's stage locks first, so a reply
+    /// and the email fallback decide one after the other: whichever commits second sees the
+    /// other.
+    pub async fn record_reply(
+        &self,
+        tenant: TenantId,
+        lead: Uuid,
+        reply: &Reply<'_>,
+    ) -> Result<ReplyOutcome> {
+        let now = self.now();
+        let mut tx = self.store.begin_for(tenant).await?;
+        let mut stages = leads::stages(&mut tx, tenant, lead).await?;
+        if let Some(c) = reply.campaign {
+            stages.retain(|(id, _)| *id == c);
+        }
+        for (campaign, _) in &stages {
+            leads::lock_stage(&mut tx, tenant, *campaign, lead).await?;
+        }
+        let inbound = Inbound {
+            campaign: reply.campaign.or(stages.first().map(|s| s.0)),
+            lead,
+            channel: reply.channel.as_str(),
+            provider_message_id: reply.message_id,
+            chat: reply.chat,
+            body: reply.text,
+        };
+        if !messages::insert_inbound(&mut tx, tenant, &inbound, now).await? {
+            return Ok(ReplyOutcome::Duplicate);
+        }
+        if let Some(email) = find_email(reply.text) {
+            leads::set_email_if_empty(&mut tx, tenant, lead, email.as_str(), now).await?;
+        }
+        let opted_out = is_opt_out(reply.text);
+        let (to, kind) = match reply.channel {
+            Channel::Dm => (LeadStage::Replied, "dm_replied"),
+            Channel::Email => (LeadStage::EmailReplied, "email_replied"),
+        };
+        for (campaign, stage) in &stages {
+            let stage = LeadStage::parse(stage)
+                .ok_or_else(|| AppError::Internal(format!("unknown stage {stage}")))?;
+            pipeline_events::append(&mut tx, tenant, Step::new(kind, Some(*campaign), lead), now)
+                .await?;
+            let next = if opted_out { LeadStage::OptedOut } else { to };
+            // An email reply from a lead who also answered the DM stays "replied".
+            if stage.can_become(next) || (next == LeadStage::Replied && stage < LeadStage::Replied)
+            {
+                messages::set_stage(&mut tx, tenant, *campaign, lead, next.as_str(), now).await?;
+            }
+        }
+        if opted_out {
+            leads::set_do_not_contact(&mut tx, tenant, lead, true, now).await?;
+            let mut step = Step::new("opted_out", reply.campaign, lead);
+            step.extra = serde_json::json!({ "source": reply.channel.as_str() });
+            pipeline_events::append(&mut tx, tenant, step, now).await?;
+        }
+        tx.commit().await?;
+        Ok(ReplyOutcome::Recorded { opted_out })
+    }
+
+    /// Handles a Unipile `message_received` delivery for every tenant that connected its
+    /// account: our own messages are dropped, a message in the chat of a sent DM (or from a
+    /// known lead) is recorded as that lead's reply.
+    pub async fn unipile_message(
+        &self,
+        m: &revos_providers::webhooks::MessageReceived,
+    ) -> Result<WebhookReport> {
+        let mut report = WebhookReport::default();
+        for (tenant, account) in self.tenants_of_account(&m.account_id).await? {
+            let found = {
+                let mut tx = self.store.begin_for(tenant).await?;
+                let owner = linkedin_accounts::owner_of(&mut tx, tenant, account).await?;
+                let own = [m.own_user_id.as_deref(), owner.as_deref()];
+                if own.contains(&Some(m.sender_provider_id.as_str())) {
+                    None
+                } else {
+                    match messages::dm_in_chat(&mut tx, tenant, &m.chat_id).await? {
+                        Some((campaign, lead)) => Some((Some(campaign), lead)),
+                        None => leads::by_provider_id(&mut tx, tenant, &m.sender_provider_id)
+                            .await?
+                            .map(|l| (None, l.id)),
+                    }
+                }
+            };
+            let Some((campaign, lead)) = found else {
+                report.ignored += 1;
+                continue;
+            };
+            let reply = Reply {
+                channel: Channel::Dm,
+                campaign,
+                message_id: &m.message_id,
+                chat: Some(&m.chat_id),
+                text: &m.text,
+            };
+            match self.record_reply(tenant, lead, &reply).await? {
+                ReplyOutcome::Recorded { .. } => report.recorded += 1,
+                ReplyOutcome::Duplicate => report.ignored += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    /// The (tenant, account) pairs connected under a Unipile account id.
+    pub(crate) async fn tenants_of_account(
+        &self,
+        provider_account_id: &str,
+    ) -> Result<Vec<(TenantId, Uuid)>> {
+        let mut tx = self.store.begin_system().await?;
+        let found = linkedin_accounts::by_provider_account(&mut tx, provider_account_id).await?;
+        tx.commit().await?;
+        Ok(found.into_iter().map(|(t, a)| (TenantId(t), a)).collect())
+    }
+
+    /// Handles an Instantly or Smartlead reply webhook: the lead with that email in every
+    /// campaign sequenced into that provider campaign.
+    pub async fn email_reply(
+        &self,
+        provider: revos_domain::campaign::EmailProvider,
+        reply: &revos_providers::email::EmailReply,
+        message_id: &str,
+    ) -> Result<WebhookReport> {
+        let mut report = WebhookReport::default();
+        let targets = {
+            let mut tx = self.store.begin_system().await?;
+            let all = revos_store::campaigns::launched_all(&mut tx).await?;
+            tx.commit().await?;
+            all.into_iter()
+                .filter(|(_, _, settings)| {
+                    serde_json::from_str::<revos_domain::campaign::CampaignSpec>(settings)
+                        .ok()
+                        .and_then(|s| s.email_fallback)
+                        .is_some_and(|f| {
+                            f.provider == provider && f.campaign_id == reply.campaign_id
+                        })
+                })
+                .map(|(t, c, _)| (TenantId(t), c))
+                .collect::<Vec<_>>()
+        };
+        for (tenant, campaign) in targets {
+            let found = {
+                let mut tx = self.store.begin_for(tenant).await?;
+                leads::by_email(&mut tx, tenant, &reply.lead_email).await?
+            };
+            for lead in found {
+                let r = Reply {
+                    channel: Channel::Email,
+                    campaign: Some(campaign),
+                    message_id,
+                    chat: None,
+                    text: &reply.text,
+                };
+                match self.record_reply(tenant, lead.id, &r).await? {
+                    ReplyOutcome::Recorded { .. } => report.recorded += 1,
+                    ReplyOutcome::Duplicate => report.ignored += 1,
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The polling fallback: reads the chat of every DM sent in the last 14 days whose lead
+    /// has not answered, and records the replies found there. Returns how many it recorded.
+    pub async fn poll_replies(&self) -> Result<u32> {
+        let since = self.now() - chrono::Duration::days(14);
+        let open = {
+            let mut tx = self.store.begin_system().await?;
+            let open = messages::open_chats(&mut tx, since).await?;
+            tx.commit().await?;
+            open
+        };
+        let mut recorded = 0;
+        for chat in open {
+            let tenant = TenantId(chat.tenant_id);
+            let linkedin = self.linkedin_for(tenant, &chat.provider).await?;
+            let found = match linkedin
+                .chat_messages(&chat.provider_account_id, &chat.chat_id)
+                .await
+            {
+                Ok(msgs) => msgs,
+                Err(e) => {
+                    tracing::warn!(error = %e, chat = %chat.chat_id, "reading a chat failed");
+                    continue;
+                }
+            };
+            // Newest first: their latest message is the reply that counts.
+            if let Some(theirs) = found.iter().find(|m| !m.from_us) {
+                let reply = Reply {
+                    channel: Channel::Dm,
+                    campaign: Some(chat.campaign_id),
+                    message_id: &theirs.id,
+                    chat: Some(&chat.chat_id),
+                    text: &theirs.text,
+                };
+                if let ReplyOutcome::Recorded { .. } =
+                    self.record_reply(tenant, chat.lead_id, &reply).await?
+                {
+                    recorded += 1;
+                }
+            }
+        }
+        Ok(recorded)
+    }
+}
+
+/// The cron job that polls open chats for replies (the webhook's safety net).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PollReplies;
+
+impl revos_jobs::Job for PollReplies {
+    const KIND: &'static str = "replies.poll";
+    const QUEUE: &'static str = "system";
+    const MAX_ATTEMPTS: u32 = 3;
+
+    fn tenant(&self) -> Option<TenantId> {
+        None
+    }
+}

@@ -1,0 +1,178 @@
+//! Provider webhooks: Unipile (`message_received`, `new_relation`, account status),
+//! Instantly and Smartlead replies. Each must present the instance's webhook secret
+//! (`REVOS_WEBHOOK_SECRET`), set as a custom header when the webhook is registered with the
+//! provider (`Unipile-Auth` for Unipile, `X-Revos-Webhook-Secret` for any), or for Smartlead
+//! as its `secret_key`. A wrong secret gets 401 and a malformed body 400, and neither changes
+//! anything. Deliveries are idempotent: replies are deduplicated on the provider's message id.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use revos_app::replies::WebhookReport;
+use revos_domain::campaign::EmailProvider;
+use revos_providers::email::{EmailReply, Instantly, Smartlead};
+use revos_providers::webhooks::{UnipileEvent, parse_unipile};
+use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(unipile))
+        .routes(routes!(instantly))
+        .routes(routes!(smartlead))
+}
+
+/// The header any provider may carry the webhook secret in.
+const SECRET_HEADER: &str = "x-revos-webhook-secret";
+
+fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    extra: &[Option<&str>],
+) -> Result<(), ApiError> {
+    let presented = headers
+        .get(SECRET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .into_iter()
+        .chain(extra.iter().flatten().copied());
+    for secret in presented {
+        if state.app.webhook_secret_matches(secret) {
+            return Ok(());
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "the webhook secret is missing or wrong (webhooks need REVOS_WEBHOOK_SECRET)",
+    ))
+}
+
+fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!("the body is not JSON: {e}"))
+            .with_field("body", "must be a JSON object")
+    })
+}
+
+fn malformed(field: &str, message: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_webhook",
+        format!("{field}: {message}"),
+    )
+    .with_field(field, message)
+}
+
+/// Receives a Unipile webhook delivery.
+#[utoipa::path(post, path = "/api/v1/webhooks/unipile", tag = "webhooks",
+    params(("Unipile-Auth" = Option<String>, Header, description = "the webhook secret")),
+    request_body(content = Object, description = "a Unipile `message_received`, `new_relation` or `AccountStatus` payload"),
+    responses((status = 200, body = WebhookReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn unipile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookReport>, ApiError> {
+    let own = headers.get("unipile-auth").and_then(|v| v.to_str().ok());
+    authorize(&state, &headers, &[own])?;
+    let value = json_body(&body)?;
+    let event = parse_unipile(&value).map_err(|e| malformed(&e.field, &e.message))?;
+    let app = &state.app;
+    let report = match event {
+        UnipileEvent::MessageReceived(m) => app.unipile_message(&m).await?,
+        UnipileEvent::NewRelation {
+            account_id,
+            user_provider_id,
+        } => {
+            app.unipile_new_relation(&account_id, &user_provider_id)
+                .await?;
+            WebhookReport::default()
+        }
+        UnipileEvent::AccountStatus {
+            account_id,
+            message,
+        } => {
+            app.unipile_account_status(&account_id, &message).await?;
+            WebhookReport::default()
+        }
+        UnipileEvent::Ignored(_) => WebhookReport {
+            recorded: 0,
+            ignored: 1,
+        },
+    };
+    Ok(Json(report))
+}
+
+async fn email_reply(
+    state: &AppState,
+    provider: EmailProvider,
+    value: &Value,
+    reply: Option<EmailReply>,
+    message_id: Option<String>,
+) -> Result<Json<WebhookReport>, ApiError> {
+    let Some(reply) = reply else {
+        // Another event type (opens, clicks, ...): recognised, nothing to do. A reply event
+        // missing its fields is malformed.
+        let kind = value["event_type"].as_str().unwrap_or_default();
+        if kind.is_empty() {
+            return Err(malformed("event_type", "missing"));
+        }
+        if matches!(kind, "reply_received" | "EMAIL_REPLY") {
+            return Err(malformed(
+                "lead_email",
+                "a reply needs its campaign and lead email",
+            ));
+        }
+        return Ok(Json(WebhookReport {
+            recorded: 0,
+            ignored: 1,
+        }));
+    };
+    let id =
+        message_id.ok_or_else(|| malformed("message_id", "a reply needs an id or a timestamp"))?;
+    Ok(Json(state.app.email_reply(provider, &reply, &id).await?))
+}
+
+/// Receives an Instantly webhook delivery (`reply_received` marks the lead replied).
+#[utoipa::path(post, path = "/api/v1/webhooks/instantly", tag = "webhooks",
+    params(("X-Revos-Webhook-Secret" = Option<String>, Header, description = "the webhook secret")),
+    request_body(content = Object, description = "an Instantly webhook payload"),
+    responses((status = 200, body = WebhookReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn instantly(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookReport>, ApiError> {
+    authorize(&state, &headers, &[])?;
+    let value = json_body(&body)?;
+    // Instantly gives no id of the reply itself: its lead and time identify it.
+    let id = match (value["lead_email"].as_str(), value["timestamp"].as_str()) {
+        (Some(lead), Some(at)) => Some(format!("instantly:{}:{at}", lead.to_lowercase())),
+        _ => None,
+    };
+    let reply = Instantly::parse_reply(&value);
+    email_reply(&state, EmailProvider::Instantly, &value, reply, id).await
+}
+
+/// Receives a Smartlead webhook delivery (`EMAIL_REPLY` marks the lead replied).
+#[utoipa::path(post, path = "/api/v1/webhooks/smartlead", tag = "webhooks",
+    request_body(content = Object, description = "a Smartlead webhook payload; its `secret_key` is the webhook secret"),
+    responses((status = 200, body = WebhookReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn smartlead(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookReport>, ApiError> {
+    let value: Value = serde_json::from_slice(&body).unwrap_or_default();
+    authorize(&state, &headers, &[value["secret_key"].as_str()])?;
+    let value = json_body(&body)?;
+    let id = value["reply_message"]["message_id"]
+        .as_str()
+        .or(value["message_id"].as_str())
+        .map(|id| format!("smartlead:{id}"));
+    let reply = Smartlead::parse_reply(&value);
+    email_reply(&state, EmailProvider::Smartlead, &value, reply, id).await
+}
