@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod cartridge;
 pub mod clock;
 pub mod email;
+pub mod funnel;
 pub mod ids;
 pub mod lead;
 pub mod pacing;
