@@ -11,6 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use chrono::SecondsFormat;
 use revos_app::leads::{Lead, LeadDetail, LeadFilter};
 use revos_domain::lead::LeadStage;
 use serde::Deserialize;
@@ -161,8 +162,10 @@ fn csv_cells(l: &Lead) -> [String; 16] {
             .to_owned(),
         l.do_not_contact.to_string(),
         l.sandbox.to_string(),
-        l.created_at.to_rfc3339(),
-        l.enriched_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        l.created_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        l.enriched_at
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            .unwrap_or_default(),
     ]
 }
 
