@@ -203,12 +203,7 @@ fn event_entry(e: store::LeadEventRow) -> TimelineEntry {
 
 impl App {
     /// Fails with 404 unless `campaign` is a campaign of the caller's workspace.
-    pub(crate) async fn require_campaign(
-        &self,
-        tx: &mut Tx,
-        who: &Principal,
-        campaign: Uuid,
-    ) -> Result<()> {
+    async fn require_campaign(&self, tx: &mut Tx, who: &Principal, campaign: Uuid) -> Result<()> {
         campaigns::get(tx, who.tenant, campaign)
             .await?
             .map(|_| ())
