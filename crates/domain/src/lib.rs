@@ -7,6 +7,7 @@ pub mod cartridge;
 pub mod clock;
 pub mod costs;
 pub mod email;
+pub mod funnel;
 pub mod ids;
 pub mod lead;
 pub mod pacing;

@@ -23,6 +23,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "jobs", description = "The background job queue"),
         (name = "linkedin-accounts", description = "LinkedIn accounts and their pacing"),
         (name = "campaigns", description = "Campaigns: watched posts, triggers, DMs and email fallback"),
+        (name = "leads", description = "Leads: lists, timelines and CSV export"),
+        (name = "do-not-contact", description = "People the pipeline never messages"),
         (name = "health", description = "Probes"),
     )
 )]

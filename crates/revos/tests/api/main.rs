@@ -12,6 +12,7 @@ mod cartridges;
 mod crash;
 mod isolation;
 mod jobs_api;
+mod leads_api;
 mod members;
 mod monitor;
 mod openapi;

@@ -46,6 +46,14 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         ("/api/v1/cartridges/{id}", "patch"),
         ("/api/v1/cartridges/{id}", "delete"),
         ("/api/v1/cartridges/{id}/versions", "get"),
+        ("/api/v1/leads", "get"),
+        ("/api/v1/leads/export.csv", "get"),
+        ("/api/v1/leads/{id}", "get"),
+        ("/api/v1/campaigns/{id}/leads", "get"),
+        ("/api/v1/campaigns/{id}/funnel", "get"),
+        ("/api/v1/do-not-contact", "get"),
+        ("/api/v1/do-not-contact", "post"),
+        ("/api/v1/do-not-contact/{lead_id}", "delete"),
     ];
     for (path, method) in expected {
         assert!(
@@ -60,6 +68,11 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         "Cartridge",
         "SecretSummary",
         "WritingStyle",
+        "Lead",
+        "LeadDetail",
+        "TimelineEntry",
+        "Funnel",
+        "DoNotContactRequest",
     ] {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }

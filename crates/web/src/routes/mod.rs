@@ -4,10 +4,13 @@
 mod accounts;
 mod api_keys;
 mod auth;
+mod campaign_leads;
 mod campaigns;
 mod cartridges;
+mod do_not_contact;
 mod health;
 mod jobs;
+mod leads;
 mod members;
 mod secrets;
 mod webhooks;
@@ -31,6 +34,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(campaigns::router())
         .merge(webhooks::router())
+        .merge(campaign_leads::router())
+        .merge(leads::router())
+        .merge(do_not_contact::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

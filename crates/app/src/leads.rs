@@ -1,0 +1,350 @@
+//! Reading leads: the filtered list (per workspace or per campaign), the CSV export's rows,
+//! and one lead with its campaigns and its timeline of events and messages. Any member of
+//! the workspace may read its leads; other workspaces' leads do not exist for them.
+
+use crate::{App, AppError, Principal, Result};
+use chrono::{DateTime, Utc};
+use revos_domain::lead::LeadStage;
+use revos_domain::validation::Collector;
+use revos_domain::{Page, PageRequest, ValidationErrors};
+use revos_store::lead_queries::{self as store, LeadRecord};
+use revos_store::{Tx, campaigns};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The longest search text accepted.
+const MAX_SEARCH_CHARS: usize = 200;
+
+/// How many rows the export reads per query.
+const EXPORT_BATCH: u32 = 500;
+
+/// A lead as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lead {
+    /// Its id.
+    pub id: Uuid,
+    /// The person's LinkedIn (provider) id.
+    pub provider_id: String,
+    /// Their name.
+    pub name: String,
+    /// Their profile URL.
+    pub linkedin_url: Option<String>,
+    /// Their headline.
+    pub headline: Option<String>,
+    /// Their email, when known.
+    pub email: Option<String>,
+    /// How sure enrichment is of the email, e.g. `verified`.
+    pub email_status: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Company industry.
+    pub industry: Option<String>,
+    /// Company size.
+    pub company_size: Option<String>,
+    /// True when they must never be contacted.
+    pub do_not_contact: bool,
+    /// True for sandbox leads: simulated people, never real LinkedIn members.
+    pub sandbox: bool,
+    /// When the lead was first seen.
+    pub created_at: DateTime<Utc>,
+    /// When the lead last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When enrichment last ran for them.
+    pub enriched_at: Option<DateTime<Utc>>,
+    /// Their stage in the campaign the list is filtered by; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<LeadStage>,
+}
+
+/// Parses a stored stage; an unknown one means the data is newer than this code.
+pub(crate) fn parse_stage(raw: &str) -> Result<LeadStage> {
+    LeadStage::parse(raw).ok_or_else(|| AppError::Internal(format!("unknown lead stage {raw}")))
+}
+
+impl TryFrom<LeadRecord> for Lead {
+    type Error = AppError;
+
+    fn try_from(r: LeadRecord) -> Result<Self> {
+        Ok(Lead {
+            stage: r.stage.as_deref().map(parse_stage).transpose()?,
+            id: r.id,
+            provider_id: r.provider_id,
+            name: r.name,
+            linkedin_url: r.linkedin_url,
+            headline: r.headline,
+            email: r.email,
+            email_status: r.email_status,
+            title: r.title,
+            company: r.company,
+            industry: r.industry,
+            company_size: r.company_size,
+            do_not_contact: r.do_not_contact,
+            sandbox: r.is_sandbox,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            enriched_at: r.enriched_at,
+        })
+    }
+}
+
+/// Which leads to list; the filters combine.
+#[derive(Clone, Debug, Default)]
+pub struct LeadFilter {
+    /// Only leads of this campaign, each with its stage there.
+    pub campaign_id: Option<Uuid>,
+    /// Only leads at this stage, in `campaign_id` or else in any campaign.
+    pub stage: Option<LeadStage>,
+    /// Only leads whose name, email, company, title or headline contains this, ignoring case.
+    pub q: Option<String>,
+    /// Only leads on (true) or off (false) the do-not-contact list.
+    pub do_not_contact: Option<bool>,
+}
+
+impl LeadFilter {
+    fn validate(&self) -> Result<()> {
+        let mut c = Collector::default();
+        if let Some(q) = &self.q {
+            c.text("q", q, 1, MAX_SEARCH_CHARS);
+        }
+        Ok(c.finish()?)
+    }
+
+    fn for_store(&self) -> store::LeadFilter<'_> {
+        store::LeadFilter {
+            campaign: self.campaign_id,
+            stage: self.stage.map(LeadStage::as_str),
+            search: self.q.as_deref(),
+            do_not_contact: self.do_not_contact,
+        }
+    }
+}
+
+/// A campaign a lead is in.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadCampaign {
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Where the lead stands in it.
+    pub stage: LeadStage,
+    /// When the lead joined it.
+    pub joined_at: DateTime<Utc>,
+}
+
+/// One entry of a lead's timeline.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TimelineEntry {
+    /// Something the pipeline recorded (`lead_scraped`, `dm_sent`, `opted_out`, …).
+    Event {
+        /// When it happened.
+        at: DateTime<Utc>,
+        /// What happened.
+        kind: String,
+        /// The campaign it happened in, if any.
+        campaign_id: Option<Uuid>,
+        /// What it cost, in US dollars (0 when free).
+        cost: f64,
+        /// Everything the event recorded.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        data: serde_json::Value,
+    },
+    /// A DM or email, sent or received.
+    Message {
+        /// When it went out (outbound and sent), else when it was recorded.
+        at: DateTime<Utc>,
+        /// The campaign it belongs to, if any.
+        campaign_id: Option<Uuid>,
+        /// `dm` or `email`.
+        channel: String,
+        /// `out` or `in`.
+        direction: String,
+        /// `queued`, `sending`, `sent` or `failed` going out; `received` coming in.
+        status: String,
+        /// The text.
+        body: String,
+    },
+}
+
+/// A lead with its campaigns and everything that happened to it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadDetail {
+    /// The lead.
+    #[serde(flatten)]
+    pub lead: Lead,
+    /// The campaigns it is in, in the order it joined them.
+    pub campaigns: Vec<LeadCampaign>,
+    /// Its events and messages merged, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// The timeline entry of an event, whose data is JSON naming the campaign and the cost; data
+/// that is not JSON is shown as the text it is.
+fn event_entry(e: store::LeadEventRow) -> TimelineEntry {
+    let data = serde_json::from_str(&e.data).unwrap_or(serde_json::Value::String(e.data));
+    TimelineEntry::Event {
+        at: e.occurred_at,
+        kind: e.kind,
+        campaign_id: data
+            .get("campaign_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok()),
+        cost: data.get("cost").and_then(|v| v.as_f64()).unwrap_or(0.0),
+        data,
+    }
+}
+
+impl App {
+    /// Fails with 404 unless `campaign` is a campaign of the caller's workspace.
+    async fn require_campaign(&self, tx: &mut Tx, who: &Principal, campaign: Uuid) -> Result<()> {
+        campaigns::get(tx, who.tenant, campaign)
+            .await?
+            .map(|_| ())
+            .ok_or(AppError::NotFound("campaign"))
+    }
+
+    /// Checks that a list's `campaign_id` is a campaign of the caller's workspace: another
+    /// workspace's (or none) is an input error naming the field.
+    async fn check_campaign_filter(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        filter: &LeadFilter,
+    ) -> Result<()> {
+        if let Some(c) = filter.campaign_id
+            && campaigns::get(tx, who.tenant, c).await?.is_none()
+        {
+            return Err(ValidationErrors::single(
+                "campaign_id",
+                "no such campaign in this workspace",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Lists the workspace's leads matching `filter`. A `campaign_id` of another workspace
+    /// (or of none) is an input error naming the field.
+    pub async fn list_leads(
+        &self,
+        who: &Principal,
+        filter: &LeadFilter,
+        page: PageRequest,
+    ) -> Result<Page<Lead>> {
+        filter.validate()?;
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        self.check_campaign_filter(&mut tx, who, filter).await?;
+        self.lead_page(&mut tx, who, filter, page).await
+    }
+
+    /// Lists the leads of one campaign (404 when it is not the workspace's), each with its
+    /// stage there; `filter.campaign_id` is ignored.
+    pub async fn list_campaign_leads(
+        &self,
+        who: &Principal,
+        campaign: Uuid,
+        filter: &LeadFilter,
+        page: PageRequest,
+    ) -> Result<Page<Lead>> {
+        filter.validate()?;
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        self.require_campaign(&mut tx, who, campaign).await?;
+        let filter = LeadFilter {
+            campaign_id: Some(campaign),
+            ..filter.clone()
+        };
+        self.lead_page(&mut tx, who, &filter, page).await
+    }
+
+    async fn lead_page(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        filter: &LeadFilter,
+        page: PageRequest,
+    ) -> Result<Page<Lead>> {
+        let rows = store::list(tx, who.tenant, &filter.for_store(), page).await?;
+        let page = Page::from_rows(rows, page, |r| r.id);
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(Lead::try_from)
+                .collect::<Result<_>>()?,
+            next_after: page.next_after,
+        })
+    }
+
+    /// Every lead matching `filter`, for the CSV export, read in batches within one
+    /// transaction so the export is one consistent snapshot.
+    pub async fn export_leads(&self, who: &Principal, filter: &LeadFilter) -> Result<Vec<Lead>> {
+        filter.validate()?;
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        self.check_campaign_filter(&mut tx, who, filter).await?;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let req = PageRequest {
+                limit: EXPORT_BATCH,
+                after,
+            };
+            let page = self.lead_page(&mut tx, who, filter, req).await?;
+            all.extend(page.items);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// One lead of the workspace with its campaigns and timeline; 404 for any other lead.
+    pub async fn get_lead(&self, who: &Principal, id: Uuid) -> Result<LeadDetail> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let lead: Lead = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("lead"))?
+            .try_into()?;
+        let campaigns = store::campaigns_of(&mut tx, who.tenant, id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                Ok(LeadCampaign {
+                    stage: parse_stage(&c.status)?,
+                    campaign_id: c.campaign_id,
+                    name: c.name,
+                    joined_at: c.created_at,
+                })
+            })
+            .collect::<Result<_>>()?;
+        // Entries sort by time, then by id (UUIDv7: the order they were recorded).
+        let mut timeline: Vec<(DateTime<Utc>, Uuid, TimelineEntry)> = Vec::new();
+        for e in store::events_of(&mut tx, who.tenant, id).await? {
+            timeline.push((e.occurred_at, e.id, event_entry(e)));
+        }
+        for m in store::messages_of(&mut tx, who.tenant, id).await? {
+            let at = m.sent_at.unwrap_or(m.created_at);
+            let entry = TimelineEntry::Message {
+                at,
+                campaign_id: m.campaign_id,
+                channel: m.channel,
+                direction: m.direction,
+                status: m.status,
+                body: m.body,
+            };
+            timeline.push((at, m.id, entry));
+        }
+        timeline.sort_by_key(|(at, id, _)| (*at, *id));
+        Ok(LeadDetail {
+            lead,
+            campaigns,
+            timeline: timeline.into_iter().map(|(_, _, e)| e).collect(),
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! A campaign's funnel: how many of its leads reached each step. A lead's current stage only
+//! tells where it stands now (a lead who opted out after replying shows `opted_out`), so each
+//! lead's progress is gathered from every trace it left — its stage, the campaign's events
+//! about it and its messages — and then closed under what each step implies.
+//!
+//! The rule, per lead of the campaign:
+//! * `scraped`: every lead of the campaign (it joined the campaign when scraped);
+//! * `enriched`: enrichment ran for the person (in any campaign), or the stage is `enriched`;
+//! * `awaiting_connection`: the stage is `awaiting_connection` *now* (no event records the
+//!   wait, so leads who were connected since are not counted);
+//! * `dm_sent`: a `dm_sent` event, an outbound DM marked `sent`, or a stage past the DM;
+//! * `replied`: a `dm_replied` event, an inbound DM, or the stage `replied`;
+//! * `email_sequenced`: an `email_sequenced` event, an outbound email, or the stage
+//!   `email_sequenced` or `email_replied`;
+//! * `email_replied`: an `email_replied` event, an inbound email, or the stage `email_replied`;
+//! * `opted_out`: an `opted_out` event of the campaign, or the stage `opted_out`;
+//!
+//! and then: a reply implies the DM was sent; an email reply implies the sequence, which
+//! implies the DM was sent (the stage machine allows no other path).
+
+use crate::lead::LeadStage;
+use serde::Serialize;
+
+/// The steps one lead of a campaign is known to have reached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Enrichment ran.
+    pub enriched: bool,
+    /// Waiting for a connection now.
+    pub awaiting_connection: bool,
+    /// The DM went out.
+    pub dm_sent: bool,
+    /// They answered the DM.
+    pub replied: bool,
+    /// They were handed to the email sequence.
+    pub email_sequenced: bool,
+    /// They answered an email.
+    pub email_replied: bool,
+    /// They opted out.
+    pub opted_out: bool,
+}
+
+impl Progress {
+    /// What a lead's current stage proves it reached.
+    pub fn from_stage(stage: LeadStage) -> Self {
+        use LeadStage::*;
+        Self {
+            enriched: stage == Enriched,
+            awaiting_connection: stage == AwaitingConnection,
+            dm_sent: matches!(stage, DmSent | Replied | EmailSequenced | EmailReplied),
+            replied: stage == Replied,
+            email_sequenced: matches!(stage, EmailSequenced | EmailReplied),
+            email_replied: stage == EmailReplied,
+            opted_out: stage == OptedOut,
+        }
+    }
+
+    /// Notes an event of the campaign about the lead, by its kind; kinds that prove no step
+    /// (`lead_scraped`, `dm_queued`, `provider_error`, …) change nothing.
+    pub fn note_event(&mut self, kind: &str) {
+        match kind {
+            "lead_enriched" => self.enriched = true,
+            "dm_sent" => self.dm_sent = true,
+            "dm_replied" => self.replied = true,
+            "email_sequenced" => self.email_sequenced = true,
+            "email_replied" => self.email_replied = true,
+            "opted_out" => self.opted_out = true,
+            _ => {}
+        }
+    }
+
+    /// Notes a message of the campaign to or from the lead.
+    pub fn note_message(&mut self, channel: &str, direction: &str, status: &str) {
+        match (channel, direction) {
+            ("dm", "out") if status == "sent" => self.dm_sent = true,
+            ("dm", "in") => self.replied = true,
+            ("email", "out") => self.email_sequenced = true,
+            ("email", "in") => self.email_replied = true,
+            _ => {}
+        }
+    }
+
+    /// Adds the steps that the known ones imply.
+    pub fn closed(mut self) -> Self {
+        self.email_sequenced |= self.email_replied;
+        self.dm_sent |= self.replied || self.email_sequenced;
+        self
+    }
+}
+
+/// How many leads of a campaign reached each step (see the module's rule).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunnelCounts {
+    /// Leads found in the comments: every lead of the campaign.
+    pub scraped: u64,
+    /// Leads enrichment ran for.
+    pub enriched: u64,
+    /// Leads waiting for a connection now.
+    pub awaiting_connection: u64,
+    /// Leads whose DM went out.
+    pub dm_sent: u64,
+    /// Leads who answered the DM.
+    pub replied: u64,
+    /// Leads handed to the email sequence.
+    pub email_sequenced: u64,
+    /// Leads who answered an email.
+    pub email_replied: u64,
+    /// Leads who opted out.
+    pub opted_out: u64,
+}
+
+impl FunnelCounts {
+    /// Counts one lead of the campaign with what it reached.
+    pub fn add(&mut self, progress: Progress) {
+        let p = progress.closed();
+        self.scraped += 1;
+        self.enriched += u64::from(p.enriched);
+        self.awaiting_connection += u64::from(p.awaiting_connection);
+        self.dm_sent += u64::from(p.dm_sent);
+        self.replied += u64::from(p.replied);
+        self.email_sequenced += u64::from(p.email_sequenced);
+        self.email_replied += u64::from(p.email_replied);
+        self.opted_out += u64::from(p.opted_out);
+    }
+}
+
+/// `amount` rounded to a millionth of a dollar, so sums of float costs read cleanly.
+pub fn round_usd(amount: f64) -> f64 {
+    (amount * 1e6).round() / 1e6
+}
+
+/// Cost per lead: `cost / leads`, `None` when there are no leads.
+pub fn cost_per_lead(cost: f64, leads: u64) -> Option<f64> {
+    (leads > 0).then(|| round_usd(cost / leads as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_counts_as_sent_and_scraped_even_after_opting_out() {
+        let mut funnel = FunnelCounts::default();
+        let mut replied_then_out = Progress::from_stage(LeadStage::OptedOut);
+        replied_then_out.note_event("dm_replied");
+        funnel.add(replied_then_out);
+        funnel.add(Progress::from_stage(LeadStage::EmailReplied));
+        let mut queued = Progress::from_stage(LeadStage::DmQueued);
+        queued.note_message("dm", "out", "queued");
+        funnel.add(queued);
+        assert_eq!(
+            funnel,
+            FunnelCounts {
+                scraped: 3,
+                enriched: 0,
+                awaiting_connection: 0,
+                dm_sent: 2,
+                replied: 1,
+                email_sequenced: 1,
+                email_replied: 1,
+                opted_out: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn messages_prove_steps() {
+        let mut p = Progress::default();
+        p.note_message("email", "in", "received");
+        let p = p.closed();
+        assert!(p.email_replied && p.email_sequenced && p.dm_sent && !p.replied);
+        let mut p = Progress::default();
+        p.note_message("dm", "out", "failed");
+        assert!(!p.closed().dm_sent, "a failed DM was not sent");
+    }
+
+    #[test]
+    fn cost_per_lead_is_null_without_leads() {
+        assert_eq!(cost_per_lead(1.0, 0), None);
+        assert_eq!(cost_per_lead(0.1 + 0.2, 3), Some(0.1));
+        assert_eq!(round_usd(0.1 + 0.2), 0.3);
+    }
+}

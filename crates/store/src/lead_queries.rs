@@ -1,0 +1,212 @@
+//! Reads of leads for the API: the filtered, paginated lead list (also behind the CSV export
+//! and the do-not-contact list), one lead with its campaigns, and the events and messages
+//! its timeline is made of. Writes stay in [`crate::leads`], owned by the pipeline.
+
+use crate::tx::on_conn;
+use crate::{Result, Tx};
+use chrono::{DateTime, Utc};
+use revos_domain::{PageRequest, TenantId};
+use uuid::Uuid;
+
+/// A lead with every column the API shows, and its stage when read for one campaign.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LeadRecord {
+    /// Its id.
+    pub id: Uuid,
+    /// The person's provider (LinkedIn) id.
+    pub provider_id: String,
+    /// Their profile URL.
+    pub linkedin_url: Option<String>,
+    /// Their name.
+    pub name: String,
+    /// Their headline.
+    pub headline: Option<String>,
+    /// Their email, when known.
+    pub email: Option<String>,
+    /// How sure enrichment is of the email, e.g. `verified`.
+    pub email_status: Option<String>,
+    /// Job title, from enrichment.
+    pub title: Option<String>,
+    /// Company, from enrichment.
+    pub company: Option<String>,
+    /// Company industry, from enrichment.
+    pub industry: Option<String>,
+    /// Company size, from enrichment.
+    pub company_size: Option<String>,
+    /// Whether they must never be contacted.
+    pub do_not_contact: bool,
+    /// Whether they live in the sandbox.
+    pub is_sandbox: bool,
+    /// When the lead was first seen.
+    pub created_at: DateTime<Utc>,
+    /// When the lead last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When enrichment last ran for them.
+    pub enriched_at: Option<DateTime<Utc>>,
+    /// Their stage in the campaign the list was filtered by; `None` otherwise.
+    pub stage: Option<String>,
+}
+
+macro_rules! lead_columns {
+    () => {
+        "l.id, l.provider_id, l.linkedin_url, l.name, l.headline, l.email, l.email_status, l.title, \
+         l.company, l.industry, l.company_size, l.do_not_contact, l.is_sandbox, l.created_at, \
+         l.updated_at, l.enriched_at"
+    };
+}
+
+/// Which leads a list asks for; every filter is optional and they combine with AND.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LeadFilter<'a> {
+    /// Only leads of this campaign (whose stage is then returned).
+    pub campaign: Option<Uuid>,
+    /// Only leads at this stage: in `campaign` when given, else in any campaign.
+    pub stage: Option<&'a str>,
+    /// Only leads whose name, email, company, title or headline contains this text, ignoring
+    /// case (ASCII case on SQLite, whose `LOWER` knows no other).
+    pub search: Option<&'a str>,
+    /// Only leads on (true) or off (false) the do-not-contact list.
+    pub do_not_contact: Option<bool>,
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with the pattern characters of `text` escaped
+/// (the escape character is `\`).
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// A page of the leads of `tenant` matching `filter`, in id (creation) order.
+pub async fn list(
+    tx: &mut Tx,
+    tenant: TenantId,
+    filter: &LeadFilter<'_>,
+    page: PageRequest,
+) -> Result<Vec<LeadRecord>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        lead_columns!(),
+        ", cl.status AS stage FROM leads l \
+        LEFT JOIN campaign_leads cl ON cl.tenant_id = l.tenant_id AND cl.lead_id = l.id AND cl.campaign_id = $2 \
+        WHERE l.tenant_id = $1 \
+        AND ($2 IS NULL OR cl.id IS NOT NULL) \
+        AND ($3 IS NULL OR ($2 IS NOT NULL AND cl.status = $3) OR ($2 IS NULL AND EXISTS ( \
+            SELECT 1 FROM campaign_leads s WHERE s.tenant_id = $1 AND s.lead_id = l.id AND s.status = $3))) \
+        AND ($4 IS NULL OR LOWER(l.name) LIKE $4 ESCAPE '\\' \
+            OR LOWER(COALESCE(l.email, '')) LIKE $4 ESCAPE '\\' \
+            OR LOWER(COALESCE(l.company, '')) LIKE $4 ESCAPE '\\' \
+            OR LOWER(COALESCE(l.title, '')) LIKE $4 ESCAPE '\\' \
+            OR LOWER(COALESCE(l.headline, '')) LIKE $4 ESCAPE '\\') \
+        AND ($5 IS NULL OR l.do_not_contact = $5) \
+        AND ($6 IS NULL OR l.id > $6) \
+        ORDER BY l.id LIMIT $7"
+    );
+    let pattern = filter.search.map(contains_pattern);
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(filter.campaign).bind(filter.stage)
+        .bind(pattern.as_deref()).bind(filter.do_not_contact).bind(page.after).bind(page.fetch_limit())
+        .fetch_all(c).await?),
+    )
+}
+
+/// One lead of `tenant` (without a stage).
+pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<LeadRecord>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        lead_columns!(),
+        ", CAST(NULL AS TEXT) AS stage FROM leads l WHERE l.tenant_id = $1 AND l.id = $2"
+    );
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?))
+}
+
+/// A campaign a lead is in, and where they stand in it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LeadCampaignRow {
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// The lead's stage in it.
+    pub status: String,
+    /// When the lead joined it.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The campaigns of a lead of `tenant`, in the order the lead joined them.
+pub async fn campaigns_of(
+    tx: &mut Tx,
+    tenant: TenantId,
+    lead: Uuid,
+) -> Result<Vec<LeadCampaignRow>> {
+    const SQL: &str = "SELECT cl.campaign_id, c.name, cl.status, cl.created_at FROM campaign_leads cl \
+        JOIN campaigns c ON c.id = cl.campaign_id AND c.tenant_id = cl.tenant_id \
+        WHERE cl.tenant_id = $1 AND cl.lead_id = $2 ORDER BY cl.id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
+}
+
+/// An analytics event about a lead.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LeadEventRow {
+    /// Its id (time-ordered).
+    pub id: Uuid,
+    /// What happened, e.g. `dm_sent`.
+    pub kind: String,
+    /// Its JSON data.
+    pub data: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// The events whose subject is a lead of `tenant`, oldest first.
+pub async fn events_of(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Vec<LeadEventRow>> {
+    const SQL: &str = "SELECT id, kind, data, occurred_at FROM events WHERE tenant_id = $1 AND subject_id = $2 \
+        ORDER BY occurred_at, id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
+}
+
+/// A DM or email to or from a lead.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LeadMessageRow {
+    /// Its id (time-ordered).
+    pub id: Uuid,
+    /// The campaign it belongs to, if any.
+    pub campaign_id: Option<Uuid>,
+    /// `dm` or `email`.
+    pub channel: String,
+    /// `out` or `in`.
+    pub direction: String,
+    /// `queued`, `sending`, `sent` or `failed` going out; `received` coming in.
+    pub status: String,
+    /// The text.
+    pub body: String,
+    /// When it went out, for outbound messages that did.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The messages to and from a lead of `tenant`, in the order they were recorded.
+pub async fn messages_of(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Vec<LeadMessageRow>> {
+    const SQL: &str = "SELECT id, campaign_id, channel, direction, status, body, sent_at, created_at FROM messages \
+        WHERE tenant_id = $1 AND lead_id = $2 ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn search_text_is_lowercased_and_escaped() {
+        assert_eq!(contains_pattern("Acme"), "%acme%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

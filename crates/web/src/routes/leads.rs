@@ -1,0 +1,216 @@
+//! Leads: the filtered list, one lead with its timeline, and the CSV export. The filter
+//! parameters are shared with the campaign's lead list.
+
+use super::List;
+use crate::csv;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Auth, Pagination, PathId};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::SecondsFormat;
+use revos_app::leads::{Lead, LeadDetail, LeadFilter};
+use revos_domain::lead::LeadStage;
+use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(export))
+        .routes(routes!(get))
+}
+
+/// The stage names, for error messages.
+const STAGES: &str = "scraped, enriched, awaiting_connection, dm_queued, dm_sent, replied, \
+    email_sequenced, email_replied or opted_out";
+
+/// Filters of a lead list, as sent; parsed by [`parse_filters`] so that each bad value is
+/// reported with its parameter's name.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct LeadFilters {
+    /// Only leads at this stage (in the campaign when one is given, else in any campaign):
+    /// scraped, enriched, awaiting_connection, dm_queued, dm_sent, replied, email_sequenced,
+    /// email_replied or opted_out.
+    stage: Option<String>,
+    /// Only leads whose name, email, company, title or headline contains this text, ignoring
+    /// case (at most 200 characters).
+    q: Option<String>,
+    /// `true` for leads on the do-not-contact list, `false` for the others.
+    do_not_contact: Option<String>,
+}
+
+/// The campaign filter of the workspace-wide lead list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CampaignFilter {
+    /// Only leads of this campaign; each then shows its `stage` there.
+    campaign_id: Option<String>,
+}
+
+/// Parses the filters of a lead list, naming every parameter at fault.
+pub(super) fn parse_filters(
+    campaign_id: Option<String>,
+    filters: Result<Query<LeadFilters>, QueryRejection>,
+) -> Result<LeadFilter, ApiError> {
+    let Query(f) = filters.map_err(bad_query)?;
+    let given = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let mut problems: Vec<(&str, String)> = Vec::new();
+    let campaign_id = given(campaign_id).and_then(|raw| {
+        uuid::Uuid::parse_str(&raw)
+            .map_err(|_| problems.push(("campaign_id", "must be a UUID".into())))
+            .ok()
+    });
+    let stage = given(f.stage).and_then(|raw| {
+        let stage = LeadStage::parse(&raw);
+        if stage.is_none() {
+            problems.push(("stage", format!("must be {STAGES}")));
+        }
+        stage
+    });
+    let do_not_contact = given(f.do_not_contact).and_then(|raw| match raw.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            problems.push(("do_not_contact", "must be true or false".into()));
+            None
+        }
+    });
+    if !problems.is_empty() {
+        let names: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
+        let mut err = ApiError::bad_request(format!("invalid filter: {}", names.join(", ")));
+        for (field, message) in problems {
+            err = err.with_field(field, message);
+        }
+        return Err(err);
+    }
+    Ok(LeadFilter {
+        campaign_id,
+        stage,
+        q: given(f.q),
+        do_not_contact,
+    })
+}
+
+/// A query string that cannot be read at all (e.g. a parameter given twice).
+fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError::bad_request(e.body_text())
+}
+
+/// Lists the workspace's leads, filtered.
+#[utoipa::path(get, path = "/api/v1/leads", tag = "leads", security(("bearer" = [])),
+    params(CampaignFilter, LeadFilters,
+           ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
+           ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = List<Lead>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    Pagination(page): Pagination,
+    campaign: Result<Query<CampaignFilter>, QueryRejection>,
+    filters: Result<Query<LeadFilters>, QueryRejection>,
+) -> Result<Json<List<Lead>>, ApiError> {
+    let Query(campaign) = campaign.map_err(bad_query)?;
+    let filter = parse_filters(campaign.campaign_id, filters)?;
+    Ok(Json(
+        state.app.list_leads(&who, &filter, page).await?.into(),
+    ))
+}
+
+/// The CSV columns, in order.
+const CSV_HEADER: [&str; 16] = [
+    "id",
+    "provider_id",
+    "name",
+    "email",
+    "email_status",
+    "title",
+    "company",
+    "industry",
+    "company_size",
+    "headline",
+    "linkedin_url",
+    "stage",
+    "do_not_contact",
+    "sandbox",
+    "created_at",
+    "enriched_at",
+];
+
+/// One lead's CSV cells, in [`CSV_HEADER`] order.
+fn csv_cells(l: &Lead) -> [String; 16] {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        l.id.to_string(),
+        l.provider_id.clone(),
+        l.name.clone(),
+        text(&l.email),
+        text(&l.email_status),
+        text(&l.title),
+        text(&l.company),
+        text(&l.industry),
+        text(&l.company_size),
+        text(&l.headline),
+        text(&l.linkedin_url),
+        l.stage
+            .map(LeadStage::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        l.do_not_contact.to_string(),
+        l.sandbox.to_string(),
+        l.created_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        l.enriched_at
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            .unwrap_or_default(),
+    ]
+}
+
+/// Exports every lead matching the filters as CSV (a header row, then one row per lead in
+/// creation order). Cells that start like a spreadsheet formula are prefixed with `'`.
+#[utoipa::path(get, path = "/api/v1/leads/export.csv", tag = "leads", security(("bearer" = [])),
+    params(CampaignFilter, LeadFilters),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn export(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    campaign: Result<Query<CampaignFilter>, QueryRejection>,
+    filters: Result<Query<LeadFilters>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(campaign) = campaign.map_err(bad_query)?;
+    let filter = parse_filters(campaign.campaign_id, filters)?;
+    let leads = state.app.export_leads(&who, &filter).await?;
+    let mut out = String::new();
+    csv::write_row(&mut out, CSV_HEADER);
+    for lead in &leads {
+        let cells = csv_cells(lead);
+        csv::write_row(&mut out, cells.iter().map(String::as_str));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"leads.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// Reads a lead with its campaigns and its timeline (events and messages, oldest first).
+#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the lead's id")),
+    responses((status = 200, body = LeadDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId,
+) -> Result<Json<LeadDetail>, ApiError> {
+    Ok(Json(state.app.get_lead(&who, id).await?))
+}
