@@ -102,7 +102,7 @@ impl App {
                 "campaign_id": null, "lead_id": id, "cost": 0, "source": "manual",
             })
             .to_string();
-            events::append(&mut tx, who.tenant, "opted_out", Some(id), &data, now).await?;
+            events::append(&mut tx, who.tenant, "opted_out", None, Some(id), &data, now).await?;
         }
         let lead = lead_queries::get(&mut tx, who.tenant, id)
             .await?

@@ -53,7 +53,7 @@ impl App {
             }
         }
         let mut cost = 0.0;
-        for e in store::events_mentioning(&mut tx, who.tenant, campaign).await? {
+        for e in store::events_of_campaign(&mut tx, who.tenant, campaign).await? {
             let Some((named, event_cost)) = campaign_and_cost(&e.data) else {
                 continue;
             };

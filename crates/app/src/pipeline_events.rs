@@ -44,7 +44,16 @@ pub async fn append(tx: &mut Tx, tenant: TenantId, step: Step, at: DateTime<Utc>
     if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), step.extra) {
         data.extend(extra);
     }
-    events::append(tx, tenant, step.kind, step.lead, &data.to_string(), at).await?;
+    events::append(
+        tx,
+        tenant,
+        step.kind,
+        step.campaign,
+        step.lead,
+        &data.to_string(),
+        at,
+    )
+    .await?;
     Ok(())
 }
 

@@ -20,6 +20,9 @@ pub struct Cron {
     /// How often it fires.
     pub period: Duration,
     make: Arc<dyn Fn() -> Box<dyn CronJob> + Send + Sync>,
+    /// The last slot this process saw claimed (by itself or another process): it needs no
+    /// database round trip to know that slot is done.
+    settled: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
 
 /// A job a cron schedule can enqueue (object-safe wrapper over [`Job`]).
@@ -57,6 +60,7 @@ impl Cron {
                     job: job.clone(),
                 }))
             }),
+            settled: Arc::default(),
         }
     }
 
@@ -79,12 +83,18 @@ impl Cron {
     /// Fires the current slot if no process has: returns true when this call enqueued a run.
     pub async fn tick(&self, store: &Store, now: DateTime<Utc>) -> Result<bool, QueueError> {
         let slot = self.slot(now);
+        let settled = || self.settled.lock().unwrap_or_else(|e| e.into_inner());
+        if *settled() == Some(slot) {
+            return Ok(false);
+        }
         let mut tx = store.begin_system().await?;
         if !jobs::claim_cron_slot(&mut tx, self.name, slot, now).await? {
+            *settled() = Some(slot);
             return Ok(false);
         }
         let fired = (self.make)().enqueue(&mut tx, now).await?;
         tx.commit().await?;
+        *settled() = Some(slot);
         if fired {
             tracing::debug!(schedule = self.name, %slot, "cron fired");
         } else {

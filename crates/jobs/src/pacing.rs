@@ -86,7 +86,16 @@ pub(crate) async fn pause(
     let data =
         serde_json::json!({ "account_id": account, "paused_until": until, "reason": reason })
             .to_string();
-    events::append(tx, tenant, "account_paused", Some(account), &data, now).await?;
+    events::append(
+        tx,
+        tenant,
+        "account_paused",
+        None,
+        Some(account),
+        &data,
+        now,
+    )
+    .await?;
     tracing::warn!(%tenant, %account, %until, reason, "LinkedIn account paused after a provider limit signal");
     Ok(until)
 }

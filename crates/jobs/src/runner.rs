@@ -202,7 +202,14 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 cron.tick(&inner.store, now).await?;
             }
             let mut ran = 0;
+            let due = {
+                let mut tx = inner.store.begin_system().await?;
+                jobs::due_queues(&mut tx, now).await?
+            };
             for (queue, concurrency) in inner.queue_plan() {
+                if !due.contains(&queue) {
+                    continue;
+                }
                 let claimed = inner.claim(&queue, concurrency.max(1)).await?;
                 ran += claimed.len();
                 let runs = claimed.into_iter().map(|job| {

@@ -71,7 +71,20 @@ struct World {
     /// Chats by person: (message id, text, from us, when).
     chats: HashMap<String, Vec<SandboxMessage>>,
     enrolled: HashMap<String, HashSet<String>>,
+    received: Vec<ReceivedDm>,
     next: u64,
+}
+
+/// A DM the sandbox received: the record `revos demo --send-log` writes, and what tests
+/// check pacing against (it is what LinkedIn would have seen).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedDm {
+    /// The sending account's provider id.
+    pub account: String,
+    /// The recipient's provider id.
+    pub person: String,
+    /// When it arrived.
+    pub at: DateTime<Utc>,
 }
 
 /// The simulated world. Cheap to share (`Arc`).
@@ -96,6 +109,11 @@ impl Sandbox {
             triggers,
             world: Mutex::new(World::default()),
         }
+    }
+
+    /// Every DM received so far, in order.
+    pub fn received_dms(&self) -> Vec<ReceivedDm> {
+        self.world().received.clone()
     }
 
     fn world(&self) -> std::sync::MutexGuard<'_, World> {
@@ -272,6 +290,11 @@ impl LinkedIn for Sandbox {
         let mut w = self.world();
         w.next += 1;
         let id = format!("sbx-m-{}", w.next);
+        w.received.push(ReceivedDm {
+            account: account.to_owned(),
+            person: person.to_owned(),
+            at: now,
+        });
         w.chats.entry(person.to_owned()).or_default().push((
             id.clone(),
             text.to_owned(),

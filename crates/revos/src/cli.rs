@@ -79,6 +79,32 @@ pub enum Command {
     /// Measure RevOS on this machine.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Run the whole loop in the sandbox on a simulated clock and print the funnel.
+    ///
+    /// Creates a demo workspace, cartridge, lead magnet and campaign in a fresh temporary
+    /// database (your data is not touched), then runs the real workers through the simulated
+    /// days: comments arrive, commenters become leads, are enriched, DMed within pacing,
+    /// some reply, the rest are handed to the email sequence 48 h later. Nothing leaves the
+    /// machine.
+    Demo(DemoArgs),
+}
+
+/// Flags of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Simulated days to run (1 to 30).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub days: u32,
+    /// Seed of the sandbox world: the same seed replays the same people and comments.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the funnel as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Write one JSON line per DM the sandbox received (account_id, lead_id, campaign_id,
+    /// sent_at) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub send_log: Option<PathBuf>,
 }
 
 /// `revos bench ...`

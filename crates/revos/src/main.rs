@@ -18,13 +18,20 @@ fn main() -> ExitCode {
         Command::Serve(args) => args.listen.as_deref(),
         _ => None,
     };
-    let settings = match config::resolve(&cli.global, listen, &config::revos_env()) {
+    let mut settings = match config::resolve(&cli.global, listen, &config::revos_env()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    // The demo prints its funnel; its workers' progress is noise unless a filter is asked for.
+    if matches!(cli.command, Command::Demo(_))
+        && cli.global.log.is_none()
+        && std::env::var_os("REVOS_LOG").is_none()
+    {
+        settings.log_filter = "warn".into();
+    }
     telemetry::init(&settings);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -48,6 +55,7 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Queue(args)) => {
                 commands::bench::queue(settings, args).await
             }
+            Command::Demo(args) => commands::demo::run(settings, args).await,
         }
     });
     match result {

@@ -62,17 +62,13 @@ pub struct FunnelEventRow {
     pub data: String,
 }
 
-/// The events of `tenant` whose data mentions `campaign`'s id anywhere: a superset of the
-/// campaign's events (the caller keeps those whose `campaign_id` is the campaign), found
-/// with the same SQL on both backends, which share no JSON operator.
-pub async fn events_mentioning(
+/// The events of a campaign of `tenant`.
+pub async fn events_of_campaign(
     tx: &mut Tx,
     tenant: TenantId,
     campaign: Uuid,
 ) -> Result<Vec<FunnelEventRow>> {
     const SQL: &str =
-        "SELECT kind, subject_id, data FROM events WHERE tenant_id = $1 AND data LIKE $2";
-    // A hyphenated UUID holds no LIKE pattern characters.
-    let pattern = format!("%{}%", campaign.hyphenated());
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(pattern).fetch_all(c).await?))
+        "SELECT kind, subject_id, data FROM events WHERE tenant_id = $1 AND campaign_id = $2";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
 }

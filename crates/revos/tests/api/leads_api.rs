@@ -132,7 +132,7 @@ async fn event(
 ) {
     let data = json!({"campaign_id": campaign, "lead_id": lead, "cost": cost}).to_string();
     let mut tx = t.store.begin_for(tenant).await.unwrap();
-    events::append(&mut tx, tenant, kind, lead, &data, t.app.now())
+    events::append(&mut tx, tenant, kind, campaign, lead, &data, t.app.now())
         .await
         .unwrap();
     tx.commit().await.unwrap();

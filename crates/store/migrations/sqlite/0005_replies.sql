@@ -5,3 +5,6 @@ CREATE UNIQUE INDEX messages_inbound_once ON messages(tenant_id, channel, provid
 ALTER TABLE campaign_leads ADD COLUMN connect_reply_at TEXT;
 -- A lead's timeline reads its events.
 CREATE INDEX events_subject ON events(tenant_id, subject_id, occurred_at);
+-- The campaign an event belongs to, so a campaign's funnel and costs are read by index.
+ALTER TABLE events ADD COLUMN campaign_id BLOB;
+CREATE INDEX events_campaign ON events(tenant_id, campaign_id);
