@@ -371,7 +371,8 @@ pub async fn busy_or_due(tx: &mut Tx, now: DateTime<Utc>) -> Result<bool> {
 
 /// The queues with a job due by `now` (simulated runs claim only from those).
 pub async fn due_queues(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<String>> {
-    const SQL: &str = "SELECT DISTINCT queue FROM jobs WHERE state IN ('scheduled', 'retrying') AND run_at <= $1";
+    const SQL: &str =
+        "SELECT DISTINCT queue FROM jobs WHERE state IN ('scheduled', 'retrying') AND run_at <= $1";
     Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(now).fetch_all(c).await?))
 }
 

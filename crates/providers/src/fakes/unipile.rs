@@ -135,11 +135,14 @@ impl FakeUnipile {
 
     /// Makes `person` a first-degree connection of `account`.
     pub fn connect(&self, account: &str, person: &str) {
-        lock(&self.world)
-            .relations
+        let mut w = lock(&self.world);
+        w.relations
             .entry(account.to_owned())
             .or_default()
             .push(person.to_owned());
+        if let Some(p) = w.profiles.get_mut(person) {
+            p["network_distance"] = json!("FIRST_DEGREE");
+        }
     }
 
     /// Queues faults: each request consumes one until none are left.

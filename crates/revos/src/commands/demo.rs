@@ -52,8 +52,13 @@ pub async fn run(_settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         sandbox_seed: args.seed,
         ..Default::default()
     };
-    let app = App::new(store, MasterKey::generate(), clock.clone(), Default::default())
-        .with_providers(providers);
+    let app = App::new(
+        store,
+        MasterKey::generate(),
+        clock.clone(),
+        Default::default(),
+    )
+    .with_providers(providers);
     let (tenant, campaign, who) = set_up(&app).await?;
 
     let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
@@ -166,7 +171,10 @@ fn print_funnel(r: &Report) {
         println!("  {label:<20} {n:>6}");
     }
     match r.cost_per_lead_usd {
-        Some(per) => println!("  Cost                 ${:.2} (${per:.3} per lead)", r.cost_usd),
+        Some(per) => println!(
+            "  Cost                 ${:.2} (${per:.3} per lead)",
+            r.cost_usd
+        ),
         None => println!("  Cost                 ${:.2}", r.cost_usd),
     }
 }
@@ -180,12 +188,9 @@ async fn write_send_log(
 ) -> anyhow::Result<()> {
     let received = app.sandbox().received_dms();
     let mut tx = app.store.begin_for(tenant).await?;
-    let accounts = revos_store::linkedin_accounts::list(
-        &mut tx,
-        tenant,
-        revos_domain::PageRequest::first(),
-    )
-    .await?;
+    let accounts =
+        revos_store::linkedin_accounts::list(&mut tx, tenant, revos_domain::PageRequest::first())
+            .await?;
     let mut out = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
     );

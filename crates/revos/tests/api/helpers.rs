@@ -176,6 +176,23 @@ impl TestApp {
     }
 
     pub async fn spawn_with(kind: Db, limiter: revos_web::LoginLimiter) -> Self {
+        Self::spawn_full(kind, limiter, Default::default()).await
+    }
+
+    /// A server whose app uses these provider settings (fake servers' URLs, keys, the
+    /// webhook secret).
+    pub async fn spawn_providers(
+        kind: Db,
+        providers: revos_app::providers::ProviderSettings,
+    ) -> Self {
+        Self::spawn_full(kind, Default::default(), providers).await
+    }
+
+    async fn spawn_full(
+        kind: Db,
+        limiter: revos_web::LoginLimiter,
+        providers: revos_app::providers::ProviderSettings,
+    ) -> Self {
         init_test_logging();
         let db = TestDb::new(kind).await;
         let store = Store::connect(&db.url).await.expect("connect");
@@ -183,7 +200,8 @@ impl TestApp {
         let clock = Arc::new(SimulatedClock::new(Utc::now()));
         let master_key = MasterKey::generate().to_base64().to_string();
         let key = MasterKey::parse(&master_key).unwrap();
-        let app = App::new(store.clone(), key, clock.clone(), Settings::default());
+        let app = App::new(store.clone(), key, clock.clone(), Settings::default())
+            .with_providers(providers);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut state = revos_web::AppState::new(app.clone());

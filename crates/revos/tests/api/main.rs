@@ -17,6 +17,7 @@ mod members;
 mod monitor;
 mod openapi;
 mod pacing;
+mod pipeline;
 mod queue;
 mod secrets;
 mod store;
