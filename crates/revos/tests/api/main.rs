@@ -10,6 +10,7 @@ mod binary;
 mod campaigns;
 mod cartridges;
 mod crash;
+mod demo;
 mod dm_crash;
 mod isolation;
 mod jobs_api;
