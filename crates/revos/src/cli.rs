@@ -35,7 +35,14 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_WORKER_ID       names this process in job leases [default: worker-<pid>-<random>]
   REVOS_JOB_LEASE_SECONDS  how long a crashed worker's jobs wait before others take them [default: 60]
   REVOS_APOLLO_URL      Apollo API base URL             [default: https://api.apollo.io/api/v1]
-  REVOS_APOLLO_API_KEY  Apollo key for workspaces without their own [default: none: the sandbox]";
+  REVOS_APOLLO_API_KEY  Apollo key for workspaces without their own [default: none: the sandbox]
+  REVOS_UNIPILE_URL     Unipile API base URL, https://{DSN}/api/v1 [default: none: sandbox accounts only]
+  REVOS_UNIPILE_API_KEY Unipile key for workspaces without their own
+  REVOS_INSTANTLY_URL   Instantly API base URL          [default: https://api.instantly.ai/api/v2]
+  REVOS_INSTANTLY_API_KEY  Instantly key for workspaces without their own
+  REVOS_SMARTLEAD_URL   Smartlead API base URL          [default: https://server.smartlead.ai/api/v1]
+  REVOS_SMARTLEAD_API_KEY  Smartlead key for workspaces without their own
+  REVOS_WEBHOOK_SECRET  secret provider webhooks must present [default: none: webhooks refused]";
 
 /// Settings every command shares.
 #[derive(Debug, Args)]

@@ -7,31 +7,13 @@ use crate::helpers::{Db, TestDb};
 use revos_app::{MasterKey, Store};
 use revos_workers::QueueProbe;
 use sqlx::Connection;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 const JOBS: usize = 400;
 
 fn worker(db_url: &str, dir: &std::path::Path, id: &str, key: &str) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_revos"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("REVOS_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.current_dir(dir)
-        .arg("worker")
-        .env("REVOS_DATABASE_URL", db_url)
-        .env("REVOS_MASTER_KEY", key)
-        .env("REVOS_QUEUES", "probe=4")
-        .env("REVOS_JOB_LEASE_SECONDS", "1.5")
-        .env("REVOS_WORKER_ID", id)
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.join(format!("{id}.log"))).unwrap(),
-        ))
-        .spawn()
-        .expect("spawn revos worker")
+    crate::helpers::revos_worker(db_url, dir, id, key, &[("REVOS_QUEUES", "probe=4")])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,10 +8,9 @@ use revos_providers::HttpConfig;
 use revos_providers::fakes::Fault;
 use revos_providers::fakes::unipile::FakeUnipile;
 use revos_providers::unipile::Unipile;
-use revos_store::linkedin_accounts;
 use serde_json::json;
 use sqlx::Connection;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -19,26 +18,11 @@ const LEADS: usize = 16;
 const POST: &str = "7400000000000000300";
 
 fn worker(db_url: &str, unipile: &str, dir: &std::path::Path, id: &str, key: &str) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_revos"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("REVOS_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.current_dir(dir)
-        .arg("worker")
-        .env("REVOS_DATABASE_URL", db_url)
-        .env("REVOS_MASTER_KEY", key)
-        .env("REVOS_UNIPILE_URL", unipile)
-        .env("REVOS_UNIPILE_API_KEY", "unipile-key")
-        .env("REVOS_JOB_LEASE_SECONDS", "1.5")
-        .env("REVOS_WORKER_ID", id)
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.join(format!("{id}.log"))).unwrap(),
-        ))
-        .spawn()
-        .expect("spawn revos worker")
+    let envs = [
+        ("REVOS_UNIPILE_URL", unipile),
+        ("REVOS_UNIPILE_API_KEY", "unipile-key"),
+    ];
+    crate::helpers::revos_worker(db_url, dir, id, key, &envs)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,36 +48,7 @@ async fn killed_workers_mid_send_lose_no_dm_and_send_none_twice() {
     let (token, tenant, _) = t.signup("dana@example.com", "Acme").await;
     let tenant = TenantId(tenant.parse().unwrap());
     // An account allowed to send a DM every second or so, to keep the test short.
-    let now = t.app.now();
-    let account = Uuid::now_v7();
-    let row = linkedin_accounts::AccountRow {
-        id: account,
-        tenant_id: tenant.0,
-        provider: "unipile".into(),
-        provider_account_id: "acc1".into(),
-        display_name: "Dana".into(),
-        status: "ok".into(),
-        time_zone: "UTC".into(),
-        hourly_cap: 1000,
-        daily_cap: 1000,
-        min_gap_seconds: 0,
-        max_gap_seconds: 1,
-        window_start: "00:00".into(),
-        window_end: "23:59".into(),
-        warmup_started_at: None,
-        warmup_weeks: 0,
-        limit_pause_seconds: 60,
-        paused_until: None,
-        next_send_at: None,
-        is_sandbox: false,
-        created_at: now,
-        updated_at: now,
-    };
-    let mut tx = t.store.begin_for(tenant).await.unwrap();
-    linkedin_accounts::insert(&mut tx, tenant, &row)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let account = crate::helpers::unipile_account(&t, tenant, (0, 1), 1000).await;
     let body = json!({
         "name": "Launch", "linkedin_account_id": account,
         "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},

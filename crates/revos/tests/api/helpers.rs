@@ -359,3 +359,74 @@ pub async fn migrated_store(db: Db) -> (TestDb, Store) {
     store.migrate().await.expect("migrate");
     (test_db, store)
 }
+
+/// Inserts the Unipile account `acc1` ("Dana") of `tenant`, sending around the clock
+/// `gaps_seconds` apart (min, max) at most `hourly_cap` an hour, with no warm-up. Returns its id.
+pub async fn unipile_account(
+    t: &TestApp,
+    tenant: revos_domain::TenantId,
+    gaps_seconds: (i64, i64),
+    hourly_cap: i64,
+) -> uuid::Uuid {
+    let now = t.app.now();
+    let id = uuid::Uuid::now_v7();
+    let row = revos_store::linkedin_accounts::AccountRow {
+        id,
+        tenant_id: tenant.0,
+        provider: "unipile".into(),
+        provider_account_id: "acc1".into(),
+        display_name: "Dana".into(),
+        status: "ok".into(),
+        time_zone: "UTC".into(),
+        hourly_cap,
+        daily_cap: hourly_cap.max(100),
+        min_gap_seconds: gaps_seconds.0,
+        max_gap_seconds: gaps_seconds.1,
+        window_start: "00:00".into(),
+        window_end: "23:59".into(),
+        warmup_started_at: None,
+        warmup_weeks: 0,
+        limit_pause_seconds: 3600,
+        paused_until: None,
+        next_send_at: None,
+        is_sandbox: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = t.store.begin_for(tenant).await.unwrap();
+    revos_store::linkedin_accounts::insert(&mut tx, tenant, &row)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// A `revos worker` process on `db_url` with a clean `REVOS_*` environment plus `envs`, a
+/// 1.5 s job lease, and its log in `dir/<id>.log`.
+pub fn revos_worker(
+    db_url: &str,
+    dir: &std::path::Path,
+    id: &str,
+    key: &str,
+    envs: &[(&str, &str)],
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_revos"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("REVOS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.current_dir(dir)
+        .arg("worker")
+        .env("REVOS_DATABASE_URL", db_url)
+        .env("REVOS_MASTER_KEY", key)
+        .env("REVOS_JOB_LEASE_SECONDS", "1.5")
+        .env("REVOS_WORKER_ID", id)
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::from(
+            std::fs::File::create(dir.join(format!("{id}.log"))).unwrap(),
+        ))
+        .spawn()
+        .expect("spawn revos worker")
+}

@@ -452,36 +452,7 @@ async fn unipile_campaign(
 ) -> (String, TenantId, Uuid, Uuid, revos_app::App) {
     let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
     let tenant = TenantId(tenant.parse().unwrap());
-    let now = t.app.now();
-    let account = Uuid::now_v7();
-    let row = linkedin_accounts::AccountRow {
-        id: account,
-        tenant_id: tenant.0,
-        provider: "unipile".into(),
-        provider_account_id: "acc1".into(),
-        display_name: "Dana".into(),
-        status: "ok".into(),
-        time_zone: "UTC".into(),
-        hourly_cap: 50,
-        daily_cap: 100,
-        min_gap_seconds: 120,
-        max_gap_seconds: 900,
-        window_start: "00:00".into(),
-        window_end: "23:59".into(),
-        warmup_started_at: None,
-        warmup_weeks: 0,
-        limit_pause_seconds: 3600,
-        paused_until: None,
-        next_send_at: None,
-        is_sandbox: false,
-        created_at: now,
-        updated_at: now,
-    };
-    let mut tx = t.store.begin_for(tenant).await.unwrap();
-    linkedin_accounts::insert(&mut tx, tenant, &row)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let account = crate::helpers::unipile_account(t, tenant, (120, 900), 50).await;
     let campaign = active_campaign(
         t,
         &token,

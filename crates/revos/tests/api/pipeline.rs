@@ -89,35 +89,8 @@ async fn world(db: Db) -> World {
 /// A Unipile account owned by [`OWNER`] that may send around the clock (50 an hour, 2 to
 /// 15 minutes apart).
 async fn unipile_account(t: &TestApp, tenant: TenantId) -> Uuid {
-    let now = t.app.now();
-    let id = Uuid::now_v7();
-    let row = linkedin_accounts::AccountRow {
-        id,
-        tenant_id: tenant.0,
-        provider: "unipile".into(),
-        provider_account_id: "acc1".into(),
-        display_name: "Dana".into(),
-        status: "ok".into(),
-        time_zone: "UTC".into(),
-        hourly_cap: 50,
-        daily_cap: 100,
-        min_gap_seconds: 120,
-        max_gap_seconds: 900,
-        window_start: "00:00".into(),
-        window_end: "23:59".into(),
-        warmup_started_at: None,
-        warmup_weeks: 0,
-        limit_pause_seconds: 3600,
-        paused_until: None,
-        next_send_at: None,
-        is_sandbox: false,
-        created_at: now,
-        updated_at: now,
-    };
+    let id = crate::helpers::unipile_account(t, tenant, (120, 900), 50).await;
     let mut tx = t.store.begin_for(tenant).await.unwrap();
-    linkedin_accounts::insert(&mut tx, tenant, &row)
-        .await
-        .unwrap();
     linkedin_accounts::set_owner(&mut tx, tenant, id, OWNER)
         .await
         .unwrap();
