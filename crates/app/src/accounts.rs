@@ -1,5 +1,5 @@
-//! LinkedIn accounts and their pacing policies. Connecting real accounts through Unipile
-//! arrives with the provider clients; sandbox accounts exist from the start.
+//! LinkedIn accounts and their pacing policies: real accounts connected through Unipile (by
+//! their Unipile account id, checked with Unipile), and sandbox accounts.
 
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, NaiveTime, Utc};
@@ -202,16 +202,84 @@ impl App {
         let mut c = Collector::default();
         c.text("display_name", display_name, 1, 200);
         c.finish()?;
+        let id = Uuid::now_v7();
+        let row = self.new_account(
+            who,
+            id,
+            "sandbox",
+            &format!("sandbox-{id}"),
+            display_name,
+            "ok",
+        );
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        store::insert(&mut tx, who.tenant, &row).await?;
+        tx.commit().await?;
+        Ok(view(row))
+    }
+
+    /// Connects a LinkedIn account already connected in Unipile, by its Unipile account id:
+    /// Unipile is asked about it first (an unknown id is refused, naming `account_id`), and
+    /// its connection status becomes ours. The default (safe) pacing policy and warm-up apply.
+    pub async fn connect_unipile_account(
+        &self,
+        who: &Principal,
+        account_id: &str,
+        display_name: Option<&str>,
+    ) -> Result<Account> {
+        who.require_admin()?;
+        let mut c = Collector::default();
+        c.text("account_id", account_id, 1, 200);
+        if let Some(name) = display_name {
+            c.text("display_name", name, 1, 200);
+        }
+        c.finish()?;
+        let unipile = self.unipile(who.tenant).await?;
+        let found = match unipile.account(account_id.trim()).await {
+            Ok(a) => a,
+            Err(e) if e.status == Some(404) => {
+                return Err(ValidationErrors::single(
+                    "account_id",
+                    "Unipile has no account with this id",
+                )
+                .into());
+            }
+            Err(e) => return Err(AppError::Provider(e)),
+        };
+        let healthy = found
+            .sources
+            .iter()
+            .all(|s| s.status.as_deref() == Some("OK"));
+        let name = display_name
+            .map(str::to_owned)
+            .or(found.name)
+            .unwrap_or_else(|| found.id.clone());
+        let status = if healthy { "ok" } else { "needs_reconnect" };
+        let row = self.new_account(who, Uuid::now_v7(), "unipile", &found.id, &name, status);
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        store::insert(&mut tx, who.tenant, &row).await?;
+        tx.commit().await?;
+        Ok(view(row))
+    }
+
+    /// A new account row with the default pacing policy, warming up from now.
+    fn new_account(
+        &self,
+        who: &Principal,
+        id: Uuid,
+        provider: &str,
+        provider_account_id: &str,
+        display_name: &str,
+        status: &str,
+    ) -> AccountRow {
         let now = self.now();
         let d = PacingPolicy::default();
-        let id = Uuid::now_v7();
-        let row = AccountRow {
+        AccountRow {
             id,
             tenant_id: who.tenant.0,
-            provider: "sandbox".into(),
-            provider_account_id: format!("sandbox-{id}"),
+            provider: provider.into(),
+            provider_account_id: provider_account_id.into(),
             display_name: display_name.trim().into(),
-            status: "ok".into(),
+            status: status.into(),
             time_zone: "UTC".into(),
             hourly_cap: i64::from(d.hourly_cap),
             daily_cap: i64::from(d.daily_cap),
@@ -224,14 +292,10 @@ impl App {
             limit_pause_seconds: 6 * 3600,
             paused_until: None,
             next_send_at: None,
-            is_sandbox: true,
+            is_sandbox: provider == "sandbox",
             created_at: now,
             updated_at: now,
-        };
-        let mut tx = self.store.begin_for(who.tenant).await?;
-        store::insert(&mut tx, who.tenant, &row).await?;
-        tx.commit().await?;
-        Ok(view(row))
+        }
     }
 
     /// Lists the workspace's accounts.

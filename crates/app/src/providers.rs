@@ -146,12 +146,17 @@ impl App {
         if provider == "sandbox" {
             return Ok(Arc::clone(&self.providers.sandbox) as Arc<dyn LinkedIn>);
         }
+        Ok(Arc::new(self.unipile(tenant).await?))
+    }
+
+    /// The Unipile client of `tenant`: its own key or the instance's.
+    pub async fn unipile(&self, tenant: TenantId) -> Result<Unipile> {
         let settings = &self.providers.settings;
         let key = self
             .provider_key(tenant, UNIPILE_KEY, settings.unipile_key.as_ref())
             .await?;
         match (&settings.unipile_url, key) {
-            (Some(url), Some(key)) => Ok(Arc::new(Unipile::new(self.http(url, key)))),
+            (Some(url), Some(key)) => Ok(Unipile::new(self.http(url, key))),
             _ => Err(crate::AppError::Conflict(
                 "Unipile is not configured: set REVOS_UNIPILE_URL and a key (REVOS_UNIPILE_API_KEY or the unipile_api_key secret)"
                     .into(),

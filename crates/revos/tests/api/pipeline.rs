@@ -585,3 +585,65 @@ async fn email_replies_and_connections_arrive_by_webhook(db: Db) {
         "the public reply is never repeated"
     );
 }
+
+crate::both_backends!(unipile_accounts_connect_by_their_account_id);
+
+async fn unipile_accounts_connect_by_their_account_id(db: Db) {
+    let w = world(db).await;
+    w.unipile.state.add_account("acc9", "Eve Martin");
+    let (status, acct) =
+        w.t.post(
+            "/api/v1/linkedin-accounts",
+            Some(&w.token),
+            json!({"provider": "unipile", "account_id": "acc9"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{acct}");
+    assert_eq!(acct["display_name"], "Eve Martin");
+    assert_eq!(acct["status"], "ok");
+    assert_eq!(acct["sandbox"], false);
+    assert!(
+        w.unipile
+            .state
+            .requests()
+            .iter()
+            .any(|(m, p)| m == "GET" && p == "/accounts/acc9"),
+        "Unipile was asked about the account"
+    );
+    for (body, field, code) in [
+        (
+            json!({"provider": "unipile", "account_id": "nope"}),
+            "account_id",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"provider": "unipile"}),
+            "account_id",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"provider": "linkedin", "display_name": "x"}),
+            "provider",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"provider": "sandbox"}),
+            "display_name",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (status, err) =
+            w.t.post("/api/v1/linkedin-accounts", Some(&w.token), body.clone())
+                .await;
+        assert_eq!(status, code, "{body} {err}");
+        assert_eq!(err["error"]["details"][0]["field"], field, "{err}");
+    }
+    let (status, _) =
+        w.t.post(
+            "/api/v1/linkedin-accounts",
+            Some(&w.token),
+            json!({"provider": "unipile", "account_id": "acc9"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "connected twice");
+}

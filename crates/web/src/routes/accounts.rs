@@ -22,10 +22,15 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateAccountRequest {
-    /// `sandbox`: a simulated account. (Unipile accounts are connected through their own flow.)
+    /// `unipile`: a LinkedIn account connected in Unipile (give its `account_id`), or
+    /// `sandbox`: a simulated account.
     provider: String,
-    /// Shown to people.
-    display_name: String,
+    /// The Unipile account id (`unipile` only).
+    #[serde(default)]
+    account_id: Option<String>,
+    /// Shown to people (required for `sandbox`; for `unipile` defaults to Unipile's name).
+    #[serde(default)]
+    display_name: Option<String>,
 }
 
 /// Adds a LinkedIn account.
@@ -37,21 +42,25 @@ async fn create(
     Auth(who): Auth,
     ApiJson(req): ApiJson<CreateAccountRequest>,
 ) -> Result<(StatusCode, Json<Account>), ApiError> {
-    if req.provider != "sandbox" {
-        return Err(ApiError::from(revos_domain::ValidationErrors::single(
-            "provider",
-            "must be \"sandbox\"",
-        )));
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(
+    let single = |field: &str, message: &str| {
+        ApiError::from(revos_domain::ValidationErrors::single(field, message))
+    };
+    let account = match (req.provider.as_str(), &req.account_id) {
+        ("unipile", Some(id)) => {
             state
                 .app
-                .create_sandbox_account(&who, &req.display_name)
-                .await?,
-        ),
-    ))
+                .connect_unipile_account(&who, id, req.display_name.as_deref())
+                .await?
+        }
+        ("unipile", None) => return Err(single("account_id", "is required for unipile")),
+        ("sandbox", None) => {
+            let name = req.display_name.as_deref().unwrap_or_default();
+            state.app.create_sandbox_account(&who, name).await?
+        }
+        ("sandbox", Some(_)) => return Err(single("account_id", "is only for unipile")),
+        _ => return Err(single("provider", "must be \"unipile\" or \"sandbox\"")),
+    };
+    Ok((StatusCode::CREATED, Json(account)))
 }
 
 /// Lists the workspace's LinkedIn accounts.
