@@ -204,7 +204,7 @@ impl App {
         c.finish()?;
         let id = Uuid::now_v7();
         let row = self.new_account(
-            who,
+            who.tenant,
             id,
             "sandbox",
             &format!("sandbox-{id}"),
@@ -233,7 +233,18 @@ impl App {
             c.text("display_name", name, 1, 200);
         }
         c.finish()?;
-        let unipile = self.unipile(who.tenant).await?;
+        self.attach_unipile_account(who.tenant, account_id, display_name)
+            .await
+    }
+
+    /// Adds the Unipile account `account_id` to `tenant` once Unipile confirms it exists.
+    pub(crate) async fn attach_unipile_account(
+        &self,
+        tenant: revos_domain::TenantId,
+        account_id: &str,
+        display_name: Option<&str>,
+    ) -> Result<Account> {
+        let unipile = self.unipile(tenant).await?;
         let found = match unipile.account(account_id.trim()).await {
             Ok(a) => a,
             Err(e) if e.status == Some(404) => {
@@ -254,9 +265,9 @@ impl App {
             .or(found.name)
             .unwrap_or_else(|| found.id.clone());
         let status = if healthy { "ok" } else { "needs_reconnect" };
-        let row = self.new_account(who, Uuid::now_v7(), "unipile", &found.id, &name, status);
-        let mut tx = self.store.begin_for(who.tenant).await?;
-        store::insert(&mut tx, who.tenant, &row).await?;
+        let row = self.new_account(tenant, Uuid::now_v7(), "unipile", &found.id, &name, status);
+        let mut tx = self.store.begin_for(tenant).await?;
+        store::insert(&mut tx, tenant, &row).await?;
         tx.commit().await?;
         Ok(view(row))
     }
@@ -264,7 +275,7 @@ impl App {
     /// A new account row with the default pacing policy, warming up from now.
     fn new_account(
         &self,
-        who: &Principal,
+        tenant: revos_domain::TenantId,
         id: Uuid,
         provider: &str,
         provider_account_id: &str,
@@ -275,7 +286,7 @@ impl App {
         let d = PacingPolicy::default();
         AccountRow {
             id,
-            tenant_id: who.tenant.0,
+            tenant_id: tenant.0,
             provider: provider.into(),
             provider_account_id: provider_account_id.into(),
             display_name: display_name.trim().into(),

@@ -26,6 +26,7 @@ pub mod providers;
 pub mod replies;
 pub mod secrets;
 mod tokens;
+pub mod unipile_links;
 pub mod vault;
 
 pub use error::AppError;

@@ -30,6 +30,8 @@ pub struct ProviderSettings {
     pub smartlead_url: String,
     /// Smartlead key used for tenants without their own.
     pub smartlead_key: Option<SecretString>,
+    /// Where providers reach this instance (`REVOS_PUBLIC_URL`), for notify URLs.
+    pub public_url: Option<String>,
     /// The secret every provider webhook must present (`REVOS_WEBHOOK_SECRET`); webhooks
     /// are refused while it is unset.
     pub webhook_secret: Option<SecretString>,
@@ -51,6 +53,7 @@ impl Default for ProviderSettings {
             smartlead_url: "https://server.smartlead.ai/api/v1".into(),
             smartlead_key: None,
             webhook_secret: None,
+            public_url: None,
             timeout: std::time::Duration::from_secs(20),
             sandbox_seed: 1,
         }

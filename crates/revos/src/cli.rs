@@ -42,7 +42,8 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_INSTANTLY_API_KEY  Instantly key for workspaces without their own
   REVOS_SMARTLEAD_URL   Smartlead API base URL          [default: https://server.smartlead.ai/api/v1]
   REVOS_SMARTLEAD_API_KEY  Smartlead key for workspaces without their own
-  REVOS_WEBHOOK_SECRET  secret provider webhooks must present [default: none: webhooks refused]";
+  REVOS_WEBHOOK_SECRET  secret provider webhooks must present [default: none: webhooks refused]
+  REVOS_PUBLIC_URL      where providers reach this instance (hosted-auth notify URL) [default: none]";
 
 /// Settings every command shares.
 #[derive(Debug, Args)]

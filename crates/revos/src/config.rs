@@ -64,6 +64,8 @@ pub struct Settings {
     pub smartlead: Service,
     /// The secret provider webhooks must present (`REVOS_WEBHOOK_SECRET`).
     pub webhook_secret: Option<SecretString>,
+    /// Where providers reach this instance (`REVOS_PUBLIC_URL`).
+    pub public_url: Option<String>,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -142,6 +144,7 @@ struct FileConfig {
     smartlead_url: Option<String>,
     smartlead_api_key: Option<String>,
     webhook_secret: Option<String>,
+    public_url: Option<String>,
 }
 
 /// One raw value and the name of its source.
@@ -392,6 +395,20 @@ pub fn resolve(
     .filter(|raw| !raw.value.trim().is_empty())
     .map(|raw| SecretString::from(raw.value));
 
+    let public_url = match pick(
+        None,
+        "",
+        "REVOS_PUBLIC_URL",
+        from_file(|c| c.public_url.clone()),
+        "public_url",
+    ) {
+        Some(raw) if !(raw.value.starts_with("https://") || raw.value.starts_with("http://")) => {
+            return Err(err(&raw.source, "must be an http(s) URL"));
+        }
+        Some(raw) => Some(raw.value.trim_end_matches('/').to_owned()),
+        None => None,
+    };
+
     Ok(Settings {
         data_dir,
         database_url,
@@ -407,6 +424,7 @@ pub fn resolve(
         instantly,
         smartlead,
         webhook_secret,
+        public_url,
     })
 }
 

@@ -23,6 +23,7 @@ pub mod memberships;
 pub mod messages;
 pub mod sessions;
 pub mod tenants;
+pub mod unipile_links;
 pub mod users;
 pub mod vault;
 

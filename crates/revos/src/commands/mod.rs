@@ -58,6 +58,7 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
     }
     p.smartlead_key = settings.smartlead.api_key.clone();
     p.webhook_secret = settings.webhook_secret.clone();
+    p.public_url = settings.public_url.clone();
     p
 }
 

@@ -44,6 +44,7 @@ async fn world(db: Db) -> World {
             instantly_url: instantly.base_url.clone(),
             instantly_key: Some("instantly-key".to_owned().into()),
             webhook_secret: Some(SECRET.to_owned().into()),
+            public_url: Some("https://revos.example".into()),
             timeout: std::time::Duration::from_millis(500),
             ..Default::default()
         },
@@ -646,4 +647,44 @@ async fn unipile_accounts_connect_by_their_account_id(db: Db) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "connected twice");
+}
+
+crate::both_backends!(hosted_auth_links_connect_an_account_once);
+
+async fn hosted_auth_links_connect_an_account_once(db: Db) {
+    let w = world(db).await;
+    let (status, link) =
+        w.t.post(
+            "/api/v1/linkedin-accounts/hosted-link",
+            Some(&w.token),
+            json!({"display_name": "Sales team"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let url = link["url"].as_str().unwrap();
+    let name = url.split("name=").nth(1).unwrap().to_owned();
+    assert!(name.starts_with("rvu_"), "{url}");
+    w.unipile.state.add_account("acc7", "Fay Lin");
+    let notice = |name: &str| {
+        json!({"status": "CREATION_SUCCESS", "account_id": "acc7", "name": name}).to_string()
+    };
+    let path = "/api/v1/webhooks/unipile/hosted";
+    let (status, _) = webhook(&w.t, path, None, &notice("rvu_made-up")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, err) = webhook(&w.t, path, None, r#"{"status":"CREATION_SUCCESS"}"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let (status, report) = webhook(&w.t, path, None, &notice(&name)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert!(report["linkedin_account_id"].is_string());
+    let (status, _) = webhook(&w.t, path, None, &notice(&name)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a link is used once");
+    let (_, accounts) = w.t.get("/api/v1/linkedin-accounts", &w.token).await;
+    let connected: Vec<_> = accounts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["provider_account_id"] == "acc7")
+        .collect();
+    assert_eq!(connected.len(), 1, "{accounts}");
+    assert_eq!(connected[0]["display_name"], "Sales team");
 }

@@ -16,6 +16,34 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create, list))
         .routes(routes!(get))
         .routes(routes!(update_pacing))
+        .routes(routes!(hosted_link))
+}
+
+/// What a hosted-auth link is for.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HostedLinkRequest {
+    /// Shown to people once connected (defaults to Unipile's name for the account).
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+/// Creates a Unipile hosted-auth link: whoever opens it connects their LinkedIn account to
+/// this workspace (single use, one hour).
+#[utoipa::path(post, path = "/api/v1/linkedin-accounts/hosted-link", tag = "linkedin-accounts",
+    security(("bearer" = [])), request_body = HostedLinkRequest,
+    responses((status = 201, body = revos_app::unipile_links::HostedLink), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn hosted_link(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    ApiJson(req): ApiJson<HostedLinkRequest>,
+) -> Result<(StatusCode, Json<revos_app::unipile_links::HostedLink>), ApiError> {
+    let link = state
+        .app
+        .unipile_hosted_link(&who, req.display_name.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(link)))
 }
 
 /// A new account.

@@ -21,6 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(unipile))
+        .routes(routes!(unipile_hosted))
         .routes(routes!(instantly))
         .routes(routes!(smartlead))
 }
@@ -104,6 +105,59 @@ async fn unipile(
         },
     };
     Ok(Json(report))
+}
+
+/// Unipile's notification that a hosted-auth link connected an account.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+struct HostedNotice {
+    /// `CREATION_SUCCESS`, `RECONNECTED`, ...
+    status: String,
+    /// The connected account.
+    account_id: String,
+    /// The link's token, which RevOS set as its `name`.
+    name: String,
+}
+
+/// What a hosted-auth notification did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct HostedReport {
+    /// The account RevOS added, if any.
+    linkedin_account_id: Option<uuid::Uuid>,
+}
+
+/// Receives Unipile's hosted-auth notification. The link's single-use token (its `name`) is
+/// the credential: an unknown, used or expired one gets 401.
+#[utoipa::path(post, path = "/api/v1/webhooks/unipile/hosted", tag = "webhooks",
+    request_body = HostedNotice,
+    responses((status = 200, body = HostedReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn unipile_hosted(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<HostedReport>, ApiError> {
+    let value = json_body(&body)?;
+    let notice: HostedNotice = serde_path_to_error::deserialize(&value).map_err(|e| {
+        let field = e.path().to_string();
+        malformed(&field, &e.inner().to_string())
+    })?;
+    if !matches!(notice.status.as_str(), "CREATION_SUCCESS" | "RECONNECTED") {
+        return Ok(Json(HostedReport {
+            linkedin_account_id: None,
+        }));
+    }
+    match state
+        .app
+        .unipile_hosted_connected(&notice.name, &notice.account_id)
+        .await?
+    {
+        Some(account) => Ok(Json(HostedReport {
+            linkedin_account_id: Some(account.id),
+        })),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "not a live hosted-auth link of this instance",
+        )),
+    }
 }
 
 async fn email_reply(
