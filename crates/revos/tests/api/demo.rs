@@ -1,7 +1,7 @@
 //! `revos demo`: the whole loop in the sandbox through the real workers, its funnel as JSON,
 //! and a send log that shows pacing held.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::process::Command;
 
@@ -69,21 +69,7 @@ fn the_demo_runs_three_days_within_pacing() {
         assert!(leads.insert(l["lead_id"].clone()), "a second DM to {l}");
         times.push(l["sent_at"].as_str().unwrap().parse().unwrap());
     }
-    for (i, t) in times.iter().enumerate() {
-        let in_hour = times[..=i]
-            .iter()
-            .filter(|s| **s > *t - Duration::hours(1))
-            .count();
-        assert!(in_hour <= 50, "{in_hour} DMs in the hour before {t}");
-    }
-    for pair in times.windows(2) {
-        assert!(
-            pair[1] - pair[0] >= Duration::seconds(120),
-            "{} then {}",
-            pair[0],
-            pair[1]
-        );
-    }
+    crate::helpers::assert_paced(&times);
 }
 
 #[test]

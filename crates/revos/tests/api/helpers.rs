@@ -430,3 +430,19 @@ pub fn revos_worker(
         .spawn()
         .expect("spawn revos worker")
 }
+
+/// At most 50 sends in any rolling hour and at least 120 s between two.
+pub fn assert_paced(times: &[chrono::DateTime<Utc>]) {
+    for (i, t) in times.iter().enumerate() {
+        let in_hour = times[..=i]
+            .iter()
+            .filter(|s| **s > *t - chrono::Duration::hours(1))
+            .count();
+        assert!(in_hour <= 50, "{in_hour} DMs in the hour before {t}");
+    }
+    for pair in times.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= chrono::Duration::seconds(120) - chrono::Duration::milliseconds(1)
+        );
+    }
+}

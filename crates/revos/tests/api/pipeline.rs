@@ -285,7 +285,7 @@ async fn two_hundred_comments_make_exactly_the_expected_leads_dms_and_sequences(
             .unwrap()
     };
     assert_eq!(sent.len(), 50);
-    assert_paced(&sent.iter().map(|(_, t)| *t).collect::<Vec<_>>());
+    crate::helpers::assert_paced(&sent.iter().map(|(_, t)| *t).collect::<Vec<_>>());
 
     // Twelve leads answer by webhook: one asks to stop, one Apollo did not know writes an
     // email address.
@@ -420,20 +420,6 @@ async fn two_hundred_comments_make_exactly_the_expected_leads_dms_and_sequences(
         Some("p10@acme10.io"),
         "a known email is not replaced"
     );
-}
-
-/// At most 50 sends in any rolling hour and at least 120 s between two.
-fn assert_paced(times: &[DateTime<Utc>]) {
-    for (i, t) in times.iter().enumerate() {
-        let in_hour = times[..=i]
-            .iter()
-            .filter(|s| **s > *t - Duration::hours(1))
-            .count();
-        assert!(in_hour <= 50, "{in_hour} DMs in the hour before {t}");
-    }
-    for pair in times.windows(2) {
-        assert!(pair[1] - pair[0] >= Duration::seconds(120) - Duration::milliseconds(1));
-    }
 }
 
 crate::both_backends!(webhooks_need_the_secret_and_a_well_formed_body);
