@@ -63,8 +63,14 @@ impl App {
                 let post_row = leads::post_row(&mut tx, tenant, campaign, &post)
                     .await?
                     .ok_or(AppError::NotFound("post"))?;
+                let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+                let seen = leads::known_comments(&mut tx, tenant, post_row, &ids).await?;
                 let mut known = 0;
                 for c in &page.items {
+                    if seen.contains(&c.id) {
+                        known += 1;
+                        continue;
+                    }
                     let new = NewComment {
                         post: post_row,
                         provider_comment_id: &c.id,

@@ -353,3 +353,30 @@ pub async fn company_of(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Opt
     let found: Option<Option<String>> = on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(lead).fetch_optional(c).await?);
     Ok(found.flatten())
 }
+
+/// Which of `ids` (provider comment ids) are already recorded for our post `post` of
+/// `tenant`: one read instead of one write per known comment on every monitor pass.
+pub async fn known_comments(
+    tx: &mut Tx,
+    tenant: TenantId,
+    post: Uuid,
+    ids: &[&str],
+) -> Result<std::collections::HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT provider_comment_id FROM comments WHERE tenant_id = $1 AND post_id = $2 \
+         AND provider_comment_id IN ({})",
+        placeholders.join(", ")
+    );
+    let rows: Vec<String> = on_conn!(tx, c => {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(post);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await?
+    });
+    Ok(rows.into_iter().collect())
+}
