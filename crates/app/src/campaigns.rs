@@ -53,9 +53,26 @@ impl Transition {
     }
 }
 
-fn parse_spec(raw: &str) -> Result<CampaignSpec> {
+pub(crate) fn parse_spec(raw: &str) -> Result<CampaignSpec> {
     serde_json::from_str(raw)
         .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))
+}
+
+/// A campaign of `tenant` with its settings and its LinkedIn account, read in `tx`: what
+/// every background step about a campaign starts from.
+pub(crate) async fn with_account(
+    tx: &mut Tx,
+    tenant: revos_domain::TenantId,
+    id: Uuid,
+) -> Result<(CampaignRow, CampaignSpec, linkedin_accounts::AccountRow)> {
+    let row = store::get(tx, tenant, id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    let spec = parse_spec(&row.settings)?;
+    let account = linkedin_accounts::get(tx, tenant, spec.linkedin_account_id)
+        .await?
+        .ok_or(AppError::NotFound("LinkedIn account"))?;
+    Ok((row, spec, account))
 }
 
 impl App {

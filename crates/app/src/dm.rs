@@ -87,19 +87,15 @@ impl App {
             let row = campaigns::get(&mut tx, tenant, job.campaign)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
-            let spec: CampaignSpec = serde_json::from_str(&row.settings)
-                .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))?;
+            let spec = crate::campaigns::parse_spec(&row.settings)?;
             let account = linkedin_accounts::get(&mut tx, tenant, job.account)
                 .await?
                 .ok_or(AppError::NotFound("LinkedIn account"))?;
             let dm = messages::dm(&mut tx, tenant, job.campaign, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("DM"))?;
-            let lead = leads::of_campaign(&mut tx, tenant, job.campaign)
+            let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
-                .into_iter()
-                .map(|(l, _)| l)
-                .find(|l| l.id == job.lead)
                 .ok_or(AppError::NotFound("lead"))?;
             (spec, row.status, account, dm, lead)
         };
@@ -136,30 +132,7 @@ impl App {
                 .await?;
             return Ok(DmOutcome::AwaitingConnection);
         }
-        let company = {
-            let mut tx = self.store.begin_for(tenant).await?;
-            leads::company_of(&mut tx, tenant, job.lead).await?
-        };
-        let first = lead
-            .name
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let values = DmValues {
-            first_name: first,
-            last_name: lead
-                .name
-                .split_whitespace()
-                .skip(1)
-                .collect::<Vec<_>>()
-                .join(" "),
-            full_name: lead.name.clone(),
-            lead_magnet_title: spec.lead_magnet.title.clone(),
-            lead_magnet_url: spec.lead_magnet.url.clone(),
-            company: company.unwrap_or_default(),
-            ..Default::default()
-        };
+        let values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
         let body = render(&spec.dm_template, &values)?;
         {
             // Persist the intent before the call that cannot be undone.
@@ -257,18 +230,7 @@ impl App {
                     .await? =>
             {
                 let source = leads::source_comment(&mut tx, tenant, job.campaign, job.lead).await?;
-                let values = DmValues {
-                    first_name: lead
-                        .name
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    full_name: lead.name.clone(),
-                    lead_magnet_title: spec.lead_magnet.title.clone(),
-                    lead_magnet_url: spec.lead_magnet.url.clone(),
-                    ..Default::default()
-                };
+                let values = DmValues::for_lead(&lead.name, None, &spec.lead_magnet);
                 source.map(|s| (s, render(template, &values)))
             }
             _ => None,

@@ -10,12 +10,12 @@ use crate::pipeline_events::{self, Step};
 use crate::replies::{Channel, Reply};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
-use revos_domain::campaign::{CampaignSpec, EmailProvider};
+use revos_domain::campaign::{CampaignSpec, EmailProvider, split_name};
 use revos_domain::lead::LeadStage;
 use revos_jobs::Job;
 use revos_providers::EmailSequencer;
 use revos_providers::email::{EmailLead, Instantly, Smartlead};
-use revos_store::{campaigns, leads, linkedin_accounts, messages};
+use revos_store::{leads, messages};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -125,14 +125,8 @@ impl App {
         let tenant = job.tenant;
         let (spec, status, account, lead, dm) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let row = campaigns::get(&mut tx, tenant, job.campaign)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
-            let spec: CampaignSpec = serde_json::from_str(&row.settings)
-                .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))?;
-            let account = linkedin_accounts::get(&mut tx, tenant, spec.linkedin_account_id)
-                .await?
-                .ok_or(AppError::NotFound("LinkedIn account"))?;
+            let (row, spec, account) =
+                crate::campaigns::with_account(&mut tx, tenant, job.campaign).await?;
             let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;
@@ -167,14 +161,7 @@ impl App {
             }
         }
         let sequencer = self.email_sequencer(tenant, fallback.provider).await?;
-        let (first_name, last_name) = match lead.name.split_once(' ') {
-            Some((f, l)) => (f.to_owned(), l.to_owned()),
-            None => (lead.name.clone(), String::new()),
-        };
-        let company = {
-            let mut tx = self.store.begin_for(tenant).await?;
-            leads::company_of(&mut tx, tenant, job.lead).await?
-        };
+        let (first_name, last_name) = split_name(&lead.name);
         let mut variables = BTreeMap::new();
         variables.insert("lead_magnet".to_owned(), spec.lead_magnet.title.clone());
         variables.insert("lead_magnet_url".to_owned(), spec.lead_magnet.url.clone());
@@ -182,7 +169,7 @@ impl App {
             email,
             first_name,
             last_name,
-            company,
+            company: lead.company.clone(),
             linkedin_url: lead.linkedin_url.clone(),
             variables,
         };

@@ -9,7 +9,7 @@ use crate::enrichment::EnrichLead;
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
-use revos_domain::campaign::{CampaignSpec, CampaignStatus};
+use revos_domain::campaign::CampaignStatus;
 use revos_domain::triggers::{find_email, qualifies};
 use revos_providers::LinkedIn;
 use revos_store::leads::{self, NewComment, NewLead};
@@ -42,8 +42,7 @@ impl App {
             if row.status != CampaignStatus::Active.as_str() {
                 return Ok(report);
             }
-            let spec: CampaignSpec = serde_json::from_str(&row.settings)
-                .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))?;
+            let spec = crate::campaigns::parse_spec(&row.settings)?;
             let account = linkedin_accounts::get(&mut tx, tenant, spec.linkedin_account_id)
                 .await?
                 .ok_or(AppError::NotFound("LinkedIn account"))?;
@@ -197,14 +196,9 @@ impl App {
     ) -> Result<MonitorReport> {
         let provider = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let row = campaigns::get(&mut tx, tenant, campaign)
+            crate::campaigns::with_account(&mut tx, tenant, campaign)
                 .await?
-                .ok_or(AppError::NotFound("campaign"))?;
-            let spec: CampaignSpec = serde_json::from_str(&row.settings)
-                .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))?;
-            linkedin_accounts::get(&mut tx, tenant, spec.linkedin_account_id)
-                .await?
-                .ok_or(AppError::NotFound("LinkedIn account"))?
+                .2
                 .provider
         };
         let linkedin = self.linkedin_for(tenant, &provider).await?;

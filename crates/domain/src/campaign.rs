@@ -177,7 +177,28 @@ pub struct DmValues {
     pub trigger: String,
 }
 
+/// A person's first name and the rest of their display name.
+pub fn split_name(full: &str) -> (String, String) {
+    let mut words = full.split_whitespace();
+    let first = words.next().unwrap_or_default().to_owned();
+    (first, words.collect::<Vec<_>>().join(" "))
+}
+
 impl DmValues {
+    /// The values for a lead called `name` (at `company`, when known) promised `magnet`.
+    pub fn for_lead(name: &str, company: Option<&str>, magnet: &LeadMagnet) -> Self {
+        let (first_name, last_name) = split_name(name);
+        Self {
+            first_name,
+            last_name,
+            full_name: name.to_owned(),
+            company: company.unwrap_or_default().to_owned(),
+            lead_magnet_title: magnet.title.clone(),
+            lead_magnet_url: magnet.url.clone(),
+            ..Default::default()
+        }
+    }
+
     /// The template context.
     fn context(&self) -> minijinja::Value {
         minijinja::Value::from_pairs([
@@ -284,6 +305,16 @@ pub fn render(template: &str, values: &DmValues) -> Result<String, ValidationErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_split_into_first_and_the_rest() {
+        assert_eq!(
+            split_name("Ana  María Lopez"),
+            ("Ana".into(), "María Lopez".into())
+        );
+        assert_eq!(split_name("Cher"), ("Cher".into(), String::new()));
+        assert_eq!(split_name(""), (String::new(), String::new()));
+    }
 
     fn spec() -> CampaignSpec {
         CampaignSpec {

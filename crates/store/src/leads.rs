@@ -53,6 +53,8 @@ pub struct LeadRow {
     pub headline: Option<String>,
     /// Their email, when known.
     pub email: Option<String>,
+    /// Their company, once enrichment found it.
+    pub company: Option<String>,
     /// Whether they asked not to be contacted.
     pub do_not_contact: bool,
     /// Whether they live in the sandbox.
@@ -86,7 +88,7 @@ pub async fn upsert(
     const INSERT: &str = "INSERT INTO leads (id, tenant_id, provider_id, linkedin_url, name, headline, email, is_sandbox, \
         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
         ON CONFLICT (tenant_id, provider_id) DO UPDATE SET email = COALESCE(leads.email, excluded.email), updated_at = excluded.updated_at";
-    const SELECT: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+    const SELECT: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, company, do_not_contact, is_sandbox \
         FROM leads WHERE tenant_id = $1 AND provider_id = $2";
     on_conn!(tx, c => sqlx::query(INSERT).bind(Uuid::now_v7()).bind(tenant.0).bind(l.provider_id).bind(l.linkedin_url)
         .bind(l.name).bind(l.headline).bind(l.email).bind(l.sandbox).bind(now).execute(c).await?.rows_affected());
@@ -124,8 +126,8 @@ pub async fn of_campaign(
         lead: LeadRow,
         status: String,
     }
-    const SQL: &str = "SELECT l.id, l.provider_id, l.name, l.linkedin_url, l.headline, l.email, l.do_not_contact, \
-        l.is_sandbox, cl.status FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
+    const SQL: &str = "SELECT l.id, l.provider_id, l.name, l.linkedin_url, l.headline, l.email, l.company, \
+        l.do_not_contact, l.is_sandbox, cl.status FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
         WHERE cl.tenant_id = $1 AND cl.campaign_id = $2 ORDER BY cl.id";
     let rows: Vec<Joined> =
         on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?);
@@ -246,7 +248,7 @@ pub async fn stages(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Vec<(Uu
 
 /// One lead of `tenant`.
 pub async fn get(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Option<LeadRow>> {
-    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, company, do_not_contact, is_sandbox \
         FROM leads WHERE tenant_id = $1 AND id = $2";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_optional(c).await?))
 }
@@ -257,7 +259,7 @@ pub async fn by_provider_id(
     tenant: TenantId,
     provider_id: &str,
 ) -> Result<Option<LeadRow>> {
-    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, company, do_not_contact, is_sandbox \
         FROM leads WHERE tenant_id = $1 AND provider_id = $2";
     Ok(
         on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(provider_id).fetch_optional(c).await?),
@@ -266,7 +268,7 @@ pub async fn by_provider_id(
 
 /// The leads of `tenant` with this email (case-insensitive).
 pub async fn by_email(tx: &mut Tx, tenant: TenantId, email: &str) -> Result<Vec<LeadRow>> {
-    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, do_not_contact, is_sandbox \
+    const SQL: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, company, do_not_contact, is_sandbox \
         FROM leads WHERE tenant_id = $1 AND LOWER(email) = LOWER($2) ORDER BY id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(email).fetch_all(c).await?))
 }
@@ -345,13 +347,6 @@ pub async fn awaiting_connection(
         WHERE cl.status = 'awaiting_connection' AND c.status = 'active' AND l.do_not_contact = FALSE \
         AND ($1 IS NULL OR a.provider_account_id = $1) ORDER BY cl.id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(provider_account_id).fetch_all(c).await?))
-}
-
-/// The company enrichment found for a lead of `tenant`.
-pub async fn company_of(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Option<String>> {
-    const SQL: &str = "SELECT company FROM leads WHERE tenant_id = $1 AND id = $2";
-    let found: Option<Option<String>> = on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(lead).fetch_optional(c).await?);
-    Ok(found.flatten())
 }
 
 /// Which of `ids` (provider comment ids) are already recorded for our post `post` of

@@ -220,9 +220,11 @@ async fn smartlead(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<WebhookReport>, ApiError> {
-    let value: Value = serde_json::from_slice(&body).unwrap_or_default();
-    authorize(&state, &headers, &[value["secret_key"].as_str()])?;
-    let value = json_body(&body)?;
+    // The secret travels in the body: read it once, authenticate, then refuse a bad body.
+    let parsed = json_body(&body);
+    let secret = parsed.as_ref().ok().and_then(|v| v["secret_key"].as_str());
+    authorize(&state, &headers, &[secret])?;
+    let value = parsed?;
     let id = value["reply_message"]["message_id"]
         .as_str()
         .or(value["message_id"].as_str())
