@@ -7,6 +7,7 @@
 
 pub mod apollo;
 pub mod email;
+pub mod llm;
 mod http;
 pub mod sandbox;
 mod traits;
