@@ -10,6 +10,7 @@ pub mod email;
 pub mod funnel;
 pub mod ids;
 pub mod lead;
+pub mod llm_pricing;
 pub mod pacing;
 pub mod page;
 pub mod password;
