@@ -167,12 +167,21 @@ mod tests {
         let t = PriceTable::default();
         assert!(close(t.cost_usd("gpt-4o-mini", 1_000_000, 0), 0.15));
         assert!(close(t.cost_usd("gpt-4o-mini", 0, 1_000_000), 0.60));
-        assert!(close(t.cost_usd("gpt-4o", 2_000, 500), (2_000.0 * 2.5 + 500.0 * 10.0) / 1e6));
+        assert!(close(
+            t.cost_usd("gpt-4o", 2_000, 500),
+            (2_000.0 * 2.5 + 500.0 * 10.0) / 1e6
+        ));
         assert!(close(t.cost_usd("gpt-4.1", 1_000_000, 1_000_000), 10.0));
         assert!(close(t.cost_usd("gpt-4.1-mini", 1_000_000, 1_000_000), 2.0));
         assert!(close(t.cost_usd("gpt-4.1-nano", 1_000_000, 1_000_000), 0.5));
-        assert!(close(t.cost_usd("text-embedding-3-small", 1_000_000, 0), 0.02));
-        assert!(close(t.cost_usd("text-embedding-3-large", 500_000, 0), 0.065));
+        assert!(close(
+            t.cost_usd("text-embedding-3-small", 1_000_000, 0),
+            0.02
+        ));
+        assert!(close(
+            t.cost_usd("text-embedding-3-large", 500_000, 0),
+            0.065
+        ));
     }
 
     #[test]
@@ -189,10 +198,22 @@ mod tests {
     #[test]
     fn dated_variants_take_the_longest_known_prefix() {
         let t = PriceTable::default();
-        assert_eq!(t.price("gpt-4o-mini-2024-07-18"), Some(ModelPrice::new(0.15, 0.60)));
-        assert_eq!(t.price("gpt-4o-2024-08-06"), Some(ModelPrice::new(2.50, 10.00)));
-        assert_eq!(t.price("gpt-4.1-mini-2025-04-14"), Some(ModelPrice::new(0.40, 1.60)));
-        assert_eq!(t.price("gpt-4.1-2025-04-14"), Some(ModelPrice::new(2.00, 8.00)));
+        assert_eq!(
+            t.price("gpt-4o-mini-2024-07-18"),
+            Some(ModelPrice::new(0.15, 0.60))
+        );
+        assert_eq!(
+            t.price("gpt-4o-2024-08-06"),
+            Some(ModelPrice::new(2.50, 10.00))
+        );
+        assert_eq!(
+            t.price("gpt-4.1-mini-2025-04-14"),
+            Some(ModelPrice::new(0.40, 1.60))
+        );
+        assert_eq!(
+            t.price("gpt-4.1-2025-04-14"),
+            Some(ModelPrice::new(2.00, 8.00))
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod apollo;
 pub mod email;
+pub mod openai;
 pub mod unipile;
 
 use std::net::SocketAddr;

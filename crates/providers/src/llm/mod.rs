@@ -1,7 +1,16 @@
-//! The language-model layer's wire-independent types: the messages, tool specifications, tool
-//! calls and token usage that the agent runtime speaks. The OpenAI-compatible client maps them
-//! to and from the documented JSON; the agent runtime persists them as the transcript.
+//! The language-model layer: the wire-independent types the agent runtime speaks (messages,
+//! tool specifications, tool calls, token usage) and the OpenAI-compatible client that maps
+//! them to and from the documented JSON, for OpenAI and local compatible servers alike.
 
+mod client;
+mod config;
+mod stream;
+mod transport;
 mod types;
+mod wire;
 
-pub use types::{ChatOutcome, ChatRequest, FinishReason, LlmMessage, StreamEvent, ToolCall, ToolSpec, Usage};
+pub use client::{Embeddings, OpenAiClient};
+pub use config::LlmConfig;
+pub use types::{
+    ChatOutcome, ChatRequest, FinishReason, LlmMessage, StreamEvent, ToolCall, ToolSpec, Usage,
+};
