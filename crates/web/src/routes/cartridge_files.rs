@@ -32,11 +32,12 @@ struct ImportQuery {
 
 /// Imports a cartridge from a YAML (`application/yaml`, `text/yaml`) or JSON body, with the
 /// API's field names. The format comes from the content type, else from the text. Syntax
-/// errors name the line and column, type and rule errors the field.
+/// errors name the line and column, type and rule errors the field. 201 for a new cartridge,
+/// 200 when `replace` named an existing one.
 #[utoipa::path(post, path = "/api/v1/cartridges/import", tag = "cartridges", security(("bearer" = [])),
     params(ImportQuery),
     request_body(content((String = "application/yaml"), (String = "text/yaml"), (String = "application/json"))),
-    responses((status = 201, body = Cartridge), (status = 400, body = ErrorBody),
+    responses((status = 201, body = Cartridge), (status = 200, body = Cartridge), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import(
     State(state): State<AppState>,
@@ -64,7 +65,11 @@ async fn import(
         .app
         .import_cartridge(&who, text, format, replace)
         .await?;
-    Ok((StatusCode::CREATED, Json(cartridge)))
+    let status = match replace {
+        Some(_) => StatusCode::OK,
+        None => StatusCode::CREATED,
+    };
+    Ok((status, Json(cartridge)))
 }
 
 /// `?format=` of an export.
