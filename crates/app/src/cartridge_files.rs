@@ -45,8 +45,7 @@ impl CartridgeFormat {
             .to_ascii_lowercase();
         if mime == "application/json" || mime.ends_with("+json") {
             Some(Self::Json)
-        } else if mime.ends_with("/yaml") || mime.ends_with("/x-yaml") || mime.ends_with("+yaml")
-        {
+        } else if mime.ends_with("/yaml") || mime.ends_with("/x-yaml") || mime.ends_with("+yaml") {
             Some(Self::Yaml)
         } else {
             None
@@ -55,7 +54,11 @@ impl CartridgeFormat {
 
     /// Guesses from the text itself: a document starting with `{` is JSON, anything else YAML.
     pub fn sniff(text: &str) -> Self {
-        match text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
+        match text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
             true => Self::Json,
             false => Self::Yaml,
         }
@@ -126,7 +129,10 @@ fn syntax_error(format: &str, line: usize, column: usize, message: &str) -> Vali
 
 /// Reads a cartridge file and validates it. Errors name the line (syntax) or the field (types
 /// and rules).
-pub fn parse_cartridge(text: &str, format: CartridgeFormat) -> Result<CartridgeSpec, ValidationErrors> {
+pub fn parse_cartridge(
+    text: &str,
+    format: CartridgeFormat,
+) -> Result<CartridgeSpec, ValidationErrors> {
     let text = text.trim_start_matches('\u{feff}');
     let spec: CartridgeSpec = match format {
         CartridgeFormat::Json => {
@@ -143,9 +149,7 @@ pub fn parse_cartridge(text: &str, format: CartridgeFormat) -> Result<CartridgeS
         }
         CartridgeFormat::Yaml => {
             let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
-                let (line, column) = e
-                    .location()
-                    .map_or((1, 1), |l| (l.line(), l.column()));
+                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
                 syntax_error("YAML", line, column, &e.to_string())
             })?;
             if !value.is_mapping() {
@@ -204,8 +208,16 @@ impl App {
                 .collect();
             for t in spec_texts(&cartridge.spec, kind) {
                 if !known.contains(&t) {
-                    self.record_example(who, cartridge.id, kind, None, &t, ExampleSource::Import, None)
-                        .await?;
+                    self.record_example(
+                        who,
+                        cartridge.id,
+                        kind,
+                        None,
+                        &t,
+                        ExampleSource::Import,
+                        None,
+                    )
+                    .await?;
                 }
             }
         }
@@ -268,16 +280,33 @@ mod tests {
             fields(&rule, CartridgeFormat::Yaml)[0],
             "writing_style.vocabulary_level|must be between 1 and 10"
         );
-        assert_eq!(fields("- a\n- b\n", CartridgeFormat::Yaml)[0].split('|').next(), Some("body"));
+        assert_eq!(
+            fields("- a\n- b\n", CartridgeFormat::Yaml)[0]
+                .split('|')
+                .next(),
+            Some("body")
+        );
     }
 
     #[test]
     fn formats_are_detected() {
         use CartridgeFormat::*;
-        assert_eq!(CartridgeFormat::detect(Some("c.YML"), Some("application/json"), "{"), Yaml);
-        assert_eq!(CartridgeFormat::detect(None, Some("text/yaml; charset=utf-8"), "{"), Yaml);
-        assert_eq!(CartridgeFormat::detect(None, Some("text/plain"), " {\"a\":1}"), Json);
-        assert_eq!(CartridgeFormat::detect(Some("cartridge"), None, "name: x"), Yaml);
+        assert_eq!(
+            CartridgeFormat::detect(Some("c.YML"), Some("application/json"), "{"),
+            Yaml
+        );
+        assert_eq!(
+            CartridgeFormat::detect(None, Some("text/yaml; charset=utf-8"), "{"),
+            Yaml
+        );
+        assert_eq!(
+            CartridgeFormat::detect(None, Some("text/plain"), " {\"a\":1}"),
+            Json
+        );
+        assert_eq!(
+            CartridgeFormat::detect(Some("cartridge"), None, "name: x"),
+            Yaml
+        );
         assert_eq!(CartridgeFormat::parse("xml"), None);
     }
 }

@@ -221,8 +221,7 @@ impl App {
             let mut tx = self.store.begin_for(who.tenant).await?;
             for (i, v) in stale.into_iter().zip(fresh.vectors) {
                 let bytes = to_le_bytes(&v);
-                store::set_embedding(&mut tx, who.tenant, rows[i].id, &bytes, &fresh.model)
-                    .await?;
+                store::set_embedding(&mut tx, who.tenant, rows[i].id, &bytes, &fresh.model).await?;
                 rows[i].embedding = bytes;
                 rows[i].embedding_model = fresh.model.clone();
             }

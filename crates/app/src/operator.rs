@@ -56,7 +56,10 @@ impl App {
                 let names: Vec<String> = many.iter().map(|t| slug(&t.name)).collect();
                 return Err(ValidationErrors::single(
                     "--workspace",
-                    format!("several workspaces match; pass one of: {}", names.join(", ")),
+                    format!(
+                        "several workspaces match; pass one of: {}",
+                        names.join(", ")
+                    ),
                 )
                 .into());
             }

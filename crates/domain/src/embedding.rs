@@ -84,7 +84,7 @@ pub fn to_le_bytes(v: &[f32]) -> Vec<u8> {
 
 /// A stored vector back; `None` when the byte count is not a multiple of 4.
 pub fn from_le_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     Some(

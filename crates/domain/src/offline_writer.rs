@@ -149,7 +149,19 @@ fn clauses(input: &WriterInput<'_>) -> Vec<String> {
     out
 }
 
-const CONNECTORS: &[&str] = &["and", "because", "so", "which is why"];
+/// Joins a statement to the sentence so far.
+const CONNECTORS: &[&str] = &["and", "because", "which is why"];
+/// Clauses that start with one of these are advice (imperatives): joined with "so".
+const IMPERATIVES: &[&str] = &["start", "fix", "ask", "measure", "try", "do"];
+
+fn connector_for(clause: &str, rng: &mut Rng) -> &'static str {
+    let first = clause.split_whitespace().next().unwrap_or("");
+    if IMPERATIVES.contains(&first) {
+        "so"
+    } else {
+        CONNECTORS[rng.below(CONNECTORS.len())]
+    }
+}
 const DEFAULT_EMOJI: &[&str] = &["🚀", "✅", "💡", "👉", "🔥"];
 
 /// One sentence of about `target` words from `pool`, never repeating a used clause while
@@ -168,7 +180,9 @@ fn sentence(pool: &[String], used: &mut Vec<usize>, target: f64, rng: &mut Rng) 
     let limit = (target.round() as usize).max(2) + 2;
     let first = pick(used, limit, rng).unwrap_or_else(|| {
         // Nothing short enough: the shortest clause.
-        (0..pool.len()).min_by_key(|i| words(&pool[*i])).unwrap_or(0)
+        (0..pool.len())
+            .min_by_key(|i| words(&pool[*i]))
+            .unwrap_or(0)
     });
     let mut out = pool.get(first).cloned().unwrap_or_default();
     while (words(&out) as f64) < target * 0.75 {
@@ -176,7 +190,7 @@ fn sentence(pool: &[String], used: &mut Vec<usize>, target: f64, rng: &mut Rng) 
         let Some(next) = pick(used, room, rng) else {
             break;
         };
-        let connector = CONNECTORS[rng.below(CONNECTORS.len())];
+        let connector = connector_for(&pool[next], rng);
         out = format!("{out}, {connector} {}", pool[next]);
     }
     out
@@ -211,7 +225,7 @@ fn hashtag(phrase: &str) -> Option<String> {
 /// Writes the text. See the module documentation.
 pub fn write(input: &WriterInput<'_>) -> String {
     let style = input.style;
-    let mut rng = Rng(input.seed ^ 0x5EED_0F_0FF1_1E);
+    let mut rng = Rng(input.seed ^ 0x5EED_0F0F_F11E);
     let pool = clauses(input);
     let sentence_words = style.avg_sentence_words.clamp(3.0, 40.0);
     let count = (style.words_per_text / sentence_words)
@@ -282,7 +296,11 @@ pub fn write(input: &WriterInput<'_>) -> String {
             let is_tag_line = i == parts.len() - 1 && tag_count > 0;
             let n = (breaks / gaps + usize::from(i - 1 < breaks % gaps)).min(2);
             let n = if is_tag_line { n.max(1) } else { n };
-            out.push_str(&if n == 0 { " ".to_owned() } else { "\n".repeat(n) });
+            out.push_str(&if n == 0 {
+                " ".to_owned()
+            } else {
+                "\n".repeat(n)
+            });
         }
         out.push_str(part);
     }

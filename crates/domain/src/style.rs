@@ -75,14 +75,22 @@ fn syllables(word: &str) -> usize {
 /// The sentences of a text: split at `.`, `!`, `?` and line breaks, keeping those with words.
 fn sentences(text: &str) -> Vec<Vec<&str>> {
     text.split(['.', '!', '?', '\n'])
-        .map(|s| s.split_whitespace().filter(|t| is_word(t)).collect::<Vec<_>>())
+        .map(|s| {
+            s.split_whitespace()
+                .filter(|t| is_word(t))
+                .collect::<Vec<_>>()
+        })
         .filter(|words| !words.is_empty())
         .collect()
 }
 
 /// The first two words of a text as written, and their comparison key.
 fn opening(text: &str) -> Option<(String, String)> {
-    let words: Vec<&str> = text.split_whitespace().filter(|t| is_word(t)).take(2).collect();
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|t| is_word(t))
+        .take(2)
+        .collect();
     if words.len() < 2 {
         return None;
     }
@@ -130,7 +138,7 @@ impl StyleStats {
             }
         }
         // Stable sort: among equal counts, the first seen comes first.
-        openings.sort_by(|a, b| b.2.cmp(&a.2));
+        openings.sort_by_key(|o| std::cmp::Reverse(o.2));
         let per_text = |x: usize| if n == 0 { 0.0 } else { x as f64 / n as f64 };
         let (avg_sentence_words, reading_grade) = if sentence_count == 0 || words == 0 {
             (0.0, 0.0)
@@ -174,7 +182,11 @@ impl StyleStats {
                 .collect()
         };
         let (a, b) = (keys(self), keys(other));
-        let union = a.iter().chain(&b).collect::<std::collections::HashSet<_>>().len();
+        let union = a
+            .iter()
+            .chain(&b)
+            .collect::<std::collections::HashSet<_>>()
+            .len();
         let shared = a.iter().filter(|k| b.contains(k)).count();
         let openings = if union == 0 {
             0.0
@@ -222,7 +234,7 @@ impl StyleStats {
                 }
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         counts.into_iter().map(|c| c.0).collect()
     }
 }
@@ -256,7 +268,10 @@ mod tests {
             "Organisational transformation necessitates comprehensive stakeholder \
              communication, deliberate prioritisation and institutional accountability.",
         ]);
-        assert!(hard.reading_grade > easy.reading_grade + 10.0, "{easy:?} {hard:?}");
+        assert!(
+            hard.reading_grade > easy.reading_grade + 10.0,
+            "{easy:?} {hard:?}"
+        );
         assert_eq!(syllables("make"), 1);
         assert_eq!(syllables("communication"), 5);
     }

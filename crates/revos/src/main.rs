@@ -63,7 +63,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e)
             if e.downcast_ref::<ConfigError>().is_some()
-                || e.downcast_ref::<commands::cartridge::UsageError>().is_some() =>
+                || e.downcast_ref::<commands::cartridge::UsageError>()
+                    .is_some() =>
         {
             eprintln!("error: {e}");
             ExitCode::from(2)

@@ -68,8 +68,10 @@ pub async fn list(
         " FROM cartridge_examples WHERE tenant_id = $1 AND cartridge_id = $2 \
          AND ($3 IS NULL OR kind = $3) ORDER BY id"
     );
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(cartridge.0).bind(kind)
-        .fetch_all(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(cartridge.0).bind(kind)
+        .fetch_all(c).await?),
+    )
 }
 
 /// Replaces the embedding of an example of `tenant` (after the embedding model changed).

@@ -42,10 +42,14 @@ fn parse_id(raw: &str, flag: &str) -> anyhow::Result<CartridgeId> {
 
 async fn import(app: &App, args: CartridgeImportArgs) -> anyhow::Result<()> {
     let shown = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| UsageError(format!("{shown}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))?;
+    let bytes =
+        std::fs::read(&args.file).map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        UsageError(format!(
+            "{shown}: not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     let replace = args
         .replace
         .as_deref()
@@ -76,9 +80,8 @@ async fn export(app: &App, args: CartridgeExportArgs) -> anyhow::Result<()> {
     let format = match (&args.format, &args.output) {
         (Some(f), _) => CartridgeFormat::parse(f)
             .ok_or_else(|| UsageError(format!("--format: {f:?} is not yaml or json")))?,
-        (None, Some(path)) => {
-            CartridgeFormat::from_file_name(&path.display().to_string()).unwrap_or(CartridgeFormat::Yaml)
-        }
+        (None, Some(path)) => CartridgeFormat::from_file_name(&path.display().to_string())
+            .unwrap_or(CartridgeFormat::Yaml),
         (None, None) => CartridgeFormat::Yaml,
     };
     let who = app

@@ -57,7 +57,12 @@ async fn send_raw(
 }
 
 /// The export's status, content type, content disposition and text.
-async fn export(t: &TestApp, id: &str, query: &str, token: &str) -> (StatusCode, String, String, String) {
+async fn export(
+    t: &TestApp,
+    id: &str,
+    query: &str,
+    token: &str,
+) -> (StatusCode, String, String, String) {
     let resp = t
         .http
         .get(format!("{}/api/v1/cartridges/{id}/export{query}", t.base))
@@ -96,26 +101,53 @@ fn spec_of(c: &Value) -> Value {
 async fn import_export_round_trip_and_history(db: Db) {
     let t = TestApp::spawn(db).await;
     let (token, _, user) = t.signup("ana@example.com", "Acme").await;
-    let (status, c) = send_raw(&t, "/api/v1/cartridges/import", &token, "application/yaml", YAML).await;
+    let (status, c) = send_raw(
+        &t,
+        "/api/v1/cartridges/import",
+        &token,
+        "application/yaml",
+        YAML,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
     let id = c["id"].as_str().unwrap().to_owned();
     assert_eq!(c["persona"]["expertise"], json!(["leadership", "hiring"]));
-    assert_eq!(c["examples"][0]["post"], "Managers: stop fixing, start asking. 🚀");
+    assert_eq!(
+        c["examples"][0]["post"],
+        "Managers: stop fixing, start asking. 🚀"
+    );
     assert_eq!(c["system_prompt_source"], "generated");
 
     // The file's examples entered the memory as imports.
-    let (_, ex) = t.get(&format!("/api/v1/cartridges/{id}/examples"), &token).await;
-    let sources: Vec<_> = ex["items"].as_array().unwrap().iter()
-        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["source"].as_str().unwrap().to_owned()))
+    let (_, ex) = t
+        .get(&format!("/api/v1/cartridges/{id}/examples"), &token)
+        .await;
+    let sources: Vec<_> = ex["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["source"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(sources, [("post".into(), "import".into()), ("dm".into(), "import".into())]);
+    assert_eq!(
+        sources,
+        [
+            ("post".into(), "import".into()),
+            ("dm".into(), "import".into())
+        ]
+    );
 
     // YAML export (the default) is a named file, and importing it gives the same cartridge.
     let (status, ct, cd, yaml) = export(&t, &id, "", &token).await;
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("application/yaml"), "{ct}");
     assert_eq!(cd, "attachment; filename=\"dana-coaching.yaml\"");
-    let (status, again) = send_raw(&t, "/api/v1/cartridges/import", &token, "text/yaml", &yaml).await;
+    let (status, again) =
+        send_raw(&t, "/api/v1/cartridges/import", &token, "text/yaml", &yaml).await;
     assert_eq!(status, StatusCode::CREATED, "{again}");
     assert_ne!(again["id"], c["id"]);
     assert_eq!(spec_of(&again), spec_of(&c));
@@ -123,16 +155,27 @@ async fn import_export_round_trip_and_history(db: Db) {
     // JSON export round trips too, sniffed without a helpful content type.
     let (status, ct, cd, text) = export(&t, &id, "?format=json", &token).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(ct.starts_with("application/json") && cd.ends_with(".json\""), "{ct} {cd}");
-    let (status, from_json) = send_raw(&t, "/api/v1/cartridges/import", &token, "text/plain", &text).await;
+    assert!(
+        ct.starts_with("application/json") && cd.ends_with(".json\""),
+        "{ct} {cd}"
+    );
+    let (status, from_json) =
+        send_raw(&t, "/api/v1/cartridges/import", &token, "text/plain", &text).await;
     assert_eq!(status, StatusCode::CREATED, "{from_json}");
     assert_eq!(spec_of(&from_json), spec_of(&c));
-    let (status, body) = t.get(&format!("/api/v1/cartridges/{id}/export?format=xml"), &token).await;
+    let (status, body) = t
+        .get(
+            &format!("/api/v1/cartridges/{id}/export?format=xml"),
+            &token,
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_fields(&body), ["format"]);
 
     // Replacing from an edited file: a new version that says what changed and who changed it.
-    let edited = yaml.replace("tone: casual", "tone: professional").replace("- GROW", "- GROW\n  - SBI");
+    let edited = yaml
+        .replace("tone: casual", "tone: professional")
+        .replace("- GROW", "- GROW\n  - SBI");
     assert_ne!(edited, yaml);
     let (status, replaced) = send_raw(
         &t,
@@ -146,28 +189,43 @@ async fn import_export_round_trip_and_history(db: Db) {
     assert_eq!(replaced["id"], c["id"]);
     assert_eq!(replaced["version"], 2);
     let (status, over) = t
-        .patch(&format!("/api/v1/cartridges/{id}"), &token, json!({"system_prompt": "You are Dana."}))
+        .patch(
+            &format!("/api/v1/cartridges/{id}"),
+            &token,
+            json!({"system_prompt": "You are Dana."}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{over}");
     assert_eq!(over["system_prompt_source"], "override");
     assert_eq!(over["effective_system_prompt"], "You are Dana.");
 
-    let (_, versions) = t.get(&format!("/api/v1/cartridges/{id}/versions?limit=2"), &token).await;
+    let (_, versions) = t
+        .get(&format!("/api/v1/cartridges/{id}/versions?limit=2"), &token)
+        .await;
     let items = versions["items"].as_array().unwrap();
     assert_eq!(items[0]["version"], 3);
     assert_eq!(items[0]["changed_fields"], json!(["system_prompt"]));
     assert_eq!(items[1]["version"], 2);
     assert_eq!(
         items[1]["changed_fields"],
-        json!(["industry_knowledge.solution_frameworks", "writing_style.tone"])
+        json!([
+            "industry_knowledge.solution_frameworks",
+            "writing_style.tone"
+        ])
     );
     assert_eq!(items[1]["changed_by"], user.as_str());
     // Version 1 is compared with nothing: every field it set.
     let (_, first) = t
-        .get(&format!("/api/v1/cartridges/{id}/versions?before=2"), &token)
+        .get(
+            &format!("/api/v1/cartridges/{id}/versions?before=2"),
+            &token,
+        )
         .await;
     let fields = first["items"][0]["changed_fields"].as_array().unwrap();
-    assert!(fields.contains(&json!("name")) && fields.contains(&json!("examples")), "{first}");
+    assert!(
+        fields.contains(&json!("name")) && fields.contains(&json!("examples")),
+        "{first}"
+    );
 }
 
 async fn import_errors_name_fields_and_lines(db: Db) {
@@ -179,36 +237,75 @@ async fn import_errors_name_fields_and_lines(db: Db) {
         async move { send_raw(t, "/api/v1/cartridges/import", &token, ct, &body).await }
     };
     // A wrong type names its field.
-    let (status, err) = post("application/yaml", YAML.replace("tone: casual", "tone: angry")).await;
+    let (status, err) = post(
+        "application/yaml",
+        YAML.replace("tone: casual", "tone: angry"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(error_fields(&err), ["writing_style.tone"]);
-    let (status, err) = post("application/yaml", YAML.replace("vocabulary_level: 5", "vocabulary_level: lots")).await;
+    let (status, err) = post(
+        "application/yaml",
+        YAML.replace("vocabulary_level: 5", "vocabulary_level: lots"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&err), ["writing_style.vocabulary_level"]);
-    let (_, err) = post("application/yaml", YAML.replace("  role: Executive Coach\n", "")).await;
+    let (_, err) = post(
+        "application/yaml",
+        YAML.replace("  role: Executive Coach\n", ""),
+    )
+    .await;
     assert_eq!(error_fields(&err), ["persona.role"]);
     // A broken rule names its field too.
-    let (_, err) = post("application/yaml", YAML.replace("vocabulary_level: 5", "vocabulary_level: 11")).await;
+    let (_, err) = post(
+        "application/yaml",
+        YAML.replace("vocabulary_level: 5", "vocabulary_level: 11"),
+    )
+    .await;
     assert_eq!(error_fields(&err), ["writing_style.vocabulary_level"]);
     // A syntax error names the line.
-    let (status, err) = post("application/yaml", YAML.replace("  tone: casual", "  tone: [casual")).await;
+    let (status, err) = post(
+        "application/yaml",
+        YAML.replace("  tone: casual", "  tone: [casual"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
     assert_eq!(error_fields(&err), ["body"]);
     let message = err["error"]["details"][0]["message"].as_str().unwrap();
-    assert!(message.starts_with("YAML syntax error at line "), "{message}");
-    let (_, err) = post("application/json", "{\n  \"name\": \"x\",\n  oops\n}".into()).await;
+    assert!(
+        message.starts_with("YAML syntax error at line "),
+        "{message}"
+    );
+    let (_, err) = post(
+        "application/json",
+        "{\n  \"name\": \"x\",\n  oops\n}".into(),
+    )
+    .await;
     let message = err["error"]["details"][0]["message"].as_str().unwrap();
     assert!(message.contains("line 3"), "{message}");
-    let (_, err) = post("application/json", serde_json::to_string(&{
-        let mut c = cartridge("X");
-        c["writing_style"]["tone"] = json!(3);
-        c
-    }).unwrap()).await;
+    let (_, err) = post(
+        "application/json",
+        serde_json::to_string(&{
+            let mut c = cartridge("X");
+            c["writing_style"]["tone"] = json!(3);
+            c
+        })
+        .unwrap(),
+    )
+    .await;
     assert_eq!(error_fields(&err), ["writing_style.tone"]);
     // Nothing was created; a malformed replace id is refused.
     let (_, list) = t.get("/api/v1/cartridges", &token).await;
     assert_eq!(list["items"], json!([]));
-    let (status, err) = send_raw(&t, "/api/v1/cartridges/import?replace=nope", &token, "application/yaml", YAML).await;
+    let (status, err) = send_raw(
+        &t,
+        "/api/v1/cartridges/import?replace=nope",
+        &token,
+        "application/yaml",
+        YAML,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error_fields(&err), ["replace"]);
 }
@@ -245,16 +342,37 @@ async fn cli_import_and_export(db: Db) {
     let help = revos(&t, &["cartridge", "import", "--help"]);
     assert!(help.status.success());
     let help = String::from_utf8_lossy(&help.stdout);
-    assert!(help.contains("--replace") && help.contains("--workspace"), "{help}");
-    assert!(revos(&t, &["cartridge", "export", "--help"]).status.success());
+    assert!(
+        help.contains("--replace") && help.contains("--workspace"),
+        "{help}"
+    );
+    assert!(
+        revos(&t, &["cartridge", "export", "--help"])
+            .status
+            .success()
+    );
 
     // Two workspaces: the command must be told which.
     let out = revos(&t, &["cartridge", "import", "dana.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_line(&out).contains("--workspace"));
 
-    let out = revos(&t, &["cartridge", "import", "dana.yaml", "--workspace", "acme-corp", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = revos(
+        &t,
+        &[
+            "cartridge",
+            "import",
+            "dana.yaml",
+            "--workspace",
+            "acme-corp",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let c: Value = serde_json::from_slice(&out.stdout).unwrap();
     let id = c["id"].as_str().unwrap().to_owned();
     assert_eq!(c["created_by"], user.as_str());
@@ -264,36 +382,132 @@ async fn cli_import_and_export(db: Db) {
     assert_eq!(spec_of(&got), spec_of(&c));
 
     // Export to stdout as JSON, and to a file as YAML; both import back the same.
-    let out = revos(&t, &["cartridge", "export", &id, "--workspace", "Acme Corp", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = revos(
+        &t,
+        &[
+            "cartridge",
+            "export",
+            &id,
+            "--workspace",
+            "Acme Corp",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(exported, spec_of(&c));
-    let out = revos(&t, &["cartridge", "export", &id, "--workspace", "acme-corp", "--output", "out.yaml"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = revos(
+        &t,
+        &[
+            "cartridge",
+            "export",
+            &id,
+            "--workspace",
+            "acme-corp",
+            "--output",
+            "out.yaml",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let yaml = std::fs::read_to_string(dir.join("out.yaml")).unwrap();
-    std::fs::write(dir.join("edited.yml"), yaml.replace("tone: casual", "tone: authoritative")).unwrap();
-    let out = revos(&t, &["cartridge", "import", "edited.yml", "--workspace", "acme-corp", "--replace", &id]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        dir.join("edited.yml"),
+        yaml.replace("tone: casual", "tone: authoritative"),
+    )
+    .unwrap();
+    let out = revos(
+        &t,
+        &[
+            "cartridge",
+            "import",
+            "edited.yml",
+            "--workspace",
+            "acme-corp",
+            "--replace",
+            &id,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("version 2"));
-    let (_, versions) = t.get(&format!("/api/v1/cartridges/{id}/versions"), &token).await;
-    assert_eq!(versions["items"][0]["changed_fields"], json!(["writing_style.tone"]));
+    let (_, versions) = t
+        .get(&format!("/api/v1/cartridges/{id}/versions"), &token)
+        .await;
+    assert_eq!(
+        versions["items"][0]["changed_fields"],
+        json!(["writing_style.tone"])
+    );
     assert_eq!(versions["items"][0]["changed_by"], user.as_str());
 
     // Bad input: exit 2 with one line naming the problem.
-    std::fs::write(dir.join("bad.yaml"), YAML.replace("tone: casual", "tone: angry")).unwrap();
-    let out = revos(&t, &["cartridge", "import", "bad.yaml", "--workspace", "acme-corp"]);
+    std::fs::write(
+        dir.join("bad.yaml"),
+        YAML.replace("tone: casual", "tone: angry"),
+    )
+    .unwrap();
+    let out = revos(
+        &t,
+        &[
+            "cartridge",
+            "import",
+            "bad.yaml",
+            "--workspace",
+            "acme-corp",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_line(&out).contains("writing_style.tone"));
     std::fs::write(dir.join("broken.yaml"), "name: [x\n").unwrap();
-    let out = revos(&t, &["cartridge", "import", "broken.yaml", "--workspace", "acme-corp"]);
+    let out = revos(
+        &t,
+        &[
+            "cartridge",
+            "import",
+            "broken.yaml",
+            "--workspace",
+            "acme-corp",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_line(&out).contains("line "));
     for args in [
-        vec!["cartridge", "import", "missing.yaml", "--workspace", "acme-corp"],
+        vec![
+            "cartridge",
+            "import",
+            "missing.yaml",
+            "--workspace",
+            "acme-corp",
+        ],
         vec!["cartridge", "import", "dana.yaml", "--workspace", "nobody"],
-        vec!["cartridge", "export", "not-a-uuid", "--workspace", "acme-corp"],
+        vec![
+            "cartridge",
+            "export",
+            "not-a-uuid",
+            "--workspace",
+            "acme-corp",
+        ],
         vec!["cartridge", "export", &id, "--workspace", "other"],
-        vec!["cartridge", "export", &id, "--workspace", "acme-corp", "--format", "xml"],
+        vec![
+            "cartridge",
+            "export",
+            &id,
+            "--workspace",
+            "acme-corp",
+            "--format",
+            "xml",
+        ],
     ] {
         let out = revos(&t, &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -305,7 +519,9 @@ async fn other_tenants_cartridges_are_not_found(db: Db) {
     let t = TestApp::spawn(db).await;
     let (token, _, _) = t.signup("ana@example.com", "Acme").await;
     let (other, _, _) = t.signup("bo@example.com", "Other").await;
-    let (_, c) = t.post("/api/v1/cartridges", Some(&token), cartridge("Dana")).await;
+    let (_, c) = t
+        .post("/api/v1/cartridges", Some(&token), cartridge("Dana"))
+        .await;
     let id = c["id"].as_str().unwrap();
     for path in [
         format!("/api/v1/cartridges/{id}/export"),
@@ -314,24 +530,52 @@ async fn other_tenants_cartridges_are_not_found(db: Db) {
         format!("/api/v1/cartridges/{id}/style"),
         format!("/api/v1/cartridges/{id}/versions"),
     ] {
-        let resp = t.http.get(format!("{}{path}", t.base)).bearer_auth(&other).send().await.unwrap();
+        let resp = t
+            .http
+            .get(format!("{}{path}", t.base))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
         assert_error_shape(&resp.json::<Value>().await.unwrap());
     }
     let (status, _) = t
-        .post(&format!("/api/v1/cartridges/{id}/examples"), Some(&other), json!({"kind": "post", "text": "mine now"}))
+        .post(
+            &format!("/api/v1/cartridges/{id}/examples"),
+            Some(&other),
+            json!({"kind": "post", "text": "mine now"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = t
-        .post(&format!("/api/v1/cartridges/{id}/drafts"), Some(&other), json!({"kind": "post", "topic": "x"}))
+        .post(
+            &format!("/api/v1/cartridges/{id}/drafts"),
+            Some(&other),
+            json!({"kind": "post", "topic": "x"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = send_raw(&t, &format!("/api/v1/cartridges/import?replace={id}"), &other, "application/yaml", YAML).await;
+    let (status, _) = send_raw(
+        &t,
+        &format!("/api/v1/cartridges/import?replace={id}"),
+        &other,
+        "application/yaml",
+        YAML,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Nothing leaked into the owner's cartridge, and the other tenant's search is empty.
-    let (_, ex) = t.get(&format!("/api/v1/cartridges/{id}/examples"), &token).await;
+    let (_, ex) = t
+        .get(&format!("/api/v1/cartridges/{id}/examples"), &token)
+        .await;
     assert_eq!(ex["items"], json!([]));
-    assert_eq!(t.get(&format!("/api/v1/cartridges/{id}"), &token).await.1["version"], 1);
-    let (_, similar) = t.get("/api/v1/cartridges/similar?q=executive%20coach", &other).await;
+    assert_eq!(
+        t.get(&format!("/api/v1/cartridges/{id}"), &token).await.1["version"],
+        1
+    );
+    let (_, similar) = t
+        .get("/api/v1/cartridges/similar?q=executive%20coach", &other)
+        .await;
     assert_eq!(similar["items"], json!([]));
 }

@@ -50,7 +50,8 @@ async fn import(
     let replace = match q.replace.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(raw) => Some(CartridgeId(Uuid::parse_str(raw).map_err(|_| {
-            ApiError::bad_request("replace is not a cartridge id").with_field("replace", "must be a UUID")
+            ApiError::bad_request("replace is not a cartridge id")
+                .with_field("replace", "must be a UUID")
         })?)),
     };
     let text = std::str::from_utf8(&body).map_err(|e| {
@@ -106,7 +107,10 @@ async fn export(
     let disposition = format!("attachment; filename=\"{name}.{}\"", format.extension());
     Ok((
         [
-            (header::CONTENT_TYPE, format!("{}; charset=utf-8", format.content_type())),
+            (
+                header::CONTENT_TYPE,
+                format!("{}; charset=utf-8", format.content_type()),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         text,

@@ -30,7 +30,10 @@ fn bad_query(e: QueryRejection) -> ApiError {
     ApiError::bad_request(e.body_text())
 }
 
-fn parse_kind(raw: Option<&str>, default: Option<ExampleKind>) -> Result<Option<ExampleKind>, ApiError> {
+fn parse_kind(
+    raw: Option<&str>,
+    default: Option<ExampleKind>,
+) -> Result<Option<ExampleKind>, ApiError> {
     match raw {
         None | Some("") => Ok(default),
         Some(k) => ExampleKind::parse(k).map(Some).ok_or_else(|| {
@@ -144,9 +147,8 @@ struct RankedExamples {
 }
 
 fn required_q(q: Option<String>) -> Result<String, ApiError> {
-    q.filter(|q| !q.trim().is_empty()).ok_or_else(|| {
-        ApiError::bad_request("q is required").with_field("q", "must not be empty")
-    })
+    q.filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("q is required").with_field("q", "must not be empty"))
 }
 
 /// The examples most similar to `q` (embedding cosine), best first.
@@ -182,7 +184,9 @@ async fn style(
 ) -> Result<Json<StyleStats>, ApiError> {
     let Query(q) = query.map_err(bad_query)?;
     let kind = parse_kind(q.kind.as_deref(), Some(ExampleKind::Post))?.unwrap_or(ExampleKind::Post);
-    Ok(Json(state.app.learned_style(&who, CartridgeId(id), kind).await?))
+    Ok(Json(
+        state.app.learned_style(&who, CartridgeId(id), kind).await?,
+    ))
 }
 
 /// `?q=&limit=` of the similar-cartridge search.
