@@ -4,6 +4,7 @@
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::cartridge::CartridgeSpec;
+use revos_domain::json_diff::changed_paths;
 use revos_domain::{CartridgeId, Page, PageRequest, UserId, ValidationErrors};
 use revos_store::cartridges::{self as store, CartridgeRow, CartridgeVersionRow};
 use serde::Serialize;
@@ -21,12 +22,25 @@ pub struct Cartridge {
     pub spec: CartridgeSpec,
     /// The prompt the agents use: `system_prompt` when set, otherwise generated from the fields.
     pub effective_system_prompt: String,
+    /// Whether `effective_system_prompt` was generated from the fields or is the override.
+    pub system_prompt_source: PromptSource,
     /// Who created it.
     pub created_by: Option<UserId>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Where a cartridge's effective system prompt comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum PromptSource {
+    /// Generated deterministically from the persona, style and knowledge fields.
+    Generated,
+    /// The hand-written `system_prompt`.
+    Override,
 }
 
 /// One entry of a cartridge's history.
@@ -39,6 +53,9 @@ pub struct CartridgeVersion {
     pub spec: CartridgeSpec,
     /// Who made it.
     pub changed_by: Option<UserId>,
+    /// The fields this version changed against the previous one, as dotted paths (e.g.
+    /// `writing_style.tone`, `examples`); for version 1, every field it set.
+    pub changed_fields: Vec<String>,
     /// When.
     pub created_at: DateTime<Utc>,
 }
@@ -59,6 +76,10 @@ fn view(row: CartridgeRow) -> Result<Cartridge> {
         id: CartridgeId(row.id),
         version: row.version,
         effective_system_prompt: spec.effective_system_prompt(),
+        system_prompt_source: match spec.system_prompt {
+            Some(_) => PromptSource::Override,
+            None => PromptSource::Generated,
+        },
         spec,
         created_by: row.created_by.map(UserId),
         created_at: row.created_at,
@@ -223,21 +244,37 @@ impl App {
         store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("cartridge"))?;
-        let mut rows =
-            store::versions(&mut tx, who.tenant, id, before, i64::from(limit) + 1).await?;
-        let next = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|r| r.version)
-        } else {
-            None
-        };
+        let limit = limit.max(1);
+        // One row beyond the page to learn whether there is more, and one more still so the
+        // page's oldest version can be compared with its predecessor.
+        let rows = store::versions(&mut tx, who.tenant, id, before, i64::from(limit) + 2).await?;
+        let next = (rows.len() > limit as usize)
+            .then(|| rows.get(limit as usize - 1).map(|r| r.version))
+            .flatten();
+        let docs = rows
+            .iter()
+            .map(|r: &CartridgeVersionRow| {
+                serde_json::from_str::<serde_json::Value>(&r.spec)
+                    .map_err(|e| AppError::Internal(format!("stored cartridge is invalid: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let empty = serde_json::Value::Object(Default::default());
         let items = rows
-            .into_iter()
-            .map(|r: CartridgeVersionRow| {
+            .iter()
+            .take(limit as usize)
+            .enumerate()
+            .map(|(i, r)| {
+                let previous = match docs.get(i + 1) {
+                    Some(p) => p,
+                    None if r.version == 1 => &empty,
+                    // The predecessor is missing (never expected): report nothing rather than guess.
+                    None => &docs[i],
+                };
                 Ok(CartridgeVersion {
                     version: r.version,
                     spec: parse_spec(&r.spec)?,
                     changed_by: r.changed_by.map(UserId),
+                    changed_fields: changed_paths(previous, &docs[i]),
                     created_at: r.created_at,
                 })
             })

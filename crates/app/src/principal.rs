@@ -23,6 +23,8 @@ pub enum Credential {
     Session(Uuid),
     /// An API key, by id.
     ApiKey(Uuid),
+    /// An operator command run on the server (the CLI), with database access and no token.
+    Operator,
 }
 
 impl Principal {

@@ -95,6 +95,60 @@ pub enum Command {
     /// some reply, the rest are handed to the email sequence 48 h later. Nothing leaves the
     /// machine.
     Demo(DemoArgs),
+    /// Import and export cartridges (client voices) as YAML or JSON files.
+    ///
+    /// Works on the configured database directly, in the workspace named by --workspace (its
+    /// id, name or slug; optional when there is only one), as that workspace's first owner,
+    /// who is recorded as the changer in the cartridge's history.
+    #[command(subcommand)]
+    Cartridge(CartridgeCommand),
+}
+
+/// `revos cartridge ...`
+#[derive(Debug, Subcommand)]
+pub enum CartridgeCommand {
+    /// Create a cartridge from a YAML or JSON file (or replace one with --replace).
+    ///
+    /// The format comes from the file's extension (.yaml, .yml, .json), else from its text.
+    /// Field names are the API's. Problems name the line (syntax) or the field (types and
+    /// rules) and exit with code 2.
+    Import(CartridgeImportArgs),
+    /// Write a cartridge's fields as YAML (default) or JSON, to stdout or --output.
+    Export(CartridgeExportArgs),
+}
+
+/// Flags of `cartridge import`.
+#[derive(Debug, Args)]
+pub struct CartridgeImportArgs {
+    /// The YAML or JSON file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The workspace: its id, name or slug (optional when there is only one).
+    #[arg(long, value_name = "SLUG")]
+    pub workspace: Option<String>,
+    /// Replace this cartridge (a new version) instead of creating one.
+    #[arg(long, value_name = "ID")]
+    pub replace: Option<String>,
+    /// Print the imported cartridge as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags of `cartridge export`.
+#[derive(Debug, Args)]
+pub struct CartridgeExportArgs {
+    /// The cartridge's id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The workspace: its id, name or slug (optional when there is only one).
+    #[arg(long, value_name = "SLUG")]
+    pub workspace: Option<String>,
+    /// yaml or json [default: from --output's extension, else yaml]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Flags of `demo`.

@@ -56,11 +56,16 @@ fn main() -> ExitCode {
                 commands::bench::queue(settings, args).await
             }
             Command::Demo(args) => commands::demo::run(settings, args).await,
+            Command::Cartridge(cmd) => commands::cartridge::run(settings, cmd).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<ConfigError>().is_some() => {
+        Err(e)
+            if e.downcast_ref::<ConfigError>().is_some()
+                || e.downcast_ref::<commands::cartridge::UsageError>()
+                    .is_some() =>
+        {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }

@@ -11,6 +11,7 @@ mod tx;
 
 pub mod api_keys;
 pub mod campaigns;
+pub mod cartridge_examples;
 pub mod cartridges;
 pub mod events;
 pub mod funnel_queries;

@@ -8,6 +8,8 @@ mod auth;
 mod bad_input;
 mod binary;
 mod campaigns;
+mod cartridge_files;
+mod cartridge_memory;
 mod cartridges;
 mod crash;
 mod demo;

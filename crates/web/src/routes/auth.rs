@@ -143,6 +143,7 @@ async fn me(Auth(who): Auth) -> Json<Me> {
     let credential = match who.credential {
         Credential::Session(_) => "session",
         Credential::ApiKey(_) => "api_key",
+        Credential::Operator => "operator",
     };
     Json(Me {
         user_id: who.user,

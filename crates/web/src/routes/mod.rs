@@ -6,6 +6,8 @@ mod api_keys;
 mod auth;
 mod campaign_leads;
 mod campaigns;
+mod cartridge_files;
+mod cartridge_memory;
 mod cartridges;
 mod do_not_contact;
 mod health;
@@ -30,6 +32,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(secrets::router())
         .merge(cartridges::router())
+        .merge(cartridge_files::router())
+        .merge(cartridge_memory::router())
         .merge(jobs::router())
         .merge(accounts::router())
         .merge(campaigns::router())
