@@ -5,6 +5,7 @@
 pub mod campaign;
 pub mod cartridge;
 pub mod clock;
+pub mod commands;
 pub mod costs;
 pub mod email;
 pub mod funnel;
