@@ -11,6 +11,7 @@ pub mod email;
 pub mod funnel;
 pub mod ids;
 pub mod lead;
+pub mod mcp_servers;
 pub mod pacing;
 pub mod page;
 pub mod password;
