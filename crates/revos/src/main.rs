@@ -56,6 +56,7 @@ fn main() -> ExitCode {
                 commands::bench::queue(settings, args).await
             }
             Command::Demo(args) => commands::demo::run(settings, args).await,
+            Command::Mcp(args) => commands::mcp::run(settings, args).await,
         }
     });
     match result {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod bench;
 pub mod demo;
 pub mod jobs;
+pub mod mcp;
 pub mod migrate;
 pub mod serve;
 pub mod worker;

@@ -23,3 +23,4 @@ mod pipeline;
 mod queue;
 mod secrets;
 mod store;
+mod tools;
