@@ -365,7 +365,7 @@ fn search_lead_magnets<'a>(
                 })
             })
             .collect();
-        hits.sort_by(|a, b| b.0.cmp(&a.0));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
         let hits: Vec<serde_json::Value> = hits.into_iter().map(|(_, v)| v).collect();
         let titles: Vec<&str> = hits.iter().filter_map(|h| h["title"].as_str()).collect();
         let summary = match hits.len() {

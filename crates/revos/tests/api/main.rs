@@ -15,6 +15,7 @@ mod dm_crash;
 mod isolation;
 mod jobs_api;
 mod leads_api;
+mod mcp;
 mod members;
 mod monitor;
 mod openapi;
