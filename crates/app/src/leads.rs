@@ -101,6 +101,11 @@ pub struct LeadFilter {
     pub q: Option<String>,
     /// Only leads on (true) or off (false) the do-not-contact list.
     pub do_not_contact: Option<bool>,
+    /// Only leads whose stage (in `campaign_id`, else in any campaign) last changed at or
+    /// after this time: "leads who replied this week".
+    pub since: Option<DateTime<Utc>>,
+    /// Only leads whose stage last changed before this time.
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl LeadFilter {
@@ -118,6 +123,8 @@ impl LeadFilter {
             stage: self.stage.map(LeadStage::as_str),
             search: self.q.as_deref(),
             do_not_contact: self.do_not_contact,
+            since: self.since,
+            until: self.until,
         }
     }
 }

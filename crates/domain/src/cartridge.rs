@@ -172,15 +172,25 @@ impl CartridgeSpec {
             MAX_ITEMS,
             MEDIUM,
         );
-        c.list("tools_enabled", &self.tools_enabled, MAX_ITEMS, 64);
+        c.list("tools_enabled", &self.tools_enabled, MAX_ITEMS, MEDIUM);
         for (i, t) in self.tools_enabled.iter().enumerate() {
-            if !t
+            if t.trim_start().starts_with(crate::mcp_servers::PREFIX) {
+                if let Err(why) = crate::mcp_servers::McpServerRef::parse(t) {
+                    c.push(format!("tools_enabled[{i}]"), why);
+                }
+            } else if t.chars().count() > 64 {
+                c.push(
+                    format!("tools_enabled[{i}]"),
+                    "must be at most 64 characters",
+                );
+            } else if !t
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
             {
                 c.push(
                     format!("tools_enabled[{i}]"),
-                    "must be a tool id of a-z, 0-9, '_', '-', '.'",
+                    "must be a tool id of a-z, 0-9, '_', '-', '.', or an MCP server \
+                     (mcp+stdio:<program> [args] or mcp+http(s)://host/path)",
                 );
             }
         }
@@ -333,6 +343,39 @@ pub(crate) mod tests {
         assert!(a.contains("Executive Coach") && a.contains("Vocabulary level 5"));
         c.system_prompt = Some("Custom".into());
         assert_eq!(c.effective_system_prompt(), "Custom");
+    }
+
+    #[test]
+    fn tools_enabled_accepts_mcp_servers_and_names_bad_ones() {
+        let mut c = sample();
+        c.tools_enabled = vec![
+            "apollo".into(),
+            format!("mcp+stdio:/usr/local/bin/server --key {}", "k".repeat(80)),
+            "mcp+http://127.0.0.1:9000/mcp".into(),
+        ];
+        c.validate().unwrap();
+        c.tools_enabled = vec![
+            "mcp+stdio:".into(),
+            "mcp+gopher://x".into(),
+            "no spaces".into(),
+            "x".repeat(65),
+        ];
+        let fields: Vec<_> = c
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "tools_enabled[0]",
+                "tools_enabled[1]",
+                "tools_enabled[2]",
+                "tools_enabled[3]"
+            ]
+        );
     }
 
     #[test]

@@ -111,6 +111,19 @@ pub struct FunnelCounts {
 }
 
 impl FunnelCounts {
+    /// Adds another campaign's counts to these: the funnel of several campaigns together (a
+    /// lead in two campaigns counts in each).
+    pub fn absorb(&mut self, other: &FunnelCounts) {
+        self.scraped += other.scraped;
+        self.enriched += other.enriched;
+        self.awaiting_connection += other.awaiting_connection;
+        self.dm_sent += other.dm_sent;
+        self.replied += other.replied;
+        self.email_sequenced += other.email_sequenced;
+        self.email_replied += other.email_replied;
+        self.opted_out += other.opted_out;
+    }
+
     /// Counts one lead of the campaign with what it reached.
     pub fn add(&mut self, progress: Progress) {
         let p = progress.closed();

@@ -5,6 +5,7 @@
 pub mod campaign;
 pub mod cartridge;
 pub mod clock;
+pub mod commands;
 pub mod costs;
 pub mod email;
 pub mod embedding;
@@ -15,6 +16,7 @@ pub mod lead;
 pub mod llm_pricing;
 pub mod memory;
 pub mod offline_writer;
+pub mod mcp_servers;
 pub mod pacing;
 pub mod page;
 pub mod password;

@@ -102,6 +102,12 @@ pub enum Command {
     /// who is recorded as the changer in the cartridge's history.
     #[command(subcommand)]
     Cartridge(CartridgeCommand),
+    /// Serve RevOS's tools to an MCP client (Claude Desktop, an IDE, an agent) over stdio.
+    ///
+    /// Acts as the workspace and role of an API key (the same keys as the HTTP API). Standard
+    /// output carries only the protocol; logs go to standard error. Example client
+    /// configuration: {"command": "revos", "args": ["mcp"], "env": {"REVOS_API_KEY": "rk_..."}}
+    Mcp(McpArgs),
 }
 
 /// `revos cartridge ...`
@@ -149,6 +155,23 @@ pub struct CartridgeExportArgs {
     /// Write to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Flags of `mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// The API key to act as [env: REVOS_API_KEY]
+    #[arg(
+        long,
+        env = "REVOS_API_KEY",
+        hide_env = true,
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub api_key: Option<String>,
+    /// Start with this cartridge (client) selected, by name or id.
+    #[arg(long, value_name = "CARTRIDGE")]
+    pub cartridge: Option<String>,
 }
 
 /// Flags of `demo`.

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
             }
             Command::Demo(args) => commands::demo::run(settings, args).await,
             Command::Cartridge(cmd) => commands::cartridge::run(settings, cmd).await,
+            Command::Mcp(args) => commands::mcp::run(settings, args).await,
         }
     });
     match result {

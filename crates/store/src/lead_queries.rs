@@ -67,6 +67,11 @@ pub struct LeadFilter<'a> {
     pub search: Option<&'a str>,
     /// Only leads on (true) or off (false) the do-not-contact list.
     pub do_not_contact: Option<bool>,
+    /// Only leads whose stage (in `campaign`, else in any campaign, at `stage` when given)
+    /// last changed at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only leads whose stage last changed before this time (same reading as `since`).
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// A `LIKE` pattern matching `text` anywhere, with the pattern characters of `text` escaped
@@ -106,6 +111,10 @@ pub async fn list(
             OR LOWER(COALESCE(l.title, '')) LIKE $4 ESCAPE '\\' \
             OR LOWER(COALESCE(l.headline, '')) LIKE $4 ESCAPE '\\') \
         AND ($5 IS NULL OR l.do_not_contact = $5) \
+        AND (($8 IS NULL AND $9 IS NULL) \
+            OR ($2 IS NOT NULL AND ($8 IS NULL OR cl.updated_at >= $8) AND ($9 IS NULL OR cl.updated_at < $9)) \
+            OR ($2 IS NULL AND EXISTS (SELECT 1 FROM campaign_leads w WHERE w.tenant_id = $1 AND w.lead_id = l.id \
+                AND ($3 IS NULL OR w.status = $3) AND ($8 IS NULL OR w.updated_at >= $8) AND ($9 IS NULL OR w.updated_at < $9)))) \
         AND ($6 IS NULL OR l.id > $6) \
         ORDER BY l.id LIMIT $7"
     );
@@ -113,7 +122,7 @@ pub async fn list(
     Ok(
         on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(filter.campaign).bind(filter.stage)
         .bind(pattern.as_deref()).bind(filter.do_not_contact).bind(page.after).bind(page.fetch_limit())
-        .fetch_all(c).await?),
+        .bind(filter.since).bind(filter.until).fetch_all(c).await?),
     )
 }
 

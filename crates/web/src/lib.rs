@@ -5,6 +5,7 @@
 mod csv;
 mod error;
 mod extract;
+mod mcp;
 mod openapi;
 mod rate_limit;
 mod routes;
@@ -34,6 +35,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let (api, doc) = openapi::split(routes::router());
     api.merge(openapi::router(doc))
+        .merge(mcp::router(state.clone()))
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cartridge;
 pub mod demo;
 pub mod jobs;
+pub mod mcp;
 pub mod migrate;
 pub mod serve;
 pub mod worker;

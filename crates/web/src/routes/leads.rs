@@ -93,6 +93,7 @@ pub(super) fn parse_filters(
         stage,
         q: given(f.q),
         do_not_contact,
+        ..LeadFilter::default()
     })
 }
 

@@ -1,0 +1,107 @@
+//! DMs asked for by a person or an agent rather than by the comment monitor: the preview of a
+//! campaign's DM for one lead (nothing sent), and queueing it through the same exactly-once
+//! path the monitor uses, so pacing, the one-DM-per-campaign-and-lead rule and the
+//! do-not-contact list all still apply.
+
+use crate::campaigns::with_account;
+use crate::dm::{SendDm, queue_dm};
+use crate::{App, AppError, Principal, Result};
+use revos_domain::campaign::{CampaignStatus, DmValues, render};
+use revos_store::{lead_queries, leads};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A campaign's DM rendered for one lead.
+#[derive(Clone, Debug, Serialize)]
+pub struct DmDraft {
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The lead.
+    pub lead_id: Uuid,
+    /// The lead's name.
+    pub lead_name: String,
+    /// The text the lead would receive.
+    pub body: String,
+}
+
+/// A DM put in the send queue.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueuedDm {
+    /// The campaign.
+    pub campaign_id: Uuid,
+    /// The lead.
+    pub lead_id: Uuid,
+    /// The campaign's status: only an active campaign sends; a paused one sends on resume.
+    pub campaign_status: CampaignStatus,
+}
+
+impl App {
+    /// Renders a campaign's DM for one of its workspace's leads; nothing is recorded or sent.
+    pub async fn draft_dm(&self, who: &Principal, campaign: Uuid, lead: Uuid) -> Result<DmDraft> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let (_, spec, _) = with_account(&mut tx, who.tenant, campaign).await?;
+        let row = leads::get(&mut tx, who.tenant, lead)
+            .await?
+            .ok_or(AppError::NotFound("lead"))?;
+        let values = DmValues::for_lead(&row.name, row.company.as_deref(), &spec.lead_magnet);
+        Ok(DmDraft {
+            campaign_id: campaign,
+            lead_id: lead,
+            lead_name: row.name,
+            body: render(&spec.dm_template, &values)?,
+        })
+    }
+
+    /// Queues a campaign's DM to one of its leads. Refused (409) when the lead is on the
+    /// do-not-contact list, is not in the campaign, already has this campaign's DM, or the
+    /// campaign is completed. The send itself is the paced job every DM goes through.
+    pub async fn request_dm(
+        &self,
+        who: &Principal,
+        campaign: Uuid,
+        lead: Uuid,
+    ) -> Result<QueuedDm> {
+        let now = self.now();
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let (row, spec, _) = with_account(&mut tx, who.tenant, campaign).await?;
+        let status = CampaignStatus::parse(&row.status)
+            .ok_or_else(|| AppError::Internal(format!("unknown campaign status {}", row.status)))?;
+        if status == CampaignStatus::Completed {
+            return Err(AppError::Conflict("the campaign is completed".into()));
+        }
+        let person = leads::get(&mut tx, who.tenant, lead)
+            .await?
+            .ok_or(AppError::NotFound("lead"))?;
+        if person.do_not_contact {
+            return Err(AppError::Conflict(
+                "this lead is on the do-not-contact list".into(),
+            ));
+        }
+        let in_campaign = lead_queries::campaigns_of(&mut tx, who.tenant, lead)
+            .await?
+            .iter()
+            .any(|c| c.campaign_id == campaign);
+        if !in_campaign {
+            return Err(AppError::Conflict(
+                "this lead is not in the campaign".into(),
+            ));
+        }
+        let job = SendDm {
+            tenant: who.tenant,
+            campaign,
+            lead,
+            account: spec.linkedin_account_id,
+        };
+        if !queue_dm(&mut tx, &job, now).await? {
+            return Err(AppError::Conflict(
+                "this lead already has this campaign's DM".into(),
+            ));
+        }
+        tx.commit().await?;
+        Ok(QueuedDm {
+            campaign_id: campaign,
+            lead_id: lead,
+            campaign_status: status,
+        })
+    }
+}

@@ -1,0 +1,6 @@
+//! The Model Context Protocol, with the official SDK (rmcp): RevOS's tools served to MCP
+//! clients ([`server`]), and external MCP servers' tools called by RevOS's agents
+//! ([`external`]).
+
+pub mod external;
+pub mod server;

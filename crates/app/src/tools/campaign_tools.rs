@@ -1,0 +1,426 @@
+//! Campaign tools: create one from a few words, pause, resume, report on it, list them, search
+//! their lead magnets, and the funnel of one campaign or of the whole workspace.
+
+use super::registry::ToolRegistry;
+use super::resolve;
+use super::{Done, Outcome, ToolContext, ToolError};
+use crate::App;
+use crate::campaigns::{Campaign, Transition};
+use futures::future::BoxFuture;
+use revos_domain::campaign::{CampaignSpec, CampaignStatus, LeadMagnet};
+use revos_domain::funnel::{FunnelCounts, round_usd};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+/// The DM a campaign sends when none is given.
+const DEFAULT_DM_TEMPLATE: &str = "Hi {{ first_name }}, thanks for your comment! Here is \
+    {{ lead_magnet_title }}: {{ lead_magnet_url }}";
+
+pub(super) fn register(r: &mut ToolRegistry) {
+    r.add(
+        "create_campaign",
+        "Create a draft campaign that watches LinkedIn posts for trigger words and DMs the lead \
+         magnet to commenters. Only name and lead_magnet_title are required; the reply says which \
+         defaults were used.",
+        create_campaign,
+    );
+    r.add(
+        "pause_campaign",
+        "Pause an active campaign: no DM is sent until it is resumed.",
+        pause_campaign,
+    );
+    r.add(
+        "resume_campaign",
+        "Resume a paused campaign: waiting DMs go back to the send queue.",
+        resume_campaign,
+    );
+    r.add(
+        "campaign_report",
+        "Report on one campaign: its settings, status, funnel counts and cost.",
+        campaign_report,
+    );
+    r.add(
+        "list_campaigns",
+        "List the workspace's campaigns, optionally of one status.",
+        list_campaigns,
+    );
+    r.add(
+        "search_lead_magnets",
+        "Search the lead magnets of every campaign by words of their title or description.",
+        search_lead_magnets,
+    );
+    r.add(
+        "funnel_report",
+        "The funnel (scraped, enriched, DMs sent, replies, emails, opt-outs) and cost of one \
+         campaign, or of the whole workspace when no campaign is named.",
+        funnel_report,
+    );
+}
+
+/// Arguments of `create_campaign`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaignArgs {
+    /// The campaign's name, e.g. "Spring Guide".
+    pub name: String,
+    /// The client (cartridge) whose voice the campaign speaks in, by name or id. Default: the
+    /// session's selected cartridge, if any.
+    #[serde(default)]
+    pub client: Option<String>,
+    /// Words or phrases that make a commenter a lead, e.g. ["GUIDE"]. Empty: every commenter.
+    #[serde(default)]
+    pub trigger_words: Vec<String>,
+    /// The title of the resource promised to commenters, e.g. "Hiring checklist".
+    pub lead_magnet_title: String,
+    /// Where the lead magnet is (http or https). Default: a placeholder to replace before
+    /// activating the campaign.
+    #[serde(default)]
+    pub lead_magnet_url: Option<String>,
+    /// What the lead magnet is. Default: empty.
+    #[serde(default)]
+    pub lead_magnet_description: Option<String>,
+    /// The LinkedIn account that watches and sends, by name or id. Default: the workspace's
+    /// first account.
+    #[serde(default)]
+    pub linkedin_account: Option<String>,
+    /// The DM, with variables such as {{ first_name }}, {{ lead_magnet_title }} and
+    /// {{ lead_magnet_url }}. Default: a short thank-you with the link.
+    #[serde(default)]
+    pub dm_template: Option<String>,
+    /// Provider ids of LinkedIn posts to watch. Default: none yet.
+    #[serde(default)]
+    pub watched_posts: Vec<String>,
+}
+
+/// Names one campaign.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignArg {
+    /// The campaign's name (any case) or id.
+    pub campaign: String,
+}
+
+/// Arguments of `list_campaigns`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListCampaignsArgs {
+    /// Only campaigns of this status: draft, active, paused or completed.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Arguments of `search_lead_magnets`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchLeadMagnetsArgs {
+    /// Words to look for in lead magnets' titles and descriptions, e.g. "hiring".
+    pub query: String,
+}
+
+/// Arguments of `funnel_report`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FunnelArgs {
+    /// The campaign (name or id); omit it for the whole workspace.
+    #[serde(default)]
+    pub campaign: Option<String>,
+}
+
+fn link(c: &Campaign) -> String {
+    format!("/campaigns/{}", c.id)
+}
+
+/// A URL path segment made of the words of `title`.
+fn slug(title: &str) -> String {
+    let words = revos_domain::triggers::words(title);
+    if words.is_empty() {
+        "lead-magnet".into()
+    } else {
+        words.join("-")
+    }
+}
+
+fn create_campaign<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: CreateCampaignArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        let mut defaults = serde_json::Map::new();
+        let cartridge = match args.client.as_deref().filter(|c| !c.trim().is_empty()) {
+            Some(c) => Some(resolve::cartridge_id(app, who, "client", c).await?),
+            None => {
+                if let Some(c) = ctx.cartridge {
+                    defaults.insert("client".into(), json!(c));
+                }
+                ctx.cartridge
+            }
+        };
+        let account = match args
+            .linkedin_account
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+        {
+            Some(a) => resolve::account(app, who, "linkedin_account", a).await?,
+            None => {
+                let page = revos_domain::PageRequest {
+                    limit: 1,
+                    after: None,
+                };
+                let first = app.list_accounts(who, page).await?.items.into_iter().next();
+                let Some(first) = first else {
+                    return Err(ToolError::field(
+                        "not_found",
+                        "linkedin_account",
+                        "this workspace has no LinkedIn account yet; connect one (or add a \
+                         sandbox account) before creating a campaign",
+                    ));
+                };
+                defaults.insert(
+                    "linkedin_account".into(),
+                    json!({"id": first.id, "display_name": first.display_name}),
+                );
+                first
+            }
+        };
+        let url = match args.lead_magnet_url {
+            Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
+            _ => {
+                let u = format!(
+                    "https://example.com/lead-magnets/{}",
+                    slug(&args.lead_magnet_title)
+                );
+                defaults.insert(
+                    "lead_magnet_url".into(),
+                    json!(format!(
+                        "{u} (a placeholder: set the real link before activating)"
+                    )),
+                );
+                u
+            }
+        };
+        let dm_template = match args.dm_template {
+            Some(t) if !t.trim().is_empty() => t,
+            _ => {
+                defaults.insert("dm_template".into(), json!(DEFAULT_DM_TEMPLATE));
+                DEFAULT_DM_TEMPLATE.to_owned()
+            }
+        };
+        let spec = CampaignSpec {
+            name: args.name.trim().to_owned(),
+            cartridge_id: cartridge.map(|c| c.0),
+            linkedin_account_id: account.id,
+            lead_magnet: LeadMagnet {
+                title: args.lead_magnet_title.trim().to_owned(),
+                url,
+                description: args.lead_magnet_description.unwrap_or_default(),
+            },
+            trigger_words: args
+                .trigger_words
+                .iter()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            watched_posts: args.watched_posts,
+            dm_template,
+            personalize_dm: false,
+            connect_reply_template: None,
+            email_fallback: None,
+        };
+        let campaign = app.create_campaign(who, spec).await?;
+        let mut summary = format!("Campaign created: {} (draft)", campaign.spec.name);
+        if !defaults.is_empty() {
+            let keys: Vec<&str> = defaults.keys().map(String::as_str).collect();
+            summary.push_str(&format!("; defaults used for {}", keys.join(", ")));
+        }
+        let l = link(&campaign);
+        Ok(Done::new(json!({"campaign": campaign, "defaults": defaults}), summary)?.link(l))
+    })
+}
+
+async fn transition(app: &App, ctx: &ToolContext, args: CampaignArg, step: Transition) -> Outcome {
+    let who = &ctx.principal;
+    let c = resolve::campaign(app, who, "campaign", &args.campaign).await?;
+    let c = app.transition_campaign(who, c.id, step).await?;
+    let verb = match step {
+        Transition::Pause => "paused",
+        _ => "resumed",
+    };
+    let summary = format!("Campaign {verb}: {}", c.spec.name);
+    let l = link(&c);
+    Ok(Done::new(&c, summary)?.link(l))
+}
+
+fn pause_campaign<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: CampaignArg,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(transition(app, ctx, args, Transition::Pause))
+}
+
+fn resume_campaign<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: CampaignArg,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(transition(app, ctx, args, Transition::Resume))
+}
+
+fn campaign_report<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: CampaignArg,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        let c = resolve::campaign(app, who, "campaign", &args.campaign).await?;
+        let funnel = app.campaign_funnel(who, c.id).await?;
+        let n = &funnel.counts;
+        let summary = format!(
+            "{} ({}): {} leads, {} DMs sent, {} replies, ${:.2} spent",
+            c.spec.name,
+            c.status.as_str(),
+            n.scraped,
+            n.dm_sent,
+            n.replied,
+            funnel.cost_usd
+        );
+        let l = link(&c);
+        Ok(Done::new(json!({"campaign": c, "funnel": funnel}), summary)?.link(l))
+    })
+}
+
+fn list_campaigns<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: ListCampaignsArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let status = match args
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(raw) => Some(CampaignStatus::parse(&raw.to_lowercase()).ok_or_else(|| {
+                ToolError::field(
+                    "invalid_arguments",
+                    "status",
+                    "status: must be draft, active, paused or completed",
+                )
+            })?),
+        };
+        let who = &ctx.principal;
+        let items = resolve::all(|p| app.list_campaigns(who, status, p)).await?;
+        let names: Vec<String> = items
+            .iter()
+            .map(|c| format!("{} ({})", c.spec.name, c.status.as_str()))
+            .collect();
+        let summary = match items.len() {
+            0 => "No campaigns.".to_owned(),
+            n => format!("{n} campaign(s): {}", names.join(", ")),
+        };
+        Done::new(json!({"campaigns": items}), summary).map(|d| d.link("/campaigns".into()))
+    })
+}
+
+fn search_lead_magnets<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: SearchLeadMagnetsArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let wanted = revos_domain::triggers::words(&args.query);
+        if wanted.is_empty() {
+            return Err(ToolError::field(
+                "invalid_arguments",
+                "query",
+                "query: give at least one word to look for",
+            ));
+        }
+        let who = &ctx.principal;
+        let campaigns = resolve::all(|p| app.list_campaigns(who, None, p)).await?;
+        let mut hits: Vec<(usize, serde_json::Value)> = campaigns
+            .iter()
+            .filter_map(|c| {
+                let m = &c.spec.lead_magnet;
+                let words =
+                    revos_domain::triggers::words(&format!("{} {}", m.title, m.description));
+                let score = wanted
+                    .iter()
+                    .filter(|w| words.iter().any(|x| x.starts_with(w.as_str())))
+                    .count();
+                (score > 0).then(|| {
+                    (
+                        score,
+                        json!({
+                            "campaign_id": c.id, "campaign": c.spec.name, "title": m.title,
+                            "url": m.url, "description": m.description, "matched_words": score,
+                        }),
+                    )
+                })
+            })
+            .collect();
+        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
+        let hits: Vec<serde_json::Value> = hits.into_iter().map(|(_, v)| v).collect();
+        let titles: Vec<&str> = hits.iter().filter_map(|h| h["title"].as_str()).collect();
+        let summary = match hits.len() {
+            0 => format!("No lead magnet matches {:?}.", args.query),
+            n => format!("{n} lead magnet(s): {}", titles.join(", ")),
+        };
+        Done::new(json!({"lead_magnets": hits}), summary)
+    })
+}
+
+fn funnel_report<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: FunnelArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        if let Some(name) = args.campaign.as_deref().filter(|c| !c.trim().is_empty()) {
+            let c = resolve::campaign(app, who, "campaign", name).await?;
+            let f = app.campaign_funnel(who, c.id).await?;
+            let summary = format!(
+                "Funnel of {}: {} scraped, {} enriched, {} DMs sent, {} replied, {} opted out; ${:.2}",
+                c.spec.name,
+                f.counts.scraped,
+                f.counts.enriched,
+                f.counts.dm_sent,
+                f.counts.replied,
+                f.counts.opted_out,
+                f.cost_usd
+            );
+            let l = link(&c);
+            return Ok(Done::new(json!({"campaign": c.spec.name, "funnel": f}), summary)?.link(l));
+        }
+        let campaigns = resolve::all(|p| app.list_campaigns(who, None, p)).await?;
+        let mut total = FunnelCounts::default();
+        let mut cost = 0.0;
+        let mut rows = Vec::with_capacity(campaigns.len());
+        for c in &campaigns {
+            let f = app.campaign_funnel(who, c.id).await?;
+            total.absorb(&f.counts);
+            cost += f.cost_usd;
+            rows.push(json!({"campaign": c.spec.name, "funnel": f}));
+        }
+        let cost = round_usd(cost);
+        let summary = format!(
+            "Workspace funnel over {} campaign(s): {} scraped, {} DMs sent, {} replied; ${:.2}",
+            campaigns.len(),
+            total.scraped,
+            total.dm_sent,
+            total.replied,
+            cost
+        );
+        Done::new(
+            json!({"total": total, "cost_usd": cost, "campaigns": rows}),
+            summary,
+        )
+    })
+}

@@ -1,0 +1,148 @@
+//! The tools agents act through: typed async functions over the use cases (never the
+//! database), each with a JSON Schema of its arguments, defined once and exposed alike to the
+//! language-model agents, the offline command grammar and MCP clients. A tool's failure (bad
+//! arguments, not found, a conflict, a provider error) is data handed back to the caller, never
+//! a panic or an error that aborts an agent's run.
+
+mod campaign_tools;
+mod cartridge_tools;
+mod lead_tools;
+mod registry;
+mod resolve;
+
+pub use registry::ToolRegistry;
+
+use crate::{AppError, Principal};
+use revos_domain::CartridgeId;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// Who a tool runs for, and the session's selected client. Tools may change the cartridge
+/// (`switch_cartridge`); the caller keeps the context between calls.
+#[derive(Clone, Debug)]
+pub struct ToolContext {
+    /// The caller; every tool acts in this principal's workspace with its role.
+    pub principal: Principal,
+    /// The session's client (cartridge), the default for tools that need one.
+    pub cartridge: Option<CartridgeId>,
+}
+
+/// What a tool call returned, ready for a model, a chat transcript or an MCP client.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ToolResult {
+    /// False when the call failed; `value` then holds `{"error":{"code","message","field"?}}`.
+    pub ok: bool,
+    /// The result, or the error.
+    pub value: Value,
+    /// One line for people, e.g. "Campaign created: Spring Guide".
+    pub summary: String,
+    /// The UI page of what the result is about, e.g. `/campaigns/{id}`.
+    pub link: Option<String>,
+}
+
+impl ToolResult {
+    /// A failed call.
+    pub fn failure(error: ToolError) -> Self {
+        let mut body = json!({ "code": error.code, "message": error.message });
+        if let Some(field) = &error.field {
+            body["field"] = Value::String(field.clone());
+        }
+        Self {
+            ok: false,
+            summary: format!("Failed: {}", error.message),
+            value: json!({ "error": body }),
+            link: None,
+        }
+    }
+}
+
+/// A successful tool's answer before it becomes a [`ToolResult`].
+pub(crate) struct Done {
+    value: Value,
+    summary: String,
+    link: Option<String>,
+}
+
+impl Done {
+    /// A result with its one-line summary.
+    pub(crate) fn new(
+        value: impl Serialize,
+        summary: impl Into<String>,
+    ) -> Result<Self, ToolError> {
+        let value = serde_json::to_value(value).map_err(|e| {
+            ToolError::from(AppError::Internal(format!("cannot encode result: {e}")))
+        })?;
+        Ok(Self {
+            value,
+            summary: summary.into(),
+            link: None,
+        })
+    }
+
+    /// The same result with the UI page it is about.
+    pub(crate) fn link(mut self, link: String) -> Self {
+        self.link = Some(link);
+        self
+    }
+}
+
+/// Why a tool call failed, as the caller sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolError {
+    /// A stable code: `invalid_arguments`, `validation_failed`, `not_found`, `ambiguous`,
+    /// `conflict`, `forbidden`, `provider_failed`, `unknown_tool` or `internal`.
+    pub code: &'static str,
+    /// What went wrong, for a model or a person.
+    pub message: String,
+    /// The argument at fault, when one is.
+    pub field: Option<String>,
+}
+
+impl ToolError {
+    /// An error about one argument.
+    pub fn field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+}
+
+impl From<AppError> for ToolError {
+    fn from(err: AppError) -> Self {
+        let plain = |code, message: String| ToolError {
+            code,
+            message,
+            field: None,
+        };
+        match err {
+            AppError::Validation(v) => {
+                let message =
+                    v.0.iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                ToolError {
+                    code: "validation_failed",
+                    message,
+                    field: v.0.first().map(|e| e.field.clone()),
+                }
+            }
+            AppError::NotFound(what) => plain("not_found", format!("{what} not found")),
+            AppError::Conflict(m) => plain("conflict", m),
+            AppError::Unauthorized(m) | AppError::Forbidden(m) => plain("forbidden", m.into()),
+            AppError::Provider(e) => plain("provider_failed", format!("provider failure: {e}")),
+            other => {
+                tracing::error!(error = %other, "a tool failed");
+                plain(
+                    "internal",
+                    "an internal error occurred; try again later".into(),
+                )
+            }
+        }
+    }
+}
+
+/// What a tool function returns.
+pub(crate) type Outcome = Result<Done, ToolError>;
