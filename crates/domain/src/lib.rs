@@ -13,6 +13,7 @@ pub mod lead;
 pub mod pacing;
 pub mod page;
 pub mod password;
+pub mod post;
 pub mod role;
 pub mod secret_name;
 pub mod triggers;
