@@ -20,6 +20,7 @@ pub mod lead_queries;
 pub mod leads;
 pub mod linkedin_accounts;
 pub mod memberships;
+pub mod posts;
 pub mod messages;
 pub mod sessions;
 pub mod tenants;
