@@ -21,6 +21,7 @@ pub mod members;
 pub mod monitor;
 mod passwords;
 pub mod pipeline_events;
+pub mod posts;
 mod principal;
 pub mod providers;
 pub mod replies;

@@ -70,7 +70,10 @@ impl PostStatus {
         let legal = matches!(
             (self, step),
             (S::Draft, M::Submit)
-                | (S::PendingApproval, M::Approve | M::ApproveEdited | M::Reject)
+                | (
+                    S::PendingApproval,
+                    M::Approve | M::ApproveEdited | M::Reject
+                )
                 | (S::Rejected, M::Revise)
                 | (S::Approved, M::Schedule)
                 | (S::Scheduled, M::Unschedule)
@@ -293,7 +296,10 @@ mod tests {
             let e = rejection_reason(bad).unwrap_err();
             assert_eq!(e.0[0].field, "reason");
         }
-        assert_eq!(rejection_reason(Some(" Too salesy ")).unwrap(), "Too salesy");
+        assert_eq!(
+            rejection_reason(Some(" Too salesy ")).unwrap(),
+            "Too salesy"
+        );
         let long = "x".repeat(MAX_REASON_CHARS + 1);
         assert!(rejection_reason(Some(&long)).is_err());
     }

@@ -7,8 +7,8 @@
 
 pub mod apollo;
 pub mod email;
-pub mod llm;
 mod http;
+pub mod llm;
 pub mod sandbox;
 mod traits;
 pub mod unipile;

@@ -649,7 +649,10 @@ mod tests {
         assert!(created.url.unwrap().contains("sandbox"));
         let recent = s.recent_posts("acc").await.unwrap();
         assert_eq!(recent.len(), 1);
-        assert_eq!((recent[0].id.as_str(), recent[0].text.as_str()), (id.as_str(), "Hello sandbox"));
+        assert_eq!(
+            (recent[0].id.as_str(), recent[0].text.as_str()),
+            (id.as_str(), "Hello sandbox")
+        );
         assert!(s.recent_posts("other").await.unwrap().is_empty());
         let early = s.post_metrics("acc", &id).await.unwrap();
         clock.advance(Duration::hours(30));

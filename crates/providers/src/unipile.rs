@@ -338,8 +338,13 @@ impl Unipile {
     ) -> Result<Page<Post>, ProviderError> {
         let path = format!("users/{}/posts", encode(identifier));
         let limit = limit.clamp(1, 100).to_string();
-        self.call(|| self.get(&path, &[("account_id", account_id), ("limit", limit.as_str())]))
-            .await
+        self.call(|| {
+            self.get(
+                &path,
+                &[("account_id", account_id), ("limit", limit.as_str())],
+            )
+        })
+        .await
     }
 
     /// One page of a post's comments (most recent first), `post_id` being its `social_id`.

@@ -240,5 +240,9 @@ async fn posts_are_published_once_found_by_text_and_counted() {
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Transient);
-    assert_eq!(fake.state.created_posts().len(), 3, "published exactly once");
+    assert_eq!(
+        fake.state.created_posts().len(),
+        3,
+        "published exactly once"
+    );
 }

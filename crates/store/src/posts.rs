@@ -269,6 +269,19 @@ pub async fn claim_publish(
     Ok(n == 1)
 }
 
+/// Voids a publish claim after the provider refused the post (nothing was published).
+pub async fn release_claim(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE posts SET publish_claimed_at = NULL, updated_at = $3 WHERE tenant_id = $1 AND id = $2 \
+        AND status IN ('approved', 'scheduled')";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
 /// Approved or scheduled → published, with LinkedIn's id and URL when known; false unless it
 /// was publishable.
 pub async fn mark_published(

@@ -338,7 +338,8 @@ async fn create_post(
     {
         let mut w = lock(&s.world);
         if let Some((post, _)) = w.posts.get_mut(&format!("urn:li:activity:{id}")) {
-            post["author"] = json!({"id": owner_of(&account), "name": "Owner", "is_company": false});
+            post["author"] =
+                json!({"id": owner_of(&account), "name": "Owner", "is_company": false});
             post["share_url"] = json!(format!("https://www.linkedin.com/posts/owner_{id}"));
             post["reaction_counter"] = json!(0);
             post["repost_counter"] = json!(0);
