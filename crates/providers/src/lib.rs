@@ -7,8 +7,8 @@
 
 pub mod apollo;
 pub mod email;
-mod http;
 pub mod llm;
+mod http;
 pub mod sandbox;
 mod traits;
 pub mod unipile;

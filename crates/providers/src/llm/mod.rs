@@ -4,6 +4,4 @@
 
 mod types;
 
-pub use types::{
-    ChatOutcome, ChatRequest, FinishReason, LlmMessage, StreamEvent, ToolCall, ToolSpec, Usage,
-};
+pub use types::{ChatOutcome, ChatRequest, FinishReason, LlmMessage, StreamEvent, ToolCall, ToolSpec, Usage};
