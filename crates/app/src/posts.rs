@@ -715,8 +715,11 @@ impl App {
         at: DateTime<Utc>,
         account: Option<Uuid>,
     ) -> Result<PostDetail> {
+        use chrono::SubsecRound;
+        // Stored to the microsecond (PostgreSQL's precision), so the job's copy matches it.
+        let at = at.trunc_subsecs(6);
         let now = self.now();
-        if at < now {
+        if at < now.trunc_subsecs(6) {
             return Err(ValidationErrors::single("at", "must not be in the past").into());
         }
         let mut tx = self.store.begin_for(who.tenant).await?;
