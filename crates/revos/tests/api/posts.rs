@@ -208,7 +208,7 @@ async fn a_post_is_approved_edited_scheduled_and_published_once(db: Db) {
         "{}",
         p["url"]
     );
-    assert_eq!(p["published_at"].as_str().is_some(), true);
+    assert!(p["published_at"].is_string());
 
     // Who did each step, and when.
     let history: Vec<(Value, Value, Value)> = p["history"]
