@@ -16,6 +16,10 @@ pub enum AppError {
     /// The change clashes with existing data.
     #[error("{0}")]
     Conflict(String),
+    /// A workflow move the current status does not allow (a post approved twice, a draft
+    /// published): the answer names both statuses.
+    #[error(transparent)]
+    IllegalTransition(#[from] revos_domain::post::IllegalTransition),
     /// No valid credentials were presented, or they did not match.
     #[error("{0}")]
     Unauthorized(&'static str),

@@ -27,6 +27,7 @@ pub mod monitor;
 pub mod operator;
 mod passwords;
 pub mod pipeline_events;
+pub mod posts;
 mod principal;
 pub mod providers;
 pub mod replies;

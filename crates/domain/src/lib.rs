@@ -20,6 +20,7 @@ pub mod mcp_servers;
 pub mod pacing;
 pub mod page;
 pub mod password;
+pub mod post;
 pub mod role;
 pub mod secret_name;
 pub mod style;

@@ -19,5 +19,6 @@ pub mod fakes;
 
 pub use http::{HttpConfig, ProviderError, ProviderErrorKind};
 pub use traits::{
-    ChatMessage, CommentPage, Commenter, EmailSequencer, Enricher, LinkedIn, PostComment, SentDm,
+    ChatMessage, CommentPage, Commenter, CreatedPost, EmailSequencer, Enricher, LinkedIn, OwnPost,
+    PostComment, PostMetrics, SentDm,
 };

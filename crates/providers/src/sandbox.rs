@@ -12,7 +12,8 @@ use crate::ProviderError;
 use crate::apollo::Person;
 use crate::email::{Added, EmailLead};
 use crate::traits::{
-    ChatMessage, CommentPage, Commenter, EmailSequencer, Enricher, LinkedIn, PostComment, SentDm,
+    ChatMessage, CommentPage, Commenter, CreatedPost, EmailSequencer, Enricher, LinkedIn, OwnPost,
+    PostComment, PostMetrics, SentDm,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -72,7 +73,23 @@ struct World {
     chats: HashMap<String, Vec<SandboxMessage>>,
     enrolled: HashMap<String, HashSet<String>>,
     received: Vec<ReceivedDm>,
+    /// Posts the accounts published, oldest first.
+    published: Vec<SandboxPost>,
     next: u64,
+}
+
+/// A post published to the simulated LinkedIn.
+#[derive(Clone, Debug)]
+struct SandboxPost {
+    account: String,
+    id: String,
+    text: String,
+    at: DateTime<Utc>,
+}
+
+/// Where a sandbox post "is": a URL that says it is simulated and resolves nowhere.
+fn sandbox_post_url(id: &str) -> String {
+    format!("https://sandbox.revos.invalid/linkedin/posts/{id}")
 }
 
 /// A DM the sandbox received: the record `revos demo --send-log` writes, and what tests
@@ -354,6 +371,70 @@ impl LinkedIn for Sandbox {
     ) -> Result<(), ProviderError> {
         Ok(())
     }
+
+    async fn create_post(&self, account: &str, text: &str) -> Result<CreatedPost, ProviderError> {
+        let now = self.clock.now();
+        let mut w = self.world();
+        w.next += 1;
+        let id = format!("sbx-post-{}", w.next);
+        w.published.push(SandboxPost {
+            account: account.to_owned(),
+            id: id.clone(),
+            text: text.to_owned(),
+            at: now,
+        });
+        Ok(CreatedPost {
+            url: Some(sandbox_post_url(&id)),
+            id: Some(id),
+        })
+    }
+
+    async fn recent_posts(&self, account: &str) -> Result<Vec<OwnPost>, ProviderError> {
+        Ok(self
+            .world()
+            .published
+            .iter()
+            .rev()
+            .filter(|p| p.account == account)
+            .take(20)
+            .map(|p| OwnPost {
+                id: p.id.clone(),
+                text: p.text.clone(),
+                url: Some(sandbox_post_url(&p.id)),
+            })
+            .collect())
+    }
+
+    async fn post_metrics(&self, _account: &str, post: &str) -> Result<PostMetrics, ProviderError> {
+        let Some(at) = self
+            .world()
+            .published
+            .iter()
+            .find(|p| p.id == post)
+            .map(|p| p.at)
+        else {
+            let mut e = ProviderError::new(
+                "sandbox",
+                crate::ProviderErrorKind::Permanent,
+                "Post not found",
+            );
+            e.status = Some(404);
+            e.provider_type = Some("errors/resource_not_found".into());
+            return Err(e);
+        };
+        // Engagement grows over the first two days, to a ceiling drawn from the seed.
+        let hours = (self.clock.now() - at).num_minutes().clamp(0, 48 * 60) as f64 / 60.0;
+        let share = (hours / 48.0).sqrt();
+        let h = mix(self.seed, &["post-metrics", post], 0);
+        let scaled = |max: u64, salt: u32| ((((h >> salt) % max) as f64) * share).round() as i64;
+        Ok(PostMetrics {
+            reactions: Some(scaled(400, 0)),
+            comments: Some(scaled(60, 16)),
+            reposts: Some(scaled(20, 32)),
+            impressions: Some(scaled(20_000, 40)),
+            url: Some(sandbox_post_url(post)),
+        })
+    }
 }
 
 #[async_trait]
@@ -558,6 +639,27 @@ mod tests {
             }
         }
         n
+    }
+
+    #[tokio::test]
+    async fn published_posts_are_listed_and_gain_engagement() {
+        let (clock, s) = world(3);
+        let created = s.create_post("acc", "Hello sandbox").await.unwrap();
+        let id = created.id.unwrap();
+        assert!(created.url.unwrap().contains("sandbox"));
+        let recent = s.recent_posts("acc").await.unwrap();
+        assert_eq!(recent.len(), 1);
+        assert_eq!(
+            (recent[0].id.as_str(), recent[0].text.as_str()),
+            (id.as_str(), "Hello sandbox")
+        );
+        assert!(s.recent_posts("other").await.unwrap().is_empty());
+        let early = s.post_metrics("acc", &id).await.unwrap();
+        clock.advance(Duration::hours(30));
+        let later = s.post_metrics("acc", &id).await.unwrap();
+        assert_eq!(early.reactions, Some(0));
+        assert!(later.reactions >= early.reactions && later.impressions > early.impressions);
+        assert!(s.post_metrics("acc", "nope").await.is_err());
     }
 
     #[tokio::test]

@@ -62,6 +62,42 @@ pub struct SentDm {
     pub message_id: Option<String>,
 }
 
+/// A post the account published, as its recent posts list it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnPost {
+    /// The provider's post id.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// Where it can be seen, when the provider says.
+    pub url: Option<String>,
+}
+
+/// A post that was just published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedPost {
+    /// Its id, when the provider gives one (Unipile may not: find it among
+    /// [`LinkedIn::recent_posts`] by its text).
+    pub id: Option<String>,
+    /// Where it can be seen, when the provider says.
+    pub url: Option<String>,
+}
+
+/// A post's counts; `None` where the provider gives none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostMetrics {
+    /// Reactions.
+    pub reactions: Option<i64>,
+    /// Comments.
+    pub comments: Option<i64>,
+    /// Reposts.
+    pub reposts: Option<i64>,
+    /// Impressions (LinkedIn shows them to the author only; often zero or absent).
+    pub impressions: Option<i64>,
+    /// Where it can be seen.
+    pub url: Option<String>,
+}
+
 /// LinkedIn, through Unipile or the sandbox.
 #[async_trait]
 pub trait LinkedIn: Send + Sync {
@@ -102,6 +138,13 @@ pub trait LinkedIn: Send + Sync {
         comment_id: &str,
         text: &str,
     ) -> Result<(), ProviderError>;
+    /// Publishes a post. Not idempotent: record the attempt before, and look among
+    /// [`LinkedIn::recent_posts`] before ever publishing again.
+    async fn create_post(&self, account: &str, text: &str) -> Result<CreatedPost, ProviderError>;
+    /// The account's own most recent posts, newest first.
+    async fn recent_posts(&self, account: &str) -> Result<Vec<OwnPost>, ProviderError>;
+    /// A post's current counts.
+    async fn post_metrics(&self, account: &str, post: &str) -> Result<PostMetrics, ProviderError>;
 }
 
 /// Lead enrichment (Apollo or the sandbox).
@@ -224,6 +267,36 @@ impl LinkedIn for Unipile {
         text: &str,
     ) -> Result<(), ProviderError> {
         Unipile::reply_to_comment(self, account, &activity_urn(post), comment_id, text).await
+    }
+
+    async fn create_post(&self, account: &str, text: &str) -> Result<CreatedPost, ProviderError> {
+        let id = Unipile::create_post(self, account, text).await?;
+        Ok(CreatedPost { id, url: None })
+    }
+
+    async fn recent_posts(&self, account: &str) -> Result<Vec<OwnPost>, ProviderError> {
+        let me = self.own_profile(account).await?;
+        let page = self.user_posts(account, &me.provider_id, 20).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|p| OwnPost {
+                id: p.id,
+                text: p.text.unwrap_or_default(),
+                url: p.share_url,
+            })
+            .collect())
+    }
+
+    async fn post_metrics(&self, account: &str, post: &str) -> Result<PostMetrics, ProviderError> {
+        let p = self.post(account, post).await?;
+        Ok(PostMetrics {
+            reactions: p.reaction_counter,
+            comments: p.comment_counter,
+            reposts: p.repost_counter,
+            impressions: p.impressions_counter,
+            url: p.share_url,
+        })
     }
 }
 

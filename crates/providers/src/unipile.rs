@@ -59,6 +59,25 @@ pub struct Post {
     /// Its comment count.
     #[serde(default)]
     pub comment_counter: Option<i64>,
+    /// Its reaction count.
+    #[serde(default)]
+    pub reaction_counter: Option<i64>,
+    /// Its repost count.
+    #[serde(default)]
+    pub repost_counter: Option<i64>,
+    /// Its impressions (shown to the author only).
+    #[serde(default)]
+    pub impressions_counter: Option<i64>,
+    /// Its public URL.
+    #[serde(default)]
+    pub share_url: Option<String>,
+}
+
+/// The profile of the account's owner (`GET /users/me`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct OwnProfile {
+    /// The owner's LinkedIn provider id (`ACo…`): their posts are listed under it.
+    pub provider_id: String,
 }
 
 impl Post {
@@ -303,6 +322,31 @@ impl Unipile {
         Ok(created.post_id)
     }
 
+    /// The profile of the account's owner.
+    pub async fn own_profile(&self, account_id: &str) -> Result<OwnProfile, ProviderError> {
+        self.call(|| self.get("users/me", &[("account_id", account_id)]))
+            .await
+    }
+
+    /// A user's most recent posts (up to `limit`), `identifier` being their provider id or
+    /// public identifier.
+    pub async fn user_posts(
+        &self,
+        account_id: &str,
+        identifier: &str,
+        limit: u32,
+    ) -> Result<Page<Post>, ProviderError> {
+        let path = format!("users/{}/posts", encode(identifier));
+        let limit = limit.clamp(1, 100).to_string();
+        self.call(|| {
+            self.get(
+                &path,
+                &[("account_id", account_id), ("limit", limit.as_str())],
+            )
+        })
+        .await
+    }
+
     /// One page of a post's comments (most recent first), `post_id` being its `social_id`.
     pub async fn comments(
         &self,
@@ -490,6 +534,10 @@ mod tests {
             social_id: None,
             text: None,
             comment_counter: None,
+            reaction_counter: None,
+            repost_counter: None,
+            impressions_counter: None,
+            share_url: None,
         };
         assert_eq!(p.comments_id(), "urn:li:activity:733");
     }

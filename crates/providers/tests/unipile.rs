@@ -195,3 +195,54 @@ async fn sends_are_never_repeated_by_the_client() {
         1
     );
 }
+
+#[tokio::test]
+async fn posts_are_published_once_found_by_text_and_counted() {
+    use revos_providers::LinkedIn;
+    let fake = FakeUnipile::start().await;
+    fake.state.add_account("acc1", "Dana");
+    let unipile = client(&fake.base_url);
+    let created = LinkedIn::create_post(&unipile, "acc1", "First post")
+        .await
+        .unwrap();
+    let id = created.id.expect("the fake gives the id");
+    // Without an id in the answer (as SDK 1.8 documents), the post is still found by text.
+    fake.state.omit_post_id(true);
+    let bare = LinkedIn::create_post(&unipile, "acc1", "Second post")
+        .await
+        .unwrap();
+    assert_eq!(bare.id, None);
+    let recent = unipile.recent_posts("acc1").await.unwrap();
+    let texts: Vec<&str> = recent.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(texts, ["Second post", "First post"], "newest first");
+    assert_eq!(recent[1].id, id);
+    assert!(recent[1].url.as_deref().unwrap().contains(&id));
+    assert!(
+        fake.state
+            .requests()
+            .iter()
+            .any(|(m, p)| m == "GET" && p == "/users/ACoOwnerOfacc1/posts"),
+        "listed under the owner's id from /users/me"
+    );
+
+    fake.state.add_comment(&id, "ACoX", "Xi Li", "Nice", false);
+    fake.state.set_counts(&id, 12, 3, 900);
+    let m = unipile.post_metrics("acc1", &id).await.unwrap();
+    assert_eq!(
+        (m.reactions, m.comments, m.reposts, m.impressions),
+        (Some(12), Some(1), Some(3), Some(900))
+    );
+
+    // A publish that took effect and then timed out is not retried by the client.
+    fake.state.omit_post_id(false);
+    fake.state.inject([Fault::StallAfterEffect(2_000)]);
+    let err = LinkedIn::create_post(&unipile, "acc1", "Third post")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ProviderErrorKind::Transient);
+    assert_eq!(
+        fake.state.created_posts().len(),
+        3,
+        "published exactly once"
+    );
+}

@@ -22,6 +22,7 @@ pub mod leads;
 pub mod linkedin_accounts;
 pub mod memberships;
 pub mod messages;
+pub mod posts;
 pub mod sessions;
 pub mod tenants;
 pub mod unipile_links;

@@ -129,6 +129,11 @@ impl From<AppError> for ApiError {
                 format!("{what} not found"),
             ),
             AppError::Conflict(msg) => Self::new(StatusCode::CONFLICT, "conflict", msg),
+            AppError::IllegalTransition(t) => {
+                Self::new(StatusCode::CONFLICT, "illegal_transition", t.to_string())
+                    .with_field("from", t.from.as_str())
+                    .with_field("to", t.to.as_str())
+            }
             AppError::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
             AppError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
             AppError::Provider(_) => {

@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "campaigns", description = "Campaigns: watched posts, triggers, DMs and email fallback"),
         (name = "leads", description = "Leads: lists, timelines and CSV export"),
         (name = "do-not-contact", description = "People the pipeline never messages"),
+        (name = "posts", description = "Posts and their approval workflow: draft, approve, schedule, publish, metrics"),
         (name = "health", description = "Probes"),
     )
 )]

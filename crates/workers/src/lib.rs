@@ -7,6 +7,7 @@ mod enrichment;
 mod housekeeping;
 mod monitor;
 mod polls;
+mod posts;
 mod probe;
 
 pub use housekeeping::Housekeeping;
@@ -78,6 +79,9 @@ pub const CONNECTION_POLL_PERIOD: Duration = Duration::from_secs(900);
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
 
+/// How often published posts' counts are refreshed.
+pub const POST_METRICS_PERIOD: Duration = Duration::from_secs(3600);
+
 /// The handlers of every job kind.
 pub fn registry(app: &App) -> Registry<App> {
     let mut r = Registry::new(app.store.clone());
@@ -90,10 +94,14 @@ pub fn registry(app: &App) -> Registry<App> {
     r.register::<revos_app::email_fallback::SequenceEmail, _, _>(email::run);
     r.register::<revos_app::replies::PollReplies, _, _>(polls::replies);
     r.register::<revos_app::connections::PollConnections, _, _>(polls::connections);
+    r.register::<revos_app::posts::PublishPost, _, _>(posts::publish);
+    r.register::<revos_app::posts::RefreshPostMetrics, _, _>(posts::metrics);
+    r.register::<revos_app::posts::PollPostMetrics, _, _>(posts::poll_metrics);
     r
 }
 
-/// The cron schedules: housekeeping, the comment monitor, and the reply and connection polls.
+/// The cron schedules: housekeeping, the comment monitor, the reply and connection polls,
+/// and the refresh of published posts' counts.
 pub fn crons() -> Vec<Cron> {
     vec![
         Cron::every("housekeeping", HOUSEKEEPING_PERIOD, Housekeeping),
@@ -111,6 +119,11 @@ pub fn crons() -> Vec<Cron> {
             "poll-connections",
             CONNECTION_POLL_PERIOD,
             revos_app::connections::PollConnections,
+        ),
+        Cron::every(
+            "post-metrics",
+            POST_METRICS_PERIOD,
+            revos_app::posts::PollPostMetrics,
         ),
     ]
 }

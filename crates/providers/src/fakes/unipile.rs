@@ -28,12 +28,16 @@ struct World {
     relations: HashMap<String, Vec<String>>,
     chats: HashMap<String, Chat>,
     replies: Vec<(String, String, String)>,
+    /// Posts published through the API, oldest first: (account, post id).
+    created: Vec<(String, String)>,
     next_id: u64,
 }
 
 /// The fake's state.
 #[derive(Default)]
 pub struct FakeUnipile {
+    /// Answer `POST /posts` with a bare `{"object":"PostCreated"}`, as SDK 1.8 documents.
+    omit_post_id: std::sync::atomic::AtomicBool,
     world: Mutex<World>,
     faults: Mutex<VecDeque<Fault>>,
     /// (method, path) of every request.
@@ -71,6 +75,8 @@ impl FakeUnipile {
             .route("/api/v1/posts/{id}", get(get_post))
             .route("/api/v1/posts/{id}/comments", get(comments).post(reply))
             .route("/api/v1/users/relations", get(relations))
+            .route("/api/v1/users/me", get(me))
+            .route("/api/v1/users/{id}/posts", get(user_posts))
             .route("/api/v1/users/{id}", get(profile))
             .route("/api/v1/chats", post(start_chat).get(list_chats))
             .route(
@@ -180,6 +186,40 @@ impl FakeUnipile {
         Some((chat_id.clone(), id))
     }
 
+    /// The posts published through the API, oldest first: (post id, text).
+    pub fn created_posts(&self) -> Vec<(String, String)> {
+        let w = lock(&self.world);
+        w.created
+            .iter()
+            .map(|(_, id)| {
+                let text = w
+                    .posts
+                    .get(&format!("urn:li:activity:{id}"))
+                    .and_then(|(p, _)| p["text"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (id.clone(), text)
+            })
+            .collect()
+    }
+
+    /// Sets a post's counts, as LinkedIn would report them.
+    pub fn set_counts(&self, post_id: &str, reactions: i64, reposts: i64, impressions: i64) {
+        if let Some((post, _)) = lock(&self.world)
+            .posts
+            .get_mut(&format!("urn:li:activity:{post_id}"))
+        {
+            post["reaction_counter"] = json!(reactions);
+            post["repost_counter"] = json!(reposts);
+            post["impressions_counter"] = json!(impressions);
+        }
+    }
+
+    /// Makes `POST /posts` answer without the new post's id (or with it again).
+    pub fn omit_post_id(&self, omit: bool) {
+        self.omit_post_id
+            .store(omit, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// The (method, path) of every request so far.
     pub fn requests(&self) -> Vec<(String, String)> {
         lock(&self.requests).clone()
@@ -272,11 +312,22 @@ async fn create_post(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let mut text = String::new();
+    let (mut account, mut text) = (String::new(), String::new());
     while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some("text") {
-            text = field.text().await.unwrap_or_default();
+        let name = field.name().unwrap_or_default().to_owned();
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "account_id" => account = value,
+            "text" => text = value,
+            _ => {}
         }
+    }
+    if !lock(&s.world).accounts.contains_key(&account) {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "errors/disconnected_account",
+            "Account not found",
+        );
     }
     let id = {
         let mut w = lock(&s.world);
@@ -284,12 +335,89 @@ async fn create_post(
         format!("74{:08}", w.next_id)
     };
     s.add_post(&id, &text);
+    {
+        let mut w = lock(&s.world);
+        if let Some((post, _)) = w.posts.get_mut(&format!("urn:li:activity:{id}")) {
+            post["author"] =
+                json!({"id": owner_of(&account), "name": "Owner", "is_company": false});
+            post["share_url"] = json!(format!("https://www.linkedin.com/posts/owner_{id}"));
+            post["reaction_counter"] = json!(0);
+            post["repost_counter"] = json!(0);
+            post["impressions_counter"] = json!(0);
+        }
+        w.created.push((account, id.clone()));
+    }
     stall(&fault).await;
-    (
-        StatusCode::CREATED,
-        Json(json!({"object": "PostCreated", "post_id": id})),
-    )
-        .into_response()
+    let body = if s.omit_post_id.load(std::sync::atomic::Ordering::SeqCst) {
+        json!({"object": "PostCreated"})
+    } else {
+        json!({"object": "PostCreated", "post_id": id})
+    };
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+/// The LinkedIn member id the fake gives the owner of `account`.
+fn owner_of(account: &str) -> String {
+    format!("ACoOwnerOf{account}")
+}
+
+async fn me(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", "/users/me".into()) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    let account = q.get("account_id").cloned().unwrap_or_default();
+    if !lock(&s.world).accounts.contains_key(&account) {
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "errors/disconnected_account",
+            "Account not found",
+        );
+    }
+    Json(json!({"object": "AccountOwnerProfile", "provider": "LINKEDIN", "provider_id": owner_of(&account),
+                "first_name": "Owner", "last_name": "", "public_identifier": null}))
+    .into_response()
+}
+
+async fn user_posts(
+    State(s): State<Arc<FakeUnipile>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let fault = match gate(&s, &headers, "GET", format!("/users/{id}/posts")) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    stall(&fault).await;
+    if !q.contains_key("account_id") {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "errors/invalid_parameters",
+            "account_id is required",
+        );
+    }
+    let limit: usize = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 100);
+    let w = lock(&s.world);
+    let items: Vec<Value> = w
+        .created
+        .iter()
+        .rev()
+        .filter(|(account, _)| owner_of(account) == id)
+        .filter_map(|(_, post)| w.posts.get(&format!("urn:li:activity:{post}")))
+        .map(|(p, _)| p.clone())
+        .take(limit)
+        .collect();
+    Json(json!({"object": "PostList", "items": items, "cursor": null})).into_response()
 }
 
 async fn get_post(

@@ -23,6 +23,7 @@ mod monitor;
 mod openapi;
 mod pacing;
 mod pipeline;
+mod posts;
 mod queue;
 mod secrets;
 mod store;

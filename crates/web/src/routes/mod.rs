@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 mod leads;
 mod members;
+mod posts;
 mod secrets;
 mod webhooks;
 
@@ -41,6 +42,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(campaign_leads::router())
         .merge(leads::router())
         .merge(do_not_contact::router())
+        .merge(posts::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -1,0 +1,47 @@
+-- The content approval workflow extends the posts table: a post written in RevOS moves
+-- draft → pending_approval → approved | rejected → scheduled → published. Posts a campaign
+-- only watches keep the status 'watching' and none of these columns.
+-- The AI's draft, kept beside the current body so the approver's edits can be learnt.
+ALTER TABLE posts ADD COLUMN draft_body TEXT;
+-- The account it is published from.
+ALTER TABLE posts ADD COLUMN linkedin_account_id UUID REFERENCES linkedin_accounts(id) ON DELETE SET NULL;
+-- The campaign it is written for, and that watches it once published (the watching itself is
+-- a 'watching' row of that campaign, so the comment monitor finds it as any other).
+ALTER TABLE posts ADD COLUMN target_campaign_id UUID REFERENCES campaigns(id) ON DELETE SET NULL;
+ALTER TABLE posts ADD COLUMN created_by UUID;
+ALTER TABLE posts ADD COLUMN submitted_by UUID;
+ALTER TABLE posts ADD COLUMN submitted_at TIMESTAMPTZ;
+ALTER TABLE posts ADD COLUMN approved_by UUID;
+ALTER TABLE posts ADD COLUMN approved_at TIMESTAMPTZ;
+ALTER TABLE posts ADD COLUMN approved_edited BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE posts ADD COLUMN rejected_by UUID;
+ALTER TABLE posts ADD COLUMN rejected_at TIMESTAMPTZ;
+ALTER TABLE posts ADD COLUMN rejection_reason TEXT;
+-- Set (durably) before the provider is asked to publish: a post claimed but not published
+-- may be on LinkedIn already, and is looked for there before it is ever sent again.
+ALTER TABLE posts ADD COLUMN publish_claimed_at TIMESTAMPTZ;
+ALTER TABLE posts ADD COLUMN url TEXT;
+ALTER TABLE posts ADD COLUMN reactions BIGINT;
+ALTER TABLE posts ADD COLUMN comment_count BIGINT;
+ALTER TABLE posts ADD COLUMN reposts BIGINT;
+ALTER TABLE posts ADD COLUMN impressions BIGINT;
+ALTER TABLE posts ADD COLUMN metrics_refreshed_at TIMESTAMPTZ;
+CREATE INDEX posts_status ON posts(tenant_id, status, id);
+CREATE INDEX posts_published ON posts(published_at) WHERE status = 'published';
+
+-- Who moved which post from what to what, and when: "who approved what" is kept for good.
+CREATE TABLE post_transitions (
+    id           UUID PRIMARY KEY,
+    tenant_id    UUID NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    post_id      UUID NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    actor_id     UUID,
+    from_status  TEXT,
+    to_status    TEXT NOT NULL,
+    reason       TEXT,
+    occurred_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX post_transitions_post ON post_transitions(tenant_id, post_id, id);
+ALTER TABLE post_transitions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE post_transitions FORCE ROW LEVEL SECURITY;
+CREATE POLICY post_transitions_tenant ON post_transitions
+    USING (tenant_id = revos_current_tenant() OR revos_system_scope());

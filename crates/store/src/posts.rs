@@ -1,0 +1,416 @@
+//! Posts written in RevOS and their approval workflow (`draft → pending_approval → approved |
+//! rejected → scheduled → published`), with the history of every move. The rows share the
+//! `posts` table with the posts campaigns only watch (status `watching`, see
+//! [`crate::campaigns::watch_post`]); every query here leaves those out. Each move is a
+//! conditional update on the status it starts from, so two people racing cannot both move a
+//! post; the domain decides which moves are legal.
+
+use crate::tx::{TxInner, on_conn};
+use crate::{Result, Tx};
+use chrono::{DateTime, Utc};
+use revos_domain::{PageRequest, TenantId};
+use uuid::Uuid;
+
+/// A stored post of the approval workflow.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PostRow {
+    /// Its id.
+    pub id: Uuid,
+    /// Where it is in the workflow.
+    pub status: String,
+    /// The current text.
+    pub body: String,
+    /// The first draft (the AI's), kept beside the current text.
+    pub draft_body: Option<String>,
+    /// The voice it is written in.
+    pub cartridge_id: Option<Uuid>,
+    /// The account it is published from.
+    pub linkedin_account_id: Option<Uuid>,
+    /// The campaign it is for, which watches it once published.
+    pub target_campaign_id: Option<Uuid>,
+    /// Who created it.
+    pub created_by: Option<Uuid>,
+    /// Who last submitted it for approval.
+    pub submitted_by: Option<Uuid>,
+    /// When.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Who approved it.
+    pub approved_by: Option<Uuid>,
+    /// When.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// Whether the approver changed the text.
+    pub approved_edited: bool,
+    /// Who last rejected it.
+    pub rejected_by: Option<Uuid>,
+    /// When.
+    pub rejected_at: Option<DateTime<Utc>>,
+    /// Why.
+    pub rejection_reason: Option<String>,
+    /// When it is to be published.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// When a publish attempt claimed it (it may be on LinkedIn from then on).
+    pub publish_claimed_at: Option<DateTime<Utc>>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// LinkedIn's id of it, once known.
+    pub provider_post_id: Option<String>,
+    /// Where it can be seen.
+    pub url: Option<String>,
+    /// Reactions, at the last refresh.
+    pub reactions: Option<i64>,
+    /// Comments, at the last refresh.
+    pub comment_count: Option<i64>,
+    /// Reposts, at the last refresh.
+    pub reposts: Option<i64>,
+    /// Impressions, at the last refresh, when the provider gives them.
+    pub impressions: Option<i64>,
+    /// When the counts were last read.
+    pub metrics_refreshed_at: Option<DateTime<Utc>>,
+    /// Whether it went to the simulated LinkedIn.
+    pub is_sandbox: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, status, body, draft_body, cartridge_id, linkedin_account_id, target_campaign_id, created_by, \
+         submitted_by, submitted_at, approved_by, approved_at, approved_edited, rejected_by, rejected_at, \
+         rejection_reason, scheduled_at, publish_claimed_at, published_at, provider_post_id, url, reactions, \
+         comment_count, reposts, impressions, metrics_refreshed_at, is_sandbox, created_at, updated_at"
+    };
+}
+
+/// The fields a draft is created with or edited to.
+pub struct DraftFields<'a> {
+    /// The text.
+    pub body: &'a str,
+    /// The voice.
+    pub cartridge: Uuid,
+    /// The account to publish from.
+    pub account: Option<Uuid>,
+    /// The campaign it is for.
+    pub campaign: Option<Uuid>,
+}
+
+/// Stores a new draft of `tenant` written by `by`; the text is also kept as the first draft.
+pub async fn insert(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    f: &DraftFields<'_>,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO posts (id, tenant_id, status, body, draft_body, cartridge_id, linkedin_account_id, \
+        target_campaign_id, created_by, created_at, updated_at) VALUES ($1, $2, 'draft', $3, $3, $4, $5, $6, $7, $8, $8)";
+    on_conn!(tx, c => sqlx::query(SQL).bind(id).bind(tenant.0).bind(f.body).bind(f.cartridge).bind(f.account)
+        .bind(f.campaign).bind(by).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Reads one post of `tenant` (never a merely watched one).
+pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<PostRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM posts WHERE tenant_id = $1 AND id = $2 AND status <> 'watching'"
+    );
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?))
+}
+
+/// A page of the posts of `tenant`, optionally of one status.
+pub async fn list(
+    tx: &mut Tx,
+    tenant: TenantId,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Vec<PostRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM posts WHERE tenant_id = $1 AND status <> 'watching' AND ($2 IS NULL OR status = $2) \
+        AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+    );
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(status).bind(page.after).bind(page.fetch_limit())
+        .fetch_all(c).await?),
+    )
+}
+
+/// Replaces a draft's fields; false unless it is (still) a draft.
+pub async fn update_draft(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    f: &DraftFields<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET body = $3, cartridge_id = $4, linkedin_account_id = $5, target_campaign_id = $6, \
+        updated_at = $7 WHERE tenant_id = $1 AND id = $2 AND status = 'draft'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(f.body).bind(f.cartridge).bind(f.account)
+        .bind(f.campaign).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Draft → pending approval, submitted by `by`; false unless it was a draft.
+pub async fn submit(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET status = 'pending_approval', submitted_by = $3, submitted_at = $4, updated_at = $4 \
+        WHERE tenant_id = $1 AND id = $2 AND status = 'draft'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(by).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Pending approval → approved by `by`, with the approver's text when `edited` is some;
+/// false unless it was pending.
+pub async fn approve(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    by: Uuid,
+    edited: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET status = 'approved', body = COALESCE($4, body), approved_edited = $5, \
+        approved_by = $3, approved_at = $6, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND status = 'pending_approval'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(by).bind(edited).bind(edited.is_some())
+        .bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Pending approval → rejected by `by` for `reason`; false unless it was pending.
+pub async fn reject(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    by: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET status = 'rejected', rejected_by = $3, rejection_reason = $4, rejected_at = $5, \
+        updated_at = $5 WHERE tenant_id = $1 AND id = $2 AND status = 'pending_approval'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(by).bind(reason).bind(now)
+        .execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Rejected → draft, keeping the last rejection for the writer to read; false unless it
+/// was rejected.
+pub async fn revise(tx: &mut Tx, tenant: TenantId, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET status = 'draft', approved_edited = FALSE, updated_at = $3 \
+        WHERE tenant_id = $1 AND id = $2 AND status = 'rejected'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Approved → scheduled at `at` from `account`; false unless it was approved.
+pub async fn schedule(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    account: Uuid,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET status = 'scheduled', linkedin_account_id = $3, scheduled_at = $4, updated_at = $5 \
+        WHERE tenant_id = $1 AND id = $2 AND status = 'approved'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(account).bind(at).bind(now)
+        .execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Scheduled → approved, dropping the time; false unless it was scheduled and no publish
+/// attempt has claimed it.
+pub async fn unschedule(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET status = 'approved', scheduled_at = NULL, updated_at = $3 \
+        WHERE tenant_id = $1 AND id = $2 AND status = 'scheduled' AND publish_claimed_at IS NULL";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Sets the account an approved or scheduled post is published from.
+pub async fn set_account(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    account: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET linkedin_account_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 \
+        AND status IN ('approved', 'scheduled') AND publish_claimed_at IS NULL";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(account).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Records, before the provider is called, that a publish attempt is under way; false when
+/// the post is not publishable or an earlier attempt claimed it (and may have published it).
+pub async fn claim_publish(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET publish_claimed_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 \
+        AND status IN ('approved', 'scheduled') AND publish_claimed_at IS NULL";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Voids a publish claim after the provider refused the post (nothing was published).
+pub async fn release_claim(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE posts SET publish_claimed_at = NULL, updated_at = $3 WHERE tenant_id = $1 AND id = $2 \
+        AND status IN ('approved', 'scheduled')";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Approved or scheduled → published, with LinkedIn's id and URL when known; false unless it
+/// was publishable.
+pub async fn mark_published(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    provider_post_id: Option<&str>,
+    url: Option<&str>,
+    sandbox: bool,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET status = 'published', provider_post_id = $3, url = $4, is_sandbox = $5, \
+        published_at = $6, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND status IN ('approved', 'scheduled')";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(provider_post_id).bind(url).bind(sandbox)
+        .bind(now).execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
+/// Counts read from LinkedIn; `None` where the provider gave none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metrics<'a> {
+    /// Reactions.
+    pub reactions: Option<i64>,
+    /// Comments.
+    pub comments: Option<i64>,
+    /// Reposts.
+    pub reposts: Option<i64>,
+    /// Impressions.
+    pub impressions: Option<i64>,
+    /// The post's URL, when the provider gives one.
+    pub url: Option<&'a str>,
+    /// LinkedIn's id, when it was only learnt now.
+    pub provider_post_id: Option<&'a str>,
+}
+
+/// Stores a published post's latest counts (a count the provider did not give keeps its
+/// last value).
+pub async fn set_metrics(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    m: &Metrics<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE posts SET reactions = COALESCE($3, reactions), comment_count = COALESCE($4, comment_count), \
+        reposts = COALESCE($5, reposts), impressions = COALESCE($6, impressions), url = COALESCE($7, url), \
+        provider_post_id = COALESCE(provider_post_id, $8), metrics_refreshed_at = $9, updated_at = $9 \
+        WHERE tenant_id = $1 AND id = $2 AND status = 'published'";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(m.reactions).bind(m.comments).bind(m.reposts)
+        .bind(m.impressions).bind(m.url).bind(m.provider_post_id).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Records the campaign a post is for (and, once published, watched by).
+pub async fn set_campaign(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    campaign: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE posts SET target_campaign_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 \
+        AND status <> 'watching'";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(campaign).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Serialises publish attempts of one post across processes until `tx` ends (a PostgreSQL
+/// transaction-scoped advisory lock, released by the server when the holder dies). Does
+/// nothing on SQLite, whose one process serialises its attempts itself.
+pub async fn lock_publishing(tx: &mut Tx, id: Uuid) -> Result<()> {
+    if let TxInner::Postgres(t) = &mut tx.inner {
+        let (hi, lo) = id.as_u64_pair();
+        // Fold the id into the lock's 64-bit key; a rare collision only serialises two posts.
+        let key = (hi ^ lo) as i64;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One move of a post, for its history.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TransitionRow {
+    /// Its id (time-ordered).
+    pub id: Uuid,
+    /// Who made it; `None` for the system (a scheduled publish).
+    pub actor_id: Option<Uuid>,
+    /// The status before; `None` when the post was created.
+    pub from_status: Option<String>,
+    /// The status after.
+    pub to_status: String,
+    /// Why (a rejection's reason).
+    pub reason: Option<String>,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Appends a move to a post's history.
+#[allow(clippy::too_many_arguments)] // each is one column of the history row
+pub async fn add_transition(
+    tx: &mut Tx,
+    tenant: TenantId,
+    post: Uuid,
+    actor: Option<Uuid>,
+    from: Option<&str>,
+    to: &str,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO post_transitions (id, tenant_id, post_id, actor_id, from_status, to_status, reason, \
+        occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(post).bind(actor).bind(from).bind(to)
+        .bind(reason).bind(at).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// A post's history, oldest first.
+pub async fn history(tx: &mut Tx, tenant: TenantId, post: Uuid) -> Result<Vec<TransitionRow>> {
+    const SQL: &str = "SELECT id, actor_id, from_status, to_status, reason, occurred_at FROM post_transitions \
+        WHERE tenant_id = $1 AND post_id = $2 ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(post).fetch_all(c).await?))
+}
+
+/// Every post published since `since`, across tenants, as (tenant, post): the metrics
+/// refresh's work list. System scope.
+pub async fn published_since_all(tx: &mut Tx, since: DateTime<Utc>) -> Result<Vec<(Uuid, Uuid)>> {
+    const SQL: &str = "SELECT tenant_id, id FROM posts WHERE status = 'published' AND published_at >= $1 ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(since).fetch_all(c).await?))
+}
