@@ -1,7 +1,7 @@
-//! The one place embeddings are made. Today every vector comes from the local hashed n-gram
-//! embedder (offline mode); a remote OpenAI-compatible embedder plugs in here when one is
-//! configured. Each vector travels with its model's name, and callers compare only vectors
-//! of the same model.
+//! The one place embeddings are made: the tenant's OpenAI-compatible embedding model when a
+//! model is configured (each call recorded with its tokens and cost), else the local hashed
+//! n-gram embedder (offline mode). Each vector travels with its model's name, and callers
+//! compare only vectors of the same model.
 
 use crate::{App, Result};
 use revos_domain::TenantId;
@@ -17,9 +17,36 @@ pub struct EmbeddedTexts {
 }
 
 impl App {
-    /// Embeds `texts` for `tenant` with the embedding model in effect for it.
+    /// Embeds `texts` for `tenant` with the embedding model in effect for it. When the remote
+    /// model fails (after its retries) the local embedder answers instead, so approving a post
+    /// never fails for want of an embedding; the vectors say which model made them.
     pub async fn embed_texts(&self, tenant: TenantId, texts: &[String]) -> Result<EmbeddedTexts> {
-        let _ = tenant; // The tenant will choose a remote model from its vault settings.
+        if texts.is_empty() {
+            return Ok(EmbeddedTexts {
+                model: LOCAL_MODEL.to_owned(),
+                vectors: Vec::new(),
+            });
+        }
+        if let Some(client) = self.language_model(tenant).await? {
+            match client.embed(texts).await {
+                Ok(e) if e.vectors.len() == texts.len() => {
+                    self.record_llm_call(tenant, None, "embedding", &e.model, e.usage)
+                        .await?;
+                    return Ok(EmbeddedTexts {
+                        model: e.model,
+                        vectors: e.vectors,
+                    });
+                }
+                Ok(e) => tracing::warn!(
+                    asked = texts.len(),
+                    got = e.vectors.len(),
+                    "the embedding model answered the wrong number of vectors; using local embeddings"
+                ),
+                Err(err) => {
+                    tracing::warn!(error = %err, "the embedding model failed; using local embeddings")
+                }
+            }
+        }
         Ok(EmbeddedTexts {
             model: LOCAL_MODEL.to_owned(),
             vectors: texts.iter().map(|t| embed(t)).collect(),

@@ -8,10 +8,12 @@ pub mod auth;
 pub mod campaigns;
 pub mod cartridge_files;
 pub mod cartridges;
+pub mod chat;
 pub mod connections;
 pub mod dm;
 pub mod dm_requests;
 pub mod do_not_contact;
+pub mod drafting;
 pub mod email_fallback;
 pub mod embedding;
 pub mod enrichment;
@@ -19,6 +21,7 @@ mod error;
 pub mod funnel;
 pub mod jobs;
 pub mod leads;
+pub mod llm;
 pub mod maintenance;
 pub mod mcp;
 pub mod members;
@@ -58,6 +61,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Settings,
     providers: Arc<providers::Providers>,
+    chat_runs: Arc<chat::ChatRuns>,
 }
 
 /// Tunables of the application services.
@@ -96,6 +100,7 @@ impl App {
             clock,
             settings,
             providers,
+            chat_runs: Arc::default(),
         }
     }
 
@@ -108,6 +113,11 @@ impl App {
     /// The clock every scheduling decision reads.
     pub fn clock(&self) -> Arc<dyn Clock> {
         Arc::clone(&self.clock)
+    }
+
+    /// The chat runs in progress in this process.
+    pub(crate) fn chat_runs(&self) -> &chat::ChatRuns {
+        &self.chat_runs
     }
 
     /// The current time, from the injected clock.

@@ -12,6 +12,7 @@
 
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
+use revos_domain::memory::{ExampleKind, ExampleSource};
 use revos_domain::post::{self as rules, PostMove, PostStatus, same_text};
 use revos_domain::{CartridgeId, Page, PageRequest, TenantId, ValidationErrors};
 use revos_jobs::Job;
@@ -326,10 +327,8 @@ async fn post_event(
     Ok(())
 }
 
-/// Feeds an approval into the cartridge's memory: the approved text, and when the approver
-/// edited it, the edit beside the draft it corrects. For now this records the `post_approved`
-/// event carrying both texts; the cartridge memory module (`App::record_example`) is to be
-/// called from here.
+/// Records the `post_approved` event with the draft, the submitted and the final text, in the
+/// approval's transaction (the memory example is added after it commits).
 async fn remember_edit(
     tx: &mut Tx,
     tenant: TenantId,
@@ -615,7 +614,33 @@ impl App {
         .await?;
         let detail = self.detail(&mut tx, who.tenant, id).await?;
         tx.commit().await?;
+        self.learn_from_approval(who, &row, final_text, edited.is_some())
+            .await;
         Ok(detail)
+    }
+
+    /// Feeds an approved post into its cartridge's memory: the approved text, and when the
+    /// approver edited it, beside the draft they corrected. The approval stands even if this
+    /// fails (it is logged), so learning never blocks publishing.
+    async fn learn_from_approval(&self, who: &Principal, row: &PostRow, text: &str, edited: bool) {
+        let Some(cartridge) = row.cartridge_id else {
+            return;
+        };
+        let draft = edited.then_some(row.body.as_str());
+        if let Err(err) = self
+            .record_example(
+                who,
+                CartridgeId(cartridge),
+                ExampleKind::Post,
+                draft,
+                text,
+                ExampleSource::Approval,
+                Some(row.id),
+            )
+            .await
+        {
+            tracing::error!(post = %row.id, error = %err, "could not add an approved post to its cartridge's memory");
+        }
     }
 
     /// Rejects a post waiting for approval; a reason is required.

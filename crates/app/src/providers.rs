@@ -39,6 +39,8 @@ pub struct ProviderSettings {
     pub timeout: std::time::Duration,
     /// Seed of the sandbox world.
     pub sandbox_seed: u64,
+    /// The language model (`REVOS_OPENAI_*`); none configured means offline mode.
+    pub llm: crate::llm::LlmSettings,
 }
 
 impl Default for ProviderSettings {
@@ -56,6 +58,7 @@ impl Default for ProviderSettings {
             public_url: None,
             timeout: std::time::Duration::from_secs(20),
             sandbox_seed: 1,
+            llm: Default::default(),
         }
     }
 }

@@ -43,7 +43,12 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_SMARTLEAD_URL   Smartlead API base URL          [default: https://server.smartlead.ai/api/v1]
   REVOS_SMARTLEAD_API_KEY  Smartlead key for workspaces without their own
   REVOS_WEBHOOK_SECRET  secret provider webhooks must present [default: none: webhooks refused]
-  REVOS_PUBLIC_URL      where providers reach this instance (hosted-auth notify URL) [default: none]";
+  REVOS_PUBLIC_URL      where providers reach this instance (hosted-auth notify URL) [default: none]
+  REVOS_OPENAI_URL      OpenAI-compatible API base URL  [default: none; https://api.openai.com/v1 when only a key is set]
+  REVOS_OPENAI_API_KEY  model key for workspaces without their own [default: none: offline mode]
+  REVOS_OPENAI_MODEL    chat model                      [default: gpt-4o-mini]
+  REVOS_EMBEDDING_MODEL embedding model                 [default: text-embedding-3-small]
+  REVOS_LLM_PRICES      JSON prices per million tokens added to the built-in list, e.g. {\"llama3.1\":{\"input_per_million\":0}}";
 
 /// Settings every command shares.
 #[derive(Debug, Args)]

@@ -66,6 +66,16 @@ pub struct Settings {
     pub webhook_secret: Option<SecretString>,
     /// Where providers reach this instance (`REVOS_PUBLIC_URL`).
     pub public_url: Option<String>,
+    /// An OpenAI-compatible model (`REVOS_OPENAI_URL`, `REVOS_OPENAI_API_KEY`); neither set
+    /// means offline mode.
+    pub openai: Service,
+    /// The chat model (`REVOS_OPENAI_MODEL`).
+    pub openai_model: Option<String>,
+    /// The embedding model (`REVOS_EMBEDDING_MODEL`).
+    pub embedding_model: Option<String>,
+    /// Prices of models added to or replacing the built-in list (`REVOS_LLM_PRICES`, JSON, or
+    /// the `[llm_prices]` table of revos.toml).
+    pub llm_prices: std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -145,6 +155,11 @@ struct FileConfig {
     smartlead_api_key: Option<String>,
     webhook_secret: Option<String>,
     public_url: Option<String>,
+    openai_url: Option<String>,
+    openai_api_key: Option<String>,
+    openai_model: Option<String>,
+    embedding_model: Option<String>,
+    llm_prices: Option<std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>>,
 }
 
 /// One raw value and the name of its source.
@@ -385,6 +400,47 @@ pub fn resolve(
         from_file(|c| c.smartlead_url.clone()),
         from_file(|c| c.smartlead_api_key.clone()),
     )?;
+    let openai = service(
+        "openai",
+        from_file(|c| c.openai_url.clone()),
+        from_file(|c| c.openai_api_key.clone()),
+    )?;
+    let model_name = |env_key: &str, file_val: Option<String>, file_key: &str| {
+        match pick(None, "", env_key, file_val, file_key) {
+            Some(raw) => {
+                let name = raw.value.trim();
+                if name.is_empty() || name.len() > 200 || name.chars().any(char::is_whitespace) {
+                    Err(err(&raw.source, "must be a model name without spaces"))
+                } else {
+                    Ok(Some(name.to_owned()))
+                }
+            }
+            None => Ok(None),
+        }
+    };
+    let openai_model = model_name(
+        "REVOS_OPENAI_MODEL",
+        from_file(|c| c.openai_model.clone()),
+        "openai_model",
+    )?;
+    let embedding_model = model_name(
+        "REVOS_EMBEDDING_MODEL",
+        from_file(|c| c.embedding_model.clone()),
+        "embedding_model",
+    )?;
+    let llm_prices = match env.get("REVOS_LLM_PRICES") {
+        Some(raw) => serde_json::from_str(raw).map_err(|e| {
+            err(
+                "REVOS_LLM_PRICES",
+                &format!(
+                    "must be JSON like {{\"my-model\": {{\"input_per_million\": 0.5, \"output_per_million\": 1.5}}}}: {e}"
+                ),
+            )
+        })?,
+        None => file_cfg
+            .and_then(|c| c.llm_prices.clone())
+            .unwrap_or_default(),
+    };
     let webhook_secret = pick(
         None,
         "",
@@ -425,6 +481,10 @@ pub fn resolve(
         smartlead,
         webhook_secret,
         public_url,
+        openai,
+        openai_model,
+        embedding_model,
+        llm_prices,
     })
 }
 

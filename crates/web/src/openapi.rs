@@ -26,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "leads", description = "Leads: lists, timelines and CSV export"),
         (name = "do-not-contact", description = "People the pipeline never messages"),
         (name = "posts", description = "Posts and their approval workflow: draft, approve, schedule, publish, metrics"),
+        (name = "chat", description = "Chat with the agents, streamed as Server-Sent Events; model usage"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -7,6 +7,7 @@
 mod campaign_tools;
 mod cartridge_tools;
 mod lead_tools;
+mod post_tools;
 mod registry;
 mod resolve;
 

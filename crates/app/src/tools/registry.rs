@@ -3,7 +3,7 @@
 //! JSON Schema the spec carries; tools of external MCP servers are called through their client.
 
 use super::{Outcome, ToolContext, ToolError, ToolResult};
-use super::{campaign_tools, cartridge_tools, lead_tools};
+use super::{campaign_tools, cartridge_tools, lead_tools, post_tools};
 use crate::App;
 use crate::mcp::external::RemoteTool;
 use futures::future::BoxFuture;
@@ -89,6 +89,7 @@ impl ToolRegistry {
         campaign_tools::register(&mut r);
         lead_tools::register(&mut r);
         cartridge_tools::register(&mut r);
+        post_tools::register(&mut r);
         r
     }
 

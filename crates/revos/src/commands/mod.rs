@@ -61,6 +61,15 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
     p.smartlead_key = settings.smartlead.api_key.clone();
     p.webhook_secret = settings.webhook_secret.clone();
     p.public_url = settings.public_url.clone();
+    p.llm.url = settings.openai.url.clone();
+    p.llm.api_key = settings.openai.api_key.clone();
+    if let Some(model) = &settings.openai_model {
+        p.llm.model = model.clone();
+    }
+    if let Some(model) = &settings.embedding_model {
+        p.llm.embedding_model = model.clone();
+    }
+    p.llm.prices = p.llm.prices.with_overrides(settings.llm_prices.clone());
     p
 }
 

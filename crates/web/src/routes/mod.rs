@@ -9,6 +9,7 @@ mod campaigns;
 mod cartridge_files;
 mod cartridge_memory;
 mod cartridges;
+mod chat;
 mod do_not_contact;
 mod health;
 mod jobs;
@@ -43,6 +44,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(leads::router())
         .merge(do_not_contact::router())
         .merge(posts::router())
+        .merge(chat::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

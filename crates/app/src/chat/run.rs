@@ -1,0 +1,112 @@
+//! One chat run in progress: where its events go, how its transcript is written, how tool
+//! calls are executed, and how its model calls are recorded.
+
+use super::events::ChatEvent;
+use crate::App;
+use crate::tools::{ToolContext, ToolRegistry};
+use revos_domain::TenantId;
+use revos_domain::agents::AgentKind;
+use revos_providers::llm::{LlmMessage, ToolCall, Usage};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// The state of a run, shared by the online loop and the offline path.
+pub(crate) struct Run<'a> {
+    /// The services the tools call.
+    pub app: &'a App,
+    /// The session whose transcript is written.
+    pub session: Uuid,
+    /// The agent answering (recorded with each message).
+    pub agent: AgentKind,
+    /// The tools this run may call.
+    pub registry: ToolRegistry,
+    /// Who is calling, and the selected cartridge (a tool may switch it).
+    pub ctx: ToolContext,
+    /// Where events go; a closed receiver cancels the run.
+    pub events: mpsc::Sender<ChatEvent>,
+    /// Cancelled by the caller, or when nobody listens any more.
+    pub cancel: CancellationToken,
+    /// The summary of the last tool result (offline answers start with it).
+    pub last_summary: Option<String>,
+}
+
+impl Run<'_> {
+    fn tenant(&self) -> TenantId {
+        self.ctx.principal.tenant
+    }
+
+    /// Sends `event`; if the listener has gone, the run is cancelled.
+    pub async fn emit(&self, event: ChatEvent) {
+        if self.events.send(event).await.is_err() {
+            self.cancel.cancel();
+        }
+    }
+
+    /// Appends `message` to the transcript. A failed write is logged and the run goes on: the
+    /// person still gets their answer.
+    pub async fn persist(&self, message: &LlmMessage) {
+        if let Err(err) = self
+            .app
+            .append_transcript(self.tenant(), self.session, Some(self.agent), message)
+            .await
+        {
+            tracing::error!(session = %self.session, error = %err, "could not store a chat message");
+        }
+    }
+
+    /// Records a model call's usage and reports it.
+    pub async fn record_usage(&self, model: &str, usage: Usage) {
+        let purpose = format!("agent:{}", self.agent.as_str());
+        match self
+            .app
+            .record_llm_call(self.tenant(), Some(self.session), &purpose, model, usage)
+            .await
+        {
+            Ok(call) => {
+                self.emit(ChatEvent::Usage {
+                    model: call.model,
+                    prompt_tokens: usage.prompt_tokens,
+                    completion_tokens: usage.completion_tokens,
+                    cost_usd: call.cost_usd,
+                })
+                .await;
+            }
+            Err(err) => tracing::error!(error = %err, "could not record a model call"),
+        }
+    }
+
+    /// Runs one tool call and returns the tool message that answers it. Bad arguments, unknown
+    /// tools and failures come back as an error result for the model, never as a failed run.
+    pub async fn call_tool(&mut self, call: &ToolCall) -> LlmMessage {
+        let arguments = serde_json::from_str(&call.arguments)
+            .unwrap_or_else(|_| serde_json::Value::String(call.arguments.clone()));
+        self.emit(ChatEvent::ToolCall {
+            id: call.id.clone(),
+            name: call.name.clone(),
+            arguments,
+        })
+        .await;
+        let result = self
+            .registry
+            .call(self.app, &mut self.ctx, &call.name, &call.arguments)
+            .await;
+        self.last_summary = Some(result.summary.clone());
+        let content = result.value.to_string();
+        self.emit(ChatEvent::ToolResult {
+            id: call.id.clone(),
+            name: call.name.clone(),
+            ok: result.ok,
+            summary: result.summary,
+            link: result.link,
+            value: result.value,
+        })
+        .await;
+        let message = LlmMessage::Tool {
+            tool_call_id: call.id.clone(),
+            content,
+        };
+        self.persist(&message).await;
+        message
+    }
+}

@@ -1,0 +1,198 @@
+//! The agent loop: ask the model, run the tools it calls, hand every result (or error) back,
+//! and repeat until it answers, reaches its step limit, or is cancelled. Each message is
+//! persisted to the transcript as it happens, so a crash or a cancel leaves a readable record.
+
+use super::events::{ChatEvent, StopReason};
+use super::run::Run;
+use futures::StreamExt;
+use revos_providers::{ProviderError, ProviderErrorKind};
+use revos_providers::llm::{
+    ChatOutcome, ChatRequest, LlmMessage, OpenAiClient, StreamEvent, ToolCall, Usage,
+};
+
+/// How far one run may go.
+#[derive(Clone, Copy, Debug)]
+pub struct RunLimits {
+    /// Model calls per user message.
+    pub max_steps: u32,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        Self { max_steps: 8 }
+    }
+}
+
+/// Runs the model-driven loop over `messages` (system prompt, history and the new user
+/// message). Returns how it stopped and how many model steps it took.
+pub(crate) async fn run_online(
+    run: &mut Run<'_>,
+    client: &OpenAiClient,
+    mut messages: Vec<LlmMessage>,
+    limits: RunLimits,
+    stream: bool,
+) -> (StopReason, u32) {
+    for step in 1..=limits.max_steps {
+        let request = ChatRequest {
+            model: None,
+            messages: messages.clone(),
+            tools: run.registry.specs(),
+            temperature: None,
+            max_tokens: None,
+        };
+        let outcome = tokio::select! {
+            outcome = call_model(run, client, &request, stream) => outcome,
+            () = run.cancel.cancelled() => return (StopReason::Cancelled, step - 1),
+        };
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                run.emit(ChatEvent::Error {
+                    code: "model_failed".into(),
+                    message: err.to_string(),
+                })
+                .await;
+                return (StopReason::Failed, step);
+            }
+        };
+        let usage = outcome
+            .usage
+            .unwrap_or_else(|| estimate_usage(&request, &outcome));
+        run.record_usage(&outcome.model, usage).await;
+
+        let reply = LlmMessage::Assistant {
+            content: outcome.content.clone().filter(|c| !c.is_empty()),
+            tool_calls: outcome.tool_calls.clone(),
+        };
+        run.persist(&reply).await;
+        messages.push(reply);
+        if outcome.tool_calls.is_empty() {
+            return (StopReason::Completed, step);
+        }
+        for (i, call) in outcome.tool_calls.iter().enumerate() {
+            if run.cancel.is_cancelled() {
+                // Keep the transcript well-formed: every call gets an answer.
+                for skipped in &outcome.tool_calls[i..] {
+                    run.persist(&LlmMessage::Tool {
+                        tool_call_id: skipped.id.clone(),
+                        content: r#"{"error":{"code":"cancelled","message":"the run was cancelled"}}"#.into(),
+                    })
+                    .await;
+                }
+                return (StopReason::Cancelled, step);
+            }
+            let answer = run.call_tool(call).await;
+            messages.push(answer);
+        }
+    }
+    (StopReason::StepLimit, limits.max_steps)
+}
+
+/// One model call, streamed (text forwarded as it arrives) or not.
+async fn call_model(
+    run: &Run<'_>,
+    client: &OpenAiClient,
+    request: &ChatRequest,
+    stream: bool,
+) -> Result<ChatOutcome, ProviderError> {
+    if !stream {
+        let outcome = client.chat(request).await?;
+        if let Some(text) = outcome.content.as_ref().filter(|t| !t.is_empty()) {
+            run.emit(ChatEvent::Text { delta: text.clone() }).await;
+        }
+        return Ok(outcome);
+    }
+    let mut events = client.chat_stream(request).await?;
+    while let Some(event) = events.next().await {
+        match event? {
+            StreamEvent::TextDelta(delta) => run.emit(ChatEvent::Text { delta }).await,
+            StreamEvent::ToolCallStarted { .. } => {}
+            StreamEvent::Done(outcome) => return Ok(outcome),
+        }
+    }
+    Err(ProviderError {
+        provider: "openai",
+        kind: ProviderErrorKind::Transient,
+        status: None,
+        provider_type: None,
+        message: "the stream ended before the completion was done".into(),
+        retry_after: None,
+    })
+}
+
+/// Tokens by the usual four-characters-per-token rule, for servers that report no usage, so
+/// every call still has a recorded cost.
+fn estimate_usage(request: &ChatRequest, outcome: &ChatOutcome) -> Usage {
+    let prompt: usize = request
+        .messages
+        .iter()
+        .map(|m| serde_json::to_string(m).map(|s| s.len()).unwrap_or(0))
+        .sum();
+    let completion = outcome.content.as_deref().map_or(0, str::len)
+        + outcome
+            .tool_calls
+            .iter()
+            .map(|c| c.name.len() + c.arguments.len())
+            .sum::<usize>();
+    Usage {
+        prompt_tokens: u32::try_from(prompt.div_ceil(4)).unwrap_or(u32::MAX),
+        completion_tokens: u32::try_from(completion.div_ceil(4)).unwrap_or(u32::MAX),
+    }
+}
+
+/// The offline path: the command grammar picks the tool, the tool runs, and the answer is its
+/// summary. The transcript gets the same shape as a model's tool call.
+pub(crate) async fn run_offline(run: &mut Run<'_>, text: &str) -> StopReason {
+    use revos_domain::commands::{Parsed, help_text, parse_command};
+    let reply = match parse_command(text, run.app.now()) {
+        Parsed::Tool { name, arguments } => {
+            let call = ToolCall {
+                id: format!("cmd_{}", uuid::Uuid::now_v7().simple()),
+                name: name.to_owned(),
+                arguments: arguments.to_string(),
+            };
+            run.persist(&LlmMessage::Assistant {
+                content: None,
+                tool_calls: vec![call.clone()],
+            })
+            .await;
+            let answer = run.call_tool(&call).await;
+            offline_reply(&answer, run.last_summary.as_deref())
+        }
+        Parsed::Help => help_text(),
+        Parsed::Unknown { hint } => format!("{hint}\n\n{}", help_text()),
+    };
+    run.emit(ChatEvent::Text {
+        delta: reply.clone(),
+    })
+    .await;
+    run.persist(&LlmMessage::Assistant {
+        content: Some(reply),
+        tool_calls: vec![],
+    })
+    .await;
+    if run.cancel.is_cancelled() {
+        StopReason::Cancelled
+    } else {
+        StopReason::Completed
+    }
+}
+
+/// The text of an offline answer: the tool's one-line summary, then its result.
+fn offline_reply(answer: &LlmMessage, summary: Option<&str>) -> String {
+    let body = match answer {
+        LlmMessage::Tool { content, .. } => serde_json::from_str::<serde_json::Value>(content)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| content.clone()),
+        _ => String::new(),
+    };
+    const MAX: usize = 4_000;
+    let body = if body.len() > MAX {
+        let cut = (0..=MAX).rev().find(|i| body.is_char_boundary(*i)).unwrap_or(0);
+        format!("{}\n…", &body[..cut])
+    } else {
+        body
+    };
+    format!("{} (offline mode)\n\n{body}", summary.unwrap_or("Done"))
+}

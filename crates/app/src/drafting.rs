@@ -1,0 +1,154 @@
+//! Writing a post or DM for a cartridge: by the tenant's model when one is configured (the
+//! cartridge's voice, its most relevant approved examples and its learned style in the
+//! prompt; the call recorded with its cost), else by the offline writer. Every draft says
+//! which wrote it.
+
+use crate::llm::LlmMode;
+use crate::{App, Principal, Result};
+use revos_domain::CartridgeId;
+use revos_domain::memory::ExampleKind;
+use revos_domain::style::StyleStats;
+use revos_domain::validation::Collector;
+use revos_providers::llm::{ChatRequest, LlmMessage};
+use serde::Serialize;
+use std::fmt::Write as _;
+use uuid::Uuid;
+
+/// How many approved examples a prompt shows the model.
+const PROMPT_EXAMPLES: usize = 3;
+
+/// A draft, and what wrote it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WrittenDraft {
+    /// The text.
+    pub text: String,
+    /// `online` (the model wrote it) or `offline` (the template writer did).
+    pub mode: LlmMode,
+    /// The memory examples it drew on, most relevant first.
+    pub examples_used: Vec<Uuid>,
+}
+
+/// A one-paragraph description of a learned style, for a prompt.
+fn describe(style: &StyleStats) -> String {
+    let mut s = format!(
+        "Learned from {} approved texts: about {:.0} words per sentence and {:.0} words per text, \
+         {:.1} emoji and {:.1} hashtags per text, {:.1} line breaks per text, reading grade {:.0}.",
+        style.samples,
+        style.avg_sentence_words,
+        style.words_per_text,
+        style.emoji_per_text,
+        style.hashtags_per_text,
+        style.line_breaks_per_text,
+        style.reading_grade,
+    );
+    if !style.favourite_openings.is_empty() {
+        let _ = write!(
+            s,
+            " Favourite openings: {}.",
+            style.favourite_openings.join(" / ")
+        );
+    }
+    s
+}
+
+impl App {
+    /// What the model should know of a cartridge's voice for `query`: its most relevant
+    /// approved examples of `kind` and its learned style. Returns the text and the examples used.
+    pub(crate) async fn voice_guide(
+        &self,
+        who: &Principal,
+        cartridge: CartridgeId,
+        kind: ExampleKind,
+        query: &str,
+    ) -> Result<(String, Vec<Uuid>)> {
+        let examples = self
+            .relevant_examples(who, cartridge, kind, query, PROMPT_EXAMPLES)
+            .await?;
+        let style = self.learned_style(who, cartridge, kind).await?;
+        let mut guide = String::new();
+        if style.samples > 0 {
+            guide.push_str(&describe(&style));
+            guide.push('\n');
+        }
+        if !examples.is_empty() {
+            let _ = writeln!(
+                guide,
+                "Approved {} in this voice, most relevant first:",
+                match kind {
+                    ExampleKind::Post => "posts",
+                    ExampleKind::Dm => "DMs",
+                }
+            );
+            for e in &examples {
+                let _ = writeln!(guide, "---\n{}", e.example.text.trim());
+            }
+            guide.push_str("---\n");
+        }
+        Ok((guide, examples.iter().map(|e| e.example.id).collect()))
+    }
+
+    /// Writes a post or DM about `topic` in the cartridge's voice.
+    pub async fn write_draft(
+        &self,
+        who: &Principal,
+        cartridge: CartridgeId,
+        kind: ExampleKind,
+        topic: &str,
+    ) -> Result<WrittenDraft> {
+        let Some(client) = self.language_model(who.tenant).await? else {
+            let draft = self.draft_offline(who, cartridge, kind, topic).await?;
+            return Ok(WrittenDraft {
+                text: draft.text,
+                mode: LlmMode::Offline,
+                examples_used: draft.examples_used,
+            });
+        };
+        let mut c = Collector::default();
+        c.text("topic", topic, 1, 500);
+        c.finish()?;
+        let voice = self.get_cartridge(who, cartridge).await?;
+        let (guide, examples_used) = self.voice_guide(who, cartridge, kind, topic).await?;
+        let task = match kind {
+            ExampleKind::Post => {
+                "Write one LinkedIn post about the topic the user gives. Reply with the post's text only."
+            }
+            ExampleKind::Dm => {
+                "Write one short LinkedIn direct message about the topic the user gives. Reply with the message's text only."
+            }
+        };
+        let request = ChatRequest {
+            messages: vec![
+                LlmMessage::System {
+                    content: format!("{}\n\n{guide}\n{task}", voice.effective_system_prompt),
+                },
+                LlmMessage::User {
+                    content: topic.trim().to_owned(),
+                },
+            ],
+            ..Default::default()
+        };
+        let outcome = client.chat(&request).await?;
+        if let Some(usage) = outcome.usage {
+            let purpose = format!("draft_{}", kind.as_str());
+            self.record_llm_call(who.tenant, None, &purpose, &outcome.model, usage)
+                .await?;
+        }
+        let text = outcome.content.unwrap_or_default().trim().to_owned();
+        if text.is_empty() {
+            return Err(crate::AppError::Provider(revos_providers::ProviderError {
+                provider: "openai",
+                kind: revos_providers::ProviderErrorKind::Transient,
+                status: None,
+                provider_type: None,
+                message: "the model wrote an empty draft".into(),
+                retry_after: None,
+            }));
+        }
+        Ok(WrittenDraft {
+            text,
+            mode: LlmMode::Online,
+            examples_used,
+        })
+    }
+}

@@ -1,0 +1,266 @@
+//! The language model a tenant's agents use: the tenant's own OpenAI-compatible endpoint and
+//! key from the vault, else the instance's (`REVOS_OPENAI_*`), else none, in which case RevOS
+//! runs offline (command grammar, template writing, local embeddings) and says so. Every call
+//! is recorded with its tokens and its cost from the configured price table.
+
+use crate::{App, Principal, Result};
+use chrono::{DateTime, Utc};
+use revos_domain::llm_pricing::PriceTable;
+use revos_domain::{SecretName, TenantId};
+use revos_providers::llm::{LlmConfig, OpenAiClient, Usage};
+use revos_store::llm_calls::{self as store, LlmCallRow};
+use secrecy::SecretString;
+use serde::Serialize;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// The vault name of a tenant's own OpenAI-compatible API key.
+pub const OPENAI_KEY: &str = "openai_api_key";
+/// The vault name of a tenant's own OpenAI-compatible base URL.
+pub const OPENAI_URL: &str = "openai_url";
+/// The vault name of a tenant's own chat model.
+pub const OPENAI_MODEL: &str = "openai_model";
+/// The vault name of a tenant's own embedding model.
+pub const EMBEDDING_MODEL: &str = "openai_embedding_model";
+
+/// Instance-wide language-model configuration (`REVOS_OPENAI_URL`, `REVOS_OPENAI_API_KEY`,
+/// `REVOS_OPENAI_MODEL`, `REVOS_EMBEDDING_MODEL`).
+#[derive(Clone, Debug)]
+pub struct LlmSettings {
+    /// Base URL of an OpenAI-compatible API; setting it alone (a local server needs no key)
+    /// turns the model on.
+    pub url: Option<String>,
+    /// API key used for tenants without their own.
+    pub api_key: Option<SecretString>,
+    /// Chat model.
+    pub model: String,
+    /// Embedding model.
+    pub embedding_model: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retries of 429 and 5xx answers (honouring `Retry-After`).
+    pub max_retries: u32,
+    /// Whether chat completions are streamed from the model (answers reach the chat sooner).
+    pub stream: bool,
+    /// USD per million tokens, per model.
+    pub prices: PriceTable,
+}
+
+/// OpenAI's public API, used when only a key is configured.
+pub const DEFAULT_OPENAI_URL: &str = "https://api.openai.com/v1";
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            api_key: None,
+            model: "gpt-4o-mini".into(),
+            embedding_model: "text-embedding-3-small".into(),
+            timeout: Duration::from_secs(60),
+            max_retries: 3,
+            stream: true,
+            prices: PriceTable::default(),
+        }
+    }
+}
+
+/// Whether a tenant's agents talk to a model or run offline; every chat response says which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum LlmMode {
+    /// An OpenAI-compatible model answers.
+    Online,
+    /// No model is configured: commands, templates and local embeddings.
+    Offline,
+}
+
+/// One recorded model call, as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LlmCall {
+    /// Its id.
+    pub id: Uuid,
+    /// The chat session it served, if any.
+    pub session_id: Option<Uuid>,
+    /// What it was for.
+    pub purpose: String,
+    /// The model that answered.
+    pub model: String,
+    /// Input tokens.
+    pub prompt_tokens: i64,
+    /// Output tokens.
+    pub completion_tokens: i64,
+    /// Cost in USD; `null` when the model is not in the price table.
+    pub cost_usd: Option<f64>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tenant's model usage over a period.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LlmUsage {
+    /// Online or offline, now.
+    pub mode: LlmMode,
+    /// Start of the period.
+    pub since: DateTime<Utc>,
+    /// Calls in the period.
+    pub calls: i64,
+    /// Input tokens in the period.
+    pub prompt_tokens: i64,
+    /// Output tokens in the period.
+    pub completion_tokens: i64,
+    /// Known cost in USD.
+    pub cost_usd: f64,
+    /// Calls whose model has no price (their cost is not in `cost_usd`).
+    pub unpriced_calls: i64,
+    /// The newest calls (at most 100).
+    pub recent: Vec<LlmCall>,
+}
+
+impl From<LlmCallRow> for LlmCall {
+    fn from(r: LlmCallRow) -> Self {
+        Self {
+            id: r.id,
+            session_id: r.session_id,
+            purpose: r.purpose,
+            model: r.model,
+            prompt_tokens: r.prompt_tokens,
+            completion_tokens: r.completion_tokens,
+            cost_usd: r.cost_usd,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl App {
+    /// The instance's language-model settings.
+    pub fn llm_settings(&self) -> &LlmSettings {
+        &self.provider_settings().llm
+    }
+
+    async fn vault_text(&self, tenant: TenantId, name: &str) -> Result<Option<String>> {
+        let name = SecretName::parse("name", name)?;
+        Ok(self
+            .reveal_secret(tenant, &name)
+            .await?
+            .map(|s| s.as_str().to_owned()))
+    }
+
+    /// The model client of `tenant`, or `None` when no model is configured (offline mode).
+    /// The tenant's vault (`openai_api_key`, `openai_url`, `openai_model`,
+    /// `openai_embedding_model`) wins over the instance's settings.
+    pub async fn language_model(&self, tenant: TenantId) -> Result<Option<OpenAiClient>> {
+        let settings = self.llm_settings();
+        let own_key = self.vault_text(tenant, OPENAI_KEY).await?;
+        let own_url = self.vault_text(tenant, OPENAI_URL).await?;
+        let api_key = own_key
+            .map(SecretString::from)
+            .or_else(|| settings.api_key.clone());
+        let url = own_url.or_else(|| settings.url.clone());
+        if api_key.is_none() && url.is_none() {
+            return Ok(None);
+        }
+        let model = self
+            .vault_text(tenant, OPENAI_MODEL)
+            .await?
+            .unwrap_or_else(|| settings.model.clone());
+        let embedding_model = self
+            .vault_text(tenant, EMBEDDING_MODEL)
+            .await?
+            .unwrap_or_else(|| settings.embedding_model.clone());
+        let client = OpenAiClient::new(LlmConfig {
+            base_url: url.unwrap_or_else(|| DEFAULT_OPENAI_URL.into()),
+            api_key,
+            model,
+            embedding_model,
+            timeout: settings.timeout,
+            max_retries: settings.max_retries,
+        })?;
+        Ok(Some(client))
+    }
+
+    /// Online when `tenant` has a model, offline otherwise.
+    pub async fn llm_mode(&self, tenant: TenantId) -> Result<LlmMode> {
+        Ok(match self.language_model(tenant).await? {
+            Some(_) => LlmMode::Online,
+            None => LlmMode::Offline,
+        })
+    }
+
+    /// Records one model call of `tenant` with its cost from the price table.
+    pub async fn record_llm_call(
+        &self,
+        tenant: TenantId,
+        session: Option<Uuid>,
+        purpose: &str,
+        model: &str,
+        usage: Usage,
+    ) -> Result<LlmCall> {
+        let row = LlmCallRow {
+            id: Uuid::now_v7(),
+            session_id: session,
+            purpose: purpose.to_owned(),
+            model: model.to_owned(),
+            prompt_tokens: i64::from(usage.prompt_tokens),
+            completion_tokens: i64::from(usage.completion_tokens),
+            cost_usd: self.llm_settings().prices.cost_usd(
+                model,
+                usage.prompt_tokens,
+                usage.completion_tokens,
+            ),
+            created_at: self.now(),
+        };
+        let mut tx = self.store.begin_for(tenant).await?;
+        store::insert(&mut tx, tenant, &row).await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// The caller's workspace's model usage since `since`.
+    pub async fn llm_usage(&self, who: &Principal, since: DateTime<Utc>) -> Result<LlmUsage> {
+        let mode = self.llm_mode(who.tenant).await?;
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let rows = store::list(&mut tx, who.tenant, None, since, i64::MAX).await?;
+        tx.commit().await?;
+        let mut usage = LlmUsage {
+            mode,
+            since,
+            calls: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            cost_usd: 0.0,
+            unpriced_calls: 0,
+            recent: Vec::new(),
+        };
+        for row in rows {
+            usage.calls += 1;
+            usage.prompt_tokens += row.prompt_tokens;
+            usage.completion_tokens += row.completion_tokens;
+            match row.cost_usd {
+                Some(c) => usage.cost_usd += c,
+                None => usage.unpriced_calls += 1,
+            }
+            if usage.recent.len() < 100 {
+                usage.recent.push(row.into());
+            }
+        }
+        Ok(usage)
+    }
+
+    /// The recorded calls of one chat session of the caller's workspace.
+    pub async fn llm_calls_of_session(&self, who: &Principal, session: Uuid) -> Result<Vec<LlmCall>> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let rows = store::list(
+            &mut tx,
+            who.tenant,
+            Some(session),
+            DateTime::<Utc>::UNIX_EPOCH,
+            1_000,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}

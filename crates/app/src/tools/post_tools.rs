@@ -1,0 +1,147 @@
+//! Post tools: write a post in the session's client voice and save it as a draft, and submit a
+//! draft for approval. Nothing reaches LinkedIn from here: a person approves every post.
+
+use super::registry::ToolRegistry;
+use super::resolve;
+use super::{Done, Outcome, ToolContext, ToolError};
+use crate::App;
+use crate::posts::NewPost;
+use futures::future::BoxFuture;
+use revos_domain::memory::ExampleKind;
+use revos_domain::post::PostStatus;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+pub(super) fn register(r: &mut ToolRegistry) {
+    r.add(
+        "draft_post",
+        "Save a LinkedIn post as a draft in the selected client's voice. Pass the full text as \
+         `body` when you wrote it; without `body` RevOS writes one about `topic` from the \
+         client's examples and learned style. The draft waits for a person's approval.",
+        draft_post,
+    );
+    r.add(
+        "submit_post",
+        "Submit a draft post for approval (by id; without one, the newest draft).",
+        submit_post,
+    );
+}
+
+/// What to write about, or what was written.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftPostArgs {
+    /// The post's subject, e.g. "onboarding new hires".
+    pub topic: String,
+    /// The post's full text, when already written; otherwise RevOS writes it.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The client (cartridge) by name or id; default: the session's selected client.
+    #[serde(default)]
+    pub client: Option<String>,
+    /// A campaign (name or id) that will watch the post once it is published.
+    #[serde(default)]
+    pub campaign: Option<String>,
+}
+
+/// Which draft to submit.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitPostArgs {
+    /// The post's id; default: the newest draft.
+    #[serde(default)]
+    pub post: Option<String>,
+}
+
+fn draft_post<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: DraftPostArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        let cartridge = match (&args.client, ctx.cartridge) {
+            (Some(name), _) => resolve::cartridge_id(app, who, "client", name).await?,
+            (None, Some(id)) => id,
+            (None, None) => {
+                return Err(ToolError::field(
+                    "invalid_arguments",
+                    "client",
+                    "no client is selected: name one, or switch_cartridge first",
+                ));
+            }
+        };
+        let campaign = match &args.campaign {
+            Some(c) => Some(resolve::campaign(app, who, "campaign", c).await?.id),
+            None => None,
+        };
+        let (body, written_by) = match args.body.as_deref().map(str::trim) {
+            Some(b) if !b.is_empty() => (b.to_owned(), "agent"),
+            _ => {
+                let draft = app
+                    .write_draft(who, cartridge, ExampleKind::Post, &args.topic)
+                    .await?;
+                let by = match draft.mode {
+                    crate::llm::LlmMode::Online => "model",
+                    crate::llm::LlmMode::Offline => "offline writer",
+                };
+                (draft.text, by)
+            }
+        };
+        let post = app
+            .create_post(
+                who,
+                NewPost {
+                    body,
+                    cartridge_id: cartridge.0,
+                    linkedin_account_id: None,
+                    campaign_id: campaign,
+                },
+            )
+            .await?
+            .post;
+        let first_line: String = post.body.lines().next().unwrap_or("").chars().take(60).collect();
+        let summary = format!("Draft saved ({written_by}): {first_line}");
+        let link = format!("/posts/{}", post.id);
+        Ok(Done::new(
+            json!({"post_id": post.id, "status": post.status, "body": post.body, "written_by": written_by}),
+            summary,
+        )?
+        .link(link))
+    })
+}
+
+fn submit_post<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: SubmitPostArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        let id = match args.post.as_deref().map(str::trim) {
+            Some(raw) => Uuid::parse_str(raw).map_err(|_| {
+                ToolError::field("invalid_arguments", "post", "must be a post id (a UUID)")
+            })?,
+            None => {
+                let drafts =
+                    resolve::all(|p| app.list_posts(who, Some(PostStatus::Draft), p)).await?;
+                drafts
+                    .iter()
+                    .max_by_key(|p| p.id)
+                    .map(|p| p.id)
+                    .ok_or_else(|| {
+                        ToolError::field("not_found", "post", "there is no draft to submit")
+                    })?
+            }
+        };
+        let post = app.submit_post(who, id).await?.post;
+        let link = format!("/posts/{}", post.id);
+        Ok(Done::new(
+            json!({"post_id": post.id, "status": post.status}),
+            "Submitted for approval",
+        )?
+        .link(link))
+    })
+}
