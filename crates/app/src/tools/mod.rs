@@ -132,6 +132,7 @@ impl From<AppError> for ToolError {
             }
             AppError::NotFound(what) => plain("not_found", format!("{what} not found")),
             AppError::Conflict(m) => plain("conflict", m),
+            AppError::IllegalTransition(e) => plain("conflict", e.to_string()),
             AppError::Unauthorized(m) | AppError::Forbidden(m) => plain("forbidden", m.into()),
             AppError::Provider(e) => plain("provider_failed", format!("provider failure: {e}")),
             other => {

@@ -20,6 +20,7 @@ both_backends!(
     offline_chat_reaches_the_tools,
     sessions_are_private_and_validated,
     a_run_can_be_cancelled,
+    content_agent_drafts_and_approvals_teach_the_memory,
 );
 
 /// A chat event as received over SSE: its name and JSON data.
@@ -433,4 +434,91 @@ async fn a_run_can_be_cancelled(db: Db) {
     let events = parse_sse(&rest);
     assert_eq!(named(&events, "done")[0]["stop"], "cancelled", "{events:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "cancel does not wait for the model");
+}
+
+async fn content_agent_drafts_and_approvals_teach_the_memory(db: Db) {
+    let fake = FakeOpenAi::start().await;
+    let t = with_model(db, &fake, true).await;
+    let (token, acme) = workspace(&t, "ana@example.com").await;
+    let s = session(&t, &token, Some(&acme)).await;
+
+    // The Content Generation agent saves the post it wrote as a draft.
+    let draft = "Onboarding is where retention starts. Plan the first week before day one.";
+    fake.push_tool_calls(vec![(
+        "draft_post",
+        json!({"topic": "onboarding", "body": draft}),
+    )]);
+    fake.push_text("Saved as a draft for your approval.");
+    let events = chat(&t, &token, &s, "Write a post about onboarding").await;
+    assert_eq!(named(&events, "started")[0]["agent"], "content_generation");
+    let result = named(&events, "tool_result")[0].clone();
+    assert_eq!(result["ok"], true, "{result}");
+    let post = result["value"]["post_id"].as_str().unwrap().to_owned();
+    assert_eq!(result["link"], format!("/posts/{post}"));
+    let chats: Vec<Value> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.get("messages").is_some())
+        .collect();
+    let embeddings = fake.requests().len() - chats.len();
+    assert!(embeddings > 0, "the memory is searched with the model's embeddings");
+    let tools: Vec<String> = chats[0]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(tools.contains(&"draft_post".to_owned()) && !tools.contains(&"create_campaign".to_owned()));
+
+    // Approving it edited feeds the edit, beside the draft, into the cartridge's memory.
+    let (status, p) = t
+        .post(&format!("/api/v1/posts/{post}/submit"), Some(&token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let edited = "Quick truth: retention starts at onboarding. 🚀 Plan week one before day one. #onboarding";
+    let (status, p) = t
+        .post(&format!("/api/v1/posts/{post}/approve"), Some(&token), json!({"body": edited}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let (_, examples) = t
+        .get(&format!("/api/v1/cartridges/{acme}/examples?kind=post"), &token)
+        .await;
+    let learned: Vec<&Value> = examples["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{examples}"))
+        .iter()
+        .filter(|e| e["source"] == "approval")
+        .collect();
+    assert_eq!(learned.len(), 1, "{examples}");
+    assert_eq!(learned[0]["text"], edited);
+    assert_eq!(learned[0]["draft"], draft);
+    assert_eq!(learned[0]["edited"], true);
+    assert_eq!(learned[0]["source_id"], post.as_str());
+
+    // The next writing run shows the model the approved example and the learned style.
+    fake.push_text("Here is another angle.");
+    chat(&t, &token, &s, "Write a post about retention").await;
+    let last_chat = fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.get("messages").is_some())
+        .unwrap();
+    let system = last_chat["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(system.contains("Quick truth: retention starts at onboarding."), "{system}");
+    assert!(system.contains("Learned from"), "{system}");
+
+    // Offline, the grammar drafts in the client's voice and submits the newest draft.
+    let offline = TestApp::spawn(db).await;
+    let (token, acme) = workspace(&offline, "bo@example.com").await;
+    let s = session(&offline, &token, Some(&acme)).await;
+    let events = chat(&offline, &token, &s, "draft a post about onboarding").await;
+    let r = named(&events, "tool_result")[0].clone();
+    assert_eq!((r["name"].as_str(), r["ok"].as_bool()), (Some("draft_post"), Some(true)), "{r}");
+    assert_eq!(r["value"]["written_by"], "offline writer");
+    let events = chat(&offline, &token, &s, "submit the post").await;
+    let r = named(&events, "tool_result")[0].clone();
+    assert_eq!(r["value"]["status"], "pending_approval", "{r}");
 }

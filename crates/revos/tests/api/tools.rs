@@ -25,7 +25,7 @@ both_backends!(
 );
 
 /// The tool names the registry must offer.
-const TOOLS: [&str; 14] = [
+const TOOLS: [&str; 16] = [
     "create_campaign",
     "pause_campaign",
     "resume_campaign",
@@ -40,6 +40,8 @@ const TOOLS: [&str; 14] = [
     "list_cartridges",
     "load_cartridge",
     "switch_cartridge",
+    "draft_post",
+    "submit_post",
 ];
 
 /// A signed-up workspace: its session token, tenant and principal.
@@ -475,6 +477,37 @@ async fn every_tool_runs_through_the_registry(db: Db) {
         json!({"campaign": "Spring Guide"}),
     )
     .await;
+
+    // Posts: written offline in the client's voice (or given), saved as drafts, submitted.
+    let r = ok(&t, &mut a.ctx, "draft_post", json!({"topic": "onboarding new hires"})).await;
+    assert_eq!(r.value["status"], "draft");
+    assert_eq!(r.value["written_by"], "offline writer");
+    assert!(!r.value["body"].as_str().unwrap().trim().is_empty());
+    let written = r.value["post_id"].as_str().unwrap().to_owned();
+    assert_eq!(r.link, Some(format!("/posts/{written}")));
+    let r = ok(
+        &t,
+        &mut a.ctx,
+        "draft_post",
+        json!({"topic": "hiring", "body": "Hiring is a team sport.", "campaign": "Spring Guide"}),
+    )
+    .await;
+    assert_eq!(r.value["body"], "Hiring is a team sport.");
+    assert_eq!(r.value["written_by"], "agent");
+    let given = r.value["post_id"].as_str().unwrap().to_owned();
+    let r = ok(&t, &mut a.ctx, "submit_post", json!({})).await;
+    assert_eq!(r.value["post_id"], given.as_str(), "the newest draft");
+    assert_eq!(r.value["status"], "pending_approval");
+    let r = ok(&t, &mut a.ctx, "submit_post", json!({"post": written})).await;
+    assert_eq!(r.value["status"], "pending_approval");
+    let e = err(&t, &mut a.ctx, "submit_post", "{}").await;
+    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("not_found"), Some("post")));
+    let e = err(&t, &mut a.ctx, "submit_post", &json!({"post": written}).to_string()).await;
+    assert_eq!(e["code"], "conflict", "submitting twice is an illegal move: {e}");
+    let mut no_client = a.ctx.clone();
+    no_client.cartridge = None;
+    let e = err(&t, &mut no_client, "draft_post", r#"{"topic": "x"}"#).await;
+    assert_eq!(e["field"], "client");
 }
 
 async fn bad_arguments_are_tool_errors(db: Db) {
