@@ -28,6 +28,7 @@ pub mod members;
 pub mod memory;
 pub mod monitor;
 pub mod operator;
+mod personalize;
 mod passwords;
 pub mod pipeline_events;
 pub mod posts;

@@ -25,6 +25,8 @@ pub enum Credential {
     ApiKey(Uuid),
     /// An operator command run on the server (the CLI), with database access and no token.
     Operator,
+    /// A background job acting for its workspace (reads only, no person behind it).
+    Worker,
 }
 
 impl Principal {

@@ -23,6 +23,7 @@ mod members;
 mod monitor;
 mod openapi;
 mod pacing;
+mod personalize;
 mod pipeline;
 mod posts;
 mod queue;

@@ -144,6 +144,7 @@ async fn me(Auth(who): Auth) -> Json<Me> {
         Credential::Session(_) => "session",
         Credential::ApiKey(_) => "api_key",
         Credential::Operator => "operator",
+        Credential::Worker => "worker",
     };
     Json(Me {
         user_id: who.user,

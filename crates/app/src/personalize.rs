@@ -1,0 +1,104 @@
+//! Personalised DMs: when a campaign asks for it (`personalize_dm`) and its workspace has a
+//! model, the model rewrites the rendered template for the person in the cartridge's voice,
+//! shown the cartridge's approved DMs and learned style. The template's text is sent instead
+//! whenever the model is absent, fails, or drops the lead magnet's link: a DM never goes out
+//! without what the person asked for.
+
+use crate::{App, Credential, Principal, Result};
+use revos_domain::campaign::CampaignSpec;
+use revos_domain::memory::ExampleKind;
+use revos_domain::{CartridgeId, Role, TenantId, UserId};
+use revos_providers::llm::{ChatRequest, LlmMessage};
+use revos_store::leads::LeadRow;
+use uuid::Uuid;
+
+/// The longest personalised DM sent; a longer answer falls back to the template.
+const MAX_DM_CHARS: usize = 1_500;
+
+/// What the model is asked to do with the template.
+const TASK: &str = "Rewrite the LinkedIn direct message below for this person, in the client's \
+    voice described above. Keep every link exactly as written, stay under 600 characters, \
+    write no subject line and no placeholders, and reply with the message only.";
+
+impl App {
+    /// The DM text to send to `lead`: the model's personalised version of `rendered` when the
+    /// campaign asks for one and it keeps the lead magnet's link, else `rendered` itself.
+    pub(crate) async fn personalized_dm(
+        &self,
+        tenant: TenantId,
+        spec: &CampaignSpec,
+        lead: &LeadRow,
+        rendered: String,
+    ) -> String {
+        let Some(cartridge) = spec.cartridge_id.filter(|_| spec.personalize_dm) else {
+            return rendered;
+        };
+        match self
+            .personalize(tenant, CartridgeId(cartridge), spec, lead, &rendered)
+            .await
+        {
+            Ok(Some(text)) => text,
+            Ok(None) => rendered,
+            Err(err) => {
+                tracing::warn!(lead = %lead.id, error = %err, "personalising a DM failed; sending the template");
+                rendered
+            }
+        }
+    }
+
+    async fn personalize(
+        &self,
+        tenant: TenantId,
+        cartridge: CartridgeId,
+        spec: &CampaignSpec,
+        lead: &LeadRow,
+        rendered: &str,
+    ) -> Result<Option<String>> {
+        let Some(client) = self.language_model(tenant).await? else {
+            return Ok(None);
+        };
+        // A background job acts for its workspace; it reads the cartridge and its memory only.
+        let worker = Principal {
+            tenant,
+            user: UserId(Uuid::nil()),
+            role: Role::Member,
+            credential: Credential::Worker,
+        };
+        let voice = self.get_cartridge(&worker, cartridge).await?;
+        let about = [
+            Some(lead.name.as_str()),
+            lead.headline.as_deref(),
+            lead.company.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" — ");
+        let (guide, _) = self
+            .voice_guide(&worker, cartridge, ExampleKind::Dm, &about)
+            .await?;
+        let request = ChatRequest {
+            messages: vec![
+                LlmMessage::System {
+                    content: format!("{}\n\n{guide}\n{TASK}", voice.effective_system_prompt),
+                },
+                LlmMessage::User {
+                    content: format!("Person: {about}\n\nMessage:\n{rendered}"),
+                },
+            ],
+            ..Default::default()
+        };
+        let outcome = client.chat(&request).await?;
+        if let Some(usage) = outcome.usage {
+            self.record_llm_call(tenant, None, "personalize_dm", &outcome.model, usage)
+                .await?;
+        }
+        let text = outcome.content.unwrap_or_default().trim().to_owned();
+        let keeps_link = spec.lead_magnet.url.is_empty() || text.contains(&spec.lead_magnet.url);
+        if text.is_empty() || !keeps_link || text.chars().count() > MAX_DM_CHARS {
+            tracing::warn!(lead = %lead.id, "the personalised DM lost the link or its shape; sending the template");
+            return Ok(None);
+        }
+        Ok(Some(text))
+    }
+}
