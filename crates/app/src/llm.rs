@@ -250,7 +250,11 @@ impl App {
     }
 
     /// The recorded calls of one chat session of the caller's workspace.
-    pub async fn llm_calls_of_session(&self, who: &Principal, session: Uuid) -> Result<Vec<LlmCall>> {
+    pub async fn llm_calls_of_session(
+        &self,
+        who: &Principal,
+        session: Uuid,
+    ) -> Result<Vec<LlmCall>> {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list(
             &mut tx,

@@ -195,8 +195,14 @@ mod tests {
             route("Create a campaign called Spring Guide with trigger GUIDE"),
             AgentKind::CampaignManager
         );
-        assert_eq!(route("enrich the leads who commented yesterday"), AgentKind::LeadEnrichment);
-        assert_eq!(route("Write a post about onboarding"), AgentKind::ContentGeneration);
+        assert_eq!(
+            route("enrich the leads who commented yesterday"),
+            AgentKind::LeadEnrichment
+        );
+        assert_eq!(
+            route("Write a post about onboarding"),
+            AgentKind::ContentGeneration
+        );
         assert_eq!(route("hello"), AgentKind::CampaignManager);
         assert_eq!(route(""), AgentKind::CampaignManager);
     }
@@ -207,10 +213,22 @@ mod tests {
             assert_eq!(AgentKind::parse(a.as_str()), Some(a));
             assert!(!a.tools().is_empty());
         }
-        assert_eq!(AgentKind::for_tool("create_campaign"), AgentKind::CampaignManager);
-        assert_eq!(AgentKind::for_tool("enrich_lead"), AgentKind::LeadEnrichment);
+        assert_eq!(
+            AgentKind::for_tool("create_campaign"),
+            AgentKind::CampaignManager
+        );
+        assert_eq!(
+            AgentKind::for_tool("enrich_lead"),
+            AgentKind::LeadEnrichment
+        );
         assert_eq!(AgentKind::for_tool("list_leads"), AgentKind::LeadEnrichment);
-        assert_eq!(AgentKind::for_tool("draft_post"), AgentKind::ContentGeneration);
-        assert_eq!(AgentKind::for_tool("submit_post"), AgentKind::ContentGeneration);
+        assert_eq!(
+            AgentKind::for_tool("draft_post"),
+            AgentKind::ContentGeneration
+        );
+        assert_eq!(
+            AgentKind::for_tool("submit_post"),
+            AgentKind::ContentGeneration
+        );
     }
 }

@@ -405,18 +405,18 @@ pub fn resolve(
         from_file(|c| c.openai_url.clone()),
         from_file(|c| c.openai_api_key.clone()),
     )?;
-    let model_name = |env_key: &str, file_val: Option<String>, file_key: &str| {
-        match pick(None, "", env_key, file_val, file_key) {
-            Some(raw) => {
-                let name = raw.value.trim();
-                if name.is_empty() || name.len() > 200 || name.chars().any(char::is_whitespace) {
-                    Err(err(&raw.source, "must be a model name without spaces"))
-                } else {
-                    Ok(Some(name.to_owned()))
-                }
+    let model_name = |env_key: &str, file_val: Option<String>, file_key: &str| match pick(
+        None, "", env_key, file_val, file_key,
+    ) {
+        Some(raw) => {
+            let name = raw.value.trim();
+            if name.is_empty() || name.len() > 200 || name.chars().any(char::is_whitespace) {
+                Err(err(&raw.source, "must be a model name without spaces"))
+            } else {
+                Ok(Some(name.to_owned()))
             }
-            None => Ok(None),
         }
+        None => Ok(None),
     };
     let openai_model = model_name(
         "REVOS_OPENAI_MODEL",

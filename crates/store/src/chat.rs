@@ -42,7 +42,12 @@ pub struct ChatMessageRow {
 }
 
 /// Stores a new session of `user` in `tenant`.
-pub async fn insert_session(tx: &mut Tx, tenant: TenantId, user: UserId, row: &ChatSessionRow) -> Result<()> {
+pub async fn insert_session(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: UserId,
+    row: &ChatSessionRow,
+) -> Result<()> {
     const SQL: &str = "INSERT INTO chat_sessions (id, tenant_id, user_id, cartridge_id, agent, title, created_at, updated_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     on_conn!(tx, c => sqlx::query(SQL).bind(row.id).bind(tenant.0).bind(user.0).bind(row.cartridge_id)
@@ -52,19 +57,33 @@ pub async fn insert_session(tx: &mut Tx, tenant: TenantId, user: UserId, row: &C
 }
 
 /// The session `id` of `user`, if it is theirs.
-pub async fn get_session(tx: &mut Tx, tenant: TenantId, user: UserId, id: Uuid) -> Result<Option<ChatSessionRow>> {
+pub async fn get_session(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: UserId,
+    id: Uuid,
+) -> Result<Option<ChatSessionRow>> {
     const SQL: &str = "SELECT id, user_id, cartridge_id, agent, title, created_at, updated_at FROM chat_sessions \
         WHERE tenant_id = $1 AND user_id = $2 AND id = $3";
-    Ok(on_conn!(tx, c => sqlx::query_as::<_, ChatSessionRow>(SQL).bind(tenant.0).bind(user.0).bind(id)
-        .fetch_optional(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as::<_, ChatSessionRow>(SQL).bind(tenant.0).bind(user.0).bind(id)
+        .fetch_optional(c).await?),
+    )
 }
 
 /// The newest sessions of `user`, at most `limit`.
-pub async fn list_sessions(tx: &mut Tx, tenant: TenantId, user: UserId, limit: i64) -> Result<Vec<ChatSessionRow>> {
+pub async fn list_sessions(
+    tx: &mut Tx,
+    tenant: TenantId,
+    user: UserId,
+    limit: i64,
+) -> Result<Vec<ChatSessionRow>> {
     const SQL: &str = "SELECT id, user_id, cartridge_id, agent, title, created_at, updated_at FROM chat_sessions \
         WHERE tenant_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3";
-    Ok(on_conn!(tx, c => sqlx::query_as::<_, ChatSessionRow>(SQL).bind(tenant.0).bind(user.0).bind(limit)
-        .fetch_all(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as::<_, ChatSessionRow>(SQL).bind(tenant.0).bind(user.0).bind(limit)
+        .fetch_all(c).await?),
+    )
 }
 
 /// Changes a session's cartridge, agent and title.
@@ -99,6 +118,8 @@ pub async fn append_message(
 pub async fn messages(tx: &mut Tx, tenant: TenantId, session: Uuid) -> Result<Vec<ChatMessageRow>> {
     const SQL: &str = "SELECT seq, role, agent, message, created_at FROM chat_messages \
         WHERE tenant_id = $1 AND session_id = $2 ORDER BY seq";
-    Ok(on_conn!(tx, c => sqlx::query_as::<_, ChatMessageRow>(SQL).bind(tenant.0).bind(session)
-        .fetch_all(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as::<_, ChatMessageRow>(SQL).bind(tenant.0).bind(session)
+        .fetch_all(c).await?),
+    )
 }

@@ -48,6 +48,8 @@ pub async fn list(
     const SQL: &str = "SELECT id, session_id, purpose, model, prompt_tokens, completion_tokens, cost_usd, created_at \
         FROM llm_calls WHERE tenant_id = $1 AND created_at >= $2 AND ($3 IS NULL OR session_id = $3) \
         ORDER BY created_at DESC, id DESC LIMIT $4";
-    Ok(on_conn!(tx, c => sqlx::query_as::<_, LlmCallRow>(SQL).bind(tenant.0).bind(since).bind(session).bind(limit)
-        .fetch_all(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as::<_, LlmCallRow>(SQL).bind(tenant.0).bind(since).bind(session).bind(limit)
+        .fetch_all(c).await?),
+    )
 }

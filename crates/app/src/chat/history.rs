@@ -45,7 +45,9 @@ pub(super) fn replayable(rows: &[ChatMessageRow]) -> Vec<LlmMessage> {
                     });
                 }
             }
-            LlmMessage::Tool { ref tool_call_id, .. } => {
+            LlmMessage::Tool {
+                ref tool_call_id, ..
+            } => {
                 if asked.contains(tool_call_id) {
                     out.push(message);
                 }
@@ -88,17 +90,49 @@ mod tests {
             arguments: "{}".into(),
         };
         let rows = vec![
-            row(1, &LlmMessage::User { content: "hi".into() }),
-            row(2, &LlmMessage::Assistant { content: None, tool_calls: vec![call("a"), call("b")] }),
-            row(3, &LlmMessage::Tool { tool_call_id: "a".into(), content: "{}".into() }),
-            row(4, &LlmMessage::Assistant { content: None, tool_calls: vec![call("c")] }),
-            row(5, &LlmMessage::Tool { tool_call_id: "zzz".into(), content: "{}".into() }),
+            row(
+                1,
+                &LlmMessage::User {
+                    content: "hi".into(),
+                },
+            ),
+            row(
+                2,
+                &LlmMessage::Assistant {
+                    content: None,
+                    tool_calls: vec![call("a"), call("b")],
+                },
+            ),
+            row(
+                3,
+                &LlmMessage::Tool {
+                    tool_call_id: "a".into(),
+                    content: "{}".into(),
+                },
+            ),
+            row(
+                4,
+                &LlmMessage::Assistant {
+                    content: None,
+                    tool_calls: vec![call("c")],
+                },
+            ),
+            row(
+                5,
+                &LlmMessage::Tool {
+                    tool_call_id: "zzz".into(),
+                    content: "{}".into(),
+                },
+            ),
         ];
         let replay = replayable(&rows);
         assert_eq!(replay.len(), 3, "{replay:?}");
         assert_eq!(
             replay[1],
-            LlmMessage::Assistant { content: None, tool_calls: vec![call("a")] }
+            LlmMessage::Assistant {
+                content: None,
+                tool_calls: vec![call("a")]
+            }
         );
     }
 
@@ -106,12 +140,29 @@ mod tests {
     fn long_histories_start_at_a_user_message() {
         let mut rows = Vec::new();
         for i in 0..100 {
-            rows.push(row(2 * i, &LlmMessage::User { content: format!("q{i}") }));
-            rows.push(row(2 * i + 1, &LlmMessage::Assistant { content: Some("a".into()), tool_calls: vec![] }));
+            rows.push(row(
+                2 * i,
+                &LlmMessage::User {
+                    content: format!("q{i}"),
+                },
+            ));
+            rows.push(row(
+                2 * i + 1,
+                &LlmMessage::Assistant {
+                    content: Some("a".into()),
+                    tool_calls: vec![],
+                },
+            ));
         }
         let replay = replayable(&rows);
         assert!(replay.len() <= MAX_REPLAYED);
         assert!(matches!(replay[0], LlmMessage::User { .. }));
-        assert_eq!(replay.last(), Some(&LlmMessage::Assistant { content: Some("a".into()), tool_calls: vec![] }));
+        assert_eq!(
+            replay.last(),
+            Some(&LlmMessage::Assistant {
+                content: Some("a".into()),
+                tool_calls: vec![]
+            })
+        );
     }
 }

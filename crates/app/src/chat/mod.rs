@@ -131,7 +131,12 @@ impl ChatRuns {
     }
 
     fn cancel(&self, session: Uuid) -> bool {
-        match self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&session) {
+        match self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&session)
+        {
             Some(token) => {
                 token.cancel();
                 true
@@ -226,7 +231,10 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list_sessions(&mut tx, who.tenant, who.user, 100).await?;
         tx.commit().await?;
-        Ok(rows.into_iter().map(|r| Self::session_view(r, mode)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| Self::session_view(r, mode))
+            .collect())
     }
 
     /// Switches a session's cartridge (the client selector) or agent.
@@ -404,7 +412,11 @@ impl App {
         let (agent, mode, registry) = match &model {
             Some(_) => {
                 let agent = pinned.unwrap_or_else(|| route(&content));
-                (agent, LlmMode::Online, ToolRegistry::standard().only(agent.tools()))
+                (
+                    agent,
+                    LlmMode::Online,
+                    ToolRegistry::standard().only(agent.tools()),
+                )
             }
             None => {
                 let agent = match parse_command(&content, self.now()) {
@@ -437,9 +449,7 @@ impl App {
         .await;
         let (stop, steps) = match &model {
             Some(client) => {
-                let result = self
-                    .system_prompt(&who, cartridge, agent, &content)
-                    .await;
+                let result = self.system_prompt(&who, cartridge, agent, &content).await;
                 match result {
                     Ok(system) => {
                         let mut messages = vec![LlmMessage::System { content: system }];

@@ -5,10 +5,10 @@
 use super::events::{ChatEvent, StopReason};
 use super::run::Run;
 use futures::StreamExt;
-use revos_providers::{ProviderError, ProviderErrorKind};
 use revos_providers::llm::{
     ChatOutcome, ChatRequest, LlmMessage, OpenAiClient, StreamEvent, ToolCall, Usage,
 };
+use revos_providers::{ProviderError, ProviderErrorKind};
 
 /// How far one run may go.
 #[derive(Clone, Copy, Debug)]
@@ -75,7 +75,9 @@ pub(crate) async fn run_online(
                 for skipped in &outcome.tool_calls[i..] {
                     run.persist(&LlmMessage::Tool {
                         tool_call_id: skipped.id.clone(),
-                        content: r#"{"error":{"code":"cancelled","message":"the run was cancelled"}}"#.into(),
+                        content:
+                            r#"{"error":{"code":"cancelled","message":"the run was cancelled"}}"#
+                                .into(),
                     })
                     .await;
                 }
@@ -98,7 +100,10 @@ async fn call_model(
     if !stream {
         let outcome = client.chat(request).await?;
         if let Some(text) = outcome.content.as_ref().filter(|t| !t.is_empty()) {
-            run.emit(ChatEvent::Text { delta: text.clone() }).await;
+            run.emit(ChatEvent::Text {
+                delta: text.clone(),
+            })
+            .await;
         }
         return Ok(outcome);
     }
@@ -189,7 +194,10 @@ fn offline_reply(answer: &LlmMessage, summary: Option<&str>) -> String {
     };
     const MAX: usize = 4_000;
     let body = if body.len() > MAX {
-        let cut = (0..=MAX).rev().find(|i| body.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=MAX)
+            .rev()
+            .find(|i| body.is_char_boundary(*i))
+            .unwrap_or(0);
         format!("{}\n…", &body[..cut])
     } else {
         body

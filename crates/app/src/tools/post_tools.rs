@@ -102,7 +102,14 @@ fn draft_post<'a>(
             )
             .await?
             .post;
-        let first_line: String = post.body.lines().next().unwrap_or("").chars().take(60).collect();
+        let first_line: String = post
+            .body
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
         let summary = format!("Draft saved ({written_by}): {first_line}");
         let link = format!("/posts/{}", post.id);
         Ok(Done::new(

@@ -34,7 +34,10 @@ pub struct Sse {
 pub async fn chat(t: &TestApp, token: &str, session: &str, content: &str) -> Vec<Sse> {
     let resp = t
         .http
-        .post(format!("{}/api/v1/chat/sessions/{session}/messages", t.base))
+        .post(format!(
+            "{}/api/v1/chat/sessions/{session}/messages",
+            t.base
+        ))
         .bearer_auth(token)
         .json(&json!({ "content": content }))
         .send()
@@ -186,7 +189,10 @@ async fn chat_creates_a_campaign(db: Db, stream: bool) {
     assert_eq!(c["name"], "Spring Guide");
     assert_eq!(c["trigger_words"], json!(["GUIDE"]));
     assert_eq!(c["lead_magnet"]["title"], "Hiring checklist");
-    assert_eq!(c["lead_magnet"]["url"], "https://acme.example/hiring-checklist");
+    assert_eq!(
+        c["lead_magnet"]["url"],
+        "https://acme.example/hiring-checklist"
+    );
     assert_eq!(c["cartridge_id"], acme.as_str());
 
     // The model saw the cartridge's voice, the tools, and the tool's result.
@@ -201,7 +207,10 @@ async fn chat_creates_a_campaign(db: Db, stream: bool) {
         .map(|t| t["function"]["name"].as_str().unwrap())
         .collect();
     assert!(tools.contains(&"create_campaign"), "{tools:?}");
-    assert!(!tools.contains(&"draft_post"), "the campaign manager writes no posts");
+    assert!(
+        !tools.contains(&"draft_post"),
+        "the campaign manager writes no posts"
+    );
     let last = requests[1]["messages"].as_array().unwrap().last().unwrap();
     assert_eq!(last["role"], "tool");
     assert!(last["content"].as_str().unwrap().contains("Spring Guide"));
@@ -238,7 +247,10 @@ async fn chat_creates_a_campaign(db: Db, stream: bool) {
         .collect();
     assert_eq!(roles, ["user", "assistant", "tool", "assistant"]);
     assert_eq!(transcript["llm_calls"].as_array().unwrap().len(), 2);
-    assert_eq!(transcript["session"]["title"], "Create a campaign Spring Guide for Acme, trigger GUIDE, magn…");
+    assert_eq!(
+        transcript["session"]["title"],
+        "Create a campaign Spring Guide for Acme, trigger GUIDE, magn…"
+    );
 
     // The next message replays the conversation so far.
     fake.push_text("It is a draft.");
@@ -246,7 +258,10 @@ async fn chat_creates_a_campaign(db: Db, stream: bool) {
     assert_eq!(named(&events, "done")[0]["stop"], "completed");
     let replay = fake.requests()[2]["messages"].as_array().unwrap().clone();
     let roles: Vec<&str> = replay.iter().map(|m| m["role"].as_str().unwrap()).collect();
-    assert_eq!(roles, ["system", "user", "assistant", "tool", "assistant", "user"]);
+    assert_eq!(
+        roles,
+        ["system", "user", "assistant", "tool", "assistant", "user"]
+    );
 }
 
 async fn chat_creates_a_campaign_streamed(db: Db) {
@@ -263,7 +278,10 @@ async fn failing_tools_are_reported_and_the_run_recovers(db: Db) {
     let (token, acme) = workspace(&t, "ana@example.com").await;
     let s = session(&t, &token, Some(&acme)).await;
 
-    fake.push_tool_calls(vec![("pause_campaign", json!({"campaign": "No Such Campaign"}))]);
+    fake.push_tool_calls(vec![(
+        "pause_campaign",
+        json!({"campaign": "No Such Campaign"}),
+    )]);
     fake.push_raw_tool_call("create_campaign", "{\"name\": \"Broken");
     fake.push_tool_calls(vec![("create_campaign", create_campaign_args())]);
     fake.push_text("Done: Spring Guide created.");
@@ -280,7 +298,12 @@ async fn failing_tools_are_reported_and_the_run_recovers(db: Db) {
     let requests = fake.requests();
     assert_eq!(requests.len(), 4);
     for (i, needle) in [(1, "No Such Campaign"), (2, "arguments")] {
-        let last = requests[i]["messages"].as_array().unwrap().last().unwrap().clone();
+        let last = requests[i]["messages"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(last["role"], "tool");
         let content = last["content"].as_str().unwrap();
         assert!(content.contains("error"), "{content}");
@@ -332,7 +355,10 @@ async fn offline_chat_reaches_the_tools(db: Db) {
     assert_eq!(results.len(), 1, "{events:?}");
     assert_eq!(results[0]["name"], "create_campaign");
     assert_eq!(results[0]["ok"], true, "{:?}", results[0]);
-    assert!(text_of(&events).contains("offline"), "answers are labelled offline");
+    assert!(
+        text_of(&events).contains("offline"),
+        "answers are labelled offline"
+    );
     let (_, list) = t.get("/api/v1/campaigns", &token).await;
     assert_eq!(list["items"][0]["name"], "Spring Guide");
     assert_eq!(list["items"][0]["trigger_words"], json!(["GUIDE"]));
@@ -344,11 +370,17 @@ async fn offline_chat_reaches_the_tools(db: Db) {
     let events = chat(&t, &token, &s, "help").await;
     assert!(named(&events, "tool_result").is_empty());
     let help = text_of(&events);
-    assert!(help.contains("create campaign") && help.contains("draft a post"), "{help}");
+    assert!(
+        help.contains("create campaign") && help.contains("draft a post"),
+        "{help}"
+    );
 
     let events = chat(&t, &token, &s, "make me a sandwich ☃").await;
     assert_eq!(named(&events, "done")[0]["stop"], "completed");
-    assert!(text_of(&events).contains("create campaign"), "unknown commands get help");
+    assert!(
+        text_of(&events).contains("create campaign"),
+        "unknown commands get help"
+    );
 
     let (_, usage) = t.get("/api/v1/llm/usage", &token).await;
     assert_eq!(usage["mode"], "offline");
@@ -365,11 +397,19 @@ async fn sessions_are_private_and_validated(db: Db) {
     let (status, err) = t.get(&format!("/api/v1/chat/sessions/{s}"), &b).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{err}");
     let (status, _) = t
-        .post(&format!("/api/v1/chat/sessions/{s}/messages"), Some(&b), json!({"content": "help"}))
+        .post(
+            &format!("/api/v1/chat/sessions/{s}/messages"),
+            Some(&b),
+            json!({"content": "help"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = t
-        .patch(&format!("/api/v1/chat/sessions/{s}"), &b, json!({"agent": "auto"}))
+        .patch(
+            &format!("/api/v1/chat/sessions/{s}"),
+            &b,
+            json!({"agent": "auto"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, list) = t.get("/api/v1/chat/sessions", &b).await;
@@ -377,21 +417,49 @@ async fn sessions_are_private_and_validated(db: Db) {
 
     // Bad input names the field.
     let (status, err) = t
-        .post("/api/v1/chat/sessions", Some(&b), json!({"cartridge_id": acme}))
+        .post(
+            "/api/v1/chat/sessions",
+            Some(&b),
+            json!({"cartridge_id": acme}),
+        )
         .await;
-    assert_eq!((status, error_fields(&err)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["cartridge_id".to_owned()]));
+    assert_eq!(
+        (status, error_fields(&err)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["cartridge_id".to_owned()]
+        )
+    );
     let (status, err) = t
-        .post("/api/v1/chat/sessions", Some(&a), json!({"agent": "wizard"}))
+        .post(
+            "/api/v1/chat/sessions",
+            Some(&a),
+            json!({"agent": "wizard"}),
+        )
         .await;
-    assert_eq!((status, error_fields(&err)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["agent".to_owned()]));
+    assert_eq!(
+        (status, error_fields(&err)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["agent".to_owned()])
+    );
     let (status, err) = t
-        .post(&format!("/api/v1/chat/sessions/{s}/messages"), Some(&a), json!({"content": "   "}))
+        .post(
+            &format!("/api/v1/chat/sessions/{s}/messages"),
+            Some(&a),
+            json!({"content": "   "}),
+        )
         .await;
-    assert_eq!((status, error_fields(&err)), (StatusCode::UNPROCESSABLE_ENTITY, vec!["content".to_owned()]));
+    assert_eq!(
+        (status, error_fields(&err)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["content".to_owned()])
+    );
 
     // Switching the client selector, then clearing it.
     let (status, changed) = t
-        .patch(&format!("/api/v1/chat/sessions/{s}"), &a, json!({"cartridge_id": null, "agent": "content_generation"}))
+        .patch(
+            &format!("/api/v1/chat/sessions/{s}"),
+            &a,
+            json!({"cartridge_id": null, "agent": "content_generation"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["cartridge_id"], Value::Null);
@@ -419,12 +487,20 @@ async fn a_run_can_be_cancelled(db: Db) {
 
     // A second message while the first is being answered is refused.
     let (status, err) = t
-        .post(&format!("/api/v1/chat/sessions/{s}/messages"), Some(&token), json!({"content": "hello"}))
+        .post(
+            &format!("/api/v1/chat/sessions/{s}/messages"),
+            Some(&token),
+            json!({"content": "hello"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
 
     let (status, c) = t
-        .post(&format!("/api/v1/chat/sessions/{s}/cancel"), Some(&token), json!({}))
+        .post(
+            &format!("/api/v1/chat/sessions/{s}/cancel"),
+            Some(&token),
+            json!({}),
+        )
         .await;
     assert_eq!((status, &c["cancelled"]), (StatusCode::OK, &json!(true)));
     let mut rest = String::from_utf8_lossy(&first).into_owned();
@@ -433,7 +509,10 @@ async fn a_run_can_be_cancelled(db: Db) {
     }
     let events = parse_sse(&rest);
     assert_eq!(named(&events, "done")[0]["stop"], "cancelled", "{events:?}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(10), "cancel does not wait for the model");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "cancel does not wait for the model"
+    );
 }
 
 async fn content_agent_drafts_and_approvals_teach_the_memory(db: Db) {
@@ -461,27 +540,44 @@ async fn content_agent_drafts_and_approvals_teach_the_memory(db: Db) {
         .filter(|r| r.get("messages").is_some())
         .collect();
     let embeddings = fake.requests().len() - chats.len();
-    assert!(embeddings > 0, "the memory is searched with the model's embeddings");
+    assert!(
+        embeddings > 0,
+        "the memory is searched with the model's embeddings"
+    );
     let tools: Vec<String> = chats[0]["tools"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t["function"]["name"].as_str().unwrap().to_owned())
         .collect();
-    assert!(tools.contains(&"draft_post".to_owned()) && !tools.contains(&"create_campaign".to_owned()));
+    assert!(
+        tools.contains(&"draft_post".to_owned()) && !tools.contains(&"create_campaign".to_owned())
+    );
 
     // Approving it edited feeds the edit, beside the draft, into the cartridge's memory.
     let (status, p) = t
-        .post(&format!("/api/v1/posts/{post}/submit"), Some(&token), json!({}))
+        .post(
+            &format!("/api/v1/posts/{post}/submit"),
+            Some(&token),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{p}");
-    let edited = "Quick truth: retention starts at onboarding. 🚀 Plan week one before day one. #onboarding";
+    let edited =
+        "Quick truth: retention starts at onboarding. 🚀 Plan week one before day one. #onboarding";
     let (status, p) = t
-        .post(&format!("/api/v1/posts/{post}/approve"), Some(&token), json!({"body": edited}))
+        .post(
+            &format!("/api/v1/posts/{post}/approve"),
+            Some(&token),
+            json!({"body": edited}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{p}");
     let (_, examples) = t
-        .get(&format!("/api/v1/cartridges/{acme}/examples?kind=post"), &token)
+        .get(
+            &format!("/api/v1/cartridges/{acme}/examples?kind=post"),
+            &token,
+        )
         .await;
     let learned: Vec<&Value> = examples["items"]
         .as_array()
@@ -507,7 +603,10 @@ async fn content_agent_drafts_and_approvals_teach_the_memory(db: Db) {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(system.contains("Quick truth: retention starts at onboarding."), "{system}");
+    assert!(
+        system.contains("Quick truth: retention starts at onboarding."),
+        "{system}"
+    );
     assert!(system.contains("Learned from"), "{system}");
 
     // Offline, the grammar drafts in the client's voice and submits the newest draft.
@@ -516,7 +615,11 @@ async fn content_agent_drafts_and_approvals_teach_the_memory(db: Db) {
     let s = session(&offline, &token, Some(&acme)).await;
     let events = chat(&offline, &token, &s, "draft a post about onboarding").await;
     let r = named(&events, "tool_result")[0].clone();
-    assert_eq!((r["name"].as_str(), r["ok"].as_bool()), (Some("draft_post"), Some(true)), "{r}");
+    assert_eq!(
+        (r["name"].as_str(), r["ok"].as_bool()),
+        (Some("draft_post"), Some(true)),
+        "{r}"
+    );
     assert_eq!(r["value"]["written_by"], "offline writer");
     let events = chat(&offline, &token, &s, "submit the post").await;
     let r = named(&events, "tool_result")[0].clone();

@@ -23,14 +23,20 @@ async fn dms_are_personalised_in_the_cartridges_voice(db: Db) {
     let post = "7400000000000000042";
     unipile.state.add_account("acc1", "Dana");
     unipile.state.add_post(post, "Comment GUIDE");
-    unipile.state.add_comment(post, "ACo1", "Ana Lopez", "GUIDE please", true);
+    unipile
+        .state
+        .add_comment(post, "ACo1", "Ana Lopez", "GUIDE please", true);
     unipile.state.connect("acc1", "ACo1");
 
     let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
     let tenant = TenantId(tenant.parse().unwrap());
     let account = unipile_account(&t, tenant, (120, 900), 50).await;
     let (_, cart) = t
-        .post("/api/v1/cartridges", Some(&token), cartridge("Dana's voice"))
+        .post(
+            "/api/v1/cartridges",
+            Some(&token),
+            cartridge("Dana's voice"),
+        )
         .await;
     let body = json!({
         "name": "Launch", "linkedin_account_id": account, "cartridge_id": cart["id"],
@@ -42,7 +48,11 @@ async fn dms_are_personalised_in_the_cartridges_voice(db: Db) {
     assert_eq!(status, reqwest::StatusCode::CREATED, "{c}");
     let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
     let (status, _) = t
-        .post(&format!("/api/v1/campaigns/{campaign}/activate"), Some(&token), json!({}))
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/activate"),
+            Some(&token),
+            json!({}),
+        )
         .await;
     assert_eq!(status, reqwest::StatusCode::OK);
 
@@ -66,7 +76,9 @@ async fn dms_are_personalised_in_the_cartridges_voice(db: Db) {
     let client = Unipile::new(HttpConfig::new(&unipile.base_url, "k".to_owned().into()));
     let personal = "Ana, thanks for the comment! Here is The Playbook: https://acme.io/p";
     model.push_text(personal);
-    app.monitor_campaign(tenant, campaign, &client).await.unwrap();
+    app.monitor_campaign(tenant, campaign, &client)
+        .await
+        .unwrap();
     runner
         .run_simulated_until(&t.clock, t.app.now() + chrono::Duration::hours(1))
         .await
@@ -80,15 +92,26 @@ async fn dms_are_personalised_in_the_cartridges_voice(db: Db) {
         .rfind(|r| r.get("messages").is_some())
         .unwrap();
     let system = chat["messages"][0]["content"].as_str().unwrap();
-    assert!(system.contains("Keep every link exactly as written"), "{system}");
+    assert!(
+        system.contains("Keep every link exactly as written"),
+        "{system}"
+    );
     let user = chat["messages"][1]["content"].as_str().unwrap();
-    assert!(user.contains("Ana Lopez") && user.contains("Hi Ana! Here is The Playbook: https://acme.io/p"), "{user}");
+    assert!(
+        user.contains("Ana Lopez")
+            && user.contains("Hi Ana! Here is The Playbook: https://acme.io/p"),
+        "{user}"
+    );
 
     // A version that drops the link is not sent: the template is.
-    unipile.state.add_comment(post, "ACo2", "Ben Smith", "GUIDE", true);
+    unipile
+        .state
+        .add_comment(post, "ACo2", "Ben Smith", "GUIDE", true);
     unipile.state.connect("acc1", "ACo2");
     model.push_text("Ben, great to meet you! Let me know if you want the guide.");
-    app.monitor_campaign(tenant, campaign, &client).await.unwrap();
+    app.monitor_campaign(tenant, campaign, &client)
+        .await
+        .unwrap();
     runner
         .run_simulated_until(&t.clock, t.app.now() + chrono::Duration::hours(1))
         .await

@@ -479,7 +479,13 @@ async fn every_tool_runs_through_the_registry(db: Db) {
     .await;
 
     // Posts: written offline in the client's voice (or given), saved as drafts, submitted.
-    let r = ok(&t, &mut a.ctx, "draft_post", json!({"topic": "onboarding new hires"})).await;
+    let r = ok(
+        &t,
+        &mut a.ctx,
+        "draft_post",
+        json!({"topic": "onboarding new hires"}),
+    )
+    .await;
     assert_eq!(r.value["status"], "draft");
     assert_eq!(r.value["written_by"], "offline writer");
     assert!(!r.value["body"].as_str().unwrap().trim().is_empty());
@@ -501,9 +507,21 @@ async fn every_tool_runs_through_the_registry(db: Db) {
     let r = ok(&t, &mut a.ctx, "submit_post", json!({"post": written})).await;
     assert_eq!(r.value["status"], "pending_approval");
     let e = err(&t, &mut a.ctx, "submit_post", "{}").await;
-    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("not_found"), Some("post")));
-    let e = err(&t, &mut a.ctx, "submit_post", &json!({"post": written}).to_string()).await;
-    assert_eq!(e["code"], "conflict", "submitting twice is an illegal move: {e}");
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("not_found"), Some("post"))
+    );
+    let e = err(
+        &t,
+        &mut a.ctx,
+        "submit_post",
+        &json!({"post": written}).to_string(),
+    )
+    .await;
+    assert_eq!(
+        e["code"], "conflict",
+        "submitting twice is an illegal move: {e}"
+    );
     let mut no_client = a.ctx.clone();
     no_client.cartridge = None;
     let e = err(&t, &mut no_client, "draft_post", r#"{"topic": "x"}"#).await;
