@@ -215,6 +215,28 @@ impl App {
         })
     }
 
+    /// Opens a session in another workspace of the caller (the web app's workspace switcher)
+    /// and ends the current one.
+    pub async fn switch_workspace(&self, who: &Principal, tenant: TenantId) -> Result<SessionToken> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.scope_user(who.user).await?;
+        let member = memberships::tenants_of(&mut tx, who.user)
+            .await?
+            .iter()
+            .any(|(t, _)| *t == tenant.0);
+        if !member {
+            return Err(AppError::Forbidden("you are not a member of that workspace"));
+        }
+        tx.scope_tenant(tenant).await?;
+        let session = self.open_session(&mut tx, tenant, who.user, now).await?;
+        tx.commit().await?;
+        if matches!(who.credential, Credential::Session(_)) {
+            self.logout(who).await?;
+        }
+        Ok(session)
+    }
+
     /// Ends the caller's session; API keys are revoked instead, through their own endpoint.
     pub async fn logout(&self, who: &Principal) -> Result<()> {
         let Credential::Session(id) = who.credential else {

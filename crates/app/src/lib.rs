@@ -3,6 +3,7 @@
 //! workers all call these, so a rule lives in exactly one place.
 
 pub mod accounts;
+pub mod activity;
 pub mod api_keys;
 pub mod auth;
 pub mod campaigns;
@@ -40,6 +41,7 @@ mod tokens;
 pub mod tools;
 pub mod unipile_links;
 pub mod vault;
+pub mod workspaces;
 pub mod writer;
 
 pub use error::AppError;
@@ -119,6 +121,11 @@ impl App {
     /// The chat runs in progress in this process.
     pub(crate) fn chat_runs(&self) -> &chat::ChatRuns {
         &self.chat_runs
+    }
+
+    /// How long a login session lasts (the web app's cookie lives as long).
+    pub fn session_ttl(&self) -> chrono::Duration {
+        self.settings.session_ttl
     }
 
     /// The current time, from the injected clock.

@@ -23,3 +23,34 @@ pub async fn append(
         .execute(c).await?.rows_affected());
     Ok(())
 }
+
+/// One event, as the live feed shows it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventRow {
+    /// Its id (time-ordered).
+    pub id: Uuid,
+    /// What happened, e.g. `lead_scraped`, `dm_sent`, `post_approved`.
+    pub kind: String,
+    /// The campaign it belongs to, if any.
+    pub campaign_id: Option<Uuid>,
+    /// What it is about (a lead, a post).
+    pub subject_id: Option<Uuid>,
+    /// Its details as JSON.
+    pub data: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// The newest event id of `tenant`, where a live feed starts.
+pub async fn latest_id(tx: &mut Tx, tenant: TenantId) -> Result<Option<Uuid>> {
+    const SQL: &str = "SELECT id FROM events WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1";
+    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).fetch_optional(c).await?))
+}
+
+/// Events of `tenant` after `after` (all when `None`), oldest first, at most `limit`.
+pub async fn after(tx: &mut Tx, tenant: TenantId, after: Option<Uuid>, limit: i64) -> Result<Vec<EventRow>> {
+    const SQL: &str = "SELECT id, kind, campaign_id, subject_id, data, occurred_at FROM events \
+        WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3";
+    Ok(on_conn!(tx, c => sqlx::query_as::<_, EventRow>(SQL).bind(tenant.0).bind(after).bind(limit)
+        .fetch_all(c).await?))
+}

@@ -96,6 +96,23 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The sentence for people.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The fields at fault.
+    pub(crate) fn field_errors(&self) -> &[FieldError] {
+        &self.details
+    }
+}
+
 #[cfg(test)]
 impl ApiError {
     pub(crate) fn status_code(&self) -> StatusCode {

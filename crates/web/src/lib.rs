@@ -10,6 +10,7 @@ mod openapi;
 mod rate_limit;
 mod routes;
 mod state;
+mod ui;
 
 pub use error::ApiError;
 pub use rate_limit::LoginLimiter;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = openapi::split(routes::router());
     api.merge(openapi::router(doc))
         .merge(mcp::router(state.clone()))
+        .merge(ui::router())
         .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -75,7 +77,12 @@ async fn json_errors(resp: Response) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    let is_page = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json || is_page {
         return resp;
     }
     let allow = resp.headers().get(header::ALLOW).cloned();

@@ -12,7 +12,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use chrono::{DateTime, Utc};
 use futures::Stream;
 use revos_app::chat::{
-    ChatEvent, ChatSession, ChatSessionChange, ChatTranscript, NewChatSession, RunLimits,
+    ChatEvent, ChatRunHandle, ChatSession, ChatSessionChange, ChatTranscript, NewChatSession,
+    RunLimits,
 };
 use revos_app::llm::LlmUsage;
 use revos_domain::CartridgeId;
@@ -161,11 +162,19 @@ async fn send(
         .app
         .send_chat_message(&who, id, &body.content, RunLimits::default())
         .await?;
+    Ok(event_stream(run))
+}
+
+/// A run's events as Server-Sent Events, each named by its `type`. Dropping the stream (the
+/// client went away) cancels the run.
+pub(crate) fn event_stream(
+    run: ChatRunHandle,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let events = futures::stream::unfold(run.events, |mut rx| async move {
         let event = rx.recv().await?;
         Some((Ok(sse_event(&event)), rx))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Sse::new(events).keep_alive(KeepAlive::default())
 }
 
 fn sse_event(event: &ChatEvent) -> Event {

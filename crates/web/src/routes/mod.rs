@@ -9,7 +9,7 @@ mod campaigns;
 mod cartridge_files;
 mod cartridge_memory;
 mod cartridges;
-mod chat;
+pub(crate) mod chat;
 mod do_not_contact;
 mod health;
 mod jobs;

@@ -1,0 +1,198 @@
+// RevOS web app script: the floating chat, live updates, and small conveniences. The pages
+// work without it; this only adds to them.
+(() => {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  // Forms whose select submits on change (the workspace switcher).
+  for (const el of document.querySelectorAll("select[data-autosubmit]")) {
+    el.addEventListener("change", () => el.form?.requestSubmit());
+  }
+  for (const el of document.querySelectorAll("[data-hide-with-js]")) el.hidden = true;
+
+  // Toasts for live events.
+  const toasts = document.getElementById("toasts");
+  function toast(text) {
+    if (!toasts) return;
+    const t = document.createElement("div");
+    t.className = "toast";
+    t.textContent = text;
+    toasts.append(t);
+    setTimeout(() => t.remove(), 6000);
+  }
+
+  // Reads a text/event-stream response body, calling onEvent(name, data) per event.
+  async function readEvents(response, onEvent) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let name = "message", data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) name = line.slice(6).trim();
+          else if (line.startsWith("data:")) data += line.slice(5).trim();
+        }
+        if (data) {
+          try { onEvent(name, JSON.parse(data)); } catch (e) { console.warn("unreadable event", e); }
+        }
+      }
+    }
+  }
+
+  // Live updates: counters tagged data-live-count and a toast; pages may listen for
+  // "revos:live" events on document for more.
+  if (window.EventSource && document.body.dataset.page) {
+    const feed = new EventSource("/live");
+    const onLive = (e) => {
+      let ev;
+      try { ev = JSON.parse(e.data); } catch { return; }
+      toast(ev.summary);
+      const key = { lead_scraped: "scraped", lead_enriched: "enriched", dm_sent: "dm_sent",
+        dm_replied: "replied", email_sequenced: "email_sequenced", email_replied: "email_replied" }[ev.kind];
+      if (key) {
+        for (const el of document.querySelectorAll(`[data-live-count="${key}"]`)) {
+          el.textContent = String((parseInt(el.textContent, 10) || 0) + 1);
+        }
+      }
+      document.dispatchEvent(new CustomEvent("revos:live", { detail: ev }));
+    };
+    for (const kind of ["lead_scraped", "lead_enriched", "dm_queued", "dm_sent", "dm_replied",
+      "email_sequenced", "email_replied", "opted_out", "post_drafted", "post_submitted",
+      "post_approved", "post_rejected", "post_scheduled", "post_published", "provider_error"]) {
+      feed.addEventListener(kind, onLive);
+    }
+    window.addEventListener("pagehide", () => feed.close());
+  }
+
+  // The floating chat.
+  const panel = document.getElementById("chat");
+  const toggle = document.getElementById("chat-toggle");
+  if (!panel || !toggle) return;
+  const log = document.getElementById("chat-log");
+  const form = document.getElementById("chat-form");
+  const input = document.getElementById("chat-input");
+  const client = document.getElementById("chat-client");
+  const closeBtn = document.getElementById("chat-close");
+  const stored = sessionStorage.getItem("revos-chat-client");
+  if (stored !== null && [...client.options].some((o) => o.value === stored)) client.value = stored;
+  let session = sessionStorage.getItem("revos-chat-session");
+
+  function setOpen(open) {
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) input.focus(); else toggle.focus();
+  }
+  toggle.addEventListener("click", () => setOpen(panel.hidden));
+  closeBtn.addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") setOpen(false); });
+
+  async function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function ensureSession() {
+    if (session) return session;
+    const cartridge = client.value || null;
+    const r = await post("/ui/chat/sessions", { cartridge_id: cartridge });
+    if (!r.ok) throw new Error("could not start a chat (" + r.status + ")");
+    session = (await r.json()).id;
+    sessionStorage.setItem("revos-chat-session", session);
+    return session;
+  }
+
+  client.addEventListener("change", async () => {
+    sessionStorage.setItem("revos-chat-client", client.value);
+    if (!session) return;
+    const r = await post(`/ui/chat/sessions/${session}/client`, { cartridge_id: client.value || null });
+    if (r.status === 404) { session = null; sessionStorage.removeItem("revos-chat-session"); }
+  });
+
+  function bubble(kind, text, meta) {
+    const el = document.createElement("div");
+    el.className = "msg " + kind;
+    if (meta) {
+      const m = document.createElement("span");
+      m.className = "meta";
+      m.textContent = meta;
+      el.append(m);
+    }
+    const body = document.createElement("span");
+    body.textContent = text;
+    el.append(body);
+    log.append(el);
+    log.scrollTop = log.scrollHeight;
+    return body;
+  }
+
+  function card(result) {
+    const el = document.createElement("div");
+    el.className = "tool-card" + (result.ok ? "" : " failed");
+    el.setAttribute("data-tool", result.name);
+    const text = document.createElement("span");
+    text.textContent = result.summary + " ";
+    el.append(text);
+    if (result.link) {
+      const a = document.createElement("a");
+      a.href = result.link;
+      a.textContent = "Open";
+      el.append(a);
+    }
+    log.append(el);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+  });
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const content = input.value.trim();
+    if (!content) return;
+    input.value = "";
+    bubble("user", content);
+    const send = form.querySelector("button");
+    send.disabled = true;
+    try {
+      let id = await ensureSession();
+      let r = await post(`/ui/chat/sessions/${id}/messages`, { content });
+      if (r.status === 404) {
+        session = null;
+        sessionStorage.removeItem("revos-chat-session");
+        id = await ensureSession();
+        r = await post(`/ui/chat/sessions/${id}/messages`, { content });
+      }
+      if (!r.ok) { bubble("agent", "The message could not be sent (" + r.status + ")."); return; }
+      let answer = null;
+      await readEvents(r, (name, data) => {
+        if (name === "started") {
+          answer = bubble("agent", "", data.agent.replace(/_/g, " ") + (data.mode === "offline" ? " · offline" : ""));
+        } else if (name === "text") {
+          if (!answer) answer = bubble("agent", "");
+          answer.textContent += data.delta;
+          log.scrollTop = log.scrollHeight;
+        } else if (name === "tool_result") {
+          card(data);
+        } else if (name === "error") {
+          bubble("agent", "Error: " + data.message);
+        }
+      });
+    } catch (err) {
+      bubble("agent", "Something went wrong: " + err.message);
+    } finally {
+      send.disabled = false;
+      input.focus();
+    }
+  });
+})();

@@ -1,0 +1,198 @@
+//! Signing up, logging in and out, and switching workspace, as plain HTML forms (they work
+//! without JavaScript). Each sets or clears the session cookie; failures re-show the form
+//! with the field at fault.
+
+use super::render::{UiError, render};
+use super::session::{
+    Signed, check_origin, cookie_header, is_https, redirect_with_cookie,
+};
+use crate::extract::ClientIp;
+use crate::state::AppState;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use revos_domain::TenantId;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Where to go after logging in.
+#[derive(Deserialize)]
+pub(super) struct Next {
+    next: Option<String>,
+}
+
+/// Only paths of this site: never another host.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn session_cookie(headers: &HeaderMap, token: &str, state: &AppState) -> axum::http::HeaderValue {
+    let ttl = state.app.session_ttl().num_seconds();
+    cookie_header(token, ttl, is_https(headers))
+}
+
+/// The login form.
+pub(super) async fn login_form(Query(next): Query<Next>) -> Result<Response, UiError> {
+    Ok(render(
+        "login.html",
+        context! { next => local_path(next.next.as_deref()), email => "", error => () },
+    )?
+    .into_response())
+}
+
+/// The login form's fields.
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Logs in and sets the session cookie.
+pub(super) async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, UiError> {
+    check_origin(&headers)?;
+    let next = local_path(form.next.as_deref());
+    let again = |status: StatusCode, error: &str| -> Result<Response, UiError> {
+        Ok((
+            status,
+            render(
+                "login.html",
+                context! { next => next.clone(), email => form.email.clone(), error => error },
+            )?,
+        )
+            .into_response())
+    };
+    if let Err(limited) = state.limiter.check(ip, Some(&form.email)) {
+        return again(limited.status(), limited.message());
+    }
+    match state.app.login(&form.email, &form.password, None).await {
+        Ok(session) => Ok(redirect_with_cookie(
+            &next,
+            session_cookie(&headers, &session.token, &state),
+        )),
+        Err(revos_app::AppError::Unauthorized(m)) | Err(revos_app::AppError::Forbidden(m)) => {
+            again(StatusCode::UNAUTHORIZED, m)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The sign-up form.
+pub(super) async fn signup_form() -> Result<Response, UiError> {
+    Ok(render(
+        "signup.html",
+        context! { email => "", workspace_name => "", error => (), errors => Vec::<minijinja::Value>::new() },
+    )?
+    .into_response())
+}
+
+/// The sign-up form's fields.
+#[derive(Deserialize)]
+pub(super) struct SignupForm {
+    email: String,
+    password: String,
+    workspace_name: String,
+}
+
+/// Creates the workspace and its owner, and logs them in.
+pub(super) async fn signup(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<SignupForm>,
+) -> Result<Response, UiError> {
+    check_origin(&headers)?;
+    let again = |status: StatusCode, error: &str, errors: Vec<(String, String)>| -> Result<Response, UiError> {
+        Ok((
+            status,
+            render(
+                "signup.html",
+                context! { email => form.email.clone(), workspace_name => form.workspace_name.clone(), error => error, errors => minijinja::Value::from(minijinja::value::Serde(&errors)) },
+            )?,
+        )
+            .into_response())
+    };
+    if let Err(limited) = state.limiter.check(ip, Some(&form.email)) {
+        return again(limited.status(), limited.message(), Vec::new());
+    }
+    match state
+        .app
+        .signup(&form.email, &form.password, &form.workspace_name)
+        .await
+    {
+        Ok(session) => Ok(redirect_with_cookie(
+            "/",
+            session_cookie(&headers, &session.token, &state),
+        )),
+        Err(err) => {
+            let e = UiError::from(err);
+            if e.status().is_client_error() {
+                let errors = e.field_errors().to_vec();
+                again(e.status(), "Please correct the fields below.", errors)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A form with only the CSRF token.
+#[derive(Deserialize)]
+pub(super) struct CsrfOnly {
+    _csrf: String,
+}
+
+/// Ends the session and clears the cookie.
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
+    check_origin(&headers)?;
+    signed.check_csrf(&form._csrf)?;
+    state.app.logout(&signed.who).await?;
+    Ok(redirect_with_cookie(
+        "/login",
+        cookie_header("", 0, is_https(&headers)),
+    ))
+}
+
+/// The workspace switcher's fields.
+#[derive(Deserialize)]
+pub(super) struct SwitchForm {
+    _csrf: String,
+    workspace_id: Uuid,
+}
+
+/// Moves the session to another workspace of the same person.
+pub(super) async fn switch(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<SwitchForm>,
+) -> Result<Response, UiError> {
+    check_origin(&headers)?;
+    signed.check_csrf(&form._csrf)?;
+    if TenantId(form.workspace_id) == signed.who.tenant {
+        return Ok(Redirect::to("/").into_response());
+    }
+    let session = state
+        .app
+        .switch_workspace(&signed.who, TenantId(form.workspace_id))
+        .await?;
+    Ok(redirect_with_cookie(
+        "/",
+        session_cookie(&headers, &session.token, &state),
+    ))
+}

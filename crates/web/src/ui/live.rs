@@ -1,0 +1,80 @@
+//! Live updates: a Server-Sent Events feed of the workspace's new events (leads, DMs sent,
+//! replies, approvals, ...), read from the event log every two seconds, so pages change without
+//! a reload. Each event is named by its kind and carries a one-line summary for people.
+
+use super::session::Signed;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// How often the feed looks for new events.
+const POLL: Duration = Duration::from_secs(2);
+
+/// A sentence for an event of `kind`.
+fn summary(kind: &str) -> &'static str {
+    match kind {
+        "lead_scraped" => "New lead",
+        "lead_enriched" => "Lead enriched",
+        "dm_queued" => "DM queued",
+        "dm_sent" => "DM sent",
+        "dm_replied" => "Reply received",
+        "email_sequenced" => "Lead handed to the email sequence",
+        "email_replied" => "Email reply received",
+        "opted_out" => "Someone opted out",
+        "post_drafted" => "Post drafted",
+        "post_submitted" => "Post submitted for approval",
+        "post_approved" => "Post approved",
+        "post_rejected" => "Post rejected",
+        "post_scheduled" => "Post scheduled",
+        "post_published" => "Post published",
+        "provider_error" => "A provider call failed",
+        _ => "Something happened",
+    }
+}
+
+/// `GET /live`: the workspace's events from now on.
+pub(super) async fn feed(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let who = signed.who;
+    let app = state.app.clone();
+    let start = app.latest_event_id(&who).await.ok().flatten();
+    let stream = futures::stream::unfold(
+        (app, start, Vec::<Event>::new()),
+        move |(app, mut cursor, mut pending)| {
+            let who = who.clone();
+            async move {
+            loop {
+                if let Some(event) = pending.pop() {
+                    return Some((Ok(event), (app, cursor, pending)));
+                }
+                tokio::time::sleep(POLL).await;
+                let rows = app.events_after(&who, cursor, 100).await;
+                let Ok(rows) = rows else { continue };
+                if let Some(last) = rows.last() {
+                    cursor = Some(last.id);
+                }
+                // Popped from the end: push newest first so they leave oldest first.
+                pending = rows
+                    .iter()
+                    .rev()
+                    .map(|r| {
+                        let data = serde_json::json!({
+                            "id": r.id, "kind": r.kind, "summary": summary(&r.kind),
+                            "campaign_id": r.campaign_id, "subject_id": r.subject_id,
+                            "at": r.occurred_at,
+                            "data": serde_json::from_str::<serde_json::Value>(&r.data).unwrap_or_default(),
+                        });
+                        Event::default().event(r.kind.clone()).data(data.to_string())
+                    })
+                    .collect();
+            }
+            }
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

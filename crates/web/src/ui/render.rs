@@ -1,0 +1,156 @@
+//! Rendering pages: the templates are compiled into the binary and loaded once; every page
+//! shares the layout (header, workspace switcher, navigation, sandbox notice, chat), and
+//! errors become an HTML page a person can read.
+
+use super::session::Signed;
+use crate::state::AppState;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+use revos_app::AppError;
+use std::sync::OnceLock;
+
+/// Every template, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../../templates/layout.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("signup.html", include_str!("../../templates/signup.html")),
+    ("dashboard.html", include_str!("../../templates/dashboard.html")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            if let Err(err) = env.add_template(name, source) {
+                // Templates are fixed at build time; the template tests catch this first.
+                tracing::error!(template = name, error = %err, "a page template does not compile");
+            }
+        }
+        env
+    })
+}
+
+/// Renders template `name` with `ctx`.
+pub(crate) fn render(name: &str, ctx: Value) -> Result<Html<String>, UiError> {
+    environment()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map(Html)
+        .map_err(|err| {
+            tracing::error!(template = name, error = %err, "a page failed to render");
+            UiError::new(StatusCode::INTERNAL_SERVER_ERROR, "This page could not be shown.")
+        })
+}
+
+/// Renders a page of the signed-in app: `ctx` plus what the layout needs (the viewer and
+/// their workspaces, the CSRF token, the active navigation item, the cartridges of the chat's
+/// client selector).
+pub(crate) async fn page(
+    state: &AppState,
+    signed: &Signed,
+    name: &str,
+    nav: &str,
+    ctx: Value,
+) -> Result<Html<String>, UiError> {
+    let viewer = state.app.viewer(&signed.who).await?;
+    let cartridges = state
+        .app
+        .list_cartridges(
+            &signed.who,
+            revos_domain::PageRequest {
+                limit: revos_domain::PageRequest::MAX_LIMIT,
+                after: None,
+            },
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|c| context! { id => c.id.0.to_string(), name => c.spec.name })
+        .collect::<Vec<_>>();
+    let shell = context! {
+        viewer => Value::from(Serde(&viewer)),
+        csrf => signed.csrf.clone(),
+        nav => nav,
+        role => signed.who.role.as_str(),
+        cartridges => cartridges,
+    };
+    render(name, context! { ..shell, ..ctx })
+}
+
+/// A failure shown as a page (or, for a script's request, the same message as text).
+#[derive(Debug)]
+pub(crate) struct UiError {
+    status: StatusCode,
+    message: String,
+    details: Vec<(String, String)>,
+}
+
+impl UiError {
+    /// A failure with this status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// 403 with `message`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// The fields at fault, as (field, message), for a form to show beside its inputs.
+    pub fn field_errors(&self) -> &[(String, String)] {
+        &self.details
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<AppError> for UiError {
+    fn from(err: AppError) -> Self {
+        let api = crate::ApiError::from(err);
+        let mut e = Self::new(api.status(), api.message().to_owned());
+        e.details = api
+            .field_errors()
+            .iter()
+            .map(|d| (d.field.clone(), d.message.clone()))
+            .collect();
+        e
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let body = render(
+            "error.html",
+            context! { status => self.status.as_u16(), message => self.message.clone(), details => Value::from(Serde(&self.details)) },
+        )
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|_| self.message.clone().into_response());
+        (self.status, body).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}
