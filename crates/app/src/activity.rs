@@ -2,8 +2,8 @@
 //! live updates.
 
 use crate::{App, Principal, Result};
-pub use revos_store::events::EventRow;
 use revos_store::events;
+pub use revos_store::events::EventRow;
 use uuid::Uuid;
 
 impl App {

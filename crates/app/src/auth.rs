@@ -217,7 +217,11 @@ impl App {
 
     /// Opens a session in another workspace of the caller (the web app's workspace switcher)
     /// and ends the current one.
-    pub async fn switch_workspace(&self, who: &Principal, tenant: TenantId) -> Result<SessionToken> {
+    pub async fn switch_workspace(
+        &self,
+        who: &Principal,
+        tenant: TenantId,
+    ) -> Result<SessionToken> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.scope_user(who.user).await?;
@@ -226,7 +230,9 @@ impl App {
             .iter()
             .any(|(t, _)| *t == tenant.0);
         if !member {
-            return Err(AppError::Forbidden("you are not a member of that workspace"));
+            return Err(AppError::Forbidden(
+                "you are not a member of that workspace",
+            ));
         }
         tx.scope_tenant(tenant).await?;
         let session = self.open_session(&mut tx, tenant, who.user, now).await?;

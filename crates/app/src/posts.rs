@@ -327,6 +327,30 @@ async fn post_event(
     Ok(())
 }
 
+/// Records that `who` moved post `id` between statuses (with the reason of a rejection), so
+/// the history says who did what, and when.
+async fn log_move(
+    tx: &mut Tx,
+    who: &Principal,
+    id: Uuid,
+    (from, to): (PostStatus, PostStatus),
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    store::add_transition(
+        tx,
+        who.tenant,
+        id,
+        Some(who.user.0),
+        Some(from.as_str()),
+        to.as_str(),
+        reason,
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records the `post_approved` event with the draft, the submitted and the final text, in the
 /// approval's transaction (the memory example is added after it commits).
 async fn remember_edit(
@@ -545,18 +569,7 @@ impl App {
         if !store::submit(&mut tx, who.tenant, id, who.user.0, now).await? {
             return Err(changed_meanwhile());
         }
-        let (f, t) = (from.as_str(), to.as_str());
-        store::add_transition(
-            &mut tx,
-            who.tenant,
-            id,
-            Some(who.user.0),
-            Some(f),
-            t,
-            None,
-            now,
-        )
-        .await?;
+        log_move(&mut tx, who, id, (from, to), None, now).await?;
         let data = serde_json::json!({"post_id": id, "by": who.user.0});
         post_event(&mut tx, who.tenant, "post_submitted", id, data, now).await?;
         let detail = self.detail(&mut tx, who.tenant, id).await?;
@@ -589,18 +602,7 @@ impl App {
         if !store::approve(&mut tx, who.tenant, id, who.user.0, edited.as_deref(), now).await? {
             return Err(changed_meanwhile());
         }
-        let (f, t) = (from.as_str(), to.as_str());
-        store::add_transition(
-            &mut tx,
-            who.tenant,
-            id,
-            Some(who.user.0),
-            Some(f),
-            t,
-            None,
-            now,
-        )
-        .await?;
+        log_move(&mut tx, who, id, (from, to), None, now).await?;
         let final_text = edited.as_deref().unwrap_or(&row.body);
         remember_edit(
             &mut tx,
@@ -659,18 +661,7 @@ impl App {
         if !store::reject(&mut tx, who.tenant, id, who.user.0, &reason, now).await? {
             return Err(changed_meanwhile());
         }
-        let (f, t) = (from.as_str(), to.as_str());
-        store::add_transition(
-            &mut tx,
-            who.tenant,
-            id,
-            Some(who.user.0),
-            Some(f),
-            t,
-            Some(&reason),
-            now,
-        )
-        .await?;
+        log_move(&mut tx, who, id, (from, to), Some(reason.as_str()), now).await?;
         let data = serde_json::json!({"post_id": id, "by": who.user.0, "reason": reason});
         post_event(&mut tx, who.tenant, "post_rejected", id, data, now).await?;
         let detail = self.detail(&mut tx, who.tenant, id).await?;
@@ -687,18 +678,7 @@ impl App {
         if !store::revise(&mut tx, who.tenant, id, now).await? {
             return Err(changed_meanwhile());
         }
-        let (f, t) = (from.as_str(), to.as_str());
-        store::add_transition(
-            &mut tx,
-            who.tenant,
-            id,
-            Some(who.user.0),
-            Some(f),
-            t,
-            None,
-            now,
-        )
-        .await?;
+        log_move(&mut tx, who, id, (from, to), None, now).await?;
         let detail = self.detail(&mut tx, who.tenant, id).await?;
         tx.commit().await?;
         Ok(detail)
@@ -756,18 +736,7 @@ impl App {
         if !store::schedule(&mut tx, who.tenant, id, account.id, at, now).await? {
             return Err(changed_meanwhile());
         }
-        let (f, t) = (from.as_str(), to.as_str());
-        store::add_transition(
-            &mut tx,
-            who.tenant,
-            id,
-            Some(who.user.0),
-            Some(f),
-            t,
-            None,
-            now,
-        )
-        .await?;
+        log_move(&mut tx, who, id, (from, to), None, now).await?;
         let job = PublishPost {
             tenant: who.tenant,
             post: id,
@@ -792,18 +761,7 @@ impl App {
                 "the post is being published or changed meanwhile".into(),
             ));
         }
-        let (f, t) = (from.as_str(), to.as_str());
-        store::add_transition(
-            &mut tx,
-            who.tenant,
-            id,
-            Some(who.user.0),
-            Some(f),
-            t,
-            None,
-            now,
-        )
-        .await?;
+        log_move(&mut tx, who, id, (from, to), None, now).await?;
         let detail = self.detail(&mut tx, who.tenant, id).await?;
         tx.commit().await?;
         Ok(detail)

@@ -57,7 +57,9 @@ impl App {
             .iter()
             .find(|w| w.id == who.tenant)
             .cloned()
-            .ok_or(AppError::Forbidden("you are not a member of this workspace"))?;
+            .ok_or(AppError::Forbidden(
+                "you are not a member of this workspace",
+            ))?;
         let mut tx = self.store.begin_system().await?;
         let email = users::get(&mut tx, who.user)
             .await?
