@@ -27,6 +27,8 @@ test("sign up through the form, see the funnel, log out and log in again", async
   );
   assert.deepEqual(await stages.locator("dd").allInnerTexts(), ["0", "0", "0", "0", "0", "0"]);
   assert.equal((await page.getByLabel("Workspace").locator("option:checked").innerText()).trim(), "Acme Coaching");
+  // With the script, the workspace selector switches on change: its Switch button is hidden.
+  assert.equal(await page.getByRole("button", { name: "Switch" }).isVisible(), false);
   await checkA11y(page);
   await screenshotBoth(page, "dashboard");
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   api, apiToken, ask, createCartridge, createSandboxAccount, expectNoErrors, launch, openChat,
-  session, signUp,
+  screenshotBoth, session, signUp,
 } from "../lib/harness.mjs";
 
 let browser;
@@ -35,6 +35,7 @@ test("a second workspace's session never sees the first one's campaign", async (
   const response = await b.page.goto(href);
   assert.equal(response.status(), 404, `GET ${href} as the other workspace`);
   assert.doesNotMatch(await b.page.content(), /Secret Launch|Private playbook/);
+  await screenshotBoth(b.page, "campaign-of-another-workspace");
 
   // And the API agrees, for the same person's bearer token.
   const tokenB = await apiToken(intruder);
