@@ -1,0 +1,339 @@
+//! Browser tests: the web app as a person uses it, in Debian's headless Chromium driven by the
+//! playwright-core scenarios in `e2e/` (Node.js is a test dependency only). Each test starts the
+//! real `revos serve` on a free loopback port (SQLite in a temporary data directory, then a
+//! fresh PostgreSQL database), installs the scenarios' one npm package when it is missing, and
+//! runs every scenario against the server; screenshots land in `target/screenshots/<backend>/`.
+//!
+//! Without Chromium, Node.js or npm these tests fail (they never skip), saying what to install.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_revos");
+
+/// How long the scenarios may run before they are stopped.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(300);
+
+/// One browser run at a time: the machine is small, and the npm install is shared.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The scenarios' folder at the repository root.
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
+}
+
+/// The `target/` folder the binary was built in.
+fn target_dir() -> PathBuf {
+    Path::new(BIN)
+        .ancestors()
+        .nth(2)
+        .expect("the binary lives in target/<profile>/")
+        .to_path_buf()
+}
+
+/// The Chromium to drive: `REVOS_E2E_CHROMIUM`, or Debian's.
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("REVOS_E2E_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let runs = Command::new(&path)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        runs,
+        "browser tests need Chromium at {}: install it with `apt-get install -y chromium` (or set REVOS_E2E_CHROMIUM)",
+        path.display()
+    );
+    path
+}
+
+/// Fails with one line unless `program --version` runs.
+fn require(program: &str, install: &str) {
+    let runs = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        runs,
+        "browser tests need `{program}`: install it with `{install}`"
+    );
+}
+
+/// Fails with one line unless Node.js 20 or later runs (playwright-core needs it).
+fn require_node() {
+    let version = Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let major: u32 = version
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        major >= 20,
+        "browser tests need Node.js 20 or later (found {:?}): install it with `apt-get install -y nodejs npm`",
+        if version.is_empty() { "none" } else { &version }
+    );
+}
+
+/// Runs `npm ci` in `e2e/` unless playwright-core is already installed there.
+fn install_scenarios() {
+    let dir = e2e_dir();
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        return;
+    }
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .output()
+        .expect("run npm ci");
+    assert!(
+        out.status.success(),
+        "npm ci in {} failed:\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The scenario files, in name order.
+fn scenarios() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(e2e_dir().join("scenarios"))
+        .expect("read e2e/scenarios")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".test.mjs"))
+        .map(|name| format!("scenarios/{name}"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios in e2e/scenarios");
+    files
+}
+
+/// A running `revos serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts the server on a free port with a clean `REVOS_*` environment plus `envs`.
+    fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let log = dir.join("serve.log");
+        let mut cmd = Command::new(BIN);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("REVOS_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.current_dir(dir)
+            .args([
+                "serve",
+                "--data-dir",
+                "data",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(File::create(&log).expect("server log"));
+        Self {
+            child: cmd.spawn().expect("spawn revos serve"),
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// The server's log so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until `/healthz` answers 200.
+    async fn wait_healthy(&mut self) {
+        let client = reqwest::Client::new();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("revos serve exited with {status}:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "revos serve did not answer /healthz in 30 s:\n{}",
+            self.log()
+        );
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs every scenario against `server`; fails with their output (and the server's log).
+fn run_scenarios(server: &Server, backend: &str, work: &Path) {
+    let shots = target_dir().join("screenshots").join(backend);
+    let output = work.join("scenarios.log");
+    let started = Instant::now();
+    let mut node = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(scenarios())
+        .current_dir(e2e_dir())
+        .env("REVOS_E2E_BASE_URL", &server.base)
+        .env("REVOS_E2E_SCREENSHOTS", &shots)
+        .env("REVOS_E2E_CHROMIUM", chromium())
+        .env("NO_COLOR", "1")
+        .stdout(File::create(&output).expect("scenario log"))
+        .stderr(File::create(work.join("scenarios.err")).expect("scenario log"))
+        .spawn()
+        .expect("run node");
+    let status = loop {
+        if let Some(status) = node.try_wait().expect("wait for node") {
+            break Some(status);
+        }
+        if started.elapsed() > SCENARIO_LIMIT {
+            let _ = node.kill();
+            let _ = node.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = format!(
+        "{}{}",
+        std::fs::read_to_string(&output).unwrap_or_default(),
+        std::fs::read_to_string(work.join("scenarios.err")).unwrap_or_default()
+    );
+    match status {
+        Some(s) if s.success() => {
+            println!(
+                "browser scenarios on {backend} passed in {:.1} s; screenshots in {}\n{text}",
+                started.elapsed().as_secs_f64(),
+                shots.display()
+            );
+        }
+        Some(s) => panic!(
+            "browser scenarios on {backend} failed ({s}):\n{text}\n--- revos serve log ---\n{}",
+            server.log()
+        ),
+        None => panic!(
+            "browser scenarios on {backend} ran past {SCENARIO_LIMIT:?}:\n{text}\n--- revos serve log ---\n{}",
+            server.log()
+        ),
+    }
+}
+
+/// Checks the tools, installs the scenarios' package, and returns the lock that keeps runs apart.
+fn prepare() -> std::sync::MutexGuard<'static, ()> {
+    let guard = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    chromium();
+    require_node();
+    require("npm", "apt-get install -y npm");
+    install_scenarios();
+    guard
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+#[test]
+fn scenarios_pass_in_chromium_on_sqlite() {
+    let _one = prepare();
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut server = Server::start(work.path(), &[]);
+    runtime().block_on(server.wait_healthy());
+    run_scenarios(&server, "sqlite", work.path());
+}
+
+/// A PostgreSQL database for one test, dropped afterwards.
+struct PgDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    async fn create() -> Self {
+        use sqlx::Connection;
+        let admin = std::env::var("REVOS_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("browser tests on PostgreSQL need a server at {admin} (set REVOS_TEST_POSTGRES_URL): {e}"));
+        // The same naming as the API tests, so their clean-up of stale databases covers these.
+        let name = format!(
+            "revos_t_{}_{}",
+            chrono::Utc::now().timestamp(),
+            uuid::Uuid::new_v4().simple()
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+        conn.close().await.ok();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        Self { admin, name, url }
+    }
+
+    async fn drop_database(self) {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin).await {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
+#[test]
+fn scenarios_pass_in_chromium_on_postgres() {
+    let _one = prepare();
+    let rt = runtime();
+    let db = rt.block_on(PgDb::create());
+    let work = tempfile::tempdir().expect("temp dir");
+    let result = {
+        let mut server = Server::start(work.path(), &[("REVOS_DATABASE_URL", &db.url)]);
+        rt.block_on(server.wait_healthy());
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_scenarios(&server, "postgres", work.path())
+        }))
+    };
+    rt.block_on(db.drop_database());
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
