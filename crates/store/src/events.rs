@@ -48,9 +48,16 @@ pub async fn latest_id(tx: &mut Tx, tenant: TenantId) -> Result<Option<Uuid>> {
 }
 
 /// Events of `tenant` after `after` (all when `None`), oldest first, at most `limit`.
-pub async fn after(tx: &mut Tx, tenant: TenantId, after: Option<Uuid>, limit: i64) -> Result<Vec<EventRow>> {
+pub async fn after(
+    tx: &mut Tx,
+    tenant: TenantId,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<EventRow>> {
     const SQL: &str = "SELECT id, kind, campaign_id, subject_id, data, occurred_at FROM events \
         WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3";
-    Ok(on_conn!(tx, c => sqlx::query_as::<_, EventRow>(SQL).bind(tenant.0).bind(after).bind(limit)
-        .fetch_all(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as::<_, EventRow>(SQL).bind(tenant.0).bind(after).bind(limit)
+        .fetch_all(c).await?),
+    )
 }

@@ -3,9 +3,7 @@
 //! with the field at fault.
 
 use super::render::{UiError, render};
-use super::session::{
-    Signed, check_origin, cookie_header, is_https, redirect_with_cookie,
-};
+use super::session::{Signed, check_origin, cookie_header, is_https, redirect_with_cookie};
 use crate::extract::ClientIp;
 use crate::state::AppState;
 use axum::Form;
@@ -112,7 +110,10 @@ pub(super) async fn signup(
     Form(form): Form<SignupForm>,
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
-    let again = |status: StatusCode, error: &str, errors: Vec<(String, String)>| -> Result<Response, UiError> {
+    let again = |status: StatusCode,
+                 error: &str,
+                 errors: Vec<(String, String)>|
+     -> Result<Response, UiError> {
         Ok((
             status,
             render(

@@ -70,7 +70,10 @@ pub(super) async fn switch_client(
         cartridge_id: Some(body.cartridge_id.map(CartridgeId)),
         agent: None,
     };
-    let session = state.app.update_chat_session(&signed.who, id, change).await?;
+    let session = state
+        .app
+        .update_chat_session(&signed.who, id, change)
+        .await?;
     Ok(Json(session).into_response())
 }
 

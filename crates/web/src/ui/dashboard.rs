@@ -10,7 +10,10 @@ use revos_domain::PageRequest;
 use revos_domain::funnel::FunnelCounts;
 
 /// `GET /`.
-pub(super) async fn show(State(state): State<AppState>, signed: Signed) -> Result<Html<String>, UiError> {
+pub(super) async fn show(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Html<String>, UiError> {
     let app = &state.app;
     let campaigns = app
         .list_campaigns(

@@ -48,18 +48,18 @@ pub(super) async fn feed(
         move |(app, mut cursor, mut pending)| {
             let who = who.clone();
             async move {
-            loop {
-                if let Some(event) = pending.pop() {
-                    return Some((Ok(event), (app, cursor, pending)));
-                }
-                tokio::time::sleep(POLL).await;
-                let rows = app.events_after(&who, cursor, 100).await;
-                let Ok(rows) = rows else { continue };
-                if let Some(last) = rows.last() {
-                    cursor = Some(last.id);
-                }
-                // Popped from the end: push newest first so they leave oldest first.
-                pending = rows
+                loop {
+                    if let Some(event) = pending.pop() {
+                        return Some((Ok(event), (app, cursor, pending)));
+                    }
+                    tokio::time::sleep(POLL).await;
+                    let rows = app.events_after(&who, cursor, 100).await;
+                    let Ok(rows) = rows else { continue };
+                    if let Some(last) = rows.last() {
+                        cursor = Some(last.id);
+                    }
+                    // Popped from the end: push newest first so they leave oldest first.
+                    pending = rows
                     .iter()
                     .rev()
                     .map(|r| {
@@ -72,7 +72,7 @@ pub(super) async fn feed(
                         Event::default().event(r.kind.clone()).data(data.to_string())
                     })
                     .collect();
-            }
+                }
             }
         },
     );

@@ -19,8 +19,14 @@ use axum::routing::{get, post};
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard::show))
-        .route("/login", get(auth_pages::login_form).post(auth_pages::login))
-        .route("/signup", get(auth_pages::signup_form).post(auth_pages::signup))
+        .route(
+            "/login",
+            get(auth_pages::login_form).post(auth_pages::login),
+        )
+        .route(
+            "/signup",
+            get(auth_pages::signup_form).post(auth_pages::signup),
+        )
         .route("/logout", post(auth_pages::logout))
         .route("/switch", post(auth_pages::switch))
         .route("/live", get(live::feed))

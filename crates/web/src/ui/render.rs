@@ -18,7 +18,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../../templates/error.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("signup.html", include_str!("../../templates/signup.html")),
-    ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -43,7 +46,10 @@ pub(crate) fn render(name: &str, ctx: Value) -> Result<Html<String>, UiError> {
         .map(Html)
         .map_err(|err| {
             tracing::error!(template = name, error = %err, "a page failed to render");
-            UiError::new(StatusCode::INTERNAL_SERVER_ERROR, "This page could not be shown.")
+            UiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "This page could not be shown.",
+            )
         })
 }
 

@@ -69,7 +69,10 @@ pub(crate) fn check_origin(headers: &HeaderMap) -> Result<(), UiError> {
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
-    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let origin_host = origin
         .split_once("://")
         .map_or(origin, |(_, rest)| rest)
@@ -120,7 +123,13 @@ fn to_login(parts: &Parts) -> Response {
         .unwrap_or("/");
     let back: String = back
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "/-_.".contains(c) { c.to_string() } else { format!("%{:02X}", c as u32 & 0xff) })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "/-_.".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32 & 0xff)
+            }
+        })
         .collect();
     Redirect::to(&format!("/login?next={back}")).into_response()
 }
@@ -150,7 +159,10 @@ mod tests {
     #[test]
     fn reads_the_session_cookie_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_static("a=1; revos_session=rs_abc; b=2"));
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; revos_session=rs_abc; b=2"),
+        );
         assert_eq!(session_token(&h).as_deref(), Some("rs_abc"));
         h.insert(COOKIE, HeaderValue::from_static("revos_session="));
         assert_eq!(session_token(&h), None);
