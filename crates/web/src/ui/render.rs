@@ -19,6 +19,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("signup.html", include_str!("../../templates/signup.html")),
     ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    ("queue.html", include_str!("../../templates/queue.html")),
+    ("settings.html", include_str!("../../templates/settings.html")),
+    ("shown_once.html", include_str!("../../templates/shown_once.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {
