@@ -73,6 +73,8 @@ pub async fn dm_activity_since(
     const SQL: &str = "SELECT kind, occurred_at FROM events \
         WHERE tenant_id = $1 AND kind IN ('dm_sent', 'dm_replied') AND occurred_at >= $2 \
         ORDER BY occurred_at";
-    Ok(on_conn!(tx, c => sqlx::query_as::<_, KindAtRow>(SQL).bind(tenant.0).bind(since)
-        .fetch_all(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as::<_, KindAtRow>(SQL).bind(tenant.0).bind(since)
+        .fetch_all(c).await?),
+    )
 }

@@ -46,7 +46,7 @@ fn axis_top(series: &[Series<'_>]) -> u64 {
         .flat_map(|s| s.values.iter().copied())
         .max()
         .unwrap_or(0);
-    (max.max(1) + 1) / 2 * 2
+    max.max(1).div_ceil(2) * 2
 }
 
 /// A grouped bar chart: one group per category (labelled under the axis by `labels`), one
@@ -162,8 +162,14 @@ mod tests {
     #[test]
     fn one_bar_per_day_and_series_with_its_number() {
         let svg = chart();
-        assert_eq!(svg.matches(r#"<rect class="bar" data-series="0""#).count(), 3);
-        assert_eq!(svg.matches(r#"<rect class="bar" data-series="1""#).count(), 3);
+        assert_eq!(
+            svg.matches(r#"<rect class="bar" data-series="0""#).count(),
+            3
+        );
+        assert_eq!(
+            svg.matches(r#"<rect class="bar" data-series="1""#).count(),
+            3
+        );
         assert_eq!(
             titles(&svg),
             vec![
@@ -186,7 +192,9 @@ mod tests {
             assert!(svg.contains(&format!(">{label}</text>")), "{label}");
         }
         // The axis tops out at 8 (7 rounded up to even), with 4 in the middle.
-        assert!(svg.contains(">8</text>") && svg.contains(">4</text>") && svg.contains(">0</text>"));
+        assert!(
+            svg.contains(">8</text>") && svg.contains(">4</text>") && svg.contains(">0</text>")
+        );
     }
 
     #[test]

@@ -20,17 +20,21 @@ fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
-/// An amount in US dollars: cents, or more digits for amounts under a dollar.
+/// An amount in US dollars: cents, or four decimals for amounts under a cent (model calls
+/// and enrichment lookups are often fractions of a cent).
 fn usd(amount: Option<f64>) -> String {
     match amount {
         None => "—".to_owned(),
-        Some(a) if a != 0.0 && a.abs() < 1.0 => format!("${a:.4}"),
+        Some(a) if a != 0.0 && a.abs() < 0.01 => format!("${a:.4}"),
         Some(a) => format!("${a:.2}"),
     }
 }
 
 /// `GET /`.
-pub(super) async fn show(State(state): State<AppState>, signed: Signed) -> Result<Html<String>, UiError> {
+pub(super) async fn show(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Html<String>, UiError> {
     let app = &state.app;
     let campaigns = app
         .list_campaigns(
@@ -75,7 +79,10 @@ pub(super) async fn show(State(state): State<AppState>, signed: Signed) -> Resul
         sandbox => campaigns.iter().any(|c| c.sandbox),
     };
     let days = app.daily_activity(&signed.who, CHART_DAYS).await?;
-    let short: Vec<String> = days.iter().map(|d| d.date.format("%m-%d").to_string()).collect();
+    let short: Vec<String> = days
+        .iter()
+        .map(|d| d.date.format("%m-%d").to_string())
+        .collect();
     let full: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
     let sent: Vec<u64> = days.iter().map(|d| d.dm_sent).collect();
     let replied: Vec<u64> = days.iter().map(|d| d.replied).collect();
@@ -84,13 +91,23 @@ pub(super) async fn show(State(state): State<AppState>, signed: Signed) -> Resul
         &short,
         &full,
         &[
-            Series { name: "DMs sent", colour: "#2e6fb7", values: &sent },
-            Series { name: "Replies", colour: "#12b76a", values: &replied },
+            Series {
+                name: "DMs sent",
+                colour: "#2e6fb7",
+                values: &sent,
+            },
+            Series {
+                name: "Replies",
+                colour: "#12b76a",
+                values: &replied,
+            },
         ],
     );
     let daily: Vec<Value> = days
         .iter()
-        .map(|d| context! { date => d.date.to_string(), dm_sent => d.dm_sent, replied => d.replied })
+        .map(
+            |d| context! { date => d.date.to_string(), dm_sent => d.dm_sent, replied => d.replied },
+        )
         .collect();
     page(
         &state,
@@ -115,7 +132,8 @@ mod tests {
         assert_eq!(percent(Some(0.25)), "25.0%");
         assert_eq!(usd(None), "—");
         assert_eq!(usd(Some(0.0)), "$0.00");
-        assert_eq!(usd(Some(0.0125)), "$0.0125");
+        assert_eq!(usd(Some(0.0125)), "$0.01");
+        assert_eq!(usd(Some(0.004)), "$0.0040");
         assert_eq!(usd(Some(12.5)), "$12.50");
     }
 }

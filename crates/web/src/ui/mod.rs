@@ -35,10 +35,16 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/settings", get(settings::show))
         .route("/settings/accounts", post(settings::add_account))
         .route("/settings/secrets", post(settings::put_secret))
-        .route("/settings/secrets/{name}/delete", post(settings::delete_secret))
+        .route(
+            "/settings/secrets/{name}/delete",
+            post(settings::delete_secret),
+        )
         .route("/settings/invitations", post(settings::invite))
         .route("/settings/api-keys", post(settings::create_api_key))
-        .route("/settings/api-keys/{id}/revoke", post(settings::revoke_api_key))
+        .route(
+            "/settings/api-keys/{id}/revoke",
+            post(settings::revoke_api_key),
+        )
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }

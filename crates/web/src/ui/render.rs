@@ -20,8 +20,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("signup.html", include_str!("../../templates/signup.html")),
     ("dashboard.html", include_str!("../../templates/dashboard.html")),
     ("queue.html", include_str!("../../templates/queue.html")),
-    ("settings.html", include_str!("../../templates/settings.html")),
-    ("shown_once.html", include_str!("../../templates/shown_once.html")),
+    (
+        "settings.html",
+        include_str!("../../templates/settings.html"),
+    ),
+    (
+        "shown_once.html",
+        include_str!("../../templates/shown_once.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -270,9 +270,8 @@ pub(super) struct InviteForm {
 
 /// A role named by a form, or the field's mistake.
 fn form_role(raw: &str) -> Result<Role, AppError> {
-    Role::parse(raw).ok_or_else(|| {
-        ValidationErrors::single("role", "must be owner, admin or member").into()
-    })
+    Role::parse(raw)
+        .ok_or_else(|| ValidationErrors::single("role", "must be owner, admin or member").into())
 }
 
 /// A page showing a token that is never shown again; kept out of caches.
@@ -339,9 +338,19 @@ pub(super) async fn create_api_key(
 ) -> Result<Response, UiError> {
     guard(&signed, &headers, &form._csrf)?;
     let created = match form.role.as_str() {
-        "" => state.app.create_api_key(&signed.who, &form.name, None).await,
+        "" => {
+            state
+                .app
+                .create_api_key(&signed.who, &form.name, None)
+                .await
+        }
         raw => match form_role(raw) {
-            Ok(role) => state.app.create_api_key(&signed.who, &form.name, Some(role)).await,
+            Ok(role) => {
+                state
+                    .app
+                    .create_api_key(&signed.who, &form.name, Some(role))
+                    .await
+            }
             Err(e) => Err(e),
         },
     };
