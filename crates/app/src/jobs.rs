@@ -59,6 +59,16 @@ pub struct JobStats {
     pub oldest_due_age_seconds: Option<i64>,
 }
 
+/// One queue at a glance.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueCounts {
+    /// The queue's name.
+    pub queue: String,
+    /// Jobs per state (every state listed, zeros included).
+    pub counts: BTreeMap<String, i64>,
+}
+
 fn view(r: JobRow) -> JobView {
     JobView {
         id: r.id,
@@ -127,6 +137,24 @@ impl App {
             counts,
             oldest_due_age_seconds: oldest.map(|t| (now - t).num_seconds().max(0)),
         })
+    }
+
+    /// Counts by state for each queue that has jobs, queues by name, every state listed.
+    pub async fn job_counts_by_queue(&self, access: JobAccess<'_>) -> Result<Vec<QueueCounts>> {
+        let (mut tx, scope) = self.jobs_tx(access).await?;
+        let rows = store::counts_by_queue(&mut tx, scope).await?;
+        tx.commit().await?;
+        let mut queues: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+        for (queue, state, n) in rows {
+            queues
+                .entry(queue)
+                .or_insert_with(|| store::STATES.iter().map(|s| (s.to_string(), 0)).collect())
+                .insert(state, n);
+        }
+        Ok(queues
+            .into_iter()
+            .map(|(queue, counts)| QueueCounts { queue, counts })
+            .collect())
     }
 
     /// Gives a dead (or cancelled) job fresh attempts, due now.

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod activity_stats;
 pub mod api_keys;
 pub mod auth;
 pub mod campaigns;

@@ -2,6 +2,7 @@
 //! validation errors they raise. Nothing here performs I/O, so every rule is unit-testable
 //! and shared alike by the API, the CLI and the workers.
 
+pub mod activity;
 pub mod agents;
 pub mod campaign;
 pub mod cartridge;

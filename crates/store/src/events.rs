@@ -61,3 +61,27 @@ pub async fn after(
         .fetch_all(c).await?),
     )
 }
+
+/// An event reduced to its kind and time, for counting per day.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct KindAtRow {
+    /// What happened.
+    pub kind: String,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// The `dm_sent` and `dm_replied` events of `tenant` since `since`, oldest first.
+pub async fn dm_activity_since(
+    tx: &mut Tx,
+    tenant: TenantId,
+    since: DateTime<Utc>,
+) -> Result<Vec<KindAtRow>> {
+    const SQL: &str = "SELECT kind, occurred_at FROM events \
+        WHERE tenant_id = $1 AND kind IN ('dm_sent', 'dm_replied') AND occurred_at >= $2 \
+        ORDER BY occurred_at";
+    Ok(
+        on_conn!(tx, c => sqlx::query_as::<_, KindAtRow>(SQL).bind(tenant.0).bind(since)
+        .fetch_all(c).await?),
+    )
+}

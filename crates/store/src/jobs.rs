@@ -429,6 +429,13 @@ pub async fn counts(tx: &mut Tx, scope: JobScope) -> Result<Vec<(String, i64)>> 
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(scope.tenant()).fetch_all(c).await?))
 }
 
+/// How many jobs are in each state, per queue: (queue, state, count).
+pub async fn counts_by_queue(tx: &mut Tx, scope: JobScope) -> Result<Vec<(String, String, i64)>> {
+    const SQL: &str = "SELECT queue, state, COUNT(*) FROM jobs WHERE ($1 IS NULL OR tenant_id = $1) \
+        GROUP BY queue, state ORDER BY queue";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(scope.tenant()).fetch_all(c).await?))
+}
+
 /// The `run_at` of the oldest job that is due and waiting: how far behind the workers are.
 pub async fn oldest_due(
     tx: &mut Tx,

@@ -1,13 +1,34 @@
-//! The dashboard: the funnel over every campaign and a row per campaign.
+//! The dashboard: the funnel over every campaign, DMs and replies per day as a chart (and a
+//! table with the same numbers), the reply rate, the cost per lead and a row per campaign.
 
+use super::charts::{Series, grouped_bars};
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
-use minijinja::context;
+use minijinja::{Value, context};
 use revos_domain::PageRequest;
-use revos_domain::funnel::FunnelCounts;
+use revos_domain::activity::reply_rate;
+use revos_domain::funnel::{FunnelCounts, cost_per_lead, round_usd};
+
+/// How many days the activity chart covers.
+const CHART_DAYS: u32 = 14;
+
+/// A ratio as a percentage with one decimal, or a dash when there is none.
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// An amount in US dollars: cents, or four decimals for amounts under a cent (model calls
+/// and enrichment lookups are often fractions of a cent).
+fn usd(amount: Option<f64>) -> String {
+    match amount {
+        None => "—".to_owned(),
+        Some(a) if a != 0.0 && a.abs() < 0.01 => format!("${a:.4}"),
+        Some(a) => format!("${a:.2}"),
+    }
+}
 
 /// `GET /`.
 pub(super) async fn show(
@@ -27,13 +48,18 @@ pub(super) async fn show(
         .await?
         .items;
     let mut total = FunnelCounts::default();
+    let mut total_cost = 0.0;
     let mut rows = Vec::with_capacity(campaigns.len());
     for c in &campaigns {
         let f = app.campaign_funnel(&signed.who, c.id).await?;
         total.absorb(&f.counts);
+        total_cost += f.cost_usd;
         rows.push(context! {
             id => c.id.to_string(), name => c.spec.name.clone(), status => c.status.as_str(), sandbox => c.sandbox,
-            scraped => f.counts.scraped, dm_sent => f.counts.dm_sent, replied => f.counts.replied,
+            scraped => f.counts.scraped, enriched => f.counts.enriched,
+            dm_sent => f.counts.dm_sent, replied => f.counts.replied,
+            reply_rate => percent(reply_rate(f.counts.replied, f.counts.dm_sent)),
+            cost => usd(Some(f.cost_usd)), cost_per_lead => usd(f.cost_per_lead_usd),
         });
     }
     let funnel = [
@@ -45,12 +71,69 @@ pub(super) async fn show(
         ("email_replied", "Email replied", total.email_replied),
     ]
     .map(|(key, label, value)| context! { key => key, label => label, value => value });
+    let total_cost = round_usd(total_cost);
+    let summary = context! {
+        reply_rate => percent(reply_rate(total.replied, total.dm_sent)),
+        cost => usd(Some(total_cost)),
+        cost_per_lead => usd(cost_per_lead(total_cost, total.scraped)),
+        sandbox => campaigns.iter().any(|c| c.sandbox),
+    };
+    let days = app.daily_activity(&signed.who, CHART_DAYS).await?;
+    let short: Vec<String> = days
+        .iter()
+        .map(|d| d.date.format("%m-%d").to_string())
+        .collect();
+    let full: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
+    let sent: Vec<u64> = days.iter().map(|d| d.dm_sent).collect();
+    let replied: Vec<u64> = days.iter().map(|d| d.replied).collect();
+    let chart = grouped_bars(
+        &format!("DMs sent and replies per day, last {CHART_DAYS} days"),
+        &short,
+        &full,
+        &[
+            Series {
+                name: "DMs sent",
+                colour: "#2e6fb7",
+                values: &sent,
+            },
+            Series {
+                name: "Replies",
+                colour: "#12b76a",
+                values: &replied,
+            },
+        ],
+    );
+    let daily: Vec<Value> = days
+        .iter()
+        .map(
+            |d| context! { date => d.date.to_string(), dm_sent => d.dm_sent, replied => d.replied },
+        )
+        .collect();
     page(
         &state,
         &signed,
         "dashboard.html",
         "dashboard",
-        context! { funnel => funnel.to_vec(), campaigns => rows },
+        context! {
+            funnel => funnel.to_vec(), campaigns => rows, summary => summary,
+            chart => Value::from_safe_string(chart), daily => daily, chart_days => CHART_DAYS,
+        },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_money_read_well() {
+        assert_eq!(percent(None), "—");
+        assert_eq!(percent(Some(0.25)), "25.0%");
+        assert_eq!(usd(None), "—");
+        assert_eq!(usd(Some(0.0)), "$0.00");
+        assert_eq!(usd(Some(0.0125)), "$0.01");
+        assert_eq!(usd(Some(0.004)), "$0.0040");
+        assert_eq!(usd(Some(12.5)), "$12.50");
+    }
 }

@@ -5,11 +5,14 @@
 
 mod assets;
 mod auth_pages;
+mod charts;
 mod chat;
 mod dashboard;
 mod live;
+mod queue;
 mod render;
 mod session;
+mod settings;
 
 use crate::state::AppState;
 use axum::Router;
@@ -33,6 +36,21 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/chat/sessions", post(chat::start))
         .route("/ui/chat/sessions/{id}/client", post(chat::switch_client))
         .route("/ui/chat/sessions/{id}/messages", post(chat::send))
+        .route("/queue", get(queue::show))
+        .route("/queue/jobs/{id}/retry", post(queue::retry))
+        .route("/settings", get(settings::show))
+        .route("/settings/accounts", post(settings::add_account))
+        .route("/settings/secrets", post(settings::put_secret))
+        .route(
+            "/settings/secrets/{name}/delete",
+            post(settings::delete_secret),
+        )
+        .route("/settings/invitations", post(settings::invite))
+        .route("/settings/api-keys", post(settings::create_api_key))
+        .route(
+            "/settings/api-keys/{id}/revoke",
+            post(settings::revoke_api_key),
+        )
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }

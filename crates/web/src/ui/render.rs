@@ -18,9 +18,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../../templates/error.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("signup.html", include_str!("../../templates/signup.html")),
+    ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    ("queue.html", include_str!("../../templates/queue.html")),
     (
-        "dashboard.html",
-        include_str!("../../templates/dashboard.html"),
+        "settings.html",
+        include_str!("../../templates/settings.html"),
+    ),
+    (
+        "shown_once.html",
+        include_str!("../../templates/shown_once.html"),
     ),
 ];
 

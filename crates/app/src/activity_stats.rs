@@ -1,0 +1,35 @@
+//! The dashboard's outreach per day: DMs sent and replies received on each of the last days,
+//! counted from the workspace's events by UTC day.
+
+use crate::{App, Principal, Result};
+use revos_domain::ValidationErrors;
+use revos_domain::activity::{self, DailyActivity};
+use revos_store::events;
+
+/// The longest window [`App::daily_activity`] counts.
+pub const MAX_DAYS: u32 = 366;
+
+impl App {
+    /// DMs sent and replies received per UTC day over the last `days` days (today included),
+    /// oldest first, every day listed. Any member of the workspace may read it.
+    pub async fn daily_activity(&self, who: &Principal, days: u32) -> Result<Vec<DailyActivity>> {
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(ValidationErrors::single(
+                "days",
+                format!("must be between 1 and {MAX_DAYS}"),
+            )
+            .into());
+        }
+        let today = self.now().date_naive();
+        let first = activity::window_start(today, days);
+        let since = first.and_time(chrono::NaiveTime::MIN).and_utc();
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let rows = events::dm_activity_since(&mut tx, who.tenant, since).await?;
+        tx.commit().await?;
+        Ok(activity::per_day(
+            today,
+            days,
+            rows.iter().map(|r| (r.kind.as_str(), r.occurred_at)),
+        ))
+    }
+}

@@ -1,0 +1,414 @@
+//! Settings: the LinkedIn accounts with their status and pacing (and a form to add a sandbox
+//! account), the vault's keys masked (set and delete), the members (and invitations), the API
+//! keys (a new key is shown once), and the language model's mode and this month's usage.
+//! Forms post, then redirect back; a form with a mistake is shown again with the message
+//! beside the field (422). Owners and admins see the forms; members see the lists.
+
+use super::queue::uuid_in_path;
+use super::render::{UiError, page};
+use super::session::{Signed, check_origin};
+use crate::state::AppState;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveTime};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use revos_app::AppError;
+use revos_domain::{ApiKeyId, PageRequest, Role, ValidationErrors};
+use serde::Deserialize;
+
+/// The vault keys RevOS itself reads, offered by the key form.
+const KNOWN_SECRETS: &[&str] = &[
+    "apollo_api_key",
+    "unipile_api_key",
+    "instantly_api_key",
+    "smartlead_api_key",
+    "openai_api_key",
+    "openai_url",
+    "openai_model",
+];
+
+const ALL: PageRequest = PageRequest {
+    limit: PageRequest::MAX_LIMIT,
+    after: None,
+};
+
+/// A form that was sent back with mistakes: which one, the fields at fault and what was
+/// typed (never a secret's value).
+struct Failed {
+    form: &'static str,
+    errors: Vec<(String, String)>,
+    values: Value,
+}
+
+/// What the last action did, shown once after its redirect.
+#[derive(Deserialize)]
+pub(super) struct Done {
+    done: Option<String>,
+}
+
+fn notice(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "account" => "The sandbox account was added.",
+        "secret" => "The key was saved.",
+        "secret_deleted" => "The key was deleted.",
+        "key_revoked" => "The API key was revoked.",
+        _ => return None,
+    })
+}
+
+/// Renders the settings page, with `failed`'s form re-shown when there is one.
+async fn settings_page(
+    state: &AppState,
+    signed: &Signed,
+    notice: Option<&str>,
+    failed: Option<Failed>,
+) -> Result<Html<String>, UiError> {
+    let app = &state.app;
+    let who = &signed.who;
+    let admin = who.role.can_administer();
+    let now = app.now();
+    let month_start = now
+        .date_naive()
+        .with_day(1)
+        .unwrap_or(now.date_naive())
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    let usage = app.llm_usage(who, month_start).await?;
+    let accounts = app.list_accounts(who, ALL).await?.items;
+    let secrets = app.list_secrets(who, ALL).await?.items;
+    let members = app.list_members(who, ALL).await?.items;
+    let (invitations, api_keys) = if admin {
+        let pending: Vec<_> = app
+            .list_invitations(who, ALL)
+            .await?
+            .items
+            .into_iter()
+            .filter(|i| i.accepted_at.is_none() && i.expires_at > now)
+            .collect();
+        (pending, app.list_api_keys(who, ALL).await?.items)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let grantable: Vec<&str> = [Role::Owner, Role::Admin, Role::Member]
+        .into_iter()
+        .filter(|r| who.role.can_grant(*r))
+        .map(Role::as_str)
+        .collect();
+    let failed = failed.map_or_else(
+        || context! { form => "", errors => Vec::<Value>::new(), values => context! {} },
+        |f| context! { form => f.form, errors => Value::from(Serde(&f.errors)), values => f.values },
+    );
+    page(
+        state,
+        signed,
+        "settings.html",
+        "settings",
+        context! {
+            admin => admin,
+            notice => notice,
+            failed => failed,
+            llm => context! {
+                mode => Value::from(Serde(&usage.mode)),
+                since => month_start.format("%Y-%m-%d").to_string(),
+                calls => usage.calls,
+                prompt_tokens => usage.prompt_tokens,
+                completion_tokens => usage.completion_tokens,
+                cost => format!("${:.4}", usage.cost_usd),
+                unpriced_calls => usage.unpriced_calls,
+            },
+            accounts => Value::from(Serde(&accounts)),
+            secrets => Value::from(Serde(&secrets)),
+            known_secrets => KNOWN_SECRETS.to_vec(),
+            members => Value::from(Serde(&members)),
+            invitations => Value::from(Serde(&invitations)),
+            api_keys => Value::from(Serde(&api_keys)),
+            grantable => grantable,
+            own_role => who.role.as_str(),
+        },
+    )
+    .await
+}
+
+/// `GET /settings`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(done): Query<Done>,
+) -> Result<Html<String>, UiError> {
+    settings_page(&state, &signed, notice(done.done.as_deref()), None).await
+}
+
+/// Shows the page again with `form`'s mistakes when `err` is about the input (422);
+/// any other failure is the error page.
+async fn reshow(
+    state: &AppState,
+    signed: &Signed,
+    form: &'static str,
+    values: Value,
+    err: AppError,
+) -> Result<Response, UiError> {
+    let e = UiError::from(err);
+    if e.status() != StatusCode::UNPROCESSABLE_ENTITY {
+        return Err(e);
+    }
+    let failed = Failed {
+        form,
+        errors: e.field_errors().to_vec(),
+        values,
+    };
+    let html = settings_page(state, signed, None, Some(failed)).await?;
+    Ok((e.status(), html).into_response())
+}
+
+/// Checks where a form came from and its CSRF token.
+fn guard(signed: &Signed, headers: &HeaderMap, csrf: &str) -> Result<(), UiError> {
+    check_origin(headers)?;
+    signed.check_csrf(csrf)
+}
+
+/// Back to the settings with a notice, at the section that changed.
+fn back(done: &str, section: &str) -> Response {
+    Redirect::to(&format!("/settings?done={done}#{section}")).into_response()
+}
+
+/// A form with only the CSRF token (absent tokens are refused with 403, not a parse error).
+#[derive(Deserialize)]
+pub(super) struct CsrfForm {
+    #[serde(default)]
+    _csrf: String,
+}
+
+/// The sandbox account form.
+#[derive(Deserialize)]
+pub(super) struct AccountForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+/// `POST /settings/accounts`: adds a sandbox LinkedIn account.
+pub(super) async fn add_account(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, UiError> {
+    guard(&signed, &headers, &form._csrf)?;
+    match state
+        .app
+        .create_sandbox_account(&signed.who, &form.display_name)
+        .await
+    {
+        Ok(_) => Ok(back("account", "accounts")),
+        Err(e) => {
+            let values = context! { display_name => form.display_name };
+            reshow(&state, &signed, "account", values, e).await
+        }
+    }
+}
+
+/// The vault key form.
+#[derive(Deserialize)]
+pub(super) struct SecretForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// `POST /settings/secrets`: stores (or replaces) a vault key.
+pub(super) async fn put_secret(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<SecretForm>,
+) -> Result<Response, UiError> {
+    guard(&signed, &headers, &form._csrf)?;
+    match state
+        .app
+        .put_secret(&signed.who, &form.name, &form.value)
+        .await
+    {
+        Ok(_) => Ok(back("secret", "vault")),
+        Err(e) => {
+            let values = context! { name => form.name };
+            reshow(&state, &signed, "secret", values, e).await
+        }
+    }
+}
+
+/// `POST /settings/secrets/{name}/delete`: deletes a vault key.
+pub(super) async fn delete_secret(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    guard(&signed, &headers, &form._csrf)?;
+    state.app.delete_secret(&signed.who, &name).await?;
+    Ok(back("secret_deleted", "vault"))
+}
+
+/// The invitation form.
+#[derive(Deserialize)]
+pub(super) struct InviteForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// A role named by a form, or the field's mistake.
+fn form_role(raw: &str) -> Result<Role, AppError> {
+    Role::parse(raw)
+        .ok_or_else(|| ValidationErrors::single("role", "must be owner, admin or member").into())
+}
+
+/// A page showing a token that is never shown again; kept out of caches.
+fn shown_once(html: Html<String>) -> Response {
+    let mut resp = html.into_response();
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// `POST /settings/invitations`: invites someone and shows their invitation token once.
+pub(super) async fn invite(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, UiError> {
+    guard(&signed, &headers, &form._csrf)?;
+    let created = match form_role(&form.role) {
+        Ok(role) => state.app.invite(&signed.who, &form.email, role).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(inv) => {
+            let html = page(
+                &state,
+                &signed,
+                "shown_once.html",
+                "settings",
+                context! {
+                    title => "Invitation created",
+                    intro => format!("{} is invited as {}. Send them this invitation token; they redeem it with a password of their own. It is shown only this once.", inv.invitation.email, inv.invitation.role.as_str()),
+                    label => "Invitation token",
+                    value => inv.token,
+                },
+            )
+            .await?;
+            Ok(shown_once(html))
+        }
+        Err(e) => {
+            let values = context! { email => form.email, role => form.role };
+            reshow(&state, &signed, "invite", values, e).await
+        }
+    }
+}
+
+/// The API key form.
+#[derive(Deserialize)]
+pub(super) struct ApiKeyForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /settings/api-keys`: creates an API key and shows it once.
+pub(super) async fn create_api_key(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<ApiKeyForm>,
+) -> Result<Response, UiError> {
+    guard(&signed, &headers, &form._csrf)?;
+    let created = match form.role.as_str() {
+        "" => {
+            state
+                .app
+                .create_api_key(&signed.who, &form.name, None)
+                .await
+        }
+        raw => match form_role(raw) {
+            Ok(role) => {
+                state
+                    .app
+                    .create_api_key(&signed.who, &form.name, Some(role))
+                    .await
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match created {
+        Ok(key) => {
+            let html = page(
+                &state,
+                &signed,
+                "shown_once.html",
+                "settings",
+                context! {
+                    title => "API key created",
+                    intro => format!("The key “{}” acts with the {} role. Copy it now: it is shown only this once. Scripts send it as a bearer token.", key.info.name, key.info.role.as_str()),
+                    label => "API key",
+                    value => key.key,
+                },
+            )
+            .await?;
+            Ok(shown_once(html))
+        }
+        Err(e) => {
+            let values = context! { name => form.name, role => form.role };
+            reshow(&state, &signed, "api_key", values, e).await
+        }
+    }
+}
+
+/// `POST /settings/api-keys/{id}/revoke`: revokes an API key.
+pub(super) async fn revoke_api_key(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    guard(&signed, &headers, &form._csrf)?;
+    let id = uuid_in_path(&id)?;
+    state.app.revoke_api_key(&signed.who, ApiKeyId(id)).await?;
+    Ok(back("key_revoked", "api-keys"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_notices_are_shown() {
+        assert_eq!(notice(Some("secret")), Some("The key was saved."));
+        assert_eq!(notice(Some("<script>")), None);
+        assert_eq!(notice(None), None);
+    }
+
+    #[test]
+    fn form_roles_name_the_field() {
+        assert_eq!(form_role("admin").ok(), Some(Role::Admin));
+        match form_role("boss") {
+            Err(AppError::Validation(v)) => assert_eq!(v.0[0].field, "role"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
