@@ -3,11 +3,14 @@
 //! editing), cookie sessions with CSRF tokens, and every action through the same use cases as
 //! the API.
 
+mod approvals;
 mod assets;
 mod auth_pages;
 mod chat;
 mod dashboard;
 mod live;
+mod post_view;
+mod posts;
 mod render;
 mod session;
 
@@ -27,6 +30,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/chat/sessions", post(chat::start))
         .route("/ui/chat/sessions/{id}/client", post(chat::switch_client))
         .route("/ui/chat/sessions/{id}/messages", post(chat::send))
+        .route("/approvals", get(approvals::show))
+        .route("/approvals/posts", post(approvals::create))
+        .route("/approvals/drafts", post(approvals::write))
+        .route("/posts/{id}", get(posts::show))
+        .route("/posts/{id}/{action}", post(posts::act))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }

@@ -19,6 +19,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("signup.html", include_str!("../../templates/signup.html")),
     ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    ("post_macros.html", include_str!("../../templates/post_macros.html")),
+    ("approvals.html", include_str!("../../templates/approvals.html")),
+    ("post.html", include_str!("../../templates/post.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {
