@@ -6,6 +6,8 @@
 mod approvals;
 mod assets;
 mod auth_pages;
+mod cartridge_form;
+mod cartridges;
 mod chat;
 mod dashboard;
 mod live;
@@ -35,6 +37,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/approvals/drafts", post(approvals::write))
         .route("/posts/{id}", get(posts::show))
         .route("/posts/{id}/{action}", post(posts::act))
+        .route("/cartridges", get(cartridges::list).post(cartridges::create))
+        .route("/cartridges/new", get(cartridges::new_form))
+        .route("/cartridges/import", post(cartridges::import))
+        .route("/cartridges/{id}", get(cartridges::show).post(cartridges::update))
+        .route("/cartridges/{id}/export", get(cartridges::export))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }

@@ -22,6 +22,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("post_macros.html", include_str!("../../templates/post_macros.html")),
     ("approvals.html", include_str!("../../templates/approvals.html")),
     ("post.html", include_str!("../../templates/post.html")),
+    ("cartridge_macros.html", include_str!("../../templates/cartridge_macros.html")),
+    ("cartridges.html", include_str!("../../templates/cartridges.html")),
+    ("cartridge_new.html", include_str!("../../templates/cartridge_new.html")),
+    ("cartridge.html", include_str!("../../templates/cartridge.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {
