@@ -138,11 +138,7 @@ impl Browser {
 fn csrf_of(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
     let start = html.find(marker).expect("a CSRF field") + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
+    html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// `text` as the pages' HTML escaping writes it.
@@ -189,9 +185,7 @@ fn after_control<'a>(html: &'a str, id: &str) -> &'a str {
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no #{id}"));
     let rest = &html[at..];
-    let end = rest[10..]
-        .find("<label")
-        .map_or(rest.len(), |e| e + 10);
+    let end = rest[10..].find("<label").map_or(rest.len(), |e| e + 10);
     &rest[..end]
 }
 
@@ -279,7 +273,10 @@ async fn posts_are_drafted_submitted_approved_edited_and_scheduled_through_forms
     assert_eq!(p["body"], "Managers: stop fixing. Start asking, today.");
     let pending = w.owner.page("/approvals?status=pending_approval").await;
     assert!(pending.contains(&format!("id=\"approve-body-{id}\"")));
-    assert!(!pending.contains("id=\"section-draft\""), "filtered to one status");
+    assert!(
+        !pending.contains("id=\"section-draft\""),
+        "filtered to one status"
+    );
 
     // Approving with an edited text: the memory keeps the edit beside the draft.
     let edited = "Managers: ask one more question before you answer.";
@@ -332,7 +329,10 @@ async fn posts_are_drafted_submitted_approved_edited_and_scheduled_through_forms
         "{}",
         a.body
     );
-    assert!(a.body.contains("value=\"next tuesday\""), "the value is kept");
+    assert!(
+        a.body.contains("value=\"next tuesday\""),
+        "the value is kept"
+    );
     let at = (w.t.app.now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M");
     let at = at.to_string();
     let a = w
@@ -356,14 +356,20 @@ async fn posts_are_drafted_submitted_approved_edited_and_scheduled_through_forms
     let html = w.owner.page(&format!("/posts/{id}")).await;
     assert!(html.contains("Scheduled for"), "{html}");
     assert!(html.contains("class=\"badge sandbox\""), "sandbox account");
-    assert!(html.contains("by dana@example.com"), "history names the actor");
+    assert!(
+        html.contains("by dana@example.com"),
+        "history names the actor"
+    );
     for step in ["Draft", "Pending approval", "Approved", "Scheduled"] {
         assert!(
             html.contains(&format!("<strong>{step}</strong>")),
             "history has {step}"
         );
     }
-    assert!(html.contains("First draft"), "the first draft beside the edit");
+    assert!(
+        html.contains("First draft"),
+        "the first draft beside the edit"
+    );
     assert!(html.contains("Unschedule"));
     assert_labelled("/posts/{id}", &html);
 
@@ -389,9 +395,15 @@ async fn posts_are_drafted_submitted_approved_edited_and_scheduled_through_forms
     let p = w.owner.api(&w.t, &format!("/api/v1/posts/{id}")).await;
     assert_eq!(p["status"], "published");
     let html = w.owner.page(&format!("/posts/{id}")).await;
-    assert!(html.contains(&escaped(p["url"].as_str().unwrap())), "the URL is shown");
+    assert!(
+        html.contains(&escaped(p["url"].as_str().unwrap())),
+        "the URL is shown"
+    );
     assert!(html.contains("Reactions") && html.contains("Comments"));
-    assert!(!html.contains("action=\"/posts/"), "a published post has no moves");
+    assert!(
+        !html.contains("action=\"/posts/"),
+        "a published post has no moves"
+    );
 
     // A draft written for a topic by the offline writer lands in the queue.
     let a = w
@@ -450,7 +462,10 @@ async fn rejecting_needs_a_reason_shown_beside_its_field(db: Db) {
         "{beside}"
     );
     let other = after_control(&a.body, &format!("reject-reason-{first}"));
-    assert!(!other.contains("field-error"), "only beside the post it concerns");
+    assert!(
+        !other.contains("field-error"),
+        "only beside the post it concerns"
+    );
     let p = w.owner.api(&w.t, &format!("/api/v1/posts/{id}")).await;
     assert_eq!(p["status"], "pending_approval", "nothing changed");
 
@@ -532,24 +547,44 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
             _ => {}
         }
     }
-    let a = b.post("/cartridges/new", "/cartridges", &as_pairs(&bad)).await;
+    let a = b
+        .post("/cartridges/new", "/cartridges", &as_pairs(&bad))
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
     for (control, message) in [
-        ("writing-style-tone", "id=\"writing_style.tone-error\">choose professional, casual or authoritative"),
-        ("writing-style-vocabulary-level", "id=\"writing_style.vocabulary_level-error\">must be between 1 and 10"),
-        ("persona-role", "id=\"persona.role-error\">must not be empty"),
+        (
+            "writing-style-tone",
+            "id=\"writing_style.tone-error\">choose professional, casual or authoritative",
+        ),
+        (
+            "writing-style-vocabulary-level",
+            "id=\"writing_style.vocabulary_level-error\">must be between 1 and 10",
+        ),
+        (
+            "persona-role",
+            "id=\"persona.role-error\">must not be empty",
+        ),
         ("tools-enabled", "tools_enabled[1]: must be a tool id"),
     ] {
         let beside = after_control(&a.body, control);
         assert!(beside.contains(message), "{control}: {beside}");
     }
-    assert!(a.body.contains("value=\"Ravi Ventures\""), "values are kept");
+    assert!(
+        a.body.contains("value=\"Ravi Ventures\""),
+        "values are kept"
+    );
     let (_, list) = w.t.get("/api/v1/cartridges", &b.token).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "nothing created");
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "nothing created"
+    );
 
     // A valid form creates the cartridge with every field.
     let good = cartridge_form("Ravi Ventures");
-    let a = b.post("/cartridges/new", "/cartridges", &as_pairs(&good)).await;
+    let a = b
+        .post("/cartridges/new", "/cartridges", &as_pairs(&good))
+        .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let id = a.location.strip_prefix("/cartridges/").unwrap().to_owned();
     let c = b.api(&w.t, &format!("/api/v1/cartridges/{id}")).await;
@@ -557,7 +592,10 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
     assert_eq!(c["writing_style"]["tone"], "authoritative");
     assert_eq!(c["writing_style"]["vocabulary_level"], 6);
     assert_eq!(c["writing_style"]["sentence_structure"], "long");
-    assert_eq!(c["industry_knowledge"]["key_topics"], json!(["pricing", "churn"]));
+    assert_eq!(
+        c["industry_knowledge"]["key_topics"],
+        json!(["pricing", "churn"])
+    );
     assert_eq!(c["industry_knowledge"]["solution_frameworks"], json!([]));
     assert_eq!(c["examples"][0]["post"], "Pricing is a product decision.");
     assert_eq!(c["system_prompt_source"], "generated");
@@ -584,7 +622,10 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
     let v2 = &html[html.find("data-version=\"2\"").expect("version 2 listed")..];
     let v2 = &v2[..v2.find("</tr>").unwrap()];
     assert!(v2.contains("dana@example.com"), "{v2}");
-    assert!(v2.contains("writing_style.tone") && v2.contains("system_prompt"), "{v2}");
+    assert!(
+        v2.contains("writing_style.tone") && v2.contains("system_prompt"),
+        "{v2}"
+    );
     assert!(html.contains("data-version=\"1\""));
     assert!(html.contains("tone: casual"), "the YAML view");
     assert_labelled(&path, &html);
@@ -620,7 +661,11 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
     // Import: a bad file names the field; a good one creates; with replace, a new version.
     let broken = yaml.body.replace("tone: casual", "tone: shouty");
     let a = b
-        .post("/cartridges", "/cartridges/import", &[("text", &broken), ("format", "auto")])
+        .post(
+            "/cartridges",
+            "/cartridges/import",
+            &[("text", &broken), ("format", "auto")],
+        )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
     assert!(
@@ -630,7 +675,11 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
     );
     let copy = yaml.body.replace("name: Ravi Ventures", "name: Ravi Copy");
     let a = b
-        .post("/cartridges", "/cartridges/import", &[("text", &copy), ("format", "yaml")])
+        .post(
+            "/cartridges",
+            "/cartridges/import",
+            &[("text", &copy), ("format", "yaml")],
+        )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let copy_id = a.location.strip_prefix("/cartridges/").unwrap().to_owned();
@@ -642,12 +691,19 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
     assert_labelled("/cartridges", &list);
     let renamed = yaml.body.replace("name: Ravi Ventures", "name: Ravi V.");
     let a = b
-        .post(&path, "/cartridges/import", &[("text", &renamed), ("replace", &id)])
+        .post(
+            &path,
+            "/cartridges/import",
+            &[("text", &renamed), ("replace", &id)],
+        )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     assert_eq!(a.location, path);
     let c = b.api(&w.t, &format!("/api/v1/cartridges/{id}")).await;
-    assert_eq!((c["version"].as_i64(), c["name"].as_str()), (Some(3), Some("Ravi V.")));
+    assert_eq!(
+        (c["version"].as_i64(), c["name"].as_str()),
+        (Some(3), Some("Ravi V."))
+    );
 
     // The memory summary counts the imported examples (a post and a DM).
     let html = b.page(&path).await;
@@ -699,14 +755,23 @@ async fn another_tenant_gets_404_and_forms_need_the_csrf_token(db: Db) {
     let cart = w.owner.api(&w.t, &format!("/api/v1/cartridges/{c}")).await;
     assert_eq!(cart["version"], 1);
     // Not an id at all: also the 404 page.
-    assert_eq!(eve.get("/posts/not-a-uuid").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        eve.get("/posts/not-a-uuid").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Without the CSRF token (or with another session's), every form is refused.
     let eve_csrf = csrf_of(&eve.page("/approvals").await);
     for (path, pairs) in [
         (format!("/posts/{id}/submit"), vec![]),
-        (format!("/posts/{id}/submit"), vec![("_csrf", eve_csrf.as_str())]),
-        ("/approvals/posts".to_owned(), vec![("cartridge_id", c.as_str()), ("body", "x")]),
+        (
+            format!("/posts/{id}/submit"),
+            vec![("_csrf", eve_csrf.as_str())],
+        ),
+        (
+            "/approvals/posts".to_owned(),
+            vec![("cartridge_id", c.as_str()), ("body", "x")],
+        ),
         ("/cartridges/import".to_owned(), vec![("text", "name: x")]),
         (format!("/cartridges/{c}"), vec![("name", "x")]),
         ("/cartridges".to_owned(), vec![("name", "x")]),
@@ -727,25 +792,28 @@ async fn another_tenant_gets_404_and_forms_need_the_csrf_token(db: Db) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(resp.headers()[LOCATION].to_str().unwrap().starts_with("/login"));
+    assert!(
+        resp.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
 }
 
 async fn members_see_approval_disabled_and_are_refused(db: Db) {
     let w = world(db).await;
     let id = new_post(&w, "Needs an admin").await;
     submit(&w, &id).await;
-    let (status, inv) = w
-        .t
-        .post(
+    let (status, inv) =
+        w.t.post(
             "/api/v1/invitations",
             Some(&w.owner.token),
             json!({"email": "bob@example.com", "role": "member"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{inv}");
-    let (status, accepted) = w
-        .t
-        .post(
+    let (status, accepted) =
+        w.t.post(
             "/api/v1/invitations/accept",
             None,
             json!({"token": inv["token"], "password": "correct horse battery"}),
@@ -762,7 +830,9 @@ async fn members_see_approval_disabled_and_are_refused(db: Db) {
     };
     let html = bob.page("/approvals").await;
     assert!(html.contains("approving and rejecting them needs the owner or admin role"));
-    let approve_button = &html[html.find(&format!("action=\"/posts/{id}/approve\"")).unwrap()..];
+    let approve_button = &html[html
+        .find(&format!("action=\"/posts/{id}/approve\""))
+        .unwrap()..];
     let approve_button = &approve_button[..approve_button.find("</form>").unwrap()];
     assert!(approve_button.contains("disabled"), "{approve_button}");
     let a = bob

@@ -86,12 +86,11 @@ pub(super) async fn render_queue(
     let names = Lookups::load(state, signed).await?;
     let can_approve = signed.who.role.can_administer();
     let mut sections = Vec::new();
-    for s in SECTIONS.into_iter().filter(|s| status.is_none_or(|f| f == *s)) {
-        let posts = state
-            .app
-            .list_posts(&signed.who, Some(s), ALL)
-            .await?
-            .items;
+    for s in SECTIONS
+        .into_iter()
+        .filter(|s| status.is_none_or(|f| f == *s))
+    {
+        let posts = state.app.list_posts(&signed.who, Some(s), ALL).await?.items;
         sections.push(context! {
             status => s.as_str(),
             label => status_label(s),
@@ -145,7 +144,12 @@ async fn compose_failed(
 fn cartridge_of(form: &Compose) -> Result<CartridgeId, UiError> {
     parse_optional_id("cartridge_id", &form.cartridge_id)?
         .map(CartridgeId)
-        .ok_or_else(|| invalid("cartridge_id", "choose the cartridge (client) it is written for"))
+        .ok_or_else(|| {
+            invalid(
+                "cartridge_id",
+                "choose the cartridge (client) it is written for",
+            )
+        })
 }
 
 /// `POST /approvals/posts`: a hand-written draft.

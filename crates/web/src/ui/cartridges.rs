@@ -147,7 +147,9 @@ async fn save(
     };
     match saved.map_err(UiError::from) {
         Ok(c) => Ok(Ok(c)),
-        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => Ok(Err(e.field_errors().to_vec())),
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            Ok(Err(e.field_errors().to_vec()))
+        }
         Err(e) => Err(e),
     }
 }
@@ -325,9 +327,8 @@ pub(super) async fn import(
     };
     let format = match form.format.trim() {
         "" | "auto" => CartridgeFormat::sniff(&form.text),
-        f => CartridgeFormat::parse(f).ok_or_else(|| {
-            super::post_view::invalid("format", "must be yaml or json")
-        })?,
+        f => CartridgeFormat::parse(f)
+            .ok_or_else(|| super::post_view::invalid("format", "must be yaml or json"))?,
     };
     match state
         .app

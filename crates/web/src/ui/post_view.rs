@@ -43,11 +43,15 @@ pub(super) fn parse_local_time(field: &str, raw: &str) -> Result<DateTime<Utc>, 
     if raw.is_empty() {
         return Err(invalid(field, "choose a date and time (UTC)"));
     }
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
-        .map(|t| t.and_utc())
-        .ok_or_else(|| invalid(field, "must be a date and time like 2025-06-30T09:00 (UTC)"))
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
+    .map(|t| t.and_utc())
+    .ok_or_else(|| invalid(field, "must be a date and time like 2025-06-30T09:00 (UTC)"))
 }
 
 /// Reads an optional id chosen in a select; the error names `field`.
@@ -268,7 +272,13 @@ mod tests {
         assert_eq!(parse_optional_id("x", " ").unwrap(), None);
         let id = Uuid::now_v7();
         assert_eq!(parse_optional_id("x", &id.to_string()).unwrap(), Some(id));
-        assert_eq!(parse_optional_id("x", "nope").unwrap_err().field_errors()[0].0, "x");
-        assert_eq!(path_id("nope", "post").unwrap_err().status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            parse_optional_id("x", "nope").unwrap_err().field_errors()[0].0,
+            "x"
+        );
+        assert_eq!(
+            path_id("nope", "post").unwrap_err().status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }
