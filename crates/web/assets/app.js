@@ -196,3 +196,17 @@
     }
   });
 })();
+
+// Cartridges (cartridge pages): an import's file picker, shown only with this script, reads
+// the chosen file into the import's text box (the form itself posts the text).
+(() => {
+  "use strict";
+  for (const el of document.querySelectorAll("[data-js-only]")) el.hidden = false;
+  for (const input of document.querySelectorAll("input[type=file][data-fill]")) {
+    input.addEventListener("change", async () => {
+      const target = document.getElementById(input.dataset.fill);
+      const file = input.files && input.files[0];
+      if (target && file) target.value = await file.text();
+    });
+  }
+})();

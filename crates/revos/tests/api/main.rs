@@ -30,4 +30,5 @@ mod queue;
 mod secrets;
 mod store;
 mod tools;
+mod ui_content;
 mod ui_ops;

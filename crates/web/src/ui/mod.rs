@@ -3,12 +3,17 @@
 //! editing), cookie sessions with CSRF tokens, and every action through the same use cases as
 //! the API.
 
+mod approvals;
 mod assets;
 mod auth_pages;
+mod cartridge_form;
+mod cartridges;
 mod charts;
 mod chat;
 mod dashboard;
 mod live;
+mod post_view;
+mod posts;
 mod queue;
 mod render;
 mod session;
@@ -51,6 +56,22 @@ pub(crate) fn router() -> Router<AppState> {
             "/settings/api-keys/{id}/revoke",
             post(settings::revoke_api_key),
         )
+        .route("/approvals", get(approvals::show))
+        .route("/approvals/posts", post(approvals::create))
+        .route("/approvals/drafts", post(approvals::write))
+        .route("/posts/{id}", get(posts::show))
+        .route("/posts/{id}/{action}", post(posts::act))
+        .route(
+            "/cartridges",
+            get(cartridges::list).post(cartridges::create),
+        )
+        .route("/cartridges/new", get(cartridges::new_form))
+        .route("/cartridges/import", post(cartridges::import))
+        .route(
+            "/cartridges/{id}",
+            get(cartridges::show).post(cartridges::update),
+        )
+        .route("/cartridges/{id}/export", get(cartridges::export))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }

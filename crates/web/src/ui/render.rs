@@ -18,7 +18,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../../templates/error.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("signup.html", include_str!("../../templates/signup.html")),
-    ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
     ("queue.html", include_str!("../../templates/queue.html")),
     (
         "settings.html",
@@ -27,6 +30,31 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "shown_once.html",
         include_str!("../../templates/shown_once.html"),
+    ),
+    (
+        "post_macros.html",
+        include_str!("../../templates/post_macros.html"),
+    ),
+    (
+        "approvals.html",
+        include_str!("../../templates/approvals.html"),
+    ),
+    ("post.html", include_str!("../../templates/post.html")),
+    (
+        "cartridge_macros.html",
+        include_str!("../../templates/cartridge_macros.html"),
+    ),
+    (
+        "cartridges.html",
+        include_str!("../../templates/cartridges.html"),
+    ),
+    (
+        "cartridge_new.html",
+        include_str!("../../templates/cartridge_new.html"),
+    ),
+    (
+        "cartridge.html",
+        include_str!("../../templates/cartridge.html"),
     ),
 ];
 
