@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod activity;
 pub mod api_keys;
 pub mod auth;
+pub mod campaign_queue;
 pub mod campaigns;
 pub mod cartridge_files;
 pub mod cartridges;
