@@ -5,9 +5,13 @@
 
 mod assets;
 mod auth_pages;
+mod campaign_form;
+mod campaigns;
 mod chat;
 mod dashboard;
+mod leads;
 mod live;
+mod page_params;
 mod render;
 mod session;
 
@@ -27,6 +31,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/chat/sessions", post(chat::start))
         .route("/ui/chat/sessions/{id}/client", post(chat::switch_client))
         .route("/ui/chat/sessions/{id}/messages", post(chat::send))
+        .route("/leads", get(leads::list))
+        .route("/leads/export.csv", get(leads::export))
+        .route("/leads/{id}", get(leads::show))
+        .route("/leads/{id}/do-not-contact", post(leads::do_not_contact))
+        .route("/campaigns", get(campaigns::list))
+        .route("/campaigns/new", get(campaigns::new_form).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::show))
+        .route("/campaigns/{id}/edit", get(campaigns::edit_form).post(campaigns::update))
+        .route("/campaigns/{id}/transition", post(campaigns::transition))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }
