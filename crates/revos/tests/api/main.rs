@@ -30,3 +30,4 @@ mod queue;
 mod secrets;
 mod store;
 mod tools;
+mod ui_pipeline;
