@@ -112,5 +112,4 @@ impl App {
             awaiting_connection,
         })
     }
-
 }

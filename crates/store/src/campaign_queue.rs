@@ -37,6 +37,8 @@ pub async fn live_jobs_of_campaign(
         AND payload LIKE $3 ORDER BY run_at, id LIMIT $4";
     // A UUID's text has no LIKE pattern characters.
     let pattern = format!("%{campaign}%");
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(kind).bind(pattern)
-        .bind(limit).fetch_all(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(kind).bind(pattern)
+        .bind(limit).fetch_all(c).await?),
+    )
 }

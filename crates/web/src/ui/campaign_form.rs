@@ -62,8 +62,8 @@ impl CampaignForm {
     /// A blank form, with the DM template people usually start from.
     pub fn blank() -> Self {
         Self {
-            dm_template: "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
-                .into(),
+            dm_template:
+                "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}".into(),
             email_fallback_delay_hours: "48".into(),
             ..Self::default()
         }
@@ -89,9 +89,7 @@ impl CampaignForm {
                 .map(|f| provider_name(f.provider).to_owned())
                 .unwrap_or_default(),
             email_fallback_campaign_id: fallback.map(|f| f.campaign_id.clone()).unwrap_or_default(),
-            email_fallback_delay_hours: fallback
-                .map_or(48, |f| f.delay_hours)
-                .to_string(),
+            email_fallback_delay_hours: fallback.map_or(48, |f| f.delay_hours).to_string(),
         }
     }
 
@@ -102,7 +100,10 @@ impl CampaignForm {
         let mut bad = |field: &str, message: &str| errors.push((field.into(), message.into()));
         let linkedin_account_id = match self.linkedin_account_id.trim() {
             "" => {
-                bad("linkedin_account_id", "choose the LinkedIn account that sends");
+                bad(
+                    "linkedin_account_id",
+                    "choose the LinkedIn account that sends",
+                );
                 Uuid::nil()
             }
             raw => Uuid::parse_str(raw).unwrap_or_else(|_| {
@@ -129,7 +130,10 @@ impl CampaignForm {
         let delay_hours = match self.email_fallback_delay_hours.trim() {
             "" => 48,
             raw => raw.parse::<u32>().unwrap_or_else(|_| {
-                bad("email_fallback_delay_hours", "must be a whole number of hours");
+                bad(
+                    "email_fallback_delay_hours",
+                    "must be a whole number of hours",
+                );
                 48
             }),
         };
@@ -177,11 +181,10 @@ impl CampaignForm {
             }),
         };
         if let Err(v) = spec.validate() {
-            let found: Vec<(String, String)> = v
-                .0
-                .iter()
-                .map(|e| (e.field.clone(), e.message.clone()))
-                .collect();
+            let found: Vec<(String, String)> =
+                v.0.iter()
+                    .map(|e| (e.field.clone(), e.message.clone()))
+                    .collect();
             errors.extend(found);
         }
         if errors.is_empty() {
@@ -221,7 +224,10 @@ mod tests {
         assert!(spec.personalize_dm);
         assert_eq!(spec.connect_reply_template, None);
         let f = spec.email_fallback.clone().unwrap();
-        assert_eq!((f.provider, f.campaign_id.as_str(), f.delay_hours), (EmailProvider::Instantly, "c-1", 24));
+        assert_eq!(
+            (f.provider, f.campaign_id.as_str(), f.delay_hours),
+            (EmailProvider::Instantly, "c-1", 24)
+        );
         // And back: the edit form shows what was saved.
         assert_eq!(CampaignForm::from_spec(&spec).to_spec().unwrap(), spec);
     }
@@ -237,9 +243,18 @@ mod tests {
         };
         let errors = form.to_spec().unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
-        for f in ["linkedin_account_id", "lead_magnet_url", "email_fallback_delay_hours", "trigger_words"] {
+        for f in [
+            "linkedin_account_id",
+            "lead_magnet_url",
+            "email_fallback_delay_hours",
+            "trigger_words",
+        ] {
             assert!(fields.contains(&f), "{f} missing from {errors:?}");
         }
-        assert!(errors.iter().any(|(f, m)| f == "trigger_words" && m.starts_with("item 2")));
+        assert!(
+            errors
+                .iter()
+                .any(|(f, m)| f == "trigger_words" && m.starts_with("item 2"))
+        );
     }
 }

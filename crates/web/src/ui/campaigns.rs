@@ -56,9 +56,15 @@ pub(super) async fn list(
             }
         })
         .collect();
-    Ok(page(&state, &signed, "campaigns.html", "campaigns", context! { campaigns => rows })
-        .await?
-        .into_response())
+    Ok(page(
+        &state,
+        &signed,
+        "campaigns.html",
+        "campaigns",
+        context! { campaigns => rows },
+    )
+    .await?
+    .into_response())
 }
 
 /// Renders the create or edit form with `form`'s values and `errors` beside the fields.
@@ -83,7 +89,10 @@ async fn form_page(
         .map(|&(key, label)| context! { key => key, label => label })
         .collect();
     let (action, title) = match editing {
-        Some(c) => (format!("/campaigns/{}/edit", c.id), format!("Edit {}", c.spec.name)),
+        Some(c) => (
+            format!("/campaigns/{}/edit", c.id),
+            format!("Edit {}", c.spec.name),
+        ),
         None => ("/campaigns/new".to_owned(), "New campaign".to_owned()),
     };
     let html = page(
@@ -107,7 +116,15 @@ pub(super) async fn new_form(
     State(state): State<AppState>,
     signed: Signed,
 ) -> Result<Response, UiError> {
-    form_page(&state, &signed, None, &CampaignForm::blank(), &[], StatusCode::OK).await
+    form_page(
+        &state,
+        &signed,
+        None,
+        &CampaignForm::blank(),
+        &[],
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Runs `save` with the form's spec; on invalid input, the form again with each field's
@@ -126,8 +143,15 @@ where
     let spec = match form.to_spec() {
         Ok(spec) => spec,
         Err(errors) => {
-            return form_page(state, signed, editing, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return form_page(
+                state,
+                signed,
+                editing,
+                &form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     match save(spec).await {
@@ -311,4 +335,3 @@ pub(super) async fn show(
     .await?;
     Ok(html.into_response())
 }
-

@@ -145,8 +145,7 @@ pub(super) async fn list(
     signed: Signed,
     query: Result<Query<LeadQuery>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let Query(query) =
-        query.map_err(|e| UiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(query) = query.map_err(|e| UiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     let app = &state.app;
     let campaigns = app
         .list_campaigns(
@@ -261,8 +260,7 @@ pub(super) async fn export(
     signed: Signed,
     query: Result<Query<LeadQuery>, QueryRejection>,
 ) -> Result<Response, UiError> {
-    let Query(query) =
-        query.map_err(|e| UiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(query) = query.map_err(|e| UiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     let Ok((filter, _)) = query.parse() else {
         // The list shows what is wrong with the filters.
         return Ok(Redirect::to(&format!("/leads?{}", query.filters_query())).into_response());

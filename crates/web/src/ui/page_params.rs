@@ -103,13 +103,22 @@ mod tests {
     fn errors_map_to_field_ids() {
         let errs = form_errors(&[
             ("lead_magnet.url".into(), "must be an http(s) URL".into()),
-            ("trigger_words[1]".into(), "must contain a letter or digit".into()),
+            (
+                "trigger_words[1]".into(),
+                "must contain a letter or digit".into(),
+            ),
             ("trigger_words".into(), "too many".into()),
         ]);
-        assert_eq!(errs[0], ("lead_magnet_url".into(), "must be an http(s) URL".into()));
+        assert_eq!(
+            errs[0],
+            ("lead_magnet_url".into(), "must be an http(s) URL".into())
+        );
         assert_eq!(
             errs[1],
-            ("trigger_words".into(), "item 2: must contain a letter or digit; too many".into())
+            (
+                "trigger_words".into(),
+                "item 2: must contain a letter or digit; too many".into()
+            )
         );
         assert!(parse_id("nope", "lead").is_err());
     }
