@@ -845,7 +845,7 @@ async fn another_workspace_sees_none_of_it(db: Db) {
     let lists = [
         b.ok("/leads").await,
         b.ok("/campaigns").await,
-        b.ok(&format!("/leads?q=ana")).await,
+        b.ok("/leads?q=ana").await,
     ];
     for html in &lists {
         assert!(!html.contains("Secret plan") && !html.contains("Ana Lopez"));

@@ -35,6 +35,9 @@ const STAGES: [(&str, &str); 9] = [
     ("opted_out", "Opted out"),
 ];
 
+/// Problems with a form's fields, as (field id, message).
+type FieldErrors = Vec<(String, String)>;
+
 /// How many leads a page lists.
 const PAGE_SIZE: u32 = 50;
 
@@ -68,7 +71,7 @@ impl LeadQuery {
     }
 
     /// The app's filter and the page cursor, or each field at fault (by form field id).
-    fn parse(&self) -> Result<(LeadFilter, Option<Uuid>), Vec<(String, String)>> {
+    fn parse(&self) -> Result<(LeadFilter, Option<Uuid>), FieldErrors> {
         let mut errors = Vec::new();
         let mut bad = |field: &str, message: &str| errors.push((field.into(), message.into()));
         let campaign_id = match self.campaign_id.trim() {
