@@ -98,15 +98,14 @@ impl App {
         })
     }
 
-    /// Checks that the account and cartridge a spec names belong to the caller's workspace,
-    /// and starts watching its posts.
-    async fn check_and_watch(
+    /// Checks a spec and that the account and cartridge it names belong to the caller's
+    /// workspace; returns the account.
+    async fn check_campaign_refs(
         &self,
         tx: &mut Tx,
         who: &Principal,
-        id: Uuid,
         spec: &CampaignSpec,
-    ) -> Result<()> {
+    ) -> Result<linkedin_accounts::AccountRow> {
         spec.validate()?;
         let Some(account) =
             linkedin_accounts::get(tx, who.tenant, spec.linkedin_account_id).await?
@@ -128,6 +127,18 @@ impl App {
             )
             .into());
         }
+        Ok(account)
+    }
+
+    /// Checks a spec as `check_campaign_refs` does, and starts watching its posts.
+    async fn check_and_watch(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        id: Uuid,
+        spec: &CampaignSpec,
+    ) -> Result<()> {
+        let account = self.check_campaign_refs(tx, who, spec).await?;
         let now = self.now();
         for post in &spec.watched_posts {
             store::watch_post(tx, who.tenant, id, post.trim(), account.is_sandbox, now).await?;
@@ -141,6 +152,8 @@ impl App {
         let settings =
             serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.store.begin_for(who.tenant).await?;
+        // Before the insert: an unknown account is the caller's mistake, not a broken key.
+        self.check_campaign_refs(&mut tx, who, &spec).await?;
         let fields = CampaignFields {
             name: spec.name.trim(),
             account: spec.linkedin_account_id,

@@ -208,7 +208,38 @@ fn event_entry(e: store::LeadEventRow) -> TimelineEntry {
     }
 }
 
+/// The campaigns lead `id` of the caller's workspace is in, with its stage in each.
+async fn campaigns_of(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<Vec<LeadCampaign>> {
+    store::campaigns_of(tx, who.tenant, id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            Ok(LeadCampaign {
+                stage: parse_stage(&c.status)?,
+                campaign_id: c.campaign_id,
+                name: c.name,
+                joined_at: c.created_at,
+            })
+        })
+        .collect()
+}
+
 impl App {
+    /// The campaigns (with the lead's stage in each) of each of `leads`, in the same order:
+    /// for a lead list that shows every campaign's stage. Leads of other workspaces have none.
+    pub async fn campaigns_of_leads(
+        &self,
+        who: &Principal,
+        leads: &[Uuid],
+    ) -> Result<Vec<Vec<LeadCampaign>>> {
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut out = Vec::with_capacity(leads.len());
+        for lead in leads {
+            out.push(campaigns_of(&mut tx, who, *lead).await?);
+        }
+        Ok(out)
+    }
+
     /// Fails with 404 unless `campaign` is a campaign of the caller's workspace.
     async fn require_campaign(&self, tx: &mut Tx, who: &Principal, campaign: Uuid) -> Result<()> {
         campaigns::get(tx, who.tenant, campaign)
@@ -318,18 +349,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("lead"))?
             .try_into()?;
-        let campaigns = store::campaigns_of(&mut tx, who.tenant, id)
-            .await?
-            .into_iter()
-            .map(|c| {
-                Ok(LeadCampaign {
-                    stage: parse_stage(&c.status)?,
-                    campaign_id: c.campaign_id,
-                    name: c.name,
-                    joined_at: c.created_at,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let campaigns = campaigns_of(&mut tx, who, id).await?;
         // Entries sort by time, then by id (UUIDv7: the order they were recorded).
         let mut timeline: Vec<(DateTime<Utc>, Uuid, TimelineEntry)> = Vec::new();
         for e in store::events_of(&mut tx, who.tenant, id).await? {

@@ -10,6 +10,7 @@ mod store;
 mod tx;
 
 pub mod api_keys;
+pub mod campaign_queue;
 pub mod campaigns;
 pub mod cartridge_examples;
 pub mod cartridges;

@@ -210,3 +210,24 @@
     });
   }
 })();
+
+// Leads and campaigns pages: forms that ask before an action that cannot be undone, and, on
+// the lead list, a notice when new leads arrive live ("N new leads — refresh").
+(() => {
+  "use strict";
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (e) => {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+  const notice = document.getElementById("new-leads");
+  const text = document.getElementById("new-leads-text");
+  if (!notice || !text) return;
+  let fresh = 0;
+  document.addEventListener("revos:live", (e) => {
+    if (!e.detail || e.detail.kind !== "lead_scraped") return;
+    fresh += 1;
+    text.textContent = fresh === 1 ? "1 new lead —" : `${fresh} new leads —`;
+    notice.hidden = false;
+  });
+})();

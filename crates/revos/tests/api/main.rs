@@ -32,3 +32,4 @@ mod store;
 mod tools;
 mod ui_content;
 mod ui_ops;
+mod ui_pipeline;

@@ -185,13 +185,19 @@ async fn export(
     let Query(campaign) = campaign.map_err(bad_query)?;
     let filter = parse_filters(campaign.campaign_id, filters)?;
     let leads = state.app.export_leads(&who, &filter).await?;
+    Ok(csv_download(&leads))
+}
+
+/// The CSV download of `leads` (a header row, then one row per lead): shared by the API and
+/// the web app's export link.
+pub(crate) fn csv_download(leads: &[Lead]) -> Response {
     let mut out = String::new();
     csv::write_row(&mut out, CSV_HEADER);
-    for lead in &leads {
+    for lead in leads {
         let cells = csv_cells(lead);
         csv::write_row(&mut out, cells.iter().map(String::as_str));
     }
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -201,7 +207,7 @@ async fn export(
         ],
         out,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Reads a lead with its campaigns and its timeline (events and messages, oldest first).

@@ -13,7 +13,7 @@ pub(crate) mod chat;
 mod do_not_contact;
 mod health;
 mod jobs;
-mod leads;
+pub(crate) mod leads;
 mod members;
 mod posts;
 mod secrets;

@@ -6,12 +6,16 @@
 mod approvals;
 mod assets;
 mod auth_pages;
+mod campaign_form;
+mod campaigns;
 mod cartridge_form;
 mod cartridges;
 mod charts;
 mod chat;
 mod dashboard;
+mod leads;
 mod live;
+mod page_params;
 mod post_view;
 mod posts;
 mod queue;
@@ -72,6 +76,21 @@ pub(crate) fn router() -> Router<AppState> {
             get(cartridges::show).post(cartridges::update),
         )
         .route("/cartridges/{id}/export", get(cartridges::export))
+        .route("/leads", get(leads::list))
+        .route("/leads/export.csv", get(leads::export))
+        .route("/leads/{id}", get(leads::show))
+        .route("/leads/{id}/do-not-contact", post(leads::do_not_contact))
+        .route("/campaigns", get(campaigns::list))
+        .route(
+            "/campaigns/new",
+            get(campaigns::new_form).post(campaigns::create),
+        )
+        .route("/campaigns/{id}", get(campaigns::show))
+        .route(
+            "/campaigns/{id}/edit",
+            get(campaigns::edit_form).post(campaigns::update),
+        )
+        .route("/campaigns/{id}/transition", post(campaigns::transition))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }

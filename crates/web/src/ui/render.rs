@@ -56,6 +56,24 @@ const TEMPLATES: &[(&str, &str)] = &[
         "cartridge.html",
         include_str!("../../templates/cartridge.html"),
     ),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
+    ("leads.html", include_str!("../../templates/leads.html")),
+    ("lead.html", include_str!("../../templates/lead.html")),
+    (
+        "campaigns.html",
+        include_str!("../../templates/campaigns.html"),
+    ),
+    (
+        "campaign.html",
+        include_str!("../../templates/campaign.html"),
+    ),
+    (
+        "campaign_form.html",
+        include_str!("../../templates/campaign_form.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -1,0 +1,260 @@
+//! The campaign form: a [`CampaignSpec`] as plain form fields (trigger words comma
+//! separated, watched posts one per line, the email fallback as three fields), read back with
+//! every problem named by its field id so the form can show it beside the field.
+
+use super::page_params::form_errors;
+use revos_domain::campaign::{CampaignSpec, EmailFallback, EmailProvider, LeadMagnet};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The form's fields as sent (and as shown again when something is wrong).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub(super) struct CampaignForm {
+    /// The session's CSRF token (never shown back).
+    #[serde(default, skip_serializing)]
+    pub _csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    cartridge_id: String,
+    #[serde(default)]
+    linkedin_account_id: String,
+    #[serde(default)]
+    lead_magnet_title: String,
+    #[serde(default)]
+    lead_magnet_url: String,
+    #[serde(default)]
+    lead_magnet_description: String,
+    #[serde(default)]
+    trigger_words: String,
+    #[serde(default)]
+    watched_posts: String,
+    #[serde(default)]
+    dm_template: String,
+    #[serde(default)]
+    personalize_dm: Option<String>,
+    #[serde(default)]
+    connect_reply_template: String,
+    #[serde(default)]
+    email_fallback_provider: String,
+    #[serde(default)]
+    email_fallback_campaign_id: String,
+    #[serde(default)]
+    email_fallback_delay_hours: String,
+}
+
+/// The email tools the form offers, by their API names.
+pub(super) const EMAIL_PROVIDERS: [(&str, &str); 3] = [
+    ("instantly", "Instantly"),
+    ("smartlead", "Smartlead"),
+    ("sandbox", "Sandbox (simulated)"),
+];
+
+fn provider_name(p: EmailProvider) -> &'static str {
+    match p {
+        EmailProvider::Instantly => "instantly",
+        EmailProvider::Smartlead => "smartlead",
+        EmailProvider::Sandbox => "sandbox",
+    }
+}
+
+impl CampaignForm {
+    /// A blank form, with the DM template people usually start from.
+    pub fn blank() -> Self {
+        Self {
+            dm_template:
+                "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}".into(),
+            email_fallback_delay_hours: "48".into(),
+            ..Self::default()
+        }
+    }
+
+    /// The form showing a campaign's current fields.
+    pub fn from_spec(spec: &CampaignSpec) -> Self {
+        let fallback = spec.email_fallback.as_ref();
+        Self {
+            _csrf: String::new(),
+            name: spec.name.clone(),
+            cartridge_id: spec.cartridge_id.map(|c| c.to_string()).unwrap_or_default(),
+            linkedin_account_id: spec.linkedin_account_id.to_string(),
+            lead_magnet_title: spec.lead_magnet.title.clone(),
+            lead_magnet_url: spec.lead_magnet.url.clone(),
+            lead_magnet_description: spec.lead_magnet.description.clone(),
+            trigger_words: spec.trigger_words.join(", "),
+            watched_posts: spec.watched_posts.join("\n"),
+            dm_template: spec.dm_template.clone(),
+            personalize_dm: spec.personalize_dm.then(|| "on".into()),
+            connect_reply_template: spec.connect_reply_template.clone().unwrap_or_default(),
+            email_fallback_provider: fallback
+                .map(|f| provider_name(f.provider).to_owned())
+                .unwrap_or_default(),
+            email_fallback_campaign_id: fallback.map(|f| f.campaign_id.clone()).unwrap_or_default(),
+            email_fallback_delay_hours: fallback.map_or(48, |f| f.delay_hours).to_string(),
+        }
+    }
+
+    /// The spec the form describes, or every problem (parsing and the spec's own rules) as
+    /// (field id, message).
+    pub fn to_spec(&self) -> Result<CampaignSpec, Vec<(String, String)>> {
+        let mut errors: Vec<(String, String)> = Vec::new();
+        let mut bad = |field: &str, message: &str| errors.push((field.into(), message.into()));
+        let linkedin_account_id = match self.linkedin_account_id.trim() {
+            "" => {
+                bad(
+                    "linkedin_account_id",
+                    "choose the LinkedIn account that sends",
+                );
+                Uuid::nil()
+            }
+            raw => Uuid::parse_str(raw).unwrap_or_else(|_| {
+                bad("linkedin_account_id", "choose an account from the list");
+                Uuid::nil()
+            }),
+        };
+        let cartridge_id = match self.cartridge_id.trim() {
+            "" => None,
+            raw => Uuid::parse_str(raw)
+                .map_err(|_| bad("cartridge_id", "choose a cartridge from the list"))
+                .ok(),
+        };
+        let provider = match self.email_fallback_provider.trim() {
+            "" => None,
+            "instantly" => Some(EmailProvider::Instantly),
+            "smartlead" => Some(EmailProvider::Smartlead),
+            "sandbox" => Some(EmailProvider::Sandbox),
+            _ => {
+                bad("email_fallback_provider", "choose a provider from the list");
+                None
+            }
+        };
+        let delay_hours = match self.email_fallback_delay_hours.trim() {
+            "" => 48,
+            raw => raw.parse::<u32>().unwrap_or_else(|_| {
+                bad(
+                    "email_fallback_delay_hours",
+                    "must be a whole number of hours",
+                );
+                48
+            }),
+        };
+        if provider.is_none()
+            && self.email_fallback_provider.trim().is_empty()
+            && !self.email_fallback_campaign_id.trim().is_empty()
+        {
+            bad(
+                "email_fallback_provider",
+                "choose the email tool of this campaign id, or clear the id",
+            );
+        }
+        let spec = CampaignSpec {
+            name: self.name.trim().to_owned(),
+            cartridge_id,
+            linkedin_account_id,
+            lead_magnet: LeadMagnet {
+                title: self.lead_magnet_title.trim().to_owned(),
+                url: self.lead_magnet_url.trim().to_owned(),
+                description: self.lead_magnet_description.trim().to_owned(),
+            },
+            trigger_words: self
+                .trigger_words
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            watched_posts: self
+                .watched_posts
+                .lines()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            dm_template: self.dm_template.trim().to_owned(),
+            personalize_dm: self.personalize_dm.is_some(),
+            connect_reply_template: Some(self.connect_reply_template.trim())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+            email_fallback: provider.map(|provider| EmailFallback {
+                provider,
+                campaign_id: self.email_fallback_campaign_id.trim().to_owned(),
+                delay_hours,
+            }),
+        };
+        if let Err(v) = spec.validate() {
+            let found: Vec<(String, String)> =
+                v.0.iter()
+                    .map(|e| (e.field.clone(), e.message.clone()))
+                    .collect();
+            errors.extend(found);
+        }
+        if errors.is_empty() {
+            Ok(spec)
+        } else {
+            Err(form_errors(&errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled() -> CampaignForm {
+        CampaignForm {
+            name: " Spring guide ".into(),
+            linkedin_account_id: Uuid::now_v7().to_string(),
+            lead_magnet_title: "The Guide".into(),
+            lead_magnet_url: "https://acme.io/guide".into(),
+            trigger_words: "GUIDE, send it ,".into(),
+            watched_posts: "123\n\n 456 \n".into(),
+            personalize_dm: Some("on".into()),
+            email_fallback_provider: "instantly".into(),
+            email_fallback_campaign_id: "c-1".into(),
+            email_fallback_delay_hours: "24".into(),
+            ..CampaignForm::blank()
+        }
+    }
+
+    #[test]
+    fn lists_and_fallback_are_read_from_plain_fields() {
+        let spec = filled().to_spec().unwrap();
+        assert_eq!(spec.name, "Spring guide");
+        assert_eq!(spec.trigger_words, ["GUIDE", "send it"]);
+        assert_eq!(spec.watched_posts, ["123", "456"]);
+        assert!(spec.personalize_dm);
+        assert_eq!(spec.connect_reply_template, None);
+        let f = spec.email_fallback.clone().unwrap();
+        assert_eq!(
+            (f.provider, f.campaign_id.as_str(), f.delay_hours),
+            (EmailProvider::Instantly, "c-1", 24)
+        );
+        // And back: the edit form shows what was saved.
+        assert_eq!(CampaignForm::from_spec(&spec).to_spec().unwrap(), spec);
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_field_id() {
+        let form = CampaignForm {
+            linkedin_account_id: String::new(),
+            lead_magnet_url: "ftp://x".into(),
+            email_fallback_delay_hours: "soon".into(),
+            trigger_words: "ok, !!!".into(),
+            ..filled()
+        };
+        let errors = form.to_spec().unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        for f in [
+            "linkedin_account_id",
+            "lead_magnet_url",
+            "email_fallback_delay_hours",
+            "trigger_words",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {errors:?}");
+        }
+        assert!(
+            errors
+                .iter()
+                .any(|(f, m)| f == "trigger_words" && m.starts_with("item 2"))
+        );
+    }
+}
