@@ -31,5 +31,6 @@ mod secrets;
 mod store;
 mod tools;
 mod ui_content;
+mod ui_html;
 mod ui_ops;
 mod ui_pipeline;

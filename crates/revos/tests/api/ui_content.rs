@@ -7,6 +7,7 @@
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp};
+use crate::ui_html::{assert_labelled, csrf_of, escaped, form_encode};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
@@ -34,12 +35,6 @@ struct Answer {
     body: String,
 }
 
-fn encode(pairs: &[(&str, &str)]) -> String {
-    let mut url = reqwest::Url::parse("http://x/").unwrap();
-    url.query_pairs_mut().extend_pairs(pairs);
-    url.query().unwrap_or("").to_owned()
-}
-
 impl Browser {
     /// Signs up through `POST /signup` and keeps the session cookie.
     async fn signup(t: &TestApp, email: &str, workspace: &str) -> Self {
@@ -50,7 +45,7 @@ impl Browser {
         let resp = http
             .post(format!("{}/signup", t.base))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(encode(&[
+            .body(form_encode(&[
                 ("email", email),
                 ("password", "correct horse battery"),
                 ("workspace_name", workspace),
@@ -111,7 +106,7 @@ impl Browser {
             .post(format!("{}{path}", self.base))
             .header(COOKIE, format!("revos_session={}", self.token))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(encode(pairs))
+            .body(form_encode(pairs))
             .send()
             .await
             .unwrap();
@@ -133,50 +128,6 @@ impl Browser {
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
         body
     }
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("a CSRF field") + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// `text` as the pages' HTML escaping writes it.
-fn escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#x27;")
-        .replace('/', "&#x2f;")
-}
-
-/// The value of `attr="..."` in a tag's text.
-fn attr<'a>(tag: &'a str, attr: &str) -> Option<&'a str> {
-    let marker = format!(" {attr}=\"");
-    let start = tag.find(&marker)? + marker.len();
-    tag[start..].split('"').next()
-}
-
-/// Every `<input>` (but hidden ones), `<select>` and `<textarea>` has an id and a
-/// `<label for>` naming it.
-fn assert_labelled(page: &str, html: &str) {
-    let mut controls = 0;
-    for name in ["<input", "<select", "<textarea"] {
-        for (at, _) in html.match_indices(name) {
-            let tag = &html[at..at + html[at..].find('>').unwrap()];
-            if attr(tag, "type") == Some("hidden") {
-                continue;
-            }
-            controls += 1;
-            let id = attr(tag, "id").unwrap_or_else(|| panic!("{page}: no id on {tag}"));
-            assert!(
-                html.contains(&format!("<label for=\"{id}\"")),
-                "{page}: no label for #{id}"
-            );
-        }
-    }
-    assert!(controls > 0, "{page}: no form controls at all");
 }
 
 /// The text right after the control with `id`, up to the next control's start.
@@ -371,7 +322,7 @@ async fn posts_are_drafted_submitted_approved_edited_and_scheduled_through_forms
         "the first draft beside the edit"
     );
     assert!(html.contains("Unschedule"));
-    assert_labelled("/posts/{id}", &html);
+    assert_labelled(&html, "/posts/{id}");
 
     // Unschedule and publish now from the sandbox account: the page shows where it went.
     let a = w
@@ -436,7 +387,7 @@ async fn posts_are_drafted_submitted_approved_edited_and_scheduled_through_forms
     );
 
     // Every form control of the queue is labelled.
-    assert_labelled("/approvals", &w.owner.page("/approvals").await);
+    assert_labelled(&w.owner.page("/approvals").await, "/approvals");
 }
 
 async fn rejecting_needs_a_reason_shown_beside_its_field(db: Db) {
@@ -534,7 +485,7 @@ fn as_pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)>
 async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db: Db) {
     let w = world(db).await;
     let b = &w.owner;
-    assert_labelled("/cartridges/new", &b.page("/cartridges/new").await);
+    assert_labelled(&b.page("/cartridges/new").await, "/cartridges/new");
 
     // Bad fields re-render the form with each message beside its field, values kept.
     let mut bad = cartridge_form("Ravi Ventures");
@@ -628,7 +579,7 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
     );
     assert!(html.contains("data-version=\"1\""));
     assert!(html.contains("tone: casual"), "the YAML view");
-    assert_labelled(&path, &html);
+    assert_labelled(&html, &path);
 
     // A bad save on the cartridge's page keeps the saved version and shows the error there.
     let mut empty_name = edit.clone();
@@ -688,7 +639,7 @@ async fn cartridges_are_edited_imported_exported_and_versioned_through_forms(db:
     assert_eq!(c["name"], "Ravi Copy");
     let list = b.page("/cartridges").await;
     assert!(list.contains("Ravi Copy") && list.contains("Ravi Ventures"));
-    assert_labelled("/cartridges", &list);
+    assert_labelled(&list, "/cartridges");
     let renamed = yaml.body.replace("name: Ravi Ventures", "name: Ravi V.");
     let a = b
         .post(

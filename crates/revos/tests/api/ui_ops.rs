@@ -5,6 +5,7 @@
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp};
+use crate::ui_html::{assert_labelled, attr, form_encode};
 use chrono::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
@@ -29,19 +30,6 @@ struct Browser {
     session: String,
 }
 
-/// `application/x-www-form-urlencoded` encoding of one value.
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 impl Browser {
     /// Signs up through the sign-up form and keeps the session cookie.
     async fn signup(t: &TestApp, email: &str, workspace: &str) -> Self {
@@ -49,12 +37,11 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let body = format!(
-            "email={}&password={}&workspace_name={}",
-            encode(email),
-            encode("correct horse battery"),
-            encode(workspace)
-        );
+        let body = form_encode(&[
+            ("email", email),
+            ("password", "correct horse battery"),
+            ("workspace_name", workspace),
+        ]);
         let resp = http
             .post(format!("{}/signup", t.base))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -95,11 +82,7 @@ impl Browser {
 
     /// Posts a form; returns the status, the `Location` (if any) and the body.
     async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_encode(fields);
         let resp = self
             .http
             .post(format!("{}{path}", self.base))
@@ -137,35 +120,6 @@ fn attr_after(html: &str, marker: &str, name: &str) -> Option<String> {
     let start = html[..at].rfind('<')?;
     let end = at + html[at..].find('>')?;
     attr(&html[start..end], name)
-}
-
-/// The value of attribute `name` in a tag's text.
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let from = tag.find(&key)? + key.len();
-    let len = tag[from..].find('"')?;
-    Some(tag[from..from + len].to_owned())
-}
-
-/// Every visible `<input>`, `<select>` and `<textarea>` has an id and a `<label for>` it.
-fn assert_labelled(html: &str) {
-    let mut seen = 0;
-    for open in ["<input", "<select", "<textarea"] {
-        for piece in html.split(open).skip(1) {
-            let tag = &piece[..piece.find('>').unwrap()];
-            if tag.contains(r#"type="hidden""#) {
-                continue;
-            }
-            seen += 1;
-            let id =
-                attr(tag, "id").unwrap_or_else(|| panic!("a control without an id: {open}{tag}>"));
-            assert!(
-                html.contains(&format!(r#"<label for="{id}""#)),
-                "no <label for=\"{id}\">"
-            );
-        }
-    }
-    assert!(seen > 0, "the page has no controls at all");
 }
 
 /// Appends an event as the pipeline does.
@@ -292,7 +246,7 @@ async fn dashboard_shows_funnel_rates_and_dms_per_day(db: Db) {
     assert!(row.contains(&format!(r#"href="/campaigns/{c}""#)));
     assert!(row.contains("badge sandbox"));
     assert!(row.contains("<td>draft</td><td>3</td><td>0</td><td>3</td><td>1</td><td>33.3%</td><td>$0.50</td><td>$0.17</td>"), "{row}");
-    assert_labelled(&html);
+    assert_labelled(&html, "settings, queue or dashboard");
 
     // Another workspace sees none of it.
     let bob = Browser::signup(&t, "bob@example.com", "Beta").await;
@@ -416,7 +370,7 @@ async fn settings_accounts_and_vault_keys(db: Db) {
     assert!(html.contains(r#"<dd id="llm-mode">offline</dd>"#), "{html}");
     assert!(html.contains(r#"<dd id="llm-calls">0</dd>"#));
     assert!(html.contains("No LinkedIn accounts yet."));
-    assert_labelled(&html);
+    assert_labelled(&html, "settings, queue or dashboard");
     let csrf = ana.csrf().await;
 
     // A sandbox account.
@@ -435,7 +389,7 @@ async fn settings_accounts_and_vault_keys(db: Db) {
         page.contains(r#"<p class="field-error" id="display_name-error">"#),
         "{page}"
     );
-    assert_labelled(&page);
+    assert_labelled(&page, "settings, queue or dashboard");
     let (status, location, _) = ana
         .post(
             "/settings/accounts",
@@ -597,7 +551,7 @@ async fn settings_members_and_api_keys(db: Db) {
     assert_eq!(status, StatusCode::OK);
     let token = attr_after(&page, r#"id="shown-once""#, "value").expect("the invitation token");
     assert!(!token.is_empty());
-    assert_labelled(&page);
+    assert_labelled(&page, "settings, queue or dashboard");
     let (_, invitations) = t.get("/api/v1/invitations", ana.token()).await;
     assert_eq!(invitations["items"][0]["email"], "cy@example.com");
     assert_eq!(invitations["items"][0]["role"], "admin");
@@ -632,7 +586,7 @@ async fn settings_members_and_api_keys(db: Db) {
     let (_, html) = ana.get("/settings").await;
     assert!(html.contains(&format!(r#"action="/settings/api-keys/{key_id}/revoke""#)));
     assert!(!html.contains(&key), "the key is shown only once");
-    assert_labelled(&html);
+    assert_labelled(&html, "settings, queue or dashboard");
 
     // Another workspace cannot revoke it.
     let bob = Browser::signup(&t, "bob@example.com", "Beta").await;

@@ -5,6 +5,7 @@
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp};
+use crate::ui_html::{assert_labelled, csrf_of, form_encode, no_redirects};
 use chrono::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
@@ -30,39 +31,13 @@ struct Browser<'a> {
     tenant: TenantId,
 }
 
-/// `a=1&b=x+y`, encoded as a browser encodes a form.
-fn form_body(fields: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b' ' => "+".to_owned(),
-                b if b.is_ascii_alphanumeric() || b"-_.*".contains(&b) => char::from(b).to_string(),
-                b => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
 /// Signs up through the sign-up form and keeps the session cookie.
 async fn sign_up<'a>(t: &'a TestApp, email: &str) -> Browser<'a> {
     let http = no_redirects();
     let resp = http
         .post(format!("{}/signup", t.base))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form_body(&[
+        .body(form_encode(&[
             ("email", email),
             ("password", "correct horse battery"),
             ("workspace_name", "Acme"),
@@ -125,7 +100,7 @@ impl Browser<'_> {
             .post(format!("{}{path}", self.t.base))
             .header(COOKIE, self.cookie())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form_body(fields))
+            .body(form_encode(fields))
             .send()
             .await
             .unwrap();
@@ -178,38 +153,6 @@ impl Browser<'_> {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{c}");
         c["id"].as_str().unwrap().parse().unwrap()
-    }
-}
-
-/// The `_csrf` hidden field's value on a page.
-fn csrf_of(html: &str) -> String {
-    let at = html.find(r#"name="_csrf" value=""#).expect("a CSRF field") + 20;
-    html[at..].split('"').next().unwrap().to_owned()
-}
-
-/// The value of attribute `name` in a tag's text.
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let key = format!(" {name}=\"");
-    let at = tag.find(&key)? + key.len();
-    Some(tag[at..].split('"').next()?.to_owned())
-}
-
-/// Every `<input>` (but hidden ones), `<select>` and `<textarea>` has an id and a
-/// `<label for>` naming it.
-fn assert_labelled(html: &str, page: &str) {
-    for open in ["<input", "<select", "<textarea"] {
-        for (at, _) in html.match_indices(open) {
-            let tag = &html[at..at + html[at..].find('>').unwrap()];
-            if attr(tag, "type").as_deref() == Some("hidden") {
-                continue;
-            }
-            let id =
-                attr(tag, "id").unwrap_or_else(|| panic!("{page}: a control without an id: {tag}"));
-            assert!(
-                html.contains(&format!("<label for=\"{id}\"")),
-                "{page}: no <label for=\"{id}\">"
-            );
-        }
     }
 }
 
