@@ -31,7 +31,9 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
     // The SDK refuses Host headers other than loopback by default (a DNS-rebinding guard for
     // unauthenticated local servers). Every request here carries an API key, which browsers
     // never attach on their own, so any host the operator serves RevOS under is accepted.
-    let config = StreamableHttpServerConfig::default().disable_allowed_hosts();
+    let config = StreamableHttpServerConfig::default()
+        .disable_allowed_hosts()
+        .with_cancellation_token(state.shutdown.child_token());
     let service = StreamableHttpService::new(
         move || {
             Ok(McpServer::per_request(

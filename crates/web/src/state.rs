@@ -11,6 +11,9 @@ pub struct AppState {
     pub app: App,
     /// Brakes on login, sign-up and invitation attempts.
     pub limiter: Arc<LoginLimiter>,
+    /// Cancelled when the server begins to shut down, so that long-lived streams (the web
+    /// app's live feed) end and graceful shutdown does not wait on them forever.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -19,6 +22,7 @@ impl AppState {
         Self {
             app,
             limiter: Arc::new(LoginLimiter::default()),
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }
 }

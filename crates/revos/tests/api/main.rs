@@ -32,5 +32,6 @@ mod store;
 mod tools;
 mod ui_content;
 mod ui_html;
+mod ui_live;
 mod ui_ops;
 mod ui_pipeline;

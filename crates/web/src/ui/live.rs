@@ -42,17 +42,22 @@ pub(super) async fn feed(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let who = signed.who;
     let app = state.app.clone();
+    let shutdown = state.shutdown.clone();
     let start = app.latest_event_id(&who).await.ok().flatten();
     let stream = futures::stream::unfold(
         (app, start, Vec::<Event>::new()),
         move |(app, mut cursor, mut pending)| {
             let who = who.clone();
+            let shutdown = shutdown.clone();
             async move {
                 loop {
                     if let Some(event) = pending.pop() {
                         return Some((Ok(event), (app, cursor, pending)));
                     }
-                    tokio::time::sleep(POLL).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(POLL) => {}
+                        () = shutdown.cancelled() => return None,
+                    }
                     let rows = app.events_after(&who, cursor, 100).await;
                     let Ok(rows) = rows else { continue };
                     if let Some(last) = rows.last() {
