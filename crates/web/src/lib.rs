@@ -38,7 +38,14 @@ pub fn router(state: AppState) -> Router {
     api.merge(openapi::router(doc))
         .merge(mcp::router(state.clone()))
         .merge(ui::router())
-        .fallback(|| async { ApiError::for_status(StatusCode::NOT_FOUND) })
+        .fallback(|uri: axum::http::Uri| async move {
+            let path = uri.path();
+            if path.starts_with("/api/") || path.starts_with("/mcp") {
+                ApiError::for_status(StatusCode::NOT_FOUND).into_response()
+            } else {
+                ui::not_found_page()
+            }
+        })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

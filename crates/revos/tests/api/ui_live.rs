@@ -10,7 +10,10 @@ use revos_domain::TenantId;
 use revos_store::events;
 use std::time::Duration;
 
-both_backends!(the_live_feed_streams_new_events_and_ends_on_shutdown);
+both_backends!(
+    the_live_feed_streams_new_events_and_ends_on_shutdown,
+    unknown_pages_are_pages_and_unknown_api_paths_json
+);
 
 /// Signs up through the form on `base`; returns the session cookie and the tenant.
 async fn sign_up(t: &TestApp, base: &str, email: &str) -> (String, TenantId) {
@@ -102,4 +105,40 @@ async fn the_live_feed_streams_new_events_and_ends_on_shutdown(db: Db) {
     })
     .await;
     assert!(rest.is_ok(), "the stream ended");
+}
+
+async fn unknown_pages_are_pages_and_unknown_api_paths_json(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let page = t
+        .http
+        .get(format!("{}/no-such-page", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::NOT_FOUND);
+    assert!(
+        page.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("There is nothing here.")
+    );
+    let api = t
+        .http
+        .get(format!("{}/api/v1/no-such-thing", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), reqwest::StatusCode::NOT_FOUND);
+    assert!(
+        api.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
 }

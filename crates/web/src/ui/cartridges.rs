@@ -5,7 +5,8 @@
 //! cartridge use cases.
 
 use super::cartridge_form::CartridgeForm;
-use super::post_view::{ALL, path_id, when};
+use super::page_params::{parse_id, when};
+use super::post_view::ALL;
 use super::render::{UiError, page};
 use super::session::{Signed, check_origin};
 use crate::state::AppState;
@@ -186,7 +187,7 @@ pub(super) async fn show(
     signed: Signed,
     Path(id): Path<String>,
 ) -> Result<Html<String>, UiError> {
-    let id = CartridgeId(path_id(&id, "cartridge")?);
+    let id = CartridgeId(parse_id(&id, "cartridge")?);
     render_show(&state, &signed, id, None, None).await
 }
 
@@ -299,7 +300,7 @@ pub(super) async fn update(
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
     signed.check_csrf(csrf_of(&pairs))?;
-    let id = CartridgeId(path_id(&id, "cartridge")?);
+    let id = CartridgeId(parse_id(&id, "cartridge")?);
     let form = CartridgeForm::from_pairs(&pairs);
     match save(&state, &signed, &form, Some(id)).await? {
         Ok(c) => Ok(Redirect::to(&format!("/cartridges/{}", c.id.0)).into_response()),
@@ -323,7 +324,7 @@ pub(super) async fn import(
     signed.check_csrf(&form._csrf)?;
     let replace = match form.replace.trim() {
         "" => None,
-        raw => Some(CartridgeId(path_id(raw, "cartridge")?)),
+        raw => Some(CartridgeId(parse_id(raw, "cartridge")?)),
     };
     let format = match form.format.trim() {
         "" | "auto" => CartridgeFormat::sniff(&form.text),
@@ -365,7 +366,7 @@ pub(super) async fn export(
     Path(id): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, UiError> {
-    let id = CartridgeId(path_id(&id, "cartridge")?);
+    let id = CartridgeId(parse_id(&id, "cartridge")?);
     let format = match q.format.as_deref().map(str::trim) {
         None | Some("") => CartridgeFormat::Yaml,
         Some(f) => CartridgeFormat::parse(f).ok_or_else(|| {

@@ -25,6 +25,7 @@ mod settings;
 
 use crate::state::AppState;
 use axum::Router;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 /// The pages, their form actions, the chat and live endpoints, and the assets.
@@ -93,4 +94,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/campaigns/{id}/transition", post(campaigns::transition))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+}
+
+/// The page for a path nothing serves (API paths answer JSON instead).
+pub(crate) fn not_found_page() -> axum::response::Response {
+    render::UiError::new(axum::http::StatusCode::NOT_FOUND, "There is nothing here.")
+        .into_response()
 }

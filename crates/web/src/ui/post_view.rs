@@ -2,10 +2,10 @@
 //! post under its cartridge's (client's) name, with the moves its status allows, and with the
 //! names of the cartridges, accounts and people it refers to looked up once per page.
 
+use super::page_params::when;
 use super::render::UiError;
 use super::session::Signed;
 use crate::state::AppState;
-use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use minijinja::{Value, context};
 use revos_app::posts::{Post, PostTransition};
@@ -30,11 +30,6 @@ pub(super) fn status_label(s: PostStatus) -> &'static str {
         PostStatus::Scheduled => "Scheduled",
         PostStatus::Published => "Published",
     }
-}
-
-/// A time as shown on pages (always UTC, which the forms also use).
-pub(super) fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// Reads a `datetime-local` value as a UTC time; the error names `field`.
@@ -62,12 +57,6 @@ pub(super) fn parse_optional_id(field: &str, raw: &str) -> Result<Option<Uuid>, 
             .map(Some)
             .map_err(|_| invalid(field, "is not one of the choices")),
     }
-}
-
-/// Reads an id in a page's path; anything else is a page that does not exist.
-pub(super) fn path_id(raw: &str, what: &str) -> Result<Uuid, UiError> {
-    Uuid::parse_str(raw)
-        .map_err(|_| UiError::new(StatusCode::NOT_FOUND, format!("{what} not found")))
 }
 
 /// A 422 naming `field`, as the app's validation errors are.
@@ -253,6 +242,7 @@ pub(super) fn history_ctx(history: &[PostTransition], names: &Lookups) -> Vec<Va
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn local_times_are_read_as_utc() {
@@ -275,10 +265,6 @@ mod tests {
         assert_eq!(
             parse_optional_id("x", "nope").unwrap_err().field_errors()[0].0,
             "x"
-        );
-        assert_eq!(
-            path_id("nope", "post").unwrap_err().status(),
-            StatusCode::NOT_FOUND
         );
     }
 }

@@ -5,9 +5,8 @@
 //! with the message beside the field (422).
 
 use super::approvals;
-use super::post_view::{
-    Lookups, history_ctx, parse_local_time, parse_optional_id, path_id, post_ctx,
-};
+use super::page_params::parse_id;
+use super::post_view::{Lookups, history_ctx, parse_local_time, parse_optional_id, post_ctx};
 use super::render::{UiError, page};
 use super::session::{Signed, check_origin};
 use crate::state::AppState;
@@ -62,7 +61,7 @@ pub(super) async fn show(
     signed: Signed,
     Path(id): Path<String>,
 ) -> Result<Html<String>, UiError> {
-    let id = path_id(&id, "post")?;
+    let id = parse_id(&id, "post")?;
     render_post(&state, &signed, id, None).await
 }
 
@@ -106,7 +105,7 @@ pub(super) async fn act(
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
     signed.check_csrf(&form._csrf)?;
-    let id = path_id(&id, "post")?;
+    let id = parse_id(&id, "post")?;
     let back_to_post = form.from == "post";
     match perform(&state, &signed, id, &action, &form).await {
         Ok(()) => Ok(Redirect::to(&if back_to_post {

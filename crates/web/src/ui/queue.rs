@@ -1,12 +1,13 @@
 //! The queue monitor: jobs by state for each queue, the dead jobs with their last error and
 //! attempts, and a Retry button per dead job. Owners and admins only, like the jobs API.
 
+use super::page_params::parse_id;
 use super::render::{UiError, page};
 use super::session::{Signed, check_origin};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -14,11 +15,6 @@ use revos_app::jobs::JobAccess;
 use revos_domain::PageRequest;
 use serde::Deserialize;
 use uuid::Uuid;
-
-/// The id in a page's path; anything but a UUID names nothing, so it is the 404 page.
-pub(super) fn uuid_in_path(raw: &str) -> Result<Uuid, UiError> {
-    Uuid::parse_str(raw).map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Not found."))
-}
 
 /// What the last action did, shown once after its redirect.
 #[derive(Deserialize)]
@@ -83,7 +79,7 @@ pub(super) async fn retry(
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
     signed.check_csrf(&form._csrf)?;
-    let id = uuid_in_path(&id)?;
+    let id = parse_id(&id, "job")?;
     let job = state
         .app
         .retry_job(JobAccess::Tenant(&signed.who), id)

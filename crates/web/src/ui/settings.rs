@@ -4,7 +4,7 @@
 //! Forms post, then redirect back; a form with a mistake is shown again with the message
 //! beside the field (422). Owners and admins see the forms; members see the lists.
 
-use super::queue::uuid_in_path;
+use super::page_params::parse_id;
 use super::render::{UiError, page};
 use super::session::{Signed, check_origin};
 use crate::state::AppState;
@@ -387,7 +387,7 @@ pub(super) async fn revoke_api_key(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     guard(&signed, &headers, &form._csrf)?;
-    let id = uuid_in_path(&id)?;
+    let id = parse_id(&id, "API key")?;
     state.app.revoke_api_key(&signed.who, ApiKeyId(id)).await?;
     Ok(back("key_revoked", "api-keys"))
 }
