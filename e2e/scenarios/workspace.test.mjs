@@ -239,6 +239,13 @@ test("a lead found by searching, its timeline opened, another put on do-not-cont
   assert.match(entries[2], /DM to them · Seeded Guide sent Hi Quinn! Here is The hiring guide/);
   assert.match(entries[3], /Dm sent · Seeded Guide/);
 
+  // The dashboard counts them: two scraped, enriched and sent a DM, none replied yet.
+  await page.goto("/");
+  const funnel = page.getByRole("region", { name: /^Funnel/ }).locator(".stats").first();
+  assert.deepEqual(await funnel.locator("dd").allInnerTexts(), ["2", "2", "2", "0", "0", "0"]);
+  const sent = (await page.locator("#daily-table tbody tr td:nth-child(2)").allInnerTexts()).map(Number);
+  assert.equal(sent.reduce((x, y) => x + y, 0), 2, "the chart's table holds both DMs");
+
   // The other lead, from the list: the confirmation is accepted, the badge shows.
   await page.goto(`/leads?stage=dm_sent`);
   await page.getByRole("button", { name: `Add ${other.name} to do-not-contact` }).click();

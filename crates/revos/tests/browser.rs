@@ -302,9 +302,17 @@ async fn seed_leads(base: &str, database_url: &str) -> String {
         };
         for (kind, minutes, cost) in [("lead_scraped", 0, 0.0), ("lead_enriched", 5, 0.02)] {
             let when = at + chrono::Duration::minutes(minutes);
-            events::append(&mut tx, tenant, kind, Some(campaign), Some(id), &data(cost), when)
-                .await
-                .expect("append an event");
+            events::append(
+                &mut tx,
+                tenant,
+                kind,
+                Some(campaign),
+                Some(id),
+                &data(cost),
+                when,
+            )
+            .await
+            .expect("append an event");
         }
         let sent = at + chrono::Duration::minutes(30);
         assert!(
@@ -394,9 +402,11 @@ fn run_scenarios(server: &Server, backend: &str, work: &Path, seed: &str) {
         std::fs::read_to_string(work.join("scenarios.err")).unwrap_or_default()
     );
     match status {
-        Some(s) if s.success() && !text.contains("# skipped 0") && !text.contains("ℹ skipped 0") => panic!(
-            "browser scenarios on {backend}: some were skipped (none may be):\n{text}"
-        ),
+        Some(s)
+            if s.success() && !text.contains("# skipped 0") && !text.contains("ℹ skipped 0") =>
+        {
+            panic!("browser scenarios on {backend}: some were skipped (none may be):\n{text}")
+        }
         Some(s) if s.success() => {
             println!(
                 "browser scenarios on {backend} passed in {:.1} s; screenshots in {}\n{text}",
