@@ -133,6 +133,32 @@ export async function screenshotBoth(page, name) {
   await page.setViewportSize(before);
 }
 
+/** Fails when the page scrolls sideways at its current size, naming the widest elements. */
+export async function expectFitsWidth(page) {
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.body.querySelectorAll("*")]
+      .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".table-wrap, nav"))
+      .slice(0, 5)
+      .map((el) => el.outerHTML.slice(0, 80));
+  });
+  assert.deepEqual(overflow, [], `${page.url()} is wider than the screen`);
+}
+
+/**
+ * Presses Tab (at most `limit` times) until the element with id `id` has the focus; fails
+ * when the keyboard cannot reach it.
+ */
+export async function tabTo(page, id, limit = 60) {
+  for (let i = 0; i < limit; i++) {
+    if (await page.evaluate((want) => document.activeElement?.id === want, id)) return;
+    await page.keyboard.press("Tab");
+  }
+  const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80));
+  assert.fail(`#${id} cannot be reached with Tab (the focus is on ${at})`);
+}
+
 /**
  * Opens `path`, checks it loaded with status 200 and has an <h1>, checks its accessibility,
  * saves its screenshots as `name` and fails on any browser error so far.

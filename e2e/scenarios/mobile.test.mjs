@@ -1,24 +1,11 @@
 // At 390x844: nothing is wider than the screen, and the chat can be reached and used.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { MOBILE, ask, checkA11y, expectNoErrors, launch, openChat, screenshotBoth, session, signUp } from "../lib/harness.mjs";
+import { MOBILE, ask, checkA11y, expectFitsWidth, expectNoErrors, launch, openChat, screenshotBoth, session, signUp } from "../lib/harness.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/** Fails when the page scrolls sideways, naming the widest elements. */
-async function expectFitsWidth(page) {
-  const overflow = await page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth <= width) return [];
-    return [...document.body.querySelectorAll("*")]
-      .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".table-wrap, nav"))
-      .slice(0, 5)
-      .map((el) => el.outerHTML.slice(0, 80));
-  });
-  assert.deepEqual(overflow, [], "the page is wider than the screen");
-}
 
 test("the dashboard and the chat work at 390x844", async () => {
   const s = await session(browser, { viewport: MOBILE });

@@ -28,3 +28,40 @@ pub(super) async fn js() -> impl IntoResponse {
         JS,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CSS;
+
+    /// The stylesheet's blocks close and no `@media` opens inside another block: a brace
+    /// lost in a merge would otherwise hide every later rule behind the phone-size query.
+    #[test]
+    fn stylesheet_blocks_are_balanced() {
+        let mut depth = 0usize;
+        let mut rest = CSS;
+        while let Some(i) = rest.find(['{', '}', '/', '@']) {
+            let (c, after) = (rest.as_bytes()[i], &rest[i + 1..]);
+            rest = after;
+            match c {
+                b'/' if after.starts_with('*') => {
+                    let end = after.find("*/").expect("a comment that ends");
+                    rest = &after[end + 2..];
+                }
+                b'@' if after.starts_with("media") => assert_eq!(
+                    depth,
+                    0,
+                    "an @media inside another block, before: {}",
+                    &after[..after.len().min(80)]
+                ),
+                b'{' => depth += 1,
+                b'}' => {
+                    depth = depth.checked_sub(1).unwrap_or_else(|| {
+                        panic!("a stray }} before: {}", &after[..after.len().min(80)])
+                    })
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0, "a block of app.css is never closed");
+    }
+}
