@@ -6,7 +6,7 @@
 use super::post_view::{ALL, Lookups, invalid, parse_optional_id, post_ctx, status_label};
 use super::posts::Failed;
 use super::render::{UiError, page};
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Query, State};
@@ -159,8 +159,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     Form(form): Form<Compose>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let attempt = async {
         let new = NewPost {
             body: form.body.clone(),
@@ -187,8 +186,7 @@ pub(super) async fn write(
     headers: HeaderMap,
     Form(form): Form<Compose>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let attempt = async {
         let cartridge = cartridge_of(&form)?;
         let draft = state

@@ -160,8 +160,7 @@ pub(super) async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     state.app.logout(&signed.who).await?;
     Ok(redirect_with_cookie(
         "/login",
@@ -183,8 +182,7 @@ pub(super) async fn switch(
     headers: HeaderMap,
     Form(form): Form<SwitchForm>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     if TenantId(form.workspace_id) == signed.who.tenant {
         return Ok(Redirect::to("/").into_response());
     }

@@ -5,7 +5,7 @@
 use super::campaign_form::{CampaignForm, EMAIL_PROVIDERS};
 use super::page_params::{parse_id, when};
 use super::render::{UiError, page};
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -175,8 +175,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     Form(form): Form<CampaignForm>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let app = state.app.clone();
     let who = signed.who.clone();
     save_form(&state, &signed, None, form, |spec| async move {
@@ -211,8 +210,7 @@ pub(super) async fn update(
     Path(raw): Path<String>,
     Form(form): Form<CampaignForm>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let id = parse_id(&raw, "campaign")?;
     let campaign = state.app.get_campaign(&signed.who, id).await?;
     let app = state.app.clone();
@@ -240,8 +238,7 @@ pub(super) async fn transition(
     Path(raw): Path<String>,
     Form(form): Form<StepForm>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let id = parse_id(&raw, "campaign")?;
     let step = match form.step.as_str() {
         "activate" => Transition::Activate,

@@ -8,7 +8,7 @@ use super::cartridge_form::CartridgeForm;
 use super::page_params::{parse_id, when};
 use super::post_view::ALL;
 use super::render::{UiError, page};
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -169,8 +169,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(csrf_of(&pairs))?;
+    signed.check_form(&headers, csrf_of(&pairs))?;
     let form = CartridgeForm::from_pairs(&pairs);
     match save(&state, &signed, &form, None).await? {
         Ok(c) => Ok(Redirect::to(&format!("/cartridges/{}", c.id.0)).into_response()),
@@ -298,8 +297,7 @@ pub(super) async fn update(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(csrf_of(&pairs))?;
+    signed.check_form(&headers, csrf_of(&pairs))?;
     let id = CartridgeId(parse_id(&id, "cartridge")?);
     let form = CartridgeForm::from_pairs(&pairs);
     match save(&state, &signed, &form, Some(id)).await? {
@@ -320,8 +318,7 @@ pub(super) async fn import(
     headers: HeaderMap,
     Form(form): Form<ImportForm>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let replace = match form.replace.trim() {
         "" => None,
         raw => Some(CartridgeId(parse_id(raw, "cartridge")?)),

@@ -4,7 +4,7 @@
 //! CSRF header instead of a bearer token.
 
 use super::render::UiError;
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::extract::{ApiJson, PathId};
 use crate::routes::chat::event_stream;
 use crate::state::AppState;
@@ -31,11 +31,6 @@ pub(super) struct Message {
     content: String,
 }
 
-fn guard(signed: &Signed, headers: &HeaderMap) -> Result<(), UiError> {
-    check_origin(headers)?;
-    signed.check_csrf_header(headers)
-}
-
 /// `POST /ui/chat/sessions`: a new session for the client selector's cartridge.
 pub(super) async fn start(
     State(state): State<AppState>,
@@ -43,7 +38,7 @@ pub(super) async fn start(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Client>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers)?;
+    signed.check_script(&headers)?;
     let session = state
         .app
         .create_chat_session(
@@ -65,7 +60,7 @@ pub(super) async fn switch_client(
     PathId(id): PathId,
     ApiJson(body): ApiJson<Client>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers)?;
+    signed.check_script(&headers)?;
     let change = ChatSessionChange {
         cartridge_id: Some(body.cartridge_id.map(CartridgeId)),
         agent: None,
@@ -85,7 +80,7 @@ pub(super) async fn send(
     PathId(id): PathId,
     ApiJson(body): ApiJson<Message>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers)?;
+    signed.check_script(&headers)?;
     let run = state
         .app
         .send_chat_message(&signed.who, id, &body.content, RunLimits::default())

@@ -4,7 +4,7 @@
 
 use super::page_params::{local_next, parse_id, query_string, when};
 use super::render::{UiError, page};
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::rejection::QueryRejection;
@@ -365,8 +365,7 @@ pub(super) async fn do_not_contact(
     Path(raw): Path<String>,
     Form(form): Form<DoNotContactForm>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let id = parse_id(&raw, "lead")?;
     let req = DoNotContactRequest {
         lead_id: Some(id),

@@ -8,7 +8,7 @@ use super::approvals;
 use super::page_params::parse_id;
 use super::post_view::{Lookups, history_ctx, parse_local_time, parse_optional_id, post_ctx};
 use super::render::{UiError, page};
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -103,8 +103,7 @@ pub(super) async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<PostAction>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let id = parse_id(&id, "post")?;
     let back_to_post = form.from == "post";
     match perform(&state, &signed, id, &action, &form).await {

@@ -3,7 +3,7 @@
 
 use super::page_params::parse_id;
 use super::render::{UiError, page};
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -77,8 +77,7 @@ pub(super) async fn retry(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
-    check_origin(&headers)?;
-    signed.check_csrf(&form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let id = parse_id(&id, "job")?;
     let job = state
         .app

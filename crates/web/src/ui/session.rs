@@ -104,13 +104,20 @@ impl Signed {
         }
     }
 
-    /// Checks the `X-CSRF-Token` header of a script's request.
-    pub fn check_csrf_header(&self, headers: &HeaderMap) -> Result<(), UiError> {
+    /// Guards a form post: the request must come from this site and carry this session's
+    /// CSRF token (`presented`, the form's `_csrf` field).
+    pub fn check_form(&self, headers: &HeaderMap, presented: &str) -> Result<(), UiError> {
+        check_origin(headers)?;
+        self.check_csrf(presented)
+    }
+
+    /// Guards a script's request: from this site, with the `X-CSRF-Token` header.
+    pub fn check_script(&self, headers: &HeaderMap) -> Result<(), UiError> {
         let presented = headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        self.check_csrf(presented)
+        self.check_form(headers, presented)
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::page_params::parse_id;
 use super::render::{UiError, page};
-use super::session::{Signed, check_origin};
+use super::session::Signed;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -164,12 +164,6 @@ async fn reshow(
     Ok((e.status(), html).into_response())
 }
 
-/// Checks where a form came from and its CSRF token.
-fn guard(signed: &Signed, headers: &HeaderMap, csrf: &str) -> Result<(), UiError> {
-    check_origin(headers)?;
-    signed.check_csrf(csrf)
-}
-
 /// Back to the settings with a notice, at the section that changed.
 fn back(done: &str, section: &str) -> Response {
     Redirect::to(&format!("/settings?done={done}#{section}")).into_response()
@@ -198,7 +192,7 @@ pub(super) async fn add_account(
     headers: HeaderMap,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers, &form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     match state
         .app
         .create_sandbox_account(&signed.who, &form.display_name)
@@ -230,7 +224,7 @@ pub(super) async fn put_secret(
     headers: HeaderMap,
     Form(form): Form<SecretForm>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers, &form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     match state
         .app
         .put_secret(&signed.who, &form.name, &form.value)
@@ -252,7 +246,7 @@ pub(super) async fn delete_secret(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers, &form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     state.app.delete_secret(&signed.who, &name).await?;
     Ok(back("secret_deleted", "vault"))
 }
@@ -289,7 +283,7 @@ pub(super) async fn invite(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers, &form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let created = match form_role(&form.role) {
         Ok(role) => state.app.invite(&signed.who, &form.email, role).await,
         Err(e) => Err(e),
@@ -336,7 +330,7 @@ pub(super) async fn create_api_key(
     headers: HeaderMap,
     Form(form): Form<ApiKeyForm>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers, &form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let created = match form.role.as_str() {
         "" => {
             state
@@ -386,7 +380,7 @@ pub(super) async fn revoke_api_key(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
-    guard(&signed, &headers, &form._csrf)?;
+    signed.check_form(&headers, &form._csrf)?;
     let id = parse_id(&id, "API key")?;
     state.app.revoke_api_key(&signed.who, ApiKeyId(id)).await?;
     Ok(back("key_revoked", "api-keys"))
