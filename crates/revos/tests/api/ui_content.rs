@@ -353,8 +353,48 @@ async fn posts_are_drafted_submitted_approved_edited_and_scheduled_through_forms
     assert!(html.contains("Reactions") && html.contains("Comments"));
     assert!(
         !html.contains("action=\"/posts/"),
-        "a published post has no moves"
+        "a published post has no moves (and no campaign to attach it to yet)"
     );
+
+    // With a campaign, the published post can be attached to it, to watch its comments.
+    let (status, c) = w
+        .t
+        .post(
+            "/api/v1/campaigns",
+            Some(&w.owner.token),
+            json!({
+                "name": "Launch", "linkedin_account_id": w.account,
+                "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
+                "trigger_words": ["GUIDE"], "dm_template": "Hi {{ first_name }}: {{ lead_magnet_url }}"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let campaign = c["id"].as_str().unwrap();
+    let html = w.owner.page(&format!("/posts/{id}")).await;
+    assert!(html.contains(&format!("action=\"/posts/{id}/attach\"")));
+    assert_labelled(&html, "/posts/{id} published");
+    let a = w
+        .owner
+        .post(
+            &format!("/posts/{id}"),
+            &format!("/posts/{id}/attach"),
+            &[("from", "post"), ("campaign_id", "")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("choose the campaign that should watch it"));
+    let a = w
+        .owner
+        .post(
+            &format!("/posts/{id}"),
+            &format!("/posts/{id}/attach"),
+            &[("from", "post"), ("campaign_id", campaign)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let p = w.owner.api(&w.t, &format!("/api/v1/posts/{id}")).await;
+    assert_eq!(p["campaign_id"], campaign);
 
     // A draft written for a topic by the offline writer lands in the queue.
     let a = w

@@ -611,15 +611,64 @@ async fn settings_members_and_api_keys(db: Db) {
     let (_, html) = ana.get("/settings").await;
     assert!(!html.contains(&format!(r#"action="/settings/api-keys/{key_id}/revoke""#)));
 
+    // The invitee joins through the invitation page: a wrong token is refused on the page,
+    // the right one logs them in to the workspace.
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let join = |token: String| {
+        anonymous
+            .post(format!("{}/invitations/accept", t.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form_encode(&[
+                ("token", token.as_str()),
+                ("password", "another good password"),
+            ]))
+            .send()
+    };
+    let form = anonymous
+        .get(format!("{}/invitations/accept?token={token}", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(&format!(r#"value="{token}""#)),
+        "the link fills the token in"
+    );
+    assert_labelled(&form, "/invitations/accept");
+    let refused = join("ri_not-a-real-token".to_owned()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.text().await.unwrap().contains(r#"role="alert""#));
+    let joined = join(token.clone()).await.unwrap();
+    assert_eq!(joined.status(), StatusCode::SEE_OTHER);
+    let cookie = joined.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let cy = Browser {
+        base: t.base.clone(),
+        http: anonymous.clone(),
+        session: cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("revos_session=")
+            .to_owned(),
+    };
+    let (status, html) = cy.get("/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("cy@example.com"),
+        "cy is signed in to the workspace"
+    );
+    assert_eq!(
+        join(token).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "used once"
+    );
+
     // A member sees the lists but no admin forms, and the queue is refused.
-    let (status, joined) = t
-        .post(
-            "/api/v1/invitations/accept",
-            None,
-            json!({"token": token, "password": "another good password"}),
-        )
-        .await;
-    assert!(status.is_success(), "{joined}");
     let (status, member) = t
         .post(
             "/api/v1/invitations",

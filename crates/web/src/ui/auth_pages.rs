@@ -195,3 +195,77 @@ pub(super) async fn switch(
         session_cookie(&headers, &session.token, &state),
     ))
 }
+
+/// The invitation link's token.
+#[derive(Deserialize)]
+pub(super) struct InvitationLink {
+    token: Option<String>,
+}
+
+/// `GET /invitations/accept`: the form to join a workspace with an invitation token.
+pub(super) async fn accept_form(Query(link): Query<InvitationLink>) -> Result<Response, UiError> {
+    Ok(render(
+        "accept_invitation.html",
+        context! { token => link.token.unwrap_or_default(), error => (), errors => Vec::<minijinja::Value>::new() },
+    )?
+    .into_response())
+}
+
+/// The invitation form's fields.
+#[derive(Deserialize)]
+pub(super) struct AcceptForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /invitations/accept`: joins the workspace (creating the account if needed) and logs in.
+pub(super) async fn accept(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response, UiError> {
+    check_origin(&headers)?;
+    let again = |status: StatusCode,
+                 error: &str,
+                 errors: Vec<(String, String)>|
+     -> Result<Response, UiError> {
+        Ok((
+            status,
+            render(
+                "accept_invitation.html",
+                context! { token => form.token.clone(), error => error, errors => minijinja::Value::from(minijinja::value::Serde(&errors)) },
+            )?,
+        )
+            .into_response())
+    };
+    if let Err(limited) = state.limiter.check(ip, None) {
+        return again(limited.status(), limited.message(), Vec::new());
+    }
+    match state
+        .app
+        .accept_invitation(form.token.trim(), &form.password)
+        .await
+    {
+        Ok(session) => Ok(redirect_with_cookie(
+            "/",
+            session_cookie(&headers, &session.token, &state),
+        )),
+        Err(err) => {
+            let e = UiError::from(err);
+            if e.status().is_client_error() {
+                let errors = e.field_errors().to_vec();
+                let message = if errors.is_empty() {
+                    "This invitation is unknown, used or expired, or the password is wrong."
+                } else {
+                    "Please correct the fields below."
+                };
+                again(e.status(), message, errors)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}

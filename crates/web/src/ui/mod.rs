@@ -41,6 +41,10 @@ pub(crate) fn router() -> Router<AppState> {
             get(auth_pages::signup_form).post(auth_pages::signup),
         )
         .route("/logout", post(auth_pages::logout))
+        .route(
+            "/invitations/accept",
+            get(auth_pages::accept_form).post(auth_pages::accept),
+        )
         .route("/switch", post(auth_pages::switch))
         .route("/live", get(live::feed))
         .route("/ui/chat/sessions", post(chat::start))

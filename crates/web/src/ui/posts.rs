@@ -6,7 +6,9 @@
 
 use super::approvals;
 use super::page_params::parse_id;
-use super::post_view::{Lookups, history_ctx, parse_local_time, parse_optional_id, post_ctx};
+use super::post_view::{
+    Lookups, history_ctx, invalid, parse_local_time, parse_optional_id, post_ctx,
+};
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
@@ -36,6 +38,8 @@ pub(super) struct PostAction {
     at: String,
     /// The account to publish from.
     linkedin_account_id: String,
+    /// The campaign that should watch a published post.
+    campaign_id: String,
 }
 
 /// A move that failed on a field: which post and move, the errors, and what was sent, so
@@ -89,6 +93,7 @@ async fn render_post(
             history => history_ctx(&detail.history, &names),
             draft_differs => draft_differs,
             accounts => names.account_options(),
+            campaigns => names.campaign_options(),
             failed => failed.map(Failed::value),
         },
     )
@@ -171,6 +176,13 @@ async fn perform(
         "publish" => {
             let account = parse_optional_id("linkedin_account_id", &form.linkedin_account_id)?;
             app.publish_post_now(who, id, account).await?;
+        }
+        "attach" => {
+            let campaign =
+                parse_optional_id("campaign_id", &form.campaign_id)?.ok_or_else(|| {
+                    invalid("campaign_id", "choose the campaign that should watch it")
+                })?;
+            app.attach_post(who, id, campaign).await?;
         }
         _ => return Err(UiError::new(StatusCode::NOT_FOUND, "no such action")),
     }

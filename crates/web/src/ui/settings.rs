@@ -297,7 +297,7 @@ pub(super) async fn invite(
                 "settings",
                 context! {
                     title => "Invitation created",
-                    intro => format!("{} is invited as {}. Send them this invitation token; they redeem it with a password of their own. It is shown only this once.", inv.invitation.email, inv.invitation.role.as_str()),
+                    intro => format!("{} is invited as {}. Send them this invitation token; they join at /invitations/accept with it and a password of their own. It is shown only this once.", inv.invitation.email, inv.invitation.role.as_str()),
                     label => "Invitation token",
                     value => inv.token,
                 },
