@@ -11,6 +11,7 @@ test("the sign-up and log-in pages are labelled and render at both sizes", async
   const s = await session(browser);
   await visit(s, "/signup", "signup");
   await visit(s, "/login", "login");
+  await visit(s, "/invitations/accept?token=ri_example", "accept-invitation");
   await s.context.close();
 });
 
