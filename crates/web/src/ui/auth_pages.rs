@@ -34,6 +34,41 @@ fn session_cookie(headers: &HeaderMap, token: &str, state: &AppState) -> axum::h
     cookie_header(token, ttl, is_https(headers))
 }
 
+/// A form re-shown after a failure: its status, the sentence above it, and the fields at fault.
+type Again<'a> = dyn Fn(StatusCode, &str, Vec<(String, String)>) -> Result<Response, UiError> + 'a;
+
+/// How a sign-up, log-in or invitation form ends: signed in and sent to `to` with the session
+/// cookie, or shown again (`again`) with the problem, the fields at fault beside them (`general`
+/// replaces the error's own sentence when no field is named); server failures get the error page.
+fn signed_in_or_again(
+    result: revos_app::Result<revos_app::auth::SessionToken>,
+    to: &str,
+    headers: &HeaderMap,
+    state: &AppState,
+    general: Option<&str>,
+    again: &Again<'_>,
+) -> Result<Response, UiError> {
+    let err = match result {
+        Ok(session) => {
+            return Ok(redirect_with_cookie(
+                to,
+                session_cookie(headers, &session.token, state),
+            ));
+        }
+        Err(err) => UiError::from(err),
+    };
+    if !err.status().is_client_error() {
+        return Err(err);
+    }
+    let errors = err.field_errors().to_vec();
+    let message = match (errors.is_empty(), general) {
+        (false, _) => "Please correct the fields below.",
+        (true, Some(general)) => general,
+        (true, None) => err.message(),
+    };
+    again(err.status(), message, errors)
+}
+
 /// The login form.
 pub(super) async fn login_form(Query(next): Query<Next>) -> Result<Response, UiError> {
     Ok(render(
@@ -60,29 +95,22 @@ pub(super) async fn login(
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
     let next = local_path(form.next.as_deref());
-    let again = |status: StatusCode, error: &str| -> Result<Response, UiError> {
-        Ok((
-            status,
-            render(
-                "login.html",
-                context! { next => next.clone(), email => form.email.clone(), error => error },
-            )?,
-        )
-            .into_response())
-    };
+    let again =
+        |status: StatusCode, error: &str, _: Vec<(String, String)>| -> Result<Response, UiError> {
+            Ok((
+                status,
+                render(
+                    "login.html",
+                    context! { next => next.clone(), email => form.email.clone(), error => error },
+                )?,
+            )
+                .into_response())
+        };
     if let Err(limited) = state.limiter.check(ip, Some(&form.email)) {
-        return again(limited.status(), limited.message());
+        return again(limited.status(), limited.message(), Vec::new());
     }
-    match state.app.login(&form.email, &form.password, None).await {
-        Ok(session) => Ok(redirect_with_cookie(
-            &next,
-            session_cookie(&headers, &session.token, &state),
-        )),
-        Err(revos_app::AppError::Unauthorized(m)) | Err(revos_app::AppError::Forbidden(m)) => {
-            again(StatusCode::UNAUTHORIZED, m)
-        }
-        Err(other) => Err(other.into()),
-    }
+    let result = state.app.login(&form.email, &form.password, None).await;
+    signed_in_or_again(result, &next, &headers, &state, None, &again)
 }
 
 /// The sign-up form.
@@ -126,25 +154,11 @@ pub(super) async fn signup(
     if let Err(limited) = state.limiter.check(ip, Some(&form.email)) {
         return again(limited.status(), limited.message(), Vec::new());
     }
-    match state
+    let result = state
         .app
         .signup(&form.email, &form.password, &form.workspace_name)
-        .await
-    {
-        Ok(session) => Ok(redirect_with_cookie(
-            "/",
-            session_cookie(&headers, &session.token, &state),
-        )),
-        Err(err) => {
-            let e = UiError::from(err);
-            if e.status().is_client_error() {
-                let errors = e.field_errors().to_vec();
-                again(e.status(), "Please correct the fields below.", errors)
-            } else {
-                Err(e)
-            }
-        }
-    }
+        .await;
+    signed_in_or_again(result, "/", &headers, &state, None, &again)
 }
 
 /// A form with only the CSRF token.
@@ -244,28 +258,10 @@ pub(super) async fn accept(
     if let Err(limited) = state.limiter.check(ip, None) {
         return again(limited.status(), limited.message(), Vec::new());
     }
-    match state
+    let result = state
         .app
         .accept_invitation(form.token.trim(), &form.password)
-        .await
-    {
-        Ok(session) => Ok(redirect_with_cookie(
-            "/",
-            session_cookie(&headers, &session.token, &state),
-        )),
-        Err(err) => {
-            let e = UiError::from(err);
-            if e.status().is_client_error() {
-                let errors = e.field_errors().to_vec();
-                let message = if errors.is_empty() {
-                    "This invitation is unknown, used or expired, or the password is wrong."
-                } else {
-                    "Please correct the fields below."
-                };
-                again(e.status(), message, errors)
-            } else {
-                Err(e)
-            }
-        }
-    }
+        .await;
+    let general = "This invitation is unknown, used or expired, or the password is wrong.";
+    signed_in_or_again(result, "/", &headers, &state, Some(general), &again)
 }

@@ -176,6 +176,11 @@ impl UiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The sentence for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl From<AppError> for UiError {
