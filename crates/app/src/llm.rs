@@ -153,12 +153,7 @@ impl App {
     /// `openai_embedding_model`) wins over the instance's settings.
     pub async fn language_model(&self, tenant: TenantId) -> Result<Option<OpenAiClient>> {
         let settings = self.llm_settings();
-        let own_key = self.vault_text(tenant, OPENAI_KEY).await?;
-        let own_url = self.vault_text(tenant, OPENAI_URL).await?;
-        let api_key = own_key
-            .map(SecretString::from)
-            .or_else(|| settings.api_key.clone());
-        let url = own_url.or_else(|| settings.url.clone());
+        let (api_key, url) = self.llm_endpoint(tenant).await?;
         if api_key.is_none() && url.is_none() {
             return Ok(None);
         }
@@ -181,11 +176,29 @@ impl App {
         Ok(Some(client))
     }
 
-    /// Online when `tenant` has a model, offline otherwise.
+    /// The key and base URL `tenant`'s model calls use: its vault's, else the instance's.
+    async fn llm_endpoint(
+        &self,
+        tenant: TenantId,
+    ) -> Result<(Option<SecretString>, Option<String>)> {
+        let settings = self.llm_settings();
+        let api_key = self
+            .vault_text(tenant, OPENAI_KEY)
+            .await?
+            .map(SecretString::from)
+            .or_else(|| settings.api_key.clone());
+        let url = self
+            .vault_text(tenant, OPENAI_URL)
+            .await?
+            .or_else(|| settings.url.clone());
+        Ok((api_key, url))
+    }
+
+    /// Online when `tenant` has a model (a key or a URL), offline otherwise; builds no client.
     pub async fn llm_mode(&self, tenant: TenantId) -> Result<LlmMode> {
-        Ok(match self.language_model(tenant).await? {
-            Some(_) => LlmMode::Online,
-            None => LlmMode::Offline,
+        Ok(match self.llm_endpoint(tenant).await? {
+            (None, None) => LlmMode::Offline,
+            _ => LlmMode::Online,
         })
     }
 

@@ -384,6 +384,22 @@ async fn me(
     .into_response()
 }
 
+/// A listing's `limit` (1 to 100, default 100), after checking the required `account_id`.
+#[allow(clippy::result_large_err)] // a test fake: the error is the answer itself
+fn listing_limit(q: &HashMap<String, String>) -> Result<usize, Response> {
+    if !q.contains_key("account_id") {
+        return Err(problem(
+            StatusCode::BAD_REQUEST,
+            "errors/invalid_parameters",
+            "account_id is required",
+        ));
+    }
+    Ok(q.get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 100))
+}
+
 async fn user_posts(
     State(s): State<Arc<FakeUnipile>>,
     headers: HeaderMap,
@@ -395,18 +411,10 @@ async fn user_posts(
         Err(r) => return r,
     };
     stall(&fault).await;
-    if !q.contains_key("account_id") {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "errors/invalid_parameters",
-            "account_id is required",
-        );
-    }
-    let limit: usize = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100)
-        .clamp(1, 100);
+    let limit = match listing_limit(&q) {
+        Ok(limit) => limit,
+        Err(r) => return r,
+    };
     let w = lock(&s.world);
     let items: Vec<Value> = w
         .created
@@ -456,18 +464,10 @@ async fn comments(
         Err(r) => return r,
     };
     stall(&fault).await;
-    if !q.contains_key("account_id") {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "errors/invalid_parameters",
-            "account_id is required",
-        );
-    }
-    let limit: usize = q
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100)
-        .clamp(1, 100);
+    let limit = match listing_limit(&q) {
+        Ok(limit) => limit,
+        Err(r) => return r,
+    };
     let start: usize = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
     let w = lock(&s.world);
     let Some((_, all)) = w.posts.get(&id) else {

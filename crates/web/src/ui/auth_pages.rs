@@ -34,39 +34,69 @@ fn session_cookie(headers: &HeaderMap, token: &str, state: &AppState) -> axum::h
     cookie_header(token, ttl, is_https(headers))
 }
 
-/// A form re-shown after a failure: its status, the sentence above it, and the fields at fault.
-type Again<'a> = dyn Fn(StatusCode, &str, Vec<(String, String)>) -> Result<Response, UiError> + 'a;
+/// A sign-up, log-in or invitation form to show again: its template and the values the person
+/// typed (never the password).
+struct EntryPage {
+    template: &'static str,
+    kept: minijinja::Value,
+}
 
-/// How a sign-up, log-in or invitation form ends: signed in and sent to `to` with the session
-/// cookie, or shown again (`again`) with the problem, the fields at fault beside them (`general`
-/// replaces the error's own sentence when no field is named); server failures get the error page.
-fn signed_in_or_again(
-    result: revos_app::Result<revos_app::auth::SessionToken>,
-    to: &str,
-    headers: &HeaderMap,
-    state: &AppState,
-    general: Option<&str>,
-    again: &Again<'_>,
-) -> Result<Response, UiError> {
-    let err = match result {
-        Ok(session) => {
-            return Ok(redirect_with_cookie(
-                to,
-                session_cookie(headers, &session.token, state),
-            ));
-        }
-        Err(err) => UiError::from(err),
-    };
-    if !err.status().is_client_error() {
-        return Err(err);
+impl EntryPage {
+    /// The form again with `status`, the sentence above it and the fields at fault.
+    fn again(
+        &self,
+        status: StatusCode,
+        error: &str,
+        errors: &[(String, String)],
+    ) -> Result<Response, UiError> {
+        let ctx = context! { error => error, errors => minijinja::Value::from(minijinja::value::Serde(errors)), ..self.kept.clone() };
+        Ok((status, render(self.template, ctx)?).into_response())
     }
-    let errors = err.field_errors().to_vec();
-    let message = match (errors.is_empty(), general) {
-        (false, _) => "Please correct the fields below.",
-        (true, Some(general)) => general,
-        (true, None) => err.message(),
-    };
-    again(err.status(), message, errors)
+
+    /// How the form ends: signed in and sent to `to` with the session cookie, or shown again
+    /// with the problem, the fields at fault beside them (`general` replaces the error's own
+    /// sentence when no field is named); server failures get the error page.
+    fn finish(
+        &self,
+        result: revos_app::Result<revos_app::auth::SessionToken>,
+        to: &str,
+        headers: &HeaderMap,
+        state: &AppState,
+        general: Option<&str>,
+    ) -> Result<Response, UiError> {
+        let err = match result {
+            Ok(session) => {
+                return Ok(redirect_with_cookie(
+                    to,
+                    session_cookie(headers, &session.token, state),
+                ));
+            }
+            Err(err) => UiError::from(err),
+        };
+        if !err.status().is_client_error() {
+            return Err(err);
+        }
+        let message = match (err.field_errors().is_empty(), general) {
+            (false, _) => "Please correct the fields below.",
+            (true, Some(general)) => general,
+            (true, None) => err.message(),
+        };
+        self.again(err.status(), message, err.field_errors())
+    }
+
+    /// The form refusing the attempt when the sender is over the attempt limit.
+    fn over_limit(
+        &self,
+        state: &AppState,
+        ip: std::net::IpAddr,
+        email: Option<&str>,
+    ) -> Option<Response> {
+        let limited = state.limiter.check(ip, email).err()?;
+        Some(
+            self.again(limited.status(), limited.message(), &[])
+                .unwrap_or_else(IntoResponse::into_response),
+        )
+    }
 }
 
 /// The login form.
@@ -95,22 +125,15 @@ pub(super) async fn login(
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
     let next = local_path(form.next.as_deref());
-    let again =
-        |status: StatusCode, error: &str, _: Vec<(String, String)>| -> Result<Response, UiError> {
-            Ok((
-                status,
-                render(
-                    "login.html",
-                    context! { next => next.clone(), email => form.email.clone(), error => error },
-                )?,
-            )
-                .into_response())
-        };
-    if let Err(limited) = state.limiter.check(ip, Some(&form.email)) {
-        return again(limited.status(), limited.message(), Vec::new());
+    let entry = EntryPage {
+        template: "login.html",
+        kept: context! { next => next.clone(), email => form.email.clone() },
+    };
+    if let Some(refused) = entry.over_limit(&state, ip, Some(&form.email)) {
+        return Ok(refused);
     }
     let result = state.app.login(&form.email, &form.password, None).await;
-    signed_in_or_again(result, &next, &headers, &state, None, &again)
+    entry.finish(result, &next, &headers, &state, None)
 }
 
 /// The sign-up form.
@@ -138,27 +161,18 @@ pub(super) async fn signup(
     Form(form): Form<SignupForm>,
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
-    let again = |status: StatusCode,
-                 error: &str,
-                 errors: Vec<(String, String)>|
-     -> Result<Response, UiError> {
-        Ok((
-            status,
-            render(
-                "signup.html",
-                context! { email => form.email.clone(), workspace_name => form.workspace_name.clone(), error => error, errors => minijinja::Value::from(minijinja::value::Serde(&errors)) },
-            )?,
-        )
-            .into_response())
+    let entry = EntryPage {
+        template: "signup.html",
+        kept: context! { email => form.email.clone(), workspace_name => form.workspace_name.clone() },
     };
-    if let Err(limited) = state.limiter.check(ip, Some(&form.email)) {
-        return again(limited.status(), limited.message(), Vec::new());
+    if let Some(refused) = entry.over_limit(&state, ip, Some(&form.email)) {
+        return Ok(refused);
     }
     let result = state
         .app
         .signup(&form.email, &form.password, &form.workspace_name)
         .await;
-    signed_in_or_again(result, "/", &headers, &state, None, &again)
+    entry.finish(result, "/", &headers, &state, None)
 }
 
 /// A form with only the CSRF token.
@@ -242,26 +256,17 @@ pub(super) async fn accept(
     Form(form): Form<AcceptForm>,
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
-    let again = |status: StatusCode,
-                 error: &str,
-                 errors: Vec<(String, String)>|
-     -> Result<Response, UiError> {
-        Ok((
-            status,
-            render(
-                "accept_invitation.html",
-                context! { token => form.token.clone(), error => error, errors => minijinja::Value::from(minijinja::value::Serde(&errors)) },
-            )?,
-        )
-            .into_response())
+    let entry = EntryPage {
+        template: "accept_invitation.html",
+        kept: context! { token => form.token.clone() },
     };
-    if let Err(limited) = state.limiter.check(ip, None) {
-        return again(limited.status(), limited.message(), Vec::new());
+    if let Some(refused) = entry.over_limit(&state, ip, None) {
+        return Ok(refused);
     }
     let result = state
         .app
         .accept_invitation(form.token.trim(), &form.password)
         .await;
     let general = "This invitation is unknown, used or expired, or the password is wrong.";
-    signed_in_or_again(result, "/", &headers, &state, Some(general), &again)
+    entry.finish(result, "/", &headers, &state, Some(general))
 }

@@ -268,12 +268,23 @@ fn form_role(raw: &str) -> Result<Role, AppError> {
         .ok_or_else(|| ValidationErrors::single("role", "must be owner, admin or member").into())
 }
 
-/// A page showing a token that is never shown again; kept out of caches.
-fn shown_once(html: Html<String>) -> Response {
-    let mut resp = html.into_response();
+/// A page showing a token (`value`, labelled `label`) that is never shown again; kept out of
+/// caches.
+async fn shown_once(
+    state: &AppState,
+    signed: &Signed,
+    title: &str,
+    intro: String,
+    label: &str,
+    value: String,
+) -> Result<Response, UiError> {
+    let ctx = context! { title => title, intro => intro, label => label, value => value };
+    let mut resp = page(state, signed, "shown_once.html", "settings", ctx)
+        .await?
+        .into_response();
     resp.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
+    Ok(resp)
 }
 
 /// `POST /settings/invitations`: invites someone and shows their invitation token once.
@@ -290,20 +301,7 @@ pub(super) async fn invite(
     };
     match created {
         Ok(inv) => {
-            let html = page(
-                &state,
-                &signed,
-                "shown_once.html",
-                "settings",
-                context! {
-                    title => "Invitation created",
-                    intro => format!("{} is invited as {}. Send them this invitation token; they join at /invitations/accept with it and a password of their own. It is shown only this once.", inv.invitation.email, inv.invitation.role.as_str()),
-                    label => "Invitation token",
-                    value => inv.token,
-                },
-            )
-            .await?;
-            Ok(shown_once(html))
+            shown_once(&state, &signed, "Invitation created", format!("{} is invited as {}. Send them this invitation token; they join at /invitations/accept with it and a password of their own. It is shown only this once.", inv.invitation.email, inv.invitation.role.as_str()), "Invitation token", inv.token).await
         }
         Err(e) => {
             let values = context! { email => form.email, role => form.role };
@@ -350,20 +348,7 @@ pub(super) async fn create_api_key(
     };
     match created {
         Ok(key) => {
-            let html = page(
-                &state,
-                &signed,
-                "shown_once.html",
-                "settings",
-                context! {
-                    title => "API key created",
-                    intro => format!("The key “{}” acts with the {} role. Copy it now: it is shown only this once. Scripts send it as a bearer token.", key.info.name, key.info.role.as_str()),
-                    label => "API key",
-                    value => key.key,
-                },
-            )
-            .await?;
-            Ok(shown_once(html))
+            shown_once(&state, &signed, "API key created", format!("The key “{}” acts with the {} role. Copy it now: it is shown only this once. Scripts send it as a bearer token.", key.info.name, key.info.role.as_str()), "API key", key.key).await
         }
         Err(e) => {
             let values = context! { name => form.name, role => form.role };
