@@ -9,6 +9,7 @@ pub mod apollo;
 pub mod email;
 mod http;
 pub mod llm;
+pub mod outbound;
 pub mod sandbox;
 mod traits;
 pub mod unipile;
