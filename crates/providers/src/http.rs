@@ -1,7 +1,14 @@
-//! The HTTP plumbing every client shares: timeouts, retries and error classification.
+//! The HTTP plumbing every client shares: timeouts, retries, error classification, and a
+//! size cap on every answer read.
 
+use crate::outbound::{ReadError, read_capped};
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
+
+/// The largest provider answer read (4 MiB): Unipile, Apollo, Instantly and Smartlead answer
+/// pages of JSON far below this, and a larger body (a broken or hostile server) fails the
+/// call instead of filling the memory.
+pub const MAX_PROVIDER_BODY: usize = 4 * 1024 * 1024;
 
 /// Where a provider lives and how patiently to talk to it.
 #[derive(Clone, Debug)]
@@ -54,7 +61,36 @@ pub enum ProviderErrorKind {
     Permanent,
 }
 
-/// A failed provider call, classified, with the provider's own words kept.
+/// What a user may be told about a failed call: a short class, never the provider's words
+/// (an error body can echo whatever answered at a URL, which would make the instance an
+/// oracle for its own network).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// 429: too many requests (or out of quota).
+    RateLimited,
+    /// 401 or 403: the key was refused.
+    Unauthorized,
+    /// No answer, a timeout, or a 5xx/408: try again later.
+    Unavailable,
+    /// An answer that cannot be used: another 4xx, too large, or unreadable.
+    BadResponse,
+}
+
+impl ErrorClass {
+    /// The class's stable name (`rate_limited`, `unauthorized`, `unavailable`, `bad_response`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RateLimited => "rate_limited",
+            Self::Unauthorized => "unauthorized",
+            Self::Unavailable => "unavailable",
+            Self::BadResponse => "bad_response",
+        }
+    }
+}
+
+/// A failed provider call, classified, with the provider's own words kept (for the log; a
+/// user sees [`ProviderError::public_message`]).
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("{provider}: {message}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
 pub struct ProviderError {
@@ -70,10 +106,14 @@ pub struct ProviderError {
     pub message: String,
     /// How long the provider asked us to wait.
     pub retry_after: Option<Duration>,
+    /// A sentence of RevOS's own (never the provider's words) that a user may see beside
+    /// the class: the answer passed its size cap, the URL was refused.
+    pub public_detail: Option<String>,
 }
 
 impl ProviderError {
-    pub(crate) fn new(
+    /// A failure of `provider` of this kind, with a message for the log.
+    pub fn new(
         provider: &'static str,
         kind: ProviderErrorKind,
         message: impl Into<String>,
@@ -85,12 +125,55 @@ impl ProviderError {
             provider_type: None,
             message: message.into(),
             retry_after: None,
+            public_detail: None,
         }
     }
 
     /// Whether retrying later may succeed.
     pub fn is_transient(&self) -> bool {
         !matches!(self.kind, ProviderErrorKind::Permanent)
+    }
+
+    /// The short class a user may see.
+    pub fn class(&self) -> ErrorClass {
+        match (self.kind, self.status) {
+            (_, Some(401 | 403)) => ErrorClass::Unauthorized,
+            (ProviderErrorKind::RateLimited, _) | (_, Some(429)) => ErrorClass::RateLimited,
+            (_, Some(408 | 500..=599)) => ErrorClass::Unavailable,
+            (_, Some(_)) => ErrorClass::BadResponse,
+            (ProviderErrorKind::Permanent, None) => ErrorClass::BadResponse,
+            (_, None) => ErrorClass::Unavailable,
+        }
+    }
+
+    /// What a user may be told: the provider, the class and the status, e.g.
+    /// `openai: unauthorized (HTTP 401)`, and RevOS's own detail when there is one; never
+    /// the text the server answered.
+    pub fn public_message(&self) -> String {
+        let status = self
+            .status
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default();
+        let detail = self
+            .public_detail
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
+        format!("{}: {}{status}{detail}", self.provider, self.class().as_str())
+    }
+
+    /// A permanent failure described by RevOS itself (`detail` is shown to the user).
+    pub fn refused(provider: &'static str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let mut e = Self::new(provider, ProviderErrorKind::Permanent, detail.clone());
+        e.public_detail = Some(detail);
+        e
+    }
+
+    /// The error for an answer over its size cap: permanent (the same request would get
+    /// the same answer), so it is never retried.
+    pub fn too_large(provider: &'static str, limit: usize) -> Self {
+        Self::refused(provider, crate::outbound::TooLarge { limit }.to_string())
     }
 }
 
@@ -127,19 +210,23 @@ pub(crate) async fn send(
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                match resp.text().await {
-                    Ok(body) if (200..300).contains(&status) => return Ok((status, body)),
+                match read_capped(resp, MAX_PROVIDER_BODY).await {
+                    Ok(body) if (200..300).contains(&status) => {
+                        return Ok((status, String::from_utf8_lossy(&body).into_owned()));
+                    }
                     Ok(body) => {
-                        let mut err = classify(status, &headers, &body);
+                        let mut err = classify(status, &headers, &String::from_utf8_lossy(&body));
                         err.status = Some(status);
                         err.retry_after = err.retry_after.or_else(|| retry_after(&headers));
                         err
                     }
-                    Err(e) => ProviderError::new(
+                    Err(ReadError::TooLarge(t)) => ProviderError::too_large(provider, t.limit),
+                    Err(ReadError::Transfer(e)) if e.is_timeout() => ProviderError::new(
                         provider,
                         ProviderErrorKind::Transient,
-                        format!("reading the answer failed: {}", e.without_url()),
+                        format!("no whole answer within {:?}", config.timeout),
                     ),
+                    Err(e) => ProviderError::new(provider, ProviderErrorKind::Transient, e.to_string()),
                 }
             }
             // `without_url` below: Smartlead takes its key in the query string.

@@ -18,7 +18,7 @@ pub mod webhooks;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 
-pub use http::{HttpConfig, ProviderError, ProviderErrorKind};
+pub use http::{ErrorClass, HttpConfig, MAX_PROVIDER_BODY, ProviderError, ProviderErrorKind};
 pub use traits::{
     ChatMessage, CommentPage, Commenter, CreatedPost, EmailSequencer, Enricher, LinkedIn, OwnPost,
     PostComment, PostMetrics, SentDm,

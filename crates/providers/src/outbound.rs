@@ -16,6 +16,7 @@ use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Why an outbound URL is refused. The message is safe to show to the workspace: it names
 /// the rule, never what answered at the address.
@@ -300,6 +301,17 @@ pub async fn read_capped(resp: reqwest::Response, limit: usize) -> Result<Bytes,
 /// The same response with a body that fails with [`TooLarge`] once more than `limit` bytes
 /// have passed: for readers that consume the response themselves (streams, SDKs).
 pub fn capped_response(resp: reqwest::Response, limit: usize) -> reqwest::Response {
+    capped_response_flagged(resp, limit, Arc::default())
+}
+
+/// [`capped_response`] that also raises `overflow` when the cap is passed: for readers (such
+/// as async-openai's SSE parser) that report a broken body as text only, so the caller can
+/// still tell that the cap was the cause.
+pub fn capped_response_flagged(
+    resp: reqwest::Response,
+    limit: usize,
+    overflow: Arc<AtomicBool>,
+) -> reqwest::Response {
     let status = resp.status();
     let version = resp.version();
     let headers = resp.headers().clone();
@@ -308,6 +320,7 @@ pub fn capped_response(resp: reqwest::Response, limit: usize) -> reqwest::Respon
         let chunk = chunk.map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
         seen += chunk.len();
         if seen > limit {
+            overflow.store(true, Ordering::SeqCst);
             return Err(Box::new(TooLarge { limit }) as Box<dyn std::error::Error + Send + Sync>);
         }
         Ok(chunk)

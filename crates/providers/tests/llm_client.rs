@@ -20,6 +20,7 @@ fn config(fake: &FakeOpenAi) -> LlmConfig {
         embedding_model: "text-embedding-3-small".into(),
         timeout: Duration::from_secs(5),
         max_retries: 2,
+        outbound: None,
     }
 }
 
@@ -474,6 +475,7 @@ fn bad_configuration_is_refused() {
         embedding_model: "e".into(),
         timeout: Duration::from_secs(1),
         max_retries: 0,
+        outbound: None,
     };
     for bad in [
         LlmConfig {

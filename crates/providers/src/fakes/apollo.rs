@@ -118,6 +118,8 @@ async fn matcher(
             let body = json!({"status": "failed", "error_code": "INVALID_REQUEST", "error_message": "invalid request"});
             return (status, Json(body)).into_response();
         }
+        Some(Fault::Huge(bytes)) => return super::huge_json(bytes),
+        Some(Fault::Redirect(url)) => return super::redirect(&url),
         None => {}
     }
     let url = body["linkedin_url"].as_str().unwrap_or_default();

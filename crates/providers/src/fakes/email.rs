@@ -101,6 +101,8 @@ impl FakeSequencer {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                 Ok(None)
             }
+            Some(Fault::Huge(bytes)) => Err(Box::new(super::huge_json(bytes))),
+            Some(Fault::Redirect(url)) => Err(Box::new(super::redirect(&url))),
             other => Ok(other),
         }
     }

@@ -34,6 +34,7 @@ struct Shared {
     script: Mutex<VecDeque<Reply>>,
     faults: Mutex<VecDeque<Fault>>,
     requests: Mutex<Vec<Value>>,
+    authorizations: Mutex<Vec<Option<String>>>,
     key: Mutex<Option<String>>,
     minimal: AtomicBool,
     next_id: AtomicU64,
@@ -62,12 +63,18 @@ fn error(status: StatusCode, message: &str, kind: &str, code: Option<&str>) -> R
 impl FakeOpenAi {
     /// Starts the fake; it accepts any key (or none) until [`Self::require_api_key`].
     pub async fn start() -> Self {
+        Self::start_on(std::net::IpAddr::from([127, 0, 0, 1])).await
+    }
+
+    /// Starts the fake on a random port of `ip` (e.g. `127.0.0.2`, so that an allow-list of
+    /// that one address opens this fake and no other local server).
+    pub async fn start_on(ip: std::net::IpAddr) -> Self {
         let shared = Arc::new(Shared::default());
         let router = Router::new()
             .route("/v1/chat/completions", post(chat_completions))
             .route("/v1/embeddings", post(embeddings))
             .with_state(Arc::clone(&shared));
-        let (base, _) = super::serve(router).await;
+        let (base, _) = super::serve_on(router, ip).await;
         Self {
             url: format!("{base}/v1"),
             shared,
@@ -124,6 +131,12 @@ impl FakeOpenAi {
         lock(&self.shared.requests).clone()
     }
 
+    /// The `Authorization` header of every request received (`None` when absent), in order,
+    /// whatever the request was: the proof of which key reached this server.
+    pub fn authorizations(&self) -> Vec<Option<String>> {
+        lock(&self.shared.authorizations).clone()
+    }
+
     /// Scripted replies not yet consumed.
     pub fn script_left(&self) -> usize {
         lock(&self.shared.script).len()
@@ -174,6 +187,11 @@ fn gate(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<(Value, Option<Fault>), Response> {
+    lock(&shared.authorizations).push(
+        headers
+            .get(header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+    );
     let Ok(body) = serde_json::from_slice::<Value>(body) else {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -241,6 +259,9 @@ fn gate(
                 _ => error(status, "injected", "invalid_request_error", None),
             })
         }
+        Some(Fault::Huge(bytes)) if body["stream"] == json!(true) => Err(super::huge_sse(bytes)),
+        Some(Fault::Huge(bytes)) => Err(super::huge_json(bytes)),
+        Some(Fault::Redirect(url)) => Err(super::redirect(&url)),
         other => Ok((body, other)),
     }
 }

@@ -261,6 +261,8 @@ fn gate(
             };
             Err(problem(status, kind, "injected"))
         }
+        Some(Fault::Huge(bytes)) => Err(super::huge_json(bytes)),
+        Some(Fault::Redirect(url)) => Err(super::redirect(&url)),
         other => Ok(other),
     }
 }

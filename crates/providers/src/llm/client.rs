@@ -5,7 +5,7 @@
 
 use super::config::{Endpoint, LlmConfig};
 use super::stream::Assembler;
-use super::transport::{PROVIDER, RetryingTransport, from_openai};
+use super::transport::{PROVIDER, RetryingTransport};
 use super::types::{ChatOutcome, ChatRequest, StreamEvent, Usage};
 use super::wire::{
     ChatBody, Chunk, Completion, EmbeddingBody, EmbeddingList, arguments_text, finish_reason,
@@ -16,7 +16,6 @@ use async_openai::types::stream::StreamResponse;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::collections::VecDeque;
-use std::time::Duration;
 
 /// A client for one OpenAI-compatible endpoint (see [`LlmConfig`] for the server flags
 /// tool calling needs). Cheap to clone.
@@ -25,7 +24,7 @@ pub struct OpenAiClient {
     inner: async_openai::Client<Endpoint>,
     model: String,
     embedding_model: String,
-    timeout: Duration,
+    transport: RetryingTransport,
 }
 
 /// The vectors for a list of texts, in input order.
@@ -51,7 +50,13 @@ impl OpenAiClient {
         if config.model.trim().is_empty() {
             return Err(invalid("model must name a chat model"));
         }
-        let http = reqwest::Client::builder()
+        // A workspace's own URL goes through the outbound guard on every connection and
+        // redirect; the operator's URL is trusted.
+        let builder = match &config.outbound {
+            Some(policy) => policy.client_builder(),
+            None => reqwest::Client::builder(),
+        };
+        let http = builder
             .timeout(config.timeout)
             .build()
             .map_err(|e| invalid(format!("building the HTTP client failed: {e}")))?;
@@ -59,12 +64,15 @@ impl OpenAiClient {
             http: http.clone(),
             max_retries: config.max_retries,
             timeout: config.timeout,
+            outbound: config.outbound,
+            overflow: Default::default(),
         };
         Ok(Self {
-            inner: async_openai::Client::build(http, endpoint).with_http_service(transport),
+            inner: async_openai::Client::build(http, endpoint)
+                .with_http_service(transport.clone()),
             model: config.model,
             embedding_model: config.embedding_model,
-            timeout: config.timeout,
+            transport,
         })
     }
 
@@ -94,7 +102,7 @@ impl OpenAiClient {
             .chat()
             .create_byot(ChatBody::new(req, model, false))
             .await
-            .map_err(|e| from_openai(e, self.timeout))?;
+            .map_err(|e| self.transport.error(e))?;
         let Some(choice) = completion.choices.into_iter().next() else {
             return Err(ProviderError::new(
                 PROVIDER,
@@ -143,12 +151,12 @@ impl OpenAiClient {
             .chat()
             .create_stream_byot(ChatBody::new(req, model, true))
             .await
-            .map_err(|e| from_openai(e, self.timeout))?;
+            .map_err(|e| self.transport.error(e))?;
         let state = StreamState {
             chunks,
             assembler: Some(Assembler::new(model)),
             pending: VecDeque::new(),
-            timeout: self.timeout,
+            transport: self.transport.clone(),
         };
         Ok(futures::stream::unfold(state, StreamState::next).boxed())
     }
@@ -174,7 +182,7 @@ impl OpenAiClient {
                 encoding_format: "float",
             })
             .await
-            .map_err(|e| from_openai(e, self.timeout))?;
+            .map_err(|e| self.transport.error(e))?;
         let mut items: Vec<_> = list
             .data
             .into_iter()
@@ -212,7 +220,7 @@ struct StreamState {
     /// `None` once the stream has ended (with `Done` or an error).
     assembler: Option<Assembler>,
     pending: VecDeque<StreamEvent>,
-    timeout: Duration,
+    transport: RetryingTransport,
 }
 
 impl StreamState {
@@ -232,7 +240,7 @@ impl StreamState {
                     }
                     Err(e) => Err(e),
                 },
-                Some(Err(e)) => Err(from_openai(e, self.timeout)),
+                Some(Err(e)) => Err(self.transport.error(e)),
                 None => assembler.finish().map(StreamEvent::Done),
             };
             return Some((item, self));

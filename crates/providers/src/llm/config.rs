@@ -30,6 +30,9 @@ pub struct LlmConfig {
     /// Retries after the first attempt for 429 rate limits, 5xx answers and connection
     /// failures (timeouts are not retried: the model may still be working on it).
     pub max_retries: u32,
+    /// The outbound-URL guard every connection of this client passes (a workspace's own
+    /// URL); `None` for the operator's URL, which is trusted (e.g. Ollama on localhost).
+    pub outbound: Option<crate::outbound::OutboundPolicy>,
 }
 
 /// The async-openai view of an [`LlmConfig`]: base URL and key only.

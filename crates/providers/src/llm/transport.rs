@@ -5,15 +5,31 @@
 //! unless replaced, and the error it hands back has lost the headers (so a final 429 could
 //! not say how long to wait). Installed through async-openai's middleware hook, this service
 //! sees every status, header and body first.
+//!
+//! It also holds the two limits on what a model server can do to this process: a workspace's
+//! own URL is checked by the outbound guard before every request (and on every connection
+//! and redirect by the guarded client), and every answer, streamed or not, is read through a
+//! size cap ([`MAX_MODEL_ANSWER`]); errors are read up to [`MAX_ERROR_BODY`].
 
 use crate::http::retry_after;
+use crate::outbound::{OutboundPolicy, ReadError, capped_response_flagged, read_capped};
 use crate::{ProviderError, ProviderErrorKind};
 use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
 use futures::future::BoxFuture;
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+/// The largest model answer read (8 MiB), a whole completion or a whole SSE stream: real
+/// answers are a few KiB; a larger one ends the call with a `bad_response` error instead of
+/// filling the memory.
+pub const MAX_MODEL_ANSWER: usize = 8 * 1024 * 1024;
+
+/// The largest error answer read (64 KiB): only its status and error code are used.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The provider name errors carry.
 pub(crate) const PROVIDER: &str = "openai";
@@ -31,6 +47,12 @@ pub(crate) struct RetryingTransport {
     pub(crate) http: reqwest::Client,
     pub(crate) max_retries: u32,
     pub(crate) timeout: Duration,
+    /// The guard of a workspace's own URL; `None` for the operator's.
+    pub(crate) outbound: Option<OutboundPolicy>,
+    /// Set when an answer of this client passed [`MAX_MODEL_ANSWER`]: async-openai reports
+    /// a broken body as text only, so the call's error is recognised by this flag (reset at
+    /// each request; a client serves one call at a time).
+    pub(crate) overflow: Arc<AtomicBool>,
 }
 
 impl tower::Service<HttpRequestFactory> for RetryingTransport {
@@ -57,6 +79,7 @@ impl RetryingTransport {
     /// Sends until a 2xx answer, a failure not worth retrying, or the retry budget is spent.
     async fn send(&self, request: HttpRequestFactory) -> Result<reqwest::Response, ProviderError> {
         let mut attempt = 0u32;
+        self.overflow.store(false, Ordering::SeqCst);
         loop {
             let built = request.build().await.map_err(|e| {
                 ProviderError::new(
@@ -65,17 +88,32 @@ impl RetryingTransport {
                     format!("building the request failed: {e}"),
                 )
             })?;
+            if let Some(policy) = &self.outbound {
+                policy
+                    .check_request(&built)
+                    .map_err(|e| ProviderError::refused(PROVIDER, format!("the model URL {e}")))?;
+            }
             let (error, retry) = match self.http.execute(built).await {
-                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) if resp.status().is_success() => {
+                    let flag = Arc::clone(&self.overflow);
+                    return Ok(capped_response_flagged(resp, MAX_MODEL_ANSWER, flag));
+                }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
-                    let error = match resp.bytes().await {
+                    let error = match read_capped(resp, MAX_ERROR_BODY).await {
                         Ok(body) => classify(status, &headers, &body),
-                        Err(e) => reqwest_error(e, self.timeout),
+                        Err(ReadError::TooLarge(_)) => classify(status, &headers, b""),
+                        Err(ReadError::Transfer(e)) => reqwest_error(e, self.timeout),
                     };
                     let retry = error.kind != ProviderErrorKind::Permanent;
                     (error, retry)
+                }
+                Err(e) if e.is_redirect() => {
+                    return Err(ProviderError::refused(
+                        PROVIDER,
+                        "the model URL redirected to an address this instance does not allow",
+                    ));
                 }
                 // A timed-out generation may still be running (and billed): not retried here.
                 Err(e) => {
@@ -96,6 +134,17 @@ impl RetryingTransport {
             tracing::warn!(provider = PROVIDER, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying model call");
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+impl RetryingTransport {
+    /// The classified error of a failed call: the size cap when an answer passed it (however
+    /// async-openai worded the broken body), else [`from_openai`].
+    pub(crate) fn error(&self, error: OpenAIError) -> ProviderError {
+        if self.overflow.load(Ordering::SeqCst) {
+            return ProviderError::too_large(PROVIDER, MAX_MODEL_ANSWER);
+        }
+        from_openai(error, self.timeout)
     }
 }
 
