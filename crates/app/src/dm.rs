@@ -134,7 +134,9 @@ impl App {
         }
         let values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
         let body = render(&spec.dm_template, &values)?;
-        let body = self.personalized_dm(tenant, &spec, &lead, body).await;
+        let body = self
+            .personalized_dm(tenant, job.campaign, &spec, &lead, body)
+            .await;
         {
             // Persist the intent before the call that cannot be undone.
             let mut tx = self.store.begin_for(tenant).await?;

@@ -4,7 +4,7 @@
 //! which wrote it.
 
 use crate::llm::LlmMode;
-use crate::{App, Principal, Result};
+use crate::{App, AppError, Principal, Result};
 use revos_domain::CartridgeId;
 use revos_domain::memory::ExampleKind;
 use revos_domain::style::StyleStats;
@@ -27,6 +27,10 @@ pub struct WrittenDraft {
     pub mode: LlmMode,
     /// The memory examples it drew on, most relevant first.
     pub examples_used: Vec<Uuid>,
+    /// Why the offline writer wrote it although a model is configured:
+    /// `llm_budget_exceeded` when the workspace has spent this month's budget on the
+    /// instance's model; `null` otherwise.
+    pub offline_reason: Option<String>,
 }
 
 /// A one-paragraph description of a learned style, for a prompt.
@@ -96,12 +100,22 @@ impl App {
         kind: ExampleKind,
         topic: &str,
     ) -> Result<WrittenDraft> {
-        let Some(client) = self.language_model(who.tenant).await? else {
+        let model = self.language_model(who.tenant).await?;
+        let over_budget = match &model {
+            Some(m) => match self.check_llm_budget(who.tenant, m).await {
+                Ok(()) => false,
+                Err(AppError::LlmBudgetExceeded { .. }) => true,
+                Err(e) => return Err(e),
+            },
+            None => false,
+        };
+        let Some(model) = model.filter(|_| !over_budget) else {
             let draft = self.draft_offline(who, cartridge, kind, topic).await?;
             return Ok(WrittenDraft {
                 text: draft.text,
                 mode: LlmMode::Offline,
                 examples_used: draft.examples_used,
+                offline_reason: over_budget.then(|| "llm_budget_exceeded".to_owned()),
             });
         };
         let mut c = Collector::default();
@@ -128,7 +142,7 @@ impl App {
             ],
             ..Default::default()
         };
-        let outcome = client.chat(&request).await?;
+        let outcome = model.client.chat(&request).await?;
         if let Some(usage) = outcome.usage {
             let purpose = format!("draft_{}", kind.as_str());
             self.record_llm_call(who.tenant, None, &purpose, &outcome.model, usage)
@@ -136,19 +150,17 @@ impl App {
         }
         let text = outcome.content.unwrap_or_default().trim().to_owned();
         if text.is_empty() {
-            return Err(crate::AppError::Provider(revos_providers::ProviderError {
-                provider: "openai",
-                kind: revos_providers::ProviderErrorKind::Transient,
-                status: None,
-                provider_type: None,
-                message: "the model wrote an empty draft".into(),
-                retry_after: None,
-            }));
+            return Err(AppError::Provider(revos_providers::ProviderError::new(
+                "openai",
+                revos_providers::ProviderErrorKind::Transient,
+                "the model wrote an empty draft",
+            )));
         }
         Ok(WrittenDraft {
             text,
             mode: LlmMode::Online,
             examples_used,
+            offline_reason: None,
         })
     }
 }

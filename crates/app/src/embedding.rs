@@ -3,7 +3,7 @@
 //! n-gram embedder (offline mode). Each vector travels with its model's name, and callers
 //! compare only vectors of the same model.
 
-use crate::{App, Result};
+use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::embedding::{LOCAL_MODEL, embed};
 
@@ -18,8 +18,9 @@ pub struct EmbeddedTexts {
 
 impl App {
     /// Embeds `texts` for `tenant` with the embedding model in effect for it. When the remote
-    /// model fails (after its retries) the local embedder answers instead, so approving a post
-    /// never fails for want of an embedding; the vectors say which model made them.
+    /// model fails (after its retries), or the workspace's budget on the instance's model is
+    /// spent, the local embedder answers instead, so approving a post never fails for want
+    /// of an embedding; the vectors say which model made them.
     pub async fn embed_texts(&self, tenant: TenantId, texts: &[String]) -> Result<EmbeddedTexts> {
         if texts.is_empty() {
             return Ok(EmbeddedTexts {
@@ -27,8 +28,12 @@ impl App {
                 vectors: Vec::new(),
             });
         }
-        if let Some(client) = self.language_model(tenant).await? {
-            match client.embed(texts).await {
+        if let Some(model) = self.language_model(tenant).await? {
+            let answer = match self.check_llm_budget(tenant, &model).await {
+                Ok(()) => model.client.embed(texts).await.map_err(AppError::from),
+                Err(over) => Err(over),
+            };
+            match answer {
                 Ok(e) if e.vectors.len() == texts.len() => {
                     self.record_llm_call(tenant, None, "embedding", &e.model, e.usage)
                         .await?;
@@ -43,7 +48,7 @@ impl App {
                     "the embedding model answered the wrong number of vectors; using local embeddings"
                 ),
                 Err(err) => {
-                    tracing::warn!(error = %err, "the embedding model failed; using local embeddings")
+                    tracing::warn!(error = %err, "no remote embedding; using local embeddings")
                 }
             }
         }

@@ -26,6 +26,17 @@ pub enum AppError {
     /// The caller is known but their role does not allow this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The workspace has spent this month's budget on the instance's model
+    /// (`REVOS_LLM_WORKSPACE_BUDGET_USD`); nothing was sent.
+    #[error(
+        "this workspace's monthly budget on the instance's model (${budget_usd:.2}) is spent (${spent_usd:.4} this month); the model is back next month, or store your own openai_api_key"
+    )]
+    LlmBudgetExceeded {
+        /// The monthly budget, in USD.
+        budget_usd: f64,
+        /// What was spent this month, in USD.
+        spent_usd: f64,
+    },
     /// An external provider failed (classified: transient, rate-limited or permanent).
     #[error("provider failure: {0}")]
     Provider(#[from] revos_providers::ProviderError),

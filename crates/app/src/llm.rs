@@ -2,9 +2,15 @@
 //! key from the vault, else the instance's (`REVOS_OPENAI_*`), else none, in which case RevOS
 //! runs offline (command grammar, template writing, local embeddings) and says so. Every call
 //! is recorded with its tokens and its cost from the configured price table.
+//!
+//! The instance's key goes only to the instance's URL, and a workspace's URL only gets the
+//! workspace's own key (or none): a workspace cannot borrow the operator's key for a server
+//! of its choosing. A workspace's URL passes the outbound guard when saved and on every
+//! connection. Calls paid by the instance are held to a monthly budget per workspace
+//! (`REVOS_LLM_WORKSPACE_BUDGET_USD`), checked before each call.
 
-use crate::{App, Principal, Result};
-use chrono::{DateTime, Utc};
+use crate::{App, AppError, Principal, Result};
+use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use revos_domain::llm_pricing::PriceTable;
 use revos_domain::{SecretName, TenantId};
 use revos_providers::llm::{LlmConfig, OpenAiClient, Usage};
@@ -44,7 +50,14 @@ pub struct LlmSettings {
     pub stream: bool,
     /// USD per million tokens, per model.
     pub prices: PriceTable,
+    /// What each workspace may spend per calendar month (UTC) on the instance's model
+    /// (`REVOS_LLM_WORKSPACE_BUDGET_USD`); 0 gives workspaces no instance model at all.
+    /// Workspaces with their own key or URL are not held to it.
+    pub workspace_budget_usd: f64,
 }
+
+/// The default monthly budget per workspace on the instance's model, in USD.
+pub const DEFAULT_WORKSPACE_BUDGET_USD: f64 = 10.0;
 
 /// OpenAI's public API, used when only a key is configured.
 pub const DEFAULT_OPENAI_URL: &str = "https://api.openai.com/v1";
@@ -60,6 +73,7 @@ impl Default for LlmSettings {
             max_retries: 3,
             stream: true,
             prices: PriceTable::default(),
+            workspace_budget_usd: DEFAULT_WORKSPACE_BUDGET_USD,
         }
     }
 }
@@ -117,6 +131,43 @@ pub struct LlmUsage {
     pub unpriced_calls: i64,
     /// The newest calls (at most 100).
     pub recent: Vec<LlmCall>,
+    /// This calendar month's budget on the instance's model, in USD; `null` when the
+    /// workspace uses its own model (its own key or URL), which is not budgeted.
+    pub budget_usd: Option<f64>,
+    /// The known cost of this calendar month's calls (UTC), in USD: what the budget is
+    /// checked against.
+    pub spent_usd: f64,
+    /// What is left of the budget this month (never below 0); `null` without a budget.
+    pub remaining_usd: Option<f64>,
+}
+
+/// Where a tenant's model calls go, and who pays.
+struct ModelEndpoint {
+    url: String,
+    key: Option<SecretString>,
+    /// The workspace's own URL: guarded, never given the instance's key.
+    own_url: bool,
+    /// Made with the instance's key/URL, so held to the workspace budget.
+    instance_paid: bool,
+}
+
+/// A tenant's model client and who pays for its calls.
+#[derive(Clone, Debug)]
+pub struct LanguageModel {
+    /// The client.
+    pub client: OpenAiClient,
+    /// Whether its calls use the instance's key/URL (and so count against the workspace's
+    /// monthly budget, checked with [`App::check_llm_budget`] before each call).
+    pub instance_paid: bool,
+}
+
+/// The first instant of `now`'s calendar month (UTC): the budget's period.
+pub fn month_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive()
+        .with_day(1)
+        .unwrap_or(now.date_naive())
+        .and_time(NaiveTime::MIN)
+        .and_utc()
 }
 
 impl From<LlmCallRow> for LlmCall {
@@ -151,12 +202,11 @@ impl App {
     /// The model client of `tenant`, or `None` when no model is configured (offline mode).
     /// The tenant's vault (`openai_api_key`, `openai_url`, `openai_model`,
     /// `openai_embedding_model`) wins over the instance's settings.
-    pub async fn language_model(&self, tenant: TenantId) -> Result<Option<OpenAiClient>> {
+    pub async fn language_model(&self, tenant: TenantId) -> Result<Option<LanguageModel>> {
         let settings = self.llm_settings();
-        let (api_key, url) = self.llm_endpoint(tenant).await?;
-        if api_key.is_none() && url.is_none() {
+        let Some(endpoint) = self.llm_endpoint(tenant).await? else {
             return Ok(None);
-        }
+        };
         let model = self
             .vault_text(tenant, OPENAI_MODEL)
             .await?
@@ -166,40 +216,87 @@ impl App {
             .await?
             .unwrap_or_else(|| settings.embedding_model.clone());
         let client = OpenAiClient::new(LlmConfig {
-            base_url: url.unwrap_or_else(|| DEFAULT_OPENAI_URL.into()),
-            api_key,
+            base_url: endpoint.url,
+            api_key: endpoint.key,
             model,
             embedding_model,
             timeout: settings.timeout,
             max_retries: settings.max_retries,
+            outbound: endpoint.own_url.then(|| self.outbound_policy().clone()),
         })?;
-        Ok(Some(client))
+        Ok(Some(LanguageModel {
+            client,
+            instance_paid: endpoint.instance_paid,
+        }))
     }
 
-    /// The key and base URL `tenant`'s model calls use: its vault's, else the instance's.
-    async fn llm_endpoint(
-        &self,
-        tenant: TenantId,
-    ) -> Result<(Option<SecretString>, Option<String>)> {
+    /// Where `tenant`'s model calls go: its own URL and/or key (its own URL with its own key
+    /// or none; its own key with OpenAI's URL), else the instance's URL and key while the
+    /// workspace budget is above 0, else nowhere (offline). The instance's key never goes
+    /// to a workspace's URL.
+    async fn llm_endpoint(&self, tenant: TenantId) -> Result<Option<ModelEndpoint>> {
         let settings = self.llm_settings();
-        let api_key = self
-            .vault_text(tenant, OPENAI_KEY)
-            .await?
-            .map(SecretString::from)
-            .or_else(|| settings.api_key.clone());
-        let url = self
-            .vault_text(tenant, OPENAI_URL)
-            .await?
-            .or_else(|| settings.url.clone());
-        Ok((api_key, url))
+        let own_key = self.vault_text(tenant, OPENAI_KEY).await?;
+        let own_url = self.vault_text(tenant, OPENAI_URL).await?;
+        if own_key.is_some() || own_url.is_some() {
+            return Ok(Some(ModelEndpoint {
+                own_url: own_url.is_some(),
+                url: own_url.unwrap_or_else(|| DEFAULT_OPENAI_URL.into()),
+                key: own_key.map(SecretString::from),
+                instance_paid: false,
+            }));
+        }
+        if settings.api_key.is_none() && settings.url.is_none()
+            || settings.workspace_budget_usd <= 0.0
+        {
+            return Ok(None);
+        }
+        Ok(Some(ModelEndpoint {
+            url: settings
+                .url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_OPENAI_URL.into()),
+            key: settings.api_key.clone(),
+            own_url: false,
+            instance_paid: true,
+        }))
     }
 
-    /// Online when `tenant` has a model (a key or a URL), offline otherwise; builds no client.
+    /// Online when `tenant` has a model (its own, or the instance's within a budget above
+    /// 0), offline otherwise; builds no client.
     pub async fn llm_mode(&self, tenant: TenantId) -> Result<LlmMode> {
         Ok(match self.llm_endpoint(tenant).await? {
-            (None, None) => LlmMode::Offline,
-            _ => LlmMode::Online,
+            None => LlmMode::Offline,
+            Some(_) => LlmMode::Online,
         })
+    }
+
+    /// The known cost of `tenant`'s model calls since `since` (one SQL sum).
+    async fn llm_spent_since(&self, tenant: TenantId, since: DateTime<Utc>) -> Result<f64> {
+        let mut tx = self.store.begin_for(tenant).await?;
+        let spent = store::cost_since(&mut tx, tenant, since).await?;
+        tx.commit().await?;
+        Ok(spent)
+    }
+
+    /// Refuses a call of `model` when the instance pays for it and `tenant` has spent its
+    /// monthly budget (the recorded costs of this calendar month); a workspace's own model
+    /// is not budgeted. Called before every model call, so nothing is sent over budget.
+    pub async fn check_llm_budget(&self, tenant: TenantId, model: &LanguageModel) -> Result<()> {
+        if !model.instance_paid {
+            return Ok(());
+        }
+        let budget = self.llm_settings().workspace_budget_usd;
+        let spent = self
+            .llm_spent_since(tenant, month_start(self.now()))
+            .await?;
+        if spent >= budget {
+            return Err(AppError::LlmBudgetExceeded {
+                budget_usd: budget,
+                spent_usd: spent,
+            });
+        }
+        Ok(())
     }
 
     /// Records one model call of `tenant` with its cost from the price table.
@@ -233,7 +330,18 @@ impl App {
 
     /// The caller's workspace's model usage since `since`.
     pub async fn llm_usage(&self, who: &Principal, since: DateTime<Utc>) -> Result<LlmUsage> {
-        let mode = self.llm_mode(who.tenant).await?;
+        let endpoint = self.llm_endpoint(who.tenant).await?;
+        let mode = match endpoint {
+            None => LlmMode::Offline,
+            Some(_) => LlmMode::Online,
+        };
+        let budget_usd = match &endpoint {
+            Some(e) if !e.instance_paid => None,
+            _ => Some(self.llm_settings().workspace_budget_usd),
+        };
+        let spent_usd = self
+            .llm_spent_since(who.tenant, month_start(self.now()))
+            .await?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, None, since, i64::MAX).await?;
         tx.commit().await?;
@@ -246,6 +354,9 @@ impl App {
             cost_usd: 0.0,
             unpriced_calls: 0,
             recent: Vec::new(),
+            budget_usd,
+            spent_usd,
+            remaining_usd: budget_usd.map(|b| (b - spent_usd).max(0.0)),
         };
         for row in rows {
             usage.calls += 1;

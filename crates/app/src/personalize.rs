@@ -1,10 +1,13 @@
 //! Personalised DMs: when a campaign asks for it (`personalize_dm`) and its workspace has a
 //! model, the model rewrites the rendered template for the person in the cartridge's voice,
 //! shown the cartridge's approved DMs and learned style. The template's text is sent instead
-//! whenever the model is absent, fails, or drops the lead magnet's link: a DM never goes out
-//! without what the person asked for.
+//! whenever the model is absent, fails, is over the workspace's monthly budget, or drops the
+//! lead magnet's link: a DM never goes out without what the person asked for. A campaign that
+//! asked for personalisation and did not get it gets a `dm_not_personalized` event on the
+//! lead saying why (`llm_budget_exceeded`, or the model's error class).
 
-use crate::{App, Credential, Principal, Result};
+use crate::pipeline_events::{self, Step};
+use crate::{App, AppError, Credential, Principal, Result};
 use revos_domain::campaign::CampaignSpec;
 use revos_domain::memory::ExampleKind;
 use revos_domain::{CartridgeId, Role, TenantId, UserId};
@@ -26,6 +29,7 @@ impl App {
     pub(crate) async fn personalized_dm(
         &self,
         tenant: TenantId,
+        campaign: Uuid,
         spec: &CampaignSpec,
         lead: &LeadRow,
         rendered: String,
@@ -41,9 +45,36 @@ impl App {
             Ok(None) => rendered,
             Err(err) => {
                 tracing::warn!(lead = %lead.id, error = %err, "personalising a DM failed; sending the template");
+                let reason = match &err {
+                    AppError::LlmBudgetExceeded { .. } => "llm_budget_exceeded",
+                    AppError::Provider(e) => e.class().as_str(),
+                    _ => "failed",
+                };
+                if let Err(e) = self
+                    .record_not_personalized(tenant, campaign, lead.id, reason)
+                    .await
+                {
+                    tracing::warn!(lead = %lead.id, error = %e, "could not record why the DM was not personalised");
+                }
                 rendered
             }
         }
+    }
+
+    /// Appends `dm_not_personalized` with its `reason` to the lead's timeline.
+    async fn record_not_personalized(
+        &self,
+        tenant: TenantId,
+        campaign: Uuid,
+        lead: Uuid,
+        reason: &str,
+    ) -> Result<()> {
+        let mut step = Step::new("dm_not_personalized", Some(campaign), lead);
+        step.extra = serde_json::json!({ "reason": reason });
+        let mut tx = self.store.begin_for(tenant).await?;
+        pipeline_events::append(&mut tx, tenant, step, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn personalize(
@@ -54,9 +85,10 @@ impl App {
         lead: &LeadRow,
         rendered: &str,
     ) -> Result<Option<String>> {
-        let Some(client) = self.language_model(tenant).await? else {
+        let Some(model) = self.language_model(tenant).await? else {
             return Ok(None);
         };
+        self.check_llm_budget(tenant, &model).await?;
         // A background job acts for its workspace; it reads the cartridge and its memory only.
         let worker = Principal {
             tenant,
@@ -88,7 +120,7 @@ impl App {
             ],
             ..Default::default()
         };
-        let outcome = client.chat(&request).await?;
+        let outcome = model.client.chat(&request).await?;
         if let Some(usage) = outcome.usage {
             self.record_llm_call(tenant, None, "personalize_dm", &outcome.model, usage)
                 .await?;

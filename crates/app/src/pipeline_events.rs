@@ -60,6 +60,7 @@ pub async fn append(tx: &mut Tx, tenant: TenantId, step: Step, at: DateTime<Utc>
 impl crate::App {
     /// Appends a `provider_error` event (a failed call of a job about a lead), so failures
     /// show in the lead's timeline and the tenant's activity; the job retries on its own.
+    /// The message is the public one (class and status), never the provider's answer.
     pub async fn record_provider_error(
         &self,
         tenant: TenantId,
@@ -71,7 +72,7 @@ impl crate::App {
         let mut step = Step::new("provider_error", campaign, lead);
         step.extra = serde_json::json!({
             "provider": error.provider, "status": error.status, "type": error.provider_type,
-            "transient": error.is_transient(), "message": error.to_string(),
+            "transient": error.is_transient(), "message": error.public_message(),
         });
         append(&mut tx, tenant, step, self.now()).await?;
         tx.commit().await?;

@@ -5,6 +5,7 @@
 use crate::{App, Result};
 use revos_domain::{SecretName, TenantId};
 use revos_providers::apollo::Apollo;
+pub use revos_providers::outbound::{OutboundPolicy, PrivateUrls};
 use revos_providers::sandbox::Sandbox;
 use revos_providers::unipile::Unipile;
 use revos_providers::{Enricher, HttpConfig, LinkedIn};
@@ -41,6 +42,8 @@ pub struct ProviderSettings {
     pub sandbox_seed: u64,
     /// The language model (`REVOS_OPENAI_*`); none configured means offline mode.
     pub llm: crate::llm::LlmSettings,
+    /// The guard of every URL a workspace sets (`REVOS_ALLOW_PRIVATE_URLS`).
+    pub outbound: OutboundPolicy,
 }
 
 impl Default for ProviderSettings {
@@ -59,6 +62,7 @@ impl Default for ProviderSettings {
             timeout: std::time::Duration::from_secs(20),
             sandbox_seed: 1,
             llm: Default::default(),
+            outbound: OutboundPolicy::default(),
         }
     }
 }
@@ -110,6 +114,14 @@ impl App {
     /// The instance's provider settings.
     pub(crate) fn provider_settings(&self) -> &ProviderSettings {
         &self.providers.settings
+    }
+
+    /// The one outbound-URL guard of this instance, for every URL a workspace sets (its model
+    /// URL, external MCP HTTP servers): check it when the URL is saved
+    /// ([`OutboundPolicy::check_resolved`]) and build its clients with
+    /// [`OutboundPolicy::client_builder`].
+    pub fn outbound_policy(&self) -> &OutboundPolicy {
+        &self.providers.settings.outbound
     }
 
     /// The simulated world every sandbox account, enrichment and sequence lives in.

@@ -53,6 +53,13 @@ impl App {
             )
             .into());
         }
+        if name.as_str() == crate::llm::OPENAI_URL {
+            // A workspace's model URL must not lead into the operator's network.
+            self.outbound_policy()
+                .check_resolved(value)
+                .await
+                .map_err(|e| ValidationErrors::single("value", e.to_string()))?;
+        }
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let dek = self.data_key(&mut tx, who.tenant).await?;

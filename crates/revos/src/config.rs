@@ -76,6 +76,11 @@ pub struct Settings {
     /// Prices of models added to or replacing the built-in list (`REVOS_LLM_PRICES`, JSON, or
     /// the `[llm_prices]` table of revos.toml).
     pub llm_prices: std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>,
+    /// Each workspace's monthly budget on the instance's model, in USD
+    /// (`REVOS_LLM_WORKSPACE_BUDGET_USD`); `None` keeps the default.
+    pub llm_workspace_budget_usd: Option<f64>,
+    /// Which internal addresses workspace URLs may reach (`REVOS_ALLOW_PRIVATE_URLS`).
+    pub allow_private_urls: revos_app::providers::PrivateUrls,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -160,6 +165,23 @@ struct FileConfig {
     openai_model: Option<String>,
     embedding_model: Option<String>,
     llm_prices: Option<std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>>,
+    llm_workspace_budget_usd: Option<f64>,
+    /// `true`/`false`, or a list of networks (as a string or an array of strings).
+    allow_private_urls: Option<toml::Value>,
+}
+
+/// The text of `allow_private_urls` as written in revos.toml.
+fn private_urls_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(","),
+        other => other.to_string(),
+    }
 }
 
 /// One raw value and the name of its source.
@@ -441,6 +463,42 @@ pub fn resolve(
             .and_then(|c| c.llm_prices.clone())
             .unwrap_or_default(),
     };
+    let llm_workspace_budget_usd = match pick(
+        None,
+        "",
+        "REVOS_LLM_WORKSPACE_BUDGET_USD",
+        from_file(|c| c.llm_workspace_budget_usd.map(|v| v.to_string())),
+        "llm_workspace_budget_usd",
+    ) {
+        Some(raw) => {
+            let usd = raw
+                .value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0);
+            Some(usd.ok_or_else(|| {
+                err(
+                    &raw.source,
+                    &format!(
+                        "{:?} is not an amount in USD of 0 or more (0: no instance model for workspaces)",
+                        raw.value
+                    ),
+                )
+            })?)
+        }
+        None => None,
+    };
+    let allow_private_urls = match pick(
+        None,
+        "",
+        "REVOS_ALLOW_PRIVATE_URLS",
+        from_file(|c| c.allow_private_urls.as_ref().map(private_urls_text)),
+        "allow_private_urls",
+    ) {
+        Some(raw) => raw.value.parse().map_err(|e: String| err(&raw.source, &e))?,
+        None => Default::default(),
+    };
     let webhook_secret = pick(
         None,
         "",
@@ -485,6 +543,8 @@ pub fn resolve(
         openai_model,
         embedding_model,
         llm_prices,
+        llm_workspace_budget_usd,
+        allow_private_urls,
     })
 }
 
@@ -613,6 +673,48 @@ mod tests {
             s.queues,
             [("default".to_owned(), 3), ("probe".to_owned(), 50)]
         );
+    }
+
+    #[test]
+    fn model_budget_and_private_urls() {
+        use revos_app::providers::PrivateUrls;
+        let s = resolve(&flags(), None, &env(&[("REVOS_CONFIG", "")])).unwrap();
+        assert_eq!(s.llm_workspace_budget_usd, None);
+        assert_eq!(s.allow_private_urls, PrivateUrls::Refused);
+        let s = resolve(
+            &flags(),
+            None,
+            &env(&[
+                ("REVOS_LLM_WORKSPACE_BUDGET_USD", "0"),
+                ("REVOS_ALLOW_PRIVATE_URLS", "127.0.0.2/32"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.llm_workspace_budget_usd, Some(0.0));
+        assert!(matches!(s.allow_private_urls, PrivateUrls::Networks(ref n) if n.len() == 1));
+        for (key, bad) in [
+            ("REVOS_LLM_WORKSPACE_BUDGET_USD", "-1"),
+            ("REVOS_LLM_WORKSPACE_BUDGET_USD", "lots"),
+            ("REVOS_ALLOW_PRIVATE_URLS", "maybe"),
+        ] {
+            let e = resolve(&flags(), None, &env(&[(key, bad)])).unwrap_err();
+            assert_eq!(e.key, key);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("revos.toml");
+        std::fs::write(
+            &file,
+            "allow_private_urls = true\nllm_workspace_budget_usd = 2.5\n",
+        )
+        .unwrap();
+        let mut f = flags();
+        f.config = Some(file.clone());
+        let s = resolve(&f, None, &env(&[])).unwrap();
+        assert_eq!(s.allow_private_urls, PrivateUrls::Allowed);
+        assert_eq!(s.llm_workspace_budget_usd, Some(2.5));
+        std::fs::write(&file, "allow_private_urls = [\"10.0.0.0/8\", \"127.0.0.2\"]\n").unwrap();
+        let s = resolve(&f, None, &env(&[])).unwrap();
+        assert!(matches!(s.allow_private_urls, PrivateUrls::Networks(ref n) if n.len() == 2));
     }
 
     #[test]

@@ -53,3 +53,13 @@ pub async fn list(
         .fetch_all(c).await?),
     )
 }
+
+/// The known cost in USD of `tenant`'s calls since `since` (calls without a price count 0):
+/// what a monthly budget is checked against, in one aggregate.
+pub async fn cost_since(tx: &mut Tx, tenant: TenantId, since: DateTime<Utc>) -> Result<f64> {
+    const SQL: &str = "SELECT COALESCE(SUM(cost_usd), 0.0) FROM llm_calls WHERE tenant_id = $1 AND created_at >= $2";
+    Ok(
+        on_conn!(tx, c => sqlx::query_scalar::<_, f64>(SQL).bind(tenant.0).bind(since)
+        .fetch_one(c).await?),
+    )
+}

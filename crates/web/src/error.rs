@@ -153,14 +153,19 @@ impl From<AppError> for ApiError {
             }
             AppError::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
             AppError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
-            AppError::Provider(_) => {
+            AppError::Provider(ref e) => {
                 tracing::warn!(error = %err, "provider failed");
                 Self::new(
                     StatusCode::BAD_GATEWAY,
                     "provider_error",
-                    "an external service failed; try again later",
+                    format!("an external service failed ({})", e.public_message()),
                 )
             }
+            AppError::LlmBudgetExceeded { .. } => Self::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "llm_budget_exceeded",
+                err.to_string(),
+            ),
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %err, "request failed");
                 Self::new(

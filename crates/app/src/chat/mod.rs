@@ -371,7 +371,7 @@ impl App {
         who: &Principal,
         row: &mut ChatSessionRow,
         content: &str,
-    ) -> Result<(Option<revos_providers::llm::OpenAiClient>, Vec<LlmMessage>)> {
+    ) -> Result<(Option<crate::llm::LanguageModel>, Vec<LlmMessage>)> {
         let model = self.language_model(who.tenant).await?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         let previous = store::messages(&mut tx, who.tenant, row.id).await?;
@@ -402,7 +402,7 @@ impl App {
         who: Principal,
         row: ChatSessionRow,
         content: String,
-        model: Option<revos_providers::llm::OpenAiClient>,
+        model: Option<crate::llm::LanguageModel>,
         history: Vec<LlmMessage>,
         limits: RunLimits,
         events: mpsc::Sender<ChatEvent>,

@@ -4,10 +4,10 @@
 
 use super::events::{ChatEvent, StopReason};
 use super::run::Run;
+use crate::AppError;
+use crate::llm::LanguageModel;
 use futures::StreamExt;
-use revos_providers::llm::{
-    ChatOutcome, ChatRequest, LlmMessage, OpenAiClient, StreamEvent, ToolCall, Usage,
-};
+use revos_providers::llm::{ChatOutcome, ChatRequest, LlmMessage, StreamEvent, ToolCall, Usage};
 use revos_providers::{ProviderError, ProviderErrorKind};
 
 /// How far one run may go.
@@ -27,7 +27,7 @@ impl Default for RunLimits {
 /// message). Returns how it stopped and how many model steps it took.
 pub(crate) async fn run_online(
     run: &mut Run<'_>,
-    client: &OpenAiClient,
+    model: &LanguageModel,
     mut messages: Vec<LlmMessage>,
     limits: RunLimits,
     stream: bool,
@@ -41,17 +41,13 @@ pub(crate) async fn run_online(
             max_tokens: None,
         };
         let outcome = tokio::select! {
-            outcome = call_model(run, client, &request, stream) => outcome,
+            outcome = call_model(run, model, &request, stream) => outcome,
             () = run.cancel.cancelled() => return (StopReason::Cancelled, step - 1),
         };
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(err) => {
-                run.emit(ChatEvent::Error {
-                    code: "model_failed".into(),
-                    message: err.to_string(),
-                })
-                .await;
+                run.emit(failure_event(err)).await;
                 return (StopReason::Failed, step);
             }
         };
@@ -90,10 +86,47 @@ pub(crate) async fn run_online(
     (StopReason::StepLimit, limits.max_steps)
 }
 
-/// One model call, streamed (text forwarded as it arrives) or not.
+/// The `error` event of a failed model call: the budget's own message, or the provider's
+/// class and status (never the text its server answered, which is only logged).
+fn failure_event(err: AppError) -> ChatEvent {
+    let (code, message) = match &err {
+        AppError::LlmBudgetExceeded { .. } => ("llm_budget_exceeded", err.to_string()),
+        AppError::Provider(e) => {
+            tracing::warn!(error = %e, "a model call of a chat run failed");
+            (
+                e.class().as_str(),
+                format!("the model call failed: {}", e.public_message()),
+            )
+        }
+        other => {
+            tracing::error!(error = %other, "a model call of a chat run failed");
+            ("model_failed", "the model call failed; see the server log".into())
+        }
+    };
+    ChatEvent::Error {
+        code: code.into(),
+        message,
+    }
+}
+
+/// One model call, streamed (text forwarded as it arrives) or not, once the workspace's
+/// budget allows it.
 async fn call_model(
     run: &Run<'_>,
-    client: &OpenAiClient,
+    model: &LanguageModel,
+    request: &ChatRequest,
+    stream: bool,
+) -> Result<ChatOutcome, AppError> {
+    run.app
+        .check_llm_budget(run.ctx.principal.tenant, model)
+        .await?;
+    Ok(call_client(run, &model.client, request, stream).await?)
+}
+
+/// One call of `client`.
+async fn call_client(
+    run: &Run<'_>,
+    client: &revos_providers::llm::OpenAiClient,
     request: &ChatRequest,
     stream: bool,
 ) -> Result<ChatOutcome, ProviderError> {
@@ -115,14 +148,11 @@ async fn call_model(
             StreamEvent::Done(outcome) => return Ok(outcome),
         }
     }
-    Err(ProviderError {
-        provider: "openai",
-        kind: ProviderErrorKind::Transient,
-        status: None,
-        provider_type: None,
-        message: "the stream ended before the completion was done".into(),
-        retry_after: None,
-    })
+    Err(ProviderError::new(
+        "openai",
+        ProviderErrorKind::Transient,
+        "the stream ended before the completion was done",
+    ))
 }
 
 /// Tokens by the usual four-characters-per-token rule, for servers that report no usage, so

@@ -91,7 +91,8 @@ impl Done {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolError {
     /// A stable code: `invalid_arguments`, `validation_failed`, `not_found`, `ambiguous`,
-    /// `conflict`, `forbidden`, `provider_failed`, `unknown_tool` or `internal`.
+    /// `conflict`, `forbidden`, `provider_failed`, `llm_budget_exceeded`, `unknown_tool` or
+    /// `internal`.
     pub code: &'static str,
     /// What went wrong, for a model or a person.
     pub message: String,
@@ -134,7 +135,14 @@ impl From<AppError> for ToolError {
             AppError::Conflict(m) => plain("conflict", m),
             AppError::IllegalTransition(e) => plain("conflict", e.to_string()),
             AppError::Unauthorized(m) | AppError::Forbidden(m) => plain("forbidden", m.into()),
-            AppError::Provider(e) => plain("provider_failed", format!("provider failure: {e}")),
+            AppError::Provider(e) => {
+                tracing::warn!(error = %e, "a tool's provider call failed");
+                plain(
+                    "provider_failed",
+                    format!("provider failure: {}", e.public_message()),
+                )
+            }
+            over @ AppError::LlmBudgetExceeded { .. } => plain("llm_budget_exceeded", over.to_string()),
             other => {
                 tracing::error!(error = %other, "a tool failed");
                 plain(

@@ -70,6 +70,11 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
         p.llm.embedding_model = model.clone();
     }
     p.llm.prices = p.llm.prices.with_overrides(settings.llm_prices.clone());
+    if let Some(budget) = settings.llm_workspace_budget_usd {
+        p.llm.workspace_budget_usd = budget;
+    }
+    p.outbound =
+        revos_app::providers::OutboundPolicy::new(settings.allow_private_urls.clone());
     p
 }
 

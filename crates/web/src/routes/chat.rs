@@ -201,7 +201,8 @@ async fn cancel(
     }))
 }
 
-/// The workspace's language-model usage: mode, calls, tokens and cost since a date.
+/// The workspace's language-model usage: mode, calls, tokens and cost since a date, and this
+/// calendar month's budget on the instance's model (budget, spent, remaining).
 #[utoipa::path(get, path = "/api/v1/llm/usage", tag = "chat", security(("bearer" = [])),
     params(UsageQuery), responses((status = 200, body = LlmUsage), (status = 400, body = ErrorBody)))]
 async fn usage(

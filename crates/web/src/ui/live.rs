@@ -20,6 +20,7 @@ fn summary(kind: &str) -> &'static str {
         "lead_enriched" => "Lead enriched",
         "dm_queued" => "DM queued",
         "dm_sent" => "DM sent",
+        "dm_not_personalized" => "DM sent as written (not personalised)",
         "dm_replied" => "Reply received",
         "email_sequenced" => "Lead handed to the email sequence",
         "email_replied" => "Email reply received",

@@ -13,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveTime};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use revos_app::AppError;
@@ -71,12 +70,7 @@ async fn settings_page(
     let who = &signed.who;
     let admin = who.role.can_administer();
     let now = app.now();
-    let month_start = now
-        .date_naive()
-        .with_day(1)
-        .unwrap_or(now.date_naive())
-        .and_time(NaiveTime::MIN)
-        .and_utc();
+    let month_start = revos_app::llm::month_start(now);
     let usage = app.llm_usage(who, month_start).await?;
     let accounts = app.list_accounts(who, ALL).await?.items;
     let secrets = app.list_secrets(who, ALL).await?.items;
@@ -119,6 +113,10 @@ async fn settings_page(
                 completion_tokens => usage.completion_tokens,
                 cost => format!("${:.4}", usage.cost_usd),
                 unpriced_calls => usage.unpriced_calls,
+                budget => usage.budget_usd.map(|b| format!("${b:.2}")),
+                spent => format!("${:.4}", usage.spent_usd),
+                remaining => usage.remaining_usd.map(|r| format!("${r:.4}")),
+                over_budget => usage.remaining_usd.is_some_and(|r| r <= 0.0),
             },
             accounts => Value::from(Serde(&accounts)),
             secrets => Value::from(Serde(&secrets)),
