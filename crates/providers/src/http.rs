@@ -159,7 +159,11 @@ impl ProviderError {
             .as_deref()
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
-        format!("{}: {}{status}{detail}", self.provider, self.class().as_str())
+        format!(
+            "{}: {}{status}{detail}",
+            self.provider,
+            self.class().as_str()
+        )
     }
 
     /// A permanent failure described by RevOS itself (`detail` is shown to the user).
@@ -226,7 +230,9 @@ pub(crate) async fn send(
                         ProviderErrorKind::Transient,
                         format!("no whole answer within {:?}", config.timeout),
                     ),
-                    Err(e) => ProviderError::new(provider, ProviderErrorKind::Transient, e.to_string()),
+                    Err(e) => {
+                        ProviderError::new(provider, ProviderErrorKind::Transient, e.to_string())
+                    }
                 }
             }
             // `without_url` below: Smartlead takes its key in the query string.

@@ -107,7 +107,10 @@ async fn a_guarded_model_client_refuses_internal_urls_and_redirects_there() {
     assert_eq!(e.kind, ProviderErrorKind::Permanent, "{e}");
     assert!(e.public_message().contains("redirected"), "{e}");
     assert_eq!(allowed.requests().len(), 1, "not retried");
-    assert!(internal.requests().is_empty(), "the internal server was reached");
+    assert!(
+        internal.requests().is_empty(),
+        "the internal server was reached"
+    );
     assert_eq!(internal.script_left(), 1);
 
     // Without the guard (the operator's own URL) the same redirect is followed.

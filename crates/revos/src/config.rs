@@ -496,7 +496,10 @@ pub fn resolve(
         from_file(|c| c.allow_private_urls.as_ref().map(private_urls_text)),
         "allow_private_urls",
     ) {
-        Some(raw) => raw.value.parse().map_err(|e: String| err(&raw.source, &e))?,
+        Some(raw) => raw
+            .value
+            .parse()
+            .map_err(|e: String| err(&raw.source, &e))?,
         None => Default::default(),
     };
     let webhook_secret = pick(
@@ -712,7 +715,11 @@ mod tests {
         let s = resolve(&f, None, &env(&[])).unwrap();
         assert_eq!(s.allow_private_urls, PrivateUrls::Allowed);
         assert_eq!(s.llm_workspace_budget_usd, Some(2.5));
-        std::fs::write(&file, "allow_private_urls = [\"10.0.0.0/8\", \"127.0.0.2\"]\n").unwrap();
+        std::fs::write(
+            &file,
+            "allow_private_urls = [\"10.0.0.0/8\", \"127.0.0.2\"]\n",
+        )
+        .unwrap();
         let s = resolve(&f, None, &env(&[])).unwrap();
         assert!(matches!(s.allow_private_urls, PrivateUrls::Networks(ref n) if n.len() == 2));
     }

@@ -100,7 +100,10 @@ fn failure_event(err: AppError) -> ChatEvent {
         }
         other => {
             tracing::error!(error = %other, "a model call of a chat run failed");
-            ("model_failed", "the model call failed; see the server log".into())
+            (
+                "model_failed",
+                "the model call failed; see the server log".into(),
+            )
         }
     };
     ChatEvent::Error {

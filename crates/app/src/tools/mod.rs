@@ -142,7 +142,9 @@ impl From<AppError> for ToolError {
                     format!("provider failure: {}", e.public_message()),
                 )
             }
-            over @ AppError::LlmBudgetExceeded { .. } => plain("llm_budget_exceeded", over.to_string()),
+            over @ AppError::LlmBudgetExceeded { .. } => {
+                plain("llm_budget_exceeded", over.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "a tool failed");
                 plain(

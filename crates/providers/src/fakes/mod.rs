@@ -98,5 +98,9 @@ pub(crate) fn huge_sse(bytes: u64) -> Response {
 
 /// A `307 Temporary Redirect` to `url` (the method and body are kept by the client).
 pub(crate) fn redirect(url: &str) -> Response {
-    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, url.to_owned())]).into_response()
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(header::LOCATION, url.to_owned())],
+    )
+        .into_response()
 }

@@ -68,8 +68,7 @@ impl OpenAiClient {
             overflow: Default::default(),
         };
         Ok(Self {
-            inner: async_openai::Client::build(http, endpoint)
-                .with_http_service(transport.clone()),
+            inner: async_openai::Client::build(http, endpoint).with_http_service(transport.clone()),
             model: config.model,
             embedding_model: config.embedding_model,
             transport,

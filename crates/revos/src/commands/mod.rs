@@ -73,8 +73,7 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
     if let Some(budget) = settings.llm_workspace_budget_usd {
         p.llm.workspace_budget_usd = budget;
     }
-    p.outbound =
-        revos_app::providers::OutboundPolicy::new(settings.allow_private_urls.clone());
+    p.outbound = revos_app::providers::OutboundPolicy::new(settings.allow_private_urls.clone());
     p
 }
 

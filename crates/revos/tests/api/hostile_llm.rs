@@ -76,7 +76,9 @@ struct LlmEvent {
 
 /// Opens a chat session of `token`'s workspace; returns its id and mode.
 async fn llm_session(t: &TestApp, token: &str) -> (String, String) {
-    let (status, s) = t.post("/api/v1/chat/sessions", Some(token), json!({})).await;
+    let (status, s) = t
+        .post("/api/v1/chat/sessions", Some(token), json!({}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{s}");
     (
         s["id"].as_str().unwrap().to_owned(),
@@ -197,9 +199,7 @@ async fn hostile_llm_instance_key_never_reaches_a_workspace_url(db: Db) {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].as_deref(), Some(&*format!("Bearer {ATTACKER_KEY}")));
     assert!(
-        seen.iter()
-            .flatten()
-            .all(|a| !a.contains(INSTANCE_KEY)),
+        seen.iter().flatten().all(|a| !a.contains(INSTANCE_KEY)),
         "the instance key reached the attacker: {seen:?}"
     );
     // The instance model only ever saw the instance key, and only the victim's call.
@@ -219,7 +219,12 @@ async fn hostile_llm_instance_key_never_reaches_a_workspace_url(db: Db) {
 
 async fn hostile_llm_saved_urls_into_the_instance_network_are_refused(db: Db) {
     let instance = FakeOpenAi::start().await;
-    let port = instance.url().rsplit(':').next().unwrap().trim_end_matches("/v1");
+    let port = instance
+        .url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches("/v1");
     let t = llm_instance(db, &instance, OutboundPolicy::default(), 10.0).await;
     let (victim, _, _) = t.signup("victim@example.com", "Victim").await;
     let (attacker, _, _) = t.signup("attacker@example.com", "Attacker").await;
@@ -234,10 +239,12 @@ async fn hostile_llm_saved_urls_into_the_instance_network_are_refused(db: Db) {
         let (status, body) = llm_put_url(&t, &attacker, &url).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
         assert_eq!(error_fields(&body), ["value"], "{url}: {body}");
-        assert!(!body["error"]["details"][0]["message"]
-            .as_str()
-            .unwrap()
-            .is_empty());
+        assert!(
+            !body["error"]["details"][0]["message"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
     }
     assert!(llm_secret_names(&t, &attacker).await.is_empty());
     assert!(llm_secret_names(&t, &victim).await.is_empty());
@@ -268,7 +275,11 @@ async fn hostile_llm_a_redirect_into_the_instance_network_is_refused(db: Db) {
     let error = llm_error(&events).expect("an error event");
     let message = error["message"].as_str().unwrap();
     assert!(message.contains("redirected"), "{message}");
-    assert!(!llm_text(&events).contains("operator"), "{}", llm_text(&events));
+    assert!(
+        !llm_text(&events).contains("operator"),
+        "{}",
+        llm_text(&events)
+    );
     assert!(instance.requests().is_empty(), "the redirect was followed");
     assert_eq!(instance.script_left(), 1);
     assert_eq!(attacker_server.requests().len(), 1, "not retried");
@@ -304,7 +315,11 @@ async fn hostile_llm_the_monthly_budget_stops_instance_calls(db: Db) {
     let error = llm_error(&events).expect("an error event");
     assert_eq!(error["code"], "llm_budget_exceeded", "{error}");
     assert!(error["message"].as_str().unwrap().contains("budget"));
-    assert_eq!(instance.requests().len(), sent, "a call went out over budget");
+    assert_eq!(
+        instance.requests().len(),
+        sent,
+        "a call went out over budget"
+    );
     assert_eq!(llm_usage(&t, &attacker).await["spent_usd"], spent);
 
     // The victim's budget is its own: the attacker's spending does not stop it.
@@ -380,7 +395,9 @@ impl LlmServer {
             .arg(format!("127.0.0.1:{port}"))
             .envs(envs.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.join("serve.log")).unwrap()))
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("serve.log")).unwrap(),
+            ))
             .spawn()
             .expect("spawn revos serve");
         let server = Self {
@@ -507,12 +524,12 @@ async fn hostile_llm_a_100_mb_model_answer_ends_in_a_clear_error_in_little_memor
             tail.drain(..tail.len() - 1024);
         }
     }
+    llm_assert_small_growth(before, server.memory());
     let error = error.expect("an error event");
     assert!(error.contains("bad_response"), "{error}");
     assert!(error.contains("larger than 8388608 bytes"), "{error}");
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(fake.requests().len(), 1, "not retried");
-    llm_assert_small_growth(before, server.memory());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -538,11 +555,11 @@ async fn hostile_llm_a_100_mb_provider_body_ends_in_a_clear_error_in_little_memo
         .send()
         .await
         .unwrap();
+    llm_assert_small_growth(before, server.memory());
     assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
     let body: Value = resp.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("bad_response"), "{body}");
     assert!(message.contains("larger than 4194304 bytes"), "{body}");
     assert_eq!(fake.state.requests().len(), 1, "not retried");
-    llm_assert_small_growth(before, server.memory());
 }
