@@ -263,6 +263,21 @@ fn config_text(seed: &Seed) -> String {
     for (kind, id) in &seed.ids {
         writeln!(toml, "{kind} = {{ values = [\"{id}\"] }}").unwrap();
     }
+    // Ids named in bodies (a post's cartridge, a campaign's account...) are real half of the
+    // time too, so bodies get past the lookups to the code that stores them.
+    toml.push_str("\n[parameters]\n");
+    for (field, dictionary) in [
+        ("cartridge_id", "cartridge"),
+        ("linkedin_account_id", "account"),
+        ("campaign_id", "campaign"),
+        ("lead_id", "lead"),
+    ] {
+        writeln!(
+            toml,
+            "\"body.{field}\" = {{ dictionary = \"{dictionary}\", probability = 0.5 }}"
+        )
+        .unwrap();
+    }
     // (path prefix, path parameter, dictionary)
     let paths = [
         ("/api/v1/api-keys/", "id", "api_key"),
