@@ -143,7 +143,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// The first field of a JSON body whose text (or name) holds a NUL character, which no
 /// stored text may contain (PostgreSQL refuses it): checked here once for every body rather
 /// than by each field's validation. Only a body that spells `\u0000` is looked into.
-fn nul_field(bytes: &[u8]) -> Option<String> {
+pub(crate) fn nul_field(bytes: &[u8]) -> Option<String> {
     if !bytes.windows(6).any(|w| w == b"\\u0000") {
         return None;
     }
