@@ -158,9 +158,13 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .flatten()
 }
 
+/// An error answer declared on the operations it `applies` to: (status, name of the shared
+/// response, when it happens).
+type CommonError = (u16, &'static str, &'static str, fn(&Operation) -> bool);
+
 /// The error answers any operation can give whatever its handler does, because they come from
-/// the extractors and layers every route shares: `(status, name, when, applies)`.
-const COMMON_ERRORS: [(u16, &str, &str, fn(&Operation) -> bool); 7] = [
+/// the extractors and layers every route shares.
+const COMMON_ERRORS: [CommonError; 7] = [
     (
         400,
         "BadRequest",
