@@ -295,6 +295,19 @@ async fn hostile_strings_are_data_not_code(db: Db) {
         (status, error_fields(&err)),
         (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_owned()])
     );
+    // ...in every JSON body, also where no field validation looks (a post's text reached
+    // PostgreSQL, which refuses NUL, and answered 500).
+    let (status, err) = t
+        .post(
+            "/api/v1/posts",
+            Some(token),
+            json!({"body": "a\u{0}b", "cartridge_id": created["id"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&err)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["body".to_owned()])
+    );
 
     // The tables are all still there.
     let (status, _) = t

@@ -82,4 +82,41 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
     );
     // The vocabulary level's bounds come from the type (u8); its 1..10 rule is in the description.
     assert!(schemas["WritingStyle"]["properties"]["vocabulary_level"].is_object());
+
+    // Every operation declares the error answers the shared extractors and layers can give,
+    // with the error schema; path ids are UUIDs.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let mut expected = vec!["400", "408", "500"];
+            if op.get("security").is_some() {
+                expected.push("401");
+            }
+            if op.get("requestBody").is_some() {
+                expected.extend(["413", "415", "422"]);
+            }
+            for status in expected {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} does not declare {status}"
+                );
+            }
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                if param["in"] == "path" && (name == "id" || name.ends_with("_id")) {
+                    assert_eq!(param["schema"]["format"], "uuid", "{method} {path} {name}");
+                }
+            }
+        }
+    }
+    assert_eq!(
+        doc["components"]["responses"]["BadRequest"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    // A campaign is its (strict) spec plus its own fields: the answer's schema allows both.
+    let campaign = serde_json::to_string(&schemas["Campaign"]).unwrap();
+    assert!(
+        !campaign.contains("#/components/schemas/CampaignSpec"),
+        "{campaign}"
+    );
 }

@@ -106,7 +106,7 @@ async fn list(
 
 /// Reads a LinkedIn account with its pacing policy and state.
 #[utoipa::path(get, path = "/api/v1/linkedin-accounts/{id}", tag = "linkedin-accounts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the account's id")),
+    params(("id" = uuid::Uuid, Path, description = "the account's id")),
     responses((status = 200, body = Account), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
@@ -118,7 +118,7 @@ async fn get(
 
 /// Changes an account's pacing policy, or lifts a pause with `"resume": true`.
 #[utoipa::path(patch, path = "/api/v1/linkedin-accounts/{id}/pacing", tag = "linkedin-accounts",
-    security(("bearer" = [])), params(("id" = String, Path, description = "the account's id")),
+    security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "the account's id")),
     request_body = PacingPatch,
     responses((status = 200, body = Account), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_pacing(

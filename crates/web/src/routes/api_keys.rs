@@ -57,7 +57,7 @@ async fn list(
 
 /// Revokes an API key at once.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the key's id")),
+    params(("id" = uuid::Uuid, Path, description = "the key's id")),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn revoke(
     State(state): State<AppState>,

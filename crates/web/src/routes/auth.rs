@@ -157,7 +157,7 @@ async fn me(Auth(who): Auth) -> Json<Me> {
 /// Redeems an invitation: creates the account if needed, joins the workspace, logs in.
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "members", request_body = AcceptInvitationRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn accept_invitation(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

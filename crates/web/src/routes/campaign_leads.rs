@@ -21,7 +21,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// Lists a campaign's leads, each with its stage there.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/leads", tag = "leads", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id"), LeadFilters,
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id"), LeadFilters,
            ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
            ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = List<Lead>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -49,7 +49,7 @@ async fn leads(
 /// `cost` of the campaign's events; `cost_per_lead_usd` divides it by `scraped` (`null`
 /// without leads).
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/funnel", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
     responses((status = 200, body = Funnel), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn funnel(
     State(state): State<AppState>,

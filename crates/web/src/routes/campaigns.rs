@@ -66,7 +66,7 @@ async fn list(
 
 /// Reads a campaign.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
@@ -78,7 +78,7 @@ async fn get(
 
 /// Replaces a campaign's fields; affects only what happens next.
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")), request_body = CampaignSpec,
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")), request_body = CampaignSpec,
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn replace(
@@ -92,7 +92,7 @@ async fn replace(
 
 /// Deletes a draft campaign.
 #[utoipa::path(delete, path = "/api/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete(
     State(state): State<AppState>,
@@ -114,7 +114,7 @@ async fn step(
 
 /// Starts a draft campaign: its posts are watched and leads contacted.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/activate", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn activate(
     State(state): State<AppState>,
@@ -126,7 +126,7 @@ async fn activate(
 
 /// Pauses an active campaign: no DM is sent until it resumes.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn pause(
     State(state): State<AppState>,
@@ -138,7 +138,7 @@ async fn pause(
 
 /// Resumes a paused campaign.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/resume", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn resume(
     State(state): State<AppState>,
@@ -150,7 +150,7 @@ async fn resume(
 
 /// Completes a campaign for good.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/complete", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the campaign's id")),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn complete(
     State(state): State<AppState>,

@@ -13,6 +13,7 @@ use revos_app::cartridge_files::{CartridgeFormat, render_cartridge};
 use revos_app::cartridges::Cartridge;
 use revos_app::operator::slug;
 use revos_domain::CartridgeId;
+use revos_domain::cartridge::CartridgeSpec;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -82,8 +83,9 @@ struct ExportQuery {
 
 /// Exports a cartridge's fields as a YAML or JSON file; importing it gives the same cartridge.
 #[utoipa::path(get, path = "/api/v1/cartridges/{id}/export", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id"), ExportQuery),
-    responses((status = 200, content((String = "application/yaml"), (String = "application/json"))),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id"), ExportQuery),
+    responses((status = 200, description = "the cartridge's fields as a file",
+               content((CartridgeSpec = "application/yaml"), (CartridgeSpec = "application/json"))),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn export(
     State(state): State<AppState>,

@@ -72,7 +72,7 @@ struct Examples {
 
 /// The cartridge's memory: its examples, oldest first (all kinds unless `kind` is given).
 #[utoipa::path(get, path = "/api/v1/cartridges/{id}/examples", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id"), KindQuery),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id"), KindQuery),
     responses((status = 200, body = Examples), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_examples(
     State(state): State<AppState>,
@@ -105,7 +105,7 @@ struct NewExample {
 
 /// Adds an example to the cartridge's memory by hand (source `manual`).
 #[utoipa::path(post, path = "/api/v1/cartridges/{id}/examples", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id")), request_body = NewExample,
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id")), request_body = NewExample,
     responses((status = 201, body = ExampleView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_example(
     State(state): State<AppState>,
@@ -153,7 +153,7 @@ fn required_q(q: Option<String>) -> Result<String, ApiError> {
 
 /// The examples most similar to `q` (embedding cosine), best first.
 #[utoipa::path(get, path = "/api/v1/cartridges/{id}/examples/relevant", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id"), RankQuery),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id"), RankQuery),
     responses((status = 200, body = RankedExamples), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn relevant(
     State(state): State<AppState>,
@@ -174,7 +174,7 @@ async fn relevant(
 
 /// The style learned from the cartridge's examples of `kind` (default `post`).
 #[utoipa::path(get, path = "/api/v1/cartridges/{id}/style", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id"), KindQuery),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id"), KindQuery),
     responses((status = 200, body = StyleStats), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn style(
     State(state): State<AppState>,
@@ -236,7 +236,7 @@ struct DraftRequest {
 /// written offline from the cartridge, its most relevant examples and its learned style, and
 /// says `"mode": "offline"`.
 #[utoipa::path(post, path = "/api/v1/cartridges/{id}/drafts", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id")), request_body = DraftRequest,
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id")), request_body = DraftRequest,
     responses((status = 200, body = OfflineDraft), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn draft(
     State(state): State<AppState>,

@@ -50,7 +50,7 @@ async fn list(
 
 /// Reads a cartridge.
 #[utoipa::path(get, path = "/api/v1/cartridges/{id}", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id")),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id")),
     responses((status = 200, body = Cartridge), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
@@ -62,7 +62,7 @@ async fn get(
 
 /// Replaces every field of a cartridge (a new version).
 #[utoipa::path(put, path = "/api/v1/cartridges/{id}", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id")), request_body = CartridgeSpec,
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id")), request_body = CartridgeSpec,
     responses((status = 200, body = Cartridge), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn replace(
     State(state): State<AppState>,
@@ -80,7 +80,7 @@ async fn replace(
 
 /// Changes some fields with a JSON merge patch (RFC 7386): objects merge, `null` removes.
 #[utoipa::path(patch, path = "/api/v1/cartridges/{id}", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id")),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id")),
     request_body(content = Object, content_type = "application/merge-patch+json"),
     responses((status = 200, body = Cartridge), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn patch(
@@ -99,7 +99,7 @@ async fn patch(
 
 /// Deletes a cartridge and its history.
 #[utoipa::path(delete, path = "/api/v1/cartridges/{id}", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id")),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id")),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete(
     State(state): State<AppState>,
@@ -130,7 +130,7 @@ struct Versions {
 
 /// The cartridge's version history, newest first.
 #[utoipa::path(get, path = "/api/v1/cartridges/{id}/versions", tag = "cartridges", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the cartridge's id"), VersionsQuery),
+    params(("id" = uuid::Uuid, Path, description = "the cartridge's id"), VersionsQuery),
     responses((status = 200, body = Versions), (status = 404, body = ErrorBody)))]
 async fn versions(
     State(state): State<AppState>,

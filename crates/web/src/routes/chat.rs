@@ -116,7 +116,7 @@ async fn list(State(state): State<AppState>, Auth(who): Auth) -> Result<Json<Ses
 
 /// Reads a session with its transcript and the model calls it made.
 #[utoipa::path(get, path = "/api/v1/chat/sessions/{id}", tag = "chat", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the session's id")),
+    params(("id" = uuid::Uuid, Path, description = "the session's id")),
     responses((status = 200, body = ChatTranscript), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
@@ -128,7 +128,7 @@ async fn get(
 
 /// Switches a session's cartridge (the client selector) or agent.
 #[utoipa::path(patch, path = "/api/v1/chat/sessions/{id}", tag = "chat", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the session's id")), request_body = SessionChange,
+    params(("id" = uuid::Uuid, Path, description = "the session's id")), request_body = SessionChange,
     responses((status = 200, body = ChatSession), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
@@ -149,7 +149,7 @@ async fn update(
 /// and `done` (`stop`: completed, step_limit, cancelled or failed) last. Closing the stream
 /// cancels the run.
 #[utoipa::path(post, path = "/api/v1/chat/sessions/{id}/messages", tag = "chat", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the session's id")), request_body = NewMessage,
+    params(("id" = uuid::Uuid, Path, description = "the session's id")), request_body = NewMessage,
     responses((status = 200, description = "text/event-stream of chat events"), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn send(
@@ -189,7 +189,7 @@ fn sse_event(event: &ChatEvent) -> Event {
 
 /// Cancels the session's run in progress.
 #[utoipa::path(post, path = "/api/v1/chat/sessions/{id}/cancel", tag = "chat", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the session's id")),
+    params(("id" = uuid::Uuid, Path, description = "the session's id")),
     responses((status = 200, body = Cancelled), (status = 404, body = ErrorBody)))]
 async fn cancel(
     State(state): State<AppState>,

@@ -51,7 +51,7 @@ async fn add(
 
 /// Takes a lead off the do-not-contact list. Idempotent.
 #[utoipa::path(delete, path = "/api/v1/do-not-contact/{lead_id}", tag = "do-not-contact", security(("bearer" = [])),
-    params(("lead_id" = String, Path, description = "the lead's id")),
+    params(("lead_id" = uuid::Uuid, Path, description = "the lead's id")),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove(
     State(state): State<AppState>,

@@ -61,7 +61,7 @@ async fn stats(State(state): State<AppState>, Auth(who): Auth) -> Result<Json<Jo
 
 /// Gives a dead or cancelled job fresh attempts, due now.
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the job's id")),
+    params(("id" = uuid::Uuid, Path, description = "the job's id")),
     responses((status = 200, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn retry(
     State(state): State<AppState>,
@@ -75,7 +75,7 @@ async fn retry(
 
 /// Cancels a waiting or dead job.
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", tag = "jobs", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the job's id")),
+    params(("id" = uuid::Uuid, Path, description = "the job's id")),
     responses((status = 200, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn cancel(
     State(state): State<AppState>,

@@ -212,7 +212,7 @@ pub(crate) fn csv_download(leads: &[Lead]) -> Response {
 
 /// Reads a lead with its campaigns and its timeline (events and messages, oldest first).
 #[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the lead's id")),
+    params(("id" = uuid::Uuid, Path, description = "the lead's id")),
     responses((status = 200, body = LeadDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,

@@ -58,7 +58,7 @@ async fn list_members(
 
 /// Changes a member's role.
 #[utoipa::path(patch, path = "/api/v1/members/{user_id}", tag = "members", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "the member's user id")), request_body = SetRoleRequest,
+    params(("user_id" = uuid::Uuid, Path, description = "the member's user id")), request_body = SetRoleRequest,
     responses((status = 200, body = Member), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 async fn set_role(
@@ -77,7 +77,7 @@ async fn set_role(
 
 /// Removes a member from the workspace.
 #[utoipa::path(delete, path = "/api/v1/members/{user_id}", tag = "members", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "the member's user id")),
+    params(("user_id" = uuid::Uuid, Path, description = "the member's user id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 async fn remove_member(
@@ -119,7 +119,7 @@ async fn list_invitations(
 
 /// Withdraws an invitation.
 #[utoipa::path(delete, path = "/api/v1/invitations/{id}", tag = "members", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the invitation's id")),
+    params(("id" = uuid::Uuid, Path, description = "the invitation's id")),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn revoke_invitation(
     State(state): State<AppState>,

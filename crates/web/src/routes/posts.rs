@@ -123,7 +123,7 @@ async fn list(
 
 /// Reads a post with its history (who did what, when).
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")),
+    params(("id" = uuid::Uuid, Path, description = "the post's id")),
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
@@ -135,7 +135,7 @@ async fn get(
 
 /// Edits a draft; absent fields stay as they are.
 #[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")), request_body = PostPatch,
+    params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = PostPatch,
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn edit(
@@ -149,7 +149,7 @@ async fn edit(
 
 /// Submits a draft for approval.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/submit", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")),
+    params(("id" = uuid::Uuid, Path, description = "the post's id")),
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn submit(
     State(state): State<AppState>,
@@ -161,7 +161,7 @@ async fn submit(
 
 /// Approves a post waiting for approval, as written or with an edited body (owner or admin).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/approve", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")), request_body = ApproveRequest,
+    params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = ApproveRequest,
     responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn approve(
@@ -175,7 +175,7 @@ async fn approve(
 
 /// Rejects a post waiting for approval, with a reason (owner or admin).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/reject", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")), request_body = RejectRequest,
+    params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = RejectRequest,
     responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reject(
@@ -194,7 +194,7 @@ async fn reject(
 
 /// Takes a rejected post back to a draft.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/revise", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")),
+    params(("id" = uuid::Uuid, Path, description = "the post's id")),
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn revise(
     State(state): State<AppState>,
@@ -206,7 +206,7 @@ async fn revise(
 
 /// Schedules an approved post.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/schedule", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")), request_body = ScheduleRequest,
+    params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = ScheduleRequest,
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn schedule(
@@ -225,7 +225,7 @@ async fn schedule(
 
 /// Takes a scheduled post back to approved.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/unschedule", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")),
+    params(("id" = uuid::Uuid, Path, description = "the post's id")),
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn unschedule(
     State(state): State<AppState>,
@@ -237,7 +237,7 @@ async fn unschedule(
 
 /// Publishes an approved or scheduled post now, exactly once.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/publish", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")), request_body(content = PublishRequest,
+    params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body(content = PublishRequest,
     description = "optional; an empty body publishes from the post's own account"),
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
@@ -262,7 +262,7 @@ async fn publish(
 
 /// Attaches a published post to a campaign, which then watches it for comments.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/attach", tag = "posts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "the post's id")), request_body = AttachRequest,
+    params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = AttachRequest,
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn attach(

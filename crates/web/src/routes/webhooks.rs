@@ -6,6 +6,7 @@
 //! anything. Deliveries are idempotent: replies are deduplicated on the provider's message id.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::nul_field;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -52,6 +53,9 @@ fn authorize(
 }
 
 fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+    if let Some(field) = nul_field(body) {
+        return Err(malformed(&field, "must not contain NUL characters"));
+    }
     serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!("the body is not JSON: {e}"))
             .with_field("body", "must be a JSON object")
