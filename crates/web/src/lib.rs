@@ -9,6 +9,7 @@ mod mcp;
 mod openapi;
 mod rate_limit;
 mod routes;
+mod security_headers;
 mod state;
 mod ui;
 
@@ -36,6 +37,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     let cutoff = state.cutoff.clone();
+    let https = state.app.served_over_https();
     let (api, doc) = openapi::split(routes::router());
     api.merge(openapi::router(doc))
         .merge(mcp::router(state.clone()))
@@ -58,6 +60,9 @@ pub fn router(state: AppState) -> Router {
             timeout,
         ))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
+            security_headers::add(https, req, next)
+        }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
