@@ -44,7 +44,6 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,7 +119,10 @@ impl App {
             .settings
             .public_url
             .as_deref()
-            .is_some_and(|u| u.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")))
+            .is_some_and(|u| {
+                u.get(..8)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+            })
     }
 
     /// The simulated world every sandbox account, enrichment and sequence lives in.

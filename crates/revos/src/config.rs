@@ -605,7 +605,7 @@ mod tests {
         let file = dir.path().join("revos.toml");
         std::fs::write(
             &file,
-            "listen = \"127.0.0.1:1000\"\nlog_format = \"json\"\n",
+            "listen = \"127.0.0.1:1000\"\nlog_format = \"json\"\nshutdown_grace_seconds = 2.5\n",
         )
         .unwrap();
         let mut f = flags();
@@ -613,6 +613,9 @@ mod tests {
         let s = resolve(&f, None, &env(&[])).unwrap();
         assert_eq!(s.listen.port(), 1000);
         assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.shutdown_grace, std::time::Duration::from_millis(2500));
+        let s = resolve(&f, None, &env(&[("REVOS_SHUTDOWN_GRACE_SECONDS", "0")])).unwrap();
+        assert_eq!(s.shutdown_grace, std::time::Duration::ZERO);
         let s = resolve(&f, None, &env(&[("REVOS_LISTEN", "127.0.0.1:2000")])).unwrap();
         assert_eq!(s.listen.port(), 2000);
         let s = resolve(

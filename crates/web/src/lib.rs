@@ -19,8 +19,8 @@ pub use state::{AppState, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::middleware::Next;
 use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,17 +52,17 @@ pub fn router(state: AppState) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
-            cut_off_at(cutoff.clone(), req, next)
-        }))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| cut_off_at(cutoff.clone(), req, next),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
         .layer(axum::middleware::map_response(json_errors))
-        .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
-            security_headers::add(https, req, next)
-        }))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| security_headers::add(https, req, next),
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()

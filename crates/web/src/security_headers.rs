@@ -22,12 +22,20 @@ const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 pub(crate) async fn add(https: bool, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
-    set(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        CONTENT_SECURITY_POLICY,
+    );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     if https {
-        set(headers, header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY);
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            STRICT_TRANSPORT_SECURITY,
+        );
     }
     resp
 }
@@ -59,7 +67,10 @@ mod tests {
     fn tags(html: &str) -> Vec<String> {
         html.split('<')
             .skip(1)
-            .filter_map(|rest| rest.split_once('>').map(|(tag, _)| tag.to_ascii_lowercase()))
+            .filter_map(|rest| {
+                rest.split_once('>')
+                    .map(|(tag, _)| tag.to_ascii_lowercase())
+            })
             .collect()
     }
 

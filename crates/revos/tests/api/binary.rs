@@ -254,6 +254,8 @@ fn help_lists_configuration_with_defaults() {
         "REVOS_DATABASE_URL",
         "REVOS_MASTER_KEY",
         "REVOS_LOG_FORMAT",
+        "REVOS_REQUEST_TIMEOUT_SECONDS",
+        "REVOS_SHUTDOWN_GRACE_SECONDS",
         "127.0.0.1:8080",
         "./revos-data",
         "revos.toml",
@@ -504,8 +506,10 @@ async fn workspace_with_cartridge(base: &str) -> (String, String) {
         reqwest::Method::POST,
         format!("{base}/api/v1/auth/signup"),
         None,
-        Some(json!({"email": "ana@example.com", "password": "correct horse battery",
-                    "workspace_name": "Acme"})),
+        Some(
+            json!({"email": "ana@example.com", "password": "correct horse battery",
+                    "workspace_name": "Acme"}),
+        ),
     )
     .await;
     assert_eq!(status, 201, "{body}");
@@ -525,7 +529,11 @@ async fn workspace_with_cartridge(base: &str) -> (String, String) {
 async fn until_stalled(fake: &revos_providers::fakes::openai::FakeOpenAi, n: u64, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while fake.stalled_now() != n {
-        assert!(Instant::now() < deadline, "{what}: {} stalled", fake.stalled_now());
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {} stalled",
+            fake.stalled_now()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -667,7 +675,10 @@ async fn sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(
     );
     let (status, body) = draft.await.unwrap();
     assert_eq!(status, 503, "{body}");
-    assert!(signalled.elapsed() >= grace, "cut off before the grace period");
+    assert!(
+        signalled.elapsed() >= grace,
+        "cut off before the grace period"
+    );
     let exit = loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             break status;
@@ -705,9 +716,7 @@ mod timeouts_and_shutdown {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sigterm_with_stuck_requests_on_postgres() {
-        super::sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(
-            Db::Postgres,
-        )
-        .await
+        super::sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(Db::Postgres)
+            .await
     }
 }

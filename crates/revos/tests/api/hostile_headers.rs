@@ -17,7 +17,11 @@ const HOSTILE_HEADERS_PAYLOAD: &str =
     "<script>alert(document.cookie)</script><img src=x onerror=alert(1)>";
 
 /// GETs a page of the workspace `session` is in; returns its headers and HTML.
-async fn hostile_headers_page(t: &TestApp, path: &str, session: &str) -> (reqwest::header::HeaderMap, String) {
+async fn hostile_headers_page(
+    t: &TestApp,
+    path: &str,
+    session: &str,
+) -> (reqwest::header::HeaderMap, String) {
     let resp = t
         .http
         .get(format!("{}{path}", t.base))
@@ -32,9 +36,15 @@ async fn hostile_headers_page(t: &TestApp, path: &str, session: &str) -> (reqwes
 
 /// Asserts that `html` shows the payload only as text.
 fn hostile_headers_assert_inert(html: &str, what: &str) {
-    assert!(html.contains(&escaped(HOSTILE_HEADERS_PAYLOAD)), "{what}: the name is not shown escaped");
+    assert!(
+        html.contains(&escaped(HOSTILE_HEADERS_PAYLOAD)),
+        "{what}: the name is not shown escaped"
+    );
     for raw in ["<script>alert", "<img src=x"] {
-        assert!(!html.contains(raw), "{what}: {raw} reached the page as markup");
+        assert!(
+            !html.contains(raw),
+            "{what}: {raw} reached the page as markup"
+        );
     }
 }
 
@@ -42,7 +52,11 @@ async fn hostile_headers_script_in_names_stays_text(db: Db) {
     let t = TestApp::spawn(db).await;
     let (victim, _, _) = t.signup("victim@example.com", "Victim Co").await;
     let (status, own) = t
-        .post("/api/v1/cartridges", Some(&victim), cartridge("Victim voice"))
+        .post(
+            "/api/v1/cartridges",
+            Some(&victim),
+            cartridge("Victim voice"),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{own}");
 

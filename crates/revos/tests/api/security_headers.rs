@@ -50,8 +50,16 @@ pub fn assert_security_headers(headers: &HeaderMap, what: &str, https: bool) {
         "{what}: {csp:?}"
     );
     let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
-    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{what}");
-    assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"), "{what}");
+    assert_eq!(
+        header("x-content-type-options").as_deref(),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(
+        header("referrer-policy").as_deref(),
+        Some("same-origin"),
+        "{what}"
+    );
     assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{what}");
     match header("strict-transport-security") {
         Some(v) => {
@@ -88,7 +96,12 @@ async fn every_response_carries_the_security_headers(db: Db) {
     let cases: [(&str, Option<&str>, u16, &str); 10] = [
         ("/api/v1/cartridges", Some(&token), 200, "application/json"),
         ("/api/v1/cartridges", None, 401, "application/json"),
-        ("/api/v1/no-such-thing", Some(&token), 404, "application/json"),
+        (
+            "/api/v1/no-such-thing",
+            Some(&token),
+            404,
+            "application/json",
+        ),
         ("/api/v1/openapi.json", None, 200, "application/json"),
         ("/", Some(&token), 200, "text/html"),
         ("/login", None, 200, "text/html"),
@@ -98,7 +111,14 @@ async fn every_response_carries_the_security_headers(db: Db) {
         ("/favicon.ico", None, 200, "image/svg+xml"),
     ];
     for (path, session, status, kind) in cases {
-        let what = format!("GET {path} ({})", if session.is_some() { "signed in" } else { "anonymous" });
+        let what = format!(
+            "GET {path} ({})",
+            if session.is_some() {
+                "signed in"
+            } else {
+                "anonymous"
+            }
+        );
         let (got, headers, body) = fetch(&t, path, session).await;
         assert_eq!(got, status, "{what}: {body}");
         let content_type = headers[CONTENT_TYPE].to_str().unwrap();
@@ -106,7 +126,9 @@ async fn every_response_carries_the_security_headers(db: Db) {
         assert_security_headers(&headers, &what, false);
         if kind == "text/html" {
             assert!(
-                body.contains(r#"<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">"#),
+                body.contains(
+                    r#"<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">"#
+                ),
                 "{what}: no icon link"
             );
         }
@@ -115,7 +137,10 @@ async fn every_response_carries_the_security_headers(db: Db) {
     let (status, headers, icon) = fetch(&t, "/assets/favicon.svg", None).await;
     assert_eq!(status, 200);
     assert_eq!(headers[CONTENT_TYPE], "image/svg+xml");
-    assert!(icon.starts_with("<svg") && icon.trim_end().ends_with("</svg>"), "{icon}");
+    assert!(
+        icon.starts_with("<svg") && icon.trim_end().ends_with("</svg>"),
+        "{icon}"
+    );
     assert_eq!(fetch(&t, "/favicon.ico", None).await.2, icon);
     // A refused form (the error page) and a wrong method carry them too.
     let resp = t
