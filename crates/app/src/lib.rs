@@ -13,6 +13,7 @@ pub mod cartridge_files;
 pub mod cartridges;
 pub mod chat;
 pub mod connections;
+mod cpu;
 pub mod dm;
 pub mod dm_requests;
 pub mod do_not_contact;

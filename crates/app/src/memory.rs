@@ -255,16 +255,16 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let spec = load_spec(&mut tx, who, cartridge).await?;
         let rows = store::list(&mut tx, who.tenant, cartridge, Some(kind.as_str())).await?;
-        let mut texts: Vec<String> = Vec::new();
-        for t in spec_texts(&spec, kind)
+        drop(tx);
+        let texts = spec_texts(&spec, kind)
             .into_iter()
-            .chain(rows.into_iter().map(|r| r.body))
-        {
-            if !texts.contains(&t) {
-                texts.push(t);
-            }
-        }
-        Ok(StyleStats::of(&texts))
+            .chain(rows.into_iter().map(|r| r.body));
+        crate::cpu::run(move || {
+            let mut seen = std::collections::HashSet::new();
+            let texts: Vec<String> = texts.filter(|t| seen.insert(t.clone())).collect();
+            StyleStats::of(&texts)
+        })
+        .await
     }
 
     /// The caller's cartridges ranked by how well their profile (persona, audience, niche,

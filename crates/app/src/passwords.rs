@@ -1,4 +1,5 @@
-//! Password hashing with Argon2id, off the async runtime (it is deliberately slow).
+//! Password hashing with Argon2id, on the bounded CPU pool (it is deliberately slow and
+//! memory-hungry).
 
 use crate::{AppError, Result};
 use argon2::Argon2;
@@ -8,19 +9,19 @@ use std::sync::OnceLock;
 
 /// Hashes a password into a PHC string.
 pub(crate) async fn hash(password: String) -> Result<String> {
-    tokio_blocking(move || {
+    crate::cpu::run(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
     })
-    .await
+    .await?
 }
 
 /// Checks a password against a stored hash. With no stored hash (unknown email) it still does
 /// the same work against a dummy hash, so response times do not reveal which emails exist.
 pub(crate) async fn verify(password: String, stored: Option<String>) -> Result<bool> {
-    tokio_blocking(move || {
+    crate::cpu::run(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&phc)
@@ -30,7 +31,7 @@ pub(crate) async fn verify(password: String, stored: Option<String>) -> Result<b
             .is_ok();
         Ok(known && ok)
     })
-    .await
+    .await?
 }
 
 fn dummy_hash() -> &'static str {
@@ -41,14 +42,6 @@ fn dummy_hash() -> &'static str {
             .map(|h| h.to_string())
             .unwrap_or_default()
     })
-}
-
-async fn tokio_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(format!("password task failed: {e}")))?
 }
 
 #[cfg(test)]

@@ -124,6 +124,19 @@ impl App {
         &self.providers.settings.outbound
     }
 
+    /// Whether the operator serves this instance over https (`REVOS_PUBLIC_URL` starts with
+    /// `https://`): then browsers are told to use nothing else (HSTS).
+    pub fn served_over_https(&self) -> bool {
+        self.providers
+            .settings
+            .public_url
+            .as_deref()
+            .is_some_and(|u| {
+                u.get(..8)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+            })
+    }
+
     /// The simulated world every sandbox account, enrichment and sequence lives in.
     pub fn sandbox(&self) -> Arc<Sandbox> {
         Arc::clone(&self.providers.sandbox)

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Semaphore, broadcast, mpsc, watch};
+use tokio_util::sync::CancellationToken;
 
 /// How many jobs of one queue run at once.
 #[derive(Clone, Debug)]
@@ -43,7 +44,8 @@ pub struct RunnerConfig {
     pub heartbeat: Duration,
     /// The longest an idle worker waits before looking again when nothing woke it.
     pub poll: Duration,
-    /// How long a stopping worker lets running jobs finish before handing them back.
+    /// How long a stopping worker lets running jobs finish before it stops them (their
+    /// futures are dropped, so their transactions roll back) and hands them back.
     pub grace: Duration,
     /// Delays between attempts.
     pub backoff: Backoff,
@@ -85,7 +87,12 @@ struct Inner<C> {
     worker: Arc<str>,
     crons: Vec<Cron>,
     finished: Arc<AtomicU64>,
+    /// Cancelled when a stopping worker's grace period is over: running jobs are stopped.
+    cutoff: CancellationToken,
 }
+
+/// How long stopped jobs get to unwind before their leases are released.
+const UNWIND: Duration = Duration::from_secs(1);
 
 /// A finished attempt on its way to the database.
 struct Finished {
@@ -114,6 +121,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 worker,
                 crons,
                 finished: Arc::default(),
+                cutoff: CancellationToken::new(),
             }),
         }
     }
@@ -130,7 +138,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     }
 
     /// Works until `shutdown` completes, then stops claiming, lets running jobs finish for up
-    /// to the grace period and hands the rest back to the queue.
+    /// to the grace period, stops the rest and hands them back to the queue.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), QueueError> {
         let inner = self.inner;
         let (stop_tx, stop) = watch::channel(false);
@@ -167,14 +175,17 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                     .await;
             }
         };
-        if tokio::time::timeout(inner.config.grace, drained)
+        tokio::pin!(drained);
+        if tokio::time::timeout(inner.config.grace, &mut drained)
             .await
             .is_err()
         {
-            tracing::warn!("grace period over; handing unfinished jobs back to the queue");
+            tracing::warn!("grace period over; stopping unfinished jobs and handing them back");
+            inner.cutoff.cancel();
+            let _ = tokio::time::timeout(UNWIND, drained).await;
         }
-        // Whatever is still running is released for another worker; its late result is
-        // ignored because this worker no longer holds the job.
+        // Whatever still runs (a job that never yields) is released for another worker; its
+        // late result is ignored because this worker no longer holds the job.
         let mut tx = inner.store.begin_system().await?;
         let released = jobs::release_all(&mut tx, &inner.worker, inner.clock.now()).await?;
         tx.commit().await?;
@@ -262,6 +273,15 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     }
 }
 
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Joins futures without pulling in a futures crate: spawn-free, polled in order.
 async fn futures_join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     let mut out = Vec::new();
@@ -341,7 +361,10 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
         let fut = self
             .registry
             .start(&job.kind, &job.payload, ctx, self.ctx.clone())?;
-        match tokio::spawn(fut).await {
+        let task = tokio::spawn(fut);
+        // Dropping this attempt (the worker's cutoff) stops the job too.
+        let _stop_with_attempt = AbortOnDrop(task.abort_handle());
+        match task.await {
             Ok(result) => result,
             Err(e) if e.is_panic() => {
                 let panic = e.into_panic();
@@ -485,7 +508,12 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
             let avg_us = Arc::clone(&avg_us);
             tokio::spawn(async move {
                 let started = std::time::Instant::now();
-                let result = inner.execute(&job).await;
+                let result = tokio::select! {
+                    result = inner.execute(&job) => result,
+                    // Stopped at the end of the grace period: `run` hands the job back
+                    // without counting this attempt.
+                    () = inner.cutoff.cancelled() => return,
+                };
                 let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
                 let old = avg_us.load(Ordering::Relaxed);
                 avg_us.store(

@@ -34,6 +34,8 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_QUEUES          worker concurrency per queue    [default: 10 each], e.g. default=10,probe=50
   REVOS_WORKER_ID       names this process in job leases [default: worker-<pid>-<random>]
   REVOS_JOB_LEASE_SECONDS  how long a crashed worker's jobs wait before others take them [default: 60]
+  REVOS_REQUEST_TIMEOUT_SECONDS  a request without its answer by then gets 408 and is dropped [default: 30]
+  REVOS_SHUTDOWN_GRACE_SECONDS  after SIGTERM, how long requests and jobs may finish [default: 10]
   REVOS_APOLLO_URL      Apollo API base URL             [default: https://api.apollo.io/api/v1]
   REVOS_APOLLO_API_KEY  Apollo key for workspaces without their own [default: none: the sandbox]
   REVOS_UNIPILE_URL     Unipile API base URL, https://{DSN}/api/v1 [default: none: sandbox accounts only]
@@ -43,7 +45,7 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_SMARTLEAD_URL   Smartlead API base URL          [default: https://server.smartlead.ai/api/v1]
   REVOS_SMARTLEAD_API_KEY  Smartlead key for workspaces without their own
   REVOS_WEBHOOK_SECRET  secret provider webhooks must present [default: none: webhooks refused]
-  REVOS_PUBLIC_URL      where providers reach this instance (hosted-auth notify URL) [default: none]
+  REVOS_PUBLIC_URL      where providers reach this instance (hosted-auth notify URL; https:// also sends HSTS) [default: none]
   REVOS_OPENAI_URL      OpenAI-compatible API base URL  [default: none; https://api.openai.com/v1 when only a key is set]
   REVOS_OPENAI_API_KEY  model key for workspaces without their own [default: none: offline mode]
   REVOS_OPENAI_MODEL    chat model                      [default: gpt-4o-mini]

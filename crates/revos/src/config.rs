@@ -54,6 +54,12 @@ pub struct Settings {
     /// How long a claimed job stays reserved without a heartbeat (heartbeats come four times
     /// per lease): how soon the jobs of a crashed worker run elsewhere.
     pub job_lease: Option<std::time::Duration>,
+    /// How long a request may take before it is answered 408 and its work dropped
+    /// (`REVOS_REQUEST_TIMEOUT_SECONDS`).
+    pub request_timeout: std::time::Duration,
+    /// How long a stopping `serve` or `worker` lets requests and jobs in flight finish before
+    /// it cuts them off (`REVOS_SHUTDOWN_GRACE_SECONDS`).
+    pub shutdown_grace: std::time::Duration,
     /// Apollo (`REVOS_APOLLO_URL`, `REVOS_APOLLO_API_KEY`).
     pub apollo: Service,
     /// Unipile (`REVOS_UNIPILE_URL`, `REVOS_UNIPILE_API_KEY`).
@@ -110,6 +116,7 @@ impl Settings {
             worker_id: self.worker_id.clone().unwrap_or(defaults.worker_id.clone()),
             lease,
             heartbeat: (lease / 4).max(std::time::Duration::from_millis(100)),
+            grace: self.shutdown_grace,
             ..defaults
         }
     }
@@ -150,6 +157,8 @@ struct FileConfig {
     queues: Option<String>,
     worker_id: Option<String>,
     job_lease_seconds: Option<f64>,
+    request_timeout_seconds: Option<f64>,
+    shutdown_grace_seconds: Option<f64>,
     apollo_url: Option<String>,
     apollo_api_key: Option<String>,
     unipile_url: Option<String>,
@@ -355,33 +364,35 @@ pub fn resolve(
     .map(|raw| raw.value)
     .filter(|v| !v.trim().is_empty());
 
-    let job_lease = match pick(
+    let job_lease = pick(
         None,
         "",
         "REVOS_JOB_LEASE_SECONDS",
         from_file(|c| c.job_lease_seconds.map(|v| v.to_string())),
         "job_lease_seconds",
-    ) {
-        Some(raw) => {
-            let secs = raw
-                .value
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|s| (0.5..=3600.0).contains(s));
-            let secs = secs.ok_or_else(|| {
-                err(
-                    &raw.source,
-                    &format!(
-                        "{:?} is not a number of seconds from 0.5 to 3600",
-                        raw.value
-                    ),
-                )
-            })?;
-            Some(std::time::Duration::from_secs_f64(secs))
-        }
-        None => None,
-    };
+    )
+    .map(|raw| seconds(&raw, 0.5, 3600.0))
+    .transpose()?;
+    let request_timeout = pick(
+        None,
+        "",
+        "REVOS_REQUEST_TIMEOUT_SECONDS",
+        from_file(|c| c.request_timeout_seconds.map(|v| v.to_string())),
+        "request_timeout_seconds",
+    )
+    .map(|raw| seconds(&raw, 0.1, 3600.0))
+    .transpose()?
+    .unwrap_or(revos_web::DEFAULT_REQUEST_TIMEOUT);
+    let shutdown_grace = pick(
+        None,
+        "",
+        "REVOS_SHUTDOWN_GRACE_SECONDS",
+        from_file(|c| c.shutdown_grace_seconds.map(|v| v.to_string())),
+        "shutdown_grace_seconds",
+    )
+    .map(|raw| seconds(&raw, 0.0, 3600.0))
+    .transpose()?
+    .unwrap_or(revos_web::DEFAULT_SHUTDOWN_GRACE);
 
     let service =
         |name: &str, url: Option<String>, key: Option<String>| -> Result<Service, ConfigError> {
@@ -536,6 +547,8 @@ pub fn resolve(
         queues,
         worker_id,
         job_lease,
+        request_timeout,
+        shutdown_grace,
         apollo,
         unipile,
         instantly,
@@ -549,6 +562,25 @@ pub fn resolve(
         llm_workspace_budget_usd,
         allow_private_urls,
     })
+}
+
+/// A number of seconds from `min` to `max`.
+fn seconds(raw: &Raw, min: f64, max: f64) -> Result<std::time::Duration, ConfigError> {
+    raw.value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (min..=max).contains(s))
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| {
+            err(
+                &raw.source,
+                &format!(
+                    "{:?} is not a number of seconds from {min} to {max}",
+                    raw.value
+                ),
+            )
+        })
 }
 
 fn err(key: &str, message: &str) -> ConfigError {
@@ -625,6 +657,9 @@ mod tests {
         assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
         assert!(s.database_url.is_none());
         assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.request_timeout, revos_web::DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(s.shutdown_grace, revos_web::DEFAULT_SHUTDOWN_GRACE);
+        assert_eq!(s.runner_config().grace, s.shutdown_grace);
     }
 
     #[test]
@@ -633,7 +668,7 @@ mod tests {
         let file = dir.path().join("revos.toml");
         std::fs::write(
             &file,
-            "listen = \"127.0.0.1:1000\"\nlog_format = \"json\"\n",
+            "listen = \"127.0.0.1:1000\"\nlog_format = \"json\"\nshutdown_grace_seconds = 2.5\n",
         )
         .unwrap();
         let mut f = flags();
@@ -641,6 +676,9 @@ mod tests {
         let s = resolve(&f, None, &env(&[])).unwrap();
         assert_eq!(s.listen.port(), 1000);
         assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.shutdown_grace, std::time::Duration::from_millis(2500));
+        let s = resolve(&f, None, &env(&[("REVOS_SHUTDOWN_GRACE_SECONDS", "0")])).unwrap();
+        assert_eq!(s.shutdown_grace, std::time::Duration::ZERO);
         let s = resolve(&f, None, &env(&[("REVOS_LISTEN", "127.0.0.1:2000")])).unwrap();
         assert_eq!(s.listen.port(), 2000);
         let s = resolve(
@@ -666,6 +704,16 @@ mod tests {
         assert_eq!(e.key, "REVOS_APOLLO_URL");
         let e = resolve(&flags(), None, &env(&[("REVOS_QUEUES", "default=lots")])).unwrap_err();
         assert_eq!(e.key, "REVOS_QUEUES");
+        for key in [
+            "REVOS_JOB_LEASE_SECONDS",
+            "REVOS_REQUEST_TIMEOUT_SECONDS",
+            "REVOS_SHUTDOWN_GRACE_SECONDS",
+        ] {
+            for bad in ["soon", "-1", "86400"] {
+                let e = resolve(&flags(), None, &env(&[(key, bad)])).unwrap_err();
+                assert_eq!(e.key, key, "{bad}");
+            }
+        }
         let s = resolve(
             &flags(),
             None,

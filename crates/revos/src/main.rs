@@ -60,6 +60,9 @@ fn main() -> ExitCode {
             Command::Mcp(args) => commands::mcp::run(settings, args).await,
         }
     });
+    // Tasks cut off at the end of a grace period may still be unwinding, and a blocking
+    // task (a password hash) cannot be interrupted: give them a moment, not forever.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e)

@@ -9,6 +9,12 @@
     el.addEventListener("change", () => el.form?.requestSubmit());
   }
   for (const el of document.querySelectorAll("[data-hide-with-js]")) el.hidden = true;
+  // "Go back" links (error pages): the previous page when there is one, else their href.
+  for (const a of document.querySelectorAll("a[data-history-back]")) {
+    a.addEventListener("click", (e) => {
+      if (window.history.length > 1) { e.preventDefault(); window.history.back(); }
+    });
+  }
 
   // Toasts for live events.
   const toasts = document.getElementById("toasts");

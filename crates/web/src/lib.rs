@@ -9,20 +9,21 @@ mod mcp;
 mod openapi;
 mod rate_limit;
 mod routes;
+mod security_headers;
 mod state;
 mod ui;
 
 pub use error::ApiError;
 pub use rate_limit::LoginLimiter;
-pub use state::AppState;
+pub use state::{AppState, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -34,6 +35,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application: routes, the OpenAPI document and the middleware stack.
 pub fn router(state: AppState) -> Router {
+    let timeout = state.request_timeout;
+    let cutoff = state.cutoff.clone();
+    let https = state.app.served_over_https();
     let (api, doc) = openapi::split(routes::router());
     api.merge(openapi::router(doc))
         .merge(mcp::router(state.clone()))
@@ -48,11 +52,17 @@ pub fn router(state: AppState) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| cut_off_at(cutoff.clone(), req, next),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            timeout,
         ))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| security_headers::add(https, req, next),
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -73,6 +83,19 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Runs a request's handler until it answers or the stopping server's grace period is over;
+/// then the handler is dropped (as on a timeout) and the request answered 503.
+async fn cut_off_at(
+    cutoff: tokio_util::sync::CancellationToken,
+    req: Request,
+    next: Next,
+) -> Response {
+    tokio::select! {
+        resp = next.run(req) => resp,
+        () = cutoff.cancelled() => ApiError::for_status(StatusCode::SERVICE_UNAVAILABLE).into_response(),
+    }
 }
 
 /// Gives error answers from lower layers (unknown method, timeout, body limit) the JSON error
@@ -100,18 +123,46 @@ async fn json_errors(resp: Response) -> Response {
     fresh
 }
 
-/// Serves the API on `listener` until `shutdown` completes, then finishes requests in flight.
+/// Serves the API on `listener` until `shutdown` completes; then stops accepting, ends the
+/// open streams (live feeds, chat runs, MCP sessions) and lets requests in flight finish for
+/// up to the state's grace period. Handlers still running then are dropped and answered 503,
+/// and the server returns at most a second later.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let streams = state.shutdown.clone();
+    let cutoff = state.cutoff.clone();
+    let chats = state.app.clone();
+    let grace = state.shutdown_grace;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let stopping = streams.clone();
+    let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
-            streams.cancel();
+            stopping.cancel();
+            chats.cancel_all_chat_runs();
         })
-        .await
+        .into_future();
+    tokio::pin!(server);
+    tokio::select! {
+        done = &mut server => return done,
+        () = streams.cancelled() => {}
+    }
+    if let Ok(done) = tokio::time::timeout(grace, &mut server).await {
+        return done;
+    }
+    tracing::warn!(
+        grace_seconds = grace.as_secs_f64(),
+        "grace period over; cutting off the requests still running"
+    );
+    cutoff.cancel();
+    match tokio::time::timeout(CUT_OFF_UNWIND, server).await {
+        Ok(done) => done,
+        Err(_) => Ok(()),
+    }
 }
+
+/// How long cut-off requests get to send their 503 before the server returns anyway.
+const CUT_OFF_UNWIND: std::time::Duration = std::time::Duration::from_secs(1);

@@ -3,6 +3,12 @@
 use crate::rate_limit::LoginLimiter;
 use revos_app::App;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a request may take before it is answered 408 and its work dropped, unless set.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stopping server lets requests in flight finish, unless set.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Shared state of the HTTP server.
 #[derive(Clone)]
@@ -14,6 +20,14 @@ pub struct AppState {
     /// Cancelled when the server begins to shut down, so that long-lived streams (the web
     /// app's live feed) end and graceful shutdown does not wait on them forever.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// How long a request may take to its answer's head before it is answered 408 and its
+    /// handler dropped (its transaction rolled back). Streams, once started, are not cut.
+    pub request_timeout: Duration,
+    /// How long a stopping server lets requests in flight finish before it cuts them off.
+    pub shutdown_grace: Duration,
+    /// Cancelled when a stopping server's grace period is over: handlers still running are
+    /// dropped (their transactions roll back) and answered 503.
+    pub cutoff: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -23,6 +37,9 @@ impl AppState {
             app,
             limiter: Arc::new(LoginLimiter::default()),
             shutdown: tokio_util::sync::CancellationToken::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            cutoff: tokio_util::sync::CancellationToken::new(),
         }
     }
 }

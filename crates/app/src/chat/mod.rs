@@ -108,23 +108,28 @@ pub struct ChatRunHandle {
     pub cancel: CancellationToken,
 }
 
-/// The runs in progress in this process, by session: one run per session at a time.
+/// The runs in progress in this process, by session: one run per session at a time. Every
+/// run's token is a child of one process-wide token, so that shutdown cancels them all,
+/// including runs that start while the server stops.
 #[derive(Default)]
-pub struct ChatRuns(Mutex<HashMap<Uuid, CancellationToken>>);
+pub struct ChatRuns {
+    runs: Mutex<HashMap<Uuid, CancellationToken>>,
+    stopping: CancellationToken,
+}
 
 impl ChatRuns {
     fn start(&self, session: Uuid) -> Option<CancellationToken> {
-        let mut runs = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut runs = self.runs.lock().unwrap_or_else(|e| e.into_inner());
         if runs.contains_key(&session) {
             return None;
         }
-        let token = CancellationToken::new();
+        let token = self.stopping.child_token();
         runs.insert(session, token.clone());
         Some(token)
     }
 
     fn finish(&self, session: Uuid) {
-        self.0
+        self.runs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&session);
@@ -132,7 +137,7 @@ impl ChatRuns {
 
     fn cancel(&self, session: Uuid) -> bool {
         match self
-            .0
+            .runs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&session)
@@ -281,6 +286,12 @@ impl App {
             messages,
             llm_calls: self.llm_calls_of_session(who, id).await?,
         })
+    }
+
+    /// Cancels every chat run of this process, now and from now on: the server is stopping,
+    /// and a run waiting on a model must not hold its stream (and the shutdown) open.
+    pub fn cancel_all_chat_runs(&self) {
+        self.chat_runs().stopping.cancel();
     }
 
     /// Cancels the session's run in progress; false when none runs (in this process).

@@ -38,6 +38,7 @@ struct Shared {
     key: Mutex<Option<String>>,
     minimal: AtomicBool,
     next_id: AtomicU64,
+    stalled: AtomicU64,
 }
 
 /// A running fake OpenAI-compatible server on a random loopback port.
@@ -135,6 +136,12 @@ impl FakeOpenAi {
     /// whatever the request was: the proof of which key reached this server.
     pub fn authorizations(&self) -> Vec<Option<String>> {
         lock(&self.shared.authorizations).clone()
+    }
+
+    /// Requests being held by a stall fault now. A client that gives up (closes its
+    /// connection) takes its request out of this count: how tests see that work stopped.
+    pub fn stalled_now(&self) -> u64 {
+        self.shared.stalled.load(Ordering::SeqCst)
     }
 
     /// Scripted replies not yet consumed.
@@ -266,7 +273,17 @@ fn gate(
     }
 }
 
-async fn stall(ms: u64) {
+/// Holds the request for `ms` milliseconds, counted in [`FakeOpenAi::stalled_now`] until it
+/// ends or is dropped with its connection.
+async fn stall(shared: &Shared, ms: u64) {
+    struct Held<'a>(&'a AtomicU64);
+    impl Drop for Held<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    shared.stalled.fetch_add(1, Ordering::SeqCst);
+    let _held = Held(&shared.stalled);
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
@@ -292,7 +309,7 @@ async fn chat_completions(
         Err(answer) => return answer,
     };
     if let Some(Fault::Stall(ms)) = fault {
-        stall(ms).await;
+        stall(&s, ms).await;
     }
     let Some(reply) = lock(&s.script).pop_front() else {
         return error(
@@ -303,7 +320,7 @@ async fn chat_completions(
         );
     };
     if let Some(Fault::StallAfterEffect(ms)) = fault {
-        stall(ms).await;
+        stall(&s, ms).await;
     }
     let n = s.next_id.fetch_add(1, Ordering::SeqCst) + 1;
     let id = format!("chatcmpl-fake{n}");
@@ -468,7 +485,7 @@ async fn embeddings(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         Err(answer) => return answer,
     };
     if let Some(Fault::Stall(ms) | Fault::StallAfterEffect(ms)) = fault {
-        stall(ms).await;
+        stall(&s, ms).await;
     }
     let inputs: Vec<String> = match &request["input"] {
         Value::String(s) => vec![s.clone()],

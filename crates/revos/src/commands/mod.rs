@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod mcp;
 pub mod migrate;
 pub mod serve;
+pub mod stop;
 pub mod worker;
 
 use crate::config::Settings;
@@ -77,25 +78,13 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
     p
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+/// Closes the database pool at the end of `serve` or `worker`, waiting at most a second for
+/// connections still out (a cut-off task that has not unwound yet).
+pub async fn close_store(store: Store) {
+    if tokio::time::timeout(std::time::Duration::from_secs(1), store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use at exit");
     }
-    tracing::info!("shutdown requested");
 }

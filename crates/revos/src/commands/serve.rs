@@ -1,11 +1,12 @@
 //! `revos serve`: the API and the workers in one process.
 
+use super::stop::StopSignal;
 use crate::config::Settings;
 use anyhow::Context;
-use tokio::sync::watch;
 
-/// Runs until SIGINT or SIGTERM.
+/// Runs until SIGINT or SIGTERM, then stops within the grace period (see [`super::stop`]).
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let stop = StopSignal::install(settings.shutdown_grace)?;
     let app = super::open_app(&settings).await?;
     let store = app.store.clone();
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -14,22 +15,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = ?store.backend(), "RevOS listening on http://{addr}");
 
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let stopped = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|s| *s).await;
-    };
     let runner = revos_workers::runner(&app, settings.runner_config());
-    let worker = tokio::spawn(runner.run(stopped(stop_rx.clone())));
-    let http = tokio::spawn(revos_web::serve(
-        listener,
-        revos_web::AppState::new(app),
-        stopped(stop_rx),
-    ));
-    super::shutdown_signal().await;
-    let _ = stop_tx.send(true);
+    let worker = tokio::spawn(runner.run(stop.clone().requested()));
+    let mut state = revos_web::AppState::new(app);
+    state.request_timeout = settings.request_timeout;
+    state.shutdown_grace = settings.shutdown_grace;
+    let http = tokio::spawn(revos_web::serve(listener, state, stop.requested()));
     http.await.context("the HTTP server task failed")??;
     worker.await.context("the worker task failed")??;
-    store.close().await;
+    super::close_store(store).await;
     tracing::info!("stopped");
     Ok(())
 }

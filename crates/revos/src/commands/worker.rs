@@ -1,14 +1,16 @@
 //! `revos worker`: background work only, for scale-out beside `revos serve`.
 
+use super::stop::StopSignal;
 use crate::config::Settings;
 
-/// Runs until SIGINT or SIGTERM.
+/// Runs until SIGINT or SIGTERM, then stops within the grace period (see [`super::stop`]).
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let stop = StopSignal::install(settings.shutdown_grace)?;
     let app = super::open_app(&settings).await?;
     let store = app.store.clone();
     revos_workers::runner(&app, settings.runner_config())
-        .run(super::shutdown_signal())
+        .run(stop.requested())
         .await?;
-    store.close().await;
+    super::close_store(store).await;
     Ok(())
 }

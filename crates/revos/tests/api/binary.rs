@@ -254,6 +254,8 @@ fn help_lists_configuration_with_defaults() {
         "REVOS_DATABASE_URL",
         "REVOS_MASTER_KEY",
         "REVOS_LOG_FORMAT",
+        "REVOS_REQUEST_TIMEOUT_SECONDS",
+        "REVOS_SHUTDOWN_GRACE_SECONDS",
         "127.0.0.1:8080",
         "./revos-data",
         "revos.toml",
@@ -496,4 +498,225 @@ fn worker_runs_until_sigterm() {
             .unwrap()
             .contains("worker stopped")
     );
+}
+
+/// Signs up on a spawned server and creates a cartridge; returns (token, cartridge id).
+async fn workspace_with_cartridge(base: &str) -> (String, String) {
+    let (status, body) = send(
+        reqwest::Method::POST,
+        format!("{base}/api/v1/auth/signup"),
+        None,
+        Some(
+            json!({"email": "ana@example.com", "password": "correct horse battery",
+                    "workspace_name": "Acme"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    let (status, c) = send(
+        reqwest::Method::POST,
+        format!("{base}/api/v1/cartridges"),
+        Some(&token),
+        Some(crate::helpers::cartridge("Coach")),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    (token, c["id"].as_str().unwrap().to_owned())
+}
+
+/// Waits until `fake` holds `n` stalled requests.
+async fn until_stalled(fake: &revos_providers::fakes::openai::FakeOpenAi, n: u64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake.stalled_now() != n {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {} stalled",
+            fake.stalled_now()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A request past `REVOS_REQUEST_TIMEOUT_SECONDS` (here a draft whose embedding call the
+/// model server never answers) is answered 408 in the JSON error format, its work stops (the
+/// model call is dropped) and the workspace's next write goes through at once: nothing of the
+/// timed-out request holds the database.
+async fn a_timed_out_request_stops_and_leaves_the_database_free(db: Db) {
+    use revos_providers::fakes::{Fault, openai::FakeOpenAi};
+    let test_db = TestDb::new(db).await;
+    let fake = FakeOpenAi::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(
+        dir.path(),
+        &[
+            ("REVOS_DATABASE_URL", &test_db.url),
+            ("REVOS_OPENAI_URL", fake.url()),
+            ("REVOS_REQUEST_TIMEOUT_SECONDS", "1.5"),
+        ],
+    );
+    server.wait_healthy(Duration::from_secs(10)).await;
+    let (token, cartridge) = workspace_with_cartridge(&server.base).await;
+
+    fake.inject([Fault::Stall(60_000)]);
+    let started = Instant::now();
+    let (status, err) = send(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cartridges/{cartridge}/drafts", server.base),
+        Some(&token),
+        Some(json!({"kind": "post", "topic": "delegation"})),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(status, 408, "{err}");
+    assert!(err["error"]["code"].is_string(), "{err}");
+    assert!(
+        took >= Duration::from_millis(1400) && took < Duration::from_secs(5),
+        "answered after {took:?}"
+    );
+    // The server dropped its call to the model with the request.
+    until_stalled(&fake, 0, "the model call outlived its request").await;
+
+    let started = Instant::now();
+    let (status, c) = send(
+        reqwest::Method::POST,
+        format!("{}/api/v1/cartridges", server.base),
+        Some(&token),
+        Some(crate::helpers::cartridge("Second coach")),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the next write waited {:?}",
+        started.elapsed()
+    );
+    server.stop();
+}
+
+/// SIGTERM with work in flight that would never end by itself (a chat run and a draft, both
+/// waiting on a model server that never answers): the chat stream ends as cancelled at once,
+/// the draft is cut off with 503 when the grace period (`REVOS_SHUTDOWN_GRACE_SECONDS`) is
+/// over, and the process exits 0 within the grace period and five seconds.
+async fn sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(db: Db) {
+    use revos_providers::fakes::{Fault, openai::FakeOpenAi};
+    let test_db = TestDb::new(db).await;
+    let fake = FakeOpenAi::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let grace = Duration::from_secs(2);
+    let mut server = Server::start(
+        dir.path(),
+        &[
+            ("REVOS_DATABASE_URL", &test_db.url),
+            ("REVOS_OPENAI_URL", fake.url()),
+            ("REVOS_SHUTDOWN_GRACE_SECONDS", "2"),
+        ],
+    );
+    server.wait_healthy(Duration::from_secs(10)).await;
+    let (token, cartridge) = workspace_with_cartridge(&server.base).await;
+    let (status, session) = send(
+        reqwest::Method::POST,
+        format!("{}/api/v1/chat/sessions", server.base),
+        Some(&token),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 201, "{session}");
+    fake.inject([Fault::Stall(120_000), Fault::Stall(120_000)]);
+
+    let http = reqwest::Client::new();
+    let mut chat = http
+        .post(format!(
+            "{}/api/v1/chat/sessions/{}/messages",
+            server.base,
+            session["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"content": "report on every campaign"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chat.status(), 200);
+    until_stalled(&fake, 1, "the chat run never reached the model").await;
+    let draft = {
+        let url = format!("{}/api/v1/cartridges/{cartridge}/drafts", server.base);
+        let token = token.clone();
+        tokio::spawn(async move {
+            let body = json!({"kind": "post", "topic": "delegation"});
+            send(reqwest::Method::POST, url, Some(&token), Some(body)).await
+        })
+    };
+    until_stalled(&fake, 2, "the draft never reached the model").await;
+
+    let pid = server.child.id().to_string();
+    let signalled = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut events = String::new();
+    while let Some(chunk) = tokio::time::timeout(Duration::from_secs(10), chat.chunk())
+        .await
+        .expect("the chat stream ends")
+        .unwrap_or(None)
+    {
+        events.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        events.contains("event: done") && events.contains("\"stop\":\"cancelled\""),
+        "{events}"
+    );
+    assert!(
+        signalled.elapsed() < grace,
+        "the chat stream waited for the grace period"
+    );
+    let (status, body) = draft.await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        signalled.elapsed() >= grace,
+        "cut off before the grace period"
+    );
+    let exit = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < grace + Duration::from_secs(5),
+            "still running {:?} after SIGTERM",
+            signalled.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(exit.success(), "exited with {exit}: {log}");
+    assert!(log.contains("grace period over"), "{log}");
+}
+
+mod timeouts_and_shutdown {
+    use crate::helpers::Db;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn timed_out_request_on_sqlite() {
+        super::a_timed_out_request_stops_and_leaves_the_database_free(Db::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn timed_out_request_on_postgres() {
+        super::a_timed_out_request_stops_and_leaves_the_database_free(Db::Postgres).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sigterm_with_stuck_requests_on_sqlite() {
+        super::sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(Db::Sqlite)
+            .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sigterm_with_stuck_requests_on_postgres() {
+        super::sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(Db::Postgres)
+            .await
+    }
 }

@@ -497,9 +497,22 @@ async fn shutdown_hands_running_jobs_back(db: Db) {
     let spans: Spans = Arc::default();
     let clock: Arc<dyn revos_domain::Clock> = Arc::new(revos_app::SystemClock);
     let mut registry = Registry::new(store.clone());
-    registry.register::<Slow, _, _>(|job: Slow, _ctx, _: Spans| async move {
-        tokio::time::sleep(Duration::from_millis(job.ms)).await;
-        Ok(Outcome::Done)
+    // Set when the running attempt's future is dropped: the job was stopped, not left behind.
+    let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let flag = Arc::clone(&stopped);
+    registry.register::<Slow, _, _>(move |job: Slow, _ctx, _: Spans| {
+        let guard = SetOnDrop(Arc::clone(&flag));
+        async move {
+            tokio::time::sleep(Duration::from_millis(job.ms)).await;
+            drop(guard);
+            Ok(Outcome::Done)
+        }
     });
     let config = RunnerConfig {
         grace: Duration::from_millis(300),
@@ -527,6 +540,14 @@ async fn shutdown_hands_running_jobs_back(db: Db) {
         "shutdown waited {:?}",
         started.elapsed()
     );
+    let unwound = std::time::Instant::now() + Duration::from_secs(1);
+    while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(
+            std::time::Instant::now() < unwound,
+            "the job still runs after its worker stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let row = job(&store, id).await;
     assert_eq!(
         (row.state.as_str(), row.attempts),

@@ -1,11 +1,12 @@
-//! The web app's stylesheet and script, compiled into the binary: no Node.js or files at run
-//! time. Served with a short cache lifetime so an upgrade shows at the next load.
+//! The web app's stylesheet, script and icon, compiled into the binary: no Node.js or files at
+//! run time. Served with a short cache lifetime so an upgrade shows at the next load.
 
 use axum::http::header;
 use axum::response::IntoResponse;
 
 const CSS: &str = include_str!("../../assets/app.css");
 const JS: &str = include_str!("../../assets/app.js");
+const ICON: &str = include_str!("../../assets/favicon.svg");
 
 /// `GET /assets/app.css`.
 pub(super) async fn css() -> impl IntoResponse {
@@ -26,6 +27,17 @@ pub(super) async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         JS,
+    )
+}
+
+/// `GET /assets/favicon.svg`, and `GET /favicon.ico` for clients that ask there unprompted.
+pub(super) async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
 }
 

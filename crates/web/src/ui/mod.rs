@@ -98,6 +98,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/campaigns/{id}/transition", post(campaigns::transition))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .route("/assets/favicon.svg", get(assets::icon))
+        .route("/favicon.ico", get(assets::icon))
 }
 
 /// The page for a path nothing serves (API paths answer JSON instead).
