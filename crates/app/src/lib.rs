@@ -68,6 +68,7 @@ pub struct App {
     settings: Settings,
     providers: Arc<providers::Providers>,
     chat_runs: Arc<chat::ChatRuns>,
+    outbound: revos_providers::outbound::OutboundPolicy,
 }
 
 /// Tunables of the application services.
@@ -107,6 +108,7 @@ impl App {
             settings,
             providers,
             chat_runs: Arc::default(),
+            outbound: Default::default(),
         }
     }
 
@@ -119,6 +121,12 @@ impl App {
     /// The clock every scheduling decision reads.
     pub fn clock(&self) -> Arc<dyn Clock> {
         Arc::clone(&self.clock)
+    }
+
+    /// The rule every URL a workspace (or the operator for a workspace) makes this server
+    /// call goes through (`REVOS_ALLOW_PRIVATE_URLS`).
+    pub fn outbound_policy(&self) -> &revos_providers::outbound::OutboundPolicy {
+        &self.outbound
     }
 
     /// The chat runs in progress in this process.

@@ -41,6 +41,9 @@ pub struct ProviderSettings {
     pub sandbox_seed: u64,
     /// The language model (`REVOS_OPENAI_*`); none configured means offline mode.
     pub llm: crate::llm::LlmSettings,
+    /// The external MCP servers the operator declared (`[mcp_servers.NAME]` in revos.toml):
+    /// the only ones a cartridge may name.
+    pub mcp_servers: Vec<revos_domain::mcp_servers::McpServer>,
 }
 
 impl Default for ProviderSettings {
@@ -59,6 +62,7 @@ impl Default for ProviderSettings {
             timeout: std::time::Duration::from_secs(20),
             sandbox_seed: 1,
             llm: Default::default(),
+            mcp_servers: Vec::new(),
         }
     }
 }

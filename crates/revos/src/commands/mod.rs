@@ -39,7 +39,10 @@ pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings).await?;
     let (key, _) = crate::master_key::load_or_generate(settings)?;
     let providers = provider_settings(settings);
-    Ok(App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers))
+    let app =
+        App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers);
+    crate::config::check_mcp_urls(&settings.mcp_servers, app.outbound_policy())?;
+    Ok(app)
 }
 
 /// The provider settings of `settings`: configured URLs and keys over the public defaults.
@@ -70,6 +73,7 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
         p.llm.embedding_model = model.clone();
     }
     p.llm.prices = p.llm.prices.with_overrides(settings.llm_prices.clone());
+    p.mcp_servers = settings.mcp_servers.clone();
     p
 }
 
