@@ -3,6 +3,7 @@
 
 use crate::cli::GlobalArgs;
 use revos_domain::mcp_servers::{McpServer, McpTransport, is_server_name};
+use revos_providers::outbound::{OutboundPolicy, PrivateUrls};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -199,12 +200,11 @@ impl McpServerFile {
                 if self.args.is_some() {
                     return Err(err(&key(".args"), "is only for a command (stdio) server"));
                 }
-                let parsed = reqwest::Url::parse(url.trim()).ok();
-                let ok = parsed.as_ref().is_some_and(|u| {
-                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
-                });
-                if !ok {
-                    return Err(err(&key(".url"), "must be an http(s) URL with a host"));
+                // The URL's form; its address is checked against the instance's policy when
+                // the app starts (`check_mcp_urls`) and on every connection.
+                let any_address = OutboundPolicy::new(PrivateUrls::Allowed);
+                if let Err(e) = any_address.check_url(&url) {
+                    return Err(err(&key(".url"), &e.to_string()));
                 }
                 McpTransport::Http {
                     url: url.trim().to_owned(),
@@ -247,7 +247,7 @@ impl McpServerFile {
 /// internal addresses with `REVOS_ALLOW_PRIVATE_URLS`).
 pub fn check_mcp_urls(
     servers: &[McpServer],
-    policy: &revos_providers::outbound::OutboundPolicy,
+    policy: &OutboundPolicy,
 ) -> Result<(), ConfigError> {
     for server in servers {
         if let McpTransport::Http { url } = &server.transport
@@ -764,7 +764,7 @@ mod tests {
             s.mcp_servers[1].workspaces.as_deref(),
             Some(&["acme".to_owned()][..])
         );
-        let policy = revos_providers::outbound::OutboundPolicy::default();
+        let policy = OutboundPolicy::default();
         check_mcp_urls(&s.mcp_servers, &policy).unwrap();
 
         for (text, key) in [
@@ -788,9 +788,7 @@ mod tests {
         let s = resolve(&f, None, &env(&[])).unwrap();
         let e = check_mcp_urls(&s.mcp_servers, &policy).unwrap_err();
         assert_eq!(e.key, "mcp_servers.local.url");
-        let open = revos_providers::outbound::OutboundPolicy::new(
-            revos_providers::outbound::PrivateUrls::Allowed,
-        );
+        let open = OutboundPolicy::new(PrivateUrls::Allowed);
         check_mcp_urls(&s.mcp_servers, &open).unwrap();
     }
 }

@@ -15,6 +15,7 @@ mod cartridges;
 mod crash;
 mod demo;
 mod dm_crash;
+mod hostile_hooks;
 mod isolation;
 mod jobs_api;
 mod leads_api;
