@@ -277,7 +277,8 @@ impl App {
         let status = if healthy { "ok" } else { "needs_reconnect" };
         let row = self.new_account(tenant, Uuid::now_v7(), "unipile", &found.id, &name, status);
         let mut tx = self.store.begin_for(tenant).await?;
-        if let Some(existing) = store::by_provider_id(&mut tx, tenant, "unipile", &found.id).await? {
+        if let Some(existing) = store::by_provider_id(&mut tx, tenant, "unipile", &found.id).await?
+        {
             return Ok(view(existing));
         }
         match store::insert(&mut tx, tenant, &row).await {

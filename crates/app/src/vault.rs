@@ -174,7 +174,11 @@ pub(crate) fn seal_webhook_token(
     provider: &str,
     token: &str,
 ) -> Result<Vec<u8>> {
-    seal(&dek.cipher(), &webhook_aad(tenant, provider), token.as_bytes())
+    seal(
+        &dek.cipher(),
+        &webhook_aad(tenant, provider),
+        token.as_bytes(),
+    )
 }
 
 /// Opens a workspace's webhook token for `provider`.

@@ -245,10 +245,7 @@ impl McpServerFile {
 
 /// Refuses a declared HTTP MCP server whose URL `policy` does not allow (the operator opens
 /// internal addresses with `REVOS_ALLOW_PRIVATE_URLS`).
-pub fn check_mcp_urls(
-    servers: &[McpServer],
-    policy: &OutboundPolicy,
-) -> Result<(), ConfigError> {
+pub fn check_mcp_urls(servers: &[McpServer], policy: &OutboundPolicy) -> Result<(), ConfigError> {
     for server in servers {
         if let McpTransport::Http { url } = &server.transport
             && let Err(e) = policy.check_url(url)
@@ -759,7 +756,10 @@ mod tests {
                 args: vec!["--stdio".into()]
             }
         );
-        assert_eq!(s.mcp_servers[0].secret_env_var().as_deref(), Some("CRM_TOKEN"));
+        assert_eq!(
+            s.mcp_servers[0].secret_env_var().as_deref(),
+            Some("CRM_TOKEN")
+        );
         assert_eq!(
             s.mcp_servers[1].workspaces.as_deref(),
             Some(&["acme".to_owned()][..])
@@ -768,11 +768,26 @@ mod tests {
         check_mcp_urls(&s.mcp_servers, &policy).unwrap();
 
         for (text, key) in [
-            ("[mcp_servers.x]\ncommand = \"a\"\nurl = \"https://a.io\"\n", "mcp_servers.x"),
-            ("[mcp_servers.x]\nurl = \"ftp://a.io\"\n", "mcp_servers.x.url"),
-            ("[mcp_servers.x]\nurl = \"https://a.io\"\nargs = []\n", "mcp_servers.x.args"),
-            ("[mcp_servers.x]\ncommand = \"a\"\nsecret = \"Bad Name\"\n", "mcp_servers.x.secret"),
-            ("[mcp_servers.x]\ncommand = \"a\"\nworkspaces = []\n", "mcp_servers.x.workspaces"),
+            (
+                "[mcp_servers.x]\ncommand = \"a\"\nurl = \"https://a.io\"\n",
+                "mcp_servers.x",
+            ),
+            (
+                "[mcp_servers.x]\nurl = \"ftp://a.io\"\n",
+                "mcp_servers.x.url",
+            ),
+            (
+                "[mcp_servers.x]\nurl = \"https://a.io\"\nargs = []\n",
+                "mcp_servers.x.args",
+            ),
+            (
+                "[mcp_servers.x]\ncommand = \"a\"\nsecret = \"Bad Name\"\n",
+                "mcp_servers.x.secret",
+            ),
+            (
+                "[mcp_servers.x]\ncommand = \"a\"\nworkspaces = []\n",
+                "mcp_servers.x.workspaces",
+            ),
             ("[mcp_servers.Bad]\ncommand = \"a\"\n", "mcp_servers.Bad"),
         ] {
             std::fs::write(&file, text).unwrap();
@@ -781,10 +796,17 @@ mod tests {
         }
         std::fs::write(&file, "[mcp_servers.x]\ncommand = \"a\"\nenv = {}\n").unwrap();
         let e = resolve(&f, None, &env(&[])).unwrap_err();
-        assert!(e.to_string().contains("env"), "unknown keys are errors: {e}");
+        assert!(
+            e.to_string().contains("env"),
+            "unknown keys are errors: {e}"
+        );
 
         // A declared HTTP server on an internal address needs the operator's opt-in.
-        std::fs::write(&file, "[mcp_servers.local]\nurl = \"http://127.0.0.1:9000/mcp\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "[mcp_servers.local]\nurl = \"http://127.0.0.1:9000/mcp\"\n",
+        )
+        .unwrap();
         let s = resolve(&f, None, &env(&[])).unwrap();
         let e = check_mcp_urls(&s.mcp_servers, &policy).unwrap_err();
         assert_eq!(e.key, "mcp_servers.local.url");

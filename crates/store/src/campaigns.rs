@@ -161,6 +161,7 @@ pub async fn active_all(tx: &mut Tx) -> Result<Vec<(Uuid, Uuid)>> {
 /// names only the provider's campaign id, looked up within the workspace whose webhook URL
 /// received it.
 pub async fn launched(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(Uuid, String)>> {
-    const SQL: &str = "SELECT id, settings FROM campaigns WHERE tenant_id = $1 AND status <> 'draft' ORDER BY id";
+    const SQL: &str =
+        "SELECT id, settings FROM campaigns WHERE tenant_id = $1 AND status <> 'draft' ORDER BY id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).fetch_all(c).await?))
 }

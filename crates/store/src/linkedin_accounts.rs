@@ -240,7 +240,9 @@ pub async fn by_provider_id(
         columns!(),
         " FROM linkedin_accounts WHERE tenant_id = $1 AND provider = $2 AND provider_account_id = $3"
     );
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(provider).bind(provider_account_id).fetch_optional(c).await?))
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(provider).bind(provider_account_id).fetch_optional(c).await?),
+    )
 }
 
 /// Every (tenant, account) connected under a provider account id: a provider webhook names

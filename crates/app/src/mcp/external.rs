@@ -6,8 +6,8 @@
 //! Entries naming anything else (undeclared, another workspace's, the retired `mcp+…` syntax)
 //! are ignored. The connection lives as long as the registry that holds its tools.
 
-use crate::tools::{ToolError, ToolRegistry, ToolResult};
 use crate::App;
+use crate::tools::{ToolError, ToolRegistry, ToolResult};
 use revos_domain::TenantId;
 use revos_domain::mcp_servers::{McpServer, McpTransport, tool_name};
 use revos_providers::llm::ToolSpec;
@@ -145,9 +145,7 @@ async fn connect(
             ().serve(transport).await.map_err(|e| e.to_string())?
         }
         McpTransport::Http { url } => {
-            policy
-                .check_url(url)
-                .map_err(|e| format!("the URL {e}"))?;
+            policy.check_url(url).map_err(|e| format!("the URL {e}"))?;
             let client = policy
                 .client_builder()
                 .connect_timeout(CONNECT_TIMEOUT)

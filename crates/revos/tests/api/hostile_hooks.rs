@@ -17,6 +17,7 @@ both_backends!(
     hooks_attacker_cannot_attach_the_victims_unipile_account,
     hooks_email_replies_stay_in_the_workspace_of_their_url,
     hooks_cartridges_name_only_servers_declared_for_their_workspace,
+    hooks_an_upgrade_keeps_each_account_with_its_oldest_workspace,
 );
 
 const HOOKS_POST: &str = "7400000000000000999";
@@ -59,8 +60,13 @@ async fn hooks_url(t: &TestApp, token: &str, provider: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(url.starts_with("https://revos.example/api/v1/webhooks/"), "{url}");
-    url.strip_prefix("https://revos.example").unwrap().to_owned()
+    assert!(
+        url.starts_with("https://revos.example/api/v1/webhooks/"),
+        "{url}"
+    );
+    url.strip_prefix("https://revos.example")
+        .unwrap()
+        .to_owned()
 }
 
 /// Posts a raw webhook body; returns the status and the JSON answer.
@@ -104,7 +110,10 @@ async fn hooks_attacker_cannot_attach_the_victims_unipile_account(db: Db) {
     );
     let text = err.to_string();
     for secret in ["Victim", "victim", account["id"].as_str().unwrap()] {
-        assert!(!text.contains(secret), "the answer reveals {secret}: {text}");
+        assert!(
+            !text.contains(secret),
+            "the answer reveals {secret}: {text}"
+        );
     }
 
     // Through a hosted-auth link of the attacker's, Unipile's notice names acc1: refused too.
@@ -128,15 +137,17 @@ async fn hooks_attacker_cannot_attach_the_victims_unipile_account(db: Db) {
     // The attacker holds no account, cannot read the victim's, and so publishes nothing.
     let (_, mine) = t.get("/api/v1/linkedin-accounts", &attacker).await;
     assert_eq!(mine["items"], json!([]));
-    let victim_account = format!("/api/v1/linkedin-accounts/{}", account["id"].as_str().unwrap());
+    let victim_account = format!(
+        "/api/v1/linkedin-accounts/{}",
+        account["id"].as_str().unwrap()
+    );
     let (status, _) = t.get(&victim_account, &attacker).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(unipile.state.created_posts().is_empty());
 
     // Account-status events sent to the attacker's own Unipile URL do not reach acc1.
     let attacker_hook = hooks_url(&t, &attacker, "unipile").await;
-    let credentials =
-        json!({"AccountStatus": {"account_id": "acc1", "account_type": "LINKEDIN", "message": "CREDENTIALS"}});
+    let credentials = json!({"AccountStatus": {"account_id": "acc1", "account_type": "LINKEDIN", "message": "CREDENTIALS"}});
     let (status, _) = hooks_deliver(&t, &attacker_hook, &credentials).await;
     assert_eq!(status, StatusCode::OK);
     let (_, after) = t.get("/api/v1/linkedin-accounts", &victim).await;
@@ -172,7 +183,11 @@ async fn hooks_campaign(t: &TestApp, token: &str, account: &str) -> String {
     assert_eq!(status, StatusCode::CREATED, "{c}");
     let id = c["id"].as_str().unwrap().to_owned();
     let (status, a) = t
-        .post(&format!("/api/v1/campaigns/{id}/activate"), Some(token), json!({}))
+        .post(
+            &format!("/api/v1/campaigns/{id}/activate"),
+            Some(token),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{a}");
     id
@@ -191,9 +206,13 @@ async fn hooks_email_replies_stay_in_the_workspace_of_their_url(db: Db) {
     let campaign = hooks_campaign(&t, &victim, account["id"].as_str().unwrap()).await;
     // Bea comments with her email and becomes the victim's lead.
     unipile.state.add_post(HOOKS_POST, "Comment GUIDE");
-    unipile
-        .state
-        .add_comment(HOOKS_POST, "ACoBea", "Bea Novak", "GUIDE bea@novak.io", true);
+    unipile.state.add_comment(
+        HOOKS_POST,
+        "ACoBea",
+        "Bea Novak",
+        "GUIDE bea@novak.io",
+        true,
+    );
     let linkedin = t.app.linkedin_for(victim_tenant, "unipile").await.unwrap();
     let report = t
         .app
@@ -202,7 +221,10 @@ async fn hooks_email_replies_stay_in_the_workspace_of_their_url(db: Db) {
         .unwrap();
     assert_eq!(report.new_leads, 1);
     let (_, leads) = t.get("/api/v1/leads", &victim).await;
-    let lead = format!("/api/v1/leads/{}", leads["items"][0]["id"].as_str().unwrap());
+    let lead = format!(
+        "/api/v1/leads/{}",
+        leads["items"][0]["id"].as_str().unwrap()
+    );
     let (_, before) = t.get(&lead, &victim).await;
 
     // The attacker uses the same Instantly campaign id and sends Bea's reply to its own URL.
@@ -236,10 +258,16 @@ async fn hooks_email_replies_stay_in_the_workspace_of_their_url(db: Db) {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {err}");
     }
     // The owner rotates the URLs: the old one stops working.
-    let (status, rotated) = t.post("/api/v1/webhooks/rotate", Some(&victim), json!({})).await;
+    let (status, rotated) = t
+        .post("/api/v1/webhooks/rotate", Some(&victim), json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{rotated}");
     let (status, _) = hooks_deliver(&t, &victim_hook, &reply).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old URL stopped working");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old URL stopped working"
+    );
     let (_, after) = t.get(&lead, &victim).await;
     assert_eq!(after, before, "the victim's lead is unchanged");
 
@@ -323,14 +351,22 @@ async fn hooks_cartridges_name_only_servers_declared_for_their_workspace(db: Db)
         .with_external_tools(
             ToolRegistry::standard(),
             attacker_tenant,
-            &["mcp:crm".to_owned(), "mcp:acme".to_owned(), "mcp+stdio:/bin/sh".to_owned()],
+            &[
+                "mcp:crm".to_owned(),
+                "mcp:acme".to_owned(),
+                "mcp+stdio:/bin/sh".to_owned(),
+            ],
         )
         .await
         .unwrap();
     assert!(!registry.specs().iter().any(|s| s.name.contains("__")));
     let started = t
         .app
-        .with_external_tools(ToolRegistry::standard(), victim_tenant, &["mcp:crm".to_owned()])
+        .with_external_tools(
+            ToolRegistry::standard(),
+            victim_tenant,
+            &["mcp:crm".to_owned()],
+        )
         .await;
     assert!(started.is_err_and(|e| e.to_string().contains("/no/such/program")));
 
@@ -340,13 +376,24 @@ async fn hooks_cartridges_name_only_servers_declared_for_their_workspace(db: Db)
         ..Default::default()
     });
     let ignored = by_id
-        .with_external_tools(ToolRegistry::standard(), attacker_tenant, &["mcp:crm".to_owned()])
+        .with_external_tools(
+            ToolRegistry::standard(),
+            attacker_tenant,
+            &["mcp:crm".to_owned()],
+        )
         .await
         .unwrap();
-    assert_eq!(ignored.specs().len(), ToolRegistry::standard().specs().len());
+    assert_eq!(
+        ignored.specs().len(),
+        ToolRegistry::standard().specs().len()
+    );
     assert!(
         by_id
-            .with_external_tools(ToolRegistry::standard(), victim_tenant, &["mcp:crm".to_owned()])
+            .with_external_tools(
+                ToolRegistry::standard(),
+                victim_tenant,
+                &["mcp:crm".to_owned()]
+            )
             .await
             .is_err()
     );
@@ -360,11 +407,109 @@ async fn hooks_cartridges_name_only_servers_declared_for_their_workspace(db: Db)
     assert_eq!(stored.undeclared_tools, ["mcp:crm"]);
     assert!(
         removed
-            .with_external_tools(ToolRegistry::standard(), victim_tenant, &stored.spec.tools_enabled)
+            .with_external_tools(
+                ToolRegistry::standard(),
+                victim_tenant,
+                &stored.spec.tools_enabled
+            )
             .await
             .is_ok()
     );
     // Unchanged for the victim on the served instance.
-    let (_, again) = t.get(&format!("/api/v1/cartridges/{}", id.0), &victim).await;
+    let (_, again) = t
+        .get(&format!("/api/v1/cartridges/{}", id.0), &victim)
+        .await;
     assert_eq!(again, dana);
+}
+
+/// A database of the previous version where two workspaces attached `acc1` (and the older one
+/// also `acc2`), migrated to this version: the migration succeeds, `acc1` stays with the
+/// older workspace and the later attachment is detached. The old rows are written directly:
+/// no production path of this version can make them any more.
+async fn hooks_an_upgrade_keeps_each_account_with_its_oldest_workspace(db: Db) {
+    use sqlx::migrate::Migrator;
+    let test_db = TestDb::new(db).await;
+    let dir = match db {
+        Db::Sqlite => "sqlite",
+        Db::Postgres => "postgres",
+    };
+    let path = format!("{}/../store/migrations/{dir}", env!("CARGO_MANIFEST_DIR"));
+    let migrator = Migrator::new(std::path::Path::new(&path)).await.unwrap();
+    let last = migrator.migrations.iter().map(|m| m.version).max().unwrap();
+    let now = chrono::Utc::now();
+    let (old, new) = (TenantId::new(), TenantId::new());
+    let rows = [
+        (
+            uuid::Uuid::now_v7(),
+            old,
+            "acc1",
+            now - chrono::Duration::days(2),
+        ),
+        (
+            uuid::Uuid::now_v7(),
+            new,
+            "acc1",
+            now - chrono::Duration::days(1),
+        ),
+        (uuid::Uuid::now_v7(), old, "acc2", now),
+    ];
+    const TENANT: &str = "INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)";
+    const ACCOUNT: &str = "INSERT INTO linkedin_accounts (id, tenant_id, provider, provider_account_id, \
+        display_name, status, created_at, updated_at) VALUES ($1, $2, 'unipile', $3, 'Dana', 'ok', $4, $4)";
+    macro_rules! seed {
+        ($pool:expr) => {{
+            migrator.run_to(last - 1, &$pool).await.unwrap();
+            for (tenant, name) in [(old, "Old"), (new, "New")] {
+                sqlx::query(TENANT)
+                    .bind(tenant.0)
+                    .bind(name)
+                    .bind(now)
+                    .execute(&$pool)
+                    .await
+                    .unwrap();
+            }
+            for (id, tenant, account, at) in rows {
+                sqlx::query(ACCOUNT)
+                    .bind(id)
+                    .bind(tenant.0)
+                    .bind(account)
+                    .bind(at)
+                    .execute(&$pool)
+                    .await
+                    .unwrap();
+            }
+            $pool.close().await;
+        }};
+    }
+    match db {
+        Db::Sqlite => {
+            let options: sqlx::sqlite::SqliteConnectOptions = test_db.url.parse().unwrap();
+            let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
+                .await
+                .unwrap();
+            seed!(pool)
+        }
+        Db::Postgres => {
+            let pool = sqlx::PgPool::connect(&test_db.url).await.unwrap();
+            seed!(pool)
+        }
+    }
+    let store = revos_app::Store::connect(&test_db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    for (id, tenant, account, _) in rows {
+        let mut tx = store.begin_for(tenant).await.unwrap();
+        let row = revos_store::linkedin_accounts::get(&mut tx, tenant, id)
+            .await
+            .unwrap()
+            .unwrap();
+        if tenant == new {
+            assert_eq!(row.status, "detached");
+            assert_eq!(row.provider_account_id, format!("detached-{}", id.simple()));
+        } else {
+            assert_eq!(
+                (row.status.as_str(), row.provider_account_id.as_str()),
+                ("ok", account)
+            );
+        }
+    }
 }

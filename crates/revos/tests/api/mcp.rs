@@ -5,11 +5,11 @@
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, TestDb, cartridge, error_fields};
+use reqwest::StatusCode;
 use revos_app::providers::ProviderSettings;
+use revos_app::tools::{ToolContext, ToolRegistry};
 use revos_domain::SecretName;
 use revos_domain::mcp_servers::{McpServer, McpTransport};
-use reqwest::StatusCode;
-use revos_app::tools::{ToolContext, ToolRegistry};
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -217,7 +217,15 @@ fn declared_servers(db: &TestDb) -> ProviderSettings {
         secret: secret.map(|s| SecretName::parse("secret", s).unwrap()),
     };
     let dir = db.dir.path().display().to_string();
-    let args = ["--database-url", &db.url, "--data-dir", &dir, "--log", "off", "mcp"];
+    let args = [
+        "--database-url",
+        &db.url,
+        "--data-dir",
+        &dir,
+        "--log",
+        "off",
+        "mcp",
+    ];
     ProviderSettings {
         mcp_servers: vec![
             stdio(

@@ -502,6 +502,20 @@ crate::both_backends!(email_replies_and_connections_arrive_by_webhook);
 
 async fn email_replies_and_connections_arrive_by_webhook(db: Db) {
     let w = world(db).await;
+    // The workspace's own Instantly URL (read now: the session ends before the reply comes).
+    let (status, hooks) = w.t.get("/api/v1/webhooks", &w.token).await;
+    assert_eq!(status, StatusCode::OK, "{hooks}");
+    let instantly_hook = hooks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["provider"] == "instantly")
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("https://revos.example")
+        .unwrap()
+        .to_owned();
     // Bea is connected and known to Apollo; Cem is not connected yet.
     w.unipile
         .state
@@ -537,19 +551,7 @@ async fn email_replies_and_connections_arrive_by_webhook(db: Db) {
     // Bea answers the email; Instantly tells us.
     let reply = json!({"timestamp": "2026-11-27T10:00:00.000Z", "event_type": "reply_received",
         "campaign_id": "inst-1", "lead_email": "Bea@Novak.io", "reply_text": "Sounds good, call me"});
-    let (status, hooks) = w.t.get("/api/v1/webhooks", &w.token).await;
-    assert_eq!(status, StatusCode::OK, "{hooks}");
-    let url = hooks["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["provider"] == "instantly")
-        .unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let path = url.strip_prefix("https://revos.example").unwrap();
-    let (status, report) = webhook(&w.t, path, None, &reply.to_string()).await;
+    let (status, report) = webhook(&w.t, &instantly_hook, None, &reply.to_string()).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["recorded"], 1);
     assert_eq!(stages(&w).await["ACoBea"].1, "email_replied");
@@ -643,7 +645,11 @@ async fn unipile_accounts_connect_by_their_account_id(db: Db) {
             json!({"provider": "unipile", "account_id": "acc9"}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "connecting again is idempotent: {again}");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "connecting again is idempotent: {again}"
+    );
     assert_eq!(again["id"], acct["id"]);
     let (_, accounts) = w.t.get("/api/v1/linkedin-accounts", &w.token).await;
     let acc9 = accounts["items"]

@@ -4,9 +4,9 @@ SELECT set_config('app.system', 'on', true);
 -- A provider's LinkedIn account belongs to at most one workspace across the instance. On an
 -- upgraded database an account attached to several workspaces stays with its oldest
 -- attachment; every later one is detached: status `detached` and a provider account id that
--- names no account (`detached-<row id>`), so nothing is sent, published or routed through it.
+-- names no account (`detached-<row id as 32 hex digits>`), so nothing is sent, published or routed through it.
 UPDATE linkedin_accounts AS l
-   SET status = 'detached', provider_account_id = 'detached-' || l.id::text
+   SET status = 'detached', provider_account_id = 'detached-' || replace(l.id::text, '-', '')
  WHERE EXISTS (
     SELECT 1 FROM linkedin_accounts o
      WHERE o.provider = l.provider AND o.provider_account_id = l.provider_account_id

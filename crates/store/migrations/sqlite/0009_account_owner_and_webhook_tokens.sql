@@ -3,7 +3,7 @@
 -- A provider's LinkedIn account belongs to at most one workspace across the instance. On an
 -- upgraded database an account attached to several workspaces stays with its oldest
 -- attachment; every later one is detached: status `detached` and a provider account id that
--- names no account (`detached-<row id>`), so nothing is sent, published or routed through it.
+-- names no account (`detached-<row id as 32 hex digits>`), so nothing is sent, published or routed through it.
 UPDATE linkedin_accounts
    SET status = 'detached', provider_account_id = 'detached-' || lower(hex(id))
  WHERE EXISTS (

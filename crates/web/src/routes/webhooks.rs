@@ -13,6 +13,7 @@
 //! deduplicated on the provider's message id.
 
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::Auth;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -20,7 +21,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use revos_app::replies::WebhookReport;
 use revos_app::webhooks::{WebhookProvider, WebhookScope, WebhookUrl};
-use crate::extract::Auth;
 use revos_domain::campaign::EmailProvider;
 use revos_providers::email::{EmailReply, Instantly, Smartlead};
 use revos_providers::webhooks::{UnipileEvent, parse_unipile};
@@ -85,7 +85,10 @@ fn malformed(field: &str, message: &str) -> ApiError {
 /// first use). Owners and admins only.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
     responses((status = 200, body = WebhookList), (status = 403, body = ErrorBody)))]
-async fn list(State(state): State<AppState>, Auth(who): Auth) -> Result<Json<WebhookList>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+) -> Result<Json<WebhookList>, ApiError> {
     let items = state.app.list_webhooks(&who).await?;
     Ok(Json(WebhookList { items }))
 }
@@ -94,7 +97,10 @@ async fn list(State(state): State<AppState>, Auth(who): Auth) -> Result<Json<Web
 /// and admins only.
 #[utoipa::path(post, path = "/api/v1/webhooks/rotate", tag = "webhooks", security(("bearer" = [])),
     responses((status = 200, body = WebhookList), (status = 403, body = ErrorBody)))]
-async fn rotate(State(state): State<AppState>, Auth(who): Auth) -> Result<Json<WebhookList>, ApiError> {
+async fn rotate(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+) -> Result<Json<WebhookList>, ApiError> {
     let items = state.app.rotate_webhooks(&who).await?;
     Ok(Json(WebhookList { items }))
 }
