@@ -203,7 +203,7 @@ impl McpServerFile {
                 // The URL's form; its address is checked against the instance's policy when
                 // the app starts (`check_mcp_urls`) and on every connection.
                 let any_address = OutboundPolicy::new(PrivateUrls::Allowed);
-                if let Err(e) = any_address.check_url(&url) {
+                if let Err(e) = any_address.check_url(url) {
                     return Err(err(&key(".url"), &e.to_string()));
                 }
                 McpTransport::Http {
