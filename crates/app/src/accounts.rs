@@ -77,7 +77,8 @@ pub struct Account {
     pub provider_account_id: String,
     /// Shown to people.
     pub display_name: String,
-    /// `ok`, `needs_reconnect`, `restricted` or `paused`.
+    /// `ok`, `needs_reconnect`, `restricted`, `paused`, or `detached` (an upgrade found the
+    /// provider account attached to an older workspace too; it no longer reaches the provider).
     pub status: String,
     /// True for simulated accounts: nothing they do reaches LinkedIn.
     pub sandbox: bool,
@@ -191,6 +192,10 @@ fn apply(
     policy.validate()
 }
 
+/// The answer to attaching an account another workspace holds: the same words whatever that
+/// workspace is, so it tells nothing about it.
+pub const ATTACHED_ELSEWHERE: &str = "this LinkedIn account cannot be attached to this workspace";
+
 impl App {
     /// Adds a simulated LinkedIn account with the default (safe) pacing policy and warm-up.
     pub async fn create_sandbox_account(
@@ -220,6 +225,7 @@ impl App {
     /// Connects a LinkedIn account already connected in Unipile, by its Unipile account id:
     /// Unipile is asked about it first (an unknown id is refused, naming `account_id`), and
     /// its connection status becomes ours. The default (safe) pacing policy and warm-up apply.
+    /// Connecting it again returns the same account; one held by another workspace is a 409.
     pub async fn connect_unipile_account(
         &self,
         who: &Principal,
@@ -237,7 +243,11 @@ impl App {
             .await
     }
 
-    /// Adds the Unipile account `account_id` to `tenant` once Unipile confirms it exists.
+    /// Adds the Unipile account `account_id` to `tenant` once Unipile confirms it exists: the
+    /// one place every attach path (API, hosted-auth notification) goes through. An account
+    /// belongs to one workspace (a unique index across tenants): attached here already, it
+    /// comes back as it is; attached to another workspace, it is a conflict whose message says
+    /// nothing about that workspace.
     pub(crate) async fn attach_unipile_account(
         &self,
         tenant: revos_domain::TenantId,
@@ -267,7 +277,17 @@ impl App {
         let status = if healthy { "ok" } else { "needs_reconnect" };
         let row = self.new_account(tenant, Uuid::now_v7(), "unipile", &found.id, &name, status);
         let mut tx = self.store.begin_for(tenant).await?;
-        store::insert(&mut tx, tenant, &row).await?;
+        if let Some(existing) = store::by_provider_id(&mut tx, tenant, "unipile", &found.id).await?
+        {
+            return Ok(view(existing));
+        }
+        match store::insert(&mut tx, tenant, &row).await {
+            Ok(()) => {}
+            Err(revos_store::StoreError::Conflict(_)) => {
+                return Err(AppError::Conflict(ATTACHED_ELSEWHERE.into()));
+            }
+            Err(e) => return Err(e.into()),
+        }
         tx.commit().await?;
         Ok(view(row))
     }

@@ -1,6 +1,7 @@
 //! Cartridge use cases: create, read, list, replace, patch (JSON merge patch), delete and the
 //! version history. Every change is validated as a whole and recorded as a new version.
 
+use crate::mcp::declared::McpAccess;
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::cartridge::CartridgeSpec;
@@ -24,6 +25,10 @@ pub struct Cartridge {
     pub effective_system_prompt: String,
     /// Whether `effective_system_prompt` was generated from the fields or is the override.
     pub system_prompt_source: PromptSource,
+    /// Entries of `tools_enabled` that name an MCP server the operator has not declared for
+    /// this workspace (or use the retired `mcp+…` syntax): ignored when the agents run, and
+    /// refused when the cartridge is saved again until they are removed.
+    pub undeclared_tools: Vec<String>,
     /// Who created it.
     pub created_by: Option<UserId>,
     /// When it was created.
@@ -70,9 +75,10 @@ fn to_json(spec: &CartridgeSpec) -> Result<String> {
         .map_err(|e| AppError::Internal(format!("cannot encode cartridge: {e}")))
 }
 
-fn view(row: CartridgeRow) -> Result<Cartridge> {
+fn view(row: CartridgeRow, access: &McpAccess<'_>) -> Result<Cartridge> {
     let spec = parse_spec(&row.spec)?;
     Ok(Cartridge {
+        undeclared_tools: access.undeclared(&spec.tools_enabled),
         id: CartridgeId(row.id),
         version: row.version,
         effective_system_prompt: spec.effective_system_prompt(),
@@ -113,6 +119,8 @@ impl App {
         spec: CartridgeSpec,
     ) -> Result<Cartridge> {
         spec.validate()?;
+        let access = self.mcp_access(who.tenant).await?;
+        access.check(&spec.tools_enabled)?;
         let id = CartridgeId::new();
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
@@ -130,16 +138,17 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("cartridge"))?;
         tx.commit().await?;
-        view(row)
+        view(row, &access)
     }
 
     /// Reads one cartridge of the caller's workspace.
     pub async fn get_cartridge(&self, who: &Principal, id: CartridgeId) -> Result<Cartridge> {
+        let access = self.mcp_access(who.tenant).await?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("cartridge"))?;
-        view(row)
+        view(row, &access)
     }
 
     /// Lists the caller's cartridges in creation order.
@@ -148,13 +157,14 @@ impl App {
         who: &Principal,
         page: PageRequest,
     ) -> Result<Page<Cartridge>> {
+        let access = self.mcp_access(who.tenant).await?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         let items = page
             .items
             .into_iter()
-            .map(view)
+            .map(|r| view(r, &access))
             .collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
@@ -202,6 +212,8 @@ impl App {
         id: CartridgeId,
         spec: &CartridgeSpec,
     ) -> Result<Cartridge> {
+        let access = self.mcp_access(who.tenant).await?;
+        access.check(&spec.tools_enabled)?;
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         store::update(
@@ -219,7 +231,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("cartridge"))?;
         tx.commit().await?;
-        view(row)
+        view(row, &access)
     }
 
     /// Deletes a cartridge and its history.

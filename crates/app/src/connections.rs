@@ -6,6 +6,7 @@
 //! account's status current.
 
 use crate::dm::SendDm;
+use crate::webhooks::WebhookScope;
 use crate::{App, Result};
 use revos_domain::TenantId;
 use revos_store::leads::{self, AwaitingConnection};
@@ -75,8 +76,14 @@ impl App {
     }
 
     /// Handles Unipile's `new_relation`: queues the DMs waiting for this person on this
-    /// account, in every tenant. Returns how many it queued.
-    pub async fn unipile_new_relation(&self, account_id: &str, person: &str) -> Result<u32> {
+    /// account, in the workspace it belongs to when `scope` admits it. Returns how many it
+    /// queued.
+    pub async fn unipile_new_relation(
+        &self,
+        account_id: &str,
+        person: &str,
+        scope: WebhookScope,
+    ) -> Result<u32> {
         let waiting = {
             let mut tx = self.store.begin_system().await?;
             let w = leads::awaiting_connection(&mut tx, Some(account_id)).await?;
@@ -84,21 +91,30 @@ impl App {
             w
         };
         let mut queued = 0;
-        for w in waiting.iter().filter(|w| w.provider_id == person) {
+        for w in waiting
+            .iter()
+            .filter(|w| w.provider_id == person && scope.admits(TenantId(w.tenant_id)))
+        {
             self.requeue(w).await?;
             queued += 1;
         }
         Ok(queued)
     }
 
-    /// Handles Unipile's account-status webhook. Returns how many accounts changed.
-    pub async fn unipile_account_status(&self, account_id: &str, message: &str) -> Result<u32> {
+    /// Handles Unipile's account-status webhook for the account's workspace when `scope`
+    /// admits it. Returns how many accounts changed.
+    pub async fn unipile_account_status(
+        &self,
+        account_id: &str,
+        message: &str,
+        scope: WebhookScope,
+    ) -> Result<u32> {
         let Some(status) = account_status(message) else {
             return Ok(0);
         };
         let now = self.now();
         let mut changed = 0;
-        for (tenant, account) in self.tenants_of_account(account_id).await? {
+        for (tenant, account) in self.tenants_of_account(account_id, scope).await? {
             let mut tx = self.store.begin_for(tenant).await?;
             linkedin_accounts::set_status(&mut tx, tenant, account, status, now).await?;
             tx.commit().await?;

@@ -44,6 +44,7 @@ mod tokens;
 pub mod tools;
 pub mod unipile_links;
 pub mod vault;
+pub mod webhooks;
 pub mod workspaces;
 pub mod writer;
 

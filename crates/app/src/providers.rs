@@ -44,6 +44,9 @@ pub struct ProviderSettings {
     pub llm: crate::llm::LlmSettings,
     /// The guard of every URL a workspace sets (`REVOS_ALLOW_PRIVATE_URLS`).
     pub outbound: OutboundPolicy,
+    /// The external MCP servers the operator declared (`[mcp_servers.NAME]` in revos.toml):
+    /// the only ones a cartridge may name.
+    pub mcp_servers: Vec<revos_domain::mcp_servers::McpServer>,
 }
 
 impl Default for ProviderSettings {
@@ -63,6 +66,7 @@ impl Default for ProviderSettings {
             sandbox_seed: 1,
             llm: Default::default(),
             outbound: OutboundPolicy::default(),
+            mcp_servers: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! do-not-contact list.
 
 use crate::pipeline_events::{self, Step};
+use crate::webhooks::WebhookScope;
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::lead::LeadStage;
@@ -128,15 +129,21 @@ impl App {
         Ok(ReplyOutcome::Recorded { opted_out })
     }
 
-    /// Handles a Unipile `message_received` delivery for every tenant that connected its
-    /// account: our own messages are dropped, a message in the chat of a sent DM (or from a
-    /// known lead) is recorded as that lead's reply.
+    /// Handles a Unipile `message_received` delivery for the workspace that connected its
+    /// account, when `scope` admits it (otherwise it is ignored): our own messages are
+    /// dropped, a message in the chat of a sent DM (or from a known lead) is recorded as that
+    /// lead's reply.
     pub async fn unipile_message(
         &self,
         m: &revos_providers::webhooks::MessageReceived,
+        scope: WebhookScope,
     ) -> Result<WebhookReport> {
         let mut report = WebhookReport::default();
-        for (tenant, account) in self.tenants_of_account(&m.account_id).await? {
+        let owners = self.tenants_of_account(&m.account_id, scope).await?;
+        if owners.is_empty() {
+            report.ignored += 1;
+        }
+        for (tenant, account) in owners {
             let found = {
                 let mut tx = self.store.begin_for(tenant).await?;
                 let owner = linkedin_accounts::owner_of(&mut tx, tenant, account).await?;
@@ -171,32 +178,41 @@ impl App {
         Ok(report)
     }
 
-    /// The (tenant, account) pairs connected under a Unipile account id.
+    /// The (tenant, account) connected under a Unipile account id (one at most: an account
+    /// belongs to one workspace), when `scope` admits that tenant.
     pub(crate) async fn tenants_of_account(
         &self,
         provider_account_id: &str,
+        scope: WebhookScope,
     ) -> Result<Vec<(TenantId, Uuid)>> {
         let mut tx = self.store.begin_system().await?;
         let found = linkedin_accounts::by_provider_account(&mut tx, provider_account_id).await?;
         tx.commit().await?;
-        Ok(found.into_iter().map(|(t, a)| (TenantId(t), a)).collect())
+        Ok(found
+            .into_iter()
+            .map(|(t, a)| (TenantId(t), a))
+            .filter(|(t, _)| scope.admits(*t))
+            .collect())
     }
 
-    /// Handles an Instantly or Smartlead reply webhook: the lead with that email in every
-    /// campaign sequenced into that provider campaign.
+    /// Handles an Instantly or Smartlead reply webhook received on `tenant`'s own URL: the
+    /// lead with that email in every campaign of that workspace sequenced into that provider
+    /// campaign. Other workspaces are never looked at, whatever campaign id the body names.
     pub async fn email_reply(
         &self,
+        tenant: TenantId,
         provider: revos_domain::campaign::EmailProvider,
         reply: &revos_providers::email::EmailReply,
         message_id: &str,
     ) -> Result<WebhookReport> {
         let mut report = WebhookReport::default();
-        let targets = {
-            let mut tx = self.store.begin_system().await?;
-            let all = revos_store::campaigns::launched_all(&mut tx).await?;
+        let campaigns = {
+            let mut tx = self.store.begin_for(tenant).await?;
+            let launched = revos_store::campaigns::launched(&mut tx, tenant).await?;
             tx.commit().await?;
-            all.into_iter()
-                .filter(|(_, _, settings)| {
+            launched
+                .into_iter()
+                .filter(|(_, settings)| {
                     serde_json::from_str::<revos_domain::campaign::CampaignSpec>(settings)
                         .ok()
                         .and_then(|s| s.email_fallback)
@@ -204,10 +220,13 @@ impl App {
                             f.provider == provider && f.campaign_id == reply.campaign_id
                         })
                 })
-                .map(|(t, c, _)| (TenantId(t), c))
+                .map(|(c, _)| c)
                 .collect::<Vec<_>>()
         };
-        for (tenant, campaign) in targets {
+        if campaigns.is_empty() {
+            report.ignored += 1;
+        }
+        for campaign in campaigns {
             let found = {
                 let mut tx = self.store.begin_for(tenant).await?;
                 leads::by_email(&mut tx, tenant, &reply.lead_email).await?

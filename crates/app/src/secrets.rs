@@ -144,7 +144,7 @@ impl App {
     }
 
     /// The tenant's data key, made and stored on first use.
-    async fn data_key(&self, tx: &mut Tx, tenant: TenantId) -> Result<DataKey> {
+    pub(crate) async fn data_key(&self, tx: &mut Tx, tenant: TenantId) -> Result<DataKey> {
         if store::tenant_key(tx, tenant).await?.is_none() {
             let dek = DataKey::generate();
             let wrapped = vault::wrap_dek(&self.master_key, tenant, &dek)?;

@@ -157,6 +157,42 @@ pub(crate) fn unwrap_dek(master: &MasterKey, tenant: TenantId, wrapped: &[u8]) -
     Ok(DataKey(key))
 }
 
+fn webhook_aad(tenant: TenantId, provider: &str) -> Vec<u8> {
+    [
+        b"revos/webhook/".as_slice(),
+        tenant.0.as_bytes(),
+        b"/",
+        provider.as_bytes(),
+    ]
+    .concat()
+}
+
+/// Seals a workspace's webhook token for `provider`, so its URL can be shown again.
+pub(crate) fn seal_webhook_token(
+    dek: &DataKey,
+    tenant: TenantId,
+    provider: &str,
+    token: &str,
+) -> Result<Vec<u8>> {
+    seal(
+        &dek.cipher(),
+        &webhook_aad(tenant, provider),
+        token.as_bytes(),
+    )
+}
+
+/// Opens a workspace's webhook token for `provider`.
+pub(crate) fn open_webhook_token(
+    dek: &DataKey,
+    tenant: TenantId,
+    provider: &str,
+    sealed: &[u8],
+) -> Result<String> {
+    let plain = open(&dek.cipher(), &webhook_aad(tenant, provider), sealed)?;
+    String::from_utf8(plain.to_vec())
+        .map_err(|_| AppError::Internal("stored webhook token is not UTF-8".into()))
+}
+
 /// Seals a secret's value.
 pub(crate) fn seal_secret(
     dek: &DataKey,

@@ -109,7 +109,8 @@ pub struct CartridgeSpec {
     pub writing_style: WritingStyle,
     /// What the client knows.
     pub industry_knowledge: IndustryKnowledge,
-    /// Tool ids the agents may use with this cartridge.
+    /// Tool ids the agents may use with this cartridge, and external MCP servers the operator
+    /// declared, as `mcp:NAME`.
     #[serde(default)]
     pub tools_enabled: Vec<String>,
     /// A hand-written system prompt that replaces the generated one.
@@ -174,24 +175,8 @@ impl CartridgeSpec {
         );
         c.list("tools_enabled", &self.tools_enabled, MAX_ITEMS, MEDIUM);
         for (i, t) in self.tools_enabled.iter().enumerate() {
-            if t.trim_start().starts_with(crate::mcp_servers::PREFIX) {
-                if let Err(why) = crate::mcp_servers::McpServerRef::parse(t) {
-                    c.push(format!("tools_enabled[{i}]"), why);
-                }
-            } else if t.chars().count() > 64 {
-                c.push(
-                    format!("tools_enabled[{i}]"),
-                    "must be at most 64 characters",
-                );
-            } else if !t
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
-            {
-                c.push(
-                    format!("tools_enabled[{i}]"),
-                    "must be a tool id of a-z, 0-9, '_', '-', '.', or an MCP server \
-                     (mcp+stdio:<program> [args] or mcp+http(s)://host/path)",
-                );
+            if let Err(why) = crate::mcp_servers::ToolEntry::parse(t) {
+                c.push(format!("tools_enabled[{i}]"), why);
             }
         }
         if let Some(p) = &self.system_prompt {
@@ -346,19 +331,16 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn tools_enabled_accepts_mcp_servers_and_names_bad_ones() {
+    fn tools_enabled_accepts_declared_servers_and_names_bad_ones() {
         let mut c = sample();
-        c.tools_enabled = vec![
-            "apollo".into(),
-            format!("mcp+stdio:/usr/local/bin/server --key {}", "k".repeat(80)),
-            "mcp+http://127.0.0.1:9000/mcp".into(),
-        ];
+        c.tools_enabled = vec!["apollo".into(), "mcp:crm".into()];
         c.validate().unwrap();
         c.tools_enabled = vec![
-            "mcp+stdio:".into(),
-            "mcp+gopher://x".into(),
+            "mcp+stdio:/usr/local/bin/server".into(),
+            "mcp+http://127.0.0.1:9000/mcp".into(),
             "no spaces".into(),
             "x".repeat(65),
+            "mcp:".into(),
         ];
         let fields: Vec<_> = c
             .validate()
@@ -373,7 +355,8 @@ pub(crate) mod tests {
                 "tools_enabled[0]",
                 "tools_enabled[1]",
                 "tools_enabled[2]",
-                "tools_enabled[3]"
+                "tools_enabled[3]",
+                "tools_enabled[4]"
             ]
         );
     }

@@ -1,91 +1,125 @@
-//! External MCP servers named in a cartridge's `tools_enabled`: `mcp+stdio:<program> [args]`
-//! starts a local server as a child process, `mcp+http://host[:port]/path` (or `mcp+https://`)
-//! reaches one over streamable HTTP. Their tools join the agents' tools as
-//! `<server>__<tool>`, names the language model accepts (`[a-zA-Z0-9_-]`, at most 64).
+//! External MCP servers are the operator's decision: revos.toml declares each one
+//! (`[mcp_servers.NAME]`: a program spoken to over stdio, or a streamable-HTTP URL; optionally
+//! the workspaces allowed to use it and the vault secret that carries its credential), and a
+//! cartridge's `tools_enabled` only names a declared server, as `mcp:NAME`. Their tools join
+//! the agents' tools as `<server>__<tool>`, names the language model accepts
+//! (`[a-zA-Z0-9_-]`, at most 64).
 
-/// The prefix that marks an entry of `tools_enabled` as an MCP server.
-pub const PREFIX: &str = "mcp+";
+use crate::SecretName;
+
+/// The prefix that marks an entry of `tools_enabled` as a declared MCP server.
+pub const PREFIX: &str = "mcp:";
+
+/// The prefix of the retired syntax that named a program or URL in the cartridge itself
+/// (`mcp+stdio:…`, `mcp+http://…`); entries with it are refused on save and ignored at run
+/// time.
+pub const RETIRED_PREFIX: &str = "mcp+";
 
 /// The longest tool name a model accepts.
 pub const MAX_TOOL_NAME: usize = 64;
 
-/// An external MCP server, parsed.
+/// The longest server name (its tools are named `<server>__<tool>`).
+pub const MAX_SERVER_NAME: usize = 32;
+
+/// How RevOS reaches a declared server.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum McpServerRef {
-    /// A program spoken to over its standard input and output.
+pub enum McpTransport {
+    /// A program started as a child process, spoken to over its standard input and output.
     Stdio {
         /// The program.
-        program: String,
-        /// Its arguments (split on whitespace).
+        command: String,
+        /// Its arguments.
         args: Vec<String>,
     },
-    /// A streamable-HTTP endpoint.
+    /// A streamable-HTTP endpoint (http or https).
     Http {
-        /// Its URL (http or https).
+        /// Its URL.
         url: String,
     },
 }
 
-impl McpServerRef {
-    /// Parses a `tools_enabled` entry: `Ok(None)` when it is not an MCP server (a plain tool
-    /// id), an error saying what is wrong with a malformed one.
-    pub fn parse(entry: &str) -> Result<Option<Self>, String> {
-        let Some(rest) = entry.trim().strip_prefix(PREFIX) else {
-            return Ok(None);
-        };
-        if entry.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        if let Some(command) = rest.strip_prefix("stdio:") {
-            let mut words = command.split_whitespace().map(str::to_owned);
-            let Some(program) = words.next() else {
-                return Err(
-                    "mcp+stdio: must name a program, e.g. mcp+stdio:/usr/bin/server --flag".into(),
-                );
-            };
-            return Ok(Some(Self::Stdio {
-                program,
-                args: words.collect(),
-            }));
-        }
-        if rest.starts_with("http://") || rest.starts_with("https://") {
-            let after_scheme = rest.split_once("://").map_or("", |(_, r)| r);
-            let host = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
-            if host.is_empty() || rest.contains(char::is_whitespace) {
-                return Err(
-                    "mcp+http(s):// must be followed by a host, e.g. mcp+http://127.0.0.1:9000/mcp"
-                        .into(),
-                );
-            }
-            return Ok(Some(Self::Http {
-                url: rest.to_owned(),
-            }));
-        }
-        Err("an MCP server must be mcp+stdio:<program> [args] or mcp+http(s)://host/path".into())
-    }
+/// A server the operator declared in revos.toml.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct McpServer {
+    /// Its name: the `NAME` of `[mcp_servers.NAME]` and of `mcp:NAME`.
+    pub name: String,
+    /// How it is reached.
+    pub transport: McpTransport,
+    /// The workspaces (ids or slugs) that may use it; `None` means every workspace.
+    pub workspaces: Option<Vec<String>>,
+    /// The vault secret of the workspace whose value is its credential: the bearer token of
+    /// an HTTP server, or for a stdio server the environment variable named like the secret
+    /// in upper case (`crm_token` becomes `CRM_TOKEN`; `.` and `-` become `_`).
+    pub secret: Option<SecretName>,
+}
 
-    /// A short name for the server, the prefix of its tools' names: the program's file name,
-    /// or the URL's host and port.
-    pub fn name(&self) -> String {
-        let raw = match self {
-            Self::Stdio { program, .. } => program
-                .rsplit(['/', '\\'])
-                .next()
-                .unwrap_or(program)
-                .split('.')
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-            Self::Http { url } => url
-                .split_once("://")
-                .map_or("", |(_, r)| r)
-                .split(['/', '?', '#'])
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-        };
-        let name = sanitize(&raw);
-        if name.is_empty() { "mcp".into() } else { name }
+impl McpServer {
+    /// The environment variable a stdio server receives its secret in.
+    pub fn secret_env_var(&self) -> Option<String> {
+        self.secret.as_ref().map(|s| {
+            s.as_str()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        })
+    }
+}
+
+/// Whether `name` can name a server: 1 to [`MAX_SERVER_NAME`] of `a-z 0-9 _ -`, starting with
+/// a letter.
+pub fn is_server_name(name: &str) -> bool {
+    name.len() <= MAX_SERVER_NAME
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'))
+}
+
+/// What one entry of `tools_enabled` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToolEntry<'a> {
+    /// A built-in tool id.
+    Builtin(&'a str),
+    /// A declared MCP server, by name.
+    Server(&'a str),
+}
+
+impl<'a> ToolEntry<'a> {
+    /// Reads an entry, or says what is wrong with it.
+    pub fn parse(entry: &'a str) -> Result<Self, String> {
+        let entry = entry.trim();
+        if entry.starts_with(RETIRED_PREFIX) {
+            return Err(format!(
+                "external MCP servers are declared by the operator in revos.toml; name one as {PREFIX}NAME"
+            ));
+        }
+        if let Some(name) = entry.strip_prefix(PREFIX) {
+            if !is_server_name(name) {
+                return Err(format!(
+                    "{PREFIX}NAME must name a server with 1 to {MAX_SERVER_NAME} characters of a-z, 0-9, '_', '-', starting with a letter"
+                ));
+            }
+            return Ok(Self::Server(name));
+        }
+        if entry.chars().count() > MAX_TOOL_NAME {
+            return Err(format!("must be at most {MAX_TOOL_NAME} characters"));
+        }
+        if entry.is_empty()
+            || !entry
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
+        {
+            return Err(format!(
+                "must be a tool id of a-z, 0-9, '_', '-', '.', or a declared MCP server as {PREFIX}NAME"
+            ));
+        }
+        Ok(Self::Builtin(entry))
     }
 }
 
@@ -115,40 +149,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stdio_and_http_servers_parse() {
+    fn entries_name_builtin_tools_or_declared_servers() {
+        assert_eq!(ToolEntry::parse("apollo"), Ok(ToolEntry::Builtin("apollo")));
+        assert_eq!(ToolEntry::parse("mcp:crm"), Ok(ToolEntry::Server("crm")));
         assert_eq!(
-            McpServerRef::parse("mcp+stdio:/opt/bin/revos.bin mcp --api-key k").unwrap(),
-            Some(McpServerRef::Stdio {
-                program: "/opt/bin/revos.bin".into(),
-                args: vec!["mcp".into(), "--api-key".into(), "k".into()],
-            })
-        );
-        let http = McpServerRef::parse("mcp+http://127.0.0.1:9000/mcp")
-            .unwrap()
-            .unwrap();
-        assert_eq!(http.name(), "127_0_0_1_9000");
-        assert_eq!(McpServerRef::parse("apollo").unwrap(), None);
-        assert_eq!(
-            McpServerRef::parse("mcp+stdio:/opt/bin/revos.bin")
-                .unwrap()
-                .unwrap()
-                .name(),
-            "revos"
+            ToolEntry::parse(" mcp:my-crm_2 "),
+            Ok(ToolEntry::Server("my-crm_2"))
         );
     }
 
     #[test]
-    fn malformed_servers_are_refused() {
+    fn programs_urls_and_bad_names_are_refused() {
         for bad in [
-            "mcp+stdio:",
-            "mcp+stdio:   ",
-            "mcp+http://",
-            "mcp+ftp://x",
-            "mcp+http://a b",
-            "mcp+stdio:x\u{7}",
+            "mcp+stdio:/bin/sh",
+            "mcp+http://127.0.0.1:9000/mcp",
+            "mcp:",
+            "mcp:Upper",
+            "mcp:/bin/sh",
+            "mcp:1st",
+            &format!("mcp:{}", "a".repeat(33)),
+            "no spaces",
+            "",
+            &"x".repeat(65),
         ] {
-            assert!(McpServerRef::parse(bad).is_err(), "{bad}");
+            assert!(ToolEntry::parse(bad).is_err(), "{bad:?}");
         }
+        assert!(
+            ToolEntry::parse("mcp+stdio:/bin/sh")
+                .unwrap_err()
+                .contains("revos.toml")
+        );
+    }
+
+    #[test]
+    fn stdio_secrets_arrive_in_an_upper_case_variable() {
+        let server = McpServer {
+            name: "crm".into(),
+            transport: McpTransport::Stdio {
+                command: "crm".into(),
+                args: vec![],
+            },
+            workspaces: None,
+            secret: Some(SecretName::parse("secret", "crm.api-key").unwrap()),
+        };
+        assert_eq!(server.secret_env_var().as_deref(), Some("CRM_API_KEY"));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! names the key and the source it came from, so a bad setting is fixed in one look.
 
 use crate::cli::GlobalArgs;
+use revos_domain::mcp_servers::{McpServer, McpTransport, is_server_name};
+use revos_providers::outbound::{OutboundPolicy, PrivateUrls};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -87,6 +89,9 @@ pub struct Settings {
     pub llm_workspace_budget_usd: Option<f64>,
     /// Which internal addresses workspace URLs may reach (`REVOS_ALLOW_PRIVATE_URLS`).
     pub allow_private_urls: revos_app::providers::PrivateUrls,
+    /// The external MCP servers cartridges may name (`[mcp_servers.NAME]` tables of revos.toml;
+    /// file only).
+    pub mcp_servers: Vec<McpServer>,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -177,6 +182,7 @@ struct FileConfig {
     llm_workspace_budget_usd: Option<f64>,
     /// `true`/`false`, or a list of networks (as a string or an array of strings).
     allow_private_urls: Option<toml::Value>,
+    mcp_servers: Option<std::collections::BTreeMap<String, McpServerFile>>,
 }
 
 /// The text of `allow_private_urls` as written in revos.toml.
@@ -191,6 +197,97 @@ fn private_urls_text(value: &toml::Value) -> String {
             .join(","),
         other => other.to_string(),
     }
+}
+
+/// One `[mcp_servers.NAME]` table: `command` (+ `args`) for a stdio server, or `url` for a
+/// streamable-HTTP one; optionally the workspaces allowed and the vault secret to send.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct McpServerFile {
+    command: Option<String>,
+    args: Option<Vec<String>>,
+    url: Option<String>,
+    workspaces: Option<Vec<String>>,
+    secret: Option<String>,
+}
+
+impl McpServerFile {
+    /// The declared server `name`, or the first problem, naming `file: mcp_servers.NAME.key`.
+    fn resolve(&self, file: &str, name: &str) -> Result<McpServer, ConfigError> {
+        let key = |k: &str| format!("{file}: mcp_servers.{name}{k}");
+        if !is_server_name(name) {
+            return Err(err(
+                &key(""),
+                "a server name is 1 to 32 characters of a-z, 0-9, '_', '-', starting with a letter",
+            ));
+        }
+        let transport = match (&self.command, &self.url) {
+            (Some(command), None) if !command.trim().is_empty() => McpTransport::Stdio {
+                command: command.clone(),
+                args: self.args.clone().unwrap_or_default(),
+            },
+            (Some(_), None) => return Err(err(&key(".command"), "must name a program")),
+            (None, Some(url)) => {
+                if self.args.is_some() {
+                    return Err(err(&key(".args"), "is only for a command (stdio) server"));
+                }
+                // The URL's form; its address is checked against the instance's policy when
+                // the app starts (`check_mcp_urls`) and on every connection.
+                let any_address = OutboundPolicy::new(PrivateUrls::Allowed);
+                if let Err(e) = any_address.check_url(url) {
+                    return Err(err(&key(".url"), &e.to_string()));
+                }
+                McpTransport::Http {
+                    url: url.trim().to_owned(),
+                }
+            }
+            _ => {
+                return Err(err(
+                    &key(""),
+                    "needs either command (with optional args) or url, not both",
+                ));
+            }
+        };
+        let workspaces = match &self.workspaces {
+            Some(list) if list.is_empty() || list.iter().any(|w| w.trim().is_empty()) => {
+                return Err(err(
+                    &key(".workspaces"),
+                    "must list workspace ids or slugs (leave it out for every workspace)",
+                ));
+            }
+            Some(list) => Some(list.iter().map(|w| w.trim().to_lowercase()).collect()),
+            None => None,
+        };
+        let secret = match &self.secret {
+            Some(raw) => Some(
+                revos_domain::SecretName::parse("secret", raw)
+                    .map_err(|e| err(&key(".secret"), &e.0[0].message))?,
+            ),
+            None => None,
+        };
+        Ok(McpServer {
+            name: name.to_owned(),
+            transport,
+            workspaces,
+            secret,
+        })
+    }
+}
+
+/// Refuses a declared HTTP MCP server whose URL `policy` does not allow (the operator opens
+/// internal addresses with `REVOS_ALLOW_PRIVATE_URLS`).
+pub fn check_mcp_urls(servers: &[McpServer], policy: &OutboundPolicy) -> Result<(), ConfigError> {
+    for server in servers {
+        if let McpTransport::Http { url } = &server.transport
+            && let Err(e) = policy.check_url(url)
+        {
+            return Err(err(
+                &format!("mcp_servers.{}.url", server.name),
+                &format!("{e} (set REVOS_ALLOW_PRIVATE_URLS to open internal addresses)"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One raw value and the name of its source.
@@ -537,6 +634,14 @@ pub fn resolve(
         None => None,
     };
 
+    let mcp_servers = match file_cfg.and_then(|c| c.mcp_servers.as_ref()) {
+        Some(tables) => tables
+            .iter()
+            .map(|(name, table)| table.resolve(file_name, name))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+
     Ok(Settings {
         data_dir,
         database_url,
@@ -561,6 +666,7 @@ pub fn resolve(
         llm_prices,
         llm_workspace_budget_usd,
         allow_private_urls,
+        mcp_servers,
     })
 }
 
@@ -784,5 +890,84 @@ mod tests {
         let mut f = flags();
         f.config = Some(dir.path().join("missing.toml"));
         assert_eq!(resolve(&f, None, &env(&[])).unwrap_err().key, "--config");
+    }
+
+    #[test]
+    fn mcp_servers_are_declared_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("revos.toml");
+        let mut f = flags();
+        f.config = Some(file.clone());
+        std::fs::write(
+            &file,
+            "[mcp_servers.crm]\ncommand = \"/usr/bin/crm\"\nargs = [\"--stdio\"]\nsecret = \"crm_token\"\n\
+             [mcp_servers.search]\nurl = \"https://search.example/mcp\"\nworkspaces = [\"Acme\"]\n",
+        )
+        .unwrap();
+        let s = resolve(&f, None, &env(&[])).unwrap();
+        assert_eq!(s.mcp_servers.len(), 2);
+        assert_eq!(
+            s.mcp_servers[0].transport,
+            McpTransport::Stdio {
+                command: "/usr/bin/crm".into(),
+                args: vec!["--stdio".into()]
+            }
+        );
+        assert_eq!(
+            s.mcp_servers[0].secret_env_var().as_deref(),
+            Some("CRM_TOKEN")
+        );
+        assert_eq!(
+            s.mcp_servers[1].workspaces.as_deref(),
+            Some(&["acme".to_owned()][..])
+        );
+        let policy = OutboundPolicy::default();
+        check_mcp_urls(&s.mcp_servers, &policy).unwrap();
+
+        for (text, key) in [
+            (
+                "[mcp_servers.x]\ncommand = \"a\"\nurl = \"https://a.io\"\n",
+                "mcp_servers.x",
+            ),
+            (
+                "[mcp_servers.x]\nurl = \"ftp://a.io\"\n",
+                "mcp_servers.x.url",
+            ),
+            (
+                "[mcp_servers.x]\nurl = \"https://a.io\"\nargs = []\n",
+                "mcp_servers.x.args",
+            ),
+            (
+                "[mcp_servers.x]\ncommand = \"a\"\nsecret = \"Bad Name\"\n",
+                "mcp_servers.x.secret",
+            ),
+            (
+                "[mcp_servers.x]\ncommand = \"a\"\nworkspaces = []\n",
+                "mcp_servers.x.workspaces",
+            ),
+            ("[mcp_servers.Bad]\ncommand = \"a\"\n", "mcp_servers.Bad"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let e = resolve(&f, None, &env(&[])).unwrap_err();
+            assert!(e.key.ends_with(key), "{text}: {e}");
+        }
+        std::fs::write(&file, "[mcp_servers.x]\ncommand = \"a\"\nenv = {}\n").unwrap();
+        let e = resolve(&f, None, &env(&[])).unwrap_err();
+        assert!(
+            e.to_string().contains("env"),
+            "unknown keys are errors: {e}"
+        );
+
+        // A declared HTTP server on an internal address needs the operator's opt-in.
+        std::fs::write(
+            &file,
+            "[mcp_servers.local]\nurl = \"http://127.0.0.1:9000/mcp\"\n",
+        )
+        .unwrap();
+        let s = resolve(&f, None, &env(&[])).unwrap();
+        let e = check_mcp_urls(&s.mcp_servers, &policy).unwrap_err();
+        assert_eq!(e.key, "mcp_servers.local.url");
+        let open = OutboundPolicy::new(PrivateUrls::Allowed);
+        check_mcp_urls(&s.mcp_servers, &open).unwrap();
     }
 }

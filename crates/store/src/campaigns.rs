@@ -157,10 +157,11 @@ pub async fn active_all(tx: &mut Tx) -> Result<Vec<(Uuid, Uuid)>> {
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).fetch_all(c).await?))
 }
 
-/// Every campaign past its draft, across tenants, with its settings: an email provider's
-/// webhook names only the provider's campaign id. System scope.
-pub async fn launched_all(tx: &mut Tx) -> Result<Vec<(Uuid, Uuid, String)>> {
+/// Every campaign of `tenant` past its draft, with its settings: an email provider's webhook
+/// names only the provider's campaign id, looked up within the workspace whose webhook URL
+/// received it.
+pub async fn launched(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(Uuid, String)>> {
     const SQL: &str =
-        "SELECT tenant_id, id, settings FROM campaigns WHERE status <> 'draft' ORDER BY id";
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).fetch_all(c).await?))
+        "SELECT id, settings FROM campaigns WHERE tenant_id = $1 AND status <> 'draft' ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).fetch_all(c).await?))
 }

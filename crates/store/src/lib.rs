@@ -31,6 +31,7 @@ pub mod tenants;
 pub mod unipile_links;
 pub mod users;
 pub mod vault;
+pub mod webhook_tokens;
 
 pub use error::StoreError;
 pub use store::{APP_ROLE, Backend, JobsReady, Store, sqlite_url_in};

@@ -20,7 +20,8 @@ pub struct AccountRow {
     pub provider_account_id: String,
     /// Shown to people.
     pub display_name: String,
-    /// `ok`, `needs_reconnect`, `restricted`, `paused`.
+    /// `ok`, `needs_reconnect`, `restricted`, `paused`, or `detached` (an upgrade found it
+    /// attached to an older workspace too).
     pub status: String,
     /// IANA time zone of the sending window.
     pub time_zone: String,
@@ -225,6 +226,23 @@ pub async fn set_owner(tx: &mut Tx, tenant: TenantId, account: Uuid, owner: &str
         "UPDATE linkedin_accounts SET owner_provider_id = $3 WHERE tenant_id = $1 AND id = $2";
     on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(owner).execute(c).await?.rows_affected());
     Ok(())
+}
+
+/// The account of `tenant` connected under `provider`'s account id, if any.
+pub async fn by_provider_id(
+    tx: &mut Tx,
+    tenant: TenantId,
+    provider: &str,
+    provider_account_id: &str,
+) -> Result<Option<AccountRow>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM linkedin_accounts WHERE tenant_id = $1 AND provider = $2 AND provider_account_id = $3"
+    );
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(provider).bind(provider_account_id).fetch_optional(c).await?),
+    )
 }
 
 /// Every (tenant, account) connected under a provider account id: a provider webhook names

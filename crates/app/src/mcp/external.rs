@@ -1,18 +1,26 @@
-//! External MCP servers a cartridge names in `tools_enabled` (`mcp+stdio:…`, `mcp+http://…`):
-//! connected with rmcp's client (a child process, or streamable HTTP), their tools listed and
-//! added to a registry as `<server>__<tool>`, each call forwarded through the client. The
-//! connection lives as long as the registry that holds its tools.
+//! External MCP servers a cartridge names in `tools_enabled` (`mcp:NAME`, declared by the
+//! operator in revos.toml): connected with rmcp's client (a child process, or streamable HTTP
+//! through the outbound URL guard), their tools listed and added to a registry as
+//! `<server>__<tool>`, each call forwarded through the client. A server's credential comes from
+//! the workspace's vault by the secret name the operator gave, never from cartridge text.
+//! Entries naming anything else (undeclared, another workspace's, the retired `mcp+…` syntax)
+//! are ignored. The connection lives as long as the registry that holds its tools.
 
+use crate::App;
 use crate::tools::{ToolError, ToolRegistry, ToolResult};
-use revos_domain::mcp_servers::{McpServerRef, tool_name};
+use revos_domain::TenantId;
+use revos_domain::mcp_servers::{McpServer, McpTransport, tool_name};
 use revos_providers::llm::ToolSpec;
+use revos_providers::outbound::OutboundPolicy;
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::{RoleClient, RunningService};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// How long connecting to a server and listing its tools may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -26,14 +34,6 @@ type Client = Arc<RunningService<RoleClient, ()>>;
 /// Why an external MCP server's tools could not be added.
 #[derive(Debug, thiserror::Error)]
 pub enum ExternalToolError {
-    /// A `tools_enabled` entry is not a valid MCP server.
-    #[error("tools_enabled[{index}]: {message}")]
-    Invalid {
-        /// Its position in `tools_enabled`.
-        index: usize,
-        /// What is wrong.
-        message: String,
-    },
     /// The server could not be started, reached, or asked for its tools.
     #[error("MCP server {server}: {message}")]
     Unreachable {
@@ -42,6 +42,9 @@ pub enum ExternalToolError {
         /// What failed.
         message: String,
     },
+    /// Reading the workspace's access or vault failed.
+    #[error(transparent)]
+    App(#[from] crate::AppError),
 }
 
 /// One tool of an external server, called through its client.
@@ -116,47 +119,79 @@ fn from_call_result(result: CallToolResult) -> ToolResult {
     }
 }
 
-/// Starts or reaches one server.
-async fn connect(server: &McpServerRef) -> Result<Client, String> {
-    let running = match server {
-        McpServerRef::Stdio { program, args } => {
-            let mut cmd = tokio::process::Command::new(program);
+/// Starts or reaches one declared server, with the workspace's `secret` when it has one. A
+/// child process never sees the instance's `REVOS_*` settings (the master key among them).
+async fn connect(
+    server: &McpServer,
+    secret: Option<Zeroizing<String>>,
+    policy: &OutboundPolicy,
+) -> Result<Client, String> {
+    let running = match &server.transport {
+        McpTransport::Stdio { command, args } => {
+            let mut cmd = tokio::process::Command::new(command);
             cmd.args(args);
+            for (key, _) in std::env::vars_os() {
+                if key.to_string_lossy().starts_with("REVOS_") {
+                    cmd.env_remove(key);
+                }
+            }
+            if let (Some(var), Some(value)) = (server.secret_env_var(), &secret) {
+                cmd.env(var, value.as_str());
+            }
             let (transport, _) = TokioChildProcess::builder(cmd)
                 .stderr(std::process::Stdio::null())
                 .spawn()
-                .map_err(|e| format!("cannot start {program}: {e}"))?;
+                .map_err(|e| format!("cannot start {command}: {e}"))?;
             ().serve(transport).await.map_err(|e| e.to_string())?
         }
-        McpServerRef::Http { url } => {
-            let transport = StreamableHttpClientTransport::from_uri(url.as_str());
+        McpTransport::Http { url } => {
+            policy.check_url(url).map_err(|e| format!("the URL {e}"))?;
+            let client = policy
+                .client_builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let mut config = StreamableHttpClientTransportConfig::with_uri(url.as_str());
+            if let Some(token) = &secret {
+                config = config.auth_header(token.as_str());
+            }
+            let transport = StreamableHttpClientTransport::with_client(client, config);
             ().serve(transport).await.map_err(|e| e.to_string())?
         }
     };
     Ok(Arc::new(running))
 }
 
-impl ToolRegistry {
-    /// This registry plus the tools of every MCP server named in `tools_enabled` (other
-    /// entries are plain tool ids and are skipped), each as `<server>__<tool>`. Fails when an
-    /// entry is malformed or a server cannot be reached or listed.
-    pub async fn with_external(
-        mut self,
+impl App {
+    /// `registry` plus the tools of every declared MCP server that `tools_enabled` names and
+    /// `tenant` may use, each as `<server>__<tool>`; other entries are skipped. Fails when a
+    /// server's secret is missing from the vault, or it cannot be reached or listed.
+    pub async fn with_external_tools(
+        &self,
+        mut registry: ToolRegistry,
+        tenant: TenantId,
         tools_enabled: &[String],
-    ) -> Result<Self, ExternalToolError> {
-        for (index, entry) in tools_enabled.iter().enumerate() {
-            let server = match McpServerRef::parse(entry) {
-                Ok(Some(s)) => s,
-                Ok(None) => continue,
-                Err(message) => return Err(ExternalToolError::Invalid { index, message }),
+    ) -> Result<ToolRegistry, ExternalToolError> {
+        let access = self.mcp_access(tenant).await?;
+        for entry in tools_enabled {
+            let Some(server) = access.server(entry) else {
+                continue;
             };
-            let name = server.name();
             let unreachable = |message: String| ExternalToolError::Unreachable {
-                server: name.clone(),
+                server: server.name.clone(),
                 message,
             };
+            let secret = match &server.secret {
+                Some(name) => Some(self.reveal_secret(tenant, name).await?.ok_or_else(|| {
+                    unreachable(format!(
+                        "its secret {} is not in this workspace's vault",
+                        name.as_str()
+                    ))
+                })?),
+                None => None,
+            };
             let listed = tokio::time::timeout(CONNECT_TIMEOUT, async {
-                let client = connect(&server).await?;
+                let client = connect(server, secret, self.outbound_policy()).await?;
                 let tools = client.list_all_tools().await.map_err(|e| e.to_string())?;
                 Ok::<_, String>((client, tools))
             })
@@ -166,11 +201,11 @@ impl ToolRegistry {
             let (client, tools) = listed;
             for tool in tools {
                 let spec = ToolSpec {
-                    name: tool_name(&name, &tool.name),
+                    name: tool_name(&server.name, &tool.name),
                     description: tool.description.as_deref().unwrap_or_default().to_owned(),
                     parameters: Value::Object((*tool.input_schema).clone()),
                 };
-                self.add_remote(
+                registry.add_remote(
                     spec,
                     RemoteTool {
                         client: Arc::clone(&client),
@@ -179,6 +214,6 @@ impl ToolRegistry {
                 );
             }
         }
-        Ok(self)
+        Ok(registry)
     }
 }

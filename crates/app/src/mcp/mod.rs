@@ -1,6 +1,7 @@
 //! The Model Context Protocol, with the official SDK (rmcp): RevOS's tools served to MCP
 //! clients ([`server`]), and external MCP servers' tools called by RevOS's agents
-//! ([`external`]).
+//! ([`external`]), which only the operator declares.
 
+pub(crate) mod declared;
 pub mod external;
 pub mod server;

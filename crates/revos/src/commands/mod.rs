@@ -40,7 +40,10 @@ pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings).await?;
     let (key, _) = crate::master_key::load_or_generate(settings)?;
     let providers = provider_settings(settings);
-    Ok(App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers))
+    let app =
+        App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers);
+    crate::config::check_mcp_urls(&settings.mcp_servers, app.outbound_policy())?;
+    Ok(app)
 }
 
 /// The provider settings of `settings`: configured URLs and keys over the public defaults.
@@ -75,6 +78,7 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
         p.llm.workspace_budget_usd = budget;
     }
     p.outbound = revos_app::providers::OutboundPolicy::new(settings.allow_private_urls.clone());
+    p.mcp_servers = settings.mcp_servers.clone();
     p
 }
 

@@ -89,6 +89,7 @@ fn spec_of(c: &Value) -> Value {
         "version",
         "effective_system_prompt",
         "system_prompt_source",
+        "undeclared_tools",
         "created_by",
         "created_at",
         "updated_at",

@@ -176,7 +176,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(kind: Db, limiter: revos_web::LoginLimiter) -> Self {
-        Self::spawn_full(kind, limiter, Default::default()).await
+        Self::spawn_full(kind, limiter, |_| Default::default()).await
     }
 
     /// A server whose app uses these provider settings (fake servers' URLs, keys, the
@@ -185,16 +185,26 @@ impl TestApp {
         kind: Db,
         providers: revos_app::providers::ProviderSettings,
     ) -> Self {
+        Self::spawn_full(kind, Default::default(), |_| providers).await
+    }
+
+    /// A server whose provider settings depend on its database (e.g. an MCP server declared
+    /// as a `revos mcp` on the same database).
+    pub async fn spawn_providers_for(
+        kind: Db,
+        providers: impl FnOnce(&TestDb) -> revos_app::providers::ProviderSettings,
+    ) -> Self {
         Self::spawn_full(kind, Default::default(), providers).await
     }
 
     async fn spawn_full(
         kind: Db,
         limiter: revos_web::LoginLimiter,
-        providers: revos_app::providers::ProviderSettings,
+        providers: impl FnOnce(&TestDb) -> revos_app::providers::ProviderSettings,
     ) -> Self {
         init_test_logging();
         let db = TestDb::new(kind).await;
+        let providers = providers(&db);
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let clock = Arc::new(SimulatedClock::new(Utc::now()));

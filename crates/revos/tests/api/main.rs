@@ -17,6 +17,7 @@ mod demo;
 mod dm_crash;
 mod hostile_llm;
 mod hostile_headers;
+mod hostile_hooks;
 mod isolation;
 mod jobs_api;
 mod leads_api;

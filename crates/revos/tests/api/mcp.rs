@@ -1,12 +1,15 @@
 //! MCP with the official SDK's client: the real `revos mcp` binary over stdio lists and calls
 //! RevOS's tools, `/mcp` over streamable HTTP needs an API key, and a cartridge naming an
-//! external MCP server (another workspace's `revos mcp`) exposes that server's tools in the
-//! registry, called through it.
+//! declared external MCP server (another workspace's `revos mcp`, its credential from the
+//! workspace's vault) exposes that server's tools in the registry, called through it.
 
 use crate::both_backends;
-use crate::helpers::{Db, TestApp, cartridge, error_fields};
+use crate::helpers::{Db, TestApp, TestDb, cartridge, error_fields};
 use reqwest::StatusCode;
+use revos_app::providers::ProviderSettings;
 use revos_app::tools::{ToolContext, ToolRegistry};
+use revos_domain::SecretName;
+use revos_domain::mcp_servers::{McpServer, McpTransport};
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -201,8 +204,44 @@ async fn http_endpoint_needs_an_api_key(db: Db) {
     client.cancel().await.unwrap();
 }
 
+/// The operator's declarations: `revos` is a `revos mcp` on the test's database that
+/// receives the workspace's `revos_api_key` secret as `REVOS_API_KEY`; `broken` cannot start.
+fn declared_servers(db: &TestDb) -> ProviderSettings {
+    let stdio = |command: &str, args: Vec<String>, secret: Option<&str>, name: &str| McpServer {
+        name: name.into(),
+        transport: McpTransport::Stdio {
+            command: command.into(),
+            args,
+        },
+        workspaces: None,
+        secret: secret.map(|s| SecretName::parse("secret", s).unwrap()),
+    };
+    let dir = db.dir.path().display().to_string();
+    let args = [
+        "--database-url",
+        &db.url,
+        "--data-dir",
+        &dir,
+        "--log",
+        "off",
+        "mcp",
+    ];
+    ProviderSettings {
+        mcp_servers: vec![
+            stdio(
+                env!("CARGO_BIN_EXE_revos"),
+                args.iter().map(|a| (*a).to_owned()).collect(),
+                Some("revos_api_key"),
+                "revos",
+            ),
+            stdio("/no/such/program", vec![], None, "broken"),
+        ],
+        ..Default::default()
+    }
+}
+
 async fn cartridge_tools_reach_an_external_mcp_server(db: Db) {
-    let t = TestApp::spawn(db).await;
+    let t = TestApp::spawn_providers_for(db, declared_servers).await;
     let (a_token, _) = workspace(&t, "ana@acme.io", "Acme").await;
     let (b_token, b_key) = workspace(&t, "bo@other.io", "Other").await;
     let (status, c) = t
@@ -216,30 +255,47 @@ async fn cartridge_tools_reach_an_external_mcp_server(db: Db) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
 
-    // A malformed server is refused with the entry named.
+    // A program in the cartridge itself, or an undeclared server, is refused with the entry
+    // named.
     let mut body = cartridge("Acme");
-    body["tools_enabled"] = json!(["apollo", "mcp+stdio:"]);
-    let (status, e) = t
-        .post("/api/v1/cartridges", Some(&a_token), body.clone())
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    assert_eq!(error_fields(&e), ["tools_enabled[1]"]);
+    for bad in ["mcp+stdio:/bin/sh", "mcp:nope", "mcp:"] {
+        body["tools_enabled"] = json!(["apollo", bad]);
+        let (status, e) = t
+            .post("/api/v1/cartridges", Some(&a_token), body.clone())
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(error_fields(&e), ["tools_enabled[1]"], "{bad}");
+    }
 
-    // Workspace A's cartridge names workspace B's `revos mcp` as an external server.
-    let dir = t.db.dir.path().display().to_string();
-    let server = format!(
-        "mcp+stdio:{} --database-url {} --data-dir {dir} --log off mcp --api-key {b_key}",
-        env!("CARGO_BIN_EXE_revos"),
-        t.db.url
-    );
-    body["tools_enabled"] = json!(["apollo", server]);
+    // Workspace A's cartridge names the declared `revos` server; the credential (workspace
+    // B's API key, which B gave A) comes from A's vault.
+    body["tools_enabled"] = json!(["apollo", "mcp:revos"]);
     let (status, saved) = t.post("/api/v1/cartridges", Some(&a_token), body).await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["undeclared_tools"], json!([]));
     let tools_enabled: Vec<String> =
         serde_json::from_value(saved["tools_enabled"].clone()).unwrap();
+    let a = t.app.authenticate(&a_token).await.unwrap();
+    let missing = t
+        .app
+        .with_external_tools(ToolRegistry::standard(), a.tenant, &tools_enabled)
+        .await;
+    assert!(
+        missing.is_err_and(|e| e.to_string().contains("revos_api_key")),
+        "the secret is not stored yet"
+    );
+    let (status, s) = t
+        .put(
+            "/api/v1/secrets/revos_api_key",
+            &a_token,
+            json!({"value": b_key}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
 
-    let registry = ToolRegistry::standard()
-        .with_external(&tools_enabled)
+    let registry = t
+        .app
+        .with_external_tools(ToolRegistry::standard(), a.tenant, &tools_enabled)
         .await
         .unwrap();
     assert!(registry.contains("revos__list_campaigns"));
@@ -252,7 +308,7 @@ async fn cartridge_tools_reach_an_external_mcp_server(db: Db) {
     assert_eq!(spec.parameters["type"], "object");
 
     let mut ctx = ToolContext {
-        principal: t.app.authenticate(&a_token).await.unwrap(),
+        principal: a,
         cartridge: None,
     };
     let r = registry
@@ -275,8 +331,13 @@ async fn cartridge_tools_reach_an_external_mcp_server(db: Db) {
     assert!(!r.ok);
     assert_eq!(r.value["error"]["code"], "not_found", "{}", r.value);
 
-    let bad = ToolRegistry::standard()
-        .with_external(&["mcp+stdio:/no/such/program".to_owned()])
+    let bad = t
+        .app
+        .with_external_tools(
+            ToolRegistry::standard(),
+            ctx.principal.tenant,
+            &["mcp:broken".to_owned()],
+        )
         .await;
     assert!(bad.is_err());
 }

@@ -54,6 +54,12 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         ("/api/v1/do-not-contact", "get"),
         ("/api/v1/do-not-contact", "post"),
         ("/api/v1/do-not-contact/{lead_id}", "delete"),
+        ("/api/v1/webhooks", "get"),
+        ("/api/v1/webhooks/rotate", "post"),
+        ("/api/v1/webhooks/unipile", "post"),
+        ("/api/v1/webhooks/unipile/{token}", "post"),
+        ("/api/v1/webhooks/instantly/{token}", "post"),
+        ("/api/v1/webhooks/smartlead/{token}", "post"),
     ];
     for (path, method) in expected {
         assert!(
@@ -73,6 +79,8 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         "TimelineEntry",
         "Funnel",
         "DoNotContactRequest",
+        "WebhookUrl",
+        "WebhookProvider",
     ] {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }

@@ -1,6 +1,7 @@
 //! The engagement pipeline end to end against fake Unipile, Apollo and Instantly servers:
 //! comments become exactly the expected leads, each is enriched once and DMed once within
-//! pacing, replies arrive by webhook (authenticated, deduplicated) and by polling, and the
+//! pacing, replies arrive by webhook (authenticated, deduplicated; email replies on the
+//! workspace's own webhook URL) and by polling, and the
 //! leads who did not reply are handed to the email sequence 48 hours after their DM.
 
 use crate::helpers::{Db, TestApp};
@@ -469,8 +470,12 @@ async fn webhooks_need_the_secret_and_a_well_formed_body(db: Db) {
         ("/api/v1/webhooks/smartlead", json!({"event_type": "EMAIL_REPLY", "campaign_id": 1,
             "sl_lead_email": "ana@x.io", "secret_key": "nope", "reply_message": {"message_id": "m", "text": "stop"}}).to_string()),
     ] {
-        let (status, _) = webhook(&w.t, path, Some("wrong"), &payload).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        // The instance-secret email routes are retired: always 410, whatever the secret.
+        for secret in [Some("wrong"), Some(SECRET)] {
+            let (status, err) = webhook(&w.t, path, secret, &payload).await;
+            assert_eq!(status, StatusCode::GONE, "{path}");
+            assert!(err["error"]["message"].as_str().unwrap().contains("/api/v1/webhooks"));
+        }
     }
     // None of that changed anything.
     let st = stages(&w).await;
@@ -502,6 +507,20 @@ crate::both_backends!(email_replies_and_connections_arrive_by_webhook);
 
 async fn email_replies_and_connections_arrive_by_webhook(db: Db) {
     let w = world(db).await;
+    // The workspace's own Instantly URL (read now: the session ends before the reply comes).
+    let (status, hooks) = w.t.get("/api/v1/webhooks", &w.token).await;
+    assert_eq!(status, StatusCode::OK, "{hooks}");
+    let instantly_hook = hooks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["provider"] == "instantly")
+        .unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("https://revos.example")
+        .unwrap()
+        .to_owned();
     // Bea is connected and known to Apollo; Cem is not connected yet.
     w.unipile
         .state
@@ -537,15 +556,9 @@ async fn email_replies_and_connections_arrive_by_webhook(db: Db) {
     // Bea answers the email; Instantly tells us.
     let reply = json!({"timestamp": "2026-11-27T10:00:00.000Z", "event_type": "reply_received",
         "campaign_id": "inst-1", "lead_email": "Bea@Novak.io", "reply_text": "Sounds good, call me"});
-    let resp =
-        w.t.http
-            .post(format!("{}/api/v1/webhooks/instantly", w.t.base))
-            .header("x-revos-webhook-secret", SECRET)
-            .json(&reply)
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    let (status, report) = webhook(&w.t, &instantly_hook, None, &reply.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["recorded"], 1);
     assert_eq!(stages(&w).await["ACoBea"].1, "email_replied");
 
     // Cem accepts the connection; Unipile's new_relation webhook queues the DM at once.
@@ -630,14 +643,27 @@ async fn unipile_accounts_connect_by_their_account_id(db: Db) {
         assert_eq!(status, code, "{body} {err}");
         assert_eq!(err["error"]["details"][0]["field"], field, "{err}");
     }
-    let (status, _) =
+    let (status, again) =
         w.t.post(
             "/api/v1/linkedin-accounts",
             Some(&w.token),
             json!({"provider": "unipile", "account_id": "acc9"}),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "connected twice");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "connecting again is idempotent: {again}"
+    );
+    assert_eq!(again["id"], acct["id"]);
+    let (_, accounts) = w.t.get("/api/v1/linkedin-accounts", &w.token).await;
+    let acc9 = accounts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["provider_account_id"] == "acc9")
+        .count();
+    assert_eq!(acc9, 1);
 }
 
 crate::both_backends!(hosted_auth_links_connect_an_account_once);

@@ -12,7 +12,7 @@ both_backends!(
     calls_share_one_transaction
 );
 
-const TENANT_TABLES: [&str; 18] = [
+const TENANT_TABLES: [&str; 19] = [
     "memberships",
     "sessions",
     "api_keys",
@@ -31,6 +31,7 @@ const TENANT_TABLES: [&str; 18] = [
     "lead_magnets",
     "events",
     "jobs",
+    "webhook_tokens",
 ];
 
 async fn columns(url: &str, db: Db, table: &str) -> Vec<String> {

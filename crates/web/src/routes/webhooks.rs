@@ -1,18 +1,27 @@
-//! Provider webhooks: Unipile (`message_received`, `new_relation`, account status),
-//! Instantly and Smartlead replies. Each must present the instance's webhook secret
-//! (`REVOS_WEBHOOK_SECRET`), set as a custom header when the webhook is registered with the
-//! provider (`Unipile-Auth` for Unipile, `X-Revos-Webhook-Secret` for any), or for Smartlead
-//! as its `secret_key`. A wrong secret gets 401 and a malformed body 400, and neither changes
-//! anything. Deliveries are idempotent: replies are deduplicated on the provider's message id.
+//! Provider webhooks. Each workspace has its own URLs (`GET /api/v1/webhooks`), one per
+//! provider, carrying an unguessable token: `POST /api/v1/webhooks/{unipile|instantly|smartlead}/{token}`.
+//! A delivery there touches that workspace only: an email reply is matched within it (never by
+//! a provider campaign id alone), a Unipile event only for its own accounts. An unknown or
+//! rotated token gets 401 and changes nothing.
+//!
+//! The instance secret (`REVOS_WEBHOOK_SECRET`, header `Unipile-Auth` or
+//! `X-Revos-Webhook-Secret`) is accepted only on `POST /api/v1/webhooks/unipile`, for
+//! Unipile webhooks already registered with it: each Unipile account belongs to one workspace,
+//! so its events go there. The old instance-secret Instantly and Smartlead routes are gone
+//! (410): their bodies name only a provider campaign id, which two workspaces could share.
+//! A malformed body gets 400 and changes nothing. Deliveries are idempotent: replies are
+//! deduplicated on the provider's message id.
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::nul_field;
+use crate::extract::Auth;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use revos_app::replies::WebhookReport;
+use revos_app::webhooks::{WebhookProvider, WebhookScope, WebhookUrl};
 use revos_domain::campaign::EmailProvider;
 use revos_providers::email::{EmailReply, Instantly, Smartlead};
 use revos_providers::webhooks::{UnipileEvent, parse_unipile};
@@ -21,13 +30,18 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(rotate))
         .routes(routes!(unipile))
         .routes(routes!(unipile_hosted))
-        .routes(routes!(instantly))
-        .routes(routes!(smartlead))
+        .routes(routes!(unipile_workspace))
+        .routes(routes!(instantly_workspace))
+        .routes(routes!(smartlead_workspace))
+        .routes(routes!(instantly_retired))
+        .routes(routes!(smartlead_retired))
 }
 
-/// The header any provider may carry the webhook secret in.
+/// The header Unipile may also carry the instance webhook secret in.
 const SECRET_HEADER: &str = "x-revos-webhook-secret";
 
 fn authorize(
@@ -71,9 +85,95 @@ fn malformed(field: &str, message: &str) -> ApiError {
     .with_field(field, message)
 }
 
-/// Receives a Unipile webhook delivery.
+/// The workspace's webhook URLs, one per provider, to register with each provider (made on
+/// first use). Owners and admins only.
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])),
+    responses((status = 200, body = WebhookList), (status = 403, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+) -> Result<Json<WebhookList>, ApiError> {
+    let items = state.app.list_webhooks(&who).await?;
+    Ok(Json(WebhookList { items }))
+}
+
+/// Replaces every webhook token of the workspace: the old URLs stop working at once. Owners
+/// and admins only.
+#[utoipa::path(post, path = "/api/v1/webhooks/rotate", tag = "webhooks", security(("bearer" = [])),
+    responses((status = 200, body = WebhookList), (status = 403, body = ErrorBody)))]
+async fn rotate(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+) -> Result<Json<WebhookList>, ApiError> {
+    let items = state.app.rotate_webhooks(&who).await?;
+    Ok(Json(WebhookList { items }))
+}
+
+/// The workspace's webhook URLs.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct WebhookList {
+    /// One per provider.
+    items: Vec<WebhookUrl>,
+}
+
+/// The workspace a token of `provider` belongs to, or 401.
+async fn workspace(
+    state: &AppState,
+    provider: WebhookProvider,
+    token: &str,
+) -> Result<revos_domain::TenantId, ApiError> {
+    state
+        .app
+        .webhook_workspace(provider, token)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "not a webhook URL of this instance (unknown or rotated token)",
+            )
+        })
+}
+
+/// Handles a Unipile delivery for the workspaces `scope` admits.
+async fn unipile_event(
+    state: &AppState,
+    body: &Bytes,
+    scope: WebhookScope,
+) -> Result<Json<WebhookReport>, ApiError> {
+    let value = json_body(body)?;
+    let event = parse_unipile(&value).map_err(|e| malformed(&e.field, &e.message))?;
+    let app = &state.app;
+    let report = match event {
+        UnipileEvent::MessageReceived(m) => app.unipile_message(&m, scope).await?,
+        UnipileEvent::NewRelation {
+            account_id,
+            user_provider_id,
+        } => {
+            app.unipile_new_relation(&account_id, &user_provider_id, scope)
+                .await?;
+            WebhookReport::default()
+        }
+        UnipileEvent::AccountStatus {
+            account_id,
+            message,
+        } => {
+            app.unipile_account_status(&account_id, &message, scope)
+                .await?;
+            WebhookReport::default()
+        }
+        UnipileEvent::Ignored(_) => WebhookReport {
+            recorded: 0,
+            ignored: 1,
+        },
+    };
+    Ok(Json(report))
+}
+
+/// Receives a Unipile webhook registered with the instance secret (`Unipile-Auth` header):
+/// each event goes to the workspace its account belongs to.
 #[utoipa::path(post, path = "/api/v1/webhooks/unipile", tag = "webhooks",
-    params(("Unipile-Auth" = Option<String>, Header, description = "the webhook secret")),
+    params(("Unipile-Auth" = Option<String>, Header, description = "the instance webhook secret")),
     request_body(content = Object, description = "a Unipile `message_received`, `new_relation` or `AccountStatus` payload"),
     responses((status = 200, body = WebhookReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn unipile(
@@ -83,32 +183,22 @@ async fn unipile(
 ) -> Result<Json<WebhookReport>, ApiError> {
     let own = headers.get("unipile-auth").and_then(|v| v.to_str().ok());
     authorize(&state, &headers, &[own])?;
-    let value = json_body(&body)?;
-    let event = parse_unipile(&value).map_err(|e| malformed(&e.field, &e.message))?;
-    let app = &state.app;
-    let report = match event {
-        UnipileEvent::MessageReceived(m) => app.unipile_message(&m).await?,
-        UnipileEvent::NewRelation {
-            account_id,
-            user_provider_id,
-        } => {
-            app.unipile_new_relation(&account_id, &user_provider_id)
-                .await?;
-            WebhookReport::default()
-        }
-        UnipileEvent::AccountStatus {
-            account_id,
-            message,
-        } => {
-            app.unipile_account_status(&account_id, &message).await?;
-            WebhookReport::default()
-        }
-        UnipileEvent::Ignored(_) => WebhookReport {
-            recorded: 0,
-            ignored: 1,
-        },
-    };
-    Ok(Json(report))
+    unipile_event(&state, &body, WebhookScope::Instance).await
+}
+
+/// Receives a Unipile webhook on a workspace's own URL: events for accounts of other
+/// workspaces are ignored.
+#[utoipa::path(post, path = "/api/v1/webhooks/unipile/{token}", tag = "webhooks",
+    params(("token" = String, Path, description = "the workspace's Unipile webhook token")),
+    request_body(content = Object, description = "a Unipile `message_received`, `new_relation` or `AccountStatus` payload"),
+    responses((status = 200, body = WebhookReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn unipile_workspace(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<Json<WebhookReport>, ApiError> {
+    let tenant = workspace(&state, WebhookProvider::Unipile, &token).await?;
+    unipile_event(&state, &body, WebhookScope::Workspace(tenant)).await
 }
 
 /// Unipile's notification that a hosted-auth link connected an account.
@@ -166,6 +256,7 @@ async fn unipile_hosted(
 
 async fn email_reply(
     state: &AppState,
+    tenant: revos_domain::TenantId,
     provider: EmailProvider,
     value: &Value,
     reply: Option<EmailReply>,
@@ -191,20 +282,23 @@ async fn email_reply(
     };
     let id =
         message_id.ok_or_else(|| malformed("message_id", "a reply needs an id or a timestamp"))?;
-    Ok(Json(state.app.email_reply(provider, &reply, &id).await?))
+    Ok(Json(
+        state.app.email_reply(tenant, provider, &reply, &id).await?,
+    ))
 }
 
-/// Receives an Instantly webhook delivery (`reply_received` marks the lead replied).
-#[utoipa::path(post, path = "/api/v1/webhooks/instantly", tag = "webhooks",
-    params(("X-Revos-Webhook-Secret" = Option<String>, Header, description = "the webhook secret")),
+/// Receives an Instantly webhook on a workspace's own URL (`reply_received` marks the
+/// workspace's lead replied).
+#[utoipa::path(post, path = "/api/v1/webhooks/instantly/{token}", tag = "webhooks",
+    params(("token" = String, Path, description = "the workspace's Instantly webhook token")),
     request_body(content = Object, description = "an Instantly webhook payload"),
     responses((status = 200, body = WebhookReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-async fn instantly(
+async fn instantly_workspace(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Json<WebhookReport>, ApiError> {
-    authorize(&state, &headers, &[])?;
+    let tenant = workspace(&state, WebhookProvider::Instantly, &token).await?;
     let value = json_body(&body)?;
     // Instantly gives no id of the reply itself: its lead and time identify it.
     let id = match (value["lead_email"].as_str(), value["timestamp"].as_str()) {
@@ -212,27 +306,54 @@ async fn instantly(
         _ => None,
     };
     let reply = Instantly::parse_reply(&value);
-    email_reply(&state, EmailProvider::Instantly, &value, reply, id).await
+    email_reply(&state, tenant, EmailProvider::Instantly, &value, reply, id).await
 }
 
-/// Receives a Smartlead webhook delivery (`EMAIL_REPLY` marks the lead replied).
-#[utoipa::path(post, path = "/api/v1/webhooks/smartlead", tag = "webhooks",
-    request_body(content = Object, description = "a Smartlead webhook payload; its `secret_key` is the webhook secret"),
+/// Receives a Smartlead webhook on a workspace's own URL (`EMAIL_REPLY` marks the
+/// workspace's lead replied).
+#[utoipa::path(post, path = "/api/v1/webhooks/smartlead/{token}", tag = "webhooks",
+    params(("token" = String, Path, description = "the workspace's Smartlead webhook token")),
+    request_body(content = Object, description = "a Smartlead webhook payload"),
     responses((status = 200, body = WebhookReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-async fn smartlead(
+async fn smartlead_workspace(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Json<WebhookReport>, ApiError> {
-    // The secret travels in the body: read it once, authenticate, then refuse a bad body.
-    let parsed = json_body(&body);
-    let secret = parsed.as_ref().ok().and_then(|v| v["secret_key"].as_str());
-    authorize(&state, &headers, &[secret])?;
-    let value = parsed?;
+    let tenant = workspace(&state, WebhookProvider::Smartlead, &token).await?;
+    let value = json_body(&body)?;
     let id = value["reply_message"]["message_id"]
         .as_str()
         .or(value["message_id"].as_str())
         .map(|id| format!("smartlead:{id}"));
     let reply = Smartlead::parse_reply(&value);
-    email_reply(&state, EmailProvider::Smartlead, &value, reply, id).await
+    email_reply(&state, tenant, EmailProvider::Smartlead, &value, reply, id).await
+}
+
+/// The answer of the retired instance-secret email routes.
+fn retired(provider: WebhookProvider) -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "gone",
+        format!(
+            "the instance-wide {0} webhook is retired: register the workspace's own URL from GET /api/v1/webhooks (POST /api/v1/webhooks/{0}/{{token}})",
+            provider.as_str()
+        ),
+    )
+}
+
+/// Retired: Instantly replies go to each workspace's own URL
+/// (`/api/v1/webhooks/instantly/{token}`). Always 410; nothing changes.
+#[utoipa::path(post, path = "/api/v1/webhooks/instantly", tag = "webhooks",
+    responses((status = 410, body = ErrorBody)))]
+async fn instantly_retired() -> ApiError {
+    retired(WebhookProvider::Instantly)
+}
+
+/// Retired: Smartlead replies go to each workspace's own URL
+/// (`/api/v1/webhooks/smartlead/{token}`). Always 410; nothing changes.
+#[utoipa::path(post, path = "/api/v1/webhooks/smartlead", tag = "webhooks",
+    responses((status = 410, body = ErrorBody)))]
+async fn smartlead_retired() -> ApiError {
+    retired(WebhookProvider::Smartlead)
 }

@@ -270,7 +270,7 @@ mod tests {
             ("writing_style.vocabulary_level", "7"),
             ("writing_style.sentence_structure", "short"),
             ("industry_knowledge.niche", "tech"),
-            ("tools_enabled", "apollo\r\nmcp+http://127.0.0.1:9/mcp"),
+            ("tools_enabled", "apollo\r\nmcp:crm"),
             ("system_prompt", "  "),
             ("examples[0].post", ""),
             ("examples[3].dm", "Hi there"),

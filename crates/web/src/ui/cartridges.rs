@@ -277,6 +277,7 @@ async fn render_show(
                 created_at => when(c.created_at), updated_at => when(c.updated_at),
                 prompt => c.effective_system_prompt.clone(),
                 prompt_overridden => c.system_prompt_source == PromptSource::Override,
+                undeclared_tools => c.undeclared_tools.clone(),
             },
             editor => editor_ctx(editor),
             yaml => yaml,

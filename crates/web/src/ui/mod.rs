@@ -59,6 +59,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/settings/secrets/{name}/delete",
             post(settings::delete_secret),
         )
+        .route("/settings/webhooks/rotate", post(settings::rotate_webhooks))
         .route("/settings/invitations", post(settings::invite))
         .route("/settings/api-keys", post(settings::create_api_key))
         .route(

@@ -1,6 +1,7 @@
 //! Settings: the LinkedIn accounts with their status and pacing (and a form to add a sandbox
 //! account), the vault's keys masked (set and delete), the members (and invitations), the API
-//! keys (a new key is shown once), and the language model's mode and this month's usage.
+//! keys (a new key is shown once), the workspace's webhook URLs (with a rotate button), and the
+//! language model's mode and this month's usage.
 //! Forms post, then redirect back; a form with a mistake is shown again with the message
 //! beside the field (422). Owners and admins see the forms; members see the lists.
 
@@ -55,6 +56,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "secret" => "The key was saved.",
         "secret_deleted" => "The key was deleted.",
         "key_revoked" => "The API key was revoked.",
+        "webhooks_rotated" => "New webhook URLs were made; the old ones no longer work.",
         _ => return None,
     })
 }
@@ -75,7 +77,7 @@ async fn settings_page(
     let accounts = app.list_accounts(who, ALL).await?.items;
     let secrets = app.list_secrets(who, ALL).await?.items;
     let members = app.list_members(who, ALL).await?.items;
-    let (invitations, api_keys) = if admin {
+    let (invitations, api_keys, webhooks) = if admin {
         let pending: Vec<_> = app
             .list_invitations(who, ALL)
             .await?
@@ -83,9 +85,10 @@ async fn settings_page(
             .into_iter()
             .filter(|i| i.accepted_at.is_none() && i.expires_at > now)
             .collect();
-        (pending, app.list_api_keys(who, ALL).await?.items)
+        let keys = app.list_api_keys(who, ALL).await?.items;
+        (pending, keys, app.list_webhooks(who).await?)
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     let grantable: Vec<&str> = [Role::Owner, Role::Admin, Role::Member]
         .into_iter()
@@ -124,6 +127,7 @@ async fn settings_page(
             members => Value::from(Serde(&members)),
             invitations => Value::from(Serde(&invitations)),
             api_keys => Value::from(Serde(&api_keys)),
+            webhooks => Value::from(Serde(&webhooks)),
             grantable => grantable,
             own_role => who.role.as_str(),
         },
@@ -247,6 +251,18 @@ pub(super) async fn delete_secret(
     signed.check_form(&headers, &form._csrf)?;
     state.app.delete_secret(&signed.who, &name).await?;
     Ok(back("secret_deleted", "vault"))
+}
+
+/// `POST /settings/webhooks/rotate`: makes new webhook URLs (the old ones stop working).
+pub(super) async fn rotate_webhooks(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    signed.check_form(&headers, &form._csrf)?;
+    state.app.rotate_webhooks(&signed.who).await?;
+    Ok(back("webhooks_rotated", "webhooks"))
 }
 
 /// The invitation form.
