@@ -2,11 +2,13 @@
 //! model, the model rewrites the rendered template for the person in the cartridge's voice,
 //! shown the cartridge's approved DMs and learned style. The template's text is sent instead
 //! whenever the model is absent, fails, or drops the lead magnet's link: a DM never goes out
-//! without what the person asked for.
+//! without what the person asked for. The person's profile and the rendered message (which
+//! carries their name) reach the model as untrusted data, and the call offers no tools.
 
 use crate::{App, Credential, Principal, Result};
 use revos_domain::campaign::CampaignSpec;
 use revos_domain::memory::ExampleKind;
+use revos_domain::untrusted::{UNTRUSTED_RULE, wrap_untrusted};
 use revos_domain::{CartridgeId, Role, TenantId, UserId};
 use revos_providers::llm::{ChatRequest, LlmMessage};
 use revos_store::leads::LeadRow;
@@ -80,12 +82,21 @@ impl App {
         let request = ChatRequest {
             messages: vec![
                 LlmMessage::System {
-                    content: format!("{}\n\n{guide}\n{TASK}", voice.effective_system_prompt),
+                    content: format!(
+                        "{}\n\n{guide}\n{TASK}\n{UNTRUSTED_RULE}",
+                        voice.effective_system_prompt
+                    ),
                 },
                 LlmMessage::User {
-                    content: format!("Person: {about}\n\nMessage:\n{rendered}"),
+                    content: format!(
+                        "Person:\n{}\n\nMessage:\n{}",
+                        wrap_untrusted("lead_profile", &about),
+                        wrap_untrusted("dm_to_rewrite", rendered)
+                    ),
                 },
             ],
+            // Only text comes back: nothing a lead wrote can make this call act.
+            tools: Vec::new(),
             ..Default::default()
         };
         let outcome = client.chat(&request).await?;

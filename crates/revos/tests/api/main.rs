@@ -19,6 +19,7 @@ mod isolation;
 mod jobs_api;
 mod leads_api;
 mod mcp;
+mod hostile_prompts;
 mod hostile_templates;
 mod members;
 mod monitor;
