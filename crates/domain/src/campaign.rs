@@ -204,7 +204,11 @@ impl DmValues {
             title: "Head of Growth and Partnerships".into(),
             lead_magnet_title: spec.lead_magnet.title.clone(),
             lead_magnet_url: spec.lead_magnet.url.clone(),
-            trigger: spec.trigger_words.first().cloned().unwrap_or("guide".into()),
+            trigger: spec
+                .trigger_words
+                .first()
+                .cloned()
+                .unwrap_or("guide".into()),
         }
     }
 

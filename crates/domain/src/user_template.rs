@@ -131,7 +131,10 @@ mod tests {
                 TemplateError::TooMuchWork,
             ),
             ("{{ \"x\" * 99999999 }}", TemplateError::TooMuchWork),
-            ("{{ (\"x\" * 99999999)|list|length }}", TemplateError::TooMuchWork),
+            (
+                "{{ (\"x\" * 99999999)|list|length }}",
+                TemplateError::TooMuchWork,
+            ),
             (
                 "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
                 TemplateError::TooDeep,

@@ -2,15 +2,15 @@
 //! calls are executed, and how its model calls are recorded.
 //!
 //! Text from strangers cannot make a run write. A tool result that carries text written
-//! outside the workspace (see [`ToolEffect`]) reaches the model inside an untrusted block, and
-//! from then on every call this run makes to a tool that writes is refused with
-//! `confirmation_required`, telling the model to ask the person. The person's next message
-//! starts a new run, which may write again: a write needs a model step that followed a
-//! person's message with no stranger's text read in between.
+//! outside the workspace (see [`crate::tools::ToolEffect`]) reaches the model inside an
+//! untrusted block, and from then on every call this run makes to a tool that writes is
+//! refused with `confirmation_required`, telling the model to ask the person. The person's
+//! next message starts a new run, which may write again: a write needs a model step that
+//! followed a person's message with no stranger's text read in between.
 
 use super::events::ChatEvent;
 use crate::App;
-use crate::tools::{ToolContext, ToolEffect, ToolError, ToolRegistry, ToolResult};
+use crate::tools::{ToolContext, ToolError, ToolRegistry, ToolResult};
 use revos_domain::TenantId;
 use revos_domain::agents::AgentKind;
 use revos_domain::untrusted::wrap_untrusted;
@@ -117,7 +117,7 @@ impl Run<'_> {
                 .call(self.app, &mut self.ctx, &call.name, &call.arguments)
                 .await
         };
-        let content = if !refused && effect.is_some_and(|e: ToolEffect| e.untrusted_output) {
+        let content = if !refused && effect.is_some_and(|e| e.untrusted_output) {
             self.untrusted_seen = true;
             wrap_untrusted(&format!("tool:{}", call.name), &result.value.to_string())
         } else {

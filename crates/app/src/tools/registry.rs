@@ -137,7 +137,11 @@ impl ToolRegistry {
     /// Adds a tool of an external MCP server, under its registry name. What it does is not
     /// known, so it counts as writing and as returning text from outside the workspace.
     pub(crate) fn add_remote(&mut self, spec: ToolSpec, tool: RemoteTool) {
-        self.push(spec, ToolEffect::WRITE_UNTRUSTED, Runner::Remote(Arc::new(tool)));
+        self.push(
+            spec,
+            ToolEffect::WRITE_UNTRUSTED,
+            Runner::Remote(Arc::new(tool)),
+        );
     }
 
     fn push(&mut self, spec: ToolSpec, effect: ToolEffect, runner: Runner) {

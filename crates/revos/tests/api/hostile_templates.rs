@@ -165,7 +165,10 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
         reqwest::Method::POST,
         format!("{base}/api/v1/campaigns"),
         Some(&attacker),
-        Some(templates_campaign(&attacker_account, "Hi {{ first_name }}!")),
+        Some(templates_campaign(
+            &attacker_account,
+            "Hi {{ first_name }}!",
+        )),
     )
     .await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{own}");
@@ -225,15 +228,22 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
                 let took = started.elapsed();
                 assert_eq!(
                     (status, error_fields(&err)),
-                    (reqwest::StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_owned()]),
+                    (
+                        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+                        vec![field.to_owned()]
+                    ),
                     "{bomb}"
                 );
                 assert!(took < Duration::from_secs(1), "{bomb} took {took:?}");
                 let message = err["error"]["details"][0]["message"].as_str().unwrap();
                 assert!(
-                    ["too much work", "more than 8000 characters", "nests too deeply"]
-                        .iter()
-                        .any(|limit| message.contains(limit)),
+                    [
+                        "too much work",
+                        "more than 8000 characters",
+                        "nests too deeply"
+                    ]
+                    .iter()
+                    .any(|limit| message.contains(limit)),
                     "{message}"
                 );
             }
@@ -263,7 +273,10 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
     let (_, theirs) = templates_call(
         &http,
         reqwest::Method::GET,
-        format!("{base}/api/v1/campaigns/{}", victims["id"].as_str().unwrap()),
+        format!(
+            "{base}/api/v1/campaigns/{}",
+            victims["id"].as_str().unwrap()
+        ),
         Some(&victim),
         None,
     )
@@ -349,7 +362,14 @@ async fn templates_over_budget_at_send_time_fail_once_and_show_on_the_campaign(d
 
     // A fixed template clears it (errors are shown since the campaign last changed).
     let mut fixed = c.clone();
-    for k in ["id", "status", "sandbox", "created_at", "updated_at", "last_error"] {
+    for k in [
+        "id",
+        "status",
+        "sandbox",
+        "created_at",
+        "updated_at",
+        "last_error",
+    ] {
         fixed.as_object_mut().unwrap().remove(k);
     }
     fixed["dm_template"] = json!("Hi {{ first_name }}: {{ lead_magnet_url }}");
