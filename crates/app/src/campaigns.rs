@@ -28,6 +28,51 @@ pub struct Campaign {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The newest DM of this campaign that failed for good since the campaign last changed
+    /// (e.g. its template went over the rendering budget); `None` when there is none.
+    pub last_error: Option<DmFailure>,
+}
+
+/// A DM that failed for good, as its campaign shows it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DmFailure {
+    /// The dead job (retry it through `/api/v1/jobs/{id}/retry` once the cause is fixed).
+    pub job_id: Uuid,
+    /// The lead it was for.
+    pub lead_id: Uuid,
+    /// Why it failed, e.g. `dm_template: does too much work when rendered …`.
+    pub error: String,
+    /// When it failed.
+    pub failed_at: DateTime<Utc>,
+}
+
+/// The newest DM of `campaign` that died at or after `since`.
+async fn last_dm_failure(
+    tx: &mut Tx,
+    tenant: revos_domain::TenantId,
+    campaign: Uuid,
+    since: DateTime<Utc>,
+) -> Result<Option<DmFailure>> {
+    use revos_jobs::Job;
+    let rows = revos_store::campaign_queue::dead_jobs_of_campaign(
+        tx,
+        tenant,
+        crate::dm::SendDm::KIND,
+        campaign,
+        since,
+        1,
+    )
+    .await?;
+    Ok(rows.into_iter().find_map(|row| {
+        let job: crate::dm::SendDm = serde_json::from_str(&row.payload).ok()?;
+        (job.campaign == campaign && job.tenant == tenant).then(|| DmFailure {
+            job_id: row.id,
+            lead_id: job.lead,
+            error: row.last_error.unwrap_or_default(),
+            failed_at: row.updated_at,
+        })
+    }))
 }
 
 /// A lifecycle step asked for through the API.
@@ -88,6 +133,7 @@ impl App {
             .is_some_and(|a| a.is_sandbox);
         let status = CampaignStatus::parse(&row.status)
             .ok_or_else(|| AppError::Internal(format!("unknown campaign status {}", row.status)))?;
+        let last_error = last_dm_failure(tx, who.tenant, row.id, row.updated_at).await?;
         Ok(Campaign {
             id: row.id,
             status,
@@ -95,18 +141,19 @@ impl App {
             sandbox,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            last_error,
         })
     }
 
-    /// Checks a spec and that the account and cartridge it names belong to the caller's
-    /// workspace; returns the account.
+    /// Checks that the account and cartridge a spec names belong to the caller's workspace;
+    /// returns the account. The spec itself is validated before any transaction begins
+    /// (validation renders its templates, which never run while rows are held).
     async fn check_campaign_refs(
         &self,
         tx: &mut Tx,
         who: &Principal,
         spec: &CampaignSpec,
     ) -> Result<linkedin_accounts::AccountRow> {
-        spec.validate()?;
         let Some(account) =
             linkedin_accounts::get(tx, who.tenant, spec.linkedin_account_id).await?
         else {
@@ -130,7 +177,7 @@ impl App {
         Ok(account)
     }
 
-    /// Checks a spec as `check_campaign_refs` does, and starts watching its posts.
+    /// Checks a spec's references as `check_campaign_refs` does, and starts watching its posts.
     async fn check_and_watch(
         &self,
         tx: &mut Tx,
@@ -148,6 +195,7 @@ impl App {
 
     /// Creates a draft campaign.
     pub async fn create_campaign(&self, who: &Principal, spec: CampaignSpec) -> Result<Campaign> {
+        spec.validate()?;
         let id = Uuid::now_v7();
         let settings =
             serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -212,6 +260,7 @@ impl App {
         id: Uuid,
         spec: CampaignSpec,
     ) -> Result<Campaign> {
+        spec.validate()?;
         let settings =
             serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.store.begin_for(who.tenant).await?;

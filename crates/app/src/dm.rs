@@ -133,7 +133,7 @@ impl App {
             return Ok(DmOutcome::AwaitingConnection);
         }
         let values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
-        let body = render(&spec.dm_template, &values)?;
+        let body = render("dm_template", &spec.dm_template, &values)?;
         let body = self
             .personalized_dm(tenant, job.campaign, &spec, &lead, body)
             .await;
@@ -217,6 +217,11 @@ impl App {
     ) -> Result<()> {
         let tenant = job.tenant;
         let now = self.now();
+        // Rendered before the transaction: a template never runs while rows are held.
+        let text = spec.connect_reply_template.as_ref().map(|template| {
+            let values = DmValues::for_lead(&lead.name, None, &spec.lead_magnet);
+            render("connect_reply_template", template, &values)
+        });
         let mut tx = self.store.begin_for(tenant).await?;
         messages::set_stage(
             &mut tx,
@@ -227,14 +232,13 @@ impl App {
             now,
         )
         .await?;
-        let reply = match &spec.connect_reply_template {
-            Some(template)
+        let reply = match text {
+            Some(text)
                 if leads::claim_connect_reply(&mut tx, tenant, job.campaign, job.lead, now)
                     .await? =>
             {
                 let source = leads::source_comment(&mut tx, tenant, job.campaign, job.lead).await?;
-                let values = DmValues::for_lead(&lead.name, None, &spec.lead_magnet);
-                source.map(|s| (s, render(template, &values)))
+                source.map(|s| (s, text))
             }
             _ => None,
         };

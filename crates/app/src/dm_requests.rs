@@ -43,12 +43,14 @@ impl App {
         let row = leads::get(&mut tx, who.tenant, lead)
             .await?
             .ok_or(AppError::NotFound("lead"))?;
+        // Rendered after the transaction ends: a template never runs while rows are held.
+        drop(tx);
         let values = DmValues::for_lead(&row.name, row.company.as_deref(), &spec.lead_magnet);
         Ok(DmDraft {
             campaign_id: campaign,
             lead_id: lead,
+            body: render("dm_template", &spec.dm_template, &values)?,
             lead_name: row.name,
-            body: render(&spec.dm_template, &values)?,
         })
     }
 

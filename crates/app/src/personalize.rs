@@ -4,12 +4,15 @@
 //! whenever the model is absent, fails, is over the workspace's monthly budget, or drops the
 //! lead magnet's link: a DM never goes out without what the person asked for. A campaign that
 //! asked for personalisation and did not get it gets a `dm_not_personalized` event on the
-//! lead saying why (`llm_budget_exceeded`, or the model's error class).
+//! lead saying why (`llm_budget_exceeded`, or the model's error class). The person's profile
+//! and the rendered message (which carries their name) reach the model as untrusted data, and
+//! the call offers no tools.
 
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Credential, Principal, Result};
 use revos_domain::campaign::CampaignSpec;
 use revos_domain::memory::ExampleKind;
+use revos_domain::untrusted::{UNTRUSTED_RULE, wrap_untrusted};
 use revos_domain::{CartridgeId, Role, TenantId, UserId};
 use revos_providers::llm::{ChatRequest, LlmMessage};
 use revos_store::leads::LeadRow;
@@ -112,12 +115,21 @@ impl App {
         let request = ChatRequest {
             messages: vec![
                 LlmMessage::System {
-                    content: format!("{}\n\n{guide}\n{TASK}", voice.effective_system_prompt),
+                    content: format!(
+                        "{}\n\n{guide}\n{TASK}\n{UNTRUSTED_RULE}",
+                        voice.effective_system_prompt
+                    ),
                 },
                 LlmMessage::User {
-                    content: format!("Person: {about}\n\nMessage:\n{rendered}"),
+                    content: format!(
+                        "Person:\n{}\n\nMessage:\n{}",
+                        wrap_untrusted("lead_profile", &about),
+                        wrap_untrusted("dm_to_rewrite", rendered)
+                    ),
                 },
             ],
+            // Only text comes back: nothing a lead wrote can make this call act.
+            tools: Vec::new(),
             ..Default::default()
         };
         let outcome = model.client.chat(&request).await?;

@@ -3,13 +3,13 @@
 //! lifecycle, and rendering a DM for one lead.
 
 use crate::ValidationErrors;
+use crate::user_template::render_user_template;
 use crate::validation::Collector;
-use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// LinkedIn's limit on a message's length, in characters.
-pub const DM_MAX_CHARS: usize = 8_000;
+pub const DM_MAX_CHARS: usize = crate::user_template::OUTPUT_MAX_CHARS;
 
 /// The variables a DM template may use.
 pub const DM_VARIABLES: [&str; 8] = [
@@ -150,12 +150,6 @@ pub struct CampaignSpec {
     pub email_fallback: Option<EmailFallback>,
 }
 
-fn template_env() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env
-}
-
 /// The values a DM is rendered with.
 #[derive(Clone, Debug, Default)]
 pub struct DmValues {
@@ -199,6 +193,25 @@ impl DmValues {
         }
     }
 
+    /// Realistic values for checking a template when it is saved: the campaign's own lead
+    /// magnet and trigger, and a plausible person.
+    fn sample(spec: &CampaignSpec) -> Self {
+        Self {
+            first_name: "Alexandra".into(),
+            last_name: "Montgomery-Smith".into(),
+            full_name: "Alexandra Montgomery-Smith".into(),
+            company: "Northwind Traders International".into(),
+            title: "Head of Growth and Partnerships".into(),
+            lead_magnet_title: spec.lead_magnet.title.clone(),
+            lead_magnet_url: spec.lead_magnet.url.clone(),
+            trigger: spec
+                .trigger_words
+                .first()
+                .cloned()
+                .unwrap_or("guide".into()),
+        }
+    }
+
     /// The template context.
     fn context(&self) -> minijinja::Value {
         minijinja::Value::from_pairs([
@@ -214,29 +227,22 @@ impl DmValues {
     }
 }
 
-/// Checks a template: it must parse and use only the known variables.
-fn check_template(c: &mut Collector, field: &str, template: &str, max: usize) {
+/// Checks a template: at most `max` characters, and it renders with `sample` under the user
+/// template budget (it parses, uses only the known variables, and stays within the limits).
+fn check_template(c: &mut Collector, field: &str, template: &str, max: usize, sample: &DmValues) {
     c.text(field, template, 1, max);
-    let env = template_env();
-    let probe = DmValues {
-        first_name: "x".into(),
-        last_name: "x".into(),
-        full_name: "x".into(),
-        company: "x".into(),
-        title: "x".into(),
-        lead_magnet_title: "x".into(),
-        lead_magnet_url: "x".into(),
-        trigger: "x".into(),
-    };
-    if let Err(e) = env.render_str(template, probe.context()) {
-        c.push(
-            field,
-            format!(
-                "is not a valid template ({}); variables: {}",
-                e.detail().unwrap_or("syntax error"),
-                DM_VARIABLES.join(", ")
-            ),
-        );
+    let len = template.chars().count();
+    if template.trim().is_empty() || len > max {
+        return;
+    }
+    if let Err(e) = render_user_template(template, sample.context()) {
+        let hint = match e {
+            crate::user_template::TemplateError::Invalid(_) => {
+                format!("; variables: {}", DM_VARIABLES.join(", "))
+            }
+            _ => String::new(),
+        };
+        c.push(field, format!("{e}{hint}"));
     }
 }
 
@@ -269,9 +275,10 @@ impl CampaignSpec {
             }
         }
         c.list("watched_posts", &self.watched_posts, 50, 200);
-        check_template(&mut c, "dm_template", &self.dm_template, 2_000);
+        let sample = DmValues::sample(self);
+        check_template(&mut c, "dm_template", &self.dm_template, 2_000, &sample);
         if let Some(t) = &self.connect_reply_template {
-            check_template(&mut c, "connect_reply_template", t, 1_250);
+            check_template(&mut c, "connect_reply_template", t, 1_250, &sample);
         }
         if let Some(f) = &self.email_fallback {
             c.text("email_fallback.campaign_id", &f.campaign_id, 1, 200);
@@ -283,23 +290,15 @@ impl CampaignSpec {
     }
 }
 
-/// Renders a DM (or a public reply) for one lead, within LinkedIn's length limit.
-pub fn render(template: &str, values: &DmValues) -> Result<String, ValidationErrors> {
+/// Renders a campaign's template `field` (the DM or the public reply) for one lead, under
+/// the user template budget; an error names the field and the limit hit.
+pub fn render(field: &str, template: &str, values: &DmValues) -> Result<String, ValidationErrors> {
     let mut values = values.clone();
     if values.first_name.trim().is_empty() {
         values.first_name = "there".into();
     }
-    let text = template_env()
-        .render_str(template, values.context())
-        .map_err(|e| ValidationErrors::single("dm_template", e.to_string()))?;
-    let text = text.trim().to_owned();
-    if text.chars().count() > DM_MAX_CHARS {
-        return Err(ValidationErrors::single(
-            "dm_template",
-            format!("renders to more than {DM_MAX_CHARS} characters"),
-        ));
-    }
-    Ok(text)
+    render_user_template(template, values.context())
+        .map_err(|e| ValidationErrors::single(field, e.to_string()))
 }
 
 #[cfg(test)]
@@ -353,7 +352,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            render(&s.dm_template, &values).unwrap(),
+            render("dm_template", &s.dm_template, &values).unwrap(),
             "Hi Ana! Here is The Playbook: https://acme.io/playbook"
         );
         let anonymous = DmValues {
@@ -362,13 +361,14 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            render(&s.dm_template, &anonymous)
+            render("dm_template", &s.dm_template, &anonymous)
                 .unwrap()
                 .starts_with("Hi there!")
         );
         let conditional = "Hi {{ first_name }}{% if company %} at {{ company }}{% endif %}!";
         assert_eq!(
             render(
+                "dm_template",
                 conditional,
                 &DmValues {
                     first_name: "Bo".into(),
@@ -426,6 +426,6 @@ mod tests {
             first_name: "x".repeat(9_000),
             ..Default::default()
         };
-        assert!(render("{{ first_name }}", &values).is_err());
+        assert!(render("dm_template", "{{ first_name }}", &values).is_err());
     }
 }

@@ -27,6 +27,8 @@ pub mod role;
 pub mod secret_name;
 pub mod style;
 pub mod triggers;
+pub mod untrusted;
+pub mod user_template;
 pub mod validation;
 pub mod workspace;
 

@@ -44,8 +44,9 @@ pub(crate) fn provider_failure(
 }
 
 /// The job outcome of a failed use case about one lead: a provider failure is recorded as a
-/// `provider_error` event on the lead and mapped by [`provider_failure`]; a missing row fails
-/// the job for good; anything else is retried.
+/// `provider_error` event on the lead and mapped by [`provider_failure`]; a missing row or
+/// input that breaks a rule (a campaign template over its budget) fails the job for good,
+/// since trying again cannot help; anything else is retried.
 pub(crate) async fn lead_job_failure(
     app: &revos_app::App,
     about: (revos_domain::TenantId, Option<uuid::Uuid>, uuid::Uuid),
@@ -63,6 +64,7 @@ pub(crate) async fn lead_job_failure(
             provider_failure(e, paced)
         }
         AppError::NotFound(what) => JobError::Permanent(format!("{what} not found")),
+        AppError::Validation(v) => JobError::Permanent(v.summary()),
         e => JobError::retry(e.to_string()),
     }
 }

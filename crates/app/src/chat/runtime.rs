@@ -194,8 +194,8 @@ pub(crate) async fn run_offline(run: &mut Run<'_>, text: &str) -> StopReason {
                 tool_calls: vec![call.clone()],
             })
             .await;
-            let answer = run.call_tool(&call).await;
-            offline_reply(&answer, run.last_summary.as_deref())
+            run.call_tool(&call).await;
+            offline_reply(run.last_result.as_ref())
         }
         Parsed::Help => help_text(),
         Parsed::Unknown { hint } => format!("{hint}\n\n{}", help_text()),
@@ -217,14 +217,10 @@ pub(crate) async fn run_offline(run: &mut Run<'_>, text: &str) -> StopReason {
 }
 
 /// The text of an offline answer: the tool's one-line summary, then its result.
-fn offline_reply(answer: &LlmMessage, summary: Option<&str>) -> String {
-    let body = match answer {
-        LlmMessage::Tool { content, .. } => serde_json::from_str::<serde_json::Value>(content)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| content.clone()),
-        _ => String::new(),
-    };
+fn offline_reply(result: Option<&crate::tools::ToolResult>) -> String {
+    let body = result
+        .and_then(|r| serde_json::to_string_pretty(&r.value).ok())
+        .unwrap_or_default();
     const MAX: usize = 4_000;
     let body = if body.len() > MAX {
         let cut = (0..=MAX)
@@ -235,5 +231,6 @@ fn offline_reply(answer: &LlmMessage, summary: Option<&str>) -> String {
     } else {
         body
     };
-    format!("{} (offline mode)\n\n{body}", summary.unwrap_or("Done"))
+    let summary = result.map_or("Done", |r| r.summary.as_str());
+    format!("{summary} (offline mode)\n\n{body}")
 }

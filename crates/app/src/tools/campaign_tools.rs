@@ -1,6 +1,7 @@
 //! Campaign tools: create one from a few words, pause, resume, report on it, list them, search
 //! their lead magnets, and the funnel of one campaign or of the whole workspace.
 
+use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext, ToolError};
@@ -20,6 +21,7 @@ const DEFAULT_DM_TEMPLATE: &str = "Hi {{ first_name }}, thanks for your comment!
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
         "create_campaign",
+        ToolEffect::WRITE,
         "Create a draft campaign that watches LinkedIn posts for trigger words and DMs the lead \
          magnet to commenters. Only name and lead_magnet_title are required; the reply says which \
          defaults were used.",
@@ -27,31 +29,37 @@ pub(super) fn register(r: &mut ToolRegistry) {
     );
     r.add(
         "pause_campaign",
+        ToolEffect::WRITE,
         "Pause an active campaign: no DM is sent until it is resumed.",
         pause_campaign,
     );
     r.add(
         "resume_campaign",
+        ToolEffect::WRITE,
         "Resume a paused campaign: waiting DMs go back to the send queue.",
         resume_campaign,
     );
     r.add(
         "campaign_report",
+        ToolEffect::READ,
         "Report on one campaign: its settings, status, funnel counts and cost.",
         campaign_report,
     );
     r.add(
         "list_campaigns",
+        ToolEffect::READ,
         "List the workspace's campaigns, optionally of one status.",
         list_campaigns,
     );
     r.add(
         "search_lead_magnets",
+        ToolEffect::READ,
         "Search the lead magnets of every campaign by words of their title or description.",
         search_lead_magnets,
     );
     r.add(
         "funnel_report",
+        ToolEffect::READ,
         "The funnel (scraped, enriched, DMs sent, replies, emails, opt-outs) and cost of one \
          campaign, or of the whole workspace when no campaign is named.",
         funnel_report,

@@ -1,6 +1,7 @@
 //! Cartridge tools: list the workspace's clients, show one, and switch the session to one (the
 //! client whose voice later tools use by default).
 
+use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext};
@@ -13,17 +14,20 @@ use serde_json::json;
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
         "list_cartridges",
+        ToolEffect::READ,
         "List the workspace's cartridges (clients), marking the session's selected one.",
         list_cartridges,
     );
     r.add(
         "load_cartridge",
+        ToolEffect::READ,
         "Show one cartridge: persona, writing style, industry knowledge, examples and the \
          system prompt generated from them.",
         load_cartridge,
     );
     r.add(
         "switch_cartridge",
+        ToolEffect::WRITE,
         "Select the cartridge (client) this session works for; later tools default to it.",
         switch_cartridge,
     );

@@ -1,6 +1,7 @@
 //! Lead tools: list and filter leads, enrich one now, draft a campaign's DM for a lead (nothing
 //! sent) and queue it through the paced, exactly-once send path.
 
+use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext, ToolError};
@@ -21,22 +22,26 @@ const MAX_LEADS: u32 = 200;
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
         "list_leads",
+        ToolEffect::READ_UNTRUSTED,
         "List the workspace's leads, filtered by campaign, stage, when their stage changed \
          (since/until) and text in their name, email, company, title or headline.",
         list_leads,
     );
     r.add(
         "enrich_lead",
+        ToolEffect::WRITE_UNTRUSTED,
         "Enrich a lead now (email, title, company) unless it was enriched in the last 30 days.",
         enrich_lead,
     );
     r.add(
         "draft_dm",
+        ToolEffect::READ_UNTRUSTED,
         "Show the DM a campaign would send to a lead. Nothing is sent or recorded.",
         draft_dm,
     );
     r.add(
         "queue_dm",
+        ToolEffect::WRITE,
         "Queue a campaign's DM to one of its leads. It is sent once, paced by the LinkedIn \
          account, never to a lead on the do-not-contact list, and only while the campaign is \
          active.",

@@ -28,6 +28,41 @@ pub struct ToolContext {
     pub cartridge: Option<CartridgeId>,
 }
 
+/// What a tool does, for the rule that text from outside the workspace cannot make a chat run
+/// change anything: once a run has received a result that carries such text, its calls to
+/// tools that write are refused (see `chat::run`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ToolEffect {
+    /// It changes stored data or acts outside RevOS (queues a DM, spends an enrichment call).
+    pub writes: bool,
+    /// Its result carries text written by people outside the workspace (lead names, comments,
+    /// replies, profiles, enrichment results).
+    pub untrusted_output: bool,
+}
+
+impl ToolEffect {
+    /// Reads the workspace's own data.
+    pub const READ: Self = Self {
+        writes: false,
+        untrusted_output: false,
+    };
+    /// Reads data that includes text from outside the workspace.
+    pub const READ_UNTRUSTED: Self = Self {
+        writes: false,
+        untrusted_output: true,
+    };
+    /// Changes something.
+    pub const WRITE: Self = Self {
+        writes: true,
+        untrusted_output: false,
+    };
+    /// Changes something and returns text from outside the workspace.
+    pub const WRITE_UNTRUSTED: Self = Self {
+        writes: true,
+        untrusted_output: true,
+    };
+}
+
 /// What a tool call returned, ready for a model, a chat transcript or an MCP client.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolResult {

@@ -1,6 +1,7 @@
 //! Post tools: write a post in the session's client voice and save it as a draft, and submit a
 //! draft for approval. Nothing reaches LinkedIn from here: a person approves every post.
 
+use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext, ToolError};
@@ -17,6 +18,7 @@ use uuid::Uuid;
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
         "draft_post",
+        ToolEffect::WRITE,
         "Save a LinkedIn post as a draft in the selected client's voice. Pass the full text as \
          `body` when you wrote it; without `body` RevOS writes one about `topic` from the \
          client's examples and learned style. The draft waits for a person's approval.",
@@ -24,6 +26,7 @@ pub(super) fn register(r: &mut ToolRegistry) {
     );
     r.add(
         "submit_post",
+        ToolEffect::WRITE,
         "Submit a draft post for approval (by id; without one, the newest draft).",
         submit_post,
     );

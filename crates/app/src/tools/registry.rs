@@ -2,7 +2,7 @@
 //! it, and how to run it. Native tools parse their JSON arguments into a typed struct whose
 //! JSON Schema the spec carries; tools of external MCP servers are called through their client.
 
-use super::{Outcome, ToolContext, ToolError, ToolResult};
+use super::{Outcome, ToolContext, ToolEffect, ToolError, ToolResult};
 use super::{campaign_tools, cartridge_tools, lead_tools, post_tools};
 use crate::App;
 use crate::mcp::external::RemoteTool;
@@ -30,10 +30,11 @@ enum Runner {
     Remote(Arc<RemoteTool>),
 }
 
-/// One tool: what the model sees, and how it runs.
+/// One tool: what the model sees, what it does, and how it runs.
 #[derive(Clone)]
 struct Entry {
     spec: ToolSpec,
+    effect: ToolEffect,
     runner: Runner,
 }
 
@@ -94,9 +95,15 @@ impl ToolRegistry {
     }
 
     /// Adds a native tool: `run` gets its arguments parsed into `A`, whose JSON Schema (doc
-    /// comments as descriptions) the model sees.
-    pub(crate) fn add<A>(&mut self, name: &'static str, description: &'static str, run: ToolFn<A>)
-    where
+    /// comments as descriptions) the model sees; `effect` says whether it writes and whether
+    /// its result carries text from outside the workspace.
+    pub(crate) fn add<A>(
+        &mut self,
+        name: &'static str,
+        effect: ToolEffect,
+        description: &'static str,
+        run: ToolFn<A>,
+    ) where
         A: DeserializeOwned + JsonSchema + Send + 'static,
     {
         let handler: Handler = Arc::new(move |app, ctx, value| {
@@ -122,18 +129,28 @@ impl ToolRegistry {
                 description: description.to_owned(),
                 parameters: schema_of::<A>(),
             },
+            effect,
             Runner::Native(handler),
         );
     }
 
-    /// Adds a tool of an external MCP server, under its registry name.
+    /// Adds a tool of an external MCP server, under its registry name. What it does is not
+    /// known, so it counts as writing and as returning text from outside the workspace.
     pub(crate) fn add_remote(&mut self, spec: ToolSpec, tool: RemoteTool) {
-        self.push(spec, Runner::Remote(Arc::new(tool)));
+        self.push(
+            spec,
+            ToolEffect::WRITE_UNTRUSTED,
+            Runner::Remote(Arc::new(tool)),
+        );
     }
 
-    fn push(&mut self, spec: ToolSpec, runner: Runner) {
+    fn push(&mut self, spec: ToolSpec, effect: ToolEffect, runner: Runner) {
         self.entries.retain(|e| e.spec.name != spec.name);
-        self.entries.push(Arc::new(Entry { spec, runner }));
+        self.entries.push(Arc::new(Entry {
+            spec,
+            effect,
+            runner,
+        }));
     }
 
     /// The same registry limited to the tools named (unknown names are ignored).
@@ -151,6 +168,14 @@ impl ToolRegistry {
     /// The tools as the model sees them, in registration order.
     pub fn specs(&self) -> Vec<ToolSpec> {
         self.entries.iter().map(|e| e.spec.clone()).collect()
+    }
+
+    /// What the tool of this name does; `None` for an unknown name.
+    pub fn effect(&self, name: &str) -> Option<ToolEffect> {
+        self.entries
+            .iter()
+            .find(|e| e.spec.name == name)
+            .map(|e| e.effect)
     }
 
     /// Whether a tool of this name is in the registry.

@@ -18,6 +18,8 @@ mod dm_crash;
 mod hostile_llm;
 mod hostile_headers;
 mod hostile_hooks;
+mod hostile_prompts;
+mod hostile_templates;
 mod isolation;
 mod jobs_api;
 mod leads_api;

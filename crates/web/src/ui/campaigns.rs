@@ -326,7 +326,7 @@ pub(super) async fn show(
             cost_per_lead => funnel.cost_per_lead_usd.map(|v| format!("{v:.4}")),
             account => account, queued => queued,
             dm_queued => brief(&queue.dm_queued), awaiting => brief(&queue.awaiting_connection),
-            created => when(c.created_at),
+            created => when(c.created_at), last_error_at => c.last_error.as_ref().map(|e| when(e.failed_at)),
         },
     )
     .await?;
