@@ -26,6 +26,9 @@ pub enum AppError {
     /// The caller is known but their role does not allow this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The operator does not let people create workspaces by signing up (`REVOS_SIGNUP`).
+    #[error("Sign-up is closed on this instance; ask an owner for an invitation.")]
+    SignupClosed,
     /// An external provider failed (classified: transient, rate-limited or permanent).
     #[error("provider failure: {0}")]
     Provider(#[from] revos_providers::ProviderError),

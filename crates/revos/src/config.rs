@@ -76,6 +76,11 @@ pub struct Settings {
     /// Prices of models added to or replacing the built-in list (`REVOS_LLM_PRICES`, JSON, or
     /// the `[llm_prices]` table of revos.toml).
     pub llm_prices: std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>,
+    /// Who may create a workspace by signing up (`REVOS_SIGNUP`: `first`, `open`, `closed`).
+    pub signup: revos_domain::SignupPolicy,
+    /// The reverse proxies whose `X-Forwarded-For` names the client for the attempt limits
+    /// (`REVOS_TRUSTED_PROXIES`); none by default.
+    pub trusted_proxies: revos_web::TrustedProxies,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -160,6 +165,8 @@ struct FileConfig {
     openai_model: Option<String>,
     embedding_model: Option<String>,
     llm_prices: Option<std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>>,
+    signup: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// One raw value and the name of its source.
@@ -465,6 +472,33 @@ pub fn resolve(
         None => None,
     };
 
+    let signup = match pick(
+        None,
+        "",
+        "REVOS_SIGNUP",
+        from_file(|c| c.signup.clone()),
+        "signup",
+    ) {
+        Some(raw) => revos_domain::SignupPolicy::parse(&raw.value).ok_or_else(|| {
+            err(
+                &raw.source,
+                &format!("{:?} is not a sign-up rule; use first, open or closed", raw.value),
+            )
+        })?,
+        None => revos_domain::SignupPolicy::default(),
+    };
+    let trusted_proxies = match pick(
+        None,
+        "",
+        "REVOS_TRUSTED_PROXIES",
+        from_file(|c| c.trusted_proxies.clone()),
+        "trusted_proxies",
+    ) {
+        Some(raw) => revos_web::TrustedProxies::parse(&raw.value)
+            .map_err(|message| err(&raw.source, &message))?,
+        None => revos_web::TrustedProxies::default(),
+    };
+
     Ok(Settings {
         data_dir,
         database_url,
@@ -485,6 +519,8 @@ pub fn resolve(
         openai_model,
         embedding_model,
         llm_prices,
+        signup,
+        trusted_proxies,
     })
 }
 
@@ -613,6 +649,35 @@ mod tests {
             s.queues,
             [("default".to_owned(), 3), ("probe".to_owned(), 50)]
         );
+    }
+
+    #[test]
+    fn signup_rule_and_trusted_proxies_come_from_env_or_file() {
+        let s = resolve(&flags(), None, &env(&[("REVOS_CONFIG", "")])).unwrap();
+        assert_eq!(s.signup, revos_domain::SignupPolicy::First);
+        assert_eq!(s.trusted_proxies, revos_web::TrustedProxies::default());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("revos.toml");
+        std::fs::write(
+            &file,
+            "signup = \"closed\"\ntrusted_proxies = \"10.0.0.0/8, 127.0.0.1\"\n",
+        )
+        .unwrap();
+        let mut f = flags();
+        f.config = Some(file);
+        let s = resolve(&f, None, &env(&[])).unwrap();
+        assert_eq!(s.signup, revos_domain::SignupPolicy::Closed);
+        assert_eq!(
+            s.trusted_proxies,
+            revos_web::TrustedProxies::parse("10.0.0.0/8,127.0.0.1").unwrap()
+        );
+        let s = resolve(&f, None, &env(&[("REVOS_SIGNUP", "open")])).unwrap();
+        assert_eq!(s.signup, revos_domain::SignupPolicy::Open);
+        let e = resolve(&f, None, &env(&[("REVOS_SIGNUP", "sometimes")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_SIGNUP");
+        let e = resolve(&f, None, &env(&[("REVOS_TRUSTED_PROXIES", "my-proxy")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_TRUSTED_PROXIES");
+        assert!(e.message.contains("my-proxy"), "{e}");
     }
 
     #[test]

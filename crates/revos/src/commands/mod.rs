@@ -9,6 +9,7 @@ pub mod mcp;
 pub mod migrate;
 pub mod serve;
 pub mod worker;
+pub mod workspace;
 
 use crate::config::Settings;
 use anyhow::Context;
@@ -39,7 +40,11 @@ pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings).await?;
     let (key, _) = crate::master_key::load_or_generate(settings)?;
     let providers = provider_settings(settings);
-    Ok(App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers))
+    let app_settings = revos_app::Settings {
+        signup: settings.signup,
+        ..Default::default()
+    };
+    Ok(App::new(store, key, Arc::new(SystemClock), app_settings).with_providers(providers))
 }
 
 /// The provider settings of `settings`: configured URLs and keys over the public defaults.

@@ -20,11 +20,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     let runner = revos_workers::runner(&app, settings.runner_config());
     let worker = tokio::spawn(runner.run(stopped(stop_rx.clone())));
-    let http = tokio::spawn(revos_web::serve(
-        listener,
-        revos_web::AppState::new(app),
-        stopped(stop_rx),
-    ));
+    let mut state = revos_web::AppState::new(app);
+    state.trusted_proxies = std::sync::Arc::new(settings.trusted_proxies.clone());
+    let http = tokio::spawn(revos_web::serve(listener, state, stopped(stop_rx)));
     super::shutdown_signal().await;
     let _ = stop_tx.send(true);
     http.await.context("the HTTP server task failed")??;
