@@ -14,6 +14,7 @@ mod cartridge_memory;
 mod cartridges;
 mod crash;
 mod demo;
+mod hostile_auth;
 mod dm_crash;
 mod isolation;
 mod jobs_api;
