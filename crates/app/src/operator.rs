@@ -2,7 +2,6 @@
 //! database directly, as the workspace's first owner, so history records a real person.
 
 use crate::{App, AppError, Credential, Principal, Result, passwords, tokens};
-use revos_domain::validation::Collector;
 use revos_domain::{
     Email, NewPassword, PageRequest, Role, TenantId, UserId, ValidationErrors, WorkspaceName,
 };
@@ -41,36 +40,55 @@ pub fn slug(name: &str) -> String {
     out.trim_matches('-').to_owned()
 }
 
-impl App {
-    /// Creates a workspace owned by `owner_email`, whatever the sign-up rule (the operator
-    /// decides). A new account gets `owner_password`, or a generated password returned once;
-    /// an existing account becomes the owner with its own password, so a password given for
-    /// it is refused (field `owner_password`) rather than silently ignored.
-    pub async fn create_workspace(
-        &self,
+/// A workspace the operator asks for, checked before anything is opened or stored.
+#[derive(Debug)]
+pub struct NewWorkspace {
+    name: WorkspaceName,
+    owner_email: Email,
+    owner_password: Option<NewPassword>,
+}
+
+impl NewWorkspace {
+    /// Checks the name, the owner's email and the optional password for a new owner account;
+    /// the errors name the fields `name`, `owner_email` and `owner_password`.
+    pub fn parse(
         name: &str,
         owner_email: &str,
         owner_password: Option<&str>,
-    ) -> Result<CreatedWorkspace> {
-        let mut c = Collector::default();
-        let email = Email::parse("owner_email", owner_email)
-            .map_err(|e| c.merge(e))
-            .ok();
-        let name = WorkspaceName::parse("name", name)
-            .map_err(|e| c.merge(e))
-            .ok();
+    ) -> std::result::Result<Self, ValidationErrors> {
+        let name = WorkspaceName::parse("name", name);
+        let email = Email::parse("owner_email", owner_email);
         let password = owner_password
             .map(|p| NewPassword::parse("owner_password", p))
-            .transpose()
-            .map_err(|e| c.merge(e))
-            .ok()
-            .flatten();
-        c.finish()?;
-        let (Some(email), Some(name)) = (email, name) else {
-            return Err(AppError::Internal(
-                "validation passed without values".into(),
-            ));
-        };
+            .transpose();
+        match (name, email, password) {
+            (Ok(name), Ok(owner_email), Ok(owner_password)) => Ok(Self {
+                name,
+                owner_email,
+                owner_password,
+            }),
+            (name, email, password) => Err(ValidationErrors(
+                [name.err(), email.err(), password.err()]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|e| e.0)
+                    .collect(),
+            )),
+        }
+    }
+}
+
+impl App {
+    /// Creates the workspace `new` describes, whatever the sign-up rule (the operator
+    /// decides). A new account gets the given password, or a generated password returned
+    /// once; an existing account becomes the owner with its own password, so a password given
+    /// for it is refused (field `owner_password`) rather than silently ignored.
+    pub async fn create_workspace(&self, new: NewWorkspace) -> Result<CreatedWorkspace> {
+        let NewWorkspace {
+            name,
+            owner_email: email,
+            owner_password: password,
+        } = new;
         let existing = {
             let mut tx = self.store.begin().await?;
             users::find_by_email(&mut tx, &email).await?
@@ -84,7 +102,11 @@ impl App {
                 .into());
             }
             (Some(row), None) => (Some(UserId(row.id)), None, None),
-            (None, Some(p)) => (None, None, Some(passwords::hash(p.expose().to_owned()).await?)),
+            (None, Some(p)) => (
+                None,
+                None,
+                Some(passwords::hash(p.expose().to_owned()).await?),
+            ),
             (None, None) => {
                 let generated = tokens::generate_password();
                 let hash = passwords::hash(generated.clone()).await?;

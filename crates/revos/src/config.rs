@@ -482,7 +482,10 @@ pub fn resolve(
         Some(raw) => revos_domain::SignupPolicy::parse(&raw.value).ok_or_else(|| {
             err(
                 &raw.source,
-                &format!("{:?} is not a sign-up rule; use first, open or closed", raw.value),
+                &format!(
+                    "{:?} is not a sign-up rule; use first, open or closed",
+                    raw.value
+                ),
             )
         })?,
         None => revos_domain::SignupPolicy::default(),

@@ -72,7 +72,10 @@ mod tests {
         let p = TrustedProxies::parse(" 10.0.0.0/8, 127.0.0.1 ,::1,").unwrap();
         assert!(p.trusts(ip("10.1.2.3")) && p.trusts(ip("127.0.0.1")) && p.trusts(ip("::1")));
         assert!(!p.trusts(ip("127.0.0.2")));
-        assert_eq!(TrustedProxies::parse("").unwrap(), TrustedProxies::default());
+        assert_eq!(
+            TrustedProxies::parse("").unwrap(),
+            TrustedProxies::default()
+        );
         let e = TrustedProxies::parse("10.0.0.1, proxy.local").unwrap_err();
         assert!(e.contains("proxy.local"), "{e}");
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
@@ -90,9 +93,19 @@ mod tests {
             // Behind the proxy: the address it appended.
             (&proxy, "127.0.0.1", &["203.0.113.7"], "203.0.113.7"),
             // A spoofed left part is skipped: the right-most untrusted entry wins.
-            (&proxy, "127.0.0.1", &["1.2.3.4, 203.0.113.7"], "203.0.113.7"),
+            (
+                &proxy,
+                "127.0.0.1",
+                &["1.2.3.4, 203.0.113.7"],
+                "203.0.113.7",
+            ),
             // Chains of trusted proxies are walked through, across repeated headers.
-            (&proxy, "127.0.0.1", &["1.2.3.4, 203.0.113.7", "10.0.0.5"], "203.0.113.7"),
+            (
+                &proxy,
+                "127.0.0.1",
+                &["1.2.3.4, 203.0.113.7", "10.0.0.5"],
+                "203.0.113.7",
+            ),
             // No header: the proxy itself.
             (&proxy, "127.0.0.1", &[], "127.0.0.1"),
             // Garbage stops the walk at the last trusted hop.

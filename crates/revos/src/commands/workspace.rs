@@ -5,6 +5,8 @@ use super::cartridge::UsageError;
 use crate::cli::{WorkspaceCommand, WorkspaceCreateArgs};
 use crate::config::Settings;
 use revos_app::AppError;
+use revos_app::operator::NewWorkspace;
+use revos_domain::ValidationErrors;
 
 /// Runs one `admin workspace` subcommand.
 pub async fn run(settings: Settings, cmd: WorkspaceCommand) -> anyhow::Result<()> {
@@ -23,6 +25,16 @@ fn flag(field: &str) -> &str {
     }
 }
 
+/// Bad input as one line naming the flags at fault.
+fn usage(errors: ValidationErrors) -> anyhow::Error {
+    let parts: Vec<String> = errors
+        .0
+        .iter()
+        .map(|f| format!("{}: {}", flag(&f.field), f.message))
+        .collect();
+    UsageError(parts.join("; ")).into()
+}
+
 async fn create(settings: Settings, args: WorkspaceCreateArgs) -> anyhow::Result<()> {
     let password = match &args.owner_password_file {
         Some(file) => {
@@ -36,19 +48,13 @@ async fn create(settings: Settings, args: WorkspaceCreateArgs) -> anyhow::Result
         }
         None => None,
     };
+    let new =
+        NewWorkspace::parse(&args.name, &args.owner_email, password.as_deref()).map_err(usage)?;
     let app = super::open_app(&settings).await?;
-    let created = app
-        .create_workspace(&args.name, &args.owner_email, password.as_deref())
-        .await;
+    let created = app.create_workspace(new).await;
     app.store.close().await;
     let created = created.map_err(|e| match e {
-        AppError::Validation(v) => {
-            let parts: Vec<String> =
-                v.0.iter()
-                    .map(|f| format!("{}: {}", flag(&f.field), f.message))
-                    .collect();
-            anyhow::Error::from(UsageError(parts.join("; ")))
-        }
+        AppError::Validation(v) => usage(v),
         other => other.into(),
     })?;
     if args.json {

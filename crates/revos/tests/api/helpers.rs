@@ -236,8 +236,8 @@ impl TestApp {
             signup: config.signup,
             ..Settings::default()
         };
-        let app = App::new(store.clone(), key, clock.clone(), settings)
-            .with_providers(config.providers);
+        let app =
+            App::new(store.clone(), key, clock.clone(), settings).with_providers(config.providers);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut state = revos_web::AppState::new(app.clone());

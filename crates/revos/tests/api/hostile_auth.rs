@@ -121,7 +121,10 @@ async fn hostile_auth_invitation_is_no_side_door_after_lockout(db: Db) {
     let resp = no_redirects()
         .post(format!("{}/invitations/accept", t.base))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form_encode(&[("token", &token), ("password", VICTIM_PASSWORD)]))
+        .body(form_encode(&[
+            ("token", &token),
+            ("password", VICTIM_PASSWORD),
+        ]))
         .send()
         .await
         .unwrap();
@@ -134,7 +137,10 @@ async fn hostile_auth_invitation_is_no_side_door_after_lockout(db: Db) {
         ["mallory@evil.example"]
     );
     let (_, invitations) = t.get("/api/v1/invitations", &attacker).await;
-    assert!(invitations["items"][0]["accepted_at"].is_null(), "{invitations}");
+    assert!(
+        invitations["items"][0]["accepted_at"].is_null(),
+        "{invitations}"
+    );
     assert_eq!(
         hostile_auth_member_emails(&t, &victim).await,
         ["ana@victim.example"]
@@ -318,11 +324,14 @@ async fn hostile_auth_demoted_inviters_invitations_die(db: Db) {
     let mut minted = Vec::new();
     let mut admins = Vec::new();
     for name in ["rogue", "leaver"] {
-        let invite = hostile_auth_invite(&t, &owner, &format!("{name}@victim.example"), "admin").await;
+        let invite =
+            hostile_auth_invite(&t, &owner, &format!("{name}@victim.example"), "admin").await;
         let (status, s) = hostile_auth_accept(&t, &invite, "admins long password").await;
         assert_eq!(status, StatusCode::OK, "{s}");
         let token = s["token"].as_str().unwrap().to_owned();
-        minted.push(hostile_auth_invite(&t, &token, &format!("{name}-friend@evil.example"), "member").await);
+        minted.push(
+            hostile_auth_invite(&t, &token, &format!("{name}-friend@evil.example"), "member").await,
+        );
         admins.push(s["user_id"].as_str().unwrap().to_owned());
     }
     // The owner also invites someone: that invitation stays good.
@@ -337,7 +346,9 @@ async fn hostile_auth_demoted_inviters_invitations_die(db: Db) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _) = t.delete(&format!("/api/v1/members/{}", admins[1]), &owner).await;
+    let (status, _) = t
+        .delete(&format!("/api/v1/members/{}", admins[1]), &owner)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     // Their invitations now fail exactly like a made-up token.
@@ -352,7 +363,10 @@ async fn hostile_auth_demoted_inviters_invitations_die(db: Db) {
     let resp = no_redirects()
         .post(format!("{}/invitations/accept", t.base))
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form_encode(&[("token", &minted[0]), ("password", "friends long password")]))
+        .body(form_encode(&[
+            ("token", &minted[0]),
+            ("password", "friends long password"),
+        ]))
         .send()
         .await
         .unwrap();

@@ -150,7 +150,11 @@ pub(super) async fn signup_form(State(state): State<AppState>) -> Result<Respons
 /// The sign-up page saying that sign-up is closed and how to join instead.
 fn signup_closed(status: StatusCode) -> Result<Response, UiError> {
     let message = revos_app::AppError::SignupClosed.to_string();
-    Ok((status, render("signup.html", context! { closed => message })?).into_response())
+    Ok((
+        status,
+        render("signup.html", context! { closed => message })?,
+    )
+        .into_response())
 }
 
 /// The sign-up form's fields.

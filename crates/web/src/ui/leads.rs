@@ -374,6 +374,7 @@ pub(super) async fn do_not_contact(
         name: None,
     };
     state.app.add_do_not_contact(&signed.who, &req).await?;
-    let to = same_origin_path(form.next.as_deref()).map_or_else(|| format!("/leads/{id}"), str::to_owned);
+    let to = same_origin_path(form.next.as_deref())
+        .map_or_else(|| format!("/leads/{id}"), str::to_owned);
     Ok(Redirect::to(&to).into_response())
 }

@@ -17,10 +17,8 @@ pub(super) fn same_origin_path(next: Option<&str>) -> Option<&str> {
         return None;
     }
     let decoded = percent_decode_str(next).collect::<Vec<u8>>();
-    let hostile = decoded.starts_with(b"//")
-        || decoded
-            .iter()
-            .any(|b| *b == b'\\' || b.is_ascii_control());
+    let hostile =
+        decoded.starts_with(b"//") || decoded.iter().any(|b| *b == b'\\' || b.is_ascii_control());
     (!hostile).then_some(next)
 }
 
@@ -32,7 +30,10 @@ mod tests {
     fn only_paths_of_this_site_are_followed() {
         let cases: &[(&str, Option<&str>)] = &[
             ("/", Some("/")),
-            ("/leads?q=Ana%20co&stage=new", Some("/leads?q=Ana%20co&stage=new")),
+            (
+                "/leads?q=Ana%20co&stage=new",
+                Some("/leads?q=Ana%20co&stage=new"),
+            ),
             ("/campaigns/0193/edit#top", Some("/campaigns/0193/edit#top")),
             ("//evil.example", None),
             ("/\\evil.example", None),
