@@ -7,7 +7,7 @@ use crate::principal::{Credential, Principal};
 use crate::{App, AppError, Result, passwords, tokens};
 use chrono::{DateTime, Utc};
 use revos_domain::validation::Collector;
-use revos_domain::{Email, NewPassword, Role, TenantId, UserId, WorkspaceName};
+use revos_domain::{Email, NewPassword, Role, SignupPolicy, TenantId, UserId, WorkspaceName};
 use revos_store::{api_keys, memberships, sessions, tenants, users};
 
 /// A new login session.
@@ -27,15 +27,36 @@ const BAD_LOGIN: &str = "invalid email or password";
 const BAD_TOKEN: &str = "the bearer token is invalid, expired or revoked";
 
 impl App {
-    /// Creates a workspace and its owner and logs the owner in. An already registered email
-    /// with its correct password gets a further workspace; with a wrong password the answer is
-    /// the login failure, which names neither field.
+    /// Whether sign-up may create a workspace now, under the operator's rule
+    /// ([`revos_domain::SignupPolicy`]): what the sign-up page says before anyone types.
+    pub async fn signup_allowed(&self) -> Result<bool> {
+        let mut tx = self.store.begin().await?;
+        self.signup_allowed_in(&mut tx).await
+    }
+
+    /// [`App::signup_allowed`] inside the transaction that creates the workspace, holding the
+    /// registry lock so that two racing sign-ups on an empty instance cannot both be first.
+    async fn signup_allowed_in(&self, tx: &mut revos_store::Tx) -> Result<bool> {
+        let policy = self.settings.signup;
+        Ok(match policy {
+            SignupPolicy::First => policy.allows(tenants::lock_and_any(tx).await?),
+            other => other.allows(true),
+        })
+    }
+
+    /// Creates a workspace and its owner and logs the owner in, when the operator's sign-up
+    /// rule allows ([`AppError::SignupClosed`] otherwise, before anything else is looked at).
+    /// An already registered email with its correct password gets a further workspace; with a
+    /// wrong password the answer is the login failure, which names neither field.
     pub async fn signup(
         &self,
         email: &str,
         password: &str,
         workspace_name: &str,
     ) -> Result<SessionToken> {
+        if !self.signup_allowed().await? {
+            return Err(AppError::SignupClosed);
+        }
         let mut c = Collector::default();
         let email = Email::parse("email", email).map_err(|e| c.merge(e)).ok();
         let password = NewPassword::parse("password", password)
@@ -71,26 +92,17 @@ impl App {
         };
 
         let now = self.now();
-        let tenant = TenantId::new();
         let mut tx = self.store.begin().await?;
-        let user = match (user, new_hash) {
-            (Some(user), _) => user,
-            (None, Some(hash)) => {
-                let user = UserId::new();
-                users::insert(&mut tx, user, &email, &hash, now)
-                    .await
-                    .map_err(|e| match AppError::from(e) {
-                        // Someone signed up with this email between our check and now.
-                        AppError::Conflict(_) => AppError::Unauthorized(BAD_LOGIN),
-                        other => other,
-                    })?;
-                user
-            }
-            (None, None) => return Err(AppError::Internal("no user and no hash".into())),
-        };
-        tenants::insert(&mut tx, tenant, name.as_str(), now).await?;
-        tx.scope_tenant(tenant).await?;
-        memberships::insert(&mut tx, tenant, user, Role::Owner, now).await?;
+        if !self.signup_allowed_in(&mut tx).await? {
+            return Err(AppError::SignupClosed);
+        }
+        let (tenant, user) = insert_owned_workspace(&mut tx, user, new_hash, &email, &name, now)
+            .await
+            .map_err(|e| match e {
+                // Someone signed up with this email between our check and now.
+                AppError::Conflict(_) => AppError::Unauthorized(BAD_LOGIN),
+                other => other,
+            })?;
         let session = self.open_session(&mut tx, tenant, user, now).await?;
         tx.commit().await?;
         tracing::info!(%tenant, %user, "workspace created");
@@ -255,4 +267,32 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Inserts a workspace named `name` owned by `user` (an existing account), or by a new account
+/// for `email` with the password hash `new_hash`: what sign-up and the operator's
+/// `admin workspace create` share. A new account whose email was taken meanwhile is
+/// [`AppError::Conflict`].
+pub(crate) async fn insert_owned_workspace(
+    tx: &mut revos_store::Tx,
+    user: Option<UserId>,
+    new_hash: Option<String>,
+    email: &Email,
+    name: &WorkspaceName,
+    now: DateTime<Utc>,
+) -> Result<(TenantId, UserId)> {
+    let user = match (user, new_hash) {
+        (Some(user), _) => user,
+        (None, Some(hash)) => {
+            let user = UserId::new();
+            users::insert(tx, user, email, &hash, now).await?;
+            user
+        }
+        (None, None) => return Err(AppError::Internal("no user and no hash".into())),
+    };
+    let tenant = TenantId::new();
+    tenants::insert(tx, tenant, name.as_str(), now).await?;
+    tx.scope_tenant(tenant).await?;
+    memberships::insert(tx, tenant, user, Role::Owner, now).await?;
+    Ok((tenant, user))
 }

@@ -37,6 +37,9 @@ pub enum AppError {
         /// What was spent this month, in USD.
         spent_usd: f64,
     },
+    /// The operator does not let people create workspaces by signing up (`REVOS_SIGNUP`).
+    #[error("Sign-up is closed on this instance; ask an owner for an invitation.")]
+    SignupClosed,
     /// An external provider failed (classified: transient, rate-limited or permanent).
     #[error("provider failure: {0}")]
     Provider(#[from] revos_providers::ProviderError),

@@ -78,6 +78,8 @@ pub struct Settings {
     pub session_ttl: chrono::Duration,
     /// How long an invitation can be redeemed.
     pub invitation_ttl: chrono::Duration,
+    /// Who may create a workspace by signing up (`REVOS_SIGNUP`).
+    pub signup: revos_domain::SignupPolicy,
 }
 
 impl Default for Settings {
@@ -85,6 +87,7 @@ impl Default for Settings {
         Self {
             session_ttl: chrono::Duration::hours(12),
             invitation_ttl: chrono::Duration::days(7),
+            signup: revos_domain::SignupPolicy::default(),
         }
     }
 }

@@ -157,22 +157,53 @@ impl App {
         Ok(())
     }
 
-    /// Redeems an invitation: the invitee's account is created with `password` (or, if the
-    /// email already has an account, `password` must be its password), joins the workspace and
-    /// is logged in there.
-    pub async fn accept_invitation(&self, token: &str, password: &str) -> Result<SessionToken> {
+    /// The email a still-redeemable invitation token is for, so that attempts to redeem it
+    /// count against that email's attempt limit like log-ins do; `None` for a token that is
+    /// unknown, used, expired or dead.
+    pub async fn invitation_email(&self, token: &str) -> Result<Option<String>> {
+        Ok(self
+            .live_invitation(token)
+            .await?
+            .map(|(inv, _, _)| inv.email))
+    }
+
+    /// The invitation `token` opens with its role and its inviter's current role, when it can
+    /// still be redeemed: not used, not expired, and its inviter still a member who may grant
+    /// its role (an invitation dies with its inviter's power to invite).
+    async fn live_invitation(&self, token: &str) -> Result<Option<(InvitationRow, Role, Role)>> {
         let hash = tokens::hash(token);
         let now = self.now();
-        let inv = {
-            let mut tx = self.store.begin().await?;
-            tx.scope_credential(&hash).await?;
-            invitations::find_by_hash(&mut tx, &hash).await?
-        };
-        let inv = inv
+        let mut tx = self.store.begin().await?;
+        tx.scope_credential(&hash).await?;
+        let Some(inv) = invitations::find_by_hash(&mut tx, &hash)
+            .await?
             .filter(|i| i.accepted_at.is_none() && i.expires_at > now)
+        else {
+            return Ok(None);
+        };
+        let Some(role) = Role::parse(&inv.role) else {
+            return Ok(None);
+        };
+        let tenant = TenantId(inv.tenant_id);
+        tx.scope_tenant(tenant).await?;
+        let inviter = memberships::role_of(&mut tx, tenant, UserId(inv.invited_by)).await?;
+        Ok(inviter
+            .filter(|r| r.can_grant(role))
+            .map(|inviter| (inv, role, inviter)))
+    }
+
+    /// Redeems an invitation: the invitee's account is created with `password` (or, if the
+    /// email already has an account, `password` must be its password), joins the workspace and
+    /// is logged in there. An invitation whose inviter can no longer grant its role (demoted,
+    /// removed) fails like an unknown one; the inviter's role is checked again in the statement
+    /// that redeems it.
+    pub async fn accept_invitation(&self, token: &str, password: &str) -> Result<SessionToken> {
+        let now = self.now();
+        let (inv, role, inviter_role) = self
+            .live_invitation(token)
+            .await?
             .ok_or(AppError::Unauthorized(BAD_INVITE))?;
         let tenant = TenantId(inv.tenant_id);
-        let role = Role::parse(&inv.role).ok_or(AppError::Unauthorized(BAD_INVITE))?;
         let email = Email::parse("email", &inv.email)?;
 
         let existing = {
@@ -199,7 +230,7 @@ impl App {
         if let Some(h) = &new_hash {
             users::insert(&mut tx, user, &email, h, now).await?;
         }
-        if !invitations::accept(&mut tx, tenant, InvitationId(inv.id), now).await? {
+        if !invitations::accept(&mut tx, tenant, InvitationId(inv.id), inviter_role, now).await? {
             return Err(AppError::Unauthorized(BAD_INVITE));
         }
         match memberships::insert(&mut tx, tenant, user, role, now).await {
@@ -215,7 +246,8 @@ impl App {
         self.login(email.as_str(), password, Some(tenant)).await
     }
 
-    /// Changes a member's role.
+    /// Changes a member's role. The owners are locked first, so that "at least one owner
+    /// remains" holds however many owners change roles at once.
     pub async fn set_member_role(
         &self,
         who: &Principal,
@@ -223,6 +255,7 @@ impl App {
         role: Role,
     ) -> Result<Member> {
         let mut tx = self.store.begin_for(who.tenant).await?;
+        let owners = memberships::lock_owners(&mut tx, who.tenant).await?;
         let current = memberships::role_of(&mut tx, who.tenant, user)
             .await?
             .ok_or(AppError::NotFound("member"))?;
@@ -231,13 +264,8 @@ impl App {
                 "you cannot change the role of someone above you, or grant a role above your own",
             ));
         }
-        if current == Role::Owner
-            && role != Role::Owner
-            && memberships::count_owners(&mut tx, who.tenant).await? <= 1
-        {
-            return Err(AppError::Conflict(
-                "a workspace needs at least one owner".into(),
-            ));
+        if current == Role::Owner && role != Role::Owner {
+            keeps_an_owner(&owners, user)?;
         }
         memberships::set_role(&mut tx, who.tenant, user, role).await?;
         let row = memberships::get(&mut tx, who.tenant, user)
@@ -253,21 +281,33 @@ impl App {
     }
 
     /// Removes a member from the workspace (their account stays, with its other workspaces).
+    /// Like [`App::set_member_role`], decided with the owners locked.
     pub async fn remove_member(&self, who: &Principal, user: UserId) -> Result<()> {
         let mut tx = self.store.begin_for(who.tenant).await?;
+        let owners = memberships::lock_owners(&mut tx, who.tenant).await?;
         let current = memberships::role_of(&mut tx, who.tenant, user)
             .await?
             .ok_or(AppError::NotFound("member"))?;
         if user != who.user && !who.role.can_grant(current) {
             return Err(AppError::Forbidden("you cannot remove someone above you"));
         }
-        if current == Role::Owner && memberships::count_owners(&mut tx, who.tenant).await? <= 1 {
-            return Err(AppError::Conflict(
-                "a workspace needs at least one owner".into(),
-            ));
+        if current == Role::Owner {
+            keeps_an_owner(&owners, user)?;
         }
         memberships::delete(&mut tx, who.tenant, user).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// Refuses a change that takes `user` out of the owners (`owners`, locked) when they are the
+/// last one.
+fn keeps_an_owner(owners: &[uuid::Uuid], user: UserId) -> Result<()> {
+    if owners.iter().any(|o| *o != user.0) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "a workspace needs at least one owner".into(),
+        ))
     }
 }

@@ -78,12 +78,14 @@ impl App {
         })
     }
 
-    /// Lists the caller's secrets with masked values.
+    /// Lists the caller's secrets with masked values: owners and admins only, since even
+    /// names and last characters tell which services a workspace pays for and help guess keys.
     pub async fn list_secrets(
         &self,
         who: &Principal,
         page: PageRequest,
     ) -> Result<Page<SecretSummary>> {
+        who.require_admin()?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list_secrets(&mut tx, who.tenant, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);

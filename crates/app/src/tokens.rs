@@ -20,6 +20,14 @@ pub(crate) fn generate(prefix: &str) -> String {
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// A new random password (128 bits, 22 URL-safe characters) for an account the operator
+/// creates without giving one.
+pub(crate) fn generate_password() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// The stored form of a token.
 pub(crate) fn hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());

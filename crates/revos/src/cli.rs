@@ -50,6 +50,8 @@ Environment (flags win over variables, variables over revos.toml):
   REVOS_OPENAI_API_KEY  model key for workspaces without their own [default: none: offline mode]
   REVOS_OPENAI_MODEL    chat model                      [default: gpt-4o-mini]
   REVOS_EMBEDDING_MODEL embedding model                 [default: text-embedding-3-small]
+  REVOS_SIGNUP          who may create a workspace by signing up: first, open or closed [default: first]
+  REVOS_TRUSTED_PROXIES reverse proxies (IPs, CIDRs) whose X-Forwarded-For is believed [default: none]
   REVOS_LLM_PRICES      JSON prices per million tokens added to the built-in list, e.g. {\"llama3.1\":{\"input_per_million\":0}}";
 
 /// Settings every command shares.
@@ -260,6 +262,37 @@ pub enum AdminCommand {
     /// Inspect and repair the job queue across all workspaces.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Create workspaces, whatever the sign-up rule (REVOS_SIGNUP).
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+}
+
+/// `revos admin workspace ...`
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace and its owner.
+    ///
+    /// A new owner account gets the password in --owner-password-file (its first line), or
+    /// else a generated password, printed once: hand it over privately and let them change
+    /// it. An email that already has an account becomes the owner with its own password.
+    Create(WorkspaceCreateArgs),
+}
+
+/// Flags of `admin workspace create`.
+#[derive(Debug, Args)]
+pub struct WorkspaceCreateArgs {
+    /// The workspace's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The owner's email (their login).
+    #[arg(long, value_name = "EMAIL")]
+    pub owner_email: String,
+    /// A file whose first line is the new owner's password (at least 10 characters).
+    #[arg(long, value_name = "FILE")]
+    pub owner_password_file: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `revos admin jobs ...`

@@ -92,6 +92,11 @@ pub struct Settings {
     /// The external MCP servers cartridges may name (`[mcp_servers.NAME]` tables of revos.toml;
     /// file only).
     pub mcp_servers: Vec<McpServer>,
+    /// Who may create a workspace by signing up (`REVOS_SIGNUP`: `first`, `open`, `closed`).
+    pub signup: revos_domain::SignupPolicy,
+    /// The reverse proxies whose `X-Forwarded-For` names the client for the attempt limits
+    /// (`REVOS_TRUSTED_PROXIES`); none by default.
+    pub trusted_proxies: revos_web::TrustedProxies,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -183,6 +188,8 @@ struct FileConfig {
     /// `true`/`false`, or a list of networks (as a string or an array of strings).
     allow_private_urls: Option<toml::Value>,
     mcp_servers: Option<std::collections::BTreeMap<String, McpServerFile>>,
+    signup: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// The text of `allow_private_urls` as written in revos.toml.
@@ -641,6 +648,35 @@ pub fn resolve(
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
+    let signup = match pick(
+        None,
+        "",
+        "REVOS_SIGNUP",
+        from_file(|c| c.signup.clone()),
+        "signup",
+    ) {
+        Some(raw) => revos_domain::SignupPolicy::parse(&raw.value).ok_or_else(|| {
+            err(
+                &raw.source,
+                &format!(
+                    "{:?} is not a sign-up rule; use first, open or closed",
+                    raw.value
+                ),
+            )
+        })?,
+        None => revos_domain::SignupPolicy::default(),
+    };
+    let trusted_proxies = match pick(
+        None,
+        "",
+        "REVOS_TRUSTED_PROXIES",
+        from_file(|c| c.trusted_proxies.clone()),
+        "trusted_proxies",
+    ) {
+        Some(raw) => revos_web::TrustedProxies::parse(&raw.value)
+            .map_err(|message| err(&raw.source, &message))?,
+        None => revos_web::TrustedProxies::default(),
+    };
 
     Ok(Settings {
         data_dir,
@@ -667,6 +703,8 @@ pub fn resolve(
         llm_workspace_budget_usd,
         allow_private_urls,
         mcp_servers,
+        signup,
+        trusted_proxies,
     })
 }
 
@@ -890,6 +928,35 @@ mod tests {
         let mut f = flags();
         f.config = Some(dir.path().join("missing.toml"));
         assert_eq!(resolve(&f, None, &env(&[])).unwrap_err().key, "--config");
+    }
+
+    #[test]
+    fn signup_rule_and_trusted_proxies_come_from_env_or_file() {
+        let s = resolve(&flags(), None, &env(&[("REVOS_CONFIG", "")])).unwrap();
+        assert_eq!(s.signup, revos_domain::SignupPolicy::First);
+        assert_eq!(s.trusted_proxies, revos_web::TrustedProxies::default());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("revos.toml");
+        std::fs::write(
+            &file,
+            "signup = \"closed\"\ntrusted_proxies = \"10.0.0.0/8, 127.0.0.1\"\n",
+        )
+        .unwrap();
+        let mut f = flags();
+        f.config = Some(file);
+        let s = resolve(&f, None, &env(&[])).unwrap();
+        assert_eq!(s.signup, revos_domain::SignupPolicy::Closed);
+        assert_eq!(
+            s.trusted_proxies,
+            revos_web::TrustedProxies::parse("10.0.0.0/8,127.0.0.1").unwrap()
+        );
+        let s = resolve(&f, None, &env(&[("REVOS_SIGNUP", "open")])).unwrap();
+        assert_eq!(s.signup, revos_domain::SignupPolicy::Open);
+        let e = resolve(&f, None, &env(&[("REVOS_SIGNUP", "sometimes")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_SIGNUP");
+        let e = resolve(&f, None, &env(&[("REVOS_TRUSTED_PROXIES", "my-proxy")])).unwrap_err();
+        assert_eq!(e.key, "REVOS_TRUSTED_PROXIES");
+        assert!(e.message.contains("my-proxy"), "{e}");
     }
 
     #[test]

@@ -52,6 +52,9 @@ fn main() -> ExitCode {
                 commands::admin::tenants(settings, f.json).await
             }
             Command::Admin(AdminCommand::Jobs(cmd)) => commands::jobs::run(settings, cmd).await,
+            Command::Admin(AdminCommand::Workspace(cmd)) => {
+                commands::workspace::run(settings, cmd).await
+            }
             Command::Bench(BenchCommand::Queue(args)) => {
                 commands::bench::queue(settings, args).await
             }

@@ -85,15 +85,21 @@ pub async fn list(tx: &mut Tx, tenant: TenantId, page: PageRequest) -> Result<Ve
         .bind(tenant.0).bind(page.after).bind(page.fetch_limit()).fetch_all(c).await?))
 }
 
-/// Marks an invitation of `tenant` redeemed; false when it already was.
+/// Marks an invitation of `tenant` redeemed, provided its inviter still holds
+/// `inviter_role` there (checked in the same statement, so an inviter demoted or removed
+/// meanwhile kills it); false when it was already redeemed or the inviter changed.
 pub async fn accept(
     tx: &mut Tx,
     tenant: TenantId,
     id: InvitationId,
+    inviter_role: Role,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE invitations SET accepted_at = $3 WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id.0).bind(now).execute(c).await?.rows_affected());
+    const SQL: &str = "UPDATE invitations SET accepted_at = $3 WHERE tenant_id = $1 AND id = $2 \
+        AND accepted_at IS NULL AND EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $1 \
+        AND m.user_id = invitations.invited_by AND m.role = $4)";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id.0).bind(now)
+        .bind(inviter_role.as_str()).execute(c).await?.rows_affected());
     Ok(n == 1)
 }
 

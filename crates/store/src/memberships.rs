@@ -1,6 +1,6 @@
 //! Who belongs to which workspace, and with which role.
 
-use crate::tx::on_conn;
+use crate::tx::{TxInner, on_conn};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::{PageRequest, Role, TenantId, UserId};
@@ -81,10 +81,29 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId, user: UserId) -> Result<bool>
     Ok(done == 1)
 }
 
-/// How many owners `tenant` has, so the last one can never be removed or demoted.
-pub async fn count_owners(tx: &mut Tx, tenant: TenantId) -> Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'";
-    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).fetch_one(c).await?))
+/// The owners of `tenant`, locked until the transaction ends (PostgreSQL `FOR UPDATE`, in
+/// user-id order so that two such transactions never deadlock; SQLite transactions are serial
+/// anyway), so that "at least one owner remains" is decided and acted on atomically: of two
+/// owners demoting each other at once, the second sees the first's change.
+pub async fn lock_owners(tx: &mut Tx, tenant: TenantId) -> Result<Vec<Uuid>> {
+    const PG: &str = "SELECT user_id FROM memberships WHERE tenant_id = $1 AND role = 'owner' \
+        ORDER BY user_id FOR UPDATE";
+    const SQLITE: &str =
+        "SELECT user_id FROM memberships WHERE tenant_id = $1 AND role = 'owner' ORDER BY user_id";
+    Ok(match &mut tx.inner {
+        TxInner::Postgres(t) => {
+            sqlx::query_scalar(PG)
+                .bind(tenant.0)
+                .fetch_all(&mut **t)
+                .await?
+        }
+        TxInner::Sqlite(t) => {
+            sqlx::query_scalar(SQLITE)
+                .bind(tenant.0)
+                .fetch_all(&mut **t)
+                .await?
+        }
+    })
 }
 
 /// One member of `tenant`, with their email.

@@ -1,6 +1,6 @@
 //! Workspaces. The tenants table is the registry of tenants, not tenant-owned itself.
 
-use crate::tx::on_conn;
+use crate::tx::{TxInner, on_conn};
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
@@ -22,6 +22,19 @@ pub async fn insert(tx: &mut Tx, id: TenantId, name: &str, now: DateTime<Utc>) -
     on_conn!(tx, c => sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(id.0).bind(name).bind(now).execute(c).await?.rows_affected());
     Ok(())
+}
+
+/// Whether the instance has any workspace yet (the `first` sign-up rule), after taking the
+/// registry's lock on PostgreSQL (a transaction-scoped advisory lock; SQLite transactions are
+/// serial anyway) so that two sign-ups racing on an empty instance cannot both be first.
+pub async fn lock_and_any(tx: &mut Tx) -> Result<bool> {
+    const SQL: &str = "SELECT EXISTS (SELECT 1 FROM tenants)";
+    if let TxInner::Postgres(t) = &mut tx.inner {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('revos.tenants.registry'))")
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).fetch_one(c).await?))
 }
 
 /// Reads one workspace.

@@ -153,6 +153,9 @@ impl From<AppError> for ApiError {
             }
             AppError::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
             AppError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
+            AppError::SignupClosed => {
+                Self::new(StatusCode::FORBIDDEN, "signup_closed", err.to_string())
+            }
             AppError::Provider(ref e) => {
                 tracing::warn!(error = %err, "provider failed");
                 Self::new(

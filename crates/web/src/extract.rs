@@ -324,19 +324,29 @@ where
     }
 }
 
-/// The client's IP address as the socket saw it (0.0.0.0 when served without connection
-/// info, as in in-process tests). Proxies' forwarding headers are not trusted.
+/// The client's IP address, for the attempt limits: the socket's peer (0.0.0.0 when served
+/// without connection info, as in in-process tests), or the client a trusted reverse proxy
+/// names in `X-Forwarded-For` ([`crate::TrustedProxies`]).
 pub struct ClientIp(pub std::net::IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-        Ok(ClientIp(ip))
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(ClientIp(state.trusted_proxies.client(peer, &forwarded)))
     }
 }
 

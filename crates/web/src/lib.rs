@@ -2,6 +2,7 @@
 //! pagination, an OpenAPI 3.1 document generated from the handlers, and health probes.
 //! Handlers only translate HTTP to calls of [`revos_app::App`]; no SQL and no rules live here.
 
+mod client_ip;
 mod csv;
 mod error;
 mod extract;
@@ -13,6 +14,7 @@ mod security_headers;
 mod state;
 mod ui;
 
+pub use client_ip::TrustedProxies;
 pub use error::ApiError;
 pub use rate_limit::LoginLimiter;
 pub use state::{AppState, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE};

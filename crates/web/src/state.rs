@@ -1,5 +1,6 @@
 //! What every handler can reach.
 
+use crate::client_ip::TrustedProxies;
 use crate::rate_limit::LoginLimiter;
 use revos_app::App;
 use std::sync::Arc;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub app: App,
     /// Brakes on login, sign-up and invitation attempts.
     pub limiter: Arc<LoginLimiter>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (`REVOS_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// Cancelled when the server begins to shut down, so that long-lived streams (the web
     /// app's live feed) end and graceful shutdown does not wait on them forever.
     pub shutdown: tokio_util::sync::CancellationToken,
@@ -31,11 +34,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `app` with the default attempt limits.
+    /// State over `app` with the default attempt limits and no trusted proxy.
     pub fn new(app: App) -> Self {
         Self {
             app,
             limiter: Arc::new(LoginLimiter::default()),
+            trusted_proxies: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,

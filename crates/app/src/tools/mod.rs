@@ -170,6 +170,7 @@ impl From<AppError> for ToolError {
             AppError::Conflict(m) => plain("conflict", m),
             AppError::IllegalTransition(e) => plain("conflict", e.to_string()),
             AppError::Unauthorized(m) | AppError::Forbidden(m) => plain("forbidden", m.into()),
+            AppError::SignupClosed => plain("forbidden", err.to_string()),
             AppError::Provider(e) => {
                 tracing::warn!(error = %e, "a tool's provider call failed");
                 plain(

@@ -8,8 +8,8 @@ use revos_app::{App, AppError};
 use revos_domain::CartridgeId;
 use uuid::Uuid;
 
-/// Bad input to a cartridge command (a file that cannot be read or is not a valid
-/// cartridge, an unknown id or workspace): one line, exit code 2.
+/// Bad input to an operator command (a file that cannot be read or is not a valid
+/// cartridge, an unknown id or workspace, a bad flag value): one line, exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", .0.replace('\n', " "))]
 pub struct UsageError(pub String);

@@ -10,6 +10,7 @@ pub mod migrate;
 pub mod serve;
 pub mod stop;
 pub mod worker;
+pub mod workspace;
 
 use crate::config::Settings;
 use anyhow::Context;
@@ -40,8 +41,11 @@ pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings).await?;
     let (key, _) = crate::master_key::load_or_generate(settings)?;
     let providers = provider_settings(settings);
-    let app =
-        App::new(store, key, Arc::new(SystemClock), Default::default()).with_providers(providers);
+    let app_settings = revos_app::Settings {
+        signup: settings.signup,
+        ..Default::default()
+    };
+    let app = App::new(store, key, Arc::new(SystemClock), app_settings).with_providers(providers);
     crate::config::check_mcp_urls(&settings.mcp_servers, app.outbound_policy())?;
     Ok(app)
 }

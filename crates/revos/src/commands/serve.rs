@@ -20,6 +20,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let mut state = revos_web::AppState::new(app);
     state.request_timeout = settings.request_timeout;
     state.shutdown_grace = settings.shutdown_grace;
+    state.trusted_proxies = std::sync::Arc::new(settings.trusted_proxies.clone());
     let http = tokio::spawn(revos_web::serve(listener, state, stop.requested()));
     http.await.context("the HTTP server task failed")??;
     worker.await.context("the worker task failed")??;

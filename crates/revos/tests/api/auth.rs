@@ -1,7 +1,7 @@
 //! Sign-up, login, session tokens and API keys.
 
 use crate::both_backends;
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Db, TestApp, TestConfig};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -12,7 +12,10 @@ both_backends!(
     login_never_reveals_emails,
     api_keys_work_once_shown_and_die_when_revoked,
     login_is_rate_limited_per_email_and_ip,
-    signup_with_existing_email_needs_its_password
+    signup_with_existing_email_needs_its_password,
+    signup_first_allows_only_the_first_workspace,
+    signup_closed_refuses_everyone,
+    signup_open_lets_anyone_create_workspaces
 );
 
 async fn signup_then_login(db: Db) {
@@ -227,4 +230,150 @@ async fn login_is_rate_limited_per_email_and_ip(db: Db) {
         attempt("carol@example.com").await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+const SIGNUP_CLOSED: &str = "Sign-up is closed on this instance; ask an owner for an invitation";
+
+/// A server with the sign-up rule `signup`.
+async fn with_signup(db: Db, signup: revos_domain::SignupPolicy) -> TestApp {
+    TestApp::spawn_config(
+        db,
+        TestConfig {
+            signup,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Signs up through the API; returns the status and the answer.
+async fn try_signup(t: &TestApp, email: &str, workspace: &str) -> (StatusCode, serde_json::Value) {
+    t.post(
+        "/api/v1/auth/signup",
+        None,
+        json!({"email": email, "password": "correct horse battery", "workspace_name": workspace}),
+    )
+    .await
+}
+
+/// The sign-up page (GET) and the sign-up form's answer (POST), as status and HTML.
+async fn signup_pages(t: &TestApp, email: &str) -> [(StatusCode, String); 2] {
+    let get = t
+        .http
+        .get(format!("{}/signup", t.base))
+        .send()
+        .await
+        .unwrap();
+    let get = (get.status(), get.text().await.unwrap());
+    let post = crate::ui_html::no_redirects()
+        .post(format!("{}/signup", t.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(crate::ui_html::form_encode(&[
+            ("email", email),
+            ("password", "correct horse battery"),
+            ("workspace_name", "Page Co"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    let post = (post.status(), post.text().await.unwrap());
+    [get, post]
+}
+
+/// The answer refusing a sign-up: 403 `signup_closed` saying what to do instead.
+fn assert_closed((status, body): (StatusCode, serde_json::Value)) {
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "signup_closed");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(SIGNUP_CLOSED),
+        "{body}"
+    );
+}
+
+async fn signup_first_allows_only_the_first_workspace(db: Db) {
+    let t = with_signup(db, revos_domain::SignupPolicy::First).await;
+    // The empty instance offers the form...
+    let page = t
+        .http
+        .get(format!("{}/signup", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("action=\"/signup\"") && !page.contains(SIGNUP_CLOSED));
+    // ...and the first sign-up creates the first workspace.
+    let (status, first) = try_signup(&t, "ana@example.com", "Acme").await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let owner = first["token"].as_str().unwrap();
+
+    // Later sign-ups are refused, a stranger's and the first owner's alike.
+    assert_closed(try_signup(&t, "bo@example.com", "Beta").await);
+    assert_closed(try_signup(&t, "ana@example.com", "Second").await);
+    for (status, html) in signup_pages(&t, "bo@example.com").await {
+        assert!(html.contains(SIGNUP_CLOSED), "{status}: {html}");
+        assert!(!html.contains("action=\"/signup\""), "no form when closed");
+    }
+    let (_, me) = t.get("/api/v1/me", owner).await;
+    assert_eq!(me["tenant_id"], first["tenant_id"]);
+
+    // People still join by invitation.
+    let (_, inv) = t
+        .post(
+            "/api/v1/invitations",
+            Some(owner),
+            json!({"email": "bo@example.com"}),
+        )
+        .await;
+    let (status, joined) = t
+        .post(
+            "/api/v1/invitations/accept",
+            None,
+            json!({"token": inv["token"], "password": "bos long password"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{joined}");
+    assert_eq!(joined["tenant_id"], first["tenant_id"]);
+}
+
+async fn signup_closed_refuses_everyone(db: Db) {
+    let t = with_signup(db, revos_domain::SignupPolicy::Closed).await;
+    assert_closed(try_signup(&t, "ana@example.com", "Acme").await);
+    let [(get_status, get), (post_status, post)] = signup_pages(&t, "ana@example.com").await;
+    assert_eq!(get_status, StatusCode::OK);
+    assert_eq!(post_status, StatusCode::FORBIDDEN);
+    for html in [get, post] {
+        assert!(html.contains(SIGNUP_CLOSED) && !html.contains("action=\"/signup\""));
+    }
+    // Nothing was created: the login finds no account.
+    let (status, _) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "ana@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn signup_open_lets_anyone_create_workspaces(db: Db) {
+    let t = with_signup(db, revos_domain::SignupPolicy::Open).await;
+    let mut tenants = Vec::new();
+    for (email, name) in [
+        ("ana@example.com", "Acme"),
+        ("bo@example.com", "Beta"),
+        ("ana@example.com", "Acme 2"),
+    ] {
+        let (status, body) = try_signup(&t, email, name).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        tenants.push(body["tenant_id"].as_str().unwrap().to_owned());
+    }
+    tenants.dedup();
+    assert_eq!(tenants.len(), 3);
+    let [(status, html), _] = signup_pages(&t, "cy@example.com").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("action=\"/signup\"") && !html.contains(SIGNUP_CLOSED));
 }

@@ -185,7 +185,7 @@ fn bad_configuration_exits_2_with_one_line_naming_the_key() {
     )
     .unwrap();
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
-    let cases: [Case; 7] = [
+    let cases: [Case; 9] = [
         (
             &["serve"],
             &[("REVOS_LISTEN", "not-an-address")],
@@ -212,6 +212,16 @@ fn bad_configuration_exits_2_with_one_line_naming_the_key() {
             &["migrate"],
             &[("REVOS_CONFIG", "missing.toml")],
             "REVOS_CONFIG",
+        ),
+        (
+            &["serve"],
+            &[("REVOS_SIGNUP", "invite-only")],
+            "REVOS_SIGNUP",
+        ),
+        (
+            &["serve"],
+            &[("REVOS_TRUSTED_PROXIES", "10.0.0.0/8, my-proxy")],
+            "REVOS_TRUSTED_PROXIES",
         ),
     ];
     for (args, envs, key) in cases {
@@ -256,6 +266,8 @@ fn help_lists_configuration_with_defaults() {
         "REVOS_LOG_FORMAT",
         "REVOS_REQUEST_TIMEOUT_SECONDS",
         "REVOS_SHUTDOWN_GRACE_SECONDS",
+        "REVOS_SIGNUP",
+        "REVOS_TRUSTED_PROXIES",
         "127.0.0.1:8080",
         "./revos-data",
         "revos.toml",
@@ -272,6 +284,7 @@ fn help_lists_configuration_with_defaults() {
         &["admin", "--help"],
         &["admin", "rotate-master-key", "--help"],
         &["admin", "tenants", "--help"],
+        &["admin", "workspace", "create", "--help"],
     ] {
         let out = revos(dir.path()).args(cmd).output().unwrap();
         assert!(out.status.success(), "{cmd:?}");
@@ -719,4 +732,211 @@ mod timeouts_and_shutdown {
         super::sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(Db::Postgres)
             .await
     }
+}
+/// The master key of the `admin workspace create` test (configured, so no key file is
+/// generated and announced on the first run).
+const WORKSPACE_TEST_KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+
+/// `revos admin workspace create` on a data directory and the database `envs` names, with
+/// `extra` arguments.
+fn workspace_create(dir: &Path, envs: &[(&str, &str)], extra: &[&str]) -> std::process::Output {
+    revos(dir)
+        .envs(envs.iter().copied())
+        .args(["admin", "workspace", "create", "--data-dir", "data"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn admin_workspace_create_makes_workspaces_while_signup_is_first_on_sqlite() {
+    admin_workspace_create_makes_workspaces_while_signup_is_first(None).await;
+}
+
+#[tokio::test]
+async fn admin_workspace_create_makes_workspaces_while_signup_is_first_on_postgres() {
+    let db = TestDb::new(Db::Postgres).await;
+    admin_workspace_create_makes_workspaces_while_signup_is_first(Some(&db.url)).await;
+}
+
+async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut envs = vec![("REVOS_MASTER_KEY", WORKSPACE_TEST_KEY)];
+    if let Some(url) = database {
+        envs.push(("REVOS_DATABASE_URL", url));
+    }
+    let envs = envs.as_slice();
+    // Bad input: exit 2 with one line naming the flag; nothing is created.
+    std::fs::write(dir.path().join("short.txt"), "short\n").unwrap();
+    let bad: [(&[&str], &str); 4] = [
+        (
+            &["--name", "Acme", "--owner-email", "not-an-email"],
+            "--owner-email",
+        ),
+        (
+            &["--name", " ", "--owner-email", "ana@example.com"],
+            "--name",
+        ),
+        (
+            &[
+                "--name",
+                "Acme",
+                "--owner-email",
+                "ana@example.com",
+                "--owner-password-file",
+                "missing.txt",
+            ],
+            "--owner-password-file",
+        ),
+        (
+            &[
+                "--name",
+                "Acme",
+                "--owner-email",
+                "ana@example.com",
+                "--owner-password-file",
+                "short.txt",
+            ],
+            "--owner-password-file",
+        ),
+    ];
+    for (args, flag) in bad {
+        let out = workspace_create(dir.path(), envs, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
+        assert!(lines[0].contains(flag), "{args:?}: {stderr}");
+    }
+    let out = revos(dir.path())
+        .envs(envs.iter().copied())
+        .args(["admin", "tenants", "--json", "--data-dir", "data"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+
+    // Without a password: one generated, shown once.
+    let out = workspace_create(
+        dir.path(),
+        envs,
+        &[
+            "--name",
+            "Acme",
+            "--owner-email",
+            "Ana@Example.com",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let acme: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(acme["name"], "Acme");
+    assert_eq!(acme["owner_email"], "ana@example.com");
+    assert_eq!(acme["owner_created"], true);
+    let generated = acme["generated_password"].as_str().unwrap().to_owned();
+    assert!(generated.len() >= 20, "{generated}");
+    // With a password file (its first line), in text form.
+    std::fs::write(dir.path().join("bo.txt"), "bos long password\nignored\n").unwrap();
+    let out = workspace_create(
+        dir.path(),
+        envs,
+        &[
+            "--name",
+            "Beta",
+            "--owner-email",
+            "bo@example.com",
+            "--owner-password-file",
+            "bo.txt",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("created workspace") && text.contains("Beta"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("bos long password"),
+        "the given password is not echoed"
+    );
+    // An existing account becomes owner of another workspace with its own password; a
+    // password for it is refused rather than ignored.
+    let out = workspace_create(
+        dir.path(),
+        envs,
+        &[
+            "--name",
+            "Gamma",
+            "--owner-email",
+            "bo@example.com",
+            "--owner-password-file",
+            "bo.txt",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = workspace_create(
+        dir.path(),
+        envs,
+        &[
+            "--name",
+            "Gamma",
+            "--owner-email",
+            "bo@example.com",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gamma: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(gamma["owner_created"], false);
+    assert!(gamma["generated_password"].is_null());
+
+    // The server (sign-up rule `first`, the default) refuses sign-up, and the owners log in.
+    let mut server = Server::start(dir.path(), envs);
+    server.wait_healthy(Duration::from_secs(5)).await;
+    let b = server.base.clone();
+    let (status, body) = send(reqwest::Method::POST, format!("{b}/api/v1/auth/signup"), None,
+        Some(json!({"email": "cy@example.com", "password": "correct horse battery", "workspace_name": "Cy"}))).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "signup_closed");
+    let logins = [
+        ("ana@example.com", generated.as_str(), &acme),
+        ("bo@example.com", "bos long password", &gamma),
+    ];
+    for (email, password, workspace) in logins {
+        let (status, s) = send(
+            reqwest::Method::POST,
+            format!("{b}/api/v1/auth/login"),
+            None,
+            Some(
+                json!({"email": email, "password": password, "tenant_id": workspace["tenant_id"]}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{email}: {s}");
+        let (_, me) = send(
+            reqwest::Method::GET,
+            format!("{b}/api/v1/me"),
+            s["token"].as_str(),
+            None,
+        )
+        .await;
+        assert_eq!(me["role"], "owner");
+    }
+    server.stop();
 }

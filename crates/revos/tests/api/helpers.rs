@@ -157,6 +157,26 @@ fn init_test_logging() {
     });
 }
 
+/// How a test server is configured. The sign-up rule is `open` here, as an operator running
+/// a multi-workspace instance would set it: most tests sign up several workspaces.
+pub struct TestConfig {
+    pub limiter: revos_web::LoginLimiter,
+    pub providers: revos_app::providers::ProviderSettings,
+    pub trusted_proxies: revos_web::TrustedProxies,
+    pub signup: revos_domain::SignupPolicy,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        Self {
+            limiter: Default::default(),
+            providers: Default::default(),
+            trusted_proxies: Default::default(),
+            signup: revos_domain::SignupPolicy::Open,
+        }
+    }
+}
+
 /// The app served on a random port over a fresh database.
 pub struct TestApp {
     pub base: String,
@@ -172,11 +192,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(kind: Db) -> Self {
-        Self::spawn_with(kind, revos_web::LoginLimiter::default()).await
+        Self::spawn_config(kind, TestConfig::default()).await
     }
 
     pub async fn spawn_with(kind: Db, limiter: revos_web::LoginLimiter) -> Self {
-        Self::spawn_full(kind, limiter, |_| Default::default()).await
+        Self::spawn_config(
+            kind,
+            TestConfig {
+                limiter,
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// A server whose app uses these provider settings (fake servers' URLs, keys, the
@@ -185,7 +212,14 @@ impl TestApp {
         kind: Db,
         providers: revos_app::providers::ProviderSettings,
     ) -> Self {
-        Self::spawn_full(kind, Default::default(), |_| providers).await
+        Self::spawn_config(
+            kind,
+            TestConfig {
+                providers,
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// A server whose provider settings depend on its database (e.g. an MCP server declared
@@ -194,28 +228,41 @@ impl TestApp {
         kind: Db,
         providers: impl FnOnce(&TestDb) -> revos_app::providers::ProviderSettings,
     ) -> Self {
-        Self::spawn_full(kind, Default::default(), providers).await
+        Self::spawn_inner(kind, TestConfig::default(), |db| Some(providers(db))).await
     }
 
-    async fn spawn_full(
+    /// A server configured as an operator would: attempt limits, providers, trusted proxies
+    /// and the sign-up rule.
+    pub async fn spawn_config(kind: Db, config: TestConfig) -> Self {
+        Self::spawn_inner(kind, config, |_| None).await
+    }
+
+    async fn spawn_inner(
         kind: Db,
-        limiter: revos_web::LoginLimiter,
-        providers: impl FnOnce(&TestDb) -> revos_app::providers::ProviderSettings,
+        mut config: TestConfig,
+        providers_for: impl FnOnce(&TestDb) -> Option<revos_app::providers::ProviderSettings>,
     ) -> Self {
         init_test_logging();
         let db = TestDb::new(kind).await;
-        let providers = providers(&db);
+        if let Some(providers) = providers_for(&db) {
+            config.providers = providers;
+        }
         let store = Store::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let clock = Arc::new(SimulatedClock::new(Utc::now()));
         let master_key = MasterKey::generate().to_base64().to_string();
         let key = MasterKey::parse(&master_key).unwrap();
-        let app = App::new(store.clone(), key, clock.clone(), Settings::default())
-            .with_providers(providers);
+        let settings = Settings {
+            signup: config.signup,
+            ..Settings::default()
+        };
+        let app =
+            App::new(store.clone(), key, clock.clone(), settings).with_providers(config.providers);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut state = revos_web::AppState::new(app.clone());
-        state.limiter = Arc::new(limiter);
+        state.limiter = Arc::new(config.limiter);
+        state.trusted_proxies = Arc::new(config.trusted_proxies);
         let server = tokio::spawn(async move {
             revos_web::serve(listener, state, std::future::pending())
                 .await

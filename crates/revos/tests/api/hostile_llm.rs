@@ -393,6 +393,7 @@ impl LlmServer {
             .current_dir(dir)
             .args(["serve", "--data-dir", "data", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
+            .env("REVOS_SIGNUP", "open")
             .envs(envs.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::from(

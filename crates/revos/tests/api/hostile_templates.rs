@@ -72,6 +72,7 @@ impl TemplatesServer {
             .args(["serve", "--data-dir", "data", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .env("REVOS_DATABASE_URL", url)
+            .env("REVOS_SIGNUP", "open")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::from(
                 std::fs::File::create(dir.join("serve.log")).unwrap(),

@@ -16,6 +16,7 @@ mod crash;
 mod demo;
 mod dm_crash;
 mod hostile_llm;
+mod hostile_auth;
 mod hostile_headers;
 mod hostile_hooks;
 mod hostile_prompts;

@@ -8,7 +8,8 @@ use serde_json::json;
 both_backends!(
     owner_invites_a_member_who_joins,
     roles_limit_what_members_do,
-    last_owner_stays
+    last_owner_stays,
+    two_owners_demoting_each_other_keep_an_owner
 );
 
 async fn owner_invites_a_member_who_joins(db: Db) {
@@ -205,4 +206,73 @@ async fn last_owner_stays(db: Db) {
     );
     let (_, me) = t.get("/api/v1/me", &owner).await;
     assert_eq!(me["role"], "owner");
+}
+
+async fn two_owners_demoting_each_other_keep_an_owner(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let (ana, _, ana_id) = t.signup("ana@example.com", "Acme").await;
+    let (_, inv) = t
+        .post(
+            "/api/v1/invitations",
+            Some(&ana),
+            json!({"email": "bo@example.com", "role": "owner"}),
+        )
+        .await;
+    let (status, s) = t
+        .post(
+            "/api/v1/invitations/accept",
+            None,
+            json!({"token": inv["token"], "password": "bos long password"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    let bo = s["token"].as_str().unwrap().to_owned();
+    let bo_id = s["user_id"].as_str().unwrap().to_owned();
+    let people = [
+        (ana.as_str(), ana_id.as_str()),
+        (bo.as_str(), bo_id.as_str()),
+    ];
+
+    for round in 0..20 {
+        // Each owner demotes the other at the same moment.
+        let to_ana = format!("/api/v1/members/{ana_id}");
+        let to_bo = format!("/api/v1/members/{bo_id}");
+        let (a, b) = tokio::join!(
+            t.patch(&to_bo, &ana, json!({"role": "member"})),
+            t.patch(&to_ana, &bo, json!({"role": "member"}))
+        );
+        let statuses = [a.0, b.0];
+        let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+        assert_eq!(won, 1, "round {round}: {a:?} {b:?}");
+        assert!(
+            statuses
+                .iter()
+                .all(|s| [StatusCode::OK, StatusCode::CONFLICT, StatusCode::FORBIDDEN].contains(s)),
+            "round {round}: {a:?} {b:?}"
+        );
+
+        // Exactly one owner remains, and it promotes the other back for the next round.
+        let (_, members) = t.get("/api/v1/members", &ana).await;
+        let owners: Vec<&str> = members["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "owner")
+            .map(|m| m["user_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(owners.len(), 1, "round {round}: {members}");
+        let (owner, other) = if owners[0] == ana_id {
+            (people[0], people[1])
+        } else {
+            (people[1], people[0])
+        };
+        let (status, body) = t
+            .patch(
+                &format!("/api/v1/members/{}", other.1),
+                owner.0,
+                json!({"role": "owner"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
 }

@@ -18,7 +18,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the server on a free port with a clean `REVOS_*` environment plus `envs`.
+    /// Starts the server on a free port with a clean `REVOS_*` environment plus `envs`, and
+    /// sign-up open (the scenarios sign up several workspaces, as on an instance whose
+    /// operator chose `REVOS_SIGNUP=open`).
     pub fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -39,6 +41,7 @@ impl Server {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
+            .env("REVOS_SIGNUP", "open")
             .envs(envs.iter().copied())
             .stdout(Stdio::null())
             .stderr(File::create(&log).expect("server log"));

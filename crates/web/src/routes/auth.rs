@@ -94,10 +94,12 @@ pub(crate) struct Me {
     credential: &'static str,
 }
 
-/// Creates a workspace with its owner and returns a session for them.
+/// Creates a workspace with its owner and returns a session for them, when the operator's
+/// sign-up rule (`REVOS_SIGNUP`) allows: otherwise 403 `signup_closed`.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
     responses((status = 201, body = SessionResponse), (status = 401, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 async fn signup(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -155,6 +157,8 @@ async fn me(Auth(who): Auth) -> Json<Me> {
 }
 
 /// Redeems an invitation: creates the account if needed, joins the workspace, logs in.
+/// Attempts count against the same per-address and per-email limits as log-ins (the email
+/// being the invitation's), so an invitation is no side door for guessing a password.
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "members", request_body = AcceptInvitationRequest,
     responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -163,7 +167,8 @@ async fn accept_invitation(
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<AcceptInvitationRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    state.limiter.check(ip, None)?;
+    let email = state.app.invitation_email(&req.token).await?;
+    state.limiter.check(ip, email.as_deref())?;
     let session = state
         .app
         .accept_invitation(&req.token, &req.password)

@@ -2,6 +2,7 @@
 //! without JavaScript). Each sets or clears the session cookie; failures re-show the form
 //! with the field at fault.
 
+use super::next_path::same_origin_path;
 use super::render::{UiError, render};
 use super::session::{Signed, check_origin, cookie_header, is_https, redirect_with_cookie};
 use crate::extract::ClientIp;
@@ -21,12 +22,9 @@ pub(super) struct Next {
     next: Option<String>,
 }
 
-/// Only paths of this site: never another host.
-fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => "/".to_owned(),
-    }
+/// Where to go after logging in: `next` when it is a path of this site, else the dashboard.
+fn after_login(next: Option<&str>) -> String {
+    same_origin_path(next).unwrap_or("/").to_owned()
 }
 
 fn session_cookie(headers: &HeaderMap, token: &str, state: &AppState) -> axum::http::HeaderValue {
@@ -103,7 +101,7 @@ impl EntryPage {
 pub(super) async fn login_form(Query(next): Query<Next>) -> Result<Response, UiError> {
     Ok(render(
         "login.html",
-        context! { next => local_path(next.next.as_deref()), email => "", error => () },
+        context! { next => after_login(next.next.as_deref()), email => "", error => () },
     )?
     .into_response())
 }
@@ -124,7 +122,7 @@ pub(super) async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, UiError> {
     check_origin(&headers)?;
-    let next = local_path(form.next.as_deref());
+    let next = after_login(form.next.as_deref());
     let entry = EntryPage {
         template: "login.html",
         kept: context! { next => next.clone(), email => form.email.clone() },
@@ -136,13 +134,27 @@ pub(super) async fn login(
     entry.finish(result, &next, &headers, &state, None)
 }
 
-/// The sign-up form.
-pub(super) async fn signup_form() -> Result<Response, UiError> {
+/// The sign-up form, or the plain statement that sign-up is closed when the operator's rule
+/// (`REVOS_SIGNUP`) does not allow it now.
+pub(super) async fn signup_form(State(state): State<AppState>) -> Result<Response, UiError> {
+    if !state.app.signup_allowed().await? {
+        return signup_closed(StatusCode::OK);
+    }
     Ok(render(
         "signup.html",
         context! { email => "", workspace_name => "", error => (), errors => Vec::<minijinja::Value>::new() },
     )?
     .into_response())
+}
+
+/// The sign-up page saying that sign-up is closed and how to join instead.
+fn signup_closed(status: StatusCode) -> Result<Response, UiError> {
+    let message = revos_app::AppError::SignupClosed.to_string();
+    Ok((
+        status,
+        render("signup.html", context! { closed => message })?,
+    )
+        .into_response())
 }
 
 /// The sign-up form's fields.
@@ -172,6 +184,9 @@ pub(super) async fn signup(
         .app
         .signup(&form.email, &form.password, &form.workspace_name)
         .await;
+    if let Err(revos_app::AppError::SignupClosed) = result {
+        return signup_closed(StatusCode::FORBIDDEN);
+    }
     entry.finish(result, "/", &headers, &state, None)
 }
 
@@ -260,13 +275,12 @@ pub(super) async fn accept(
         template: "accept_invitation.html",
         kept: context! { token => form.token.clone() },
     };
-    if let Some(refused) = entry.over_limit(&state, ip, None) {
+    let token = form.token.trim();
+    let email = state.app.invitation_email(token).await?;
+    if let Some(refused) = entry.over_limit(&state, ip, email.as_deref()) {
         return Ok(refused);
     }
-    let result = state
-        .app
-        .accept_invitation(form.token.trim(), &form.password)
-        .await;
+    let result = state.app.accept_invitation(token, &form.password).await;
     let general = "This invitation is unknown, used or expired, or the password is wrong.";
     entry.finish(result, "/", &headers, &state, Some(general))
 }

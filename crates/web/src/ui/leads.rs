@@ -2,7 +2,8 @@
 //! keeps the filters, one lead with its campaigns and timeline, and putting a lead on the
 //! do-not-contact list. Reads and changes go through the same use cases as the API.
 
-use super::page_params::{local_next, parse_id, query_string, when};
+use super::next_path::same_origin_path;
+use super::page_params::{parse_id, query_string, when};
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
@@ -373,6 +374,7 @@ pub(super) async fn do_not_contact(
         name: None,
     };
     state.app.add_do_not_contact(&signed.who, &req).await?;
-    let to = local_next(form.next.as_deref(), format!("/leads/{id}"));
+    let to = same_origin_path(form.next.as_deref())
+        .map_or_else(|| format!("/leads/{id}"), str::to_owned);
     Ok(Redirect::to(&to).into_response())
 }

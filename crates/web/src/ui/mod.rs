@@ -15,6 +15,7 @@ mod chat;
 mod dashboard;
 mod leads;
 mod live;
+mod next_path;
 mod page_params;
 mod post_view;
 mod posts;

@@ -1,6 +1,6 @@
 //! Small helpers the lead and campaign pages share: ids from the path (a malformed one is
-//! simply not found), where to go back to after a form, query strings for links that keep a
-//! page's filters, times shown to people, and form errors keyed by the form's field ids.
+//! simply not found), query strings for links that keep a page's filters, times shown to
+//! people, and form errors keyed by the form's field ids.
 
 use super::render::UiError;
 use axum::http::StatusCode;
@@ -11,15 +11,6 @@ use uuid::Uuid;
 pub(super) fn parse_id(raw: &str, what: &str) -> Result<Uuid, UiError> {
     Uuid::parse_str(raw)
         .map_err(|_| UiError::new(StatusCode::NOT_FOUND, format!("No such {what}.")))
-}
-
-/// `next` when it is a path of this site, else `fallback`: a form never sends anyone to
-/// another host.
-pub(super) fn local_next(next: Option<&str>, fallback: String) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => fallback,
-    }
 }
 
 /// `a=1&b=x%20y` from the pairs whose value is not empty (percent-encoded as a form would).
@@ -80,15 +71,6 @@ pub(super) fn form_errors(errors: &[(String, String)]) -> Vec<(String, String)> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(local_next(Some("/leads?q=a"), "/x".into()), "/leads?q=a");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", ""] {
-            assert_eq!(local_next(Some(bad), "/x".into()), "/x");
-        }
-        assert_eq!(local_next(None, "/x".into()), "/x");
-    }
 
     #[test]
     fn query_strings_encode_and_skip_empty_values() {

@@ -3,7 +3,8 @@
 //! keys (a new key is shown once), the workspace's webhook URLs (with a rotate button), and the
 //! language model's mode and this month's usage.
 //! Forms post, then redirect back; a form with a mistake is shown again with the message
-//! beside the field (422). Owners and admins see the forms; members see the lists.
+//! beside the field (422). Owners and admins see the forms; members see the lists, except
+//! the vault, which only owners and admins see at all.
 
 use super::page_params::parse_id;
 use super::render::{UiError, page};
@@ -75,7 +76,10 @@ async fn settings_page(
     let month_start = revos_app::llm::month_start(now);
     let usage = app.llm_usage(who, month_start).await?;
     let accounts = app.list_accounts(who, ALL).await?.items;
-    let secrets = app.list_secrets(who, ALL).await?.items;
+    let secrets = match admin {
+        true => app.list_secrets(who, ALL).await?.items,
+        false => Vec::new(),
+    };
     let members = app.list_members(who, ALL).await?.items;
     let (invitations, api_keys, webhooks) = if admin {
         let pending: Vec<_> = app
