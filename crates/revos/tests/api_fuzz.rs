@@ -11,7 +11,7 @@
 
 mod live;
 
-use live::{PgDb, Server};
+use live::{PgDb, Server, version_of, wait_at_most};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -48,13 +48,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Fails with one line unless the pinned schemathesis is on `PATH`.
 fn require_schemathesis() {
-    let version = Command::new("schemathesis")
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
+    let version = version_of("schemathesis");
     assert!(
         version.ends_with(SCHEMATHESIS),
         "API fuzzing needs schemathesis {SCHEMATHESIS} (found {:?}): install it with `pip install schemathesis=={SCHEMATHESIS}`",
@@ -351,17 +345,7 @@ fn run_schemathesis(server: &Server, backend: &str, work: &Path, seed: &Seed) {
         .stdout(log)
         .spawn()
         .expect("run schemathesis");
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for schemathesis") {
-            break Some(status);
-        }
-        if started.elapsed() > RUN_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_at_most(&mut child, RUN_LIMIT);
     let text = std::fs::read_to_string(&output).unwrap_or_default();
     match status {
         Some(s) if s.success() => println!(

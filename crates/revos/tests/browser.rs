@@ -8,7 +8,7 @@
 
 mod live;
 
-use live::{PgDb, Server};
+use live::{PgDb, Server, version_of, wait_at_most};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -68,13 +68,7 @@ fn require(program: &str, install: &str) {
 
 /// Fails with one line unless Node.js 20 or later runs (playwright-core needs it).
 fn require_node() {
-    let version = Command::new("node")
-        .arg("--version")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
+    let version = version_of("node");
     let major: u32 = version
         .trim_start_matches('v')
         .split('.')
@@ -315,17 +309,7 @@ fn run_scenarios(server: &Server, backend: &str, work: &Path, seed: &str) {
         .stderr(File::create(work.join("scenarios.err")).expect("scenario log"))
         .spawn()
         .expect("run node");
-    let status = loop {
-        if let Some(status) = node.try_wait().expect("wait for node") {
-            break Some(status);
-        }
-        if started.elapsed() > SCENARIO_LIMIT {
-            let _ = node.kill();
-            let _ = node.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_at_most(&mut node, SCENARIO_LIMIT);
     let text = format!(
         "{}{}",
         std::fs::read_to_string(&output).unwrap_or_default(),

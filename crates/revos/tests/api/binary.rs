@@ -2,124 +2,14 @@
 //! logs, the generated master key, graceful shutdown and master-key rotation.
 
 use crate::helpers::{Db, TestDb};
+use crate::server::{Server, command as revos};
+use revos_providers::fakes::openai::FakeOpenAi;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_revos");
 const SECRET: &str = "sk-live-plaintext-never-logged-5678";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `revos` command with a clean environment and a scratch working directory.
-fn revos(dir: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("REVOS_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
-
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let log = dir.join(format!("serve-{port}.log"));
-        let mut cmd = revos(dir);
-        cmd.args([
-            "serve",
-            "--data-dir",
-            "data",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .envs(envs.iter().copied())
-        .stdout(Stdio::from(
-            std::fs::File::create(dir.join(format!("stdout-{port}.log"))).unwrap(),
-        ))
-        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
-        let child = cmd.spawn().expect("spawn revos serve");
-        Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        }
-    }
-
-    /// Polls /healthz until it answers 200; returns how long that took.
-    async fn wait_healthy(&mut self, limit: Duration) -> Duration {
-        let start = Instant::now();
-        let client = reqwest::Client::new();
-        while start.elapsed() < limit {
-            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send().await
-                && r.status() == 200
-            {
-                return start.elapsed();
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "revos serve exited with {status}: {}",
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!(
-            "no answer on /healthz within {limit:?}: {}",
-            std::fs::read_to_string(&self.log).unwrap_or_default()
-        );
-    }
-
-    /// Sends SIGTERM and waits for a clean exit; returns the log.
-    fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "revos serve exited with {status} after SIGTERM"
-                );
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "revos serve did not stop within 10 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::fs::read_to_string(&self.log).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn send(
     method: reqwest::Method,
@@ -127,14 +17,8 @@ async fn send(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = reqwest::Client::new().request(method, url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let (status, body) = crate::helpers::parse(req.send().await.unwrap()).await;
+    let (status, body) =
+        crate::helpers::request(&reqwest::Client::new(), method, url, token, body).await;
     (status.as_u16(), body)
 }
 
@@ -142,7 +26,7 @@ async fn send(
 async fn serve_answers_healthz_within_two_seconds_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), &[]);
-    let took = server.wait_healthy(Duration::from_secs(2)).await;
+    let took = server.wait_healthy_within(Duration::from_secs(2)).await;
     let (status, ready) = send(
         reqwest::Method::GET,
         format!("{}/readyz", server.base),
@@ -161,7 +45,7 @@ async fn serve_answers_healthz_within_two_seconds_on_postgres() {
     let db = TestDb::new(Db::Postgres).await;
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), &[("REVOS_DATABASE_URL", &db.url)]);
-    server.wait_healthy(Duration::from_secs(2)).await;
+    server.wait_healthy_within(Duration::from_secs(2)).await;
     let (status, ready) = send(
         reqwest::Method::GET,
         format!("{}/readyz", server.base),
@@ -302,7 +186,7 @@ async fn secrets_stay_out_of_logs_and_files_and_every_request_line_has_an_id() {
         dir.path(),
         &[("REVOS_LOG", "debug"), ("REVOS_LOG_FORMAT", "json")],
     );
-    server.wait_healthy(Duration::from_secs(5)).await;
+    server.wait_healthy_within(Duration::from_secs(5)).await;
     let b = server.base.clone();
     let (status, s) = send(reqwest::Method::POST, format!("{b}/api/v1/auth/signup"), None,
         Some(json!({"email": "ana@example.com", "password": "correct horse battery", "workspace_name": "Acme"}))).await;
@@ -375,7 +259,7 @@ async fn secrets_stay_out_of_logs_and_files_and_every_request_line_has_an_id() {
 async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_readable() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), &[]);
-    server.wait_healthy(Duration::from_secs(5)).await;
+    server.wait_healthy_within(Duration::from_secs(5)).await;
     let b = server.base.clone();
     let (_, s) = send(reqwest::Method::POST, format!("{b}/api/v1/auth/signup"), None,
         Some(json!({"email": "ana@example.com", "password": "correct horse battery", "workspace_name": "Acme"}))).await;
@@ -419,7 +303,7 @@ async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_
 
     // A restart with the rotated key reads the secret; nothing is generated again.
     let mut server = Server::start(dir.path(), &[]);
-    server.wait_healthy(Duration::from_secs(5)).await;
+    server.wait_healthy_within(Duration::from_secs(5)).await;
     let (status, list) = send(
         reqwest::Method::GET,
         format!("{}/api/v1/secrets", server.base),
@@ -434,7 +318,7 @@ async fn master_key_is_generated_once_with_mode_0600_and_rotation_keeps_secrets_
 
     // The old key no longer opens the vault.
     let mut server = Server::start(dir.path(), &[("REVOS_MASTER_KEY", old_key.trim())]);
-    server.wait_healthy(Duration::from_secs(5)).await;
+    server.wait_healthy_within(Duration::from_secs(5)).await;
     let (status, _) = send(
         reqwest::Method::GET,
         format!("{}/api/v1/secrets", server.base),
@@ -539,7 +423,7 @@ async fn workspace_with_cartridge(base: &str) -> (String, String) {
 }
 
 /// Waits until `fake` holds `n` stalled requests.
-async fn until_stalled(fake: &revos_providers::fakes::openai::FakeOpenAi, n: u64, what: &str) {
+async fn until_stalled(fake: &FakeOpenAi, n: u64, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while fake.stalled_now() != n {
         assert!(
@@ -551,25 +435,42 @@ async fn until_stalled(fake: &revos_providers::fakes::openai::FakeOpenAi, n: u64
     }
 }
 
+/// `revos serve` in `dir` on `db` whose model server is a fake that can be made to stall,
+/// with `setting` set, and a workspace with a cartridge on it; returns the server, the fake,
+/// the workspace's token and the cartridge's id.
+async fn server_on_fake_model(
+    db: &TestDb,
+    dir: &Path,
+    setting: (&str, &str),
+) -> (Server, FakeOpenAi, String, String) {
+    let fake = FakeOpenAi::start().await;
+    let mut server = Server::start(
+        dir,
+        &[
+            ("REVOS_DATABASE_URL", &db.url),
+            ("REVOS_OPENAI_URL", fake.url()),
+            setting,
+        ],
+    );
+    server.wait_healthy_within(Duration::from_secs(10)).await;
+    let (token, cartridge) = workspace_with_cartridge(&server.base).await;
+    (server, fake, token, cartridge)
+}
+
 /// A request past `REVOS_REQUEST_TIMEOUT_SECONDS` (here a draft whose embedding call the
 /// model server never answers) is answered 408 in the JSON error format, its work stops (the
 /// model call is dropped) and the workspace's next write goes through at once: nothing of the
 /// timed-out request holds the database.
 async fn a_timed_out_request_stops_and_leaves_the_database_free(db: Db) {
-    use revos_providers::fakes::{Fault, openai::FakeOpenAi};
+    use revos_providers::fakes::Fault;
     let test_db = TestDb::new(db).await;
-    let fake = FakeOpenAi::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(
+    let (server, fake, token, cartridge) = server_on_fake_model(
+        &test_db,
         dir.path(),
-        &[
-            ("REVOS_DATABASE_URL", &test_db.url),
-            ("REVOS_OPENAI_URL", fake.url()),
-            ("REVOS_REQUEST_TIMEOUT_SECONDS", "1.5"),
-        ],
-    );
-    server.wait_healthy(Duration::from_secs(10)).await;
-    let (token, cartridge) = workspace_with_cartridge(&server.base).await;
+        ("REVOS_REQUEST_TIMEOUT_SECONDS", "1.5"),
+    )
+    .await;
 
     fake.inject([Fault::Stall(60_000)]);
     let started = Instant::now();
@@ -612,21 +513,12 @@ async fn a_timed_out_request_stops_and_leaves_the_database_free(db: Db) {
 /// the draft is cut off with 503 when the grace period (`REVOS_SHUTDOWN_GRACE_SECONDS`) is
 /// over, and the process exits 0 within the grace period and five seconds.
 async fn sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(db: Db) {
-    use revos_providers::fakes::{Fault, openai::FakeOpenAi};
-    let test_db = TestDb::new(db).await;
-    let fake = FakeOpenAi::start().await;
-    let dir = tempfile::tempdir().unwrap();
+    use revos_providers::fakes::Fault;
     let grace = Duration::from_secs(2);
-    let mut server = Server::start(
-        dir.path(),
-        &[
-            ("REVOS_DATABASE_URL", &test_db.url),
-            ("REVOS_OPENAI_URL", fake.url()),
-            ("REVOS_SHUTDOWN_GRACE_SECONDS", "2"),
-        ],
-    );
-    server.wait_healthy(Duration::from_secs(10)).await;
-    let (token, cartridge) = workspace_with_cartridge(&server.base).await;
+    let test_db = TestDb::new(db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, fake, token, cartridge) =
+        server_on_fake_model(&test_db, dir.path(), ("REVOS_SHUTDOWN_GRACE_SECONDS", "2")).await;
     let (status, session) = send(
         reqwest::Method::POST,
         format!("{}/api/v1/chat/sessions", server.base),
@@ -661,15 +553,8 @@ async fn sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(
     };
     until_stalled(&fake, 2, "the draft never reached the model").await;
 
-    let pid = server.child.id().to_string();
     let signalled = Instant::now();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    server.terminate();
     let mut events = String::new();
     while let Some(chunk) = tokio::time::timeout(Duration::from_secs(10), chat.chunk())
         .await
@@ -693,7 +578,7 @@ async fn sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(
         "cut off before the grace period"
     );
     let exit = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.try_wait() {
             break status;
         }
         assert!(
@@ -703,7 +588,7 @@ async fn sigterm_ends_the_server_within_its_grace_period_despite_stuck_requests(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let log = std::fs::read_to_string(&server.log).unwrap();
+    let log = server.log();
     assert!(exit.success(), "exited with {exit}: {log}");
     assert!(log.contains("grace period over"), "{log}");
 }
@@ -746,6 +631,17 @@ fn workspace_create(dir: &Path, envs: &[(&str, &str)], extra: &[&str]) -> std::p
         .args(extra)
         .output()
         .unwrap()
+}
+
+/// [`workspace_create`] that must succeed; returns its standard output.
+fn workspace_created(dir: &Path, envs: &[(&str, &str)], extra: &[&str]) -> Vec<u8> {
+    let out = workspace_create(dir, envs, extra);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }
 
 #[tokio::test]
@@ -816,7 +712,7 @@ async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database:
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
 
     // Without a password: one generated, shown once.
-    let out = workspace_create(
+    let out = workspace_created(
         dir.path(),
         envs,
         &[
@@ -827,12 +723,7 @@ async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database:
             "--json",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let acme: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let acme: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(acme["name"], "Acme");
     assert_eq!(acme["owner_email"], "ana@example.com");
     assert_eq!(acme["owner_created"], true);
@@ -840,7 +731,7 @@ async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database:
     assert!(generated.len() >= 20, "{generated}");
     // With a password file (its first line), in text form.
     std::fs::write(dir.path().join("bo.txt"), "bos long password\nignored\n").unwrap();
-    let out = workspace_create(
+    let out = workspace_created(
         dir.path(),
         envs,
         &[
@@ -852,12 +743,7 @@ async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database:
             "bo.txt",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(out).unwrap();
     assert!(
         text.contains("created workspace") && text.contains("Beta"),
         "{text}"
@@ -886,7 +772,7 @@ async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database:
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = workspace_create(
+    let out = workspace_created(
         dir.path(),
         envs,
         &[
@@ -897,18 +783,13 @@ async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database:
             "--json",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let gamma: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gamma: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(gamma["owner_created"], false);
     assert!(gamma["generated_password"].is_null());
 
     // The server (sign-up rule `first`, the default) refuses sign-up, and the owners log in.
-    let mut server = Server::start(dir.path(), envs);
-    server.wait_healthy(Duration::from_secs(5)).await;
+    let mut server = Server::start_with_default_signup(dir.path(), envs);
+    server.wait_healthy_within(Duration::from_secs(5)).await;
     let b = server.base.clone();
     let (status, body) = send(reqwest::Method::POST, format!("{b}/api/v1/auth/signup"), None,
         Some(json!({"email": "cy@example.com", "password": "correct horse battery", "workspace_name": "Cy"}))).await;

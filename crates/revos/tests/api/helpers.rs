@@ -293,15 +293,14 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("request");
-        parse(resp).await
+        request(
+            &self.http,
+            method,
+            format!("{}{path}", self.base),
+            token,
+            body,
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
@@ -358,6 +357,26 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
     }
+}
+
+/// Sends `body` (JSON unless `None`) to `url` with `http`, as `token`'s session when given;
+/// returns the status and the parsed JSON answer (see [`parse`]).
+pub async fn request(
+    http: &reqwest::Client,
+    method: Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = http.request(method, url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("request");
+    parse(resp).await
 }
 
 /// Status and JSON of an answer, asserting the error format on 4xx/5xx.

@@ -2,7 +2,10 @@
 //! each test run against both SQLite and PostgreSQL, plus the binary itself. One test binary,
 //! to link once.
 
+mod campaign_fakes;
 mod helpers;
+#[path = "../live/server.rs"]
+mod server;
 
 mod agents;
 mod auth;

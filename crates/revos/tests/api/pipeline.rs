@@ -4,6 +4,7 @@
 //! workspace's own webhook URL) and by polling, and the
 //! leads who did not reply are handed to the email sequence 48 hours after their DM.
 
+use crate::campaign_fakes::activated_campaign;
 use crate::helpers::{Db, TestApp};
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
@@ -66,17 +67,7 @@ async fn world(db: Db) -> World {
         "connect_reply_template": "Thanks {{ first_name }}! Let's connect and I'll send it.",
         "email_fallback": {"provider": "instantly", "campaign_id": "inst-1"}
     });
-    let (status, c) = t.post("/api/v1/campaigns", Some(&token), body).await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
-    let (status, _) = t
-        .post(
-            &format!("/api/v1/campaigns/{campaign}/activate"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let (campaign, _) = activated_campaign(&t, &token, body).await;
     World {
         t,
         unipile,

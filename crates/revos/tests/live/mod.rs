@@ -1,88 +1,38 @@
-//! A real `revos serve` child process on a free loopback port, and a fresh PostgreSQL
-//! database for it: shared by the tests that drive the release surface from outside (the
+//! A real `revos serve` child process on a free loopback port (in `server.rs`), and a fresh
+//! PostgreSQL database for it: shared by the tests that drive the release surface from outside (the
 //! browser scenarios and the API fuzzer).
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod server;
+
+pub use server::Server;
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_revos");
-
-/// A running `revos serve`, stopped when dropped.
-pub struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub base: String,
-    log: PathBuf,
+/// What `program --version` prints, trimmed; empty when the program does not run.
+pub fn version_of(program: &str) -> String {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
 }
 
-impl Server {
-    /// Starts the server on a free port with a clean `REVOS_*` environment plus `envs`, and
-    /// sign-up open (the scenarios sign up several workspaces, as on an instance whose
-    /// operator chose `REVOS_SIGNUP=open`).
-    pub fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let log = dir.join("serve.log");
-        let mut cmd = Command::new(BIN);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("REVOS_") {
-                cmd.env_remove(k);
-            }
+/// Waits for `child` (a test tool run against the server) for at most `limit`; kills it
+/// after that. Returns its exit status, or `None` when it ran past `limit`.
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            return Some(status);
         }
-        cmd.current_dir(dir)
-            .args([
-                "serve",
-                "--data-dir",
-                "data",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .env("REVOS_SIGNUP", "open")
-            .envs(envs.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).expect("server log"));
-        Self {
-            child: cmd.spawn().expect("spawn revos serve"),
-            base: format!("http://127.0.0.1:{port}"),
-            log,
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
         }
-    }
-
-    /// The server's log so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until `/healthz` answers 200.
-    pub async fn wait_healthy(&mut self) {
-        let client = reqwest::Client::new();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send().await
-                && r.status() == 200
-            {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("revos serve exited with {status}:\n{}", self.log());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "revos serve did not answer /healthz in 30 s:\n{}",
-            self.log()
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

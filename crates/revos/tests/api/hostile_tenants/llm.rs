@@ -4,8 +4,10 @@
 //! redirects), cannot spend past its monthly budget, and cannot take the server's memory
 //! with a huge answer; the victim workspace keeps its model, its budget and its secrets.
 
+use crate::agents::Sse;
 use crate::both_backends;
-use crate::helpers::{Db, TestApp, error_fields};
+use crate::helpers::{Db, TestApp, error_fields, request};
+use crate::server::Server;
 use reqwest::StatusCode;
 use revos_app::llm::LlmSettings;
 use revos_app::providers::{OutboundPolicy, PrivateUrls, ProviderSettings};
@@ -16,7 +18,6 @@ use revos_providers::fakes::unipile::FakeUnipile;
 use serde_json::{Value, json};
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 both_backends!(
@@ -68,12 +69,6 @@ async fn llm_instance(db: Db, fake: &FakeOpenAi, outbound: OutboundPolicy, budge
     .await
 }
 
-/// One chat event: its name and data.
-struct LlmEvent {
-    event: String,
-    data: Value,
-}
-
 /// Opens a chat session of `token`'s workspace; returns its id and mode.
 async fn llm_session(t: &TestApp, token: &str) -> (String, String) {
     let (status, s) = t
@@ -87,41 +82,12 @@ async fn llm_session(t: &TestApp, token: &str) -> (String, String) {
 }
 
 /// Sends `content` to a new session and reads the whole event stream.
-async fn llm_chat(t: &TestApp, token: &str, content: &str) -> Vec<LlmEvent> {
+async fn llm_chat(t: &TestApp, token: &str, content: &str) -> Vec<Sse> {
     let (session, _) = llm_session(t, token).await;
-    let resp = t
-        .http
-        .post(format!(
-            "{}/api/v1/chat/sessions/{session}/messages",
-            t.base
-        ))
-        .bearer_auth(token)
-        .json(&json!({ "content": content }))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body = resp.text().await.expect("stream");
-    body.split("\n\n")
-        .filter_map(|block| {
-            let mut event = None;
-            let mut data = String::new();
-            for line in block.lines() {
-                if let Some(e) = line.strip_prefix("event:") {
-                    event = Some(e.trim().to_owned());
-                } else if let Some(d) = line.strip_prefix("data:") {
-                    data.push_str(d.trim_start());
-                }
-            }
-            Some(LlmEvent {
-                event: event?,
-                data: serde_json::from_str(&data).ok()?,
-            })
-        })
-        .collect()
+    crate::agents::chat(t, token, &session, content).await
 }
 
-fn llm_text(events: &[LlmEvent]) -> String {
+fn llm_text(events: &[Sse]) -> String {
     events
         .iter()
         .filter(|e| e.event == "text")
@@ -129,7 +95,7 @@ fn llm_text(events: &[LlmEvent]) -> String {
         .collect()
 }
 
-fn llm_error(events: &[LlmEvent]) -> Option<&Value> {
+fn llm_error(events: &[Sse]) -> Option<&Value> {
     events.iter().find(|e| e.event == "error").map(|e| &e.data)
 }
 
@@ -370,102 +336,40 @@ async fn hostile_llm_a_zero_budget_means_offline(db: Db) {
 
 // ---- memory: the real binary against 100 MB answers ----
 
-/// `revos serve` on SQLite in `dir` with these settings.
-struct LlmServer {
-    child: Child,
-    base: String,
+/// Signs up the one workspace of `server`; returns its session token.
+async fn llm_signup(server: &Server) -> String {
+    let (_, body) = request(
+        &reqwest::Client::new(),
+        reqwest::Method::POST,
+        format!("{}/api/v1/auth/signup", server.base),
+        None,
+        Some(json!({"email": "ana@example.com", "password": "correct horse battery", "workspace_name": "Acme"})),
+    )
+    .await;
+    body["token"].as_str().unwrap().to_owned()
 }
 
-impl LlmServer {
-    async fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_revos"));
-        for (k, _) in std::env::vars() {
-            if k.starts_with("REVOS_") {
-                cmd.env_remove(k);
-            }
-        }
-        let child = cmd
-            .current_dir(dir)
-            .args(["serve", "--data-dir", "data", "--listen"])
-            .arg(format!("127.0.0.1:{port}"))
-            .env("REVOS_SIGNUP", "open")
-            .envs(envs.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(
-                std::fs::File::create(dir.join("serve.log")).unwrap(),
-            ))
-            .spawn()
-            .expect("spawn revos serve");
-        let server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = reqwest::get(format!("{}/healthz", server.base)).await
-                && r.status() == 200
-            {
-                return server;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "revos serve did not start: {}",
-                std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// (peak, current) resident memory of the server process, in bytes.
-    fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("/proc/<pid>/status");
-        let field = |name: &str| -> u64 {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .expect("a memory figure")
-                * 1024
-        };
-        (field("VmHWM:"), field("VmRSS:"))
-    }
-
-    async fn signup(&self) -> String {
-        let body: Value = reqwest::Client::new()
-            .post(format!("{}/api/v1/auth/signup", self.base))
-            .json(&json!({"email": "ana@example.com", "password": "correct horse battery", "workspace_name": "Acme"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["token"].as_str().unwrap().to_owned()
-    }
+/// `revos serve` on SQLite in `dir` with these settings, answering.
+async fn llm_server(dir: &Path, envs: &[(&str, &str)]) -> Server {
+    let mut server = Server::start(dir, envs);
+    server.wait_healthy_within(Duration::from_secs(20)).await;
+    server
 }
 
-impl Drop for LlmServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The peak resident memory of the server process, in bytes.
+fn llm_peak(server: &Server) -> u64 {
+    server.peak_memory_kb() * 1024
 }
 
 const LLM_HUNDRED_MB: u64 = 100 * 1024 * 1024;
 const LLM_MAX_GROWTH: u64 = 50 * 1024 * 1024;
 
-fn llm_assert_small_growth(before: (u64, u64), after: (u64, u64)) {
-    let growth = after.0.saturating_sub(before.0);
+fn llm_assert_small_growth(before: u64, after: u64) {
+    let growth = after.saturating_sub(before);
     eprintln!(
         "peak resident memory {} MB -> {} MB (+{} MB)",
-        before.0 >> 20,
-        after.0 >> 20,
+        before >> 20,
+        after >> 20,
         growth >> 20
     );
     assert!(
@@ -479,7 +383,7 @@ fn llm_assert_small_growth(before: (u64, u64), after: (u64, u64)) {
 async fn hostile_llm_a_100_mb_model_answer_ends_in_a_clear_error_in_little_memory() {
     let fake = FakeOpenAi::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let server = LlmServer::start(
+    let server = llm_server(
         dir.path(),
         &[
             ("REVOS_OPENAI_URL", fake.url()),
@@ -487,19 +391,17 @@ async fn hostile_llm_a_100_mb_model_answer_ends_in_a_clear_error_in_little_memor
         ],
     )
     .await;
-    let token = server.signup().await;
+    let token = llm_signup(&server).await;
     let http = reqwest::Client::new();
-    let session: Value = http
-        .post(format!("{}/api/v1/chat/sessions", server.base))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let before = server.memory();
+    let (_, session) = request(
+        &http,
+        reqwest::Method::POST,
+        format!("{}/api/v1/chat/sessions", server.base),
+        Some(&token),
+        Some(json!({})),
+    )
+    .await;
+    let before = llm_peak(&server);
     fake.inject([Fault::Huge(LLM_HUNDRED_MB)]);
     let started = Instant::now();
     let mut resp = http
@@ -525,7 +427,7 @@ async fn hostile_llm_a_100_mb_model_answer_ends_in_a_clear_error_in_little_memor
             tail.drain(..tail.len() - 1024);
         }
     }
-    llm_assert_small_growth(before, server.memory());
+    llm_assert_small_growth(before, llm_peak(&server));
     let error = error.expect("an error event");
     assert!(error.contains("bad_response"), "{error}");
     assert!(error.contains("larger than 8388608 bytes"), "{error}");
@@ -538,7 +440,7 @@ async fn hostile_llm_a_100_mb_provider_body_ends_in_a_clear_error_in_little_memo
     let fake = FakeUnipile::start().await;
     fake.state.add_account("acc1", "Dana");
     let dir = tempfile::tempdir().unwrap();
-    let server = LlmServer::start(
+    let server = llm_server(
         dir.path(),
         &[
             ("REVOS_UNIPILE_URL", &fake.base_url),
@@ -546,8 +448,8 @@ async fn hostile_llm_a_100_mb_provider_body_ends_in_a_clear_error_in_little_memo
         ],
     )
     .await;
-    let token = server.signup().await;
-    let before = server.memory();
+    let token = llm_signup(&server).await;
+    let before = llm_peak(&server);
     fake.state.inject([Fault::Huge(LLM_HUNDRED_MB)]);
     let resp = reqwest::Client::new()
         .post(format!("{}/api/v1/linkedin-accounts", server.base))
@@ -556,7 +458,7 @@ async fn hostile_llm_a_100_mb_provider_body_ends_in_a_clear_error_in_little_memo
         .send()
         .await
         .unwrap();
-    llm_assert_small_growth(before, server.memory());
+    llm_assert_small_growth(before, llm_peak(&server));
     assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
     let body: Value = resp.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap();

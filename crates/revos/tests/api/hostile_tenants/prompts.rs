@@ -5,15 +5,15 @@
 //! personaliser's model call offers no tools and fences the lead's profile.
 
 use crate::both_backends;
-use crate::helpers::{Db, TestApp, cartridge, unipile_account};
+use crate::campaign_fakes::{
+    Wired, activated_campaign, cartridge_campaign, commented_workspace, wired,
+};
+use crate::helpers::{Db, TestApp};
 use reqwest::StatusCode;
 use revos_app::llm::LlmSettings;
 use revos_app::providers::ProviderSettings;
-use revos_domain::TenantId;
-use revos_providers::HttpConfig;
 use revos_providers::fakes::openai::FakeOpenAi;
 use revos_providers::fakes::unipile::FakeUnipile;
-use revos_providers::unipile::Unipile;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -34,56 +34,26 @@ async fn prompts_victim(
     unipile: &revos_providers::fakes::unipile::Running,
     model: &FakeOpenAi,
     personalize: bool,
-) -> (revos_app::App, String, Uuid) {
+) -> (Wired, String, Uuid) {
     let post = "7400000000000000099";
-    unipile.state.add_account("acc1", "Dana");
-    unipile.state.add_post(post, "Comment GUIDE");
-    unipile
-        .state
-        .add_comment(post, "ACo9", PROMPTS_INJECTION, "GUIDE please", true);
-    unipile.state.connect("acc1", "ACo9");
-    let (token, tenant, _) = t.signup("victim@example.com", "Victim").await;
-    let tenant = TenantId(tenant.parse().unwrap());
-    let account = unipile_account(t, tenant, (120, 900), 50).await;
-    let (_, cart) = t
-        .post(
-            "/api/v1/cartridges",
-            Some(&token),
-            cartridge("Dana's voice"),
-        )
-        .await;
-    let body = json!({
-        "name": "Launch", "linkedin_account_id": account, "cartridge_id": cart["id"],
-        "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
-        "trigger_words": ["GUIDE"], "watched_posts": [post], "personalize_dm": personalize,
-        "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
-    });
-    let (status, c) = t.post("/api/v1/campaigns", Some(&token), body).await;
-    assert_eq!(status, StatusCode::CREATED, "{c}");
-    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
-    let (status, _) = t
-        .post(
-            &format!("/api/v1/campaigns/{campaign}/activate"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let app = t.app.clone().with_providers(ProviderSettings {
-        unipile_url: Some(unipile.base_url.clone()),
-        unipile_key: Some("instance-unipile-key".to_owned().into()),
-        llm: LlmSettings {
-            url: Some(model.url().to_owned()),
-            api_key: Some("sk-test".to_owned().into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    });
-    let client = Unipile::new(HttpConfig::new(&unipile.base_url, "k".to_owned().into()));
-    app.monitor_campaign(tenant, campaign, &client)
+    let (token, tenant, account) = commented_workspace(
+        t,
+        unipile,
+        post,
+        ("ACo9", PROMPTS_INJECTION),
+        "victim@example.com",
+        "Victim",
+    )
+    .await;
+    let body = cartridge_campaign(t, &token, account, post, personalize).await;
+    let (campaign, _) = activated_campaign(t, &token, body).await;
+    let wired = wired(t, unipile, Some(model));
+    wired
+        .app
+        .monitor_campaign(tenant, campaign, &wired.client)
         .await
         .unwrap();
-    (app, token, campaign)
+    (wired, token, campaign)
 }
 
 /// Posts `content` to a session and returns the `tool_result` events of the run.
@@ -214,17 +184,11 @@ async fn prompts_the_personaliser_offers_no_tools_and_fences_the_lead(db: Db) {
     let t = TestApp::spawn(db).await;
     let unipile = FakeUnipile::start().await;
     let model = FakeOpenAi::start().await;
-    let (app, _, _) = prompts_victim(&t, &unipile, &model, true).await;
+    let (victim, _, _) = prompts_victim(&t, &unipile, &model, true).await;
     let personal = "Mallory, thanks for the comment! Here is The Playbook: https://acme.io/p";
     model.push_text(personal);
-    let runner = revos_jobs::Runner::new(
-        revos_workers::registry(&app),
-        app.clone(),
-        app.clock(),
-        revos_jobs::RunnerConfig::default(),
-        Vec::new(),
-    );
-    runner
+    victim
+        .runner
         .run_simulated_until(&t.clock, t.app.now() + chrono::Duration::hours(1))
         .await
         .unwrap();

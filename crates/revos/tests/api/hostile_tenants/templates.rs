@@ -5,17 +5,14 @@
 //! once, sends nothing, and shows on the campaign.
 
 use crate::both_backends;
-use crate::helpers::{Db, TestApp, TestDb, error_fields, unipile_account};
-use revos_app::providers::ProviderSettings;
-use revos_domain::TenantId;
-use revos_providers::HttpConfig;
+use crate::campaign_fakes::{Wired, activated_campaign, commented_workspace, wired};
+use crate::helpers::{Db, TestApp, TestDb, error_fields, request};
+use crate::server::Server;
 use revos_providers::fakes::unipile::FakeUnipile;
-use revos_providers::unipile::Unipile;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
 both_backends!(
     templates_hostile_templates_are_refused_fast_without_hurting_others,
@@ -41,81 +38,8 @@ fn templates_campaign(account: &str, dm: &str) -> Value {
     })
 }
 
-/// The peak resident memory of a process, in kB.
-fn templates_peak_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-/// A `revos serve` child on `url`, killed when dropped.
-struct TemplatesServer {
-    child: std::process::Child,
-    base: String,
-}
-
-impl TemplatesServer {
-    async fn start(url: &str, dir: &std::path::Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_revos"));
-        for (k, _) in std::env::vars() {
-            if k.starts_with("REVOS_") {
-                cmd.env_remove(k);
-            }
-        }
-        let child = cmd
-            .current_dir(dir)
-            .args(["serve", "--data-dir", "data", "--listen"])
-            .arg(format!("127.0.0.1:{port}"))
-            .env("REVOS_DATABASE_URL", url)
-            .env("REVOS_SIGNUP", "open")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::from(
-                std::fs::File::create(dir.join("serve.log")).unwrap(),
-            ))
-            .spawn()
-            .expect("spawn revos serve");
-        let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        while client.get(format!("{base}/healthz")).send().await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(60), "no /healthz");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { child, base }
-    }
-}
-
-impl Drop for TemplatesServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn templates_call(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (reqwest::StatusCode, Value) {
-    let mut req = http.request(method, url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    crate::helpers::parse(req.send().await.unwrap()).await
-}
-
 async fn templates_signup(http: &reqwest::Client, base: &str, email: &str) -> String {
-    let (status, body) = templates_call(
+    let (status, body) = request(
         http,
         reqwest::Method::POST,
         format!("{base}/api/v1/auth/signup"),
@@ -128,7 +52,7 @@ async fn templates_signup(http: &reqwest::Client, base: &str, email: &str) -> St
 }
 
 async fn templates_sandbox_account(http: &reqwest::Client, base: &str, token: &str) -> String {
-    let (status, body) = templates_call(
+    let (status, body) = request(
         http,
         reqwest::Method::POST,
         format!("{base}/api/v1/linkedin-accounts"),
@@ -142,7 +66,11 @@ async fn templates_sandbox_account(http: &reqwest::Client, base: &str, token: &s
 
 async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db: Db) {
     let test_db = TestDb::new(db).await;
-    let server = TemplatesServer::start(&test_db.url, test_db.dir.path()).await;
+    let mut server = Server::start(
+        test_db.dir.path(),
+        &[("REVOS_DATABASE_URL", test_db.url.as_str())],
+    );
+    server.wait_healthy_within(Duration::from_secs(60)).await;
     let base = server.base.clone();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -152,7 +80,7 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
     let attacker = templates_signup(&http, &base, "attacker@example.com").await;
     let victim_account = templates_sandbox_account(&http, &base, &victim).await;
     let attacker_account = templates_sandbox_account(&http, &base, &attacker).await;
-    let (status, victims) = templates_call(
+    let (status, victims) = request(
         &http,
         reqwest::Method::POST,
         format!("{base}/api/v1/campaigns"),
@@ -161,7 +89,7 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
     )
     .await;
     assert_eq!(status, reqwest::StatusCode::CREATED, "{victims}");
-    let (status, own) = templates_call(
+    let (status, own) = request(
         &http,
         reqwest::Method::POST,
         format!("{base}/api/v1/campaigns"),
@@ -185,7 +113,7 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
             let mut polls = 0;
             while polling.load(Ordering::Relaxed) || polls < 5 {
                 let started = Instant::now();
-                let (status, page) = templates_call(
+                let (status, page) = request(
                     &http,
                     reqwest::Method::GET,
                     format!("{base}/api/v1/campaigns"),
@@ -202,7 +130,7 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
             (slowest, polls)
         })
     };
-    let peak_before = templates_peak_kb(server.child.id());
+    let peak_before = server.peak_memory_kb();
 
     for bomb in [
         TEMPLATES_CPU_BOMB,
@@ -218,7 +146,7 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
                 (reqwest::Method::PUT, format!("/api/v1/campaigns/{own}")),
             ] {
                 let started = Instant::now();
-                let (status, err) = templates_call(
+                let (status, err) = request(
                     &http,
                     method,
                     format!("{base}{path}"),
@@ -257,11 +185,11 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
         slowest < Duration::from_millis(200),
         "the victim waited {slowest:?} during the attack ({polls} polls)"
     );
-    let grown_kb = templates_peak_kb(server.child.id()).saturating_sub(peak_before);
+    let grown_kb = server.peak_memory_kb().saturating_sub(peak_before);
     assert!(grown_kb < 50 * 1024, "memory grew by {grown_kb} kB");
 
     // Nothing the attacker sent was stored; the victim's campaign is as it was.
-    let (_, stored) = templates_call(
+    let (_, stored) = request(
         &http,
         reqwest::Method::GET,
         format!("{base}/api/v1/campaigns/{own}"),
@@ -271,7 +199,7 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
     .await;
     assert_eq!(stored["dm_template"], "Hi {{ first_name }}!");
     assert_eq!(stored["connect_reply_template"], Value::Null);
-    let (_, theirs) = templates_call(
+    let (_, theirs) = request(
         &http,
         reqwest::Method::GET,
         format!(
@@ -289,47 +217,28 @@ async fn templates_over_budget_at_send_time_fail_once_and_show_on_the_campaign(d
     let t = TestApp::spawn(db).await;
     let unipile = FakeUnipile::start().await;
     let post = "7400000000000000077";
-    unipile.state.add_account("acc1", "Dana");
-    unipile.state.add_post(post, "Comment GUIDE");
     // 30 characters: the template below renders to 9,000+ for them, while the 26-character
     // sample name used at save keeps it under 8,000.
     let long_name = "Maximiliana Wolfeschlegelstein";
-    unipile
-        .state
-        .add_comment(post, "ACo1", long_name, "GUIDE please", true);
-    unipile.state.connect("acc1", "ACo1");
-
-    let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
-    let tenant = TenantId(tenant.parse().unwrap());
-    let account = unipile_account(&t, tenant, (120, 900), 50).await;
+    let (token, tenant, account) = commented_workspace(
+        &t,
+        &unipile,
+        post,
+        ("ACo1", long_name),
+        "ana@example.com",
+        "Acme",
+    )
+    .await;
     let mut body = templates_campaign(&account.to_string(), "{{ full_name * 300 }}");
     body["watched_posts"] = json!([post]);
-    let (status, c) = t.post("/api/v1/campaigns", Some(&token), body).await;
-    assert_eq!(status, reqwest::StatusCode::CREATED, "{c}");
+    let (campaign, c) = activated_campaign(&t, &token, body).await;
     assert_eq!(c["last_error"], Value::Null);
-    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
-    let (status, _) = t
-        .post(
-            &format!("/api/v1/campaigns/{campaign}/activate"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, reqwest::StatusCode::OK);
 
-    let app = t.app.clone().with_providers(ProviderSettings {
-        unipile_url: Some(unipile.base_url.clone()),
-        unipile_key: Some("instance-unipile-key".to_owned().into()),
-        ..Default::default()
-    });
-    let runner = revos_jobs::Runner::new(
-        revos_workers::registry(&app),
-        app.clone(),
-        app.clock(),
-        revos_jobs::RunnerConfig::default(),
-        Vec::new(),
-    );
-    let client = Unipile::new(HttpConfig::new(&unipile.base_url, "k".to_owned().into()));
+    let Wired {
+        app,
+        runner,
+        client,
+    } = wired(&t, &unipile, None);
     app.monitor_campaign(tenant, campaign, &client)
         .await
         .unwrap();

@@ -1,0 +1,117 @@
+//! A workspace whose campaign watches a post on the fake Unipile server, and the app wired to
+//! the fake providers as the instance's own: the set-up of the tests that follow a comment to
+//! a sent DM (personalised DMs, the pipeline, and the hostile prompt and template tests).
+
+use crate::helpers::{TestApp, cartridge, unipile_account};
+use reqwest::StatusCode;
+use revos_app::App;
+use revos_app::llm::LlmSettings;
+use revos_app::providers::ProviderSettings;
+use revos_domain::TenantId;
+use revos_providers::HttpConfig;
+use revos_providers::fakes::openai::FakeOpenAi;
+use revos_providers::fakes::unipile::Running;
+use revos_providers::unipile::Unipile;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Gives the fake account `acc1` ("Dana") the watched `post`, on which `lead` (provider id,
+/// name) commented "GUIDE please" and is connected to `acc1`; signs up `email` with the
+/// workspace `workspace` holding that account (sending two to fifteen minutes apart, 50 an
+/// hour). Returns the session token, the tenant and the account's id.
+pub async fn commented_workspace(
+    t: &TestApp,
+    unipile: &Running,
+    post: &str,
+    lead: (&str, &str),
+    email: &str,
+    workspace: &str,
+) -> (String, TenantId, Uuid) {
+    let (lead_id, lead_name) = lead;
+    unipile.state.add_account("acc1", "Dana");
+    unipile.state.add_post(post, "Comment GUIDE");
+    unipile
+        .state
+        .add_comment(post, lead_id, lead_name, "GUIDE please", true);
+    unipile.state.connect("acc1", lead_id);
+    let (token, tenant, _) = t.signup(email, workspace).await;
+    let tenant = TenantId(tenant.parse().unwrap());
+    let account = unipile_account(t, tenant, (120, 900), 50).await;
+    (token, tenant, account)
+}
+
+/// The body of a campaign on `account` watching `post`, with a new cartridge of `token`'s
+/// workspace (Dana's voice), a DM template naming the lead magnet and its link, and
+/// `personalize_dm` as given.
+pub async fn cartridge_campaign(
+    t: &TestApp,
+    token: &str,
+    account: Uuid,
+    post: &str,
+    personalize: bool,
+) -> Value {
+    let (_, cart) = t
+        .post("/api/v1/cartridges", Some(token), cartridge("Dana's voice"))
+        .await;
+    json!({
+        "name": "Launch", "linkedin_account_id": account, "cartridge_id": cart["id"],
+        "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
+        "trigger_words": ["GUIDE"], "watched_posts": [post], "personalize_dm": personalize,
+        "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
+    })
+}
+
+/// Creates the campaign `body` in `token`'s workspace and activates it; returns its id and
+/// the created campaign.
+pub async fn activated_campaign(t: &TestApp, token: &str, body: Value) -> (Uuid, Value) {
+    let (status, c) = t.post("/api/v1/campaigns", Some(token), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let campaign: Uuid = c["id"].as_str().unwrap().parse().unwrap();
+    let (status, _) = t
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/activate"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    (campaign, c)
+}
+
+/// `t`'s app with the fake providers as the instance's own, a job runner on it, and a Unipile
+/// client for polling the watched posts.
+pub struct Wired {
+    /// The app, calling the fake Unipile server (and the fake model, when given).
+    pub app: App,
+    /// Runs the app's jobs on the test's clock.
+    pub runner: revos_jobs::Runner<App>,
+    /// A client of the fake Unipile server.
+    pub client: Unipile,
+}
+
+/// Wires `t`'s app to `unipile` with the instance's key, and to `model` when given.
+pub fn wired(t: &TestApp, unipile: &Running, model: Option<&FakeOpenAi>) -> Wired {
+    let app = t.app.clone().with_providers(ProviderSettings {
+        unipile_url: Some(unipile.base_url.clone()),
+        unipile_key: Some("instance-unipile-key".to_owned().into()),
+        llm: model.map_or_else(LlmSettings::default, |model| LlmSettings {
+            url: Some(model.url().to_owned()),
+            api_key: Some("sk-test".to_owned().into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let runner = revos_jobs::Runner::new(
+        revos_workers::registry(&app),
+        app.clone(),
+        app.clock(),
+        revos_jobs::RunnerConfig::default(),
+        Vec::new(),
+    );
+    let client = Unipile::new(HttpConfig::new(&unipile.base_url, "k".to_owned().into()));
+    Wired {
+        app,
+        runner,
+        client,
+    }
+}
