@@ -13,8 +13,8 @@
 //! deduplicated on the provider's message id.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::nul_field;
 use crate::extract::Auth;
+use crate::extract::nul_field;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
