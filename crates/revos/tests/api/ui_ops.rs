@@ -5,7 +5,7 @@
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp};
-use crate::ui_html::{assert_labelled, attr, form_encode};
+use crate::ui_html::{assert_labelled, attr, escaped, form_encode};
 use chrono::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
@@ -21,6 +21,7 @@ both_backends!(
     queue_monitor_retries_dead_jobs,
     settings_accounts_and_vault_keys,
     settings_members_and_api_keys,
+    settings_show_the_model_budget_and_rotate_webhook_urls,
 );
 
 /// A signed-in browser: the session cookie, no redirects followed.
@@ -709,4 +710,54 @@ async fn settings_members_and_api_keys(db: Db) {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(dee.get("/queue").await.0, StatusCode::FORBIDDEN);
+}
+
+/// With the instance's model configured, `/settings` shows the workspace's monthly budget on
+/// it; the workspace's own webhook URLs are listed as the API lists them, and rotating them on
+/// the page (with its CSRF token) makes new ones that the page and the API both show.
+async fn settings_show_the_model_budget_and_rotate_webhook_urls(db: Db) {
+    let mut providers = revos_app::providers::ProviderSettings::default();
+    // Never called here: the page only reads the recorded usage.
+    providers.llm.url = Some("http://127.0.0.1:9/v1".into());
+    providers.llm.workspace_budget_usd = 2.5;
+    let t = TestApp::spawn_providers(db, providers).await;
+    let ana = Browser::signup(&t, "ana@example.com", "Acme").await;
+    let (status, html) = ana.get("/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<dd id="llm-mode">online</dd>"#), "{html}");
+    assert!(html.contains(r#"<dd id="llm-budget">$2.50</dd>"#), "{html}");
+    assert!(!html.contains(r#"id="llm-over-budget""#));
+
+    let urls = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap_or_else(|| v.as_array().expect("a list of webhook URLs"))
+            .iter()
+            .map(|w| w["url"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, listed) = t.get("/api/v1/webhooks", ana.token()).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let before = urls(&listed);
+    assert_eq!(before.len(), 3, "{listed}");
+    for url in &before {
+        assert!(html.contains(&escaped(url)), "{url} on the page");
+    }
+
+    let csrf = ana.csrf().await;
+    let (status, _, _) = ana.post("/settings/webhooks/rotate", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    let (status, location, _) = ana
+        .post("/settings/webhooks/rotate", &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.contains("done=webhooks_rotated"), "{location}");
+    let (_, listed) = t.get("/api/v1/webhooks", ana.token()).await;
+    let after = urls(&listed);
+    assert_eq!(after.len(), 3);
+    let (_, html) = ana.get("/settings").await;
+    for (old, new) in before.iter().zip(&after) {
+        assert_ne!(old, new, "rotated");
+        assert!(html.contains(&escaped(new)) && !html.contains(&escaped(old)));
+    }
 }
