@@ -232,10 +232,18 @@ fn canonical(ip: IpAddr) -> IpAddr {
 /// multicast, unspecified, reserved, the metadata addresses).
 pub fn is_public(ip: IpAddr) -> bool {
     let ip = canonical(ip);
-    !FORBIDDEN
-        .iter()
-        .filter_map(|n| IpNet::from_str(n).ok())
-        .any(|n| n.contains(&ip))
+    !forbidden_networks().iter().any(|n| n.contains(&ip))
+}
+
+/// [`FORBIDDEN`] parsed once, not on every address checked.
+fn forbidden_networks() -> &'static [IpNet] {
+    static NETWORKS: std::sync::LazyLock<Vec<IpNet>> = std::sync::LazyLock::new(|| {
+        FORBIDDEN
+            .iter()
+            .map(|n| IpNet::from_str(n).expect("FORBIDDEN holds valid networks"))
+            .collect()
+    });
+    &NETWORKS
 }
 
 /// The resolver of guarded clients: a name resolves only if all of its addresses are allowed.
