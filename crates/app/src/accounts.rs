@@ -88,6 +88,12 @@ pub struct Account {
     pub paused_until: Option<DateTime<Utc>>,
     /// The earliest next send.
     pub next_send_at: Option<DateTime<Utc>>,
+    /// The LinkedIn member id of the account's owner, read from the provider (`GET
+    /// /users/me`); `null` until it could be read.
+    pub owner_provider_id: Option<String>,
+    /// Why the account's comments do not become leads yet (its owner is not known);
+    /// `null` when they do.
+    pub blocked_reason: Option<String>,
     /// When it was added.
     pub created_at: DateTime<Utc>,
 }
@@ -95,6 +101,11 @@ pub struct Account {
 fn view(r: AccountRow) -> Account {
     Account {
         id: r.id,
+        blocked_reason: crate::account_owner::blocked_reason(
+            r.owner_provider_id.as_deref(),
+            r.owner_error.as_deref(),
+        ),
+        owner_provider_id: r.owner_provider_id,
         pacing: Pacing {
             time_zone: r.time_zone,
             hourly_cap: r.hourly_cap,
@@ -219,7 +230,7 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         store::insert(&mut tx, who.tenant, &row).await?;
         tx.commit().await?;
-        Ok(view(row))
+        self.with_owner(who.tenant, row).await
     }
 
     /// Connects a LinkedIn account already connected in Unipile, by its Unipile account id:
@@ -279,7 +290,8 @@ impl App {
         let mut tx = self.store.begin_for(tenant).await?;
         if let Some(existing) = store::by_provider_id(&mut tx, tenant, "unipile", &found.id).await?
         {
-            return Ok(view(existing));
+            drop(tx);
+            return self.with_owner(tenant, existing).await;
         }
         match store::insert(&mut tx, tenant, &row).await {
             Ok(()) => {}
@@ -288,6 +300,23 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         }
+        tx.commit().await?;
+        self.with_owner(tenant, row).await
+    }
+
+    /// The account `row` once its owner was read from the provider, when it is `ok` and its
+    /// owner is not known yet. A failed read is recorded on the account and retried later: it
+    /// never fails the connection.
+    async fn with_owner(&self, tenant: revos_domain::TenantId, row: AccountRow) -> Result<Account> {
+        if row.owner_provider_id.is_some() || row.status != "ok" {
+            return Ok(view(row));
+        }
+        self.learn_owner(tenant, row.id, &row.provider, &row.provider_account_id)
+            .await?;
+        let mut tx = self.store.begin_for(tenant).await?;
+        let row = store::get(&mut tx, tenant, row.id)
+            .await?
+            .ok_or(AppError::NotFound("LinkedIn account"))?;
         tx.commit().await?;
         Ok(view(row))
     }
@@ -324,6 +353,8 @@ impl App {
             paused_until: None,
             next_send_at: None,
             is_sandbox: provider == "sandbox",
+            owner_provider_id: None,
+            owner_error: None,
             created_at: now,
             updated_at: now,
         }

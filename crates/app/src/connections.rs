@@ -102,7 +102,8 @@ impl App {
     }
 
     /// Handles Unipile's account-status webhook for the account's workspace when `scope`
-    /// admits it. Returns how many accounts changed.
+    /// admits it; an account that turns `ok` has its owner read again. Returns how many accounts
+    /// changed.
     pub async fn unipile_account_status(
         &self,
         account_id: &str,
@@ -119,6 +120,12 @@ impl App {
             linkedin_accounts::set_status(&mut tx, tenant, account, status, now).await?;
             tx.commit().await?;
             changed += 1;
+            if status == "ok" {
+                // Whenever the account turns ok, its owner is read again (a failure is
+                // recorded and retried by the owner probe).
+                self.learn_owner(tenant, account, "unipile", account_id)
+                    .await?;
+            }
         }
         Ok(changed)
     }

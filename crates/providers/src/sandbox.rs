@@ -92,6 +92,11 @@ fn sandbox_post_url(id: &str) -> String {
     format!("https://sandbox.revos.invalid/linkedin/posts/{id}")
 }
 
+/// The simulated owner of a sandbox account: a member id no synthetic commenter has.
+pub fn sandbox_owner(account: &str) -> String {
+    format!("sbx-owner-{account}")
+}
+
 /// A DM the sandbox received: the record `revos demo --send-log` writes, and what tests
 /// check pacing against (it is what LinkedIn would have seen).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -247,6 +252,10 @@ impl Sandbox {
 impl LinkedIn for Sandbox {
     fn is_sandbox(&self) -> bool {
         true
+    }
+
+    async fn owner(&self, account: &str) -> Result<String, ProviderError> {
+        Ok(sandbox_owner(account))
     }
 
     async fn comments(

@@ -103,6 +103,9 @@ pub struct PostMetrics {
 pub trait LinkedIn: Send + Sync {
     /// True for the simulated world: nothing reaches LinkedIn.
     fn is_sandbox(&self) -> bool;
+    /// The LinkedIn member id of the account's owner (Unipile's `GET /users/me`), so that the
+    /// owner's own comments never become leads.
+    async fn owner(&self, account: &str) -> Result<String, ProviderError>;
     /// One page of a post's comments, newest first.
     async fn comments(
         &self,
@@ -178,6 +181,10 @@ fn activity_urn(post: &str) -> String {
 impl LinkedIn for Unipile {
     fn is_sandbox(&self) -> bool {
         false
+    }
+
+    async fn owner(&self, account: &str) -> Result<String, ProviderError> {
+        Ok(self.own_profile(account).await?.provider_id)
     }
 
     async fn comments(

@@ -31,6 +31,7 @@ pub mod tenants;
 pub mod unipile_links;
 pub mod users;
 pub mod vault;
+pub mod watermarks;
 pub mod webhook_tokens;
 
 pub use error::StoreError;

@@ -49,6 +49,10 @@ pub struct AccountRow {
     pub next_send_at: Option<DateTime<Utc>>,
     /// Whether it is a simulated account.
     pub is_sandbox: bool,
+    /// The LinkedIn member id of its owner, read from the provider; none until then.
+    pub owner_provider_id: Option<String>,
+    /// Why the owner could not be read the last time it was tried.
+    pub owner_error: Option<String>,
     /// When it was added.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -59,7 +63,7 @@ macro_rules! columns {
     () => {
         "id, tenant_id, provider, provider_account_id, display_name, status, time_zone, hourly_cap, daily_cap, \
          min_gap_seconds, max_gap_seconds, window_start, window_end, warmup_started_at, warmup_weeks, \
-         limit_pause_seconds, paused_until, next_send_at, is_sandbox, created_at, updated_at"
+         limit_pause_seconds, paused_until, next_send_at, is_sandbox, owner_provider_id, owner_error, created_at, updated_at"
     };
 }
 
@@ -220,12 +224,53 @@ pub async fn owner_of(tx: &mut Tx, tenant: TenantId, account: Uuid) -> Result<Op
     Ok(v.flatten())
 }
 
-/// Records the LinkedIn member id of the account's owner.
-pub async fn set_owner(tx: &mut Tx, tenant: TenantId, account: Uuid, owner: &str) -> Result<()> {
-    const SQL: &str =
-        "UPDATE linkedin_accounts SET owner_provider_id = $3 WHERE tenant_id = $1 AND id = $2";
-    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(owner).execute(c).await?.rows_affected());
+/// Records the LinkedIn member id of the account's owner, as the provider gave it (and
+/// forgets an earlier failure to read it).
+pub async fn set_owner(
+    tx: &mut Tx,
+    tenant: TenantId,
+    account: Uuid,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE linkedin_accounts SET owner_provider_id = $3, owner_error = NULL, updated_at = $4 \
+        WHERE tenant_id = $1 AND id = $2";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(owner).bind(now).execute(c).await?.rows_affected());
     Ok(())
+}
+
+/// Records why the owner of the account could not be read from the provider.
+pub async fn set_owner_error(
+    tx: &mut Tx,
+    tenant: TenantId,
+    account: Uuid,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE linkedin_accounts SET owner_error = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(error).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// An account whose owner is not known yet.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OwnerUnknown {
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// Its id.
+    pub id: Uuid,
+    /// `unipile` or `sandbox`.
+    pub provider: String,
+    /// The provider's id of the account.
+    pub provider_account_id: String,
+}
+
+/// Every `ok` account, in every tenant, whose owner is not known yet (the partial index
+/// `linkedin_accounts_owner_unknown` holds only those). System scope.
+pub async fn owner_unknown(tx: &mut Tx) -> Result<Vec<OwnerUnknown>> {
+    const SQL: &str = "SELECT tenant_id, id, provider, provider_account_id FROM linkedin_accounts \
+        WHERE owner_provider_id IS NULL AND status = 'ok' ORDER BY id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).fetch_all(c).await?))
 }
 
 /// The account of `tenant` connected under `provider`'s account id, if any.

@@ -78,6 +78,9 @@ pub const REPLY_POLL_PERIOD: Duration = Duration::from_secs(900);
 /// How often leads waiting to be connected are checked.
 pub const CONNECTION_POLL_PERIOD: Duration = Duration::from_secs(900);
 
+/// How often the owner of accounts whose owner could not be read is tried again.
+pub const OWNER_PROBE_PERIOD: Duration = Duration::from_secs(300);
+
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
 
@@ -96,6 +99,7 @@ pub fn registry(app: &App) -> Registry<App> {
     r.register::<revos_app::email_fallback::SequenceEmail, _, _>(email::run);
     r.register::<revos_app::replies::PollReplies, _, _>(polls::replies);
     r.register::<revos_app::connections::PollConnections, _, _>(polls::connections);
+    r.register::<revos_app::account_owner::ProbeAccountOwners, _, _>(polls::owners);
     r.register::<revos_app::posts::PublishPost, _, _>(posts::publish);
     r.register::<revos_app::posts::RefreshPostMetrics, _, _>(posts::metrics);
     r.register::<revos_app::posts::PollPostMetrics, _, _>(posts::poll_metrics);
@@ -103,7 +107,7 @@ pub fn registry(app: &App) -> Registry<App> {
 }
 
 /// The cron schedules: housekeeping, the comment monitor, the reply and connection polls,
-/// and the refresh of published posts' counts.
+/// the probe of unknown account owners, and the refresh of published posts' counts.
 pub fn crons() -> Vec<Cron> {
     vec![
         Cron::every("housekeeping", HOUSEKEEPING_PERIOD, Housekeeping),
@@ -121,6 +125,11 @@ pub fn crons() -> Vec<Cron> {
             "poll-connections",
             CONNECTION_POLL_PERIOD,
             revos_app::connections::PollConnections,
+        ),
+        Cron::every(
+            "probe-owners",
+            OWNER_PROBE_PERIOD,
+            revos_app::account_owner::ProbeAccountOwners,
         ),
         Cron::every(
             "post-metrics",

@@ -1,7 +1,9 @@
-//! The cron polls that back up webhooks: replies in the chats of unanswered DMs, and the
-//! connections of leads waiting for one.
+//! The cron polls that back up webhooks: replies in the chats of unanswered DMs, the
+//! connections of leads waiting for one, and the owners of accounts whose owner could not be
+//! read yet.
 
 use revos_app::App;
+use revos_app::account_owner::ProbeAccountOwners;
 use revos_app::connections::PollConnections;
 use revos_app::replies::PollReplies;
 use revos_jobs::{JobContext, JobError, Outcome};
@@ -32,6 +34,21 @@ pub(crate) async fn connections(
         .map_err(|e| JobError::retry(e.to_string()))?;
     if queued > 0 {
         tracing::info!(queued, "DMs queued for new connections");
+    }
+    Ok(Outcome::Done)
+}
+
+pub(crate) async fn owners(
+    _job: ProbeAccountOwners,
+    _ctx: JobContext,
+    app: App,
+) -> Result<Outcome, JobError> {
+    let learnt = app
+        .probe_account_owners()
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?;
+    if learnt > 0 {
+        tracing::info!(learnt, "account owners read");
     }
     Ok(Outcome::Done)
 }

@@ -42,6 +42,42 @@ pub struct FakeUnipile {
     faults: Mutex<VecDeque<Fault>>,
     /// (method, path) of every request.
     requests: Mutex<Vec<(String, String)>>,
+    /// Faults aimed at one request, by [`aimed`] key, each answered once.
+    aimed: Mutex<HashMap<String, VecDeque<Fault>>>,
+}
+
+/// The key of faults aimed at `GET /users/me` of `account`.
+fn me_key(account: &str) -> String {
+    format!("me {account}")
+}
+
+/// The key of faults aimed at page `page` (from 1) of the comments of the post `post_urn`.
+fn page_key(post_urn: &str, page: usize) -> String {
+    format!("comments {post_urn} {page}")
+}
+
+/// The next fault aimed at the request `key`, answered as the provider would; `None` lets
+/// the request through.
+fn aimed(state: &FakeUnipile, key: &str) -> Option<Response> {
+    let fault = lock(&state.aimed).get_mut(key)?.pop_front()?;
+    Some(match fault {
+        Fault::RateLimited { retry_after_secs } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", retry_after_secs.to_string())],
+            Json(json!({"status": 429, "type": "errors/too_many_requests", "title": "Too many requests"})),
+        )
+            .into_response(),
+        Fault::Status(code) => problem(
+            StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST),
+            "errors/service_unavailable",
+            "injected",
+        ),
+        _ => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "errors/provider_error",
+            "Provider error",
+        ),
+    })
 }
 
 /// A running fake Unipile.
@@ -149,6 +185,34 @@ impl FakeUnipile {
         if let Some(p) = w.profiles.get_mut(person) {
             p["network_distance"] = json!("FIRST_DEGREE");
         }
+    }
+
+    /// The LinkedIn member id `GET /users/me` gives as the owner of `account`.
+    pub fn owner_id(account: &str) -> String {
+        owner_of(account)
+    }
+
+    /// Answers the next `GET /users/me` requests of `account` with `faults`, one each
+    /// (rate limits, 5xx; other kinds answer 500).
+    pub fn fail_owner_profile(&self, account: &str, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.aimed)
+            .entry(me_key(account))
+            .or_default()
+            .extend(faults);
+    }
+
+    /// Answers the next requests of page `page` (from 1) of the comments of post `post_id`
+    /// with `faults`, one each (rate limits, 5xx; other kinds answer 500).
+    pub fn fail_comments_page(
+        &self,
+        post_id: &str,
+        page: usize,
+        faults: impl IntoIterator<Item = Fault>,
+    ) {
+        lock(&self.aimed)
+            .entry(page_key(&format!("urn:li:activity:{post_id}"), page))
+            .or_default()
+            .extend(faults);
     }
 
     /// Queues faults: each request consumes one until none are left.
@@ -373,7 +437,16 @@ async fn me(
         Err(r) => return r,
     };
     stall(&fault).await;
-    let account = q.get("account_id").cloned().unwrap_or_default();
+    let Some(account) = q.get("account_id").cloned() else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "errors/invalid_parameters",
+            "account_id is required",
+        );
+    };
+    if let Some(answer) = aimed(&s, &me_key(&account)) {
+        return answer;
+    }
     if !lock(&s.world).accounts.contains_key(&account) {
         return problem(
             StatusCode::UNAUTHORIZED,
@@ -471,6 +544,9 @@ async fn comments(
         Err(r) => return r,
     };
     let start: usize = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+    if let Some(answer) = aimed(&s, &page_key(&id, start / limit + 1)) {
+        return answer;
+    }
     let w = lock(&s.world);
     let Some((_, all)) = w.posts.get(&id) else {
         return problem(

@@ -15,10 +15,21 @@ use revos_providers::unipile::Unipile;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+/// The instance's provider settings with `unipile` as its Unipile: a test server spawned with
+/// them connects the fake's accounts through the API.
+pub fn unipile_settings(unipile: &Running) -> ProviderSettings {
+    ProviderSettings {
+        unipile_url: Some(unipile.base_url.clone()),
+        unipile_key: Some("instance-unipile-key".to_owned().into()),
+        ..Default::default()
+    }
+}
+
 /// Gives the fake account `acc1` ("Dana") the watched `post`, on which `lead` (provider id,
 /// name) commented "GUIDE please" and is connected to `acc1`; signs up `email` with the
-/// workspace `workspace` holding that account (sending two to fifteen minutes apart, 50 an
-/// hour). Returns the session token, the tenant and the account's id.
+/// workspace `workspace` and connects that account to it through the API (`t` must be
+/// spawned with [`unipile_settings`]), sending two to fifteen minutes apart, 50 an hour.
+/// Returns the session token, the tenant and the account's id.
 pub async fn commented_workspace(
     t: &TestApp,
     unipile: &Running,
@@ -36,7 +47,7 @@ pub async fn commented_workspace(
     unipile.state.connect("acc1", lead_id);
     let (token, tenant, _) = t.signup(email, workspace).await;
     let tenant = TenantId(tenant.parse().unwrap());
-    let account = unipile_account(t, tenant, (120, 900), 50).await;
+    let account = unipile_account(t, &token, (120, 900), 50).await;
     (token, tenant, account)
 }
 
@@ -92,14 +103,12 @@ pub struct Wired {
 /// Wires `t`'s app to `unipile` with the instance's key, and to `model` when given.
 pub fn wired(t: &TestApp, unipile: &Running, model: Option<&FakeOpenAi>) -> Wired {
     let app = t.app.clone().with_providers(ProviderSettings {
-        unipile_url: Some(unipile.base_url.clone()),
-        unipile_key: Some("instance-unipile-key".to_owned().into()),
         llm: model.map_or_else(LlmSettings::default, |model| LlmSettings {
             url: Some(model.url().to_owned()),
             api_key: Some("sk-test".to_owned().into()),
             ..Default::default()
         }),
-        ..Default::default()
+        ..unipile_settings(unipile)
     });
     let runner = revos_jobs::Runner::new(
         revos_workers::registry(&app),

@@ -48,7 +48,7 @@ async fn killed_workers_mid_send_lose_no_dm_and_send_none_twice() {
     let (token, tenant, _) = t.signup("dana@example.com", "Acme").await;
     let tenant = TenantId(tenant.parse().unwrap());
     // An account allowed to send a DM every second or so, to keep the test short.
-    let account = crate::helpers::unipile_account(&t, tenant, (0, 1), 1000).await;
+    let account = crate::helpers::unipile_account(&t, &token, (0, 1), 1000).await;
     let body = json!({
         "name": "Launch", "linkedin_account_id": account,
         "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},

@@ -436,45 +436,40 @@ pub async fn migrated_store(db: Db) -> (TestDb, Store) {
     (test_db, store)
 }
 
-/// Inserts the Unipile account `acc1` ("Dana") of `tenant`, sending around the clock
-/// `gaps_seconds` apart (min, max) at most `hourly_cap` an hour, with no warm-up. Returns its id.
+/// Connects the Unipile account `acc1` ("Dana") to `token`'s workspace through the API (the
+/// server's Unipile, a fake, must know `acc1`), then sets its pacing through the pacing API:
+/// sending around the clock `gaps_seconds` apart (min, max), at most `hourly_cap` an hour,
+/// with no warm-up. Returns its id; its owner was read from the fake's `GET /users/me`.
 pub async fn unipile_account(
     t: &TestApp,
-    tenant: revos_domain::TenantId,
+    token: &str,
     gaps_seconds: (i64, i64),
     hourly_cap: i64,
 ) -> uuid::Uuid {
-    let now = t.app.now();
-    let id = uuid::Uuid::now_v7();
-    let row = revos_store::linkedin_accounts::AccountRow {
-        id,
-        tenant_id: tenant.0,
-        provider: "unipile".into(),
-        provider_account_id: "acc1".into(),
-        display_name: "Dana".into(),
-        status: "ok".into(),
-        time_zone: "UTC".into(),
-        hourly_cap,
-        daily_cap: hourly_cap.max(100),
-        min_gap_seconds: gaps_seconds.0,
-        max_gap_seconds: gaps_seconds.1,
-        window_start: "00:00".into(),
-        window_end: "23:59".into(),
-        warmup_started_at: None,
-        warmup_weeks: 0,
-        limit_pause_seconds: 3600,
-        paused_until: None,
-        next_send_at: None,
-        is_sandbox: false,
-        created_at: now,
-        updated_at: now,
-    };
-    let mut tx = t.store.begin_for(tenant).await.unwrap();
-    revos_store::linkedin_accounts::insert(&mut tx, tenant, &row)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    id
+    let (status, account) = t
+        .post(
+            "/api/v1/linkedin-accounts",
+            Some(token),
+            json!({"provider": "unipile", "account_id": "acc1", "display_name": "Dana"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let id = account["id"].as_str().unwrap();
+    let pacing = json!({
+        "time_zone": "UTC", "hourly_cap": hourly_cap, "daily_cap": hourly_cap.max(100),
+        "min_gap_seconds": gaps_seconds.0, "max_gap_seconds": gaps_seconds.1,
+        "window_start": "00:00", "window_end": "23:59", "warmup_weeks": 0,
+        "limit_pause_seconds": 3600
+    });
+    let (status, body) = t
+        .patch(
+            &format!("/api/v1/linkedin-accounts/{id}/pacing"),
+            token,
+            pacing,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    id.parse().unwrap()
 }
 
 /// A `revos worker` process on `db_url` with a clean `REVOS_*` environment plus `envs`, a

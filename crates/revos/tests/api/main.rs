@@ -7,6 +7,7 @@ mod helpers;
 #[path = "../live/server.rs"]
 mod server;
 
+mod account_owner;
 mod agents;
 mod auth;
 mod bad_input;
@@ -25,6 +26,7 @@ mod leads_api;
 mod mcp;
 mod members;
 mod monitor;
+mod monitor_pages;
 mod openapi;
 mod pacing;
 mod personalize;

@@ -3,13 +3,14 @@
 //! reruns change nothing, and two tenants watching one post get independent leads.
 
 use crate::both_backends;
+use crate::campaign_fakes::unipile_settings;
 use crate::helpers::{Db, TestApp};
 use revos_domain::TenantId;
 use revos_providers::HttpConfig;
 use revos_providers::fakes::unipile::FakeUnipile;
 use revos_providers::sandbox::Sandbox;
 use revos_providers::unipile::Unipile;
-use revos_store::{leads, linkedin_accounts};
+use revos_store::leads;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -18,8 +19,8 @@ both_backends!(
     the_sandbox_world_feeds_the_monitor
 );
 
-/// A workspace with an active campaign on post `post`, its account being Unipile's `acc1`
-/// owned by `ACoOwner`. Returns (token, tenant, campaign).
+/// A workspace with an active campaign on post `post` of a sandbox account (whose owner the
+/// sandbox gives). Returns (token, tenant, campaign).
 async fn setup(t: &TestApp, email: &str, post: &str) -> (String, TenantId, Uuid) {
     let (token, tenant, _) = t.signup(email, "Acme").await;
     let tenant = TenantId(tenant.parse().unwrap());
@@ -31,11 +32,41 @@ async fn setup(t: &TestApp, email: &str, post: &str) -> (String, TenantId, Uuid)
         )
         .await;
     let account: Uuid = acct["id"].as_str().unwrap().parse().unwrap();
-    let mut tx = t.store.begin_for(tenant).await.unwrap();
-    linkedin_accounts::set_owner(&mut tx, tenant, account, "ACoOwner")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    assert!(acct["owner_provider_id"].is_string(), "{acct}");
+    let campaign = active_campaign(
+        t,
+        &token,
+        account,
+        post,
+        "Hi {{ first_name }}: {{ lead_magnet_url }}",
+    )
+    .await;
+    (token, tenant, campaign)
+}
+
+/// A workspace with an active campaign on post `post` of the fake's Unipile account
+/// `account_id`, connected through the API (its owner read from the fake's `GET /users/me`).
+/// Returns (token, tenant, campaign).
+async fn setup_unipile(
+    t: &TestApp,
+    fake: &revos_providers::fakes::unipile::Running,
+    account_id: &str,
+    email: &str,
+    post: &str,
+) -> (String, TenantId, Uuid) {
+    fake.state.add_account(account_id, "Dana");
+    let (token, tenant, _) = t.signup(email, "Acme").await;
+    let tenant = TenantId(tenant.parse().unwrap());
+    let (status, acct) = t
+        .post(
+            "/api/v1/linkedin-accounts",
+            Some(&token),
+            json!({"provider": "unipile", "account_id": account_id}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{acct}");
+    assert_eq!(acct["owner_provider_id"], FakeUnipile::owner_id(account_id));
+    let account: Uuid = acct["id"].as_str().unwrap().parse().unwrap();
     let campaign = active_campaign(
         t,
         &token,
@@ -60,8 +91,9 @@ async fn lead_ids(t: &TestApp, tenant: TenantId, campaign: Uuid) -> Vec<(String,
 }
 
 async fn commenters_become_leads_once(db: Db) {
-    let t = TestApp::spawn(db).await;
     let fake = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(db, unipile_settings(&fake)).await;
+    let owner = FakeUnipile::owner_id("acc1");
     let post = "7332661864792854528";
     fake.state
         .add_post(post, "Comment GUIDE and I'll send the playbook");
@@ -70,7 +102,7 @@ async fn commenters_become_leads_once(db: Db) {
         ("ACo2", "Ben Smith", "Great post!"),
         ("ACo3", "Chloé Khan", "guide!!"),
         ("ACo3", "Chloé Khan", "GUIDE GUIDE, send it"),
-        ("ACoOwner", "The Owner", "GUIDE is in your inbox"),
+        (owner.as_str(), "The Owner", "GUIDE is in your inbox"),
         ("ACo4", "Dev Rossi", "GUDE — mail me at Dev.Rossi@Globex.io"),
         ("ACo5", "Emma Berg", "GUIDE"),
         ("ACo6", "Farid Novak", "leadership is a guidepost"),
@@ -78,7 +110,7 @@ async fn commenters_become_leads_once(db: Db) {
     for (id, name, text) in comments {
         fake.state.add_comment(post, id, name, text, true);
     }
-    let (_, tenant, campaign) = setup(&t, "ana@example.com", post).await;
+    let (_, tenant, campaign) = setup_unipile(&t, &fake, "acc1", "ana@example.com", post).await;
     // Emma asked never to be contacted.
     let mut tx = t.store.begin_for(tenant).await.unwrap();
     let emma = leads::upsert(
@@ -134,16 +166,17 @@ async fn commenters_become_leads_once(db: Db) {
         .unwrap();
     assert_eq!((third.new_comments, third.new_leads), (1, 1));
 
-    // Another workspace watching the same post gets its own, independent leads.
-    let (_, tenant_b, campaign_b) = setup(&t, "bob@example.com", post).await;
+    // Another workspace watching the same post from its own account gets its own,
+    // independent leads (acc1's owner is just a commenter to it).
+    let (_, tenant_b, campaign_b) = setup_unipile(&t, &fake, "acc2", "bob@example.com", post).await;
     let b = t
         .app
         .monitor_campaign(tenant_b, campaign_b, &unipile)
         .await
         .unwrap();
     assert_eq!(
-        b.new_leads, 5,
-        "Emma is on A's do-not-contact list, not B's"
+        b.new_leads, 6,
+        "Emma is on A's do-not-contact list, not B's; acc1's owner is not B's"
     );
     assert_eq!(
         lead_ids(&t, tenant, campaign).await.len(),
@@ -271,8 +304,8 @@ both_backends!(dms_go_out_exactly_once_even_after_a_timed_out_send);
 async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
     use revos_app::dm::{SendDm, queue_dm};
     use revos_providers::fakes::Fault;
-    let t = TestApp::spawn(db).await;
     let fake = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(db, unipile_settings(&fake)).await;
     let post = "7400000000000000009";
     fake.state.add_account("acc1", "Dana");
     fake.state.add_post(post, "Comment GUIDE");
@@ -452,7 +485,7 @@ async fn unipile_campaign(
 ) -> (String, TenantId, Uuid, Uuid, revos_app::App) {
     let (token, tenant, _) = t.signup("ana@example.com", "Acme").await;
     let tenant = TenantId(tenant.parse().unwrap());
-    let account = crate::helpers::unipile_account(t, tenant, (120, 900), 50).await;
+    let account = crate::helpers::unipile_account(t, &token, (120, 900), 50).await;
     let campaign = active_campaign(
         t,
         &token,
@@ -477,8 +510,8 @@ async fn unipile_campaign(
 both_backends!(pausing_stops_sends_and_resuming_sends_the_rest);
 
 async fn pausing_stops_sends_and_resuming_sends_the_rest(db: Db) {
-    let t = TestApp::spawn(db).await;
     let fake = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(db, unipile_settings(&fake)).await;
     let post = "7400000000000000011";
     fake.state.add_account("acc1", "Dana");
     fake.state.add_post(post, "Comment GUIDE");

@@ -110,6 +110,8 @@ async fn account(store: &Store, tenant: TenantId, p: &Policy, now: DateTime<Utc>
         paused_until: None,
         next_send_at: None,
         is_sandbox: true,
+        owner_provider_id: None,
+        owner_error: None,
         created_at: now,
         updated_at: now,
     };

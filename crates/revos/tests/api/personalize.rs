@@ -4,7 +4,7 @@
 
 use crate::both_backends;
 use crate::campaign_fakes::{
-    Wired, activated_campaign, cartridge_campaign, commented_workspace, wired,
+    Wired, activated_campaign, cartridge_campaign, commented_workspace, unipile_settings, wired,
 };
 use crate::helpers::{Db, TestApp};
 use revos_providers::fakes::openai::FakeOpenAi;
@@ -13,8 +13,8 @@ use revos_providers::fakes::unipile::FakeUnipile;
 both_backends!(dms_are_personalised_in_the_cartridges_voice);
 
 async fn dms_are_personalised_in_the_cartridges_voice(db: Db) {
-    let t = TestApp::spawn(db).await;
     let unipile = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(db, unipile_settings(&unipile)).await;
     let model = FakeOpenAi::start().await;
     let post = "7400000000000000042";
     let (token, tenant, account) = commented_workspace(

@@ -12,14 +12,15 @@ use revos_domain::TenantId;
 use revos_providers::fakes::apollo::FakeApollo;
 use revos_providers::fakes::email::FakeSequencer;
 use revos_providers::fakes::unipile::FakeUnipile;
-use revos_store::{leads, linkedin_accounts};
+use revos_store::leads;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
 const SECRET: &str = "whsec-test-0123456789";
 const POST: &str = "7400000000000000200";
-const OWNER: &str = "ACoOwner";
+/// The owner of `acc1`, as the fake's `GET /users/me` gives it.
+const OWNER: &str = "ACoOwnerOfacc1";
 
 /// The fakes and the app wired to them.
 struct World {
@@ -58,7 +59,7 @@ async fn world(db: Db) -> World {
         .add_post(POST, "Comment GUIDE and I'll send the playbook");
     let (token, tenant, _) = t.signup("dana@example.com", "Acme").await;
     let tenant = TenantId(tenant.parse().unwrap());
-    let account = unipile_account(&t, tenant).await;
+    let account = unipile_account(&t, &token).await;
     let body = json!({
         "name": "Playbook", "linkedin_account_id": account,
         "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
@@ -79,15 +80,17 @@ async fn world(db: Db) -> World {
     }
 }
 
-/// A Unipile account owned by [`OWNER`] that may send around the clock (50 an hour, 2 to
-/// 15 minutes apart).
-async fn unipile_account(t: &TestApp, tenant: TenantId) -> Uuid {
-    let id = crate::helpers::unipile_account(t, tenant, (120, 900), 50).await;
-    let mut tx = t.store.begin_for(tenant).await.unwrap();
-    linkedin_accounts::set_owner(&mut tx, tenant, id, OWNER)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+/// The Unipile account `acc1`, connected through the API, that may send around the clock (50
+/// an hour, 2 to 15 minutes apart); its owner, [`OWNER`], comes from the fake's `GET
+/// /users/me`.
+async fn unipile_account(t: &TestApp, token: &str) -> Uuid {
+    assert_eq!(FakeUnipile::owner_id("acc1"), OWNER);
+    let id = crate::helpers::unipile_account(t, token, (120, 900), 50).await;
+    let (_, account) = t
+        .get(&format!("/api/v1/linkedin-accounts/{id}"), token)
+        .await;
+    assert_eq!(account["owner_provider_id"], OWNER, "{account}");
+    assert_eq!(account["blocked_reason"], Value::Null, "{account}");
     id
 }
 

@@ -58,7 +58,7 @@ async fn world(db: Db) -> World {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
-    let account = crate::helpers::unipile_account(&t, tenant, (0, 1), 100).await;
+    let account = crate::helpers::unipile_account(&t, &owner, (0, 1), 100).await;
     World {
         t,
         unipile,

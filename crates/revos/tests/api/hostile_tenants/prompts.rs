@@ -6,7 +6,7 @@
 
 use crate::both_backends;
 use crate::campaign_fakes::{
-    Wired, activated_campaign, cartridge_campaign, commented_workspace, wired,
+    Wired, activated_campaign, cartridge_campaign, commented_workspace, unipile_settings, wired,
 };
 use crate::helpers::{Db, TestApp};
 use reqwest::StatusCode;
@@ -77,7 +77,7 @@ async fn prompts_a_leads_text_cannot_make_a_chat_run_write(db: Db) {
                 api_key: Some("sk-test".to_owned().into()),
                 ..Default::default()
             },
-            ..Default::default()
+            ..unipile_settings(&unipile)
         },
     )
     .await;
@@ -181,8 +181,8 @@ async fn prompts_a_leads_text_cannot_make_a_chat_run_write(db: Db) {
 }
 
 async fn prompts_the_personaliser_offers_no_tools_and_fences_the_lead(db: Db) {
-    let t = TestApp::spawn(db).await;
     let unipile = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(db, unipile_settings(&unipile)).await;
     let model = FakeOpenAi::start().await;
     let (victim, _, _) = prompts_victim(&t, &unipile, &model, true).await;
     let personal = "Mallory, thanks for the comment! Here is The Playbook: https://acme.io/p";

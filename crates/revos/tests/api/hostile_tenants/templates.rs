@@ -5,7 +5,9 @@
 //! once, sends nothing, and shows on the campaign.
 
 use crate::both_backends;
-use crate::campaign_fakes::{Wired, activated_campaign, commented_workspace, wired};
+use crate::campaign_fakes::{
+    Wired, activated_campaign, commented_workspace, unipile_settings, wired,
+};
 use crate::helpers::{Db, TestApp, TestDb, error_fields, request};
 use crate::server::Server;
 use revos_providers::fakes::unipile::FakeUnipile;
@@ -214,8 +216,8 @@ async fn templates_hostile_templates_are_refused_fast_without_hurting_others(db:
 }
 
 async fn templates_over_budget_at_send_time_fail_once_and_show_on_the_campaign(db: Db) {
-    let t = TestApp::spawn(db).await;
     let unipile = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(db, unipile_settings(&unipile)).await;
     let post = "7400000000000000077";
     // 30 characters: the template below renders to 9,000+ for them, while the 26-character
     // sample name used at save keeps it under 8,000.

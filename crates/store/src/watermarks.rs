@@ -1,0 +1,37 @@
+//! Each watched post's comment high-water mark: the newest comment of the last walk of its
+//! comments that reached the previous mark (or the oldest comment). The monitor reads a post's
+//! comments newest first, page by page, and stops at the mark; the mark advances only once a
+//! walk got there, so a page that failed to load is read again on the next pass instead of
+//! being hidden behind pages that were already processed.
+
+use crate::tx::on_conn;
+use crate::{Result, Tx};
+use chrono::{DateTime, Utc};
+use revos_domain::TenantId;
+use uuid::Uuid;
+
+/// The provider comment id down to which the comments of the post row `post` of `tenant` were
+/// all processed, if a walk ever completed.
+pub async fn boundary(tx: &mut Tx, tenant: TenantId, post: Uuid) -> Result<Option<String>> {
+    const SQL: &str =
+        "SELECT boundary_comment_id FROM comment_watermarks WHERE tenant_id = $1 AND post_id = $2";
+    Ok(
+        on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(post).fetch_optional(c).await?),
+    )
+}
+
+/// Moves the mark of the post row `post` of `tenant` to `newest`, the newest comment of a walk
+/// that processed every page down to the previous mark.
+pub async fn advance(
+    tx: &mut Tx,
+    tenant: TenantId,
+    post: Uuid,
+    newest: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO comment_watermarks (post_id, tenant_id, boundary_comment_id, updated_at) \
+        VALUES ($1, $2, $3, $4) ON CONFLICT (post_id) DO UPDATE \
+        SET boundary_comment_id = excluded.boundary_comment_id, updated_at = excluded.updated_at";
+    on_conn!(tx, c => sqlx::query(SQL).bind(post).bind(tenant.0).bind(newest).bind(now).execute(c).await?.rows_affected());
+    Ok(())
+}
