@@ -75,6 +75,8 @@ impl LeadStage {
             (_, Replied) => self < Replied || self == EmailSequenced,
             (_, EmailSequenced) => self == DmSent,
             (_, EmailReplied) => self == EmailSequenced,
+            // A queued DM whose person turns out not to be connected waits for them.
+            (DmQueued, AwaitingConnection) => true,
             (a, b) => b > a && !matches!(b, Replied | EmailSequenced | EmailReplied),
         }
     }
@@ -183,6 +185,8 @@ mod tests {
             "a lead who replied is never sequenced"
         );
         assert!(!DmSent.can_become(DmQueued), "never re-contact");
+        assert!(DmQueued.can_become(AwaitingConnection) && AwaitingConnection.can_become(DmQueued));
+        assert!(!DmSent.can_become(AwaitingConnection));
         assert!(!Scraped.can_become(EmailSequenced));
         assert!(EmailSequenced.can_become(EmailReplied));
         assert!(
