@@ -337,9 +337,9 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
     );
     tx.commit().await.unwrap();
 
-    // The send to ACo3 reaches LinkedIn but times out; the retry must find it, not resend.
+    // One send reaches LinkedIn but times out; the retry must find it, not resend.
     let runner = queue_only_runner(&app);
-    // The sends in order: ACo1's, then ACo3's (which stalls after taking effect).
+    // The second send (of ACo1 and ACo3) stalls after taking effect.
     fake.state.inject_on(
         "POST",
         "/chats",
@@ -371,7 +371,7 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
     assert!(
         requests[last_send..]
             .iter()
-            .any(|(m, p)| m == "GET" && p == "/chats/chat-ACo3/messages"),
+            .any(|(m, p)| m == "GET" && p.starts_with("/chats/") && p.ends_with("/messages")),
         "the timed-out send was reconciled from the chat: {requests:?}"
     );
     assert_eq!(
