@@ -153,7 +153,7 @@ pub fn reconcile<'a>(
     let found = match trace.before {
         Some(before) => messages
             .into_iter()
-            .take_while(|(id, _, _)| before != BeforeSend::LastMessage(*id))
+            .take_while(|(id, _, _)| before != BeforeSend::LastMessage(id))
             .filter(|(_, _, from_us)| *from_us)
             .last(),
         None => {
