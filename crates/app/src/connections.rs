@@ -9,6 +9,7 @@ use crate::dm::SendDm;
 use crate::webhooks::WebhookScope;
 use crate::{App, Result};
 use revos_domain::TenantId;
+use revos_domain::lead::LeadStage;
 use revos_store::leads::{self, AwaitingConnection};
 use revos_store::linkedin_accounts;
 
@@ -22,8 +23,9 @@ pub fn account_status(message: &str) -> Option<&'static str> {
 }
 
 impl App {
-    /// Queues the DM of a lead whose connection appeared.
-    async fn requeue(&self, waiting: &AwaitingConnection) -> Result<()> {
+    /// Queues the DM of a lead whose connection appeared, if it is still waiting for it;
+    /// false when it was not (it replied or opted out meanwhile).
+    async fn requeue(&self, waiting: &AwaitingConnection) -> Result<bool> {
         let tenant = TenantId(waiting.tenant_id);
         let now = self.now();
         let mut tx = self.store.begin_for(tenant).await?;
@@ -33,18 +35,20 @@ impl App {
             lead: waiting.lead_id,
             account: waiting.account_id,
         };
-        revos_jobs::enqueue(&mut tx, &job, now, now).await?;
-        revos_store::messages::set_stage(
+        let moved = revos_store::stages::move_stage(
             &mut tx,
             tenant,
             waiting.campaign_id,
             waiting.lead_id,
-            "dm_queued",
+            LeadStage::DmQueued,
             now,
         )
         .await?;
+        if moved {
+            revos_jobs::enqueue(&mut tx, &job, now, now).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(moved)
     }
 
     /// Polls the connection of every lead waiting for one; returns how many DMs it queued.
@@ -65,8 +69,9 @@ impl App {
                 .await
             {
                 Ok(true) => {
-                    self.requeue(&w).await?;
-                    queued += 1;
+                    if self.requeue(&w).await? {
+                        queued += 1;
+                    }
                 }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, lead = %w.lead_id, "connection check failed"),
@@ -95,8 +100,9 @@ impl App {
             .iter()
             .filter(|w| w.provider_id == person && scope.admits(TenantId(w.tenant_id)))
         {
-            self.requeue(w).await?;
-            queued += 1;
+            if self.requeue(w).await? {
+                queued += 1;
+            }
         }
         Ok(queued)
     }

@@ -1,18 +1,21 @@
 //! Sending the DM: exactly once over a provider with no idempotency keys. The DM is recorded
-//! before anything is sent (one per campaign and lead, by a unique index), marked `sending`
-//! before the provider is called, and a DM found in `sending` (a crash or a timeout) is
-//! reconciled by reading the chat before anything is sent again. The job that sends it is
-//! paced by its LinkedIn account.
+//! before anything is sent (one per campaign and lead, by a unique index); its text is
+//! generated once and stored on it, and every attempt sends that text. Before the first
+//! attempt the chat with the person is read and the DM marked `sending` with what the chat
+//! held (its id and newest message), and a DM found in `sending` (a crash or a timeout) is
+//! reconciled by reading the chat before anything is sent again: our message is recognised by
+//! the ids recorded, not by its text (see [`reconcile`]). The job that sends it is paced by
+//! its LinkedIn account.
 
 use crate::email_fallback::{SequenceEmail, queue_fallback};
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus, DmValues, render};
-use revos_domain::lead::{Reconciliation, reconcile};
+use revos_domain::lead::{BeforeSend, LeadStage, Reconciliation, SendTrace, reconcile};
 use revos_jobs::Job;
 use revos_providers::LinkedIn;
-use revos_store::{Tx, campaigns, leads, linkedin_accounts, messages};
+use revos_store::{Tx, campaigns, leads, linkedin_accounts, messages, stages};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -61,21 +64,38 @@ pub enum DmOutcome {
     CampaignNotActive,
 }
 
-/// Records the DM and enqueues its job, in the caller's transaction; false when this lead
-/// already has one in this campaign.
+/// What queueing a DM did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queued {
+    /// The DM is recorded and its job enqueued.
+    Yes,
+    /// This lead already has this campaign's DM.
+    AlreadyHasDm,
+    /// The lead's stage allows no DM any more (it replied or opted out).
+    PastDm,
+}
+
+/// Moves the lead to `dm_queued`, records the DM and enqueues its job, in the caller's
+/// transaction (which the caller drops unless the answer is [`Queued::Yes`]).
 pub async fn queue_dm(
     tx: &mut Tx,
     job: &SendDm,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<bool> {
-    if !messages::insert_dm(tx, job.tenant, job.campaign, job.lead, now).await? {
-        return Ok(false);
+) -> Result<Queued> {
+    let (tenant, campaign, lead) = (job.tenant, job.campaign, job.lead);
+    if !stages::move_stage(tx, tenant, campaign, lead, LeadStage::DmQueued, now).await? {
+        return Ok(match messages::dm(tx, tenant, campaign, lead).await? {
+            Some(_) => Queued::AlreadyHasDm,
+            None => Queued::PastDm,
+        });
+    }
+    if !messages::insert_dm(tx, tenant, campaign, lead, now).await? {
+        return Ok(Queued::AlreadyHasDm);
     }
     revos_jobs::enqueue(tx, job, now, now).await?;
-    messages::set_stage(tx, job.tenant, job.campaign, job.lead, "dm_queued", now).await?;
     let step = Step::new("dm_queued", Some(job.campaign), job.lead);
     pipeline_events::append(tx, job.tenant, step, now).await?;
-    Ok(true)
+    Ok(Queued::Yes)
 }
 
 impl App {
@@ -104,25 +124,12 @@ impl App {
         }
         let linkedin = self.linkedin_for(tenant, &account.provider).await?;
         let acct = account.provider_account_id.as_str();
-        if dm.status == "sending" {
-            // The last attempt may have reached LinkedIn: look before sending again.
-            let chat = match &dm.provider_chat_id {
-                Some(c) => Some(c.clone()),
-                None => linkedin.find_chat(acct, &lead.provider_id).await?,
-            };
-            if let Some(chat) = chat {
-                let msgs = linkedin.chat_messages(acct, &chat).await?;
-                let found = reconcile(
-                    &dm.body,
-                    msgs.iter()
-                        .map(|m| (m.id.as_str(), m.text.as_str(), m.from_us)),
-                );
-                if let Reconciliation::AlreadySent(message_id) = found {
-                    self.record_sent(tenant, job, &spec, dm.id, &chat, Some(&message_id))
-                        .await?;
-                    return Ok(DmOutcome::AlreadySent);
-                }
-            }
+        if dm.status == "sending"
+            && self
+                .reconcile_dm(job, &spec, &dm, &lead, &*linkedin, acct)
+                .await?
+        {
+            return Ok(DmOutcome::AlreadySent);
         }
         if status != CampaignStatus::Active.as_str() || lead.do_not_contact {
             return Ok(DmOutcome::CampaignNotActive);
@@ -132,23 +139,27 @@ impl App {
                 .await?;
             return Ok(DmOutcome::AwaitingConnection);
         }
-        let values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
-        let body = render("dm_template", &spec.dm_template, &values)?;
-        let body = self
-            .personalized_dm(tenant, job.campaign, &spec, &lead, body)
-            .await;
-        {
-            // Persist the intent before the call that cannot be undone.
+        let body = self.dm_text(job, &spec, &lead, &dm).await?;
+        if dm.status != "sending" {
+            // Persist the intent before the call that cannot be undone, with what the chat
+            // held before it: after a lost answer, ours is what came after.
+            let chat = linkedin.find_chat(acct, &lead.provider_id).await?;
+            let last = match &chat {
+                Some(chat) => linkedin
+                    .chat_messages(acct, chat)
+                    .await?
+                    .into_iter()
+                    .next()
+                    .map(|m| m.id),
+                None => None,
+            };
             let mut tx = self.store.begin_for(tenant).await?;
-            messages::set_dm(
+            messages::mark_first_sending(
                 &mut tx,
                 tenant,
                 dm.id,
-                "sending",
-                Some(&body),
-                None,
-                None,
-                None,
+                chat.as_deref(),
+                last.as_deref(),
                 self.now(),
             )
             .await?;
@@ -167,6 +178,87 @@ impl App {
         Ok(DmOutcome::Sent)
     }
 
+    /// The DM's text: the one stored on it, else the template rendered for the lead (and
+    /// personalised when the campaign asks), stored now so that every later attempt and every
+    /// reconciliation uses the same text and the model is asked once.
+    async fn dm_text(
+        &self,
+        job: &SendDm,
+        spec: &CampaignSpec,
+        lead: &leads::LeadRow,
+        dm: &messages::DmRow,
+    ) -> Result<String> {
+        if !dm.body.is_empty() {
+            return Ok(dm.body.clone());
+        }
+        let values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
+        let rendered = render("dm_template", &spec.dm_template, &values)?;
+        let text = self
+            .personalized_dm(job.tenant, job.campaign, spec, lead, rendered)
+            .await;
+        let mut tx = self.store.begin_for(job.tenant).await?;
+        let kept = messages::keep_dm_text(&mut tx, job.tenant, dm.id, &text, self.now()).await?;
+        tx.commit().await?;
+        Ok(kept)
+    }
+
+    /// Looks for a DM found in `sending` in the chat (the last attempt may have reached
+    /// LinkedIn): the chat recorded, else the one found with the person (recorded as soon as
+    /// found). True when it went out, and is now recorded as sent.
+    async fn reconcile_dm(
+        &self,
+        job: &SendDm,
+        spec: &CampaignSpec,
+        dm: &messages::DmRow,
+        lead: &leads::LeadRow,
+        linkedin: &dyn LinkedIn,
+        acct: &str,
+    ) -> Result<bool> {
+        let tenant = job.tenant;
+        let chat = match &dm.provider_chat_id {
+            Some(c) => c.clone(),
+            None => match linkedin.find_chat(acct, &lead.provider_id).await? {
+                Some(c) => {
+                    let mut tx = self.store.begin_for(tenant).await?;
+                    messages::record_dm_chat(&mut tx, tenant, dm.id, &c, self.now()).await?;
+                    tx.commit().await?;
+                    c
+                }
+                // No chat with the person: nothing reached them.
+                None => return Ok(false),
+            },
+        };
+        let trace = SendTrace {
+            message_id: dm.provider_message_id.as_deref(),
+            before: dm.chat_read_before_send_at.map(|_| {
+                dm.last_message_before_send
+                    .as_deref()
+                    .map_or(BeforeSend::Nothing, BeforeSend::LastMessage)
+            }),
+            text: &dm.body,
+        };
+        let msgs = match trace.message_id {
+            Some(_) => Vec::new(),
+            None => linkedin.chat_messages(acct, &chat).await?,
+        };
+        let found = reconcile(
+            &trace,
+            msgs.iter()
+                .map(|m| (m.id.as_str(), m.text.as_str(), m.from_us)),
+        );
+        match found {
+            Reconciliation::AlreadySent(message_id) => {
+                self.record_sent(tenant, job, spec, dm.id, &chat, Some(&message_id))
+                    .await?;
+                Ok(true)
+            }
+            Reconciliation::NotSent => Ok(false),
+        }
+    }
+
+    /// Records a DM that went out. The lead moves to `dm_sent` only if the domain allows it
+    /// (a lead who replied meanwhile stays `replied`), and only a lead that moved gets the
+    /// email fallback queued.
     async fn record_sent(
         &self,
         tenant: TenantId,
@@ -190,16 +282,26 @@ impl App {
             now,
         )
         .await?;
-        messages::set_stage(&mut tx, tenant, job.campaign, job.lead, "dm_sent", now).await?;
+        let moved = stages::move_stage(
+            &mut tx,
+            tenant,
+            job.campaign,
+            job.lead,
+            LeadStage::DmSent,
+            now,
+        )
+        .await?;
         let mut step = Step::new("dm_sent", Some(job.campaign), job.lead);
         step.cost = revos_domain::costs::DM_USD;
         pipeline_events::append(&mut tx, tenant, step, now).await?;
-        let fallback = SequenceEmail {
-            tenant,
-            campaign: job.campaign,
-            lead: job.lead,
-        };
-        queue_fallback(&mut tx, &fallback, spec, now, now).await?;
+        if moved {
+            let fallback = SequenceEmail {
+                tenant,
+                campaign: job.campaign,
+                lead: job.lead,
+            };
+            queue_fallback(&mut tx, &fallback, spec, now, now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -223,19 +325,21 @@ impl App {
             render("connect_reply_template", template, &values)
         });
         let mut tx = self.store.begin_for(tenant).await?;
-        messages::set_stage(
+        // Only a lead that starts waiting now is invited (one that replied meanwhile is not).
+        let waits = stages::move_stage(
             &mut tx,
             tenant,
             job.campaign,
             job.lead,
-            "awaiting_connection",
+            LeadStage::AwaitingConnection,
             now,
         )
         .await?;
         let reply = match text {
             Some(text)
-                if leads::claim_connect_reply(&mut tx, tenant, job.campaign, job.lead, now)
-                    .await? =>
+                if waits
+                    && leads::claim_connect_reply(&mut tx, tenant, job.campaign, job.lead, now)
+                        .await? =>
             {
                 let source = leads::source_comment(&mut tx, tenant, job.campaign, job.lead).await?;
                 source.map(|s| (s, text))

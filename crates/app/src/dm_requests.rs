@@ -4,7 +4,7 @@
 //! do-not-contact list all still apply.
 
 use crate::campaigns::with_account;
-use crate::dm::{SendDm, queue_dm};
+use crate::dm::{Queued, SendDm, queue_dm};
 use crate::{App, AppError, Principal, Result};
 use revos_domain::campaign::{CampaignStatus, DmValues, render};
 use revos_store::{lead_queries, leads};
@@ -94,10 +94,18 @@ impl App {
             lead,
             account: spec.linkedin_account_id,
         };
-        if !queue_dm(&mut tx, &job, now).await? {
-            return Err(AppError::Conflict(
-                "this lead already has this campaign's DM".into(),
-            ));
+        match queue_dm(&mut tx, &job, now).await? {
+            Queued::Yes => {}
+            Queued::AlreadyHasDm => {
+                return Err(AppError::Conflict(
+                    "this lead already has this campaign's DM".into(),
+                ));
+            }
+            Queued::PastDm => {
+                return Err(AppError::Conflict(
+                    "this lead replied or opted out in this campaign; no DM is sent".into(),
+                ));
+            }
         }
         tx.commit().await?;
         Ok(QueuedDm {

@@ -15,7 +15,7 @@ use revos_domain::lead::LeadStage;
 use revos_jobs::Job;
 use revos_providers::EmailSequencer;
 use revos_providers::email::{EmailLead, Instantly, Smartlead};
-use revos_store::{leads, messages};
+use revos_store::{leads, messages, stages};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -177,29 +177,29 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin_for(tenant).await?;
         let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
-        match stage.as_deref().and_then(LeadStage::parse) {
-            Some(s) if s.can_become(LeadStage::EmailSequenced) => {}
-            Some(LeadStage::Replied | LeadStage::EmailReplied) => {
-                return Ok(FallbackOutcome::Replied);
-            }
-            _ => return Ok(FallbackOutcome::NotApplicable),
+        // The stage moves first, as the domain allows; the call follows in the same
+        // transaction and a failed call rolls the move back. The row stays locked through the
+        // call: a reply arriving now waits for the decision instead of slipping in between.
+        let moved = stages::move_stage(
+            &mut tx,
+            tenant,
+            job.campaign,
+            job.lead,
+            LeadStage::EmailSequenced,
+            now,
+        )
+        .await?;
+        if !moved {
+            return Ok(match stage.as_deref().and_then(LeadStage::parse) {
+                Some(LeadStage::Replied | LeadStage::EmailReplied) => FallbackOutcome::Replied,
+                _ => FallbackOutcome::NotApplicable,
+            });
         }
-        // The stage lock is held through the call: a reply arriving now waits for the
-        // decision instead of slipping in between the check and the call.
         sequencer
             .add_lead(&fallback.campaign_id, &email_lead)
             .await?;
         let what = format!("{:?} campaign {}", fallback.provider, fallback.campaign_id);
         messages::insert_email(&mut tx, tenant, job.campaign, job.lead, &what, now).await?;
-        messages::set_stage(
-            &mut tx,
-            tenant,
-            job.campaign,
-            job.lead,
-            "email_sequenced",
-            now,
-        )
-        .await?;
         let mut step = Step::new("email_sequenced", Some(job.campaign), job.lead);
         step.cost = revos_domain::costs::EMAIL_SEQUENCE_USD;
         step.extra =

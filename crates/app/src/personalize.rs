@@ -2,15 +2,20 @@
 //! model, the model rewrites the rendered template for the person in the cartridge's voice,
 //! shown the cartridge's approved DMs and learned style. The template's text is sent instead
 //! whenever the model is absent, fails, is over the workspace's monthly budget, or drops the
-//! lead magnet's link: a DM never goes out without what the person asked for. A campaign that
-//! asked for personalisation and did not get it gets a `dm_not_personalized` event on the
-//! lead saying why (`llm_budget_exceeded`, or the model's error class). The person's profile
-//! and the rendered message (which carries their name) reach the model as untrusted data, and
-//! the call offers no tools.
+//! lead magnet's link: a DM never goes out without what the person asked for. It is sent
+//! instead, too, when the model's text is not grounded: every link, number and name in it
+//! must come from the rendered template, the lead's data, the campaign's trigger words or the
+//! cartridge ([`revos_domain::grounding`]). A campaign that asked for personalisation and did
+//! not get it gets a `dm_not_personalized` event on the lead saying why
+//! (`llm_budget_exceeded`, the model's error class, or `ungrounded` with what was not). The
+//! person's profile and the rendered message (which carries their name) reach the model as
+//! untrusted data, and the call offers no tools. The DM job asks for this once per DM and
+//! stores the answer (see [`crate::dm`]).
 
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Credential, Principal, Result};
 use revos_domain::campaign::CampaignSpec;
+use revos_domain::grounding::ungrounded;
 use revos_domain::memory::ExampleKind;
 use revos_domain::untrusted::{UNTRUSTED_RULE, wrap_untrusted};
 use revos_domain::{CartridgeId, Role, TenantId, UserId};
@@ -44,8 +49,19 @@ impl App {
             .personalize(tenant, CartridgeId(cartridge), spec, lead, &rendered)
             .await
         {
-            Ok(Some(text)) => text,
-            Ok(None) => rendered,
+            Ok(Personalized::Text(text)) => text,
+            Ok(Personalized::Template) => rendered,
+            Ok(Personalized::Ungrounded(what)) => {
+                tracing::warn!(lead = %lead.id, ?what, "the personalised DM says what nothing grounds; sending the template");
+                let extra = serde_json::json!({ "reason": "ungrounded", "ungrounded": what });
+                if let Err(e) = self
+                    .record_not_personalized(tenant, campaign, lead.id, extra)
+                    .await
+                {
+                    tracing::warn!(lead = %lead.id, error = %e, "could not record why the DM was not personalised");
+                }
+                rendered
+            }
             Err(err) => {
                 tracing::warn!(lead = %lead.id, error = %err, "personalising a DM failed; sending the template");
                 let reason = match &err {
@@ -53,8 +69,9 @@ impl App {
                     AppError::Provider(e) => e.class().as_str(),
                     _ => "failed",
                 };
+                let extra = serde_json::json!({ "reason": reason });
                 if let Err(e) = self
-                    .record_not_personalized(tenant, campaign, lead.id, reason)
+                    .record_not_personalized(tenant, campaign, lead.id, extra)
                     .await
                 {
                     tracing::warn!(lead = %lead.id, error = %e, "could not record why the DM was not personalised");
@@ -64,16 +81,17 @@ impl App {
         }
     }
 
-    /// Appends `dm_not_personalized` with its `reason` to the lead's timeline.
+    /// Appends `dm_not_personalized` with `extra` (its `reason`, and what else says why) to
+    /// the lead's timeline.
     async fn record_not_personalized(
         &self,
         tenant: TenantId,
         campaign: Uuid,
         lead: Uuid,
-        reason: &str,
+        extra: serde_json::Value,
     ) -> Result<()> {
         let mut step = Step::new("dm_not_personalized", Some(campaign), lead);
-        step.extra = serde_json::json!({ "reason": reason });
+        step.extra = extra;
         let mut tx = self.store.begin_for(tenant).await?;
         pipeline_events::append(&mut tx, tenant, step, self.now()).await?;
         tx.commit().await?;
@@ -87,9 +105,9 @@ impl App {
         spec: &CampaignSpec,
         lead: &LeadRow,
         rendered: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Personalized> {
         let Some(model) = self.language_model(tenant).await? else {
-            return Ok(None);
+            return Ok(Personalized::Template);
         };
         self.check_llm_budget(tenant, &model).await?;
         // A background job acts for its workspace; it reads the cartridge and its memory only.
@@ -141,8 +159,33 @@ impl App {
         let keeps_link = spec.lead_magnet.url.is_empty() || text.contains(&spec.lead_magnet.url);
         if text.is_empty() || !keeps_link || text.chars().count() > MAX_DM_CHARS {
             tracing::warn!(lead = %lead.id, "the personalised DM lost the link or its shape; sending the template");
-            return Ok(None);
+            return Ok(Personalized::Template);
         }
-        Ok(Some(text))
+        let lead_data = [
+            Some(lead.name.as_str()),
+            lead.headline.as_deref(),
+            lead.company.as_deref(),
+            lead.linkedin_url.as_deref(),
+            lead.email.as_deref(),
+        ];
+        let mut sources: Vec<&str> = lead_data.into_iter().flatten().collect();
+        sources.push(rendered);
+        sources.push(&voice.effective_system_prompt);
+        sources.extend(spec.trigger_words.iter().map(String::as_str));
+        let missing = ungrounded(&text, &sources);
+        if !missing.is_empty() {
+            return Ok(Personalized::Ungrounded(missing.all()));
+        }
+        Ok(Personalized::Text(text))
     }
+}
+
+/// What the model's rewrite came to.
+enum Personalized {
+    /// Its text, to send.
+    Text(String),
+    /// No model, or a text without the link or over length: the template goes out.
+    Template,
+    /// A text saying these things that nothing given to the model says: the template goes out.
+    Ungrounded(Vec<String>),
 }

@@ -7,12 +7,12 @@
 
 use crate::pipeline_events::{self, Step};
 use crate::webhooks::WebhookScope;
-use crate::{App, AppError, Result};
+use crate::{App, Result};
 use revos_domain::TenantId;
 use revos_domain::lead::LeadStage;
 use revos_domain::triggers::{find_email, is_opt_out};
 use revos_store::messages::{self, Inbound};
-use revos_store::{leads, linkedin_accounts};
+use revos_store::{leads, linkedin_accounts, stages};
 use uuid::Uuid;
 
 /// Where a reply came in.
@@ -107,17 +107,13 @@ impl App {
             Channel::Dm => (LeadStage::Replied, "dm_replied"),
             Channel::Email => (LeadStage::EmailReplied, "email_replied"),
         };
-        for (campaign, stage) in &stages {
-            let stage = LeadStage::parse(stage)
-                .ok_or_else(|| AppError::Internal(format!("unknown stage {stage}")))?;
+        let next = if opted_out { LeadStage::OptedOut } else { to };
+        for (campaign, _) in &stages {
             pipeline_events::append(&mut tx, tenant, Step::new(kind, Some(*campaign), lead), now)
                 .await?;
-            let next = if opted_out { LeadStage::OptedOut } else { to };
-            // An email reply from a lead who also answered the DM stays "replied".
-            if stage.can_become(next) || (next == LeadStage::Replied && stage < LeadStage::Replied)
-            {
-                messages::set_stage(&mut tx, tenant, *campaign, lead, next.as_str(), now).await?;
-            }
+            // Moves only as the domain allows: an email reply from a lead who also answered
+            // the DM stays "replied", and a reply before our DM went out is a reply.
+            stages::move_stage(&mut tx, tenant, *campaign, lead, next, now).await?;
         }
         if opted_out {
             leads::set_do_not_contact(&mut tx, tenant, lead, true, now).await?;

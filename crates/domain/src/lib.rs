@@ -12,6 +12,7 @@ pub mod costs;
 pub mod email;
 pub mod embedding;
 pub mod funnel;
+pub mod grounding;
 pub mod ids;
 pub mod json_diff;
 pub mod lead;

@@ -6,6 +6,7 @@ use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
+use revos_domain::lead::LeadStage;
 use uuid::Uuid;
 
 /// A comment to record.
@@ -201,11 +202,9 @@ pub async fn record_enrichment(
     const LEAD: &str = "UPDATE leads SET email = COALESCE(email, $3), email_status = COALESCE($4, email_status), \
         title = COALESCE($5, title), company = COALESCE($6, company), industry = COALESCE($7, industry), \
         company_size = COALESCE($8, company_size), enriched_at = $9, updated_at = $9 WHERE tenant_id = $1 AND id = $2";
-    const STAGE: &str = "UPDATE campaign_leads SET status = 'enriched', updated_at = $3 \
-        WHERE tenant_id = $1 AND lead_id = $2 AND status = 'scraped'";
     on_conn!(tx, c => sqlx::query(LEAD).bind(tenant.0).bind(lead).bind(e.email).bind(e.email_status).bind(e.title)
         .bind(e.company).bind(e.industry).bind(&e.company_size).bind(now).execute(c).await?.rows_affected());
-    on_conn!(tx, c => sqlx::query(STAGE).bind(tenant.0).bind(lead).bind(now).execute(c).await?.rows_affected());
+    crate::stages::move_stage_everywhere(tx, tenant, lead, LeadStage::Enriched, now).await?;
     Ok(())
 }
 

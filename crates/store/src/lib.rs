@@ -27,6 +27,7 @@ pub mod memberships;
 pub mod messages;
 pub mod posts;
 pub mod sessions;
+pub mod stages;
 pub mod tenants;
 pub mod unipile_links;
 pub mod users;

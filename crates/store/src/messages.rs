@@ -19,6 +19,12 @@ pub struct DmRow {
     pub body: String,
     /// The chat it went to, once known.
     pub provider_chat_id: Option<String>,
+    /// The provider's id of the message, once an answer (or the chat) gave it.
+    pub provider_message_id: Option<String>,
+    /// When the chat was read before the first send attempt; `None` if it never was.
+    pub chat_read_before_send_at: Option<DateTime<Utc>>,
+    /// The chat's newest message at that read (`None`: no chat, or an empty one).
+    pub last_message_before_send: Option<String>,
 }
 
 /// Records a queued DM for a lead of a campaign; false when one already exists.
@@ -44,7 +50,8 @@ pub async fn dm(
     campaign: Uuid,
     lead: Uuid,
 ) -> Result<Option<DmRow>> {
-    const SQL: &str = "SELECT id, status, body, provider_chat_id FROM messages WHERE tenant_id = $1 AND campaign_id = $2 \
+    const SQL: &str = "SELECT id, status, body, provider_chat_id, provider_message_id, chat_read_before_send_at, \
+        last_message_before_send FROM messages WHERE tenant_id = $1 AND campaign_id = $2 \
         AND lead_id = $3 AND channel = 'dm' AND direction = 'out'";
     Ok(
         on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).bind(lead).fetch_optional(c).await?),
@@ -72,17 +79,51 @@ pub async fn set_dm(
     Ok(())
 }
 
-/// Sets a lead's stage in a campaign.
-pub async fn set_stage(
+/// Stores the text of a DM of `tenant` unless it has one already; returns the text it keeps,
+/// which every attempt and every reconciliation then uses (a personalised DM is generated
+/// once).
+pub async fn keep_dm_text(
     tx: &mut Tx,
     tenant: TenantId,
-    campaign: Uuid,
-    lead: Uuid,
-    stage: &str,
+    id: Uuid,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    const SET: &str = "UPDATE messages SET body = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND body = ''";
+    const GET: &str = "SELECT body FROM messages WHERE tenant_id = $1 AND id = $2";
+    on_conn!(tx, c => sqlx::query(SET).bind(tenant.0).bind(id).bind(text).bind(now).execute(c).await?.rows_affected());
+    Ok(on_conn!(tx, c => sqlx::query_scalar(GET).bind(tenant.0).bind(id).fetch_one(c).await?))
+}
+
+/// Marks a DM of `tenant` `sending` before its first send attempt, with what its chat held
+/// then: the chat (if there was one) and its newest message (if any).
+pub async fn mark_first_sending(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    chat: Option<&str>,
+    last_message: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "UPDATE campaign_leads SET status = $4, updated_at = $5 WHERE tenant_id = $1 AND campaign_id = $2 AND lead_id = $3";
-    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(campaign).bind(lead).bind(stage).bind(now).execute(c).await?.rows_affected());
+    const SQL: &str = "UPDATE messages SET status = 'sending', provider_chat_id = COALESCE($3, provider_chat_id), \
+        chat_read_before_send_at = $5, last_message_before_send = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(chat).bind(last_message).bind(now)
+        .execute(c).await?.rows_affected());
+    Ok(())
+}
+
+/// Records the chat of a DM of `tenant` as soon as it is known (found while reconciling),
+/// unless one is recorded.
+pub async fn record_dm_chat(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    chat: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE messages SET provider_chat_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 \
+        AND provider_chat_id IS NULL";
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(chat).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }
 

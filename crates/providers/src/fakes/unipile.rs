@@ -40,6 +40,8 @@ pub struct FakeUnipile {
     omit_post_id: std::sync::atomic::AtomicBool,
     world: Mutex<World>,
     faults: Mutex<VecDeque<Fault>>,
+    /// Faults for one route only, by (method, path): consumed before the shared queue.
+    route_faults: Mutex<HashMap<(String, String), VecDeque<Fault>>>,
     /// (method, path) of every request.
     requests: Mutex<Vec<(String, String)>>,
     /// Faults aimed at one request, by [`aimed`] key, each answered once.
@@ -220,6 +222,15 @@ impl FakeUnipile {
         lock(&self.faults).extend(faults);
     }
 
+    /// Queues faults for the requests to one route only (`"POST", "/chats"`), whatever other
+    /// requests come in between; they are consumed before the shared queue's.
+    pub fn inject_on(&self, method: &str, path: &str, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.route_faults)
+            .entry((method.to_owned(), path.to_owned()))
+            .or_default()
+            .extend(faults);
+    }
+
     /// Every chat, by id.
     pub fn chats(&self) -> HashMap<String, Chat> {
         lock(&self.world).chats.clone()
@@ -248,6 +259,28 @@ impl FakeUnipile {
         let (chat_id, chat) = w.chats.iter_mut().find(|(_, c)| c.attendee == person)?;
         chat.messages.push((id.clone(), text.to_owned(), false));
         Some((chat_id.clone(), id))
+    }
+
+    /// The person writes to the account, in their chat with it (started now if there is
+    /// none); returns the chat and message ids.
+    pub fn message_from(&self, person: &str, text: &str) -> (String, String) {
+        let mut w = lock(&self.world);
+        w.next_id += 1;
+        let id = format!("m{}", w.next_id);
+        let chat_id = w
+            .chats
+            .iter()
+            .find(|(_, c)| c.attendee == person)
+            .map_or_else(|| format!("chat-{person}"), |(id, _)| id.clone());
+        w.chats
+            .entry(chat_id.clone())
+            .or_insert_with(|| Chat {
+                attendee: person.to_owned(),
+                messages: Vec::new(),
+            })
+            .messages
+            .push((id.clone(), text.to_owned(), false));
+        (chat_id, id)
     }
 
     /// The posts published through the API, oldest first: (post id, text).
@@ -298,7 +331,7 @@ fn gate(
     method: &str,
     path: String,
 ) -> Result<Option<Fault>, Response> {
-    lock(&state.requests).push((method.to_owned(), path));
+    lock(&state.requests).push((method.to_owned(), path.clone()));
     if headers.get("x-api-key").is_none() {
         return Err(problem(
             StatusCode::UNAUTHORIZED,
@@ -306,7 +339,10 @@ fn gate(
             "Missing credentials",
         ));
     }
-    match lock(&state.faults).pop_front() {
+    let routed = lock(&state.route_faults)
+        .get_mut(&(method.to_owned(), path))
+        .and_then(VecDeque::pop_front);
+    match routed.or_else(|| lock(&state.faults).pop_front()) {
         Some(Fault::RateLimited { retry_after_secs }) => Err((
             StatusCode::TOO_MANY_REQUESTS,
             [("retry-after", retry_after_secs.to_string())],

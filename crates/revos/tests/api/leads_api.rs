@@ -352,9 +352,18 @@ async fn lead_detail_merges_events_and_messages_oldest_first(db: Db) {
     )
     .await
     .unwrap();
-    messages::set_stage(&mut tx, tenant, c1, lead, "dm_sent", sent_at)
+    assert!(
+        revos_store::stages::move_stage(
+            &mut tx,
+            tenant,
+            c1,
+            lead,
+            revos_domain::lead::LeadStage::DmSent,
+            sent_at
+        )
         .await
-        .unwrap();
+        .unwrap()
+    );
     tx.commit().await.unwrap();
     t.clock.advance(Duration::minutes(1));
     event(&t, tenant, "dm_sent", Some(lead), Some(c1), 0.0).await;

@@ -19,6 +19,7 @@ mod cartridges;
 mod crash;
 mod demo;
 mod dm_crash;
+mod dm_text;
 mod hostile_tenants;
 mod isolation;
 mod jobs_api;

@@ -302,7 +302,7 @@ async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
 both_backends!(dms_go_out_exactly_once_even_after_a_timed_out_send);
 
 async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
-    use revos_app::dm::{SendDm, queue_dm};
+    use revos_app::dm::{Queued, SendDm, queue_dm};
     use revos_providers::fakes::Fault;
     let fake = FakeUnipile::start().await;
     let t = TestApp::spawn_providers(db, unipile_settings(&fake)).await;
@@ -347,11 +347,14 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
             account,
         };
         // The monitor queued it already: one DM per campaign and lead.
-        assert!(!queue_dm(&mut tx, &job, now).await.unwrap());
+        assert_eq!(
+            queue_dm(&mut tx, &job, now).await.unwrap(),
+            Queued::AlreadyHasDm
+        );
     }
     // Queueing again is a no-op: one DM per campaign and lead.
-    assert!(
-        !queue_dm(
+    assert_eq!(
+        queue_dm(
             &mut tx,
             &SendDm {
                 tenant,
@@ -362,20 +365,19 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
             now
         )
         .await
-        .unwrap()
+        .unwrap(),
+        Queued::AlreadyHasDm
     );
     tx.commit().await.unwrap();
 
-    // The send to ACo3 reaches LinkedIn but times out; the retry must find it, not resend.
+    // One send reaches LinkedIn but times out; the retry must find it, not resend.
     let runner = queue_only_runner(&app);
-    // Requests in order: profile ACo1, chat ACo1, profile ACo2, profile ACo3, chat ACo3 (stalls).
-    fake.state.inject([
-        Fault::Stall(0),
-        Fault::Stall(0),
-        Fault::Stall(0),
-        Fault::Stall(0),
-    ]);
-    fake.state.inject([Fault::StallAfterEffect(1_000)]);
+    // The second send (of ACo1 and ACo3) stalls after taking effect.
+    fake.state.inject_on(
+        "POST",
+        "/chats",
+        [Fault::Stall(0), Fault::StallAfterEffect(1_000)],
+    );
     runner
         .run_simulated_until(&t.clock, now + chrono::Duration::days(2))
         .await
@@ -395,9 +397,15 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
         "not connected: no DM"
     );
     let requests = fake.state.requests();
+    let last_send = requests
+        .iter()
+        .rposition(|(m, p)| m == "POST" && p == "/chats")
+        .unwrap();
     assert!(
-        requests.iter().any(|(m, p)| m == "GET" && p == "/chats"),
-        "the timed-out send was reconciled: {requests:?}"
+        requests[last_send..]
+            .iter()
+            .any(|(m, p)| m == "GET" && p.starts_with("/chats/") && p.ends_with("/messages")),
+        "the timed-out send was reconciled from the chat: {requests:?}"
     );
     assert_eq!(
         requests

@@ -605,10 +605,11 @@ async fn lead_page_timeline_campaign_queue_and_do_not_contact(db: Db) {
         account,
     };
     let mut tx = t.store.begin_for(b.tenant).await.unwrap();
-    assert!(
+    assert_eq!(
         revos_app::dm::queue_dm(&mut tx, &job, t.app.now())
             .await
-            .unwrap()
+            .unwrap(),
+        revos_app::dm::Queued::Yes
     );
     tx.commit().await.unwrap();
     t.clock.advance(Duration::minutes(5));
