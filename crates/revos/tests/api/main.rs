@@ -7,6 +7,7 @@ mod helpers;
 #[path = "../live/server.rs"]
 mod server;
 
+mod activation;
 mod agents;
 mod auth;
 mod bad_input;
@@ -31,6 +32,7 @@ mod personalize;
 mod pipeline;
 mod posts;
 mod queue;
+mod sandbox_leads;
 mod secrets;
 mod security_headers;
 mod store;
