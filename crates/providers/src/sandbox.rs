@@ -200,7 +200,7 @@ impl Sandbox {
         let h = mix(self.seed, &["text", post], j * 7 + k);
         let u = if j == 0 && k == 0 { 0.0 } else { unit(h) };
         let trigger = &self.triggers[((h >> 8) % self.triggers.len() as u64) as usize];
-        let shout = (h >> 16) % 3 != 0;
+        let shout = !(h >> 16).is_multiple_of(3);
         let cased = |w: &str| {
             if shout {
                 w.to_uppercase()
