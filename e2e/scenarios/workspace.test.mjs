@@ -110,12 +110,15 @@ test("a sandbox account from Settings, a campaign made with the keyboard alone, 
   await next("lead_magnet_title");
   await page.keyboard.type("The 1:1 playbook");
   await next("lead_magnet_url");
-  await page.keyboard.type("https://example.com/playbook");
+  await page.keyboard.type("https://acme.io/playbook");
   await next("lead_magnet_description");
   await page.keyboard.type("Twelve questions for better 1:1s");
   await next("trigger_words");
   await page.keyboard.type("PLAYBOOK, send it");
-  await page.keyboard.press("Enter");
+  // Activation needs a post to watch.
+  await next("watched_posts");
+  await page.keyboard.type("7400000000000000555");
+  await page.getByLabel("Trigger words").press("Enter");
   made.campaign = await idAfterRedirect(page, "campaigns");
 
   const status = page.locator("#campaign-status");

@@ -5,6 +5,7 @@
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::campaign::{CampaignSpec, CampaignStatus};
+use revos_domain::validation::Collector;
 use revos_domain::{CartridgeId, Page, PageRequest, ValidationErrors};
 use revos_store::campaigns::{self as store, CampaignFields, CampaignRow};
 use revos_store::{Tx, cartridges, linkedin_accounts};
@@ -147,34 +148,35 @@ impl App {
 
     /// Checks that the account and cartridge a spec names belong to the caller's workspace;
     /// returns the account. The spec itself is validated before any transaction begins
-    /// (validation renders its templates, which never run while rows are held).
+    /// (validation renders its templates, which never run while rows are held): its errors,
+    /// `invalid`, are reported with these, so one answer names every failing field.
     async fn check_campaign_refs(
         &self,
         tx: &mut Tx,
         who: &Principal,
         spec: &CampaignSpec,
+        invalid: Option<ValidationErrors>,
     ) -> Result<linkedin_accounts::AccountRow> {
-        let Some(account) =
-            linkedin_accounts::get(tx, who.tenant, spec.linkedin_account_id).await?
-        else {
-            return Err(ValidationErrors::single(
+        let mut c = Collector::default();
+        if let Some(invalid) = invalid {
+            c.merge(invalid);
+        }
+        let account = linkedin_accounts::get(tx, who.tenant, spec.linkedin_account_id).await?;
+        if account.is_none() {
+            c.push(
                 "linkedin_account_id",
                 "no such LinkedIn account in this workspace",
-            )
-            .into());
-        };
-        if let Some(c) = spec.cartridge_id
-            && cartridges::get(tx, who.tenant, CartridgeId(c))
+            );
+        }
+        if let Some(id) = spec.cartridge_id
+            && cartridges::get(tx, who.tenant, CartridgeId(id))
                 .await?
                 .is_none()
         {
-            return Err(ValidationErrors::single(
-                "cartridge_id",
-                "no such cartridge in this workspace",
-            )
-            .into());
+            c.push("cartridge_id", "no such cartridge in this workspace");
         }
-        Ok(account)
+        c.finish()?;
+        account.ok_or(AppError::NotFound("LinkedIn account"))
     }
 
     /// Checks a spec's references as `check_campaign_refs` does, and starts watching its posts.
@@ -184,8 +186,9 @@ impl App {
         who: &Principal,
         id: Uuid,
         spec: &CampaignSpec,
+        invalid: Option<ValidationErrors>,
     ) -> Result<()> {
-        let account = self.check_campaign_refs(tx, who, spec).await?;
+        let account = self.check_campaign_refs(tx, who, spec, invalid).await?;
         let now = self.now();
         for post in &spec.watched_posts {
             store::watch_post(tx, who.tenant, id, post.trim(), account.is_sandbox, now).await?;
@@ -195,13 +198,14 @@ impl App {
 
     /// Creates a draft campaign.
     pub async fn create_campaign(&self, who: &Principal, spec: CampaignSpec) -> Result<Campaign> {
-        spec.validate()?;
+        let invalid = spec.validate().err();
         let id = Uuid::now_v7();
         let settings =
             serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         // Before the insert: an unknown account is the caller's mistake, not a broken key.
-        self.check_campaign_refs(&mut tx, who, &spec).await?;
+        self.check_campaign_refs(&mut tx, who, &spec, invalid)
+            .await?;
         let fields = CampaignFields {
             name: spec.name.trim(),
             account: spec.linkedin_account_id,
@@ -209,7 +213,7 @@ impl App {
             settings: &settings,
         };
         store::insert(&mut tx, who.tenant, id, &fields, self.now()).await?;
-        self.check_and_watch(&mut tx, who, id, &spec).await?;
+        self.check_and_watch(&mut tx, who, id, &spec, None).await?;
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
@@ -260,7 +264,7 @@ impl App {
         id: Uuid,
         spec: CampaignSpec,
     ) -> Result<Campaign> {
-        spec.validate()?;
+        let invalid = spec.validate().err();
         let settings =
             serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.store.begin_for(who.tenant).await?;
@@ -272,7 +276,8 @@ impl App {
                 "a completed campaign cannot be edited".into(),
             ));
         }
-        self.check_and_watch(&mut tx, who, id, &spec).await?;
+        self.check_and_watch(&mut tx, who, id, &spec, invalid)
+            .await?;
         let fields = CampaignFields {
             name: spec.name.trim(),
             account: spec.linkedin_account_id,
@@ -314,6 +319,11 @@ impl App {
                 from.as_str(),
                 to.as_str()
             )));
+        }
+        if matches!(step, Transition::Activate) {
+            // What cannot work is refused, every reason at once; the campaign stays a draft.
+            self.check_activatable(&mut tx, who.tenant, &parse_spec(&row.settings)?)
+                .await?;
         }
         let now = self.now();
         if !store::set_status(&mut tx, who.tenant, id, from.as_str(), to.as_str(), now).await? {

@@ -8,6 +8,7 @@ pub mod activity;
 pub mod activity_stats;
 pub mod api_keys;
 pub mod auth;
+pub mod campaign_activation;
 pub mod campaign_queue;
 pub mod campaigns;
 pub mod cartridge_files;

@@ -256,14 +256,16 @@ impl App {
         tenant: TenantId,
         campaign: Uuid,
     ) -> Result<MonitorReport> {
-        let provider = {
+        let (_, spec, account) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            crate::campaigns::with_account(&mut tx, tenant, campaign)
-                .await?
-                .2
-                .provider
+            crate::campaigns::with_account(&mut tx, tenant, campaign).await?
         };
-        let linkedin = self.linkedin_for(tenant, &provider).await?;
+        // The simulated world's commenters use this campaign's own trigger words.
+        let linkedin: std::sync::Arc<dyn LinkedIn> = if account.provider == "sandbox" {
+            std::sync::Arc::new(self.sandbox().with_triggers(&spec.trigger_words))
+        } else {
+            self.linkedin_for(tenant, &account.provider).await?
+        };
         self.monitor_campaign(tenant, campaign, &*linkedin).await
     }
 

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod agents;
 pub mod campaign;
+pub mod campaign_activation;
 pub mod cartridge;
 pub mod clock;
 pub mod commands;

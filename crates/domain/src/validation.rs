@@ -88,6 +88,14 @@ impl Collector {
         self.errors.extend(other.0);
     }
 
+    /// Adds the errors of a later check about fields not named yet: a field already reported
+    /// (say, as not a number) is not reported again for what follows from it.
+    pub fn merge_unnamed(&mut self, other: ValidationErrors) {
+        let named: Vec<String> = self.errors.iter().map(|e| e.field.clone()).collect();
+        self.errors
+            .extend(other.0.into_iter().filter(|e| !named.contains(&e.field)));
+    }
+
     /// `Ok(())` when nothing was recorded.
     pub fn finish(self) -> Result<(), ValidationErrors> {
         if self.errors.is_empty() {
@@ -111,6 +119,27 @@ mod tests {
         let err = c.finish().unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "title"]);
+    }
+
+    #[test]
+    fn later_checks_add_only_fields_not_yet_named() {
+        let mut c = Collector::default();
+        c.push("hourly_cap", "must be a whole number of at least 0");
+        let later = ValidationErrors(vec![
+            FieldError {
+                field: "hourly_cap".into(),
+                message: "must be between 1 and 1000".into(),
+            },
+            FieldError {
+                field: "window_end".into(),
+                message: "must be later than window_start".into(),
+            },
+        ]);
+        c.merge_unnamed(later);
+        let err = c.finish().unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["hourly_cap", "window_end"]);
+        assert_eq!(err.0[0].message, "must be a whole number of at least 0");
     }
 
     #[test]

@@ -3,10 +3,15 @@
 //! produces says `is_sandbox() == true`, and the API marks it as such.
 //!
 //! A watched post collects comments over the 48 hours after RevOS first looks at it, most of
-//! them early, from synthetic people: about 60 % use a trigger word (some in lower case, some
-//! with a typo), 70 % are connected to the account from the start and 15 % connect later,
-//! one in ten comments twice. About a third of the people DMed reply 1 to 30 hours later
-//! (one in ten of those asking to stop), and 60 % have an email Apollo would find.
+//! them early, from synthetic people who use the watching campaign's own trigger words (the
+//! monitor reads through [`Sandbox::with_triggers`]): about 45 % write a trigger word (in
+//! any case, in a sentence), 15 % a typo the matcher tolerates, 12 % a near-miss it must not
+//! take (the word inside a longer one, two letters dropped, a phrase run together), and the
+//! rest plain chatter. The first commenter asks for the lead magnet within 25 seconds, so a
+//! trial sees a lead at the monitor's next pass. 70 % are connected to the account from the
+//! start and 15 % connect later, one in ten comments twice. About a third of the people
+//! DMed reply 1 to 30 hours later (one in ten of those asking to stop), and 60 % have an
+//! email Apollo would find.
 
 use crate::ProviderError;
 use crate::apollo::Person;
@@ -18,6 +23,7 @@ use crate::traits::{
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use revos_domain::Clock;
+use revos_domain::triggers::{qualifies, words};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -114,22 +120,43 @@ pub struct Sandbox {
     seed: u64,
     clock: Arc<dyn Clock>,
     triggers: Vec<String>,
-    world: Mutex<World>,
+    world: Arc<Mutex<World>>,
+}
+
+/// The trigger words commenters use when none are given.
+fn or_guide(triggers: Vec<String>) -> Vec<String> {
+    let usable: Vec<String> = triggers
+        .into_iter()
+        .filter(|t| !words(t).is_empty())
+        .collect();
+    if usable.is_empty() {
+        vec!["GUIDE".to_owned()]
+    } else {
+        usable
+    }
 }
 
 impl Sandbox {
     /// A world from `seed` whose commenters use `triggers` (e.g. `["GUIDE"]`).
     pub fn new(seed: u64, clock: Arc<dyn Clock>, triggers: Vec<String>) -> Self {
-        let triggers = if triggers.is_empty() {
-            vec!["GUIDE".to_owned()]
-        } else {
-            triggers
-        };
         Self {
             seed,
             clock,
-            triggers,
-            world: Mutex::new(World::default()),
+            triggers: or_guide(triggers),
+            world: Arc::new(Mutex::new(World::default())),
+        }
+    }
+
+    /// The same world (its people, chats and clock), seen by a campaign listening for
+    /// `triggers`: its posts' commenters write those words, typos and near-misses of them,
+    /// so any campaign gets leads. Deterministic: the same seed, post and triggers give the
+    /// same comments. No triggers (every commenter qualifies) keeps the default words.
+    pub fn with_triggers(&self, triggers: &[String]) -> Self {
+        Self {
+            seed: self.seed,
+            clock: Arc::clone(&self.clock),
+            triggers: or_guide(triggers.to_vec()),
+            world: Arc::clone(&self.world),
         }
     }
 
@@ -172,28 +199,47 @@ impl Sandbox {
         (u < 0.5).then(|| Duration::minutes(360 + (u * 2.0 * 1080.0) as i64))
     }
 
+    /// What comment `k` of commenter `j` on `post` says. The first commenter's first comment
+    /// always asks with a trigger word.
     fn comment_text(&self, post: &str, j: u64, k: u64) -> String {
         let h = mix(self.seed, &["text", post], j * 7 + k);
-        if unit(h) >= 0.6 {
-            return CHATTER[(h % 5) as usize].to_owned();
-        }
+        let u = if j == 0 && k == 0 { 0.0 } else { unit(h) };
         let trigger = &self.triggers[((h >> 8) % self.triggers.len() as u64) as usize];
-        let word = match (h >> 16) % 4 {
-            0 => trigger.to_lowercase(),
-            1 if trigger.chars().count() >= 5 => {
-                // One letter dropped: a typo the matcher tolerates.
-                let mut chars: Vec<char> = trigger.chars().collect();
-                chars.remove(chars.len() / 2);
-                chars.into_iter().collect()
+        let shout = !(h >> 16).is_multiple_of(3);
+        let cased = |w: &str| {
+            if shout {
+                w.to_uppercase()
+            } else {
+                w.to_lowercase()
             }
-            _ => trigger.to_uppercase(),
         };
-        match (h >> 24) % 4 {
+        let asking = |word: &str| match (h >> 24) % 4 {
             0 => format!("{word}!"),
             1 => format!("{word} please 🙏"),
             2 => format!("Would love the {word}, thanks"),
             _ => format!("Yes — {word}"),
+        };
+        if u < 0.45 {
+            return asking(&cased(trigger));
         }
+        if u < 0.60 {
+            return asking(&cased(&typo(trigger).unwrap_or_else(|| trigger.clone())));
+        }
+        let near = (u < 0.72).then(|| {
+            let word = cased(&near_miss(trigger, h >> 32));
+            match (h >> 24) % 3 {
+                0 => format!("Is this about {word}?"),
+                1 => format!("{word} is overrated"),
+                _ => format!("We tried {word} last year"),
+            }
+        });
+        // Near-misses and chatter must not qualify (a trigger may be a common word).
+        let first = (h % CHATTER.len() as u64) as usize;
+        let chatter = (0..CHATTER.len()).map(|i| CHATTER[(first + i) % CHATTER.len()].to_owned());
+        near.into_iter()
+            .chain(chatter)
+            .find(|text| !qualifies(text, &self.triggers))
+            .unwrap_or_else(|| "👍".to_owned())
     }
 
     /// Every comment of `post` written by `now`, newest first.
@@ -207,7 +253,13 @@ impl Sandbox {
         let mut out = Vec::new();
         for j in 0..people {
             let h = mix(self.seed, &["when", post], j);
-            let first = epoch + Duration::seconds((unit(h).powi(2) * 48.0 * 3600.0) as i64);
+            let after = if j == 0 {
+                // The first asks at once: a trial sees a lead within about a minute.
+                5 + (h % 20) as i64
+            } else {
+                (unit(h).powi(2) * 48.0 * 3600.0) as i64
+            };
+            let first = epoch + Duration::seconds(after);
             let twice = unit(mix(self.seed, &["twice", post], j)) < 0.1;
             let times = if twice {
                 vec![first, first + Duration::minutes(5 + (h % 170) as i64)]
@@ -245,6 +297,37 @@ impl Sandbox {
             "Thanks, got it! Very helpful."
         };
         Some((delay, text))
+    }
+}
+
+/// A typo of a one-word trigger of five letters or more that the matcher still takes (its
+/// middle letter dropped); `None` for shorter words and phrases, which must match exactly.
+fn typo(trigger: &str) -> Option<String> {
+    let [word] = words(trigger).try_into().ok()?;
+    let mut chars: Vec<char> = word.chars().collect();
+    (chars.len() >= 5).then(|| {
+        chars.remove(chars.len() / 2);
+        chars.into_iter().collect()
+    })
+}
+
+/// A word close to `trigger` that must not match it: the trigger inside a longer word, two
+/// of its letters dropped, or a phrase's words run together.
+fn near_miss(trigger: &str, h: u64) -> String {
+    let parts = words(trigger);
+    if parts.len() > 1 {
+        return parts.concat();
+    }
+    let word = parts.concat();
+    let mut chars: Vec<char> = word.chars().collect();
+    match h % 3 {
+        0 => format!("{word}ing"),
+        1 if chars.len() >= 4 => {
+            let mid = chars.len() / 2;
+            chars.drain(mid - 1..=mid);
+            chars.into_iter().collect()
+        }
+        _ => format!("un{word}"),
     }
 }
 
@@ -572,6 +655,81 @@ mod tests {
             late.iter().any(|c| c.author.connected == Some(false)),
             "some are not connected"
         );
+    }
+
+    #[tokio::test]
+    async fn commenters_use_the_campaigns_own_trigger_words() {
+        let (clock, s) = world(5);
+        let playbook = vec!["PLAYBOOK".to_owned()];
+        let s = s.with_triggers(&playbook);
+        let first_look = all_comments(&s).await;
+        assert!(first_look.is_empty(), "nothing before RevOS looks");
+        clock.advance(Duration::seconds(25));
+        let soon = all_comments(&s).await;
+        assert!(
+            soon.iter().any(|c| qualifies(&c.text, &playbook)),
+            "a lead within 25 s: {soon:?}"
+        );
+        clock.advance(Duration::hours(48));
+        let late = all_comments(&s).await;
+        let texts: Vec<String> = late.iter().map(|c| c.text.to_lowercase()).collect();
+        let leads = late
+            .iter()
+            .filter(|c| qualifies(&c.text, &playbook))
+            .count();
+        assert!(
+            leads > late.len() / 3 && leads < late.len(),
+            "{leads} of {}",
+            late.len()
+        );
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("playbok") || t.contains("plaook")),
+            "typos that match: {texts:?}"
+        );
+        let near: Vec<&String> = texts
+            .iter()
+            .filter(|t| {
+                !qualifies(t, &playbook) && (t.contains("playbook") || t.contains("plaook"))
+            })
+            .collect();
+        assert!(
+            !near.is_empty(),
+            "near-misses that must not match: {texts:?}"
+        );
+        assert!(
+            !late
+                .iter()
+                .any(|c| qualifies(&c.text, &["GUIDE".to_owned()])),
+            "nobody asks for another campaign's word"
+        );
+
+        let (clock2, s2) = world(5);
+        let s2 = s2.with_triggers(&playbook);
+        all_comments(&s2).await;
+        clock2.advance(Duration::hours(48) + Duration::seconds(25));
+        assert_eq!(
+            all_comments(&s2).await,
+            late,
+            "deterministic per seed and triggers"
+        );
+    }
+
+    #[test]
+    fn typos_match_and_near_misses_do_not() {
+        for trigger in ["PLAYBOOK", "lead", "send it", "Guía", "AI"] {
+            let t = vec![trigger.to_owned()];
+            if let Some(typo) = typo(trigger) {
+                assert!(qualifies(&typo, &t), "{typo} for {trigger}");
+                assert_ne!(words(&typo), words(trigger));
+            }
+            for h in 0..3 {
+                let miss = near_miss(trigger, h);
+                assert!(!qualifies(&miss, &t), "{miss} for {trigger}");
+            }
+        }
+        assert_eq!(typo("lead"), None, "short words must match exactly");
     }
 
     #[tokio::test]

@@ -140,8 +140,8 @@ async fn seed(base: &str) -> Seed {
     let campaign = call(base, "POST", "/api/v1/campaigns", t, json!({
         "name": "Fuzz Guide",
         "linkedin_account_id": account,
-        "lead_magnet": {"title": "The hiring guide", "url": "https://example.com/guide"},
-        "trigger_words": ["GUIDE"],
+        "lead_magnet": {"title": "The hiring guide", "url": "https://acme.io/guide"},
+        "trigger_words": ["GUIDE"], "watched_posts": ["7400000000000000444"],
         "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
     }))
     .await;

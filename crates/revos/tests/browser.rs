@@ -179,7 +179,7 @@ async fn seed_leads(base: &str, database_url: &str) -> String {
         serde_json::json!({
             "name": "Seeded Guide",
             "linkedin_account_id": account["id"],
-            "lead_magnet": {"title": "The hiring guide", "url": "https://example.com/guide"},
+            "lead_magnet": {"title": "The hiring guide", "url": "https://acme.io/guide"},
             "trigger_words": ["GUIDE"],
             "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
         }),
@@ -249,7 +249,7 @@ async fn seed_leads(base: &str, database_url: &str) -> String {
             .expect("read the DM")
             .expect("the DM exists");
         let first = name.split(' ').next().unwrap_or(name);
-        let body = format!("Hi {first}! Here is The hiring guide: https://example.com/guide");
+        let body = format!("Hi {first}! Here is The hiring guide: https://acme.io/guide");
         messages::set_dm(
             &mut tx,
             tenant,

@@ -24,7 +24,8 @@ pub(super) fn register(r: &mut ToolRegistry) {
         ToolEffect::WRITE,
         "Create a draft campaign that watches LinkedIn posts for trigger words and DMs the lead \
          magnet to commenters. Only name and lead_magnet_title are required; the reply says which \
-         defaults were used.",
+         defaults were used and what must still be set before the campaign can be activated \
+         (missing_before_activation: tell the user).",
         create_campaign,
     );
     r.add(
@@ -243,8 +244,23 @@ fn create_campaign<'a>(
             let keys: Vec<&str> = defaults.keys().map(String::as_str).collect();
             summary.push_str(&format!("; defaults used for {}", keys.join(", ")));
         }
+        // A draft with a placeholder link or nothing to watch is fine; saying so is required.
+        let blockers = app.activation_blockers(who, campaign.id).await?;
+        if !blockers.is_empty() {
+            let missing: Vec<String> = blockers
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            summary.push_str(&format!(
+                ". It cannot be activated yet: {}",
+                missing.join("; ")
+            ));
+        }
         let l = link(&campaign);
-        Ok(Done::new(json!({"campaign": campaign, "defaults": defaults}), summary)?.link(l))
+        let value = json!({
+            "campaign": campaign, "defaults": defaults, "missing_before_activation": blockers,
+        });
+        Ok(Done::new(value, summary)?.link(l))
     })
 }
 

@@ -130,7 +130,7 @@ async fn set_up(app: &App) -> anyhow::Result<(TenantId, Uuid, revos_app::Princip
         "name": "Cold Outreach Playbook",
         "cartridge_id": cartridge.id,
         "linkedin_account_id": account.id,
-        "lead_magnet": {"title": "The Cold Outreach Playbook", "url": "https://example.com/playbook",
+        "lead_magnet": {"title": "The Cold Outreach Playbook", "url": "https://acme.io/cold-outreach-playbook",
                         "description": "Twelve templates that book meetings"},
         "trigger_words": ["GUIDE"],
         "watched_posts": ["sandbox-demo-post"],

@@ -18,7 +18,7 @@ fn campaign(account: &str, cartridge: Option<&str>) -> Value {
         "watched_posts": ["7332661864792854528"],
         "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
         "connect_reply_template": "Thanks {{ first_name }}! Let's connect and I'll send it.",
-        "email_fallback": {"provider": "instantly", "campaign_id": "c-1"}
+        "email_fallback": {"provider": "sandbox", "campaign_id": "c-1"}
     })
 }
 

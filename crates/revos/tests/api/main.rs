@@ -8,6 +8,7 @@ mod helpers;
 mod server;
 
 mod account_owner;
+mod activation;
 mod agents;
 mod auth;
 mod bad_input;
@@ -34,6 +35,7 @@ mod personalize;
 mod pipeline;
 mod posts;
 mod queue;
+mod sandbox_leads;
 mod secrets;
 mod security_headers;
 mod store;

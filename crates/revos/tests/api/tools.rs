@@ -228,6 +228,36 @@ async fn every_tool_runs_through_the_registry(db: Db) {
     let c = t.app.get_campaign(&a.ctx.principal, id).await.unwrap();
     assert_eq!(c.spec.cartridge_id, Some(acme));
     assert_eq!(c.status, CampaignStatus::Draft);
+    // The answer says what the draft still lacks, and activation refuses it until it is set.
+    let missing: Vec<&str> = r.value["missing_before_activation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["watched_posts", "lead_magnet.url"], "{}", r.value);
+    assert!(
+        r.summary
+            .contains("cannot be activated yet: watched_posts: must name at least one"),
+        "{}",
+        r.summary
+    );
+    let refused = t
+        .app
+        .transition_campaign(&a.ctx.principal, id, Transition::Activate)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, revos_app::AppError::Validation(e) if e.0.len() == 2),
+        "{refused:?}"
+    );
+    let mut spec = c.spec.clone();
+    spec.lead_magnet.url = "https://acme.io/hiring-checklist".into();
+    spec.watched_posts = vec!["7332661864792854528".into()];
+    t.app
+        .update_campaign(&a.ctx.principal, id, spec)
+        .await
+        .unwrap();
 
     // Pause and resume change its state.
     t.app
@@ -375,7 +405,7 @@ async fn every_tool_runs_through_the_registry(db: Db) {
         "{body}"
     );
     assert!(
-        body.contains("Hiring checklist: https://example.com/lead-magnets/hiring-checklist"),
+        body.contains("Hiring checklist: https://acme.io/hiring-checklist"),
         "{body}"
     );
     let detail = t.app.get_lead(&a.ctx.principal, ana).await.unwrap();
@@ -694,6 +724,24 @@ async fn create_campaign_defaults_and_its_errors(db: Db) {
         "{d}"
     );
     assert!(r.summary.contains("defaults used for"), "{}", r.summary);
+    assert_eq!(
+        r.value["missing_before_activation"][0]["field"], "lead_magnet.url",
+        "the placeholder is named: {}",
+        r.value
+    );
+    assert_eq!(
+        r.value["missing_before_activation"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        r.summary
+            .contains("cannot be activated yet: lead_magnet.url: is a placeholder"),
+        "{}",
+        r.summary
+    );
     let id: Uuid = r.value["campaign"]["id"].as_str().unwrap().parse().unwrap();
     let c = t.app.get_campaign(&a.ctx.principal, id).await.unwrap();
     assert_eq!(c.spec.name, "Q3");
@@ -717,6 +765,11 @@ async fn create_campaign_defaults_and_its_errors(db: Db) {
     )
     .await;
     assert_eq!(r.value["defaults"], json!({}));
+    assert_eq!(
+        r.value["missing_before_activation"],
+        json!([{"field": "watched_posts",
+                "message": "must name at least one LinkedIn post to watch before the campaign is activated"}])
+    );
     assert_eq!(
         r.value["campaign"]["dm_template"],
         "Hey {{ first_name }}: {{ lead_magnet_url }}"
@@ -776,7 +829,8 @@ async fn tools_see_only_their_workspace(db: Db) {
         &t,
         &mut a.ctx,
         "create_campaign",
-        json!({"name": "Spring Guide", "lead_magnet_title": "Hiring checklist"}),
+        json!({"name": "Spring Guide", "lead_magnet_title": "Hiring checklist",
+               "lead_magnet_url": "https://acme.io/hiring-checklist", "watched_posts": ["7332661864792854528"]}),
     )
     .await;
     let id: Uuid = r.value["campaign"]["id"].as_str().unwrap().parse().unwrap();

@@ -148,6 +148,7 @@ impl Browser<'_> {
                     "name": name, "linkedin_account_id": account,
                     "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/playbook"},
                     "trigger_words": ["GUIDE"], "dm_template": "Hi {{ first_name }}: {{ lead_magnet_url }}",
+                    "watched_posts": ["7400000000000000321"],
                 }),
             )
             .await;

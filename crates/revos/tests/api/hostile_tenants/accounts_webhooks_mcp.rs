@@ -170,8 +170,18 @@ async fn hooks_attacker_cannot_attach_the_victims_unipile_account(db: Db) {
     assert_eq!(after["status"], "needs_reconnect");
 }
 
-/// An active campaign of `token`'s workspace whose fallback is Instantly campaign `inst-1`.
+/// An active campaign of `token`'s workspace whose fallback is Instantly campaign `inst-1`
+/// (the workspace keeps an Instantly key, which activation asks for).
 async fn hooks_campaign(t: &TestApp, token: &str, account: &str) -> String {
+    let (status, key) = t
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/secrets/instantly_api_key",
+            Some(token),
+            Some(json!({"value": "instantly-key"})),
+        )
+        .await;
+    assert!(status.is_success(), "{key}");
     let body = json!({
         "name": "Playbook", "linkedin_account_id": account,
         "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
