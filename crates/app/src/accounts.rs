@@ -1,9 +1,11 @@
 //! LinkedIn accounts and their pacing policies: real accounts connected through Unipile (by
 //! their Unipile account id, checked with Unipile), and sandbox accounts.
 
+use crate::account_pacing::{EffectiveLimits, effective_limits, recent_sends};
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, NaiveTime, Utc};
 use revos_domain::pacing::PacingPolicy;
+use revos_domain::pacing_status::WaitingReason;
 use revos_domain::validation::Collector;
 use revos_domain::{Page, PageRequest, ValidationErrors};
 use revos_store::linkedin_accounts::{self as store, AccountRow};
@@ -86,15 +88,30 @@ pub struct Account {
     pub pacing: Pacing,
     /// Paused (after a provider limit signal) until then.
     pub paused_until: Option<DateTime<Utc>>,
-    /// The earliest next send.
-    pub next_send_at: Option<DateTime<Utc>>,
+    /// The earliest instant the account may send its next DM: now when nothing holds it back,
+    /// otherwise the first instant inside the sending window that every pacing rule allows.
+    pub next_send_at: DateTime<Utc>,
+    /// Why the next DM cannot go now: `paused`, `warming_up` or `daily_cap` (today's cap is
+    /// used up), `hourly_cap`, `outside_window`, `gap` (since the last send), or `ready`.
+    pub waiting_reason: WaitingReason,
+    /// Until when that reason alone holds sending back; `null` when ready.
+    pub waiting_until: Option<DateTime<Utc>>,
+    /// The limits in force now by kind of action (today's daily cap after warm-up), what is
+    /// used of them, and every rule holding sending back.
+    pub effective_limits: EffectiveLimits,
     /// When it was added.
     pub created_at: DateTime<Utc>,
 }
 
-fn view(r: AccountRow) -> Account {
+/// The account `r` as shown at `now`, its pacing judged on its recent `sends`.
+fn view(r: AccountRow, sends: Vec<DateTime<Utc>>, now: DateTime<Utc>) -> Account {
+    let limits = effective_limits(&r, sends, now);
     Account {
         id: r.id,
+        next_send_at: limits.dm.next_send_at,
+        waiting_reason: limits.dm.waiting_reason,
+        waiting_until: limits.dm.waiting_until,
+        effective_limits: limits,
         pacing: Pacing {
             time_zone: r.time_zone,
             hourly_cap: r.hourly_cap,
@@ -113,7 +130,6 @@ fn view(r: AccountRow) -> Account {
         status: r.status,
         sandbox: r.is_sandbox,
         paused_until: r.paused_until,
-        next_send_at: r.next_send_at,
         created_at: r.created_at,
     }
 }
@@ -219,7 +235,7 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         store::insert(&mut tx, who.tenant, &row).await?;
         tx.commit().await?;
-        Ok(view(row))
+        Ok(view(row, Vec::new(), self.now()))
     }
 
     /// Connects a LinkedIn account already connected in Unipile, by its Unipile account id:
@@ -279,7 +295,7 @@ impl App {
         let mut tx = self.store.begin_for(tenant).await?;
         if let Some(existing) = store::by_provider_id(&mut tx, tenant, "unipile", &found.id).await?
         {
-            return Ok(view(existing));
+            return Self::shown(&mut tx, tenant, existing, self.now()).await;
         }
         match store::insert(&mut tx, tenant, &row).await {
             Ok(()) => {}
@@ -289,7 +305,19 @@ impl App {
             Err(e) => return Err(e.into()),
         }
         tx.commit().await?;
-        Ok(view(row))
+        Ok(view(row, Vec::new(), self.now()))
+    }
+
+    /// The account `row` of `tenant` as shown at `now`, its recent sends read in `tx`.
+    async fn shown(
+        tx: &mut revos_store::Tx,
+        tenant: revos_domain::TenantId,
+        row: AccountRow,
+        now: DateTime<Utc>,
+    ) -> Result<Account> {
+        let mut sends = recent_sends(tx, tenant, std::slice::from_ref(&row), now).await?;
+        let mine = sends.remove(&row.id).unwrap_or_default();
+        Ok(view(row, mine, now))
     }
 
     /// A new account row with the default pacing policy, warming up from now.
@@ -329,20 +357,27 @@ impl App {
         }
     }
 
-    /// Lists the workspace's accounts.
+    /// Lists the workspace's accounts, each with its pacing now; the page's recent sends are
+    /// read with one query.
     pub async fn list_accounts(&self, who: &Principal, page: PageRequest) -> Result<Page<Account>> {
+        let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, page).await?;
-        Ok(Page::from_rows(rows, page, |r| r.id).map(view))
+        let rows = Page::from_rows(rows, page, |r| r.id);
+        let mut sends = recent_sends(&mut tx, who.tenant, &rows.items, now).await?;
+        Ok(rows.map(|r| {
+            let mine = sends.remove(&r.id).unwrap_or_default();
+            view(r, mine, now)
+        }))
     }
 
-    /// Reads one account.
+    /// Reads one account, with its pacing now.
     pub async fn get_account(&self, who: &Principal, id: Uuid) -> Result<Account> {
         let mut tx = self.store.begin_for(who.tenant).await?;
-        store::get(&mut tx, who.tenant, id)
+        let row = store::get(&mut tx, who.tenant, id)
             .await?
-            .map(view)
-            .ok_or(AppError::NotFound("LinkedIn account"))
+            .ok_or(AppError::NotFound("LinkedIn account"))?;
+        Self::shown(&mut tx, who.tenant, row, self.now()).await
     }
 
     /// Changes an account's pacing policy (validated as a whole), or lifts a pause.
@@ -366,7 +401,8 @@ impl App {
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("LinkedIn account"))?;
+        let account = Self::shown(&mut tx, who.tenant, row, now).await?;
         tx.commit().await?;
-        Ok(view(row))
+        Ok(account)
     }
 }

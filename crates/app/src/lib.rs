@@ -2,6 +2,7 @@
 //! cartridge"), each a function over the store and the vault. The HTTP API, the CLI and the
 //! workers all call these, so a rule lives in exactly one place.
 
+pub mod account_pacing;
 pub mod accounts;
 pub mod activity;
 pub mod activity_stats;

@@ -35,6 +35,21 @@ pub enum WaitingReason {
     Ready,
 }
 
+impl WaitingReason {
+    /// The reason's name in the API, e.g. `outside_window`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paused => "paused",
+            Self::WarmingUp => "warming_up",
+            Self::DailyCap => "daily_cap",
+            Self::HourlyCap => "hourly_cap",
+            Self::OutsideWindow => "outside_window",
+            Self::Gap => "gap",
+            Self::Ready => "ready",
+        }
+    }
+}
+
 /// One rule holding sending back, and until when that rule alone would.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -192,6 +207,21 @@ mod tests {
 
     fn hold(reason: WaitingReason, until: DateTime<Utc>) -> Hold {
         Hold { reason, until }
+    }
+
+    #[test]
+    fn reasons_are_named_as_the_api_writes_them() {
+        for r in [
+            WaitingReason::Paused,
+            WaitingReason::WarmingUp,
+            WaitingReason::DailyCap,
+            WaitingReason::HourlyCap,
+            WaitingReason::OutsideWindow,
+            WaitingReason::Gap,
+            WaitingReason::Ready,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 
     #[test]
