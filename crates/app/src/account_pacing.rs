@@ -39,7 +39,8 @@ pub(crate) async fn recent_sends(
         return Ok(HashMap::new());
     };
     let mut by_account: HashMap<Uuid, Vec<DateTime<Utc>>> = HashMap::new();
-    for (account, at) in store::sends_of_accounts(tx, tenant, (first, last), now - LOOKBACK).await? {
+    for (account, at) in store::sends_of_accounts(tx, tenant, (first, last), now - LOOKBACK).await?
+    {
         by_account.entry(account).or_default().push(at);
     }
     Ok(by_account)

@@ -332,7 +332,11 @@ fn next_opening(policy: &PacingPolicy, from: NaiveDate, t: DateTime<Utc>) -> Dat
 
 /// `t` when fewer than `cap` sends lie in `(t - 60 min, t]`, otherwise the instant the oldest
 /// send that must leave that window leaves it. `cap` is at least 1.
-pub(crate) fn after_hourly_cap(sends: &[DateTime<Utc>], cap: usize, t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn after_hourly_cap(
+    sends: &[DateTime<Utc>],
+    cap: usize,
+    t: DateTime<Utc>,
+) -> DateTime<Utc> {
     let from = sends.partition_point(|s| *s <= t - HOUR);
     let to = sends.partition_point(|s| *s <= t);
     let last_hour = sends.get(from..to).unwrap_or_default();

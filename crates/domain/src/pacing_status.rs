@@ -164,7 +164,11 @@ fn holds(
         (daily, Some(after_daily_cap(policy, sends, now))),
     ]
     .into_iter()
-    .filter_map(|(reason, until)| until.filter(|u| *u > now).map(|until| Hold { reason, until }))
+    .filter_map(|(reason, until)| {
+        until
+            .filter(|u| *u > now)
+            .map(|until| Hold { reason, until })
+    })
     .collect();
     held.sort_by(|a, b| b.until.cmp(&a.until).then(a.reason.cmp(&b.reason)));
     held
@@ -237,7 +241,10 @@ mod tests {
         assert_eq!(s.waiting_reason, WaitingReason::Ready);
         assert_eq!(s.waiting_until, None);
         assert!(s.held_by.is_empty());
-        assert_eq!((s.hourly_cap, s.daily_cap, s.configured_daily_cap), (50, 100, 100));
+        assert_eq!(
+            (s.hourly_cap, s.daily_cap, s.configured_daily_cap),
+            (50, 100, 100)
+        );
         assert!(!s.warming_up);
         assert_eq!((s.sent_last_hour, s.sent_today), (3, 3));
         assert_eq!((s.remaining_this_hour, s.remaining_today), (47, 97));
@@ -267,7 +274,10 @@ mod tests {
         assert_eq!(full.remaining_today, 0);
         assert_eq!(full.waiting_reason, WaitingReason::WarmingUp);
         let opening = utc("2024-05-07T08:00:00Z");
-        assert_eq!((full.waiting_until, full.next_send_at), (Some(opening), opening));
+        assert_eq!(
+            (full.waiting_until, full.next_send_at),
+            (Some(opening), opening)
+        );
     }
 
     /// Observed: "Next send 20:03 UTC" shown with an 08:00-20:00 window.
@@ -323,7 +333,10 @@ mod tests {
         assert_eq!(s.next_send_at, utc("2024-05-06T10:20:00Z"));
 
         let s = pacing_status(&p, &sends(every(utc("2024-05-06T08:00:00Z"), 10, 6)), now);
-        assert_eq!((s.sent_today, s.remaining_today, s.warming_up), (6, 0, false));
+        assert_eq!(
+            (s.sent_today, s.remaining_today, s.warming_up),
+            (6, 0, false)
+        );
         assert_eq!(s.waiting_reason, WaitingReason::DailyCap);
         assert_eq!(s.next_send_at, utc("2024-05-07T08:00:00Z"));
     }
@@ -372,7 +385,10 @@ mod tests {
             at_local(tz, 2024, 3, 10, 9, 0),
         ]);
         let s = pacing_status(&spring, &full, at_local(tz, 2024, 3, 10, 9, 30));
-        assert_eq!((s.sent_today, s.waiting_reason), (2, WaitingReason::DailyCap));
+        assert_eq!(
+            (s.sent_today, s.waiting_reason),
+            (2, WaitingReason::DailyCap)
+        );
         assert_eq!(s.next_send_at, at_local(tz, 2024, 3, 11, 2, 30));
         // 2024-11-03 is 25 hours long: sends at 00:30 EDT and 23:30 EST are the same day.
         let autumn = PacingPolicy {
@@ -396,21 +412,31 @@ mod tests {
             Just(America::New_York),
             Just(chrono_tz::Australia::Lord_Howe),
         ];
-        (1u32..6, 1u32..12, 0i64..3_600, 0u32..20, 2u32..24, zones, any::<bool>())
-            .prop_map(|(hourly_cap, daily_cap, gap, start, len, time_zone, ramp)| {
-                let start = start.min(22);
-                PacingPolicy {
-                    hourly_cap,
-                    daily_cap,
-                    min_gap: Duration::seconds(gap),
-                    max_gap: Duration::seconds(gap),
-                    window_start: hm(start, 0),
-                    window_end: hm((start + len).min(23), 59),
-                    time_zone,
-                    warmup_started_at: ramp.then(|| utc("2024-03-01T00:00:00Z")),
-                    warmup_weeks: 4,
-                }
-            })
+        (
+            1u32..6,
+            1u32..12,
+            0i64..3_600,
+            0u32..20,
+            2u32..24,
+            zones,
+            any::<bool>(),
+        )
+            .prop_map(
+                |(hourly_cap, daily_cap, gap, start, len, time_zone, ramp)| {
+                    let start = start.min(22);
+                    PacingPolicy {
+                        hourly_cap,
+                        daily_cap,
+                        min_gap: Duration::seconds(gap),
+                        max_gap: Duration::seconds(gap),
+                        window_start: hm(start, 0),
+                        window_end: hm((start + len).min(23), 59),
+                        time_zone,
+                        warmup_started_at: ramp.then(|| utc("2024-03-01T00:00:00Z")),
+                        warmup_weeks: 4,
+                    }
+                },
+            )
     }
 
     proptest! {

@@ -7,6 +7,7 @@ mod helpers;
 #[path = "../live/server.rs"]
 mod server;
 
+mod account_limits;
 mod agents;
 mod auth;
 mod bad_input;

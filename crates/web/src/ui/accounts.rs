@@ -4,8 +4,8 @@
 //! through the same use case as `PATCH /api/v1/linkedin-accounts/{id}/pacing`. A form with a
 //! mistake is shown again (422) with each message beside its field.
 
-use super::page_params::parse_id;
 use super::pacing_view::pacing_now;
+use super::page_params::parse_id;
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
