@@ -380,6 +380,17 @@ impl App {
         Self::shown(&mut tx, who.tenant, row, self.now()).await
     }
 
+    /// Checks `patch` against an account's policy without changing anything: a form that could
+    /// not even parse some of its fields still learns what is wrong with the others.
+    pub async fn check_pacing(&self, who: &Principal, id: Uuid, patch: &PacingPatch) -> Result<()> {
+        who.require_admin()?;
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut row = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("LinkedIn account"))?;
+        Ok(apply(&mut row, patch, self.now())?)
+    }
+
     /// Changes an account's pacing policy (validated as a whole), or lifts a pause.
     pub async fn update_pacing(
         &self,

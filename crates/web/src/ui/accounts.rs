@@ -15,8 +15,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
+use revos_app::AppError;
 use revos_app::accounts::{Account, PacingPatch};
-use revos_domain::validation::Collector;
+use revos_domain::{FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 /// What the last action did, shown once after its redirect.
@@ -65,13 +66,17 @@ impl PacingForm {
         }
     }
 
-    /// The change the form asks for, or every field that is not a whole number.
-    fn patch(&self) -> Result<PacingPatch, revos_domain::ValidationErrors> {
-        let mut c = Collector::default();
+    /// The change the form asks for, leaving out the fields that are not whole numbers, and
+    /// those fields' errors.
+    fn patch(&self) -> (PacingPatch, Vec<FieldError>) {
+        let mut errors = Vec::new();
         let mut number = |field: &str, raw: &str| match raw.trim().parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                c.push(field, "must be a whole number");
+                errors.push(FieldError {
+                    field: field.to_owned(),
+                    message: "must be a whole number".to_owned(),
+                });
                 None
             }
         };
@@ -86,7 +91,7 @@ impl PacingForm {
             warmup_weeks: number("warmup_weeks", &self.warmup_weeks),
             ..PacingPatch::default()
         };
-        c.finish().map(|()| patch)
+        (patch, errors)
     }
 }
 
@@ -149,13 +154,22 @@ pub(super) async fn update_pacing(
 ) -> Result<Response, UiError> {
     signed.check_form(&headers, &form._csrf)?;
     let id = parse_id(&id, "account")?;
-    let result = match form.patch() {
-        Ok(patch) => state.app.update_pacing(&signed.who, id, &patch).await,
-        Err(e) => Err(e.into()),
-    };
-    let err = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/accounts/{id}?done=pacing")).into_response()),
-        Err(e) => UiError::from(e),
+    let (patch, mut errors) = form.patch();
+    let err = if errors.is_empty() {
+        match state.app.update_pacing(&signed.who, id, &patch).await {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/accounts/{id}?done=pacing")).into_response());
+            }
+            Err(e) => UiError::from(e),
+        }
+    } else {
+        // Nothing is saved, but the other fields are checked too: every mistake shows at once.
+        match state.app.check_pacing(&signed.who, id, &patch).await {
+            Ok(()) => {}
+            Err(AppError::Validation(others)) => errors.extend(others.0),
+            Err(e) => return Err(e.into()),
+        }
+        UiError::from(AppError::Validation(ValidationErrors(errors)))
     };
     if err.status() != StatusCode::UNPROCESSABLE_ENTITY {
         return Err(err);
