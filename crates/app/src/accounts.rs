@@ -1,9 +1,11 @@
 //! LinkedIn accounts and their pacing policies: real accounts connected through Unipile (by
 //! their Unipile account id, checked with Unipile), and sandbox accounts.
 
+use crate::account_pacing::{EffectiveLimits, effective_limits, recent_sends};
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, NaiveTime, Utc};
 use revos_domain::pacing::PacingPolicy;
+use revos_domain::pacing_status::WaitingReason;
 use revos_domain::validation::Collector;
 use revos_domain::{Page, PageRequest, ValidationErrors};
 use revos_store::linkedin_accounts::{self as store, AccountRow};
@@ -86,8 +88,17 @@ pub struct Account {
     pub pacing: Pacing,
     /// Paused (after a provider limit signal) until then.
     pub paused_until: Option<DateTime<Utc>>,
-    /// The earliest next send.
-    pub next_send_at: Option<DateTime<Utc>>,
+    /// The earliest instant the account may send its next DM: now when nothing holds it back,
+    /// otherwise the first instant inside the sending window that every pacing rule allows.
+    pub next_send_at: DateTime<Utc>,
+    /// Why the next DM cannot go now: `paused`, `warming_up` or `daily_cap` (today's cap is
+    /// used up), `hourly_cap`, `outside_window`, `gap` (since the last send), or `ready`.
+    pub waiting_reason: WaitingReason,
+    /// Until when that reason alone holds sending back; `null` when ready.
+    pub waiting_until: Option<DateTime<Utc>>,
+    /// The limits in force now by kind of action (today's daily cap after warm-up), what is
+    /// used of them, and every rule holding sending back.
+    pub effective_limits: EffectiveLimits,
     /// The LinkedIn member id of the account's owner, read from the provider (`GET
     /// /users/me`); `null` until it could be read.
     pub owner_provider_id: Option<String>,
@@ -98,7 +109,9 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(r: AccountRow) -> Account {
+/// The account `r` as shown at `now`, its pacing judged on its recent `sends`.
+fn view(r: AccountRow, sends: Vec<DateTime<Utc>>, now: DateTime<Utc>) -> Account {
+    let limits = effective_limits(&r, sends, now);
     Account {
         id: r.id,
         blocked_reason: crate::account_owner::blocked_reason(
@@ -106,6 +119,10 @@ fn view(r: AccountRow) -> Account {
             r.owner_error.as_deref(),
         ),
         owner_provider_id: r.owner_provider_id,
+        next_send_at: limits.dm.next_send_at,
+        waiting_reason: limits.dm.waiting_reason,
+        waiting_until: limits.dm.waiting_until,
+        effective_limits: limits,
         pacing: Pacing {
             time_zone: r.time_zone,
             hourly_cap: r.hourly_cap,
@@ -124,7 +141,6 @@ fn view(r: AccountRow) -> Account {
         status: r.status,
         sandbox: r.is_sandbox,
         paused_until: r.paused_until,
-        next_send_at: r.next_send_at,
         created_at: r.created_at,
     }
 }
@@ -313,17 +329,29 @@ impl App {
     /// owner is not known yet. A failed read is recorded on the account and retried later: it
     /// never fails the connection.
     async fn with_owner(&self, tenant: revos_domain::TenantId, row: AccountRow) -> Result<Account> {
-        if row.owner_provider_id.is_some() || row.status != "ok" {
-            return Ok(view(row));
+        if row.owner_provider_id.is_none() && row.status == "ok" {
+            self.learn_owner(tenant, row.id, &row.provider, &row.provider_account_id)
+                .await?;
         }
-        self.learn_owner(tenant, row.id, &row.provider, &row.provider_account_id)
-            .await?;
         let mut tx = self.store.begin_for(tenant).await?;
         let row = store::get(&mut tx, tenant, row.id)
             .await?
             .ok_or(AppError::NotFound("LinkedIn account"))?;
+        let shown = Self::shown(&mut tx, tenant, row, self.now()).await?;
         tx.commit().await?;
-        Ok(view(row))
+        Ok(shown)
+    }
+
+    /// The account `row` of `tenant` as shown at `now`, its recent sends read in `tx`.
+    async fn shown(
+        tx: &mut revos_store::Tx,
+        tenant: revos_domain::TenantId,
+        row: AccountRow,
+        now: DateTime<Utc>,
+    ) -> Result<Account> {
+        let mut sends = recent_sends(tx, tenant, std::slice::from_ref(&row), now).await?;
+        let mine = sends.remove(&row.id).unwrap_or_default();
+        Ok(view(row, mine, now))
     }
 
     /// A new account row with the default pacing policy, warming up from now.
@@ -365,20 +393,38 @@ impl App {
         }
     }
 
-    /// Lists the workspace's accounts.
+    /// Lists the workspace's accounts, each with its pacing now; the page's recent sends are
+    /// read with one query.
     pub async fn list_accounts(&self, who: &Principal, page: PageRequest) -> Result<Page<Account>> {
+        let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, page).await?;
-        Ok(Page::from_rows(rows, page, |r| r.id).map(view))
+        let rows = Page::from_rows(rows, page, |r| r.id);
+        let mut sends = recent_sends(&mut tx, who.tenant, &rows.items, now).await?;
+        Ok(rows.map(|r| {
+            let mine = sends.remove(&r.id).unwrap_or_default();
+            view(r, mine, now)
+        }))
     }
 
-    /// Reads one account.
+    /// Reads one account, with its pacing now.
     pub async fn get_account(&self, who: &Principal, id: Uuid) -> Result<Account> {
         let mut tx = self.store.begin_for(who.tenant).await?;
-        store::get(&mut tx, who.tenant, id)
+        let row = store::get(&mut tx, who.tenant, id)
             .await?
-            .map(view)
-            .ok_or(AppError::NotFound("LinkedIn account"))
+            .ok_or(AppError::NotFound("LinkedIn account"))?;
+        Self::shown(&mut tx, who.tenant, row, self.now()).await
+    }
+
+    /// Checks `patch` against an account's policy without changing anything: a form that could
+    /// not even parse some of its fields still learns what is wrong with the others.
+    pub async fn check_pacing(&self, who: &Principal, id: Uuid, patch: &PacingPatch) -> Result<()> {
+        who.require_admin()?;
+        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut row = store::get(&mut tx, who.tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("LinkedIn account"))?;
+        Ok(apply(&mut row, patch, self.now())?)
     }
 
     /// Changes an account's pacing policy (validated as a whole), or lifts a pause.
@@ -402,7 +448,8 @@ impl App {
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("LinkedIn account"))?;
+        let account = Self::shown(&mut tx, who.tenant, row, now).await?;
         tx.commit().await?;
-        Ok(view(row))
+        Ok(account)
     }
 }

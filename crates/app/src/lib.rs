@@ -3,6 +3,7 @@
 //! workers all call these, so a rule lives in exactly one place.
 
 pub mod account_owner;
+pub mod account_pacing;
 pub mod accounts;
 pub mod activity;
 pub mod activity_stats;

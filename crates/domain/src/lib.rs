@@ -22,6 +22,7 @@ pub mod mcp_servers;
 pub mod memory;
 pub mod offline_writer;
 pub mod pacing;
+pub mod pacing_status;
 pub mod page;
 pub mod password;
 pub mod post;

@@ -306,7 +306,7 @@ fn resolve_local(tz: Tz, local: NaiveDateTime) -> (DateTime<Utc>, DateTime<Utc>)
 }
 
 /// `t` when it lies in the window, otherwise the window's next opening.
-fn into_window(policy: &PacingPolicy, t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn into_window(policy: &PacingPolicy, t: DateTime<Utc>) -> DateTime<Utc> {
     let local = local_datetime(policy.time_zone, t);
     if in_window(policy, local.time()) {
         t
@@ -332,7 +332,11 @@ fn next_opening(policy: &PacingPolicy, from: NaiveDate, t: DateTime<Utc>) -> Dat
 
 /// `t` when fewer than `cap` sends lie in `(t - 60 min, t]`, otherwise the instant the oldest
 /// send that must leave that window leaves it. `cap` is at least 1.
-fn after_hourly_cap(sends: &[DateTime<Utc>], cap: usize, t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn after_hourly_cap(
+    sends: &[DateTime<Utc>],
+    cap: usize,
+    t: DateTime<Utc>,
+) -> DateTime<Utc> {
     let from = sends.partition_point(|s| *s <= t - HOUR);
     let to = sends.partition_point(|s| *s <= t);
     let last_hour = sends.get(from..to).unwrap_or_default();
@@ -342,9 +346,20 @@ fn after_hourly_cap(sends: &[DateTime<Utc>], cap: usize, t: DateTime<Utc>) -> Da
     }
 }
 
+/// Where `t`'s local day in `tz` begins and where the next one begins: the span the daily cap
+/// counts.
+pub(crate) fn local_day(tz: Tz, t: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let today = local_datetime(tz, t).date();
+    // `local_datetime` keeps a month away from chrono's range end: there is a next day.
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    let (day_start, _) = resolve_local(tz, today.and_time(NaiveTime::MIN));
+    let (day_end, _) = resolve_local(tz, tomorrow.and_time(NaiveTime::MIN));
+    (day_start, day_end)
+}
+
 /// `t` when fewer than the daily cap of sends lie on `t`'s local day, otherwise the window's
 /// first opening on a later day.
-fn after_daily_cap(
+pub(crate) fn after_daily_cap(
     policy: &PacingPolicy,
     sends: &[DateTime<Utc>],
     t: DateTime<Utc>,
@@ -354,8 +369,7 @@ fn after_daily_cap(
     let Some(tomorrow) = today.succ_opt() else {
         return t;
     };
-    let (day_start, _) = resolve_local(tz, today.and_time(NaiveTime::MIN));
-    let (day_end, _) = resolve_local(tz, tomorrow.and_time(NaiveTime::MIN));
+    let (day_start, day_end) = local_day(tz, t);
     let sent_today = sends
         .partition_point(|s| *s < day_end)
         .saturating_sub(sends.partition_point(|s| *s < day_start));

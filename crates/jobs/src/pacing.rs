@@ -18,8 +18,9 @@ pub(crate) enum Verdict {
 }
 
 /// The policy stored with an account; fields that fail to parse fall back to the defaults
-/// (the API validates them on the way in).
-pub(crate) fn policy_of(row: &AccountRow) -> PacingPolicy {
+/// (the API validates them on the way in). Public so that what the pages show of an account's
+/// pacing is read exactly as the queue reads it.
+pub fn policy_of(row: &AccountRow) -> PacingPolicy {
     let d = PacingPolicy::default();
     let secs = |s: i64| chrono::Duration::seconds(s.max(0));
     PacingPolicy {

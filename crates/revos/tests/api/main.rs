@@ -9,6 +9,7 @@ mod server;
 
 mod account_owner;
 mod activation;
+mod account_limits;
 mod agents;
 mod auth;
 mod bad_input;

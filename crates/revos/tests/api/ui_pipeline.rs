@@ -24,15 +24,15 @@ both_backends!(
 
 /// A signed-in browser: its session cookie (also a bearer token for the API) and a client
 /// that does not follow redirects.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     t: &'a TestApp,
     http: reqwest::Client,
-    token: String,
+    pub(crate) token: String,
     tenant: TenantId,
 }
 
 /// Signs up through the sign-up form and keeps the session cookie.
-async fn sign_up<'a>(t: &'a TestApp, email: &str) -> Browser<'a> {
+pub(crate) async fn sign_up<'a>(t: &'a TestApp, email: &str) -> Browser<'a> {
     let http = no_redirects();
     let resp = http
         .post(format!("{}/signup", t.base))
@@ -70,7 +70,7 @@ impl Browser<'_> {
     }
 
     /// GETs a page: (status, body).
-    async fn page(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn page(&self, path: &str) -> (StatusCode, String) {
         let resp = self
             .http
             .get(format!("{}{path}", self.t.base))
@@ -86,7 +86,7 @@ impl Browser<'_> {
     }
 
     /// GETs a page that must answer 200, checks its form labels, and returns its HTML.
-    async fn ok(&self, path: &str) -> String {
+    pub(crate) async fn ok(&self, path: &str) -> String {
         let (status, html) = self.page(path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");
         assert_labelled(&html, path);
@@ -94,7 +94,11 @@ impl Browser<'_> {
     }
 
     /// POSTs a form: (status, Location, body).
-    async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
+    pub(crate) async fn submit(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
         let resp = self
             .http
             .post(format!("{}{path}", self.t.base))
@@ -118,13 +122,13 @@ impl Browser<'_> {
     }
 
     /// The CSRF token of the session, as the pages carry it.
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let html = self.ok("/campaigns").await;
         csrf_of(&html)
     }
 
     /// A sandbox LinkedIn account, through the API.
-    async fn account(&self, name: &str) -> Uuid {
+    pub(crate) async fn account(&self, name: &str) -> Uuid {
         let (status, a) = self
             .t
             .post(
@@ -158,7 +162,7 @@ impl Browser<'_> {
 }
 
 /// The message shown beside form field `id`.
-fn field_error(html: &str, id: &str) -> String {
+pub(crate) fn field_error(html: &str, id: &str) -> String {
     let key = format!("id=\"{id}-error\">");
     let at = html
         .find(&key)
@@ -663,12 +667,13 @@ async fn lead_page_timeline_campaign_queue_and_do_not_contact(db: Db) {
         .await;
     let cpage = b.ok(&format!("/campaigns/{c1}")).await;
     let pacing = &cpage[cpage.find("id=\"pacing-table\"").expect("pacing")..];
+    let dm = &acct["effective_limits"]["dm"];
     assert!(
         pacing.contains(&format!(
-            "<td>{}</td><td>{}</td>",
-            acct["pacing"]["hourly_cap"], acct["pacing"]["daily_cap"]
+            "<td>{}</td><td>{}",
+            dm["hourly_cap"], dm["daily_cap"]
         )),
-        "{pacing}"
+        "today's caps: {pacing}"
     );
     let queue = &cpage[cpage
         .find("id=\"queued-dms\"")

@@ -3,6 +3,7 @@
 //! queued next. Every change goes through the same use cases as the API.
 
 use super::campaign_form::{CampaignForm, EMAIL_PROVIDERS};
+use super::pacing_view::pacing_now;
 use super::page_params::{parse_id, when};
 use super::render::{UiError, page};
 use super::session::Signed;
@@ -290,10 +291,10 @@ pub(super) async fn show(
         let p = &a.pacing;
         context! {
             id => a.id.to_string(), name => a.display_name.clone(), status => a.status.clone(), sandbox => a.sandbox,
-            hourly_cap => p.hourly_cap, daily_cap => p.daily_cap,
+            now => pacing_now(a),
             min_gap => p.min_gap_seconds, max_gap => p.max_gap_seconds,
             window => format!("{}–{} {}", p.window_start, p.window_end, p.time_zone),
-            next_send_at => a.next_send_at.map(when), paused_until => a.paused_until.map(when),
+            paused_until => a.paused_until.map(when),
         }
     });
     let queued: Vec<Value> = queue

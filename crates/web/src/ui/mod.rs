@@ -3,6 +3,7 @@
 //! editing), cookie sessions with CSRF tokens, and every action through the same use cases as
 //! the API.
 
+mod accounts;
 mod approvals;
 mod assets;
 mod auth_pages;
@@ -16,6 +17,7 @@ mod dashboard;
 mod leads;
 mod live;
 mod next_path;
+mod pacing_view;
 mod page_params;
 mod post_view;
 mod posts;
@@ -55,6 +57,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/queue/jobs/{id}/retry", post(queue::retry))
         .route("/settings", get(settings::show))
         .route("/settings/accounts", post(settings::add_account))
+        .route("/accounts/{id}", get(accounts::show))
+        .route("/accounts/{id}/pacing", post(accounts::update_pacing))
         .route("/settings/secrets", post(settings::put_secret))
         .route(
             "/settings/secrets/{name}/delete",
