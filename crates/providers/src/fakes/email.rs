@@ -2,8 +2,8 @@
 //! already enrolled as the real services do, and that stop a lead as documented (Instantly:
 //! `POST /leads/list` by campaign and address, `DELETE /leads/{id}`; Smartlead: `GET
 //! /leads/?email=`, `POST /campaigns/{id}/leads/{lead_id}/pause`), with injectable faults.
-//! [`FakeSequencer::bounce`] does what the services do when mail to an address bounces:
-//! Instantly sets the lead's status to -1, Smartlead to `BLOCKED`.
+//! [`FakeSequencer::bounce`] does what the services do when mail to an address bounces in a
+//! campaign: Instantly sets the lead's status there to -1, Smartlead to `BLOCKED`.
 
 use super::Fault;
 use axum::extract::{Path, Query, State};
@@ -101,15 +101,15 @@ impl FakeSequencer {
         lock(&self.requests).clone()
     }
 
-    /// What the service does when mail to `email` bounces: every lead with that address
-    /// stops (Instantly status -1, Smartlead `BLOCKED`).
-    pub fn bounce(&self, email: &str) {
+    /// What the service does when mail to `email` bounces in `campaign`: the lead stops
+    /// there (Instantly status -1, Smartlead `BLOCKED`).
+    pub fn bounce(&self, campaign: &str, email: &str) {
         let status = if self.smartlead {
             json!("BLOCKED")
         } else {
             json!(-1)
         };
-        for lead in lock(&self.campaigns).values_mut().flatten() {
+        for lead in lock(&self.campaigns).get_mut(campaign).into_iter().flatten() {
             if same_email(lead, email) {
                 lead["status"] = status.clone();
             }
