@@ -123,9 +123,7 @@ impl App {
             return Ok(Stopped::NotThere);
         };
         let sequencer = self.email_sequencer(tenant, fallback.provider).await?;
-        let stopped = sequencer
-            .stop_lead(&fallback.campaign_id, &email)
-            .await?;
+        let stopped = sequencer.stop_lead(&fallback.campaign_id, &email).await?;
         let mut tx = self.store.begin_for(tenant).await?;
         let mut step = Step::new("email_sequence_stopped", Some(job.campaign), job.lead);
         step.extra = serde_json::json!({

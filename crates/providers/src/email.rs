@@ -203,7 +203,11 @@ impl Instantly {
     /// /leads/list` filtered by campaign and address) and deletes the ones Instantly has not
     /// stopped itself (`DELETE /leads/{id}`; API v2 has no per-lead pause). A lead whose
     /// status is below 0 (bounced, unsubscribed, skipped) is left with its history.
-    pub async fn stop_lead(&self, campaign_id: &str, email: &str) -> Result<Stopped, ProviderError> {
+    pub async fn stop_lead(
+        &self,
+        campaign_id: &str,
+        email: &str,
+    ) -> Result<Stopped, ProviderError> {
         #[derive(Deserialize)]
         struct Item {
             id: Value,
@@ -215,7 +219,8 @@ impl Instantly {
             #[serde(default)]
             items: Vec<Item>,
         }
-        let body = serde_json::json!({ "campaign": campaign_id, "contacts": [email], "limit": 100 });
+        let body =
+            serde_json::json!({ "campaign": campaign_id, "contacts": [email], "limit": 100 });
         let url = self.config.url("leads/list");
         let (_, text) = http::send(
             &self.config,
@@ -348,7 +353,11 @@ impl Smartlead {
     /// Stops `email`'s sequence in campaign `campaign_id`: finds the lead by address (`GET
     /// /leads/?email=`) and pauses it in that campaign (`POST
     /// /campaigns/{campaign_id}/leads/{lead_id}/pause`), which keeps its history.
-    pub async fn stop_lead(&self, campaign_id: &str, email: &str) -> Result<Stopped, ProviderError> {
+    pub async fn stop_lead(
+        &self,
+        campaign_id: &str,
+        email: &str,
+    ) -> Result<Stopped, ProviderError> {
         let url = self.config.url("leads/");
         let found = http::send(
             &self.config,
@@ -474,7 +483,10 @@ mod tests {
                 email: "Jane@Acme.com".into()
             }))
         );
-        assert_eq!(Instantly::parse_bounce(&json!({"event_type": "reply_received"})), Ok(None));
+        assert_eq!(
+            Instantly::parse_bounce(&json!({"event_type": "reply_received"})),
+            Ok(None)
+        );
         let e = Instantly::parse_bounce(&json!({"event_type": "email_bounced"})).unwrap_err();
         assert_eq!(e.field, "lead_email");
         let smartlead = json!({"event_type": "EMAIL_BOUNCE", "campaign_id": 42, "to_email": "bo@x.io",
@@ -489,16 +501,16 @@ mod tests {
         let e = Smartlead::parse_bounce(&json!({"event_type": "EMAIL_BOUNCE", "to_email": 5}))
             .unwrap_err();
         assert_eq!(e.field, "to_email");
-        assert_eq!(Smartlead::parse_bounce(&json!({"event_type": "EMAIL_SENT"})), Ok(None));
+        assert_eq!(
+            Smartlead::parse_bounce(&json!({"event_type": "EMAIL_SENT"})),
+            Ok(None)
+        );
     }
 
     #[test]
     fn only_plain_ids_go_into_paths() {
         assert_eq!(path_id(&json!(423)).as_deref(), Some("423"));
-        assert_eq!(
-            path_id(&json!("0190a-b_c")).as_deref(),
-            Some("0190a-b_c")
-        );
+        assert_eq!(path_id(&json!("0190a-b_c")).as_deref(), Some("0190a-b_c"));
         assert_eq!(path_id(&json!("../campaigns")), None);
         assert_eq!(path_id(&json!("a/b")), None);
         assert_eq!(path_id(&json!(null)), None);

@@ -109,7 +109,11 @@ impl FakeSequencer {
         } else {
             json!(-1)
         };
-        for lead in lock(&self.campaigns).get_mut(campaign).into_iter().flatten() {
+        for lead in lock(&self.campaigns)
+            .get_mut(campaign)
+            .into_iter()
+            .flatten()
+        {
             if same_email(lead, email) {
                 lead["status"] = status.clone();
             }
@@ -298,7 +302,9 @@ async fn smartlead_lead_by_email(
             let id = campaign
                 .parse::<u64>()
                 .map_or_else(|_| json!(campaign), |n| json!(n));
-            data.push(json!({"campaign_id": id, "campaign_name": campaign, "lead_category_id": null}));
+            data.push(
+                json!({"campaign_id": id, "campaign_name": campaign, "lead_category_id": null}),
+            );
             found.get_or_insert_with(|| lead.clone());
         }
     }

@@ -184,7 +184,12 @@ async fn details(t: &TestApp, token: &str) -> BTreeMap<String, Value> {
     assert_eq!(status, StatusCode::OK, "{list}");
     let mut out = BTreeMap::new();
     for l in list["items"].as_array().unwrap() {
-        let (status, detail) = t.get(&format!("/api/v1/leads/{}", l["id"].as_str().unwrap()), token).await;
+        let (status, detail) = t
+            .get(
+                &format!("/api/v1/leads/{}", l["id"].as_str().unwrap()),
+                token,
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{detail}");
         out.insert(l["provider_id"].as_str().unwrap().to_owned(), detail);
     }
@@ -240,7 +245,9 @@ async fn apollo_email_status_decides_who_is_sequenced(db: Db) {
             json!({"provider": "instantly", "campaign_id": "inst-b", "require_verified": false}),
         )
         .await;
-    let (_, c) = w.t.get(&format!("/api/v1/campaigns/{strict}"), &w.token).await;
+    let (_, c) =
+        w.t.get(&format!("/api/v1/campaigns/{strict}"), &w.token)
+            .await;
     assert_eq!(
         c["email_fallback"]["require_verified"], true,
         "verified only by default"
@@ -248,18 +255,53 @@ async fn apollo_email_status_decides_who_is_sequenced(db: Db) {
     // (post, provider id, name, email, Apollo's status, what the fallback does)
     let people = [
         ("301", "ACoVera", "Vera Quinn", Some("verified"), None),
-        ("301", "ACoLila", "Lila Moss", Some("likely to engage"), Some("email_unverified")),
-        ("301", "ACoUna", "Una Berg", Some("unavailable"), Some("email_unavailable")),
-        ("301", "ACoNed", "Ned Hale", None, Some("email_status_unknown")),
+        (
+            "301",
+            "ACoLila",
+            "Lila Moss",
+            Some("likely to engage"),
+            Some("email_unverified"),
+        ),
+        (
+            "301",
+            "ACoUna",
+            "Una Berg",
+            Some("unavailable"),
+            Some("email_unavailable"),
+        ),
+        (
+            "301",
+            "ACoNed",
+            "Ned Hale",
+            None,
+            Some("email_status_unknown"),
+        ),
         ("302", "ACoVal", "Val Ruiz", Some("verified"), None),
         ("302", "ACoLia", "Lia Chen", Some("likely to engage"), None),
         ("302", "ACoGil", "Gil Park", Some("guessed"), None),
-        ("302", "ACoUri", "Uri Sato", Some("unverified"), Some("email_unverified")),
-        ("302", "ACoUma", "Uma Diaz", Some("unavailable"), Some("email_unavailable")),
+        (
+            "302",
+            "ACoUri",
+            "Uri Sato",
+            Some("unverified"),
+            Some("email_unverified"),
+        ),
+        (
+            "302",
+            "ACoUma",
+            "Uma Diaz",
+            Some("unavailable"),
+            Some("email_unavailable"),
+        ),
     ];
     for (post, id, name, status, _) in people {
         let email = format!("{}@acme.io", id[3..].to_lowercase());
-        w.commenter(&format!("7400000000000000{post}"), (id, name), &email, status);
+        w.commenter(
+            &format!("7400000000000000{post}"),
+            (id, name),
+            &email,
+            status,
+        );
     }
 
     // DMs within pacing, then the 48-hour fallback.
@@ -301,14 +343,13 @@ async fn apollo_email_status_decides_who_is_sequenced(db: Db) {
 
     // The lead page shows the status and the reason.
     let lila = all["ACoLila"]["id"].as_str().unwrap();
-    let resp = w
-        .t
-        .http
-        .get(format!("{}/leads/{lila}", w.t.base))
-        .header("cookie", format!("revos_session={token}"))
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        w.t.http
+            .get(format!("{}/leads/{lila}", w.t.base))
+            .header("cookie", format!("revos_session={token}"))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let html = resp.text().await.unwrap();
     assert!(
@@ -372,26 +413,44 @@ async fn an_instantly_bounce_stops_the_address_everywhere_and_for_good(db: Db) {
         "lead_email": "Bea@Novak.io", "email_account": "sender@ours.io", "step": 1, "variant": 1});
     let (status, report) = w.deliver(&hook, bounce.clone()).await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!((report["recorded"].clone(), report["ignored"].clone()), (json!(1), json!(0)));
+    assert_eq!(
+        (report["recorded"].clone(), report["ignored"].clone()),
+        (json!(1), json!(0))
+    );
     // Instantly retries deliveries: the same bounce again changes nothing.
     let (status, report) = w.deliver(&hook, bounce).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((report["recorded"].clone(), report["ignored"].clone()), (json!(0), json!(1)));
+    assert_eq!(
+        (report["recorded"].clone(), report["ignored"].clone()),
+        (json!(0), json!(1))
+    );
     // A bounce without its address is refused, naming the field.
     let (status, err) = w
-        .deliver(&hook, json!({"event_type": "email_bounced", "campaign_id": "inst-1"}))
+        .deliver(
+            &hook,
+            json!({"event_type": "email_bounced", "campaign_id": "inst-1"}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(error_fields(&err), ["lead_email"]);
 
     // The stop jobs: the second campaign's lead is removed; the first one, which Instantly
     // stopped itself, keeps its history.
-    let deletes_before = w.instantly.state.requests().iter().filter(|(m, _)| m == "DELETE").count();
+    let deletes_before = w
+        .instantly
+        .state
+        .requests()
+        .iter()
+        .filter(|(m, _)| m == "DELETE")
+        .count();
     assert_eq!(deletes_before, 0);
     w.run_for(1).await;
     assert_eq!(enrolled(&w.instantly, "inst-2"), BTreeSet::new());
     let first_leads = w.instantly.state.leads("inst-1");
-    let bea = first_leads.iter().find(|l| l["email"] == "bea@novak.io").unwrap();
+    let bea = first_leads
+        .iter()
+        .find(|l| l["email"] == "bea@novak.io")
+        .unwrap();
     assert_eq!(bea["status"], -1);
     let deletes: Vec<_> = w
         .instantly
@@ -444,7 +503,11 @@ async fn an_instantly_bounce_stops_the_address_everywhere_and_for_good(db: Db) {
         Some("verified"),
     );
     w.run_for(60).await;
-    assert_eq!(w.unipile.state.sent_to("ACoBea").len(), 3, "DMed in each campaign");
+    assert_eq!(
+        w.unipile.state.sent_to("ACoBea").len(),
+        3,
+        "DMed in each campaign"
+    );
     assert_eq!(enrolled(&w.instantly, "inst-3"), BTreeSet::new());
     let token = w.login().await;
     let bea = &details(&w.t, &token).await["ACoBea"];
@@ -486,7 +549,10 @@ async fn a_smartlead_bounce_pauses_the_lead(db: Db) {
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["recorded"], 1);
     let (status, err) = w
-        .deliver(&hook, json!({"event_type": "EMAIL_BOUNCE", "campaign_id": 77}))
+        .deliver(
+            &hook,
+            json!({"event_type": "EMAIL_BOUNCE", "campaign_id": 77}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(error_fields(&err), ["to_email"]);
@@ -495,10 +561,10 @@ async fn a_smartlead_bounce_pauses_the_lead(db: Db) {
     let leads = w.smartlead.state.leads("77");
     assert_eq!(leads[0]["status"], "PAUSED", "{leads:?}");
     assert!(
-        w.smartlead
-            .state
-            .requests()
-            .contains(&("POST".to_owned(), format!("/campaigns/77/leads/{sam_id}/pause"))),
+        w.smartlead.state.requests().contains(&(
+            "POST".to_owned(),
+            format!("/campaigns/77/leads/{sam_id}/pause")
+        )),
         "{:?}",
         w.smartlead.state.requests()
     );
@@ -506,5 +572,8 @@ async fn a_smartlead_bounce_pauses_the_lead(db: Db) {
     let sam = &details(&w.t, &token).await["ACoSam"];
     assert_eq!(sam["email_status"], "bounced");
     assert_eq!(stage(sam, campaign), "email_sequenced");
-    assert_eq!(events(sam, "email_sequence_stopped")[0]["outcome"], "stopped");
+    assert_eq!(
+        events(sam, "email_sequence_stopped")[0]["outcome"],
+        "stopped"
+    );
 }

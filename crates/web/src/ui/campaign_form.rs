@@ -246,7 +246,10 @@ mod tests {
         .to_spec()
         .unwrap();
         assert!(!relaxed.email_fallback.clone().unwrap().require_verified);
-        assert_eq!(CampaignForm::from_spec(&relaxed).to_spec().unwrap(), relaxed);
+        assert_eq!(
+            CampaignForm::from_spec(&relaxed).to_spec().unwrap(),
+            relaxed
+        );
     }
 
     #[test]
