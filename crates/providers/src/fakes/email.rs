@@ -335,9 +335,11 @@ async fn smartlead_pause(
         return *r;
     }
     let mut campaigns = lock(&s.campaigns);
-    let found = campaigns
-        .get_mut(&campaign)
-        .and_then(|leads| leads.iter_mut().find(|l| l["id"].to_string() == lead));
+    let found = campaigns.get_mut(&campaign).and_then(|leads| {
+        leads
+            .iter_mut()
+            .find(|l| l["id"].as_u64().is_some_and(|id| lead.parse() == Ok(id)))
+    });
     match found {
         Some(l) => {
             l["status"] = json!("PAUSED");
