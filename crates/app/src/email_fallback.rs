@@ -5,17 +5,26 @@
 //! lock, which a reply takes too, and holds it through the provider call; so a lead is
 //! sequenced only if no reply was recorded before the decision, and a reply recorded during
 //! the call waits for it. The provider's "skip if already in campaign" makes a retry safe.
+//!
+//! Only deliverable addresses are sequenced: Apollo's email status must be `verified` (or,
+//! with `email_fallback.require_verified` off, likely), and the address must not have
+//! bounced in the workspace. A lead skipped for this stays at `dm_sent` with an
+//! `email_not_sequenced` event giving the reason (`email_unverified`, `email_unavailable`,
+//! `email_bounced`, `email_status_unknown`). The rule is checked again under the stage lock,
+//! so a bounce recorded while the job ran still stops it.
 
 use crate::pipeline_events::{self, Step};
 use crate::replies::{Channel, Reply};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
-use revos_domain::campaign::{CampaignSpec, EmailProvider, split_name};
+use revos_domain::campaign::{CampaignSpec, EmailFallback, EmailProvider, split_name};
+use revos_domain::email::{EmailStatus, NotSendable};
 use revos_domain::lead::LeadStage;
 use revos_jobs::Job;
 use revos_providers::EmailSequencer;
 use revos_providers::email::{EmailLead, Instantly, Smartlead};
-use revos_store::{leads, messages, stages};
+use revos_store::email_bounces::{self, EmailState};
+use revos_store::{Tx, leads, messages, stages};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,6 +64,9 @@ pub enum FallbackOutcome {
     Replied,
     /// No email known: the lead stays at `dm_sent`.
     NoEmail,
+    /// The address is not deliverable enough (see [`deliverability`]): the lead stays at
+    /// `dm_sent` with an `email_not_sequenced` event.
+    NotSequenced(NotSendable),
     /// Nothing to do: no fallback configured, the campaign is not active (resuming queues it
     /// again), the lead opted out, or it was sequenced before.
     NotApplicable,
@@ -78,6 +90,35 @@ pub async fn queue_fallback(
         revos_jobs::enqueue(tx, job, due, now).await?;
     }
     Ok(())
+}
+
+/// Whether the fallback may use the address in `state`: not bounced in the workspace, and
+/// of a status `fallback` accepts.
+pub fn deliverability(state: &EmailState, fallback: &EmailFallback) -> Result<(), NotSendable> {
+    let status = if state.bounced {
+        EmailStatus::Bounced
+    } else {
+        EmailStatus::parse(state.email_status.as_deref())
+    };
+    status.sendable(fallback.require_verified)
+}
+
+/// Appends the `email_not_sequenced` event of a lead whose address is not deliverable.
+async fn not_sequenced(
+    tx: &mut Tx,
+    job: &SequenceEmail,
+    state: &EmailState,
+    fallback: &EmailFallback,
+    why: NotSendable,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<FallbackOutcome> {
+    let mut step = Step::new("email_not_sequenced", Some(job.campaign), job.lead);
+    step.extra = serde_json::json!({
+        "reason": why.reason(), "email_status": state.email_status,
+        "provider": fallback.provider, "require_verified": fallback.require_verified,
+    });
+    pipeline_events::append(tx, job.tenant, step, now).await?;
+    Ok(FallbackOutcome::NotSequenced(why))
 }
 
 impl App {
@@ -123,7 +164,7 @@ impl App {
     /// Runs the fallback of one lead.
     pub async fn sequence_email(&self, job: &SequenceEmail) -> Result<FallbackOutcome> {
         let tenant = job.tenant;
-        let (spec, status, account, lead, dm) = {
+        let (spec, status, account, lead, dm, email_state) = {
             let mut tx = self.store.begin_for(tenant).await?;
             let (row, spec, account) =
                 crate::campaigns::with_account(&mut tx, tenant, job.campaign).await?;
@@ -131,7 +172,10 @@ impl App {
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;
             let dm = messages::dm(&mut tx, tenant, job.campaign, job.lead).await?;
-            (spec, row.status, account, lead, dm)
+            let state = email_bounces::email_state(&mut tx, tenant, job.lead)
+                .await?
+                .ok_or(AppError::NotFound("lead"))?;
+            (spec, row.status, account, lead, dm, state)
         };
         let Some(fallback) = spec.email_fallback.clone() else {
             return Ok(FallbackOutcome::NotApplicable);
@@ -160,6 +204,20 @@ impl App {
                 return Ok(FallbackOutcome::Replied);
             }
         }
+        if let Err(why) = deliverability(&email_state, &fallback) {
+            let now = self.now();
+            let mut tx = self.store.begin_for(tenant).await?;
+            let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
+            let outcome = match stage.as_deref().and_then(LeadStage::parse) {
+                Some(s) if s.can_become(LeadStage::EmailSequenced) => {
+                    not_sequenced(&mut tx, job, &email_state, &fallback, why, now).await?
+                }
+                Some(LeadStage::Replied | LeadStage::EmailReplied) => FallbackOutcome::Replied,
+                _ => FallbackOutcome::NotApplicable,
+            };
+            tx.commit().await?;
+            return Ok(outcome);
+        }
         let sequencer = self.email_sequencer(tenant, fallback.provider).await?;
         let (first_name, last_name) = split_name(&lead.name);
         let mut variables = BTreeMap::new();
@@ -177,9 +235,29 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin_for(tenant).await?;
         let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
-        // The stage moves first, as the domain allows; the call follows in the same
-        // transaction and a failed call rolls the move back. The row stays locked through the
-        // call: a reply arriving now waits for the decision instead of slipping in between.
+        let passed = |stage: Option<String>| match stage.as_deref().and_then(LeadStage::parse) {
+            Some(LeadStage::Replied | LeadStage::EmailReplied) => FallbackOutcome::Replied,
+            _ => FallbackOutcome::NotApplicable,
+        };
+        if !stage
+            .as_deref()
+            .and_then(LeadStage::parse)
+            .is_some_and(|s| s.can_become(LeadStage::EmailSequenced))
+        {
+            return Ok(passed(stage));
+        }
+        // A bounce recorded since the first look stops it still.
+        let state = email_bounces::email_state(&mut tx, tenant, job.lead)
+            .await?
+            .ok_or(AppError::NotFound("lead"))?;
+        if let Err(why) = deliverability(&state, &fallback) {
+            let outcome = not_sequenced(&mut tx, job, &state, &fallback, why, now).await?;
+            tx.commit().await?;
+            return Ok(outcome);
+        }
+        // The stage moves as the domain allows; the call follows in the same transaction and a
+        // failed call rolls the move back. The row stays locked through the call: a reply
+        // arriving now waits for the decision instead of slipping in between.
         let moved = stages::move_stage(
             &mut tx,
             tenant,
@@ -190,10 +268,7 @@ impl App {
         )
         .await?;
         if !moved {
-            return Ok(match stage.as_deref().and_then(LeadStage::parse) {
-                Some(LeadStage::Replied | LeadStage::EmailReplied) => FallbackOutcome::Replied,
-                _ => FallbackOutcome::NotApplicable,
-            });
+            return Ok(passed(stage));
         }
         sequencer
             .add_lead(&fallback.campaign_id, &email_lead)

@@ -21,6 +21,7 @@ pub mod dm;
 pub mod dm_requests;
 pub mod do_not_contact;
 pub mod drafting;
+pub mod email_bounces;
 pub mod email_fallback;
 pub mod embedding;
 pub mod enrichment;

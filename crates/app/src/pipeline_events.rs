@@ -1,6 +1,6 @@
 //! The events every pipeline step appends (`lead_scraped`, `lead_enriched`, `dm_queued`,
-//! `dm_sent`, `dm_replied`, `email_sequenced`, `email_replied`, `opted_out`,
-//! `provider_error`), in one shape the funnel and cost-per-lead read: the lead is the
+//! `dm_sent`, `dm_replied`, `email_sequenced`, `email_not_sequenced`, `email_bounced`,
+//! `email_sequence_stopped`, `email_replied`, `opted_out`, `provider_error`), in one shape the funnel and cost-per-lead read: the lead is the
 //! subject, and the data carries the campaign, the lead and the cost in US dollars.
 
 use crate::Result;

@@ -63,9 +63,10 @@ pub enum ReplyOutcome {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookReport {
-    /// Replies recorded.
+    /// Replies (or bounces) recorded.
     pub recorded: u32,
-    /// Deliveries already seen, our own messages, and messages from people who are not leads.
+    /// Deliveries already seen, our own messages, messages from people who are not leads,
+    /// and events RevOS does not act on.
     pub ignored: u32,
 }
 

@@ -22,9 +22,9 @@ const WEBHOOK_PREFIX: &str = "rvw_";
 pub enum WebhookProvider {
     /// Unipile: `message_received`, `new_relation` and account status.
     Unipile,
-    /// Instantly: `reply_received`.
+    /// Instantly: `reply_received`, `email_bounced`.
     Instantly,
-    /// Smartlead: `EMAIL_REPLY`.
+    /// Smartlead: `EMAIL_REPLY`, `EMAIL_BOUNCE`.
     Smartlead,
 }
 

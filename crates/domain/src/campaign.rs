@@ -109,10 +109,20 @@ pub struct EmailFallback {
     /// Hours after the DM with no reply before the lead is sequenced.
     #[serde(default = "default_delay")]
     pub delay_hours: u32,
+    /// Sequence only addresses Apollo verified (the default); `false` also allows likely
+    /// ones (`likely to engage`, `guessed`, `extrapolated`). Unverified, unavailable,
+    /// bounced and unknown addresses are never sequenced (see
+    /// [`crate::email::EmailStatus::sendable`]).
+    #[serde(default = "default_require_verified")]
+    pub require_verified: bool,
 }
 
 fn default_delay() -> u32 {
     48
+}
+
+fn default_require_verified() -> bool {
+    true
 }
 
 /// Everything a person edits in a campaign.
@@ -337,6 +347,7 @@ mod tests {
                 provider: EmailProvider::Instantly,
                 campaign_id: "c-1".into(),
                 delay_hours: 48,
+                require_verified: true,
             }),
         }
     }
@@ -405,6 +416,19 @@ mod tests {
                 "email_fallback.delay_hours"
             ]
         );
+    }
+
+    #[test]
+    fn the_fallback_requires_verified_emails_unless_told_otherwise() {
+        let f: EmailFallback =
+            serde_json::from_str(r#"{"provider": "instantly", "campaign_id": "c"}"#).unwrap();
+        assert!(f.require_verified);
+        assert_eq!(f.delay_hours, 48);
+        let f: EmailFallback = serde_json::from_str(
+            r#"{"provider": "smartlead", "campaign_id": "c", "require_verified": false}"#,
+        )
+        .unwrap();
+        assert!(!f.require_verified);
     }
 
     #[test]

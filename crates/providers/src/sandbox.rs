@@ -11,11 +11,12 @@
 //! trial sees a lead at the monitor's next pass. 70 % are connected to the account from the
 //! start and 15 % connect later, one in ten comments twice. About a third of the people
 //! DMed reply 1 to 30 hours later (one in ten of those asking to stop), and 60 % have an
-//! email Apollo would find.
+//! email Apollo would find: most of them verified, some only likely (`likely to engage`) and
+//! a few `unverified`, so the email fallback's deliverability rule shows in the demo too.
 
 use crate::ProviderError;
 use crate::apollo::Person;
-use crate::email::{Added, EmailLead};
+use crate::email::{Added, EmailLead, Stopped};
 use crate::traits::{
     ChatMessage, CommentPage, Commenter, CreatedPost, EmailSequencer, Enricher, LinkedIn, OwnPost,
     PostComment, PostMetrics, SentDm,
@@ -549,10 +550,16 @@ impl Enricher for Sandbox {
             return Ok(None);
         }
         let company = COMPANIES[((h >> 8) % 8) as usize];
+        // Apollo's statuses, in about the shares a real list has.
+        let status = match (h >> 20) % 10 {
+            0 => "unverified",
+            1 | 2 => "likely to engage",
+            _ => "verified",
+        };
         Ok(Some(Person {
             id: Some(format!("apollo-{id}")),
             email: Some(format!("{id}@{}.example", company.to_lowercase())),
-            email_status: Some("verified".into()),
+            email_status: Some(status.into()),
             title: Some("Head of Growth".into()),
             company: Some(company.into()),
             industry: Some("software".into()),
@@ -578,6 +585,19 @@ impl EmailSequencer for Sandbox {
             Added::Added
         } else {
             Added::AlreadyThere
+        })
+    }
+
+    async fn stop_lead(&self, campaign: &str, email: &str) -> Result<Stopped, ProviderError> {
+        let removed = self
+            .world()
+            .enrolled
+            .get_mut(campaign)
+            .is_some_and(|leads| leads.remove(&email.to_lowercase()));
+        Ok(if removed {
+            Stopped::Stopped
+        } else {
+            Stopped::NotThere
         })
     }
 }
@@ -838,5 +858,27 @@ mod tests {
         };
         assert_eq!(s.add_lead("c", &lead).await.unwrap(), Added::Added);
         assert_eq!(s.add_lead("c", &lead).await.unwrap(), Added::AlreadyThere);
+        assert_eq!(s.stop_lead("c", "a@X.io").await.unwrap(), Stopped::Stopped);
+        assert_eq!(s.stop_lead("c", "a@x.io").await.unwrap(), Stopped::NotThere);
+        assert_eq!(s.add_lead("c", &lead).await.unwrap(), Added::Added);
+    }
+
+    #[tokio::test]
+    async fn found_emails_carry_apollo_statuses_of_every_kind() {
+        let (_, s) = world(5);
+        let mut statuses = HashSet::new();
+        for i in 0..200 {
+            if let Some(p) = s
+                .enrich(&format!("https://www.linkedin.com/in/sbx-{i}"))
+                .await
+                .unwrap()
+            {
+                statuses.insert(p.email_status.unwrap());
+            }
+        }
+        let want: HashSet<String> = ["verified", "likely to engage", "unverified"]
+            .map(String::from)
+            .into();
+        assert_eq!(statuses, want);
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::ProviderError;
 use crate::apollo::{Apollo, Person};
-use crate::email::{Added, EmailLead, Instantly, Smartlead};
+use crate::email::{Added, EmailLead, Instantly, Smartlead, Stopped};
 use crate::unipile::Unipile;
 use async_trait::async_trait;
 
@@ -166,6 +166,8 @@ pub trait EmailSequencer: Send + Sync {
     fn is_sandbox(&self) -> bool;
     /// Adds a lead to a campaign; idempotent.
     async fn add_lead(&self, campaign: &str, lead: &EmailLead) -> Result<Added, ProviderError>;
+    /// Stops the sequence of `email` in a campaign (after it bounced); idempotent.
+    async fn stop_lead(&self, campaign: &str, email: &str) -> Result<Stopped, ProviderError>;
 }
 
 /// The activity URN comments are listed under.
@@ -327,6 +329,10 @@ impl EmailSequencer for Instantly {
     async fn add_lead(&self, campaign: &str, lead: &EmailLead) -> Result<Added, ProviderError> {
         Instantly::add_lead(self, campaign, lead).await
     }
+
+    async fn stop_lead(&self, campaign: &str, email: &str) -> Result<Stopped, ProviderError> {
+        Instantly::stop_lead(self, campaign, email).await
+    }
 }
 
 #[async_trait]
@@ -337,5 +343,9 @@ impl EmailSequencer for Smartlead {
 
     async fn add_lead(&self, campaign: &str, lead: &EmailLead) -> Result<Added, ProviderError> {
         Smartlead::add_lead(self, campaign, lead).await
+    }
+
+    async fn stop_lead(&self, campaign: &str, email: &str) -> Result<Stopped, ProviderError> {
+        Smartlead::stop_lead(self, campaign, email).await
     }
 }

@@ -178,7 +178,7 @@ pub async fn enrichment_state(
 pub struct Enrichment<'a> {
     /// Work email (kept only when the lead has none yet).
     pub email: Option<&'a str>,
-    /// Its status, e.g. `verified`.
+    /// Apollo's status of that address, e.g. `verified` (kept only with that address).
     pub email_status: Option<&'a str>,
     /// Job title.
     pub title: Option<&'a str>,
@@ -199,7 +199,13 @@ pub async fn record_enrichment(
     e: &Enrichment<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const LEAD: &str = "UPDATE leads SET email = COALESCE(email, $3), email_status = COALESCE($4, email_status), \
+    // The status describes the address it came with: it is kept only for that address, and
+    // an address the workspace saw bounce stays `bounced` whatever Apollo says now.
+    const LEAD: &str = "UPDATE leads SET email = COALESCE(email, $3), email_status = CASE \
+        WHEN EXISTS (SELECT 1 FROM email_bounces b WHERE b.tenant_id = $1 AND b.email = LOWER(COALESCE(leads.email, $3))) \
+        THEN 'bounced' \
+        WHEN leads.email IS NULL OR LOWER(leads.email) = LOWER($3) THEN COALESCE($4, leads.email_status) \
+        ELSE leads.email_status END, \
         title = COALESCE($5, title), company = COALESCE($6, company), industry = COALESCE($7, industry), \
         company_size = COALESCE($8, company_size), enriched_at = $9, updated_at = $9 WHERE tenant_id = $1 AND id = $2";
     on_conn!(tx, c => sqlx::query(LEAD).bind(tenant.0).bind(lead).bind(e.email).bind(e.email_status).bind(e.title)

@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod cartridge_examples;
 pub mod cartridges;
 pub mod chat;
+pub mod email_bounces;
 pub mod events;
 pub mod funnel_queries;
 pub mod invitations;

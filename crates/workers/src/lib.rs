@@ -97,6 +97,7 @@ pub fn registry(app: &App) -> Registry<App> {
     r.register::<revos_app::monitor::MonitorCampaign, _, _>(monitor::run);
     r.register::<revos_app::monitor::PollCampaigns, _, _>(monitor::poll);
     r.register::<revos_app::email_fallback::SequenceEmail, _, _>(email::run);
+    r.register::<revos_app::email_bounces::StopEmailSequence, _, _>(email::stop);
     r.register::<revos_app::replies::PollReplies, _, _>(polls::replies);
     r.register::<revos_app::connections::PollConnections, _, _>(polls::connections);
     r.register::<revos_app::account_owner::ProbeAccountOwners, _, _>(polls::owners);

@@ -54,6 +54,19 @@ impl FakeApollo {
             .insert(linkedin_url.to_owned(), person);
     }
 
+    /// Gives the person behind `linkedin_url` this `email_status` (`verified`, `unverified`,
+    /// `likely to engage`, `unavailable`, ...), or none at all.
+    pub fn set_email_status(&self, linkedin_url: &str, status: Option<&str>) {
+        if let Some(person) = self
+            .people
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(linkedin_url)
+        {
+            person["email_status"] = status.map_or(Value::Null, |s| Value::String(s.to_owned()));
+        }
+    }
+
     /// Queues faults: each request consumes one until none are left.
     pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
         self.faults

@@ -22,6 +22,7 @@ mod crash;
 mod demo;
 mod dm_crash;
 mod dm_text;
+mod email_deliverability;
 mod hostile_tenants;
 mod isolation;
 mod jobs_api;

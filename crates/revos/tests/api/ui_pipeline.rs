@@ -195,6 +195,7 @@ fn good_campaign(csrf: &str, account: Uuid) -> Vec<(&'static str, String)> {
         ("email_fallback_provider", "sandbox".into()),
         ("email_fallback_campaign_id", "seq-1".into()),
         ("email_fallback_delay_hours", "24".into()),
+        ("email_fallback_require_verified", "on".into()),
     ]
 }
 
@@ -267,7 +268,7 @@ async fn campaign_forms_and_lifecycle_buttons(db: Db) {
     assert_eq!(c["personalize_dm"], json!(true));
     assert_eq!(
         c["email_fallback"],
-        json!({"provider": "sandbox", "campaign_id": "seq-1", "delay_hours": 24})
+        json!({"provider": "sandbox", "campaign_id": "seq-1", "delay_hours": 24, "require_verified": true})
     );
     assert_eq!(c["connect_reply_template"], json!(null));
 

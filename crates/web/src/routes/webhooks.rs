@@ -10,7 +10,8 @@
 //! so its events go there. The old instance-secret Instantly and Smartlead routes are gone
 //! (410): their bodies name only a provider campaign id, which two workspaces could share.
 //! A malformed body gets 400 and changes nothing. Deliveries are idempotent: replies are
-//! deduplicated on the provider's message id.
+//! deduplicated on the provider's message id, bounces (Instantly `email_bounced`, Smartlead
+//! `EMAIL_BOUNCE`) on the address.
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::Auth;
@@ -288,7 +289,8 @@ async fn email_reply(
 }
 
 /// Receives an Instantly webhook on a workspace's own URL (`reply_received` marks the
-/// workspace's lead replied).
+/// workspace's lead replied; `email_bounced` marks the address bounced and stops its
+/// sequencing).
 #[utoipa::path(post, path = "/api/v1/webhooks/instantly/{token}", tag = "webhooks",
     params(("token" = String, Path, description = "the workspace's Instantly webhook token")),
     request_body(content = Object, description = "an Instantly webhook payload"),
@@ -300,6 +302,14 @@ async fn instantly_workspace(
 ) -> Result<Json<WebhookReport>, ApiError> {
     let tenant = workspace(&state, WebhookProvider::Instantly, &token).await?;
     let value = json_body(&body)?;
+    let bounce = Instantly::parse_bounce(&value).map_err(|e| malformed(&e.field, &e.message))?;
+    if let Some(bounce) = bounce {
+        let report = state
+            .app
+            .email_bounce(tenant, EmailProvider::Instantly, &bounce)
+            .await?;
+        return Ok(Json(report));
+    }
     // Instantly gives no id of the reply itself: its lead and time identify it.
     let id = match (value["lead_email"].as_str(), value["timestamp"].as_str()) {
         (Some(lead), Some(at)) => Some(format!("instantly:{}:{at}", lead.to_lowercase())),
@@ -310,7 +320,8 @@ async fn instantly_workspace(
 }
 
 /// Receives a Smartlead webhook on a workspace's own URL (`EMAIL_REPLY` marks the
-/// workspace's lead replied).
+/// workspace's lead replied; `EMAIL_BOUNCE` marks the address bounced and stops its
+/// sequencing).
 #[utoipa::path(post, path = "/api/v1/webhooks/smartlead/{token}", tag = "webhooks",
     params(("token" = String, Path, description = "the workspace's Smartlead webhook token")),
     request_body(content = Object, description = "a Smartlead webhook payload"),
@@ -322,6 +333,14 @@ async fn smartlead_workspace(
 ) -> Result<Json<WebhookReport>, ApiError> {
     let tenant = workspace(&state, WebhookProvider::Smartlead, &token).await?;
     let value = json_body(&body)?;
+    let bounce = Smartlead::parse_bounce(&value).map_err(|e| malformed(&e.field, &e.message))?;
+    if let Some(bounce) = bounce {
+        let report = state
+            .app
+            .email_bounce(tenant, EmailProvider::Smartlead, &bounce)
+            .await?;
+        return Ok(Json(report));
+    }
     let id = value["reply_message"]["message_id"]
         .as_str()
         .or(value["message_id"].as_str())

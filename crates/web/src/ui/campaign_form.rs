@@ -1,5 +1,5 @@
 //! The campaign form: a [`CampaignSpec`] as plain form fields (trigger words comma
-//! separated, watched posts one per line, the email fallback as three fields), read back with
+//! separated, watched posts one per line, the email fallback as four fields), read back with
 //! every problem named by its field id so the form can show it beside the field.
 
 use super::page_params::form_errors;
@@ -41,6 +41,9 @@ pub(super) struct CampaignForm {
     email_fallback_campaign_id: String,
     #[serde(default)]
     email_fallback_delay_hours: String,
+    /// A checkbox: present ("on") when only verified addresses may be sequenced.
+    #[serde(default)]
+    email_fallback_require_verified: Option<String>,
 }
 
 /// The email tools the form offers, by their API names.
@@ -65,6 +68,7 @@ impl CampaignForm {
             dm_template:
                 "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}".into(),
             email_fallback_delay_hours: "48".into(),
+            email_fallback_require_verified: Some("on".into()),
             ..Self::default()
         }
     }
@@ -90,6 +94,9 @@ impl CampaignForm {
                 .unwrap_or_default(),
             email_fallback_campaign_id: fallback.map(|f| f.campaign_id.clone()).unwrap_or_default(),
             email_fallback_delay_hours: fallback.map_or(48, |f| f.delay_hours).to_string(),
+            email_fallback_require_verified: fallback
+                .is_none_or(|f| f.require_verified)
+                .then(|| "on".into()),
         }
     }
 
@@ -178,6 +185,7 @@ impl CampaignForm {
                 provider,
                 campaign_id: self.email_fallback_campaign_id.trim().to_owned(),
                 delay_hours,
+                require_verified: self.email_fallback_require_verified.is_some(),
             }),
         };
         if let Err(v) = spec.validate() {
@@ -228,8 +236,20 @@ mod tests {
             (f.provider, f.campaign_id.as_str(), f.delay_hours),
             (EmailProvider::Instantly, "c-1", 24)
         );
+        assert!(f.require_verified, "checked on a new form");
         // And back: the edit form shows what was saved.
         assert_eq!(CampaignForm::from_spec(&spec).to_spec().unwrap(), spec);
+        let relaxed = CampaignForm {
+            email_fallback_require_verified: None,
+            ..filled()
+        }
+        .to_spec()
+        .unwrap();
+        assert!(!relaxed.email_fallback.clone().unwrap().require_verified);
+        assert_eq!(
+            CampaignForm::from_spec(&relaxed).to_spec().unwrap(),
+            relaxed
+        );
     }
 
     #[test]

@@ -197,7 +197,7 @@ pub(super) async fn list(
                         rows.push(context! {
                             id => lead.id.to_string(), name => lead.name.clone(),
                             headline => lead.headline.clone(), company => lead.company.clone(),
-                            title => lead.title.clone(), email => lead.email.clone(),
+                            title => lead.title.clone(), email => lead.email.clone(), email_status => lead.email_status.clone(),
                             sandbox => lead.sandbox, do_not_contact => lead.do_not_contact,
                             campaigns => campaigns,
                         });
@@ -307,10 +307,11 @@ pub(super) async fn show(
                 kind,
                 campaign_id,
                 cost,
-                ..
+                data,
             } => context! {
                 type => "event", at => at.to_rfc3339(), when => when(*at), label => event_label(kind),
                 kind => kind, campaign => campaign_of(campaign_id),
+                reason => data.get("reason").and_then(|r| r.as_str()).map(|r| r.replace('_', " ")),
                 cost => (*cost > 0.0).then(|| format!("${cost:.4}")),
             },
             TimelineEntry::Message {
