@@ -136,6 +136,7 @@ mod tests {
                 provider: EmailProvider::Instantly,
                 campaign_id: "c-1".into(),
                 delay_hours: 48,
+                require_verified: true,
             }),
         }
     }

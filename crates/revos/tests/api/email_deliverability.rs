@@ -8,7 +8,6 @@
 use crate::helpers::{Db, TestApp, error_fields};
 use chrono::Duration;
 use reqwest::StatusCode;
-use revos_domain::TenantId;
 use revos_providers::fakes::apollo::{self, FakeApollo};
 use revos_providers::fakes::email::{self, FakeSequencer};
 use revos_providers::fakes::unipile::{self, FakeUnipile};
@@ -55,9 +54,8 @@ async fn world(db: Db) -> World {
     )
     .await;
     unipile.state.add_account("acc1", "Dana");
-    let (token, tenant, _) = t.signup("dana@example.com", "Acme").await;
-    let tenant = TenantId(tenant.parse().unwrap());
-    let account = crate::helpers::unipile_account(&t, tenant, (120, 900), 50).await;
+    let (token, _, _) = t.signup("dana@example.com", "Acme").await;
+    let account = crate::helpers::unipile_account(&t, &token, (120, 900), 50).await;
     World {
         t,
         unipile,
