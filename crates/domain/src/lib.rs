@@ -19,6 +19,7 @@ pub mod llm_pricing;
 pub mod mcp_servers;
 pub mod memory;
 pub mod offline_writer;
+pub mod paced_action;
 pub mod pacing;
 pub mod page;
 pub mod password;
