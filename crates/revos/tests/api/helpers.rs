@@ -456,6 +456,8 @@ pub async fn unipile_account(
         time_zone: "UTC".into(),
         hourly_cap,
         daily_cap: hourly_cap.max(100),
+        reply_hourly_cap: 20,
+        reply_daily_cap: 60,
         min_gap_seconds: gaps_seconds.0,
         max_gap_seconds: gaps_seconds.1,
         window_start: "00:00".into(),

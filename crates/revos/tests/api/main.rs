@@ -18,6 +18,7 @@ mod cartridges;
 mod crash;
 mod demo;
 mod dm_crash;
+mod fault_soak;
 mod hostile_tenants;
 mod isolation;
 mod jobs_api;
