@@ -102,8 +102,7 @@ impl App {
             Some("posted") => return Ok(ReplyOutcome::AlreadyPosted),
             _ => return Ok(ReplyOutcome::Skipped),
         }
-        let (Some((post, comment)), Some(template)) = (source, &spec.connect_reply_template)
-        else {
+        let (Some((post, comment)), Some(template)) = (source, &spec.connect_reply_template) else {
             return Ok(ReplyOutcome::Skipped);
         };
         if status != CampaignStatus::Active.as_str() || lead.do_not_contact {

@@ -229,7 +229,12 @@ mod tests {
         }
     }
 
-    fn action(kind: ActionKind, start: DateTime<Utc>, took_ms: Option<i64>, gap: i64) -> ActionRecord {
+    fn action(
+        kind: ActionKind,
+        start: DateTime<Utc>,
+        took_ms: Option<i64>,
+        gap: i64,
+    ) -> ActionRecord {
         ActionRecord {
             kind,
             started_at: start,
@@ -281,7 +286,14 @@ mod tests {
         // Long after the timeout, the unfinished call counts as finished then.
         let later = t + Duration::minutes(5);
         assert_eq!(
-            earliest_action(&open_policy(1), &c, &history, ActionKind::Dm, TIMEOUT, later),
+            earliest_action(
+                &open_policy(1),
+                &c,
+                &history,
+                ActionKind::Dm,
+                TIMEOUT,
+                later
+            ),
             later
         );
     }
@@ -290,7 +302,14 @@ mod tests {
     fn caps_are_per_kind_and_refused_calls_do_not_use_them() {
         let t = utc("2026-06-01T10:00:00Z");
         let mut actions: Vec<ActionRecord> = (0..2)
-            .map(|i| action(ActionKind::CommentReply, t + Duration::minutes(i), Some(10), 0))
+            .map(|i| {
+                action(
+                    ActionKind::CommentReply,
+                    t + Duration::minutes(i),
+                    Some(10),
+                    0,
+                )
+            })
             .collect();
         let c = caps((50, 100), (2, 60));
         let now = t + Duration::minutes(10);
@@ -309,10 +328,7 @@ mod tests {
             now,
             "DMs have their own cap"
         );
-        assert_eq!(
-            earliest_any_action(&p, &c, &history, TIMEOUT, now),
-            now
-        );
+        assert_eq!(earliest_any_action(&p, &c, &history, TIMEOUT, now), now);
         actions[1].counted = false;
         let history = ActionHistory {
             actions,
@@ -335,7 +351,14 @@ mod tests {
         };
         // Week 0 of 4: a quarter of each daily cap (8 of 30 replies).
         let actions: Vec<ActionRecord> = (0..8)
-            .map(|i| action(ActionKind::CommentReply, t + Duration::minutes(i * 10), Some(1), 0))
+            .map(|i| {
+                action(
+                    ActionKind::CommentReply,
+                    t + Duration::minutes(i * 10),
+                    Some(1),
+                    0,
+                )
+            })
             .collect();
         let history = ActionHistory {
             actions,
@@ -355,7 +378,13 @@ mod tests {
     fn reply_caps_are_checked_under_their_api_names() {
         let mut c = Collector::default();
         KindCaps::check(("reply_hourly_cap", 0), ("reply_daily_cap", 10_001), &mut c);
-        let fields: Vec<String> = c.finish().unwrap_err().0.into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = c
+            .finish()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["reply_hourly_cap", "reply_daily_cap"]);
         let mut c = Collector::default();
         KindCaps::check(("reply_hourly_cap", 20), ("reply_daily_cap", 60), &mut c);

@@ -9,8 +9,8 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use revos_domain::TenantId;
 use revos_domain::paced_action::{
-    ActionCaps, ActionHistory, ActionKind, ActionOutcome, ActionRecord, KindCaps,
-    earliest_action, earliest_any_action,
+    ActionCaps, ActionHistory, ActionKind, ActionOutcome, ActionRecord, KindCaps, earliest_action,
+    earliest_any_action,
 };
 use revos_domain::pacing::PacingPolicy;
 use revos_store::linkedin_accounts::{self, AccountRow};
@@ -76,7 +76,10 @@ async fn history(
             counted: r.counted,
         });
     }
-    let paused_until = [row.paused_until, row.next_send_at].into_iter().flatten().max();
+    let paused_until = [row.paused_until, row.next_send_at]
+        .into_iter()
+        .flatten()
+        .max();
     Ok(ActionHistory {
         actions,
         paused_until,

@@ -88,7 +88,9 @@ impl RandomFaults {
     }
 
     fn draw(&mut self, method: &str, path: &str) -> Option<Fault> {
-        if self.faults.is_empty() || !self.matches(method, path) || self.next() % 100 >= self.percent
+        if self.faults.is_empty()
+            || !self.matches(method, path)
+            || self.next() % 100 >= self.percent
         {
             return None;
         }
@@ -232,7 +234,10 @@ impl FakeUnipile {
     }
 
     /// Stamps arrivals with `now()` instead of the system clock (a test's simulated clock).
-    pub fn set_clock(&self, now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static) {
+    pub fn set_clock(
+        &self,
+        now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static,
+    ) {
         *lock(&self.clock) = Some(Arc::new(now));
     }
 

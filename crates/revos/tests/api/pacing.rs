@@ -59,9 +59,16 @@ fn runner(store: &Store, clock: Arc<SimulatedClock>, sends: Sends) -> Runner<Ctx
     registry.register::<Dm, _, _>(|dm: Dm, _ctx, c: Ctx| async move {
         let now = revos_domain::Clock::now(&*c.clock);
         let timeout = std::time::Duration::from_secs(20);
-        let slot = match take_slot(&c.store, dm.tenant, dm.account, ActionKind::Dm, timeout, now)
-            .await
-            .map_err(|e| JobError::retry(e.to_string()))?
+        let slot = match take_slot(
+            &c.store,
+            dm.tenant,
+            dm.account,
+            ActionKind::Dm,
+            timeout,
+            now,
+        )
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?
         {
             Turn::Go(slot) => slot,
             Turn::NotBefore(at) => return Ok(Outcome::Snooze(at)),
