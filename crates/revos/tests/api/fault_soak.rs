@@ -214,7 +214,7 @@ async fn faults_keep_leads_exactly_once_and_every_action_paced(db: Db) {
     // From now on, a fifth of the calls that act fail: 429 with Retry-After, 500, or a
     // timeout after the message was sent or the reply posted.
     unipile.state.inject_random(RandomFaults {
-        seed: 0x15_f4_0175,
+        seed: 0x15f4_0175,
         percent: 20,
         routes: vec!["POST /chats".into(), "POST /posts/*/comments".into()],
         faults: vec![
@@ -241,11 +241,13 @@ async fn faults_keep_leads_exactly_once_and_every_action_paced(db: Db) {
     for kind in ["429", "500", "stall"] {
         let n = arrivals
             .iter()
-            .filter(|a| match (&a.fault, kind) {
-                (Some(Fault::RateLimited { .. }), "429") => true,
-                (Some(Fault::ServerError), "500") => true,
-                (Some(Fault::StallAfterEffect(_)), "stall") => true,
-                _ => false,
+            .filter(|a| {
+                matches!(
+                    (&a.fault, kind),
+                    (Some(Fault::RateLimited { .. }), "429")
+                        | (Some(Fault::ServerError), "500")
+                        | (Some(Fault::StallAfterEffect(_)), "stall")
+                )
             })
             .count();
         assert!(n > 0, "no {kind} fault was injected");
