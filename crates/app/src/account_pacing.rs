@@ -5,9 +5,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use revos_domain::TenantId;
-use revos_domain::pacing::PacingState;
+use revos_domain::paced_action::ActionKind;
+use revos_domain::pacing::{PacingPolicy, PacingState};
 use revos_domain::pacing_status::{PacingStatus, pacing_status};
-use revos_store::linkedin_accounts::{self as store, AccountRow};
+use revos_store::linkedin_accounts::AccountRow;
+use revos_store::paced_actions;
 use revos_store::{StoreError, Tx};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -24,24 +26,43 @@ const LOOKBACK: Duration = Duration::hours(25);
 pub struct EffectiveLimits {
     /// Direct messages: the account's hourly and daily caps.
     pub dm: PacingStatus,
+    /// Public comment replies: the account's `reply_hourly_cap` and `reply_daily_cap` (the
+    /// window, warm-up, pause and the gap between any two actions are shared with DMs).
+    pub comment_reply: PacingStatus,
 }
 
-/// The recent sends of each of `rows` (accounts of `tenant`), read with one query over the
-/// range of their ids.
+/// The recent counted actions of one account, by kind.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RecentActions {
+    /// Start times of counted DMs.
+    dm: Vec<DateTime<Utc>>,
+    /// Start times of counted public replies.
+    comment_reply: Vec<DateTime<Utc>>,
+}
+
+/// The recent counted actions of each of `rows` (accounts of `tenant`), read with one query
+/// over the range of their ids.
 pub(crate) async fn recent_sends(
     tx: &mut Tx,
     tenant: TenantId,
     rows: &[AccountRow],
     now: DateTime<Utc>,
-) -> Result<HashMap<Uuid, Vec<DateTime<Utc>>>, StoreError> {
+) -> Result<HashMap<Uuid, RecentActions>, StoreError> {
     let ids = rows.iter().map(|r| r.id);
     let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) else {
         return Ok(HashMap::new());
     };
-    let mut by_account: HashMap<Uuid, Vec<DateTime<Utc>>> = HashMap::new();
-    for (account, at) in store::sends_of_accounts(tx, tenant, (first, last), now - LOOKBACK).await?
+    let mut by_account: HashMap<Uuid, RecentActions> = HashMap::new();
+    let since = now - LOOKBACK;
+    for (account, kind, at) in
+        paced_actions::counted_of_accounts(tx, tenant, (first, last), since).await?
     {
-        by_account.entry(account).or_default().push(at);
+        let recent = by_account.entry(account).or_default();
+        match ActionKind::parse(&kind) {
+            Some(ActionKind::Dm) => recent.dm.push(at),
+            Some(ActionKind::CommentReply) => recent.comment_reply.push(at),
+            None => {}
+        }
     }
     Ok(by_account)
 }
@@ -50,15 +71,26 @@ pub(crate) async fn recent_sends(
 /// `now`.
 pub(crate) fn effective_limits(
     row: &AccountRow,
-    sends: Vec<DateTime<Utc>>,
+    recent: RecentActions,
     now: DateTime<Utc>,
 ) -> EffectiveLimits {
-    let state = PacingState {
-        recent_sends: sends,
-        next_send_at: row.next_send_at,
-        paused_until: row.paused_until,
+    let status = |policy: &PacingPolicy, sends: Vec<DateTime<Utc>>| {
+        let state = PacingState {
+            recent_sends: sends,
+            next_send_at: row.next_send_at,
+            paused_until: row.paused_until,
+        };
+        pacing_status(policy, &state, now)
+    };
+    let dm = revos_jobs::policy_of(row);
+    let replies = revos_jobs::pacing::caps_of(row, &dm).of(ActionKind::CommentReply);
+    let reply = PacingPolicy {
+        hourly_cap: replies.hourly_cap,
+        daily_cap: replies.daily_cap,
+        ..dm.clone()
     };
     EffectiveLimits {
-        dm: pacing_status(&revos_jobs::policy_of(row), &state, now),
+        comment_reply: status(&reply, recent.comment_reply),
+        dm: status(&dm, recent.dm),
     }
 }

@@ -1,9 +1,10 @@
 //! LinkedIn accounts and their pacing policies: real accounts connected through Unipile (by
 //! their Unipile account id, checked with Unipile), and sandbox accounts.
 
-use crate::account_pacing::{EffectiveLimits, effective_limits, recent_sends};
+use crate::account_pacing::{EffectiveLimits, RecentActions, effective_limits, recent_sends};
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, NaiveTime, Utc};
+use revos_domain::paced_action::{DEFAULT_REPLY_CAPS, KindCaps};
 use revos_domain::pacing::PacingPolicy;
 use revos_domain::pacing_status::WaitingReason;
 use revos_domain::validation::Collector;
@@ -23,7 +24,11 @@ pub struct Pacing {
     pub hourly_cap: i64,
     /// Sends per local calendar day (after warm-up).
     pub daily_cap: i64,
-    /// Shortest gap between two sends, seconds.
+    /// Public comment replies in any rolling 60 minutes.
+    pub reply_hourly_cap: i64,
+    /// Public comment replies per local calendar day (after warm-up).
+    pub reply_daily_cap: i64,
+    /// Shortest gap between two automated actions of any kind (DMs, replies), seconds.
     pub min_gap_seconds: i64,
     /// Longest gap drawn between two sends, seconds.
     pub max_gap_seconds: i64,
@@ -50,6 +55,10 @@ pub struct PacingPatch {
     pub hourly_cap: Option<i64>,
     /// Sends per local day (1 to 10000).
     pub daily_cap: Option<i64>,
+    /// Public comment replies in any rolling 60 minutes (1 to 1000).
+    pub reply_hourly_cap: Option<i64>,
+    /// Public comment replies per local day (1 to 10000).
+    pub reply_daily_cap: Option<i64>,
     /// Shortest gap, seconds.
     pub min_gap_seconds: Option<i64>,
     /// Longest gap, seconds.
@@ -110,7 +119,7 @@ pub struct Account {
 }
 
 /// The account `r` as shown at `now`, its pacing judged on its recent `sends`.
-fn view(r: AccountRow, sends: Vec<DateTime<Utc>>, now: DateTime<Utc>) -> Account {
+fn view(r: AccountRow, sends: RecentActions, now: DateTime<Utc>) -> Account {
     let limits = effective_limits(&r, sends, now);
     Account {
         id: r.id,
@@ -127,6 +136,8 @@ fn view(r: AccountRow, sends: Vec<DateTime<Utc>>, now: DateTime<Utc>) -> Account
             time_zone: r.time_zone,
             hourly_cap: r.hourly_cap,
             daily_cap: r.daily_cap,
+            reply_hourly_cap: r.reply_hourly_cap,
+            reply_daily_cap: r.reply_daily_cap,
             min_gap_seconds: r.min_gap_seconds,
             max_gap_seconds: r.max_gap_seconds,
             window_start: r.window_start,
@@ -183,6 +194,13 @@ fn apply(
     };
     set(patch.hourly_cap, &mut row.hourly_cap);
     set(patch.daily_cap, &mut row.daily_cap);
+    set(patch.reply_hourly_cap, &mut row.reply_hourly_cap);
+    set(patch.reply_daily_cap, &mut row.reply_daily_cap);
+    KindCaps::check(
+        ("reply_hourly_cap", row.reply_hourly_cap),
+        ("reply_daily_cap", row.reply_daily_cap),
+        &mut c,
+    );
     set(patch.min_gap_seconds, &mut row.min_gap_seconds);
     set(patch.max_gap_seconds, &mut row.max_gap_seconds);
     set(patch.warmup_weeks, &mut row.warmup_weeks);
@@ -376,6 +394,8 @@ impl App {
             time_zone: "UTC".into(),
             hourly_cap: i64::from(d.hourly_cap),
             daily_cap: i64::from(d.daily_cap),
+            reply_hourly_cap: i64::from(DEFAULT_REPLY_CAPS.hourly_cap),
+            reply_daily_cap: i64::from(DEFAULT_REPLY_CAPS.daily_cap),
             min_gap_seconds: d.min_gap.num_seconds(),
             max_gap_seconds: d.max_gap.num_seconds(),
             window_start: d.window_start.format("%H:%M").to_string(),

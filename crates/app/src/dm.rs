@@ -1,18 +1,23 @@
 //! Sending the DM: exactly once over a provider with no idempotency keys. The DM is recorded
+//! Sending the DM: exactly once over a provider with no idempotency keys. The DM is recorded
 //! before anything is sent (one per campaign and lead, by a unique index); its text is
 //! generated once and stored on it, and every attempt sends that text. Before the first
-//! attempt the chat with the person is read and the DM marked `sending` with what the chat
-//! held (its id and newest message), and a DM found in `sending` (a crash or a timeout) is
-//! reconciled by reading the chat before anything is sent again: our message is recognised by
-//! the ids recorded, not by its text (see [`reconcile`]). The job that sends it is paced by
-//! its LinkedIn account.
+//! attempt the chat with the person is read and, inside the paced slot, the DM marked
+//! `sending` with what the chat held (its id and newest message); a DM found in `sending` (a
+//! crash or a timeout) is reconciled by reading the chat before anything is sent again: our
+//! message is recognised by the ids recorded, not by its text (see [`reconcile`]), and a DM
+//! found sent takes no new paced slot. The send itself runs in a paced slot of its LinkedIn
+//! account, taken right before the call.
 
+use crate::comment_reply::{ReplyToComment, queue_reply};
 use crate::email_fallback::{SequenceEmail, queue_fallback};
+use crate::paced::Paced;
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus, DmValues, render};
 use revos_domain::lead::{BeforeSend, LeadStage, Reconciliation, SendTrace, reconcile};
+use revos_domain::paced_action::ActionKind;
 use revos_jobs::Job;
 use revos_providers::LinkedIn;
 use revos_store::{Tx, campaigns, leads, linkedin_accounts, messages, stages};
@@ -62,6 +67,8 @@ pub enum DmOutcome {
     /// The campaign is not active (or the person opted out): nothing sent; the DM stays
     /// queued and resuming the campaign queues it again.
     CampaignNotActive,
+    /// No paced slot of the account is free before then: nothing sent; try again then.
+    NotBefore(chrono::DateTime<chrono::Utc>),
 }
 
 /// What queueing a DM did.
@@ -135,14 +142,15 @@ impl App {
             return Ok(DmOutcome::CampaignNotActive);
         }
         if !linkedin.is_connected(acct, &lead.provider_id).await? {
-            self.await_connection(job, &spec, &lead, &*linkedin, acct)
-                .await?;
+            self.await_connection(job, &spec).await?;
             return Ok(DmOutcome::AwaitingConnection);
         }
         let body = self.dm_text(job, &spec, &lead, &dm).await?;
-        if dm.status != "sending" {
-            // Persist the intent before the call that cannot be undone, with what the chat
-            // held before it: after a lost answer, ours is what came after.
+        // What the chat held before the first attempt (a read, outside the paced slot): after
+        // a lost answer, ours is what came after.
+        let before = if dm.status == "sending" {
+            None
+        } else {
             let chat = linkedin.find_chat(acct, &lead.provider_id).await?;
             let last = match &chat {
                 Some(chat) => linkedin
@@ -153,19 +161,32 @@ impl App {
                     .map(|m| m.id),
                 None => None,
             };
-            let mut tx = self.store.begin_for(tenant).await?;
-            messages::mark_first_sending(
-                &mut tx,
-                tenant,
-                dm.id,
-                chat.as_deref(),
-                last.as_deref(),
-                self.now(),
-            )
+            Some((chat, last))
+        };
+        // The paced slot is taken right before the call; the intent is persisted inside it,
+        // before the call that cannot be undone.
+        let sent = self
+            .paced(tenant, job.account, ActionKind::Dm, || async {
+                if let Some((chat, last)) = &before {
+                    let mut tx = self.store.begin_for(tenant).await?;
+                    messages::mark_first_sending(
+                        &mut tx,
+                        tenant,
+                        dm.id,
+                        chat.as_deref(),
+                        last.as_deref(),
+                        self.now(),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                }
+                send(&*linkedin, acct, &lead.provider_id, &body).await
+            })
             .await?;
-            tx.commit().await?;
-        }
-        let sent = send(&*linkedin, acct, &lead.provider_id, &body).await?;
+        let sent = match sent {
+            Paced::Done(sent) => sent,
+            Paced::NotBefore(at) => return Ok(DmOutcome::NotBefore(at)),
+        };
         self.record_sent(
             tenant,
             job,
@@ -307,23 +328,11 @@ impl App {
     }
 
     /// Parks a DM until the person connects: the stage says so, and the campaign's public
-    /// reply inviting them to connect goes out once (claimed before it is posted, so never
-    /// twice; a failed post is logged, not retried).
-    async fn await_connection(
-        &self,
-        job: &SendDm,
-        spec: &CampaignSpec,
-        lead: &leads::LeadRow,
-        linkedin: &dyn LinkedIn,
-        account: &str,
-    ) -> Result<()> {
+    /// reply inviting them to connect is claimed once and queued as its own paced job
+    /// ([`ReplyToComment`]).
+    async fn await_connection(&self, job: &SendDm, spec: &CampaignSpec) -> Result<()> {
         let tenant = job.tenant;
         let now = self.now();
-        // Rendered before the transaction: a template never runs while rows are held.
-        let text = spec.connect_reply_template.as_ref().map(|template| {
-            let values = DmValues::for_lead(&lead.name, None, &spec.lead_magnet);
-            render("connect_reply_template", template, &values)
-        });
         let mut tx = self.store.begin_for(tenant).await?;
         // Only a lead that starts waiting now is invited (one that replied meanwhile is not).
         let waits = stages::move_stage(
@@ -335,30 +344,16 @@ impl App {
             now,
         )
         .await?;
-        let reply = match text {
-            Some(text)
-                if waits
-                    && leads::claim_connect_reply(&mut tx, tenant, job.campaign, job.lead, now)
-                        .await? =>
-            {
-                let source = leads::source_comment(&mut tx, tenant, job.campaign, job.lead).await?;
-                source.map(|s| (s, text))
-            }
-            _ => None,
-        };
-        tx.commit().await?;
-        if let Some(((post, comment), text)) = reply {
-            let posted = match text {
-                Ok(text) => linkedin
-                    .reply_to_comment(account, &post, &comment, &text)
-                    .await
-                    .map_err(AppError::Provider),
-                Err(e) => Err(e.into()),
+        if waits && spec.connect_reply_template.is_some() {
+            let reply = ReplyToComment {
+                tenant,
+                campaign: job.campaign,
+                lead: job.lead,
+                account: job.account,
             };
-            if let Err(e) = posted {
-                tracing::warn!(error = %e, lead = %job.lead, "the public reply to a comment failed");
-            }
+            queue_reply(&mut tx, &reply, now).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 }

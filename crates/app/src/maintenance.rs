@@ -1,7 +1,7 @@
 //! Housekeeping that keeps the database lean; run from cron by the workers.
 
 use crate::{App, Result};
-use revos_store::{jobs, linkedin_accounts, sessions};
+use revos_store::{jobs, paced_actions, sessions};
 
 /// What one housekeeping round removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -12,14 +12,14 @@ pub struct HousekeepingReport {
     pub jobs: u64,
     /// Cron slot records older than a week.
     pub cron_runs: u64,
-    /// Pacing send records older than three days (no cap looks back that far).
-    pub pacing_sends: u64,
+    /// Paced action records older than three days (no cap or gap looks back that far).
+    pub paced_actions: u64,
 }
 
 impl HousekeepingReport {
     /// Rows removed in all.
     pub fn total(&self) -> u64 {
-        self.sessions + self.jobs + self.cron_runs + self.pacing_sends
+        self.sessions + self.jobs + self.cron_runs + self.paced_actions
     }
 }
 
@@ -40,8 +40,7 @@ impl App {
             sessions: sessions::purge_expired(&mut tx, now).await?,
             jobs: jobs::prune_finished(&mut tx, now - chrono::Duration::days(7)).await?,
             cron_runs: jobs::prune_cron_runs(&mut tx, now - chrono::Duration::days(7)).await?,
-            pacing_sends: linkedin_accounts::prune_sends(&mut tx, now - chrono::Duration::days(3))
-                .await?,
+            paced_actions: paced_actions::prune(&mut tx, now - chrono::Duration::days(3)).await?,
         };
         tx.commit().await?;
         Ok(report)

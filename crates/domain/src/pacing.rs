@@ -18,9 +18,9 @@ const HOUR: Duration = Duration::hours(1);
 /// Longest gap a policy may ask for.
 const GAP_LIMIT: Duration = Duration::hours(24);
 /// Highest hourly cap a policy may set.
-const MAX_HOURLY_CAP: u32 = 1_000;
+pub(crate) const MAX_HOURLY_CAP: u32 = 1_000;
 /// Highest daily cap a policy may set.
-const MAX_DAILY_CAP: u32 = 10_000;
+pub(crate) const MAX_DAILY_CAP: u32 = 10_000;
 /// Longest warm-up a policy may set.
 const MAX_WARMUP_WEEKS: u32 = 52;
 /// Longest run of skipped local time to step over, in minutes. Samoa skipped a whole day in 2011.

@@ -7,7 +7,8 @@
 //! * [`Runner`]: claims due jobs with a lease in one short transaction, runs them outside any
 //!   transaction, and finishes them in another; heartbeats, reclaims expired leases, retries
 //!   with exponential backoff and full jitter, dead-letters, fires [`Cron`] schedules once per
-//!   slot, and respects each LinkedIn account's pacing policy.
+//!   slot, and peeks at each LinkedIn account's pacing before handing its jobs out.
+//! * [`pacing`]: the paced slot a handler takes right before the provider call that acts.
 //!
 //! No crate serves all of this on both SQLite and PostgreSQL (apalis 1.0 comes closest but
 //! retries in memory while holding the task and has no per-account rate limit that holds
@@ -16,7 +17,7 @@
 mod backoff;
 mod cron;
 mod job;
-mod pacing;
+pub mod pacing;
 mod registry;
 mod runner;
 

@@ -16,6 +16,9 @@ pub enum Outcome {
     /// Done, and already marked succeeded by the handler with [`JobContext::complete_in`],
     /// together with its own writes.
     Completed,
+    /// Not done and not failed: the job could not act yet (no paced slot of its account is
+    /// free). It runs again at this instant without using up an attempt.
+    Snooze(chrono::DateTime<chrono::Utc>),
 }
 
 /// What a handler knows about the attempt it runs.

@@ -4,7 +4,7 @@ use crate::QueueError;
 use crate::backoff::Backoff;
 use crate::cron::Cron;
 use crate::job::JobError;
-use crate::pacing::{self, Verdict};
+use crate::pacing;
 use crate::registry::{JobContext, Outcome, Registry};
 use chrono::{DateTime, Utc};
 use revos_domain::{Clock, SimulatedClock, TenantId};
@@ -324,8 +324,9 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
         plan
     }
 
-    /// Claims up to `limit` due jobs of `queue` in one short transaction, applying pacing:
-    /// a paced job whose account may not send yet goes back with its new time.
+    /// Claims up to `limit` due jobs of `queue` in one short transaction, peeking at pacing:
+    /// a paced job whose account cannot act yet goes back with its new time. Nothing is
+    /// reserved here; the handler takes its slot right before the call that acts.
     async fn claim(&self, queue: &str, limit: usize) -> Result<Vec<ClaimedJob>, QueueError> {
         let now = self.clock.now();
         let lease_until = now
@@ -336,9 +337,9 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
         let mut runnable = Vec::with_capacity(claimed.len());
         for job in claimed {
             if let (Some(account), Some(tenant)) = (job.pacing_account_id, job.tenant_id) {
-                match pacing::admit(&mut tx, TenantId(tenant), account, job.id, now).await? {
-                    Verdict::Go => runnable.push(job),
-                    Verdict::Wait(at) => {
+                match pacing::peek(&mut tx, TenantId(tenant), account, now).await? {
+                    None => runnable.push(job),
+                    Some(at) => {
                         jobs::defer(&mut tx, &self.worker, job.id, at, now).await?;
                     }
                 }
@@ -392,8 +393,13 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
             jobs::succeed(&mut tx, &self.worker, &done, now).await?;
         }
         for f in &batch {
-            let Err(error) = &f.result else { continue };
-            self.record_failure(&mut tx, &f.job, error, now).await?;
+            match &f.result {
+                Ok(Outcome::Snooze(at)) => {
+                    jobs::defer(&mut tx, &self.worker, f.job.id, *at, now).await?;
+                }
+                Ok(Outcome::Done | Outcome::Completed) => {}
+                Err(error) => self.record_failure(&mut tx, &f.job, error, now).await?,
+            }
         }
         tx.commit().await?;
         self.finished

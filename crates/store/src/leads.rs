@@ -291,8 +291,9 @@ pub async fn set_email_if_empty(
     Ok(n == 1)
 }
 
-/// Claims the one public "let's connect" reply of a lead in a campaign; false when it was
-/// claimed before (it is posted at most once).
+/// Claims the one public "let's connect" reply of a lead in a campaign (its state becomes
+/// `queued`, see [`crate::connect_replies`]); false when it was claimed before (it is posted
+/// at most once).
 pub async fn claim_connect_reply(
     tx: &mut Tx,
     tenant: TenantId,
@@ -300,8 +301,8 @@ pub async fn claim_connect_reply(
     lead: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE campaign_leads SET connect_reply_at = $4, updated_at = $4 WHERE tenant_id = $1 \
-        AND campaign_id = $2 AND lead_id = $3 AND connect_reply_at IS NULL";
+    const SQL: &str = "UPDATE campaign_leads SET connect_reply_at = $4, connect_reply_state = 'queued', updated_at = $4 \
+        WHERE tenant_id = $1 AND campaign_id = $2 AND lead_id = $3 AND connect_reply_at IS NULL";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(campaign).bind(lead).bind(now).execute(c).await?.rows_affected());
     Ok(n == 1)
 }

@@ -1,5 +1,6 @@
 //! LinkedIn accounts a tenant sends from, with their pacing policy and pacing state. The
-//! state lives here, in the database, so that restarts and many workers never exceed it.
+//! state lives here and in `paced_actions`, in the database, so that restarts and many
+//! workers never exceed it.
 
 use crate::tx::{TxInner, on_conn};
 use crate::{Result, Tx};
@@ -29,6 +30,10 @@ pub struct AccountRow {
     pub hourly_cap: i64,
     /// Sends per local day.
     pub daily_cap: i64,
+    /// Public comment replies in any rolling hour.
+    pub reply_hourly_cap: i64,
+    /// Public comment replies per local day.
+    pub reply_daily_cap: i64,
     /// Shortest gap between sends, seconds.
     pub min_gap_seconds: i64,
     /// Longest drawn gap, seconds.
@@ -62,7 +67,7 @@ pub struct AccountRow {
 macro_rules! columns {
     () => {
         "id, tenant_id, provider, provider_account_id, display_name, status, time_zone, hourly_cap, daily_cap, \
-         min_gap_seconds, max_gap_seconds, window_start, window_end, warmup_started_at, warmup_weeks, \
+         reply_hourly_cap, reply_daily_cap, min_gap_seconds, max_gap_seconds, window_start, window_end, warmup_started_at, warmup_weeks, \
          limit_pause_seconds, paused_until, next_send_at, is_sandbox, owner_provider_id, owner_error, created_at, updated_at"
     };
 }
@@ -71,13 +76,14 @@ macro_rules! columns {
 pub async fn insert(tx: &mut Tx, tenant: TenantId, row: &AccountRow) -> Result<()> {
     const SQL: &str = "INSERT INTO linkedin_accounts (id, tenant_id, provider, provider_account_id, display_name, \
         status, time_zone, hourly_cap, daily_cap, min_gap_seconds, max_gap_seconds, window_start, window_end, \
-        warmup_started_at, warmup_weeks, limit_pause_seconds, is_sandbox, created_at, updated_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)";
+        warmup_started_at, warmup_weeks, limit_pause_seconds, is_sandbox, created_at, updated_at, \
+        reply_hourly_cap, reply_daily_cap) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20)";
     on_conn!(tx, c => sqlx::query(SQL).bind(row.id).bind(tenant.0).bind(&row.provider).bind(&row.provider_account_id)
         .bind(&row.display_name).bind(&row.status).bind(&row.time_zone).bind(row.hourly_cap).bind(row.daily_cap)
         .bind(row.min_gap_seconds).bind(row.max_gap_seconds).bind(&row.window_start).bind(&row.window_end)
         .bind(row.warmup_started_at).bind(row.warmup_weeks).bind(row.limit_pause_seconds).bind(row.is_sandbox)
-        .bind(row.created_at).execute(c).await?.rows_affected());
+        .bind(row.created_at).bind(row.reply_hourly_cap).bind(row.reply_daily_cap).execute(c).await?.rows_affected());
     Ok(())
 }
 
@@ -143,60 +149,27 @@ pub async fn update_policy(
 ) -> Result<bool> {
     const SQL: &str = "UPDATE linkedin_accounts SET time_zone = $3, hourly_cap = $4, daily_cap = $5, \
         min_gap_seconds = $6, max_gap_seconds = $7, window_start = $8, window_end = $9, warmup_started_at = $10, \
-        warmup_weeks = $11, limit_pause_seconds = $12, paused_until = $13, updated_at = $14 \
-        WHERE tenant_id = $1 AND id = $2";
+        warmup_weeks = $11, limit_pause_seconds = $12, paused_until = $13, updated_at = $14, \
+        reply_hourly_cap = $15, reply_daily_cap = $16 WHERE tenant_id = $1 AND id = $2";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(row.id).bind(&row.time_zone).bind(row.hourly_cap)
         .bind(row.daily_cap).bind(row.min_gap_seconds).bind(row.max_gap_seconds).bind(&row.window_start)
         .bind(&row.window_end).bind(row.warmup_started_at).bind(row.warmup_weeks).bind(row.limit_pause_seconds)
-        .bind(row.paused_until).bind(now).execute(c).await?.rows_affected());
+        .bind(row.paused_until).bind(now).bind(row.reply_hourly_cap).bind(row.reply_daily_cap)
+        .execute(c).await?.rows_affected());
     Ok(n == 1)
 }
 
-/// The send times of an account since `since`, ascending.
-pub async fn sends_since(
+/// Sets when the account's next automated action may start at the earliest (what its page
+/// shows; the pacing rules themselves read the account's actions).
+pub async fn set_next_send_at(
     tx: &mut Tx,
     tenant: TenantId,
     account: Uuid,
-    since: DateTime<Utc>,
-) -> Result<Vec<DateTime<Utc>>> {
-    const SQL: &str = "SELECT sent_at FROM pacing_sends WHERE tenant_id = $1 AND account_id = $2 AND sent_at > $3 ORDER BY sent_at";
-    Ok(
-        on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(account).bind(since).fetch_all(c).await?),
-    )
-}
-
-/// The send times since `since` of the accounts of `tenant` whose ids lie in `first..=last` (a
-/// page of accounts in id order), as (account, sent at), by account then time: one query for a
-/// whole page, so that showing each account's pacing makes no query per account. The pages
-/// and the API count an account's sends here, the same sends its pacing counts.
-pub async fn sends_of_accounts(
-    tx: &mut Tx,
-    tenant: TenantId,
-    (first, last): (Uuid, Uuid),
-    since: DateTime<Utc>,
-) -> Result<Vec<(Uuid, DateTime<Utc>)>> {
-    const SQL: &str = "SELECT account_id, sent_at FROM pacing_sends WHERE tenant_id = $1 \
-        AND account_id BETWEEN $2 AND $3 AND sent_at > $4 ORDER BY account_id, sent_at";
-    Ok(
-        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(first).bind(last).bind(since).fetch_all(c).await?),
-    )
-}
-
-/// Uses one send slot of an account at `at` and sets when the next may be used.
-pub async fn record_send(
-    tx: &mut Tx,
-    tenant: TenantId,
-    account: Uuid,
-    job: Option<Uuid>,
-    at: DateTime<Utc>,
     next_send_at: DateTime<Utc>,
 ) -> Result<()> {
-    const INSERT: &str = "INSERT INTO pacing_sends (id, tenant_id, account_id, job_id, sent_at) VALUES ($1, $2, $3, $4, $5)";
-    const UPDATE: &str =
+    const SQL: &str =
         "UPDATE linkedin_accounts SET next_send_at = $3 WHERE tenant_id = $1 AND id = $2";
-    on_conn!(tx, c => sqlx::query(INSERT).bind(Uuid::now_v7()).bind(tenant.0).bind(account).bind(job).bind(at)
-        .execute(c).await?.rows_affected());
-    on_conn!(tx, c => sqlx::query(UPDATE).bind(tenant.0).bind(account).bind(next_send_at).execute(c).await?.rows_affected());
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(next_send_at).execute(c).await?.rows_affected());
     Ok(())
 }
 
@@ -212,12 +185,6 @@ pub async fn pause(
         WHERE tenant_id = $1 AND id = $2";
     on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(until).bind(now).execute(c).await?.rows_affected());
     Ok(())
-}
-
-/// Deletes send records older than `before` (they no longer count towards any cap).
-pub async fn prune_sends(tx: &mut Tx, before: DateTime<Utc>) -> Result<u64> {
-    const SQL: &str = "DELETE FROM pacing_sends WHERE sent_at < $1";
-    Ok(on_conn!(tx, c => sqlx::query(SQL).bind(before).execute(c).await?.rows_affected()))
 }
 
 /// Sets an account's status (`ok`, `needs_reconnect`, `restricted`, `paused`).

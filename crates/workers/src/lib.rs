@@ -94,6 +94,7 @@ pub fn registry(app: &App) -> Registry<App> {
     r.register::<QueueProbe, _, _>(probe::run);
     r.register::<revos_app::enrichment::EnrichLead, _, _>(enrichment::run);
     r.register::<revos_app::dm::SendDm, _, _>(dm::run);
+    r.register::<revos_app::comment_reply::ReplyToComment, _, _>(dm::reply);
     r.register::<revos_app::monitor::MonitorCampaign, _, _>(monitor::run);
     r.register::<revos_app::monitor::PollCampaigns, _, _>(monitor::poll);
     r.register::<revos_app::email_fallback::SequenceEmail, _, _>(email::run);

@@ -1,5 +1,7 @@
 //! A fake Unipile API v1: accounts, posts with paged comments, profiles, relations and chats,
-//! with injectable faults, including "did it, then timed out" for exactly-once tests.
+//! with injectable faults (queued, or drawn at random from a seed on chosen routes), including
+//! "did it, then timed out" for exactly-once tests, and a log of every request stamped on
+//! arrival by the fake's own clock, to judge pacing from the provider's side.
 
 use super::Fault;
 use axum::extract::{Multipart, Path, Query, State};
@@ -33,6 +35,73 @@ struct World {
     next_id: u64,
 }
 
+/// One request as the fake received it, stamped with the fake's own clock on arrival.
+#[derive(Clone, Debug)]
+pub struct Arrival {
+    /// The HTTP method.
+    pub method: String,
+    /// The path below `/api/v1`.
+    pub path: String,
+    /// The LinkedIn account the request acts for, when it names one in its body (sending a
+    /// message, replying to a comment).
+    pub account: Option<String>,
+    /// When it arrived, by the fake's clock (see [`FakeUnipile::set_clock`]).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The fault the fake applied to it, if any.
+    pub fault: Option<Fault>,
+}
+
+/// Faults drawn at random (from a seed, so a run replays) for requests matching some routes.
+#[derive(Clone, Debug)]
+pub struct RandomFaults {
+    /// Seed of the draws.
+    pub seed: u64,
+    /// Chance of a fault per matching request, in percent.
+    pub percent: u64,
+    /// Routes as `METHOD /path`, `*` standing for one path segment, e.g.
+    /// `POST /posts/*/comments`.
+    pub routes: Vec<String>,
+    /// The faults drawn from, with equal chances.
+    pub faults: Vec<Fault>,
+}
+
+impl RandomFaults {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.routes.iter().any(|r| {
+            let Some((m, pattern)) = r.split_once(' ') else {
+                return false;
+            };
+            let (want, got) = (pattern.split('/'), path.split('/'));
+            m == method
+                && pattern.split('/').count() == path.split('/').count()
+                && want.zip(got).all(|(w, g)| w == "*" || w == g)
+        })
+    }
+
+    /// The next draw of a small deterministic generator (an LCG).
+    fn next(&mut self) -> u64 {
+        self.seed = self
+            .seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.seed >> 33
+    }
+
+    fn draw(&mut self, method: &str, path: &str) -> Option<Fault> {
+        if self.faults.is_empty()
+            || !self.matches(method, path)
+            || self.next() % 100 >= self.percent
+        {
+            return None;
+        }
+        let pick = usize::try_from(self.next()).unwrap_or(0) % self.faults.len();
+        self.faults.get(pick).cloned()
+    }
+}
+
+/// The fake's clock: the time it stamps arrivals with.
+type FakeClock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
 /// The fake's state.
 #[derive(Default)]
 pub struct FakeUnipile {
@@ -42,10 +111,14 @@ pub struct FakeUnipile {
     faults: Mutex<VecDeque<Fault>>,
     /// Faults for one route only, by (method, path): consumed before the shared queue.
     route_faults: Mutex<HashMap<(String, String), VecDeque<Fault>>>,
-    /// (method, path) of every request.
-    requests: Mutex<Vec<(String, String)>>,
     /// Faults aimed at one request, by [`aimed`] key, each answered once.
     aimed: Mutex<HashMap<String, VecDeque<Fault>>>,
+    /// Faults drawn at random on chosen routes (after the queued ones).
+    random: Mutex<Option<RandomFaults>>,
+    /// The clock that stamps arrivals (the system clock when none).
+    clock: Mutex<Option<FakeClock>>,
+    /// Every request, in arrival order.
+    requests: Mutex<Vec<Arrival>>,
 }
 
 /// The key of faults aimed at `GET /users/me` of `account`.
@@ -231,6 +304,25 @@ impl FakeUnipile {
             .extend(faults);
     }
 
+    /// Draws faults at random for the requests matching `plan`'s routes (after any queued
+    /// faults are used up).
+    pub fn inject_random(&self, plan: RandomFaults) {
+        *lock(&self.random) = Some(plan);
+    }
+
+    /// Stamps arrivals with `now()` instead of the system clock (a test's simulated clock).
+    pub fn set_clock(
+        &self,
+        now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static,
+    ) {
+        *lock(&self.clock) = Some(Arc::new(now));
+    }
+
+    /// Every request so far, in arrival order, with its arrival time and fault.
+    pub fn arrivals(&self) -> Vec<Arrival> {
+        lock(&self.requests).clone()
+    }
+
     /// Every chat, by id.
     pub fn chats(&self) -> HashMap<String, Chat> {
         lock(&self.world).chats.clone()
@@ -319,7 +411,10 @@ impl FakeUnipile {
 
     /// The (method, path) of every request so far.
     pub fn requests(&self) -> Vec<(String, String)> {
-        lock(&self.requests).clone()
+        lock(&self.requests)
+            .iter()
+            .map(|a| (a.method.clone(), a.path.clone()))
+            .collect()
     }
 }
 
@@ -331,7 +426,32 @@ fn gate(
     method: &str,
     path: String,
 ) -> Result<Option<Fault>, Response> {
-    lock(&state.requests).push((method.to_owned(), path.clone()));
+    gate_for(state, headers, method, path, None)
+}
+
+/// [`gate`] for a request that acts for `account`.
+#[allow(clippy::result_large_err)] // a test fake: the error is the answer itself
+fn gate_for(
+    state: &FakeUnipile,
+    headers: &HeaderMap,
+    method: &str,
+    path: String,
+    account: Option<String>,
+) -> Result<Option<Fault>, Response> {
+    let at = lock(&state.clock)
+        .as_ref()
+        .map_or_else(chrono::Utc::now, |now| now());
+    let logged = {
+        let mut log = lock(&state.requests);
+        log.push(Arrival {
+            method: method.to_owned(),
+            path: path.clone(),
+            account,
+            at,
+            fault: None,
+        });
+        log.len() - 1
+    };
     if headers.get("x-api-key").is_none() {
         return Err(problem(
             StatusCode::UNAUTHORIZED,
@@ -340,9 +460,18 @@ fn gate(
         ));
     }
     let routed = lock(&state.route_faults)
-        .get_mut(&(method.to_owned(), path))
+        .get_mut(&(method.to_owned(), path.clone()))
         .and_then(VecDeque::pop_front);
-    match routed.or_else(|| lock(&state.faults).pop_front()) {
+    let mut fault = routed.or_else(|| lock(&state.faults).pop_front());
+    if fault.is_none() {
+        fault = lock(&state.random)
+            .as_mut()
+            .and_then(|r| r.draw(method, &path));
+    }
+    if let Some(entry) = lock(&state.requests).get_mut(logged) {
+        entry.fault = fault.clone();
+    }
+    match fault {
         Some(Fault::RateLimited { retry_after_secs }) => Err((
             StatusCode::TOO_MANY_REQUESTS,
             [("retry-after", retry_after_secs.to_string())],
@@ -603,7 +732,14 @@ async fn reply(
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    let fault = match gate(&s, &headers, "POST", format!("/posts/{id}/comments")) {
+    let account = body["account_id"].as_str().map(str::to_owned);
+    let fault = match gate_for(
+        &s,
+        &headers,
+        "POST",
+        format!("/posts/{id}/comments"),
+        account,
+    ) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -662,10 +798,6 @@ async fn start_chat(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Response {
-    let fault = match gate(&s, &headers, "POST", "/chats".into()) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let (mut account, mut attendee, mut text) = (String::new(), String::new(), String::new());
     while let Ok(Some(field)) = form.next_field().await {
         let name = field.name().unwrap_or_default().to_owned();
@@ -677,6 +809,11 @@ async fn start_chat(
             _ => {}
         }
     }
+    let acting = Some(account.clone()).filter(|a| !a.is_empty());
+    let fault = match gate_for(&s, &headers, "POST", "/chats".into(), acting) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
     let result = {
         let mut w = lock(&s.world);
         if !w

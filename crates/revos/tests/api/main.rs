@@ -23,6 +23,7 @@ mod demo;
 mod dm_crash;
 mod dm_text;
 mod email_deliverability;
+mod fault_soak;
 mod hostile_tenants;
 mod isolation;
 mod jobs_api;

@@ -1,12 +1,16 @@
 //! Pacing through the real queue and workers on a simulated clock: many DMs over several
-//! accounts never break any account's rolling-hour cap, minimum gap, window or daily cap, and
-//! every DM is sent exactly once; a provider limit pauses the account and tells the tenant.
+//! accounts, each taking its paced slot right before its (simulated) provider call, never break
+//! any account's rolling-hour cap, minimum gap, window or daily cap, and every DM is sent
+//! exactly once; a provider limit pauses the account, tells the tenant, and the refused call
+//! does not use up a cap.
 
 use crate::both_backends;
 use crate::helpers::{Db, migrated_store};
 use chrono::{DateTime, Duration as Span, NaiveTime, TimeZone, Timelike, Utc};
 use revos_app::{SimulatedClock, Store};
 use revos_domain::TenantId;
+use revos_domain::paced_action::{ActionKind, ActionOutcome};
+use revos_jobs::pacing::{Turn, take_slot};
 use revos_jobs::{Job, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
 use revos_store::{linkedin_accounts, tenants};
 use serde::{Deserialize, Serialize};
@@ -43,6 +47,7 @@ type Sends = Arc<Mutex<Vec<(u32, Uuid, DateTime<Utc>)>>>;
 
 #[derive(Clone)]
 struct Ctx {
+    store: Store,
     sends: Sends,
     clock: Arc<SimulatedClock>,
     /// Set once the provider has refused one send.
@@ -52,22 +57,46 @@ struct Ctx {
 fn runner(store: &Store, clock: Arc<SimulatedClock>, sends: Sends) -> Runner<Ctx> {
     let mut registry = Registry::new(store.clone());
     registry.register::<Dm, _, _>(|dm: Dm, _ctx, c: Ctx| async move {
+        let now = revos_domain::Clock::now(&*c.clock);
+        let timeout = std::time::Duration::from_secs(20);
+        let slot = match take_slot(
+            &c.store,
+            dm.tenant,
+            dm.account,
+            ActionKind::Dm,
+            timeout,
+            now,
+        )
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?
+        {
+            Turn::Go(slot) => slot,
+            Turn::NotBefore(at) => return Ok(Outcome::Snooze(at)),
+            Turn::NoAccount => return Err(JobError::Permanent("no account".into())),
+        };
         let first_refusal = !c.limited.swap(true, std::sync::atomic::Ordering::SeqCst);
-        if dm.limited_once && first_refusal {
+        let refused = dm.limited_once && first_refusal;
+        let outcome = if refused {
+            ActionOutcome::Refused
+        } else {
+            c.sends.lock().unwrap().push((dm.n, dm.account, now));
+            ActionOutcome::Done
+        };
+        slot.finish(&c.store, outcome, now)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))?;
+        if refused {
             return Err(JobError::AccountLimited {
                 message: "429 Too Many Requests".into(),
                 after: None,
             });
         }
-        c.sends
-            .lock()
-            .unwrap()
-            .push((dm.n, dm.account, revos_domain::Clock::now(&*c.clock)));
         Ok(Outcome::Done)
     });
     Runner::new(
         registry,
         Ctx {
+            store: store.clone(),
             sends,
             clock: Arc::clone(&clock),
             limited: Arc::default(),
@@ -100,6 +129,8 @@ async fn account(store: &Store, tenant: TenantId, p: &Policy, now: DateTime<Utc>
         time_zone: p.tz.name().into(),
         hourly_cap: p.hourly,
         daily_cap: p.daily,
+        reply_hourly_cap: 20,
+        reply_daily_cap: 60,
         min_gap_seconds: p.min_gap,
         max_gap_seconds: p.max_gap,
         window_start: p.start.into(),
