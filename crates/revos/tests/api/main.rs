@@ -7,9 +7,9 @@ mod helpers;
 #[path = "../live/server.rs"]
 mod server;
 
+mod account_limits;
 mod account_owner;
 mod activation;
-mod account_limits;
 mod agents;
 mod auth;
 mod bad_input;
