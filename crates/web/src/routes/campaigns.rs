@@ -115,7 +115,8 @@ async fn step(
 /// Starts a draft campaign: its posts are watched and leads contacted.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/activate", tag = "campaigns", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
-    responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Campaign), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "The campaign cannot work yet: every failing field is named")))]
 async fn activate(
     State(state): State<AppState>,
     Auth(who): Auth,
