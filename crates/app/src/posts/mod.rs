@@ -1,0 +1,279 @@
+//! The content approval workflow: a post is drafted in a cartridge's voice, submitted, approved
+//! (as is or edited) or rejected with a reason, scheduled, and published through the LinkedIn
+//! provider of its account, exactly once; its counts are read back afterwards, and a published
+//! post can be attached to a campaign, which then watches it for comments.
+//!
+//! This module holds the model (the views and inputs the API shows and takes) and the reads its
+//! parts share: `workflow` moves a post between statuses, `publish` publishes it exactly once
+//! (the `post.publish` job), `metrics` reads its counts back afterwards.
+
+mod metrics;
+mod publish;
+mod workflow;
+
+pub use metrics::{
+    FIRST_METRICS_AFTER_MINUTES, METRICS_WINDOW_DAYS, PollPostMetrics, RefreshPostMetrics,
+};
+pub use publish::{PublishOutcome, PublishPost};
+
+use crate::{App, AppError, Result};
+use chrono::{DateTime, Utc};
+use revos_domain::post::{PostMove, PostStatus};
+use revos_domain::{TenantId, ValidationErrors};
+use revos_store::posts::{self as store, PostRow};
+use revos_store::{Tx, events, linkedin_accounts};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A post as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Post {
+    /// Its id.
+    pub id: Uuid,
+    /// Where it is in the workflow.
+    pub status: PostStatus,
+    /// The current text (the approved text, once approved).
+    pub body: String,
+    /// The first draft (the AI's), kept beside the current text.
+    pub draft_body: Option<String>,
+    /// The voice it is written in.
+    pub cartridge_id: Option<Uuid>,
+    /// The LinkedIn account it is published from.
+    pub linkedin_account_id: Option<Uuid>,
+    /// The campaign it is for; once published and attached, that campaign watches it.
+    pub campaign_id: Option<Uuid>,
+    /// Who created it.
+    pub created_by: Option<Uuid>,
+    /// Who last submitted it for approval.
+    pub submitted_by: Option<Uuid>,
+    /// When.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Who approved it.
+    pub approved_by: Option<Uuid>,
+    /// When.
+    pub approved_at: Option<DateTime<Utc>>,
+    /// Whether the approver changed the text.
+    pub approved_edited: bool,
+    /// Who last rejected it.
+    pub rejected_by: Option<Uuid>,
+    /// When.
+    pub rejected_at: Option<DateTime<Utc>>,
+    /// Why.
+    pub rejection_reason: Option<String>,
+    /// When it is to be published.
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// LinkedIn's id of it.
+    pub provider_post_id: Option<String>,
+    /// Where it can be seen.
+    pub url: Option<String>,
+    /// True when it was published to the simulated LinkedIn: nobody saw it.
+    pub sandbox: bool,
+    /// Its counts, once read.
+    pub metrics: PostMetrics,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A published post's counts at the last refresh.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PostMetrics {
+    /// Reactions.
+    pub reactions: Option<i64>,
+    /// Comments.
+    pub comments: Option<i64>,
+    /// Reposts.
+    pub reposts: Option<i64>,
+    /// Impressions, when the provider gives them.
+    pub impressions: Option<i64>,
+    /// When they were read.
+    pub refreshed_at: Option<DateTime<Utc>>,
+}
+
+/// One move in a post's history: who approved what, and when.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PostTransition {
+    /// Who made it; `null` for the system (a scheduled publish).
+    pub actor_id: Option<Uuid>,
+    /// The status before; `null` when the post was created.
+    pub from: Option<PostStatus>,
+    /// The status after.
+    pub to: PostStatus,
+    /// Why (a rejection's reason).
+    pub reason: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A post with its history.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PostDetail {
+    /// The post.
+    #[serde(flatten)]
+    pub post: Post,
+    /// Every move, oldest first.
+    pub history: Vec<PostTransition>,
+}
+
+/// A new draft.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    /// The text (at most 3000 characters).
+    pub body: String,
+    /// The cartridge whose voice it is written in.
+    pub cartridge_id: Uuid,
+    /// The LinkedIn account to publish from (needed by the time it is scheduled).
+    #[serde(default)]
+    pub linkedin_account_id: Option<Uuid>,
+    /// The campaign it is for: once published, that campaign watches it.
+    #[serde(default)]
+    pub campaign_id: Option<Uuid>,
+}
+
+/// Changes to a draft; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostPatch {
+    /// The text.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The cartridge.
+    #[serde(default)]
+    pub cartridge_id: Option<Uuid>,
+    /// The LinkedIn account to publish from.
+    #[serde(default)]
+    pub linkedin_account_id: Option<Uuid>,
+    /// The campaign it is for.
+    #[serde(default)]
+    pub campaign_id: Option<Uuid>,
+}
+
+fn parse_status(raw: &str) -> Result<PostStatus> {
+    PostStatus::parse(raw).ok_or_else(|| AppError::Internal(format!("unknown post status {raw}")))
+}
+
+fn view(row: PostRow) -> Result<Post> {
+    Ok(Post {
+        id: row.id,
+        status: parse_status(&row.status)?,
+        body: row.body,
+        draft_body: row.draft_body,
+        cartridge_id: row.cartridge_id,
+        linkedin_account_id: row.linkedin_account_id,
+        campaign_id: row.target_campaign_id,
+        created_by: row.created_by,
+        submitted_by: row.submitted_by,
+        submitted_at: row.submitted_at,
+        approved_by: row.approved_by,
+        approved_at: row.approved_at,
+        approved_edited: row.approved_edited,
+        rejected_by: row.rejected_by,
+        rejected_at: row.rejected_at,
+        rejection_reason: row.rejection_reason,
+        scheduled_at: row.scheduled_at,
+        published_at: row.published_at,
+        provider_post_id: row.provider_post_id,
+        url: row.url,
+        sandbox: row.is_sandbox,
+        metrics: PostMetrics {
+            reactions: row.reactions,
+            comments: row.comment_count,
+            reposts: row.reposts,
+            impressions: row.impressions,
+            refreshed_at: row.metrics_refreshed_at,
+        },
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict("the post changed meanwhile; try again".into())
+}
+
+/// Appends a post event (`post_created`, `post_approved`, …) to the tenant's event log. Post
+/// events carry no campaign column: the campaign funnel counts leads, not posts.
+async fn post_event(
+    tx: &mut Tx,
+    tenant: TenantId,
+    kind: &str,
+    post: Uuid,
+    data: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    events::append(tx, tenant, kind, None, Some(post), &data.to_string(), at).await?;
+    Ok(())
+}
+
+impl App {
+    async fn read_post(&self, tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<PostRow> {
+        store::get(tx, tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("post"))
+    }
+
+    async fn detail(&self, tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<PostDetail> {
+        let row = self.read_post(tx, tenant, id).await?;
+        let history = store::history(tx, tenant, id)
+            .await?
+            .into_iter()
+            .map(|h| {
+                Ok(PostTransition {
+                    actor_id: h.actor_id,
+                    from: h.from_status.as_deref().map(parse_status).transpose()?,
+                    to: parse_status(&h.to_status)?,
+                    reason: h.reason,
+                    at: h.occurred_at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PostDetail {
+            post: view(row)?,
+            history,
+        })
+    }
+
+    /// Checks a move against the workflow; returns the statuses before and after.
+    fn check_move(row: &PostRow, step: PostMove) -> Result<(PostStatus, PostStatus)> {
+        let from = parse_status(&row.status)?;
+        let to = from.apply(step)?;
+        Ok((from, to))
+    }
+
+    /// The account a post is published from: `given`, else the post's own; checked to be
+    /// the tenant's.
+    async fn publishing_account(
+        &self,
+        tx: &mut Tx,
+        tenant: TenantId,
+        row: &PostRow,
+        given: Option<Uuid>,
+    ) -> Result<linkedin_accounts::AccountRow> {
+        let Some(id) = given.or(row.linkedin_account_id) else {
+            return Err(ValidationErrors::single(
+                "linkedin_account_id",
+                "the post has no LinkedIn account to publish from; name one",
+            )
+            .into());
+        };
+        linkedin_accounts::get(tx, tenant, id)
+            .await?
+            .ok_or_else(|| {
+                ValidationErrors::single(
+                    "linkedin_account_id",
+                    "no such LinkedIn account in this workspace",
+                )
+                .into()
+            })
+    }
+}
