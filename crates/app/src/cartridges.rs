@@ -1,7 +1,7 @@
 //! Cartridge use cases: create, read, list, replace, patch (JSON merge patch), delete and the
 //! version history. Every change is validated as a whole and recorded as a new version.
 
-use crate::mcp::declared::McpAccess;
+use crate::mcp_access::McpAccess;
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::cartridge::CartridgeSpec;

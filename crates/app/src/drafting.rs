@@ -59,7 +59,7 @@ fn describe(style: &StyleStats) -> String {
 impl App {
     /// What the model should know of a cartridge's voice for `query`: its most relevant
     /// approved examples of `kind` and its learned style. Returns the text and the examples used.
-    pub(crate) async fn voice_guide(
+    pub async fn voice_guide(
         &self,
         who: &Principal,
         cartridge: CartridgeId,

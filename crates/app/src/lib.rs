@@ -14,9 +14,9 @@ pub mod campaign_queue;
 pub mod campaigns;
 pub mod cartridge_files;
 pub mod cartridges;
-pub mod chat;
 pub mod comment_reply;
 pub mod connections;
+pub mod conversations;
 mod cpu;
 pub mod dm;
 pub mod dm_requests;
@@ -32,7 +32,7 @@ pub mod jobs;
 pub mod leads;
 pub mod llm;
 pub mod maintenance;
-pub mod mcp;
+pub mod mcp_access;
 pub mod members;
 pub mod memory;
 pub mod monitor;
@@ -47,7 +47,6 @@ pub mod providers;
 pub mod replies;
 pub mod secrets;
 mod tokens;
-pub mod tools;
 pub mod unipile_links;
 pub mod vault;
 pub mod webhooks;
@@ -74,7 +73,6 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Settings,
     providers: Arc<providers::Providers>,
-    chat_runs: Arc<chat::ChatRuns>,
 }
 
 /// Tunables of the application services.
@@ -116,7 +114,6 @@ impl App {
             clock,
             settings,
             providers,
-            chat_runs: Arc::default(),
         }
     }
 
@@ -129,11 +126,6 @@ impl App {
     /// The clock every scheduling decision reads.
     pub fn clock(&self) -> Arc<dyn Clock> {
         Arc::clone(&self.clock)
-    }
-
-    /// The chat runs in progress in this process.
-    pub(crate) fn chat_runs(&self) -> &chat::ChatRuns {
-        &self.chat_runs
     }
 
     /// How long a login session lasts (the web app's cookie lives as long).

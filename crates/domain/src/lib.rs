@@ -3,12 +3,10 @@
 //! and shared alike by the API, the CLI and the workers.
 
 pub mod activity;
-pub mod agents;
 pub mod campaign;
 pub mod campaign_activation;
 pub mod cartridge;
 pub mod clock;
-pub mod commands;
 pub mod costs;
 pub mod email;
 pub mod embedding;

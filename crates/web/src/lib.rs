@@ -136,7 +136,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let streams = state.shutdown.clone();
     let cutoff = state.cutoff.clone();
-    let chats = state.app.clone();
+    let chats = state.agents.clone();
     let grace = state.shutdown_grace;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let stopping = streams.clone();

@@ -2,6 +2,7 @@
 
 use crate::client_ip::TrustedProxies;
 use crate::rate_limit::LoginLimiter;
+use revos_agents::Agents;
 use revos_app::App;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,8 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct AppState {
     /// The application services.
     pub app: App,
+    /// The agents (chat runs, tools) over the same services.
+    pub agents: Agents,
     /// Brakes on login, sign-up and invitation attempts.
     pub limiter: Arc<LoginLimiter>,
     /// The reverse proxies whose `X-Forwarded-For` names the client (`REVOS_TRUSTED_PROXIES`).
@@ -34,10 +37,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over `app` with the default attempt limits and no trusted proxy.
+    /// State over `app` with the default attempt limits and no trusted proxy, and agents of
+    /// its own over `app`.
     pub fn new(app: App) -> Self {
+        Self::for_agents(Agents::new(app))
+    }
+
+    /// State over the services of `agents`, with the default attempt limits and no trusted
+    /// proxy.
+    pub fn for_agents(agents: Agents) -> Self {
         Self {
-            app,
+            app: agents.app().clone(),
+            agents,
             limiter: Arc::new(LoginLimiter::default()),
             trusted_proxies: Arc::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),

@@ -4,8 +4,8 @@
 
 use crate::cli::McpArgs;
 use crate::config::{ConfigError, Settings};
-use revos_app::mcp::server::McpServer;
-use revos_app::tools::{ToolContext, ToolRegistry};
+use revos_agents::mcp::server::McpServer;
+use revos_agents::tools::{SwitchCartridgeArgs, Tool, ToolContext, ToolRegistry};
 use rmcp::ServiceExt;
 
 /// Authenticates the key, then serves until the client closes the connection.
@@ -38,7 +38,7 @@ pub async fn run(settings: Settings, args: McpArgs) -> anyhow::Result<()> {
     if let Some(cartridge) = args.cartridge.as_deref() {
         let arguments = serde_json::json!({ "cartridge": cartridge }).to_string();
         let chosen = registry
-            .call(&app, &mut ctx, "switch_cartridge", &arguments)
+            .call(&app, &mut ctx, SwitchCartridgeArgs::NAME, &arguments)
             .await;
         if !chosen.ok {
             return Err(ConfigError {

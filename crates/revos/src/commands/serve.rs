@@ -17,7 +17,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 
     let runner = revos_workers::runner(&app, settings.runner_config());
     let worker = tokio::spawn(runner.run(stop.clone().requested()));
-    let mut state = revos_web::AppState::new(app);
+    let agents = revos_agents::Agents::new(app);
+    let mut state = revos_web::AppState::for_agents(agents);
     state.request_timeout = settings.request_timeout;
     state.shutdown_grace = settings.shutdown_grace;
     state.trusted_proxies = std::sync::Arc::new(settings.trusted_proxies.clone());

@@ -6,8 +6,9 @@
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, TestDb, cartridge, error_fields};
 use reqwest::StatusCode;
+use revos_agents::mcp::external::ExternalTools;
+use revos_agents::tools::{ToolContext, ToolRegistry};
 use revos_app::providers::ProviderSettings;
-use revos_app::tools::{ToolContext, ToolRegistry};
 use revos_domain::SecretName;
 use revos_domain::mcp_servers::{McpServer, McpTransport};
 use rmcp::ServiceExt;

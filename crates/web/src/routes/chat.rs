@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use chrono::{DateTime, Utc};
 use futures::Stream;
-use revos_app::chat::{
+use revos_agents::chat::{
     ChatEvent, ChatRunHandle, ChatSession, ChatSessionChange, ChatTranscript, NewChatSession,
     RunLimits,
 };
@@ -101,7 +101,7 @@ async fn create(
     };
     Ok((
         StatusCode::CREATED,
-        Json(state.app.create_chat_session(&who, new).await?),
+        Json(state.agents.create_chat_session(&who, new).await?),
     ))
 }
 
@@ -110,7 +110,7 @@ async fn create(
     responses((status = 200, body = Sessions)))]
 async fn list(State(state): State<AppState>, Auth(who): Auth) -> Result<Json<Sessions>, ApiError> {
     Ok(Json(Sessions {
-        items: state.app.list_chat_sessions(&who).await?,
+        items: state.agents.list_chat_sessions(&who).await?,
     }))
 }
 
@@ -123,7 +123,7 @@ async fn get(
     Auth(who): Auth,
     PathId(id): PathId,
 ) -> Result<Json<ChatTranscript>, ApiError> {
-    Ok(Json(state.app.chat_transcript(&who, id).await?))
+    Ok(Json(state.agents.chat_transcript(&who, id).await?))
 }
 
 /// Switches a session's cartridge (the client selector) or agent.
@@ -140,7 +140,9 @@ async fn update(
         cartridge_id: body.cartridge_id.map(|c| c.map(CartridgeId)),
         agent: body.agent,
     };
-    Ok(Json(state.app.update_chat_session(&who, id, change).await?))
+    Ok(Json(
+        state.agents.update_chat_session(&who, id, change).await?,
+    ))
 }
 
 /// Sends a message; the answer streams back as Server-Sent Events, each named by its `type`:
@@ -159,7 +161,7 @@ async fn send(
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let run = state
-        .app
+        .agents
         .send_chat_message(&who, id, &body.content, RunLimits::default())
         .await?;
     Ok(event_stream(run))
@@ -197,7 +199,7 @@ async fn cancel(
     PathId(id): PathId,
 ) -> Result<Json<Cancelled>, ApiError> {
     Ok(Json(Cancelled {
-        cancelled: state.app.cancel_chat_run(&who, id).await?,
+        cancelled: state.agents.cancel_chat_run(&who, id).await?,
     }))
 }
 

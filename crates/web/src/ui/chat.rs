@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use revos_app::chat::{ChatSessionChange, NewChatSession, RunLimits};
+use revos_agents::chat::{ChatSessionChange, NewChatSession, RunLimits};
 use revos_domain::CartridgeId;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -40,7 +40,7 @@ pub(super) async fn start(
 ) -> Result<Response, UiError> {
     signed.check_script(&headers)?;
     let session = state
-        .app
+        .agents
         .create_chat_session(
             &signed.who,
             NewChatSession {
@@ -66,7 +66,7 @@ pub(super) async fn switch_client(
         agent: None,
     };
     let session = state
-        .app
+        .agents
         .update_chat_session(&signed.who, id, change)
         .await?;
     Ok(Json(session).into_response())
@@ -82,7 +82,7 @@ pub(super) async fn send(
 ) -> Result<Response, UiError> {
     signed.check_script(&headers)?;
     let run = state
-        .app
+        .agents
         .send_chat_message(&signed.who, id, &body.content, RunLimits::default())
         .await?;
     Ok(event_stream(run).into_response())

@@ -6,8 +6,9 @@
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, TestDb, cartridge, error_fields};
 use reqwest::StatusCode;
+use revos_agents::mcp::external::ExternalTools;
+use revos_agents::tools::ToolRegistry;
 use revos_app::providers::ProviderSettings;
-use revos_app::tools::ToolRegistry;
 use revos_domain::TenantId;
 use revos_domain::mcp_servers::{McpServer, McpTransport};
 use revos_providers::fakes::unipile::FakeUnipile;

@@ -11,8 +11,9 @@ use revos_domain::validation::Collector;
 use revos_domain::{TenantId, ValidationErrors};
 use revos_store::tenants;
 
-/// The declared servers one workspace may use.
-pub(crate) struct McpAccess<'a> {
+/// The declared servers one workspace may use: what a cartridge's `mcp:NAME` entries may name,
+/// and what the agents' MCP client may connect to.
+pub struct McpAccess<'a> {
     /// Usable by this workspace.
     usable: Vec<&'a McpServer>,
     /// Declared for this workspace, but their URL is refused by the outbound policy.
@@ -21,7 +22,7 @@ pub(crate) struct McpAccess<'a> {
 
 impl<'a> McpAccess<'a> {
     /// The server a `tools_enabled` entry names, when the workspace may use it.
-    pub(crate) fn server(&self, entry: &str) -> Option<&'a McpServer> {
+    pub fn server(&self, entry: &str) -> Option<&'a McpServer> {
         match ToolEntry::parse(entry) {
             Ok(ToolEntry::Server(name)) => self.usable.iter().copied().find(|s| s.name == name),
             _ => None,
@@ -72,7 +73,7 @@ impl App {
     }
 
     /// The declared servers `tenant` may use.
-    pub(crate) async fn mcp_access(&self, tenant: TenantId) -> Result<McpAccess<'_>> {
+    pub async fn mcp_access(&self, tenant: TenantId) -> Result<McpAccess<'_>> {
         let servers = self.mcp_servers();
         let handles = if servers.iter().any(|s| s.workspaces.is_some()) {
             Some(self.workspace_handles(tenant).await?)

@@ -9,10 +9,11 @@
 //! followed a person's message with no stranger's text read in between.
 
 use super::events::ChatEvent;
-use crate::App;
+use super::send::append_transcript;
+use crate::definitions::AgentKind;
 use crate::tools::{ToolContext, ToolError, ToolRegistry, ToolResult};
+use revos_app::App;
 use revos_domain::TenantId;
-use revos_domain::agents::AgentKind;
 use revos_domain::untrusted::wrap_untrusted;
 use revos_providers::llm::{LlmMessage, ToolCall, Usage};
 use tokio::sync::mpsc;
@@ -63,10 +64,14 @@ impl Run<'_> {
     /// Appends `message` to the transcript. A failed write is logged and the run goes on: the
     /// person still gets their answer.
     pub async fn persist(&self, message: &LlmMessage) {
-        if let Err(err) = self
-            .app
-            .append_transcript(self.tenant(), self.session, Some(self.agent), message)
-            .await
+        if let Err(err) = append_transcript(
+            self.app,
+            self.tenant(),
+            self.session,
+            Some(self.agent),
+            message,
+        )
+        .await
         {
             tracing::error!(session = %self.session, error = %err, "could not store a chat message");
         }

@@ -2,8 +2,8 @@
 //! cannot be replayed (an unanswered tool call left by a crash) are dropped so the model
 //! server does not refuse the request.
 
+use revos_app::conversations::ConversationMessage;
 use revos_providers::llm::LlmMessage;
-use revos_store::chat::ChatMessageRow;
 use std::collections::HashSet;
 
 /// How many stored messages a run replays at most (older ones are left out).
@@ -12,7 +12,7 @@ const MAX_REPLAYED: usize = 60;
 /// The replayable conversation in `rows`: system messages left out (each run writes its own),
 /// assistant tool calls kept only when answered, tool answers only when asked for, and at most
 /// the newest [`MAX_REPLAYED`] messages, starting at a user message.
-pub(super) fn replayable(rows: &[ChatMessageRow]) -> Vec<LlmMessage> {
+pub(super) fn replayable(rows: &[ConversationMessage]) -> Vec<LlmMessage> {
     let messages: Vec<LlmMessage> = rows
         .iter()
         .filter_map(|r| serde_json::from_str(&r.message).ok())
@@ -72,8 +72,8 @@ mod tests {
     use chrono::Utc;
     use revos_providers::llm::ToolCall;
 
-    fn row(seq: i64, m: &LlmMessage) -> ChatMessageRow {
-        ChatMessageRow {
+    fn row(seq: i64, m: &LlmMessage) -> ConversationMessage {
+        ConversationMessage {
             seq,
             role: "x".into(),
             agent: None,

@@ -5,7 +5,7 @@
 //! layer authenticates the API key and leaves the principal in the request's extensions).
 
 use crate::tools::{ToolContext, ToolRegistry, ToolResult};
-use crate::{App, Principal};
+use revos_app::{App, Principal};
 use revos_domain::CartridgeId;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData, Extensions,

@@ -2,11 +2,11 @@
 //! it, and how to run it. Native tools parse their JSON arguments into a typed struct whose
 //! JSON Schema the spec carries; tools of external MCP servers are called through their client.
 
-use super::{Outcome, ToolContext, ToolEffect, ToolError, ToolResult};
+use super::{Outcome, Tool, ToolContext, ToolEffect, ToolError, ToolResult};
 use super::{campaign_tools, cartridge_tools, lead_tools, post_tools};
-use crate::App;
 use crate::mcp::external::RemoteTool;
 use futures::future::BoxFuture;
+use revos_app::App;
 use revos_providers::llm::ToolSpec;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -94,17 +94,12 @@ impl ToolRegistry {
         r
     }
 
-    /// Adds a native tool: `run` gets its arguments parsed into `A`, whose JSON Schema (doc
+    /// Adds the native tool `A` names: `run` gets its arguments parsed into `A`, whose JSON Schema (doc
     /// comments as descriptions) the model sees; `effect` says whether it writes and whether
     /// its result carries text from outside the workspace.
-    pub(crate) fn add<A>(
-        &mut self,
-        name: &'static str,
-        effect: ToolEffect,
-        description: &'static str,
-        run: ToolFn<A>,
-    ) where
-        A: DeserializeOwned + JsonSchema + Send + 'static,
+    pub(crate) fn add<A>(&mut self, effect: ToolEffect, description: &'static str, run: ToolFn<A>)
+    where
+        A: Tool + DeserializeOwned + JsonSchema + Send + 'static,
     {
         let handler: Handler = Arc::new(move |app, ctx, value| {
             Box::pin(async move {
@@ -125,7 +120,7 @@ impl ToolRegistry {
         });
         self.push(
             ToolSpec {
-                name: name.to_owned(),
+                name: A::NAME.to_owned(),
                 description: description.to_owned(),
                 parameters: schema_of::<A>(),
             },

@@ -1,32 +1,33 @@
 //! Cartridge tools: list the workspace's clients, show one, and switch the session to one (the
 //! client whose voice later tools use by default).
 
-use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext};
-use crate::App;
+use super::{ToolEffect, tool_name};
 use futures::future::BoxFuture;
+use revos_app::App;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
+tool_name!(ListCartridgesArgs, "list_cartridges");
+tool_name!(LoadCartridgeArgs, "load_cartridge");
+tool_name!(SwitchCartridgeArgs, "switch_cartridge");
+
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
-        "list_cartridges",
         ToolEffect::READ,
         "List the workspace's cartridges (clients), marking the session's selected one.",
         list_cartridges,
     );
     r.add(
-        "load_cartridge",
         ToolEffect::READ,
         "Show one cartridge: persona, writing style, industry knowledge, examples and the \
          system prompt generated from them.",
         load_cartridge,
     );
     r.add(
-        "switch_cartridge",
         ToolEffect::WRITE,
         "Select the cartridge (client) this session works for; later tools default to it.",
         switch_cartridge,
@@ -36,12 +37,20 @@ pub(super) fn register(r: &mut ToolRegistry) {
 /// Takes no arguments.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NoArgs {}
+pub struct ListCartridgesArgs {}
 
 /// Names one cartridge.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CartridgeArg {
+pub struct LoadCartridgeArgs {
+    /// The cartridge's name (any case) or id.
+    pub cartridge: String,
+}
+
+/// Names one cartridge.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchCartridgeArgs {
     /// The cartridge's name (any case) or id.
     pub cartridge: String,
 }
@@ -49,7 +58,7 @@ pub struct CartridgeArg {
 fn list_cartridges<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    _args: NoArgs,
+    _args: ListCartridgesArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let items = resolve::all(|p| app.list_cartridges(&ctx.principal, p)).await?;
@@ -75,7 +84,7 @@ fn list_cartridges<'a>(
 fn load_cartridge<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: CartridgeArg,
+    args: LoadCartridgeArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let c = resolve::cartridge(app, &ctx.principal, "cartridge", &args.cartridge).await?;
@@ -91,7 +100,7 @@ fn load_cartridge<'a>(
 fn switch_cartridge<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: CartridgeArg,
+    args: SwitchCartridgeArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let c = resolve::cartridge(app, &ctx.principal, "cartridge", &args.cartridge).await?;

@@ -1,7 +1,13 @@
 //! The three agents of the chat (Campaign Manager, Lead Enrichment, Content Generation): what
 //! each is for, the tools each may use, and the router that picks one for a message by intent.
-//! Pure: the runtime that talks to a model lives in the application layer.
+//! Pure: the runtime that talks to a model is [`crate::chat`].
 
+use crate::tools::{
+    CampaignReportArgs, CreateCampaignArgs, DraftDmArgs, DraftPostArgs, EnrichLeadArgs, FunnelArgs,
+    ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs, LoadCartridgeArgs, PauseCampaignArgs,
+    QueueDmArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs,
+    Tool,
+};
 use serde::{Deserialize, Serialize};
 
 /// One of the agents a chat message can be handled by.
@@ -43,42 +49,42 @@ impl AgentKind {
     pub fn tools(self) -> &'static [&'static str] {
         match self {
             AgentKind::CampaignManager => &[
-                "create_campaign",
-                "pause_campaign",
-                "resume_campaign",
-                "campaign_report",
-                "list_campaigns",
-                "funnel_report",
-                "search_lead_magnets",
-                "list_cartridges",
-                "load_cartridge",
-                "switch_cartridge",
+                CreateCampaignArgs::NAME,
+                PauseCampaignArgs::NAME,
+                ResumeCampaignArgs::NAME,
+                CampaignReportArgs::NAME,
+                ListCampaignsArgs::NAME,
+                FunnelArgs::NAME,
+                SearchLeadMagnetsArgs::NAME,
+                ListCartridgesArgs::NAME,
+                LoadCartridgeArgs::NAME,
+                SwitchCartridgeArgs::NAME,
             ],
             AgentKind::LeadEnrichment => &[
-                "list_leads",
-                "enrich_lead",
-                "draft_dm",
-                "queue_dm",
-                "list_campaigns",
-                "funnel_report",
-                "search_lead_magnets",
-                "load_cartridge",
-                "switch_cartridge",
+                ListLeadsArgs::NAME,
+                EnrichLeadArgs::NAME,
+                DraftDmArgs::NAME,
+                QueueDmArgs::NAME,
+                ListCampaignsArgs::NAME,
+                FunnelArgs::NAME,
+                SearchLeadMagnetsArgs::NAME,
+                LoadCartridgeArgs::NAME,
+                SwitchCartridgeArgs::NAME,
             ],
             AgentKind::ContentGeneration => &[
-                "draft_post",
-                "submit_post",
-                "draft_dm",
-                "search_lead_magnets",
-                "list_cartridges",
-                "load_cartridge",
-                "switch_cartridge",
+                DraftPostArgs::NAME,
+                SubmitPostArgs::NAME,
+                DraftDmArgs::NAME,
+                SearchLeadMagnetsArgs::NAME,
+                ListCartridgesArgs::NAME,
+                LoadCartridgeArgs::NAME,
+                SwitchCartridgeArgs::NAME,
             ],
         }
     }
 
     /// The agent's standing instructions, placed after the cartridge's voice in the system prompt.
-    pub fn instructions(self) -> &'static str {
+    pub fn instructions(self) -> String {
         match self {
             AgentKind::CampaignManager => {
                 "You are the Campaign Manager of RevOS. You set up and run LinkedIn lead-magnet \
@@ -86,20 +92,23 @@ impl AgentKind {
                  them, and report how they perform (funnel, reply rate, cost per lead). Use the \
                  tools for every fact; never invent numbers. Confirm what you changed in one or \
                  two sentences."
+                    .to_owned()
             }
             AgentKind::LeadEnrichment => {
                 "You are the Lead Enrichment agent of RevOS. You find and filter leads, enrich \
                  them (email, title, company), and prepare or queue their DMs. DMs are paced and \
                  sent exactly once by the system; never promise a send time. Use the tools for \
                  every fact and say plainly when a lead cannot be contacted."
+                    .to_owned()
             }
-            AgentKind::ContentGeneration => {
+            AgentKind::ContentGeneration => format!(
                 "You are the Content Generation agent of RevOS. You write LinkedIn posts and DMs \
                  in the client's voice described above, following its examples and learned \
-                 style. Save every post you write with draft_post (pass the full text as body), \
+                 style. Save every post you write with {} (pass the full text as body), \
                  and submit it for approval only when asked. A person approves every post before \
-                 it is published."
-            }
+                 it is published.",
+                DraftPostArgs::NAME
+            ),
         }
     }
 
@@ -230,5 +239,15 @@ mod tests {
             AgentKind::for_tool("submit_post"),
             AgentKind::ContentGeneration
         );
+    }
+
+    #[test]
+    fn every_tool_an_agent_names_is_registered() {
+        let registry = crate::tools::ToolRegistry::standard();
+        for a in AgentKind::ALL {
+            for tool in a.tools() {
+                assert!(registry.contains(tool), "{} names {tool}", a.as_str());
+            }
+        }
     }
 }

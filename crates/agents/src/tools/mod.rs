@@ -11,12 +11,36 @@ mod post_tools;
 mod registry;
 mod resolve;
 
+pub use campaign_tools::{
+    CampaignReportArgs, CreateCampaignArgs, FunnelArgs, ListCampaignsArgs, PauseCampaignArgs,
+    ResumeCampaignArgs, SearchLeadMagnetsArgs,
+};
+pub use cartridge_tools::{ListCartridgesArgs, LoadCartridgeArgs, SwitchCartridgeArgs};
+pub use lead_tools::{DraftDmArgs, EnrichLeadArgs, ListLeadsArgs, QueueDmArgs};
+pub use post_tools::{DraftPostArgs, SubmitPostArgs};
 pub use registry::ToolRegistry;
 
-use crate::{AppError, Principal};
+use revos_app::{AppError, Principal};
 use revos_domain::CartridgeId;
 use serde::Serialize;
 use serde_json::{Value, json};
+
+/// A tool, named by its argument type: the registry, the agents' tool sets and the offline
+/// grammar all take a tool's name from here, so that there is one list of names.
+pub trait Tool {
+    /// The tool's name, as models, MCP clients and the command grammar call it.
+    const NAME: &'static str;
+}
+
+/// Names the tool whose arguments `$args` are.
+macro_rules! tool_name {
+    ($args:ty, $name:literal) => {
+        impl $crate::tools::Tool for $args {
+            const NAME: &'static str = $name;
+        }
+    };
+}
+pub(crate) use tool_name;
 
 /// Who a tool runs for, and the session's selected client. Tools may change the cartridge
 /// (`switch_cartridge`); the caller keeps the context between calls.
@@ -30,7 +54,7 @@ pub struct ToolContext {
 
 /// What a tool does, for the rule that text from outside the workspace cannot make a chat run
 /// change anything: once a run has received a result that carries such text, its calls to
-/// tools that write are refused (see `chat::run`).
+/// tools that write are refused (see `crate::chat`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ToolEffect {
     /// It changes stored data or acts outside RevOS (queues a DM, spends an enrichment call).

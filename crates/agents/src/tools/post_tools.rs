@@ -1,13 +1,14 @@
 //! Post tools: write a post in the session's client voice and save it as a draft, and submit a
 //! draft for approval. Nothing reaches LinkedIn from here: a person approves every post.
 
-use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext, ToolError};
-use crate::App;
-use crate::posts::NewPost;
+use super::{SwitchCartridgeArgs, Tool, ToolEffect, tool_name};
 use futures::future::BoxFuture;
+use revos_app::App;
+use revos_app::llm::LlmMode;
+use revos_app::posts::NewPost;
 use revos_domain::memory::ExampleKind;
 use revos_domain::post::PostStatus;
 use schemars::JsonSchema;
@@ -15,9 +16,11 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+tool_name!(DraftPostArgs, "draft_post");
+tool_name!(SubmitPostArgs, "submit_post");
+
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
-        "draft_post",
         ToolEffect::WRITE,
         "Save a LinkedIn post as a draft in the selected client's voice. Pass the full text as \
          `body` when you wrote it; without `body` RevOS writes one about `topic` from the \
@@ -25,7 +28,6 @@ pub(super) fn register(r: &mut ToolRegistry) {
         draft_post,
     );
     r.add(
-        "submit_post",
         ToolEffect::WRITE,
         "Submit a draft post for approval (by id; without one, the newest draft).",
         submit_post,
@@ -72,7 +74,10 @@ fn draft_post<'a>(
                 return Err(ToolError::field(
                     "invalid_arguments",
                     "client",
-                    "no client is selected: name one, or switch_cartridge first",
+                    format!(
+                        "no client is selected: name one, or {} first",
+                        SwitchCartridgeArgs::NAME
+                    ),
                 ));
             }
         };
@@ -87,8 +92,8 @@ fn draft_post<'a>(
                     .write_draft(who, cartridge, ExampleKind::Post, &args.topic)
                     .await?;
                 let by = match draft.mode {
-                    crate::llm::LlmMode::Online => "model",
-                    crate::llm::LlmMode::Offline => "offline writer",
+                    LlmMode::Online => "model",
+                    LlmMode::Offline => "offline writer",
                 };
                 (draft.text, by)
             }

@@ -4,9 +4,9 @@
 
 use super::events::{ChatEvent, StopReason};
 use super::run::Run;
-use crate::AppError;
-use crate::llm::LanguageModel;
 use futures::StreamExt;
+use revos_app::AppError;
+use revos_app::llm::LanguageModel;
 use revos_providers::llm::{ChatOutcome, ChatRequest, LlmMessage, StreamEvent, ToolCall, Usage};
 use revos_providers::{ProviderError, ProviderErrorKind};
 
@@ -181,7 +181,7 @@ fn estimate_usage(request: &ChatRequest, outcome: &ChatOutcome) -> Usage {
 /// The offline path: the command grammar picks the tool, the tool runs, and the answer is its
 /// summary. The transcript gets the same shape as a model's tool call.
 pub(crate) async fn run_offline(run: &mut Run<'_>, text: &str) -> StopReason {
-    use revos_domain::commands::{Parsed, help_text, parse_command};
+    use crate::commands::{Parsed, help_text, parse_command};
     let reply = match parse_command(text, run.app.now()) {
         Parsed::Tool { name, arguments } => {
             let call = ToolCall {

@@ -6,8 +6,8 @@
 //! Entries naming anything else (undeclared, another workspace's, the retired `mcp+…` syntax)
 //! are ignored. The connection lives as long as the registry that holds its tools.
 
-use crate::App;
 use crate::tools::{ToolError, ToolRegistry, ToolResult};
+use revos_app::App;
 use revos_domain::TenantId;
 use revos_domain::mcp_servers::{McpServer, McpTransport, tool_name};
 use revos_providers::llm::ToolSpec;
@@ -44,7 +44,7 @@ pub enum ExternalToolError {
     },
     /// Reading the workspace's access or vault failed.
     #[error(transparent)]
-    App(#[from] crate::AppError),
+    App(#[from] revos_app::AppError),
 }
 
 /// One tool of an external server, called through its client.
@@ -162,11 +162,22 @@ async fn connect(
     Ok(Arc::new(running))
 }
 
-impl App {
+/// Adds external MCP servers' tools to a registry, reading the workspace's access and vault
+/// through the use cases of [`App`].
+pub trait ExternalTools {
     /// `registry` plus the tools of every declared MCP server that `tools_enabled` names and
     /// `tenant` may use, each as `<server>__<tool>`; other entries are skipped. Fails when a
     /// server's secret is missing from the vault, or it cannot be reached or listed.
-    pub async fn with_external_tools(
+    fn with_external_tools(
+        &self,
+        registry: ToolRegistry,
+        tenant: TenantId,
+        tools_enabled: &[String],
+    ) -> impl Future<Output = Result<ToolRegistry, ExternalToolError>> + Send;
+}
+
+impl ExternalTools for App {
+    async fn with_external_tools(
         &self,
         mut registry: ToolRegistry,
         tenant: TenantId,

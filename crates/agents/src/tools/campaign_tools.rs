@@ -1,18 +1,26 @@
 //! Campaign tools: create one from a few words, pause, resume, report on it, list them, search
 //! their lead magnets, and the funnel of one campaign or of the whole workspace.
 
-use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext, ToolError};
-use crate::App;
-use crate::campaigns::{Campaign, Transition};
+use super::{ToolEffect, tool_name};
 use futures::future::BoxFuture;
+use revos_app::App;
+use revos_app::campaigns::{Campaign, Transition};
 use revos_domain::campaign::{CampaignSpec, CampaignStatus, LeadMagnet};
 use revos_domain::funnel::{FunnelCounts, round_usd};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
+
+tool_name!(CreateCampaignArgs, "create_campaign");
+tool_name!(PauseCampaignArgs, "pause_campaign");
+tool_name!(ResumeCampaignArgs, "resume_campaign");
+tool_name!(CampaignReportArgs, "campaign_report");
+tool_name!(ListCampaignsArgs, "list_campaigns");
+tool_name!(SearchLeadMagnetsArgs, "search_lead_magnets");
+tool_name!(FunnelArgs, "funnel_report");
 
 /// The DM a campaign sends when none is given.
 const DEFAULT_DM_TEMPLATE: &str = "Hi {{ first_name }}, thanks for your comment! Here is \
@@ -20,7 +28,6 @@ const DEFAULT_DM_TEMPLATE: &str = "Hi {{ first_name }}, thanks for your comment!
 
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
-        "create_campaign",
         ToolEffect::WRITE,
         "Create a draft campaign that watches LinkedIn posts for trigger words and DMs the lead \
          magnet to commenters. Only name and lead_magnet_title are required; the reply says which \
@@ -29,37 +36,31 @@ pub(super) fn register(r: &mut ToolRegistry) {
         create_campaign,
     );
     r.add(
-        "pause_campaign",
         ToolEffect::WRITE,
         "Pause an active campaign: no DM is sent until it is resumed.",
         pause_campaign,
     );
     r.add(
-        "resume_campaign",
         ToolEffect::WRITE,
         "Resume a paused campaign: waiting DMs go back to the send queue.",
         resume_campaign,
     );
     r.add(
-        "campaign_report",
         ToolEffect::READ,
         "Report on one campaign: its settings, status, funnel counts and cost.",
         campaign_report,
     );
     r.add(
-        "list_campaigns",
         ToolEffect::READ,
         "List the workspace's campaigns, optionally of one status.",
         list_campaigns,
     );
     r.add(
-        "search_lead_magnets",
         ToolEffect::READ,
         "Search the lead magnets of every campaign by words of their title or description.",
         search_lead_magnets,
     );
     r.add(
-        "funnel_report",
         ToolEffect::READ,
         "The funnel (scraped, enriched, DMs sent, replies, emails, opt-outs) and cost of one \
          campaign, or of the whole workspace when no campaign is named.",
@@ -105,7 +106,23 @@ pub struct CreateCampaignArgs {
 /// Names one campaign.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CampaignArg {
+pub struct PauseCampaignArgs {
+    /// The campaign's name (any case) or id.
+    pub campaign: String,
+}
+
+/// Names one campaign.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeCampaignArgs {
+    /// The campaign's name (any case) or id.
+    pub campaign: String,
+}
+
+/// Names one campaign.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignReportArgs {
     /// The campaign's name (any case) or id.
     pub campaign: String,
 }
@@ -264,9 +281,9 @@ fn create_campaign<'a>(
     })
 }
 
-async fn transition(app: &App, ctx: &ToolContext, args: CampaignArg, step: Transition) -> Outcome {
+async fn transition(app: &App, ctx: &ToolContext, campaign: String, step: Transition) -> Outcome {
     let who = &ctx.principal;
-    let c = resolve::campaign(app, who, "campaign", &args.campaign).await?;
+    let c = resolve::campaign(app, who, "campaign", &campaign).await?;
     let c = app.transition_campaign(who, c.id, step).await?;
     let verb = match step {
         Transition::Pause => "paused",
@@ -280,23 +297,23 @@ async fn transition(app: &App, ctx: &ToolContext, args: CampaignArg, step: Trans
 fn pause_campaign<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: CampaignArg,
+    args: PauseCampaignArgs,
 ) -> BoxFuture<'a, Outcome> {
-    Box::pin(transition(app, ctx, args, Transition::Pause))
+    Box::pin(transition(app, ctx, args.campaign, Transition::Pause))
 }
 
 fn resume_campaign<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: CampaignArg,
+    args: ResumeCampaignArgs,
 ) -> BoxFuture<'a, Outcome> {
-    Box::pin(transition(app, ctx, args, Transition::Resume))
+    Box::pin(transition(app, ctx, args.campaign, Transition::Resume))
 }
 
 fn campaign_report<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: CampaignArg,
+    args: CampaignReportArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let who = &ctx.principal;

@@ -1,46 +1,47 @@
 //! Lead tools: list and filter leads, enrich one now, draft a campaign's DM for a lead (nothing
 //! sent) and queue it through the paced, exactly-once send path.
 
-use super::ToolEffect;
 use super::registry::ToolRegistry;
 use super::resolve;
 use super::{Done, Outcome, ToolContext, ToolError};
-use crate::App;
-use crate::enrichment::EnrichOutcome;
-use crate::leads::LeadFilter;
+use super::{ToolEffect, tool_name};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
+use revos_app::App;
+use revos_app::enrichment::EnrichOutcome;
+use revos_app::leads::LeadFilter;
 use revos_domain::PageRequest;
 use revos_domain::lead::LeadStage;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
+tool_name!(ListLeadsArgs, "list_leads");
+tool_name!(EnrichLeadArgs, "enrich_lead");
+tool_name!(DraftDmArgs, "draft_dm");
+tool_name!(QueueDmArgs, "queue_dm");
+
 /// The most leads one call returns.
 const MAX_LEADS: u32 = 200;
 
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
-        "list_leads",
         ToolEffect::READ_UNTRUSTED,
         "List the workspace's leads, filtered by campaign, stage, when their stage changed \
          (since/until) and text in their name, email, company, title or headline.",
         list_leads,
     );
     r.add(
-        "enrich_lead",
         ToolEffect::WRITE_UNTRUSTED,
         "Enrich a lead now (email, title, company) unless it was enriched in the last 30 days.",
         enrich_lead,
     );
     r.add(
-        "draft_dm",
         ToolEffect::READ_UNTRUSTED,
         "Show the DM a campaign would send to a lead. Nothing is sent or recorded.",
         draft_dm,
     );
     r.add(
-        "queue_dm",
         ToolEffect::WRITE,
         "Queue a campaign's DM to one of its leads. It is sent once, paced by the LinkedIn \
          account, never to a lead on the do-not-contact list, and only while the campaign is \
@@ -77,7 +78,7 @@ pub struct ListLeadsArgs {
 /// Names one lead.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LeadArg {
+pub struct EnrichLeadArgs {
     /// The lead's name (any case) or id.
     pub lead: String,
 }
@@ -85,7 +86,17 @@ pub struct LeadArg {
 /// Names a lead and a campaign.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LeadCampaignArgs {
+pub struct DraftDmArgs {
+    /// The lead's name (any case) or id.
+    pub lead: String,
+    /// The campaign's name (any case) or id.
+    pub campaign: String,
+}
+
+/// Names a lead and a campaign.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueDmArgs {
     /// The lead's name (any case) or id.
     pub lead: String,
     /// The campaign's name (any case) or id.
@@ -196,7 +207,7 @@ fn list_leads<'a>(
 fn enrich_lead<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: LeadArg,
+    args: EnrichLeadArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let who = &ctx.principal;
@@ -235,7 +246,7 @@ fn enrich_lead<'a>(
 fn draft_dm<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: LeadCampaignArgs,
+    args: DraftDmArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let who = &ctx.principal;
@@ -251,7 +262,7 @@ fn draft_dm<'a>(
 fn queue_dm<'a>(
     app: &'a App,
     ctx: &'a mut ToolContext,
-    args: LeadCampaignArgs,
+    args: QueueDmArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let who = &ctx.principal;

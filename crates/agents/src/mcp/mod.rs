@@ -1,7 +1,6 @@
 //! The Model Context Protocol, with the official SDK (rmcp): RevOS's tools served to MCP
 //! clients ([`server`]), and external MCP servers' tools called by RevOS's agents
-//! ([`external`]), which only the operator declares.
+//! ([`external`]), which only the operator declares (see [`revos_app::mcp_access`]).
 
-pub(crate) mod declared;
 pub mod external;
 pub mod server;

@@ -3,11 +3,11 @@
 //! than one match is an error listing the candidates, so the caller can say which.
 
 use super::ToolError;
-use crate::accounts::Account;
-use crate::campaigns::Campaign;
-use crate::cartridges::Cartridge;
-use crate::leads::{Lead, LeadFilter};
-use crate::{App, Principal};
+use revos_app::accounts::Account;
+use revos_app::campaigns::Campaign;
+use revos_app::cartridges::Cartridge;
+use revos_app::leads::{Lead, LeadFilter};
+use revos_app::{App, Principal};
 use revos_domain::{CartridgeId, Page, PageRequest};
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub(super) async fn all<T, F, Fut>(mut read: F) -> Result<Vec<T>, ToolError>
 where
     F: FnMut(PageRequest) -> Fut,
-    Fut: std::future::Future<Output = crate::Result<Page<T>>>,
+    Fut: std::future::Future<Output = revos_app::Result<Page<T>>>,
 {
     let mut items = Vec::new();
     let mut after = None;
@@ -99,7 +99,7 @@ pub(super) async fn campaign(
 ) -> Result<Campaign, ToolError> {
     if let Ok(id) = Uuid::parse_str(query.trim()) {
         return app.get_campaign(who, id).await.map_err(|e| match e {
-            crate::AppError::NotFound(_) => {
+            revos_app::AppError::NotFound(_) => {
                 ToolError::field("not_found", field, format!("no campaign with id {id}"))
             }
             other => other.into(),
@@ -166,7 +166,7 @@ pub(super) async fn lead(
     if let Ok(id) = Uuid::parse_str(q) {
         return match app.get_lead(who, id).await {
             Ok(detail) => Ok(detail.lead),
-            Err(crate::AppError::NotFound(_)) => Err(ToolError::field(
+            Err(revos_app::AppError::NotFound(_)) => Err(ToolError::field(
                 "not_found",
                 field,
                 format!("no lead with id {id}"),

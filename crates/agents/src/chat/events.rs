@@ -2,8 +2,8 @@
 //! pieces of text, each tool call and its result, the model's usage, and how the run ended.
 //! The web layer sends each as one Server-Sent Event named by its `type`.
 
-use crate::llm::LlmMode;
-use revos_domain::agents::AgentKind;
+use crate::definitions::AgentKind;
+use revos_app::llm::LlmMode;
 use serde::Serialize;
 use uuid::Uuid;
 
