@@ -1,5 +1,7 @@
 //! The worker runtime: claim, run, finish; heartbeats, reclaiming, retries, cron, shutdown.
 
+mod simulated;
+
 use crate::QueueError;
 use crate::backoff::Backoff;
 use crate::cron::Cron;
@@ -7,7 +9,7 @@ use crate::job::JobError;
 use crate::pacing;
 use crate::registry::{JobContext, Outcome, Registry};
 use chrono::{DateTime, Utc};
-use revos_domain::{Clock, SimulatedClock, TenantId};
+use revos_domain::{Clock, TenantId};
 use revos_store::JobsReady;
 use revos_store::Store;
 use revos_store::jobs::{self, AfterFailure, ClaimedJob};
@@ -200,77 +202,6 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         tracing::info!(worker = %inner.worker, "worker stopped");
         Ok(())
     }
-
-    /// Runs every job that is due now, and everything those jobs make due now, then returns
-    /// how many attempts ran. Fires due cron slots first. For tests and simulated runs, which
-    /// move the clock themselves; production uses [`Runner::run`].
-    pub async fn run_due(&self) -> Result<usize, QueueError> {
-        let inner = &self.inner;
-        let mut total = 0;
-        loop {
-            let now = inner.clock.now();
-            for cron in &inner.crons {
-                cron.tick(&inner.store, now).await?;
-            }
-            let mut ran = 0;
-            let due = {
-                let mut tx = inner.store.begin_system().await?;
-                jobs::due_queues(&mut tx, now).await?
-            };
-            for (queue, concurrency) in inner.queue_plan() {
-                if !due.contains(&queue) {
-                    continue;
-                }
-                let claimed = inner.claim(&queue, concurrency.max(1)).await?;
-                ran += claimed.len();
-                let runs = claimed.into_iter().map(|job| {
-                    let inner = Arc::clone(inner);
-                    async move {
-                        let result = inner.execute(&job).await;
-                        Finished { job, result }
-                    }
-                });
-                let finished = futures_join_all(runs).await;
-                inner.finish(finished).await?;
-            }
-            if ran == 0 {
-                return Ok(total);
-            }
-            total += ran;
-        }
-    }
-
-    /// Runs a simulated stretch of time: runs what is due, moves `clock` to the next due job
-    /// or cron slot, and repeats until that would pass `end`. Returns how many attempts ran.
-    pub async fn run_simulated_until(
-        &self,
-        clock: &SimulatedClock,
-        end: DateTime<Utc>,
-    ) -> Result<usize, QueueError> {
-        let mut total = 0;
-        loop {
-            total += self.run_due().await?;
-            let now = clock.now();
-            let mut tx = self.inner.store.begin_system().await?;
-            let waiting = jobs::earliest_waiting(&mut tx).await?;
-            drop(tx);
-            let next_cron = self.inner.crons.iter().map(|c| c.next_slot(now)).min();
-            let next = [
-                waiting.map(|w| w.max(now + chrono::Duration::milliseconds(1))),
-                next_cron,
-            ]
-            .into_iter()
-            .flatten()
-            .min();
-            match next {
-                Some(t) if t <= end => clock.advance_to(t),
-                _ => {
-                    clock.advance_to(end);
-                    return Ok(total);
-                }
-            }
-        }
-    }
 }
 
 /// Aborts a task when dropped.
@@ -280,16 +211,6 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// Joins futures without pulling in a futures crate: spawn-free, polled in order.
-async fn futures_join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut out = Vec::new();
-    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    for h in handles {
-        out.push(h.await);
-    }
-    out
 }
 
 impl<C: Clone + Send + Sync + 'static> Inner<C> {

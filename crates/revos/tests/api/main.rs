@@ -4,6 +4,7 @@
 
 mod campaign_fakes;
 mod helpers;
+mod migrated_db;
 #[path = "../live/server.rs"]
 mod server;
 
