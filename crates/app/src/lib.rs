@@ -18,6 +18,7 @@ pub mod comment_reply;
 pub mod connections;
 pub mod conversations;
 mod cpu;
+mod database;
 pub mod dm;
 pub mod dm_requests;
 pub mod do_not_contact;
@@ -46,6 +47,7 @@ mod principal;
 pub mod providers;
 pub mod replies;
 pub mod secrets;
+pub mod sent_dm_log;
 mod tokens;
 pub mod unipile_links;
 pub mod vault;
@@ -67,8 +69,9 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 /// Everything the use cases need, built once at start-up and shared by every caller.
 #[derive(Clone)]
 pub struct App {
-    /// The database.
-    pub store: Store,
+    /// The database: private, so the layers above act through use cases (and the narrow
+    /// methods of `database.rs`), never on tables.
+    store: Store,
     master_key: Arc<MasterKey>,
     clock: Arc<dyn Clock>,
     settings: Settings,

@@ -75,6 +75,11 @@ impl Default for ProviderSettings {
 pub struct Providers {
     settings: ProviderSettings,
     sandbox: Arc<Sandbox>,
+    /// The one connection pool of every Apollo, Unipile, Instantly and Smartlead client this
+    /// instance builds (one per job), so jobs reuse connections instead of each opening its
+    /// own. Built at the first provider call (an instance on the sandbox never needs it);
+    /// timeouts are per request ([`ProviderSettings::timeout`]).
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Providers {
@@ -85,7 +90,11 @@ impl Providers {
             clock,
             vec!["GUIDE".into()],
         ));
-        Self { settings, sandbox }
+        Self {
+            settings,
+            sandbox,
+            http: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -109,8 +118,17 @@ impl App {
         })
     }
 
+    /// The configuration of a provider client at `url` with `key`, over the instance's one
+    /// shared connection pool.
     pub(crate) fn http(&self, url: &str, key: SecretString) -> HttpConfig {
-        let mut config = HttpConfig::new(url, key);
+        let mut config = HttpConfig::with_client(
+            url,
+            key,
+            self.providers
+                .http
+                .get_or_init(reqwest::Client::new)
+                .clone(),
+        );
         config.timeout = self.providers.settings.timeout;
         config
     }

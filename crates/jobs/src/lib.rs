@@ -37,4 +37,20 @@ pub enum QueueError {
     /// A payload could not be encoded.
     #[error("cannot encode the job payload: {0}")]
     Encode(#[from] serde_json::Error),
+    /// The worker's database is gone (it no longer exists, or it refuses the worker's
+    /// login) and no heartbeat succeeded for a whole lease period: other workers may take over
+    /// its jobs, and it cannot work anyway, so it stops. Busy or briefly unreachable databases
+    /// are waited out instead.
+    #[error(
+        "no heartbeat for {lease:?}, the job lease, and the database is gone (last error: {last})"
+    )]
+    DatabaseGone {
+        /// The lease period (`REVOS_JOB_LEASE_SECONDS`).
+        lease: std::time::Duration,
+        /// Why the last heartbeat failed.
+        last: String,
+    },
+    /// The worker's upkeep (heartbeats, reclaiming, cron) ended unexpectedly (a panic).
+    #[error("the worker's upkeep stopped: {0}")]
+    UpkeepStopped(String),
 }

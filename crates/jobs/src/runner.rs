@@ -140,14 +140,17 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     }
 
     /// Works until `shutdown` completes, then stops claiming, lets running jobs finish for up
-    /// to the grace period, stops the rest and hands them back to the queue.
+    /// to the grace period, stops the rest and hands them back to the queue. Returns an
+    /// error early when the worker cannot go on: its database is gone and no heartbeat
+    /// succeeded for a whole lease period ([`QueueError::DatabaseGone`]: its jobs may already
+    /// run elsewhere, so the running ones are stopped at once), or its upkeep stopped.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), QueueError> {
         let inner = self.inner;
         let (stop_tx, stop) = watch::channel(false);
         let (done_tx, done_rx) = mpsc::channel::<Finished>(4096);
         let listener = inner.store.listen_jobs().await?;
         let finisher = tokio::spawn(finish_loop(Arc::clone(&inner), done_rx));
-        let upkeep = tokio::spawn(upkeep_loop(Arc::clone(&inner), stop.clone()));
+        let mut upkeep = tokio::spawn(upkeep_loop(Arc::clone(&inner), stop.clone()));
         let mut loops = Vec::new();
         let mut semaphores = Vec::new();
         for (queue, concurrency) in inner.queue_plan() {
@@ -164,7 +167,27 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         drop(done_tx);
         tracing::info!(worker = %inner.worker, queues = ?inner.queue_plan(), "worker started");
 
-        shutdown.await;
+        let failed = tokio::select! {
+            () = shutdown => None,
+            ended = &mut upkeep => Some(match ended {
+                Ok(Err(e)) => e,
+                Ok(Ok(())) => QueueError::UpkeepStopped("it returned".into()),
+                Err(e) => QueueError::UpkeepStopped(e.to_string()),
+            }),
+        };
+        if let Some(error) = failed {
+            tracing::error!(worker = %inner.worker, %error, "stopping now: this worker cannot go on");
+            let _ = stop_tx.send(true);
+            inner.cutoff.cancel();
+            for l in loops {
+                let _ = l.await;
+            }
+            if let Some(l) = listener {
+                l.abort();
+            }
+            finisher.abort();
+            return Err(error);
+        }
         tracing::info!(worker = %inner.worker, "stopping: no new claims; letting running jobs finish");
         let _ = stop_tx.send(true);
         for l in loops {
@@ -520,13 +543,16 @@ async fn finish_loop<C: Clone + Send + Sync + 'static>(
     }
 }
 
-/// Renews leases, reclaims expired ones and fires cron slots.
+/// Renews leases, reclaims expired ones and fires cron slots. Returns
+/// [`QueueError::DatabaseGone`] when no heartbeat succeeded for a whole lease period and the
+/// database says it is gone.
 async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
     inner: Arc<Inner<C>>,
     mut stop: watch::Receiver<bool>,
-) {
+) -> Result<(), QueueError> {
     let tick = Duration::from_millis(250).min(inner.config.heartbeat);
     let mut last_heartbeat = std::time::Instant::now();
+    let mut last_renewed = std::time::Instant::now();
     let mut last_slots: HashMap<&'static str, DateTime<Utc>> = HashMap::new();
     loop {
         let now = inner.clock.now();
@@ -543,15 +569,33 @@ async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
         }
         if last_heartbeat.elapsed() >= inner.config.heartbeat {
             last_heartbeat = std::time::Instant::now();
-            if let Err(e) = heartbeat(&inner, now).await {
-                tracing::warn!(error = %e, "heartbeat failed");
+            match heartbeat(&inner, now).await {
+                Ok(()) => last_renewed = std::time::Instant::now(),
+                Err(e) if database_gone(&e) && last_renewed.elapsed() >= inner.config.lease => {
+                    return Err(QueueError::DatabaseGone {
+                        lease: inner.config.lease,
+                        last: e.to_string(),
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
             }
         }
         tokio::select! {
             () = tokio::time::sleep(tick) => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => return Ok(()),
         }
     }
+}
+
+/// Whether `error` says the database itself is gone, not busy or briefly unreachable: on
+/// PostgreSQL it does not exist (`3D000`) or refuses the login (`28000`, `28P01`).
+fn database_gone(error: &QueueError) -> bool {
+    let QueueError::Store(revos_store::StoreError::Database(e)) = error else {
+        return false;
+    };
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| matches!(code.as_ref(), "3D000" | "28000" | "28P01"))
 }
 
 async fn heartbeat<C>(inner: &Inner<C>, now: DateTime<Utc>) -> Result<(), QueueError> {

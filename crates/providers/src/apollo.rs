@@ -57,16 +57,12 @@ struct RawOrganization {
 #[derive(Clone, Debug)]
 pub struct Apollo {
     config: HttpConfig,
-    http: reqwest::Client,
 }
 
 impl Apollo {
     /// A client for the Apollo API at `config.base_url`.
     pub fn new(config: HttpConfig) -> Self {
-        Self {
-            config,
-            http: reqwest::Client::new(),
-        }
+        Self { config }
     }
 
     /// Finds the person behind a LinkedIn profile URL. `None` when Apollo has no match (no
@@ -79,7 +75,8 @@ impl Apollo {
             &self.config,
             PROVIDER,
             || {
-                self.http
+                self.config
+                    .client
                     .post(&url)
                     .header("X-Api-Key", self.config.key())
                     .header("Cache-Control", "no-cache")

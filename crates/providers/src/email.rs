@@ -142,16 +142,12 @@ fn shape_error(provider: &'static str, e: serde_json::Error) -> ProviderError {
 #[derive(Clone, Debug)]
 pub struct Instantly {
     config: HttpConfig,
-    http: reqwest::Client,
 }
 
 impl Instantly {
     /// A client for Instantly at `config.base_url` (`https://api.instantly.ai/api/v2`).
     pub fn new(config: HttpConfig) -> Self {
-        Self {
-            config,
-            http: reqwest::Client::new(),
-        }
+        Self { config }
     }
 
     /// Adds `lead` to campaign `campaign_id` (`POST /leads/add`, skipping leads already in it).
@@ -184,7 +180,8 @@ impl Instantly {
             &self.config,
             "instantly",
             || {
-                self.http
+                self.config
+                    .client
                     .post(&url)
                     .bearer_auth(self.config.key())
                     .json(&body)
@@ -226,7 +223,8 @@ impl Instantly {
             &self.config,
             "instantly",
             || {
-                self.http
+                self.config
+                    .client
                     .post(&url)
                     .bearer_auth(self.config.key())
                     .json(&body)
@@ -251,7 +249,12 @@ impl Instantly {
             let deleted = http::send(
                 &self.config,
                 "instantly",
-                || self.http.delete(&url).bearer_auth(self.config.key()),
+                || {
+                    self.config
+                        .client
+                        .delete(&url)
+                        .bearer_auth(self.config.key())
+                },
                 classify("instantly"),
             )
             .await;
@@ -295,16 +298,12 @@ impl Instantly {
 #[derive(Clone, Debug)]
 pub struct Smartlead {
     config: HttpConfig,
-    http: reqwest::Client,
 }
 
 impl Smartlead {
     /// A client for Smartlead at `config.base_url` (`https://server.smartlead.ai/api/v1`).
     pub fn new(config: HttpConfig) -> Self {
-        Self {
-            config,
-            http: reqwest::Client::new(),
-        }
+        Self { config }
     }
 
     /// Adds `lead` to campaign `campaign_id` (`POST /campaigns/{id}/leads`).
@@ -335,7 +334,8 @@ impl Smartlead {
             &self.config,
             "smartlead",
             || {
-                self.http
+                self.config
+                    .client
                     .post(&url)
                     .query(&[("api_key", self.config.key())])
                     .json(&body)
@@ -363,7 +363,8 @@ impl Smartlead {
             &self.config,
             "smartlead",
             || {
-                self.http
+                self.config
+                    .client
                     .get(&url)
                     .query(&[("api_key", self.config.key()), ("email", email)])
             },
@@ -393,7 +394,8 @@ impl Smartlead {
             &self.config,
             "smartlead",
             || {
-                self.http
+                self.config
+                    .client
                     .post(&url)
                     .query(&[("api_key", self.config.key())])
             },

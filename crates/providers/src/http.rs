@@ -26,12 +26,28 @@ pub struct HttpConfig {
     /// The longest wait the client accepts inside one call; a longer `Retry-After` is handed
     /// back to the caller (the job queue reschedules instead of blocking a worker).
     pub max_wait: Duration,
+    /// The connection pool requests go through. A `reqwest::Client` is a handle (an `Arc`
+    /// inside): clones share one pool, so clients built per job from one shared handle reuse
+    /// the connections (and TLS sessions) of earlier jobs instead of opening new ones.
+    pub client: reqwest::Client,
 }
 
 impl HttpConfig {
-    /// Defaults: 20 s timeout, 3 retries from 500 ms, waits of up to 30 s in-call.
+    /// Defaults: 20 s timeout, 3 retries from 500 ms, waits of up to 30 s in-call, over a
+    /// connection pool of its own (for a one-off client; see [`HttpConfig::with_client`]).
     pub fn new(base_url: impl Into<String>, api_key: SecretString) -> Self {
+        Self::with_client(base_url, api_key, reqwest::Client::new())
+    }
+
+    /// The defaults of [`HttpConfig::new`] over `client`, a pool built once and shared by
+    /// every client of a process (the per-request timeout is applied per request).
+    pub fn with_client(
+        base_url: impl Into<String>,
+        api_key: SecretString,
+        client: reqwest::Client,
+    ) -> Self {
         Self {
+            client,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             api_key,
             timeout: Duration::from_secs(20),

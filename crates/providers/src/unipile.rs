@@ -211,20 +211,17 @@ struct HostedAuthUrl {
 #[derive(Clone, Debug)]
 pub struct Unipile {
     config: HttpConfig,
-    http: reqwest::Client,
 }
 
 impl Unipile {
     /// A client for the Unipile API at `config.base_url` (`https://{DSN}/api/v1`).
     pub fn new(config: HttpConfig) -> Self {
-        Self {
-            config,
-            http: reqwest::Client::new(),
-        }
+        Self { config }
     }
 
     fn get(&self, path: &str, query: &[(&str, &str)]) -> reqwest::RequestBuilder {
-        self.http
+        self.config
+            .client
             .get(self.config.url(path))
             .query(query)
             .header("X-API-KEY", self.config.key())
@@ -232,7 +229,10 @@ impl Unipile {
     }
 
     fn post_to(&self, url: &str) -> reqwest::RequestBuilder {
-        self.http.post(url).header("X-API-KEY", self.config.key())
+        self.config
+            .client
+            .post(url)
+            .header("X-API-KEY", self.config.key())
     }
 
     /// Calls that change something on LinkedIn and cannot be repeated safely (a timed-out

@@ -21,38 +21,17 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The environment variables, listed under `serve --help`.
-const ENVIRONMENT: &str = "\
-Environment (flags win over variables, variables over revos.toml):
-  REVOS_CONFIG          configuration file              [default: ./revos.toml, if present]
-  REVOS_DATA_DIR        data directory                  [default: ./revos-data]
-  REVOS_LISTEN          address to listen on            [default: 127.0.0.1:8080]
-  REVOS_DATABASE_URL    postgres://... or sqlite://...  [default: <data dir>/revos.db]
-  REVOS_MASTER_KEY      base64 32-byte vault key        [default: generated <data dir>/master.key]
-  REVOS_LOG_FORMAT      text or json                    [default: text]
-  REVOS_LOG             log filter                      [default: info]
-  REVOS_QUEUES          worker concurrency per queue    [default: 10 each], e.g. default=10,probe=50
-  REVOS_WORKER_ID       names this process in job leases [default: worker-<pid>-<random>]
-  REVOS_JOB_LEASE_SECONDS  how long a crashed worker's jobs wait before others take them [default: 60]
-  REVOS_REQUEST_TIMEOUT_SECONDS  a request without its answer by then gets 408 and is dropped [default: 30]
-  REVOS_SHUTDOWN_GRACE_SECONDS  after SIGTERM, how long requests and jobs may finish [default: 10]
-  REVOS_APOLLO_URL      Apollo API base URL             [default: https://api.apollo.io/api/v1]
-  REVOS_APOLLO_API_KEY  Apollo key for workspaces without their own [default: none: the sandbox]
-  REVOS_UNIPILE_URL     Unipile API base URL, https://{DSN}/api/v1 [default: none: sandbox accounts only]
-  REVOS_UNIPILE_API_KEY Unipile key for workspaces without their own
-  REVOS_INSTANTLY_URL   Instantly API base URL          [default: https://api.instantly.ai/api/v2]
-  REVOS_INSTANTLY_API_KEY  Instantly key for workspaces without their own
-  REVOS_SMARTLEAD_URL   Smartlead API base URL          [default: https://server.smartlead.ai/api/v1]
-  REVOS_SMARTLEAD_API_KEY  Smartlead key for workspaces without their own
-  REVOS_WEBHOOK_SECRET  secret provider webhooks must present [default: none: webhooks refused]
-  REVOS_PUBLIC_URL      where providers reach this instance (hosted-auth notify URL; https:// also sends HSTS) [default: none]
-  REVOS_OPENAI_URL      OpenAI-compatible API base URL  [default: none; https://api.openai.com/v1 when only a key is set]
-  REVOS_OPENAI_API_KEY  model key for workspaces without their own [default: none: offline mode]
-  REVOS_OPENAI_MODEL    chat model                      [default: gpt-4o-mini]
-  REVOS_EMBEDDING_MODEL embedding model                 [default: text-embedding-3-small]
-  REVOS_SIGNUP          who may create a workspace by signing up: first, open or closed [default: first]
-  REVOS_TRUSTED_PROXIES reverse proxies (IPs, CIDRs) whose X-Forwarded-For is believed [default: none]
-  REVOS_LLM_PRICES      JSON prices per million tokens added to the built-in list, e.g. {\"llama3.1\":{\"input_per_million\":0}}";
+impl Cli {
+    /// Parses the command line (exiting on bad usage or `--help`), with `serve --help`
+    /// listing the environment variables of the settings table.
+    pub fn parse_with_environment_help() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = Self::command().mut_subcommand("serve", |serve| {
+            serve.after_long_help(crate::config::environment_help())
+        });
+        Self::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
+    }
+}
 
 /// Settings every command shares.
 #[derive(Debug, Args)]
@@ -84,7 +63,6 @@ pub enum Command {
     /// The master key that encrypts provider credentials is read from REVOS_MASTER_KEY
     /// (or master_key in revos.toml); without one, the first run generates
     /// <data dir>/master.key (mode 0600) and says so once.
-    #[command(after_long_help = ENVIRONMENT)]
     Serve(ServeArgs),
     /// Run only the background workers (scale-out: many processes against one PostgreSQL).
     Worker,

@@ -7,13 +7,12 @@ mod config;
 mod master_key;
 mod telemetry;
 
-use clap::Parser;
 use cli::{AdminCommand, BenchCommand, Cli, Command};
 use config::ConfigError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_with_environment_help();
     let listen = match &cli.command {
         Command::Serve(args) => args.listen.as_deref(),
         _ => None,

@@ -7,7 +7,7 @@
 //! with a fixed seed and a bounded number of examples per operation.
 //!
 //! Without schemathesis these tests fail (they never skip), saying what to install;
-//! `.ci/run` installs it when missing.
+//! `scripts/test` installs it when missing.
 
 mod live;
 

@@ -89,7 +89,7 @@ pub const POST_METRICS_PERIOD: Duration = Duration::from_secs(3600);
 
 /// The handlers of every job kind.
 pub fn registry(app: &App) -> Registry<App> {
-    let mut r = Registry::new(app.store.clone());
+    let mut r = app.job_registry();
     r.register::<Housekeeping, _, _>(housekeeping::run);
     r.register::<QueueProbe, _, _>(probe::run);
     r.register::<revos_app::enrichment::EnrichLead, _, _>(enrichment::run);

@@ -44,15 +44,5 @@ pub(crate) async fn run(job: QueueProbe, ctx: JobContext, app: App) -> Result<Ou
     if !job.record {
         return Ok(Outcome::Done);
     }
-    let db = |e: revos_store::StoreError| JobError::retry(e.to_string());
-    let mut tx = app.store.begin_system().await.map_err(db)?;
-    let now = app.now();
-    if !ctx.complete_in(&mut tx, now).await? {
-        return Err(JobError::retry("this worker no longer holds the job"));
-    }
-    revos_store::jobs::record_probe(&mut tx, ctx.id, &ctx.worker, now)
-        .await
-        .map_err(db)?;
-    tx.commit().await.map_err(db)?;
-    Ok(Outcome::Completed)
+    app.complete_probe(&ctx).await
 }

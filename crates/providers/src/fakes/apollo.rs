@@ -1,13 +1,14 @@
 //! A fake Apollo `POST /people/match`.
 
 use super::Fault;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// The fake's state: known people by LinkedIn URL, queued faults, and every request seen.
@@ -16,6 +17,7 @@ pub struct FakeApollo {
     people: Mutex<HashMap<String, Value>>,
     faults: Mutex<VecDeque<Fault>>,
     requests: Mutex<Vec<(HeaderMap, Value)>>,
+    peers: Mutex<Vec<SocketAddr>>,
 }
 
 /// A running fake Apollo.
@@ -75,6 +77,12 @@ impl FakeApollo {
             .extend(faults);
     }
 
+    /// The client address of each request received so far: one address for two requests
+    /// means they came on one TCP connection (a shared, reused connection pool).
+    pub fn peers(&self) -> Vec<SocketAddr> {
+        self.peers.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// The requests received so far (headers and JSON body).
     pub fn requests(&self) -> Vec<(HeaderMap, Value)> {
         self.requests
@@ -86,9 +94,15 @@ impl FakeApollo {
 
 async fn matcher(
     State(state): State<Arc<FakeApollo>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
+    state
+        .peers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(peer);
     state
         .requests
         .lock()

@@ -52,7 +52,9 @@ pub(crate) async fn serve_on(router: axum::Router, ip: IpAddr) -> (String, Socke
         .expect("bind fake server");
     let addr = listener.local_addr().expect("fake server address");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        // With each request's peer address (`ConnectInfo`): which TCP connection it came on.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let _ = axum::serve(listener, service).await;
     });
     (format!("http://{addr}"), addr)
 }

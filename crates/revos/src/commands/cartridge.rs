@@ -21,7 +21,7 @@ pub async fn run(settings: Settings, cmd: CartridgeCommand) -> anyhow::Result<()
         CartridgeCommand::Import(args) => import(&app, args).await,
         CartridgeCommand::Export(args) => export(&app, args).await,
     };
-    app.store.close().await;
+    app.close().await;
     result
 }
 

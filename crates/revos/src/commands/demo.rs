@@ -186,25 +186,14 @@ async fn write_send_log(
     campaign: Uuid,
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let received = app.sandbox().received_dms();
-    let mut tx = app.store.begin_for(tenant).await?;
-    let accounts =
-        revos_store::linkedin_accounts::list(&mut tx, tenant, revos_domain::PageRequest::first())
-            .await?;
+    let sent = app.sandbox_sent_dms(tenant).await?;
     let mut out = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
     );
-    for dm in received {
-        let account = accounts
-            .iter()
-            .find(|a| a.provider_account_id == dm.account)
-            .map(|a| a.id);
-        let lead = revos_store::leads::by_provider_id(&mut tx, tenant, &dm.person)
-            .await?
-            .map(|l| l.id);
+    for dm in sent {
         let line = json!({
-            "account_id": account, "lead_id": lead, "campaign_id": campaign,
-            "sent_at": dm.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "account_id": dm.account_id, "lead_id": dm.lead_id, "campaign_id": campaign,
+            "sent_at": dm.sent_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
         writeln!(out, "{line}")?;
     }

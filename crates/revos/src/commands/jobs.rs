@@ -67,7 +67,7 @@ pub async fn run(settings: Settings, cmd: JobsCommand) -> anyhow::Result<()> {
             print_job(&job, a.json)
         }
     };
-    app.store.close().await;
+    app.close().await;
     result
 }
 

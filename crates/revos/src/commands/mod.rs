@@ -88,8 +88,8 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
 
 /// Closes the database pool at the end of `serve` or `worker`, waiting at most a second for
 /// connections still out (a cut-off task that has not unwound yet).
-pub async fn close_store(store: Store) {
-    if tokio::time::timeout(std::time::Duration::from_secs(1), store.close())
+pub async fn close_app(app: &App) {
+    if tokio::time::timeout(std::time::Duration::from_secs(1), app.close())
         .await
         .is_err()
     {

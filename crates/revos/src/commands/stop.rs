@@ -17,7 +17,10 @@ pub const STOP_MARGIN: Duration = Duration::from_secs(4);
 
 /// The stop request of a long-running command; clones wait for the same request.
 #[derive(Clone)]
-pub struct StopSignal(watch::Receiver<bool>);
+pub struct StopSignal {
+    requested: watch::Receiver<bool>,
+    grace: Duration,
+}
 
 impl StopSignal {
     /// Starts listening for SIGINT and SIGTERM (listening from when this returns). After a
@@ -68,12 +71,26 @@ impl StopSignal {
             .recv()
             .context("the signal thread ended")?
             .context("cannot listen for SIGINT and SIGTERM")?;
-        Ok(Self(rx))
+        Ok(Self {
+            requested: rx,
+            grace,
+        })
     }
 
     /// Completes when a stop was requested.
     pub async fn requested(mut self) {
-        let _ = self.0.wait_for(|stop| *stop).await;
+        let _ = self.requested.wait_for(|stop| *stop).await;
+    }
+
+    /// Whether a stop was requested: a part of `serve` ending then is the shutdown, not a
+    /// failure.
+    pub fn is_requested(&self) -> bool {
+        *self.requested.borrow()
+    }
+
+    /// How long the command has, from a stop request, to let work in flight finish.
+    pub fn grace(&self) -> Duration {
+        self.grace
     }
 }
 

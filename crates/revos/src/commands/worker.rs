@@ -7,10 +7,9 @@ use crate::config::Settings;
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let stop = StopSignal::install(settings.shutdown_grace)?;
     let app = super::open_app(&settings).await?;
-    let store = app.store.clone();
     revos_workers::runner(&app, settings.runner_config())
         .run(stop.requested())
         .await?;
-    super::close_store(store).await;
+    super::close_app(&app).await;
     Ok(())
 }

@@ -52,7 +52,7 @@ async fn create(settings: Settings, args: WorkspaceCreateArgs) -> anyhow::Result
         NewWorkspace::parse(&args.name, &args.owner_email, password.as_deref()).map_err(usage)?;
     let app = super::open_app(&settings).await?;
     let created = app.create_workspace(new).await;
-    app.store.close().await;
+    app.close().await;
     let created = created.map_err(|e| match e {
         AppError::Validation(v) => usage(v),
         other => other.into(),

@@ -38,8 +38,7 @@ async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorBody)))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let store = &state.app.store;
-    store.ping().await.map_err(|e| {
+    let backend = state.app.database_ready().await.map_err(|e| {
         tracing::warn!(error = %e, "readiness check failed");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -47,7 +46,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
             "the database is not reachable",
         )
     })?;
-    let database = match store.backend() {
+    let database = match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
