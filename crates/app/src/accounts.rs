@@ -123,7 +123,7 @@ fn view(r: AccountRow, sends: RecentActions, now: DateTime<Utc>) -> Account {
     let limits = effective_limits(&r, sends, now);
     Account {
         id: r.id,
-        blocked_reason: crate::account_owner::blocked_reason(
+        blocked_reason: crate::outreach::account_owner::blocked_reason(
             r.owner_provider_id.as_deref(),
             r.owner_error.as_deref(),
         ),

@@ -4,7 +4,7 @@
 //! work; the chat's campaign tool uses the same check to say what a new draft still lacks.
 
 use crate::campaigns::parse_spec;
-use crate::email_fallback::{INSTANTLY_KEY, SMARTLEAD_KEY};
+use crate::outreach::email_fallback::{INSTANTLY_KEY, SMARTLEAD_KEY};
 use crate::{App, AppError, Principal, Result};
 use revos_domain::campaign::{CampaignSpec, EmailProvider};
 use revos_domain::campaign_activation::{ActivationFacts, check_activation};

@@ -59,14 +59,14 @@ async fn last_dm_failure(
     let rows = revos_store::campaign_queue::dead_jobs_of_campaign(
         tx,
         tenant,
-        crate::dm::SendDm::KIND,
+        crate::outreach::dm::SendDm::KIND,
         campaign,
         since,
         1,
     )
     .await?;
     Ok(rows.into_iter().find_map(|row| {
-        let job: crate::dm::SendDm = serde_json::from_str(&row.payload).ok()?;
+        let job: crate::outreach::dm::SendDm = serde_json::from_str(&row.payload).ok()?;
         (job.campaign == campaign && job.tenant == tenant).then(|| DmFailure {
             job_id: row.id,
             lead_id: job.lead,
@@ -102,23 +102,6 @@ impl Transition {
 pub(crate) fn parse_spec(raw: &str) -> Result<CampaignSpec> {
     serde_json::from_str(raw)
         .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))
-}
-
-/// A campaign of `tenant` with its settings and its LinkedIn account, read in `tx`: what
-/// every background step about a campaign starts from.
-pub(crate) async fn with_account(
-    tx: &mut Tx,
-    tenant: revos_domain::TenantId,
-    id: Uuid,
-) -> Result<(CampaignRow, CampaignSpec, linkedin_accounts::AccountRow)> {
-    let row = store::get(tx, tenant, id)
-        .await?
-        .ok_or(AppError::NotFound("campaign"))?;
-    let spec = parse_spec(&row.settings)?;
-    let account = linkedin_accounts::get(tx, tenant, spec.linkedin_account_id)
-        .await?
-        .ok_or(AppError::NotFound("LinkedIn account"))?;
-    Ok((row, spec, account))
 }
 
 impl App {
@@ -332,29 +315,9 @@ impl App {
             ));
         }
         if to == CampaignStatus::Active {
-            // DMs that waited while the campaign was paused go back to the queue (a job still
-            // queued for a lead is not doubled: its unique key holds).
+            // DMs and fallbacks that waited while the campaign was paused go back to the queue.
             let spec = parse_spec(&row.settings)?;
-            for lead in revos_store::messages::waiting_dms(&mut tx, who.tenant, id).await? {
-                let job = crate::dm::SendDm {
-                    tenant: who.tenant,
-                    campaign: id,
-                    lead,
-                    account: spec.linkedin_account_id,
-                };
-                revos_jobs::enqueue(&mut tx, &job, now, now).await?;
-            }
-            // So does the email fallback of leads whose DM is still unanswered.
-            for (lead, sent_at) in
-                revos_store::messages::sent_unanswered(&mut tx, who.tenant, id).await?
-            {
-                let job = crate::email_fallback::SequenceEmail {
-                    tenant: who.tenant,
-                    campaign: id,
-                    lead,
-                };
-                crate::email_fallback::queue_fallback(&mut tx, &job, &spec, sent_at, now).await?;
-            }
+            crate::outreach::requeue::resumed_campaign(&mut tx, who.tenant, id, &spec, now).await?;
         }
         let row = store::get(&mut tx, who.tenant, id)
             .await?

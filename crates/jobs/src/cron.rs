@@ -114,6 +114,7 @@ struct Keyed<J> {
 }
 
 impl<J: Job> Job for Keyed<J> {
+    type Context = J::Context;
     const KIND: &'static str = J::KIND;
     const QUEUE: &'static str = J::QUEUE;
     const PRIORITY: i64 = J::PRIORITY;
@@ -125,5 +126,14 @@ impl<J: Job> Job for Keyed<J> {
 
     fn unique_key(&self) -> Option<String> {
         Some(format!("cron:{}", self.name))
+    }
+
+    /// Never registered: the runner decodes the payload as the schedule's own `J`.
+    async fn run(
+        self,
+        ctx: crate::JobContext,
+        app: &J::Context,
+    ) -> Result<crate::Outcome, crate::JobError> {
+        self.job.run(ctx, app).await
     }
 }

@@ -1,17 +1,25 @@
 //! Job kinds and enqueueing.
 
 use crate::QueueError;
+use crate::registry::{JobContext, Outcome};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
 use revos_store::Tx;
 use revos_store::jobs::{self, NewJob};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::future::Future;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// A kind of background job: its payload is the implementing type, serialised as JSON.
+/// A kind of background job: its payload is the implementing type, serialised as JSON, and its
+/// behaviour is [`Job::run`], so a kind's name, queue, attempts, deduplication, pacing and
+/// handler are written in one place and a [`Registry`](crate::Registry) needs only the type.
 pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// What the handler works with (the application services, typically); one registry
+    /// holds kinds of one context.
+    type Context: Clone + Send + Sync + 'static;
+
     /// Stable name of the kind; selects the handler. Never rename a kind with jobs in flight.
     const KIND: &'static str;
     /// The queue it waits in; each queue has its own concurrency.
@@ -35,6 +43,13 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     fn pacing_account(&self) -> Option<Uuid> {
         None
     }
+
+    /// Runs one attempt of the job. An implementation may be written `async fn run(...)`.
+    fn run(
+        self,
+        ctx: JobContext,
+        app: &Self::Context,
+    ) -> impl Future<Output = Result<Outcome, JobError>> + Send;
 }
 
 /// How an attempt failed.

@@ -1,4 +1,4 @@
-//! Which handler runs each job kind.
+//! Which job kinds a runner runs, each by its own [`Job::run`].
 
 use crate::job::{Job, JobError};
 use revos_store::{Store, Tx, jobs};
@@ -73,22 +73,15 @@ impl<C: Clone + Send + Sync + 'static> Registry<C> {
         }
     }
 
-    /// Registers the handler of job kind `J`.
-    pub fn register<J, F, Fut>(&mut self, handler: F) -> &mut Self
-    where
-        J: Job,
-        F: Fn(J, JobContext, C) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Outcome, JobError>> + Send + 'static,
-    {
-        let handler = Arc::new(handler);
+    /// Registers job kind `J`, whose [`Job::run`] handles it.
+    pub fn register<J: Job<Context = C>>(&mut self) -> &mut Self {
         self.handlers.insert(
             J::KIND,
-            Arc::new(move |payload: &str, ctx: JobContext, c: C| {
+            Arc::new(|payload: &str, ctx: JobContext, c: C| {
                 let job: J = serde_json::from_str(payload).map_err(|e| {
                     JobError::Permanent(format!("the payload of {} is invalid: {e}", J::KIND))
                 })?;
-                let handler = Arc::clone(&handler);
-                Ok(Box::pin(async move { handler(job, ctx, c).await }) as BoxFuture)
+                Ok(Box::pin(async move { job.run(ctx, &c).await }) as BoxFuture)
             }),
         );
         if !self.queues.contains(&J::QUEUE) {

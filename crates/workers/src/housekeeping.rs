@@ -1,6 +1,6 @@
 //! Housekeeping: keeps the database lean. Runs from cron on one process at a time.
 
-use revos_app::App;
+use revos_app::{App, AppError};
 use revos_domain::TenantId;
 use revos_jobs::{Job, JobContext, JobError, Outcome};
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct Housekeeping;
 
 impl Job for Housekeeping {
+    type Context = App;
     const KIND: &'static str = "system.housekeeping";
     const QUEUE: &'static str = "system";
     const MAX_ATTEMPTS: u32 = 3;
@@ -18,19 +19,15 @@ impl Job for Housekeeping {
     fn tenant(&self) -> Option<TenantId> {
         None
     }
-}
 
-pub(crate) async fn run(
-    _job: Housekeeping,
-    _ctx: JobContext,
-    app: App,
-) -> Result<Outcome, JobError> {
-    let report = app
-        .housekeeping()
-        .await
-        .map_err(|e| JobError::retry(e.to_string()))?;
-    if report.total() > 0 {
-        tracing::info!(?report, "housekeeping done");
+    async fn run(self, _ctx: JobContext, app: &App) -> Result<Outcome, JobError> {
+        let report = app
+            .housekeeping()
+            .await
+            .map_err(AppError::into_sweep_error)?;
+        if report.total() > 0 {
+            tracing::info!(?report, "housekeeping done");
+        }
+        Ok(Outcome::Done)
     }
-    Ok(Outcome::Done)
 }

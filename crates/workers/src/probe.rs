@@ -22,6 +22,7 @@ pub struct QueueProbe {
 }
 
 impl Job for QueueProbe {
+    type Context = App;
     const KIND: &'static str = "queue.probe";
     const QUEUE: &'static str = "probe";
     const MAX_ATTEMPTS: u32 = 25;
@@ -29,20 +30,20 @@ impl Job for QueueProbe {
     fn tenant(&self) -> Option<TenantId> {
         None
     }
-}
 
-pub(crate) async fn run(job: QueueProbe, ctx: JobContext, app: App) -> Result<Outcome, JobError> {
-    if job.work_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(job.work_ms)).await;
+    async fn run(self, ctx: JobContext, app: &App) -> Result<Outcome, JobError> {
+        if self.work_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(self.work_ms)).await;
+        }
+        if ctx.attempt <= self.fail_first {
+            return Err(JobError::retry(format!(
+                "probe fails attempt {} on purpose",
+                ctx.attempt
+            )));
+        }
+        if !self.record {
+            return Ok(Outcome::Done);
+        }
+        app.complete_probe(&ctx).await
     }
-    if ctx.attempt <= job.fail_first {
-        return Err(JobError::retry(format!(
-            "probe fails attempt {} on purpose",
-            ctx.attempt
-        )));
-    }
-    if !job.record {
-        return Ok(Outcome::Done);
-    }
-    app.complete_probe(&ctx).await
 }

@@ -8,7 +8,7 @@ use super::{ToolEffect, tool_name};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
 use revos_app::App;
-use revos_app::enrichment::EnrichOutcome;
+use revos_app::outreach::enrichment::EnrichOutcome;
 use revos_app::leads::LeadFilter;
 use revos_domain::PageRequest;
 use revos_domain::lead::LeadStage;

@@ -19,6 +19,7 @@ pub struct RefreshPostMetrics {
 }
 
 impl Job for RefreshPostMetrics {
+    type Context = crate::App;
     const KIND: &'static str = "post.metrics";
     const QUEUE: &'static str = "posts";
     const MAX_ATTEMPTS: u32 = 3;
@@ -30,6 +31,15 @@ impl Job for RefreshPostMetrics {
     fn unique_key(&self) -> Option<String> {
         Some(self.post.to_string())
     }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        app.refresh_post_metrics(self.tenant, self.post).await?;
+        Ok(revos_jobs::Outcome::Done)
+    }
 }
 
 /// The cron job that queues a metrics refresh of every post published in the last
@@ -38,12 +48,24 @@ impl Job for RefreshPostMetrics {
 pub struct PollPostMetrics;
 
 impl Job for PollPostMetrics {
+    type Context = crate::App;
     const KIND: &'static str = "post.metrics_all";
     const QUEUE: &'static str = "system";
     const MAX_ATTEMPTS: u32 = 3;
 
     fn tenant(&self) -> Option<TenantId> {
         None
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        app.poll_post_metrics()
+            .await
+            .map_err(crate::AppError::into_sweep_error)?;
+        Ok(revos_jobs::Outcome::Done)
     }
 }
 

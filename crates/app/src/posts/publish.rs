@@ -45,6 +45,7 @@ pub struct PublishPost {
 }
 
 impl Job for PublishPost {
+    type Context = crate::App;
     const KIND: &'static str = "post.publish";
     const QUEUE: &'static str = "posts";
     const MAX_ATTEMPTS: u32 = 8;
@@ -55,6 +56,18 @@ impl Job for PublishPost {
 
     fn unique_key(&self) -> Option<String> {
         Some(format!("{}:{}", self.post, self.at.timestamp_millis()))
+    }
+
+    /// A timed-out publish is retried, and the retry reconciles before publishing again; a
+    /// post moved on by someone else ends the job.
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        let outcome = app.publish_scheduled(&self).await?;
+        tracing::info!(post = %self.post, ?outcome, "scheduled publish done");
+        Ok(revos_jobs::Outcome::Done)
     }
 }
 

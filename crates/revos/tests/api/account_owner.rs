@@ -166,7 +166,7 @@ async fn comments_wait_for_the_owner_then_become_leads(db: Db) {
     let probe = revos_jobs::Cron::every(
         "probe-owners",
         revos_workers::OWNER_PROBE_PERIOD,
-        revos_app::account_owner::ProbeAccountOwners,
+        revos_app::outreach::account_owner::ProbeAccountOwners,
     );
     runner(&t, vec![probe])
         .run_simulated_until(&t.clock, t.app.now() + chrono::Duration::minutes(10))

@@ -108,7 +108,7 @@ impl World {
                     revos_jobs::Cron::every(
                         "poll-comments",
                         std::time::Duration::from_secs(1800),
-                        revos_app::monitor::PollCampaigns,
+                        revos_app::outreach::monitor::PollCampaigns,
                     )
                 } else {
                     c

@@ -158,7 +158,7 @@ fn runner(t: &TestApp, app: &revos_app::App) -> revos_jobs::Runner<revos_app::Ap
                 revos_jobs::Cron::every(
                     "poll-comments",
                     std::time::Duration::from_secs(300),
-                    revos_app::monitor::PollCampaigns,
+                    revos_app::outreach::monitor::PollCampaigns,
                 )
             } else {
                 c

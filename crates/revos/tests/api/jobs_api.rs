@@ -5,7 +5,7 @@ use crate::both_backends;
 use crate::helpers::{Db, TestApp, error_fields};
 use reqwest::StatusCode;
 use revos_domain::TenantId;
-use revos_jobs::{Job, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
+use revos_jobs::{Job, JobContext, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -20,11 +20,15 @@ struct Doomed {
 }
 
 impl Job for Doomed {
+    type Context = ();
     const KIND: &'static str = "test.doomed";
     const QUEUE: &'static str = "test";
     const MAX_ATTEMPTS: u32 = 1;
     fn tenant(&self) -> Option<TenantId> {
         Some(self.tenant)
+    }
+    async fn run(self, _: JobContext, _: &()) -> Result<Outcome, JobError> {
+        Err(JobError::Permanent("nope".into()))
     }
 }
 
@@ -41,9 +45,7 @@ async fn admins_see_retry_and_cancel_their_jobs(db: Db) {
         .id;
     tx.commit().await.unwrap();
     let mut registry = Registry::new(t.store.clone());
-    registry.register::<Doomed, _, _>(|_: Doomed, _, _: ()| async {
-        Err::<Outcome, _>(JobError::Permanent("nope".into()))
-    });
+    registry.register::<Doomed>();
     Runner::new(
         registry,
         (),

@@ -280,7 +280,7 @@ async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
     );
 
     // A second lookup within 30 days is free; after that it is paid again.
-    use revos_app::enrichment::EnrichOutcome;
+    use revos_app::outreach::enrichment::EnrichOutcome;
     assert_eq!(
         app.enrich_lead(tenant, ana.0.id, None).await.unwrap(),
         EnrichOutcome::Cached
@@ -302,7 +302,8 @@ async fn leads_are_enriched_once_a_month_through_the_queue(db: Db) {
 both_backends!(dms_go_out_exactly_once_even_after_a_timed_out_send);
 
 async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
-    use revos_app::dm::{Queued, SendDm, queue_dm};
+    use revos_app::outreach::dm::SendDm;
+    use revos_app::outreach::requeue::{self, Queued};
     use revos_providers::fakes::Fault;
     let fake = FakeUnipile::start().await;
     let t = TestApp::spawn_providers(db, unipile_settings(&fake)).await;
@@ -348,13 +349,13 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
         };
         // The monitor queued it already: one DM per campaign and lead.
         assert_eq!(
-            queue_dm(&mut tx, &job, now).await.unwrap(),
+            requeue::dm(&mut tx, &job, now).await.unwrap(),
             Queued::AlreadyHasDm
         );
     }
     // Queueing again is a no-op: one DM per campaign and lead.
     assert_eq!(
-        queue_dm(
+        requeue::dm(
             &mut tx,
             &SendDm {
                 tenant,
@@ -440,7 +441,7 @@ async fn the_whole_loop_runs_in_the_sandbox_within_pacing(db: Db) {
     let crons = vec![revos_jobs::Cron::every(
         "poll-comments",
         std::time::Duration::from_secs(600),
-        revos_app::monitor::PollCampaigns,
+        revos_app::outreach::monitor::PollCampaigns,
     )];
     let runner = revos_jobs::Runner::new(
         revos_workers::registry(&t.app),

@@ -11,7 +11,7 @@ use revos_app::{SimulatedClock, Store};
 use revos_domain::TenantId;
 use revos_domain::paced_action::{ActionKind, ActionOutcome};
 use revos_jobs::pacing::{Turn, take_slot};
-use revos_jobs::{Job, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
+use revos_jobs::{Job, JobContext, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
 use revos_store::{linkedin_accounts, tenants};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -33,6 +33,7 @@ struct Dm {
 }
 
 impl Job for Dm {
+    type Context = Ctx;
     const KIND: &'static str = "test.dm";
     const QUEUE: &'static str = "linkedin";
     fn tenant(&self) -> Option<TenantId> {
@@ -40,6 +41,43 @@ impl Job for Dm {
     }
     fn pacing_account(&self) -> Option<Uuid> {
         Some(self.account)
+    }
+    async fn run(self, _ctx: JobContext, c: &Ctx) -> Result<Outcome, JobError> {
+        let now = revos_domain::Clock::now(&*c.clock);
+        let timeout = std::time::Duration::from_secs(20);
+        let slot = match take_slot(
+            &c.store,
+            self.tenant,
+            self.account,
+            ActionKind::Dm,
+            timeout,
+            now,
+        )
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?
+        {
+            Turn::Go(slot) => slot,
+            Turn::NotBefore(at) => return Ok(Outcome::Snooze(at)),
+            Turn::NoAccount => return Err(JobError::Permanent("no account".into())),
+        };
+        let first_refusal = !c.limited.swap(true, std::sync::atomic::Ordering::SeqCst);
+        let refused = self.limited_once && first_refusal;
+        let outcome = if refused {
+            ActionOutcome::Refused
+        } else {
+            c.sends.lock().unwrap().push((self.n, self.account, now));
+            ActionOutcome::Done
+        };
+        slot.finish(&c.store, outcome, now)
+            .await
+            .map_err(|e| JobError::retry(e.to_string()))?;
+        if refused {
+            return Err(JobError::AccountLimited {
+                message: "429 Too Many Requests".into(),
+                after: None,
+            });
+        }
+        Ok(Outcome::Done)
     }
 }
 
@@ -56,43 +94,7 @@ struct Ctx {
 
 fn runner(store: &Store, clock: Arc<SimulatedClock>, sends: Sends) -> Runner<Ctx> {
     let mut registry = Registry::new(store.clone());
-    registry.register::<Dm, _, _>(|dm: Dm, _ctx, c: Ctx| async move {
-        let now = revos_domain::Clock::now(&*c.clock);
-        let timeout = std::time::Duration::from_secs(20);
-        let slot = match take_slot(
-            &c.store,
-            dm.tenant,
-            dm.account,
-            ActionKind::Dm,
-            timeout,
-            now,
-        )
-        .await
-        .map_err(|e| JobError::retry(e.to_string()))?
-        {
-            Turn::Go(slot) => slot,
-            Turn::NotBefore(at) => return Ok(Outcome::Snooze(at)),
-            Turn::NoAccount => return Err(JobError::Permanent("no account".into())),
-        };
-        let first_refusal = !c.limited.swap(true, std::sync::atomic::Ordering::SeqCst);
-        let refused = dm.limited_once && first_refusal;
-        let outcome = if refused {
-            ActionOutcome::Refused
-        } else {
-            c.sends.lock().unwrap().push((dm.n, dm.account, now));
-            ActionOutcome::Done
-        };
-        slot.finish(&c.store, outcome, now)
-            .await
-            .map_err(|e| JobError::retry(e.to_string()))?;
-        if refused {
-            return Err(JobError::AccountLimited {
-                message: "429 Too Many Requests".into(),
-                after: None,
-            });
-        }
-        Ok(Outcome::Done)
-    });
+    registry.register::<Dm>();
     Runner::new(
         registry,
         Ctx {

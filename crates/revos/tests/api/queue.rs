@@ -8,7 +8,8 @@ use chrono::{DateTime, Duration as Span, Utc};
 use revos_app::{SimulatedClock, Store};
 use revos_domain::TenantId;
 use revos_jobs::{
-    Backoff, Cron, Job, JobError, Outcome, QueueConfig, Registry, Runner, RunnerConfig, enqueue,
+    Backoff, Cron, Job, JobContext, JobError, Outcome, QueueConfig, Registry, Runner, RunnerConfig,
+    enqueue,
 };
 use revos_store::jobs;
 use serde::{Deserialize, Serialize};
@@ -42,11 +43,30 @@ struct Flaky {
 }
 
 impl Job for Flaky {
+    type Context = Clocked;
     const KIND: &'static str = "test.flaky";
     const QUEUE: &'static str = "test";
     const MAX_ATTEMPTS: u32 = 4;
     fn tenant(&self) -> Option<TenantId> {
         None
+    }
+    async fn run(self, ctx: JobContext, c: &Clocked) -> Result<Outcome, JobError> {
+        c.log
+            .lock()
+            .unwrap()
+            .push((self.n, ctx.attempt, revos_domain::Clock::now(&*c.clock)));
+        if ctx.attempt > self.fails {
+            return Ok(Outcome::Done);
+        }
+        match self.mode.as_str() {
+            "permanent" => Err(JobError::Permanent("no such thing".into())),
+            "panic" => panic!("handler bug"),
+            "retry_after" => Err(JobError::Retry {
+                message: "429".into(),
+                after: Some(Duration::from_secs(420)),
+            }),
+            _ => Err(JobError::retry("provider said 503")),
+        }
     }
 }
 
@@ -56,6 +76,7 @@ struct Keyed {
 }
 
 impl Job for Keyed {
+    type Context = ();
     const KIND: &'static str = "test.keyed";
     const QUEUE: &'static str = "test";
     fn tenant(&self) -> Option<TenantId> {
@@ -63,6 +84,10 @@ impl Job for Keyed {
     }
     fn unique_key(&self) -> Option<String> {
         Some(self.key.clone())
+    }
+    /// Only enqueued, never run.
+    async fn run(self, _: JobContext, _: &()) -> Result<Outcome, JobError> {
+        Ok(Outcome::Done)
     }
 }
 
@@ -92,24 +117,7 @@ impl Clone for Clocked {
 /// A runner of `Flaky` on a simulated clock, with a 60 s base / 300 s cap backoff.
 fn flaky_runner(store: &Store, clock: Arc<SimulatedClock>, log: Log) -> Runner<Clocked> {
     let mut registry = Registry::new(store.clone());
-    registry.register::<Flaky, _, _>(|job: Flaky, ctx, c: Clocked| async move {
-        c.log
-            .lock()
-            .unwrap()
-            .push((job.n, ctx.attempt, revos_domain::Clock::now(&*c.clock)));
-        if ctx.attempt > job.fails {
-            return Ok(Outcome::Done);
-        }
-        match job.mode.as_str() {
-            "permanent" => Err(JobError::Permanent("no such thing".into())),
-            "panic" => panic!("handler bug"),
-            "retry_after" => Err(JobError::Retry {
-                message: "429".into(),
-                after: Some(Duration::from_secs(420)),
-            }),
-            _ => Err(JobError::retry("provider said 503")),
-        }
-    });
+    registry.register::<Flaky>();
     let config = RunnerConfig {
         backoff: Backoff {
             base: Duration::from_secs(60),
@@ -323,14 +331,48 @@ struct Slow {
 }
 
 impl Job for Slow {
+    type Context = SlowCtx;
     const KIND: &'static str = "test.slow";
     const QUEUE: &'static str = "test";
     fn tenant(&self) -> Option<TenantId> {
         None
     }
+    fn run(
+        self,
+        _ctx: JobContext,
+        c: &SlowCtx,
+    ) -> impl std::future::Future<Output = Result<Outcome, JobError>> + Send {
+        // Set when the attempt's future is dropped, finished or not.
+        let guard = SetOnDrop(Arc::clone(&c.stopped));
+        let (spans, worker) = (Arc::clone(&c.spans), c.worker.clone());
+        async move {
+            let start = Utc::now();
+            tokio::time::sleep(Duration::from_millis(self.ms)).await;
+            spans.lock().unwrap().push((worker, start, Utc::now()));
+            drop(guard);
+            Ok(Outcome::Done)
+        }
+    }
 }
 
 type Spans = Arc<Mutex<Vec<(String, DateTime<Utc>, DateTime<Utc>)>>>;
+
+/// What `Slow` works with: where it logs its spans, under which worker's name, and the flag
+/// its attempt sets when its future is dropped.
+#[derive(Clone, Default)]
+struct SlowCtx {
+    spans: Spans,
+    worker: String,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
 
 fn slow_runner(
     store: Store,
@@ -338,18 +380,9 @@ fn slow_runner(
     name: &str,
     period: Duration,
     clock: Arc<dyn revos_domain::Clock>,
-) -> Runner<Spans> {
+) -> Runner<SlowCtx> {
     let mut registry = Registry::new(store);
-    let worker = name.to_owned();
-    registry.register::<Slow, _, _>(move |job: Slow, _ctx, spans: Spans| {
-        let worker = worker.clone();
-        async move {
-            let start = Utc::now();
-            tokio::time::sleep(Duration::from_millis(job.ms)).await;
-            spans.lock().unwrap().push((worker, start, Utc::now()));
-            Ok(Outcome::Done)
-        }
-    });
+    registry.register::<Slow>();
     let config = RunnerConfig {
         worker_id: name.to_owned(),
         heartbeat: Duration::from_millis(200),
@@ -360,9 +393,14 @@ fn slow_runner(
         }],
         ..RunnerConfig::default()
     };
+    let ctx = SlowCtx {
+        spans,
+        worker: name.to_owned(),
+        stopped: Arc::default(),
+    };
     Runner::new(
         registry,
-        spans,
+        ctx,
         clock,
         config,
         vec![Cron::every("slow", period, Slow { ms: 2_500 })],
@@ -499,27 +537,18 @@ async fn shutdown_hands_running_jobs_back(db: Db) {
     let mut registry = Registry::new(store.clone());
     // Set when the running attempt's future is dropped: the job was stopped, not left behind.
     let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
-    impl Drop for SetOnDrop {
-        fn drop(&mut self) {
-            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-    }
-    let flag = Arc::clone(&stopped);
-    registry.register::<Slow, _, _>(move |job: Slow, _ctx, _: Spans| {
-        let guard = SetOnDrop(Arc::clone(&flag));
-        async move {
-            tokio::time::sleep(Duration::from_millis(job.ms)).await;
-            drop(guard);
-            Ok(Outcome::Done)
-        }
-    });
+    registry.register::<Slow>();
     let config = RunnerConfig {
         grace: Duration::from_millis(300),
         poll: Duration::from_millis(50),
         ..RunnerConfig::default()
     };
-    let runner = Runner::new(registry, spans, clock, config, Vec::new());
+    let ctx = SlowCtx {
+        spans,
+        worker: String::new(),
+        stopped: Arc::clone(&stopped),
+    };
+    let runner = Runner::new(registry, ctx, clock, config, Vec::new());
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(runner.run(async move {
         let _ = rx.await;

@@ -10,7 +10,7 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use revos_domain::TenantId;
-use revos_jobs::{Job, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
+use revos_jobs::{Job, JobContext, JobError, Outcome, Registry, Runner, RunnerConfig, enqueue};
 use revos_store::{events, leads};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -264,11 +264,15 @@ struct Doomed {
 }
 
 impl Job for Doomed {
+    type Context = ();
     const KIND: &'static str = "test.doomed";
     const QUEUE: &'static str = "test";
     const MAX_ATTEMPTS: u32 = 1;
     fn tenant(&self) -> Option<TenantId> {
         Some(self.tenant)
+    }
+    async fn run(self, _: JobContext, _: &()) -> Result<Outcome, JobError> {
+        Err(JobError::Permanent("the <provider> said no".into()))
     }
 }
 
@@ -287,9 +291,7 @@ async fn queue_monitor_retries_dead_jobs(db: Db) {
         .unwrap();
     tx.commit().await.unwrap();
     let mut registry = Registry::new(t.store.clone());
-    registry.register::<Doomed, _, _>(|_: Doomed, _, _: ()| async {
-        Err::<Outcome, _>(JobError::Permanent("the <provider> said no".into()))
-    });
+    registry.register::<Doomed>();
     Runner::new(
         registry,
         (),

@@ -604,7 +604,7 @@ async fn lead_page_timeline_campaign_queue_and_do_not_contact(db: Db) {
     .unwrap();
     tx.commit().await.unwrap();
     t.clock.advance(Duration::minutes(5));
-    let job = revos_app::dm::SendDm {
+    let job = revos_app::outreach::dm::SendDm {
         tenant: b.tenant,
         campaign: c1,
         lead: ana,
@@ -612,10 +612,10 @@ async fn lead_page_timeline_campaign_queue_and_do_not_contact(db: Db) {
     };
     let mut tx = t.store.begin_for(b.tenant).await.unwrap();
     assert_eq!(
-        revos_app::dm::queue_dm(&mut tx, &job, t.app.now())
+        revos_app::outreach::requeue::dm(&mut tx, &job, t.app.now())
             .await
             .unwrap(),
-        revos_app::dm::Queued::Yes
+        revos_app::outreach::requeue::Queued::Yes
     );
     tx.commit().await.unwrap();
     t.clock.advance(Duration::minutes(5));

@@ -21,7 +21,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use revos_app::replies::WebhookReport;
+use revos_app::outreach::replies::WebhookReport;
 use revos_app::webhooks::{WebhookProvider, WebhookScope, WebhookUrl};
 use revos_domain::campaign::EmailProvider;
 use revos_providers::email::{EmailReply, Instantly, Smartlead};

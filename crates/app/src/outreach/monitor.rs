@@ -8,8 +8,10 @@
 //! never becomes a lead and no comment is lost meanwhile. Provider calls happen outside any
 //! transaction. Each new lead's enrichment job is enqueued with it.
 
-use crate::dm::{SendDm, queue_dm};
-use crate::enrichment::EnrichLead;
+use crate::outreach::context::{self, CampaignContext};
+use crate::outreach::dm::SendDm;
+use crate::outreach::enrichment::EnrichLead;
+use crate::outreach::requeue;
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
@@ -18,7 +20,7 @@ use revos_domain::triggers::{find_email, qualifies};
 use revos_providers::{LinkedIn, PostComment};
 use revos_store::leads::{self, NewComment, NewLead};
 use revos_store::linkedin_accounts::AccountRow;
-use revos_store::{campaigns, linkedin_accounts, watermarks};
+use revos_store::{campaigns, watermarks};
 use uuid::Uuid;
 
 /// What one pass of the monitor found.
@@ -51,22 +53,38 @@ impl App {
         campaign: Uuid,
         linkedin: &dyn LinkedIn,
     ) -> Result<MonitorReport> {
+        let (ctx, posts) = self.monitor_context(tenant, campaign).await?;
+        self.monitor_with(tenant, campaign, &ctx, &posts, linkedin)
+            .await
+    }
+
+    /// What a pass works with, read once: the campaign with its settings and account, and
+    /// its watched posts.
+    async fn monitor_context(
+        &self,
+        tenant: TenantId,
+        campaign: Uuid,
+    ) -> Result<(CampaignContext, Vec<String>)> {
+        let mut tx = self.store.begin_for(tenant).await?;
+        let ctx = context::read(&mut tx, tenant, campaign, None).await?;
+        let posts = campaigns::watched_posts(&mut tx, tenant, campaign).await?;
+        Ok((ctx, posts))
+    }
+
+    /// One pass over the posts of a campaign read by [`App::monitor_context`].
+    async fn monitor_with(
+        &self,
+        tenant: TenantId,
+        campaign: Uuid,
+        ctx: &CampaignContext,
+        posts: &[String],
+        linkedin: &dyn LinkedIn,
+    ) -> Result<MonitorReport> {
         let mut report = MonitorReport::default();
-        let (spec, account, posts) = {
-            let mut tx = self.store.begin_for(tenant).await?;
-            let row = campaigns::get(&mut tx, tenant, campaign)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
-            if row.status != CampaignStatus::Active.as_str() {
-                return Ok(report);
-            }
-            let spec = crate::campaigns::parse_spec(&row.settings)?;
-            let account = linkedin_accounts::get(&mut tx, tenant, spec.linkedin_account_id)
-                .await?
-                .ok_or(AppError::NotFound("LinkedIn account"))?;
-            let posts = campaigns::watched_posts(&mut tx, tenant, campaign).await?;
-            (spec, account, posts)
-        };
+        if ctx.row.status != CampaignStatus::Active.as_str() {
+            return Ok(report);
+        }
+        let (spec, account) = (&ctx.spec, &ctx.account);
         let Some(owner) = account.owner_provider_id.clone() else {
             report.waiting_for_owner = true;
             return Ok(report);
@@ -74,13 +92,13 @@ impl App {
         let watch = Watch {
             tenant,
             campaign,
-            spec: &spec,
-            account: &account,
+            spec,
+            account,
             owner: &owner,
             linkedin,
         };
         for post in posts {
-            self.walk_post(&watch, &post, &mut report).await?;
+            self.walk_post(&watch, post, &mut report).await?;
         }
         Ok(report)
     }
@@ -202,7 +220,7 @@ impl App {
                     lead: lead.id,
                     account: w.account.id,
                 };
-                queue_dm(&mut tx, &dm, now).await?;
+                requeue::dm(&mut tx, &dm, now).await?;
                 let step = Step::new("lead_scraped", Some(campaign), lead.id);
                 pipeline_events::append(&mut tx, tenant, step, now).await?;
             }
@@ -222,6 +240,7 @@ pub struct MonitorCampaign {
 }
 
 impl revos_jobs::Job for MonitorCampaign {
+    type Context = crate::App;
     const KIND: &'static str = "campaign.monitor";
     const QUEUE: &'static str = "monitor";
     const MAX_ATTEMPTS: u32 = 3;
@@ -233,6 +252,18 @@ impl revos_jobs::Job for MonitorCampaign {
     fn unique_key(&self) -> Option<String> {
         Some(self.campaign.to_string())
     }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        let report = app.monitor_campaign_job(self.tenant, self.campaign).await?;
+        if report.new_leads > 0 {
+            tracing::info!(campaign = %self.campaign, new_leads = report.new_leads, "new leads");
+        }
+        Ok(revos_jobs::Outcome::Done)
+    }
 }
 
 /// The cron job (every 30 s) that queues a monitor pass for every active campaign.
@@ -240,12 +271,24 @@ impl revos_jobs::Job for MonitorCampaign {
 pub struct PollCampaigns;
 
 impl revos_jobs::Job for PollCampaigns {
+    type Context = crate::App;
     const KIND: &'static str = "campaign.poll_all";
     const QUEUE: &'static str = "system";
     const MAX_ATTEMPTS: u32 = 3;
 
     fn tenant(&self) -> Option<TenantId> {
         None
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        app.poll_campaigns()
+            .await
+            .map_err(AppError::into_sweep_error)?;
+        Ok(revos_jobs::Outcome::Done)
     }
 }
 
@@ -256,17 +299,15 @@ impl App {
         tenant: TenantId,
         campaign: Uuid,
     ) -> Result<MonitorReport> {
-        let (_, spec, account) = {
-            let mut tx = self.store.begin_for(tenant).await?;
-            crate::campaigns::with_account(&mut tx, tenant, campaign).await?
-        };
+        let (ctx, posts) = self.monitor_context(tenant, campaign).await?;
         // The simulated world's commenters use this campaign's own trigger words.
-        let linkedin: std::sync::Arc<dyn LinkedIn> = if account.provider == "sandbox" {
-            std::sync::Arc::new(self.sandbox().with_triggers(&spec.trigger_words))
+        let linkedin: std::sync::Arc<dyn LinkedIn> = if ctx.account.provider == "sandbox" {
+            std::sync::Arc::new(self.sandbox().with_triggers(&ctx.spec.trigger_words))
         } else {
-            self.linkedin_for(tenant, &account.provider).await?
+            self.linkedin_for(tenant, &ctx.account.provider).await?
         };
-        self.monitor_campaign(tenant, campaign, &*linkedin).await
+        self.monitor_with(tenant, campaign, &ctx, &posts, &*linkedin)
+            .await
     }
 
     /// Queues a monitor pass for every active campaign (a pass still queued is not doubled).

@@ -6,14 +6,15 @@
 //! post whose outcome is unknown (a timeout after the request left) counts as posted, because
 //! Unipile's comment listing does not show replies to comments, so it cannot be reconciled.
 
-use crate::paced::Paced;
+use crate::outreach::context::{self, CampaignContext};
+use crate::outreach::paced::Paced;
 use crate::{App, AppError, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignStatus, DmValues, render};
 use revos_domain::paced_action::ActionKind;
 use revos_jobs::Job;
-use revos_store::{Tx, campaigns, connect_replies, leads, linkedin_accounts};
+use revos_store::{Tx, connect_replies, leads};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -31,6 +32,7 @@ pub struct ReplyToComment {
 }
 
 impl Job for ReplyToComment {
+    type Context = crate::App;
     const KIND: &'static str = "linkedin.reply_comment";
     const QUEUE: &'static str = "linkedin";
     const MAX_ATTEMPTS: u32 = 8;
@@ -45,6 +47,29 @@ impl Job for ReplyToComment {
 
     fn pacing_account(&self) -> Option<Uuid> {
         Some(self.account)
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        match app.reply_to_comment(&self).await {
+            Ok(ReplyOutcome::NotBefore(at)) => Ok(revos_jobs::Outcome::Snooze(at)),
+            Ok(outcome) => {
+                tracing::debug!(lead = %self.lead, ?outcome, "comment reply job done");
+                Ok(revos_jobs::Outcome::Done)
+            }
+            // A 429 pauses the account like a DM's; other failures are retried with backoff.
+            Err(e) => {
+                let about = crate::job_failure::LeadJob {
+                    tenant: self.tenant,
+                    campaign: Some(self.campaign),
+                    lead: self.lead,
+                };
+                Err(app.lead_job_error(about, e, true).await)
+            }
+        }
     }
 }
 
@@ -78,13 +103,8 @@ impl App {
         let tenant = job.tenant;
         let (spec, status, account, lead, source, state) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let row = campaigns::get(&mut tx, tenant, job.campaign)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
-            let spec = crate::campaigns::parse_spec(&row.settings)?;
-            let account = linkedin_accounts::get(&mut tx, tenant, job.account)
-                .await?
-                .ok_or(AppError::NotFound("LinkedIn account"))?;
+            let CampaignContext { row, spec, account } =
+                context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
             let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;

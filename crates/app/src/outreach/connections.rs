@@ -5,11 +5,10 @@
 //! hours). Automatic connection requests are never sent. Account-status webhooks keep each
 //! account's status current.
 
-use crate::dm::SendDm;
+use crate::outreach::dm::SendDm;
 use crate::webhooks::WebhookScope;
 use crate::{App, Result};
 use revos_domain::TenantId;
-use revos_domain::lead::LeadStage;
 use revos_store::leads::{self, AwaitingConnection};
 use revos_store::linkedin_accounts;
 
@@ -35,18 +34,7 @@ impl App {
             lead: waiting.lead_id,
             account: waiting.account_id,
         };
-        let moved = revos_store::stages::move_stage(
-            &mut tx,
-            tenant,
-            waiting.campaign_id,
-            waiting.lead_id,
-            LeadStage::DmQueued,
-            now,
-        )
-        .await?;
-        if moved {
-            revos_jobs::enqueue(&mut tx, &job, now, now).await?;
-        }
+        let moved = crate::outreach::requeue::connected_dm(&mut tx, &job, now).await?;
         tx.commit().await?;
         Ok(moved)
     }
@@ -142,12 +130,28 @@ impl App {
 pub struct PollConnections;
 
 impl revos_jobs::Job for PollConnections {
+    type Context = crate::App;
     const KIND: &'static str = "connections.poll";
     const QUEUE: &'static str = "system";
     const MAX_ATTEMPTS: u32 = 3;
 
     fn tenant(&self) -> Option<TenantId> {
         None
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        let queued = app
+            .poll_connections()
+            .await
+            .map_err(crate::AppError::into_sweep_error)?;
+        if queued > 0 {
+            tracing::info!(queued, "DMs queued for new connections");
+        }
+        Ok(revos_jobs::Outcome::Done)
     }
 }
 

@@ -37,6 +37,7 @@ pub struct EnrichLead {
 }
 
 impl Job for EnrichLead {
+    type Context = crate::App;
     const KIND: &'static str = "lead.enrich";
     const QUEUE: &'static str = "enrichment";
     const PRIORITY: i64 = 10;
@@ -48,6 +49,27 @@ impl Job for EnrichLead {
 
     fn unique_key(&self) -> Option<String> {
         Some(self.lead.to_string())
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        match app.enrich_lead(self.tenant, self.lead, self.campaign).await {
+            Ok(outcome) => {
+                tracing::debug!(lead = %self.lead, ?outcome, "lead enriched");
+                Ok(revos_jobs::Outcome::Done)
+            }
+            Err(e) => {
+                let about = crate::job_failure::LeadJob {
+                    tenant: self.tenant,
+                    campaign: self.campaign,
+                    lead: self.lead,
+                };
+                Err(app.lead_job_error(about, e, false).await)
+            }
+        }
     }
 }
 

@@ -3,10 +3,10 @@
 //! belongs to), marks every lead with that address `bounced`, and stops its sequencing: each
 //! campaign that sequenced such a lead gets a job telling its provider to stop the address
 //! (Instantly removes the lead unless it stopped it itself; Smartlead pauses it). No later
-//! fallback sequences the address ([`crate::email_fallback`] checks the bounce record).
+//! fallback sequences the address ([`crate::outreach::email_fallback`] checks the bounce record).
 
+use crate::outreach::replies::WebhookReport;
 use crate::pipeline_events::{self, Step};
-use crate::replies::WebhookReport;
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::EmailProvider;
@@ -29,6 +29,7 @@ pub struct StopEmailSequence {
 }
 
 impl Job for StopEmailSequence {
+    type Context = crate::App;
     const KIND: &'static str = "email.stop";
     const QUEUE: &'static str = "email";
     const MAX_ATTEMPTS: u32 = 8;
@@ -39,6 +40,27 @@ impl Job for StopEmailSequence {
 
     fn unique_key(&self) -> Option<String> {
         Some(format!("{}:{}", self.campaign, self.lead))
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        match app.stop_email_sequence(&self).await {
+            Ok(outcome) => {
+                tracing::debug!(lead = %self.lead, ?outcome, "email sequence stopped");
+                Ok(revos_jobs::Outcome::Done)
+            }
+            Err(e) => {
+                let about = crate::job_failure::LeadJob {
+                    tenant: self.tenant,
+                    campaign: Some(self.campaign),
+                    lead: self.lead,
+                };
+                Err(app.lead_job_error(about, e, false).await)
+            }
+        }
     }
 }
 
@@ -112,8 +134,9 @@ impl App {
         let tenant = job.tenant;
         let (spec, state) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let (_, spec, _) =
-                crate::campaigns::with_account(&mut tx, tenant, job.campaign).await?;
+            let spec = crate::outreach::context::read(&mut tx, tenant, job.campaign, None)
+                .await?
+                .spec;
             let state = email_bounces::email_state(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;

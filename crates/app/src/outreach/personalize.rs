@@ -10,7 +10,7 @@
 //! (`llm_budget_exceeded`, the model's error class, or `ungrounded` with what was not). The
 //! person's profile and the rendered message (which carries their name) reach the model as
 //! untrusted data, and the call offers no tools. The DM job asks for this once per DM and
-//! stores the answer (see [`crate::dm`]).
+//! stores the answer (see [`crate::outreach::dm`]).
 
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Credential, Principal, Result};

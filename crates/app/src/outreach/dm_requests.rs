@@ -3,8 +3,9 @@
 //! path the monitor uses, so pacing, the one-DM-per-campaign-and-lead rule and the
 //! do-not-contact list all still apply.
 
-use crate::campaigns::with_account;
-use crate::dm::{Queued, SendDm, queue_dm};
+use crate::outreach::context;
+use crate::outreach::dm::SendDm;
+use crate::outreach::requeue::{self, Queued};
 use crate::{App, AppError, Principal, Result};
 use revos_domain::campaign::{CampaignStatus, DmValues, render};
 use revos_store::{lead_queries, leads};
@@ -39,7 +40,9 @@ impl App {
     /// Renders a campaign's DM for one of its workspace's leads; nothing is recorded or sent.
     pub async fn draft_dm(&self, who: &Principal, campaign: Uuid, lead: Uuid) -> Result<DmDraft> {
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let (_, spec, _) = with_account(&mut tx, who.tenant, campaign).await?;
+        let spec = context::read(&mut tx, who.tenant, campaign, None)
+            .await?
+            .spec;
         let row = leads::get(&mut tx, who.tenant, lead)
             .await?
             .ok_or(AppError::NotFound("lead"))?;
@@ -65,7 +68,8 @@ impl App {
     ) -> Result<QueuedDm> {
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let (row, spec, _) = with_account(&mut tx, who.tenant, campaign).await?;
+        let context::CampaignContext { row, spec, .. } =
+            context::read(&mut tx, who.tenant, campaign, None).await?;
         let status = CampaignStatus::parse(&row.status)
             .ok_or_else(|| AppError::Internal(format!("unknown campaign status {}", row.status)))?;
         if status == CampaignStatus::Completed {
@@ -94,7 +98,7 @@ impl App {
             lead,
             account: spec.linkedin_account_id,
         };
-        match queue_dm(&mut tx, &job, now).await? {
+        match requeue::dm(&mut tx, &job, now).await? {
             Queued::Yes => {}
             Queued::AlreadyHasDm => {
                 return Err(AppError::Conflict(

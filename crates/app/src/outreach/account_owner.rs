@@ -92,12 +92,28 @@ impl App {
 pub struct ProbeAccountOwners;
 
 impl revos_jobs::Job for ProbeAccountOwners {
+    type Context = crate::App;
     const KIND: &'static str = "accounts.probe_owners";
     const QUEUE: &'static str = "system";
     const MAX_ATTEMPTS: u32 = 3;
 
     fn tenant(&self) -> Option<TenantId> {
         None
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        let learnt = app
+            .probe_account_owners()
+            .await
+            .map_err(crate::AppError::into_sweep_error)?;
+        if learnt > 0 {
+            tracing::info!(learnt, "account owners read");
+        }
+        Ok(revos_jobs::Outcome::Done)
     }
 }
 

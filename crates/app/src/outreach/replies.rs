@@ -294,11 +294,27 @@ impl App {
 pub struct PollReplies;
 
 impl revos_jobs::Job for PollReplies {
+    type Context = crate::App;
     const KIND: &'static str = "replies.poll";
     const QUEUE: &'static str = "system";
     const MAX_ATTEMPTS: u32 = 3;
 
     fn tenant(&self) -> Option<TenantId> {
         None
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        let found = app
+            .poll_replies()
+            .await
+            .map_err(crate::AppError::into_sweep_error)?;
+        if found > 0 {
+            tracing::info!(found, "replies found by polling");
+        }
+        Ok(revos_jobs::Outcome::Done)
     }
 }

@@ -13,11 +13,12 @@
 //! `email_bounced`, `email_status_unknown`). The rule is checked again under the stage lock,
 //! so a bounce recorded while the job ran still stops it.
 
+use crate::outreach::context::{self, CampaignContext};
+use crate::outreach::replies::{Channel, Reply};
 use crate::pipeline_events::{self, Step};
-use crate::replies::{Channel, Reply};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
-use revos_domain::campaign::{CampaignSpec, EmailFallback, EmailProvider, split_name};
+use revos_domain::campaign::{EmailFallback, EmailProvider, split_name};
 use revos_domain::email::{EmailStatus, NotSendable};
 use revos_domain::lead::LeadStage;
 use revos_jobs::Job;
@@ -42,6 +43,7 @@ pub struct SequenceEmail {
 }
 
 impl Job for SequenceEmail {
+    type Context = crate::App;
     const KIND: &'static str = "email.sequence";
     const QUEUE: &'static str = "email";
     const MAX_ATTEMPTS: u32 = 8;
@@ -52,6 +54,27 @@ impl Job for SequenceEmail {
 
     fn unique_key(&self) -> Option<String> {
         Some(format!("{}:{}", self.campaign, self.lead))
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        match app.sequence_email(&self).await {
+            Ok(outcome) => {
+                tracing::debug!(lead = %self.lead, ?outcome, "email fallback done");
+                Ok(revos_jobs::Outcome::Done)
+            }
+            Err(e) => {
+                let about = crate::job_failure::LeadJob {
+                    tenant: self.tenant,
+                    campaign: Some(self.campaign),
+                    lead: self.lead,
+                };
+                Err(app.lead_job_error(about, e, false).await)
+            }
+        }
     }
 }
 
@@ -76,21 +99,6 @@ pub enum FallbackOutcome {
 pub const INSTANTLY_KEY: &str = "instantly_api_key";
 /// The vault name of a tenant's Smartlead key.
 pub const SMARTLEAD_KEY: &str = "smartlead_api_key";
-
-/// Queues the fallback of a lead whose DM went out at `sent_at`, in the caller's transaction.
-pub async fn queue_fallback(
-    tx: &mut revos_store::Tx,
-    job: &SequenceEmail,
-    spec: &CampaignSpec,
-    sent_at: chrono::DateTime<chrono::Utc>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    if let Some(f) = &spec.email_fallback {
-        let due = (sent_at + chrono::Duration::hours(i64::from(f.delay_hours))).max(now);
-        revos_jobs::enqueue(tx, job, due, now).await?;
-    }
-    Ok(())
-}
 
 /// Whether the fallback may use the address in `state`: not bounced in the workspace, and
 /// of a status `fallback` accepts.
@@ -166,8 +174,8 @@ impl App {
         let tenant = job.tenant;
         let (spec, status, account, lead, dm, email_state) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let (row, spec, account) =
-                crate::campaigns::with_account(&mut tx, tenant, job.campaign).await?;
+            let CampaignContext { row, spec, account } =
+                context::read(&mut tx, tenant, job.campaign, None).await?;
             let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;

@@ -4,8 +4,8 @@
 //! read it, like the campaign itself.
 
 use crate::accounts::Account;
-use crate::dm::SendDm;
 use crate::leads::{Lead, LeadFilter};
+use crate::outreach::dm::SendDm;
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::PageRequest;

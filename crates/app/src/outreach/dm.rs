@@ -9,9 +9,11 @@
 //! found sent takes no new paced slot. The send itself runs in a paced slot of its LinkedIn
 //! account, taken right before the call.
 
-use crate::comment_reply::{ReplyToComment, queue_reply};
-use crate::email_fallback::{SequenceEmail, queue_fallback};
-use crate::paced::Paced;
+use crate::outreach::comment_reply::{ReplyToComment, queue_reply};
+use crate::outreach::context::{self, CampaignContext};
+use crate::outreach::email_fallback::SequenceEmail;
+use crate::outreach::paced::Paced;
+use crate::outreach::requeue;
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
@@ -20,7 +22,7 @@ use revos_domain::lead::{BeforeSend, LeadStage, Reconciliation, SendTrace, recon
 use revos_domain::paced_action::ActionKind;
 use revos_jobs::Job;
 use revos_providers::LinkedIn;
-use revos_store::{Tx, campaigns, leads, linkedin_accounts, messages, stages};
+use revos_store::{leads, messages, stages};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -38,6 +40,7 @@ pub struct SendDm {
 }
 
 impl Job for SendDm {
+    type Context = crate::App;
     const KIND: &'static str = "linkedin.send_dm";
     const QUEUE: &'static str = "linkedin";
     const MAX_ATTEMPTS: u32 = 8;
@@ -52,6 +55,30 @@ impl Job for SendDm {
 
     fn pacing_account(&self) -> Option<Uuid> {
         Some(self.account)
+    }
+
+    async fn run(
+        self,
+        _ctx: revos_jobs::JobContext,
+        app: &App,
+    ) -> Result<revos_jobs::Outcome, revos_jobs::JobError> {
+        match app.send_dm(&self).await {
+            // No paced slot free: the job waits for one without using up an attempt.
+            Ok(DmOutcome::NotBefore(at)) => Ok(revos_jobs::Outcome::Snooze(at)),
+            // Not sent because the campaign is paused: the DM stays queued; resuming requeues it.
+            Ok(outcome) => {
+                tracing::debug!(lead = %self.lead, ?outcome, "DM job done");
+                Ok(revos_jobs::Outcome::Done)
+            }
+            Err(e) => {
+                let about = crate::job_failure::LeadJob {
+                    tenant: self.tenant,
+                    campaign: Some(self.campaign),
+                    lead: self.lead,
+                };
+                Err(app.lead_job_error(about, e, true).await)
+            }
+        }
     }
 }
 
@@ -71,53 +98,14 @@ pub enum DmOutcome {
     NotBefore(chrono::DateTime<chrono::Utc>),
 }
 
-/// What queueing a DM did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Queued {
-    /// The DM is recorded and its job enqueued.
-    Yes,
-    /// This lead already has this campaign's DM.
-    AlreadyHasDm,
-    /// The lead's stage allows no DM any more (it replied or opted out).
-    PastDm,
-}
-
-/// Moves the lead to `dm_queued`, records the DM and enqueues its job, in the caller's
-/// transaction (which the caller drops unless the answer is [`Queued::Yes`]).
-pub async fn queue_dm(
-    tx: &mut Tx,
-    job: &SendDm,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Queued> {
-    let (tenant, campaign, lead) = (job.tenant, job.campaign, job.lead);
-    if !stages::move_stage(tx, tenant, campaign, lead, LeadStage::DmQueued, now).await? {
-        return Ok(match messages::dm(tx, tenant, campaign, lead).await? {
-            Some(_) => Queued::AlreadyHasDm,
-            None => Queued::PastDm,
-        });
-    }
-    if !messages::insert_dm(tx, tenant, campaign, lead, now).await? {
-        return Ok(Queued::AlreadyHasDm);
-    }
-    revos_jobs::enqueue(tx, job, now, now).await?;
-    let step = Step::new("dm_queued", Some(job.campaign), job.lead);
-    pipeline_events::append(tx, job.tenant, step, now).await?;
-    Ok(Queued::Yes)
-}
-
 impl App {
     /// One attempt to send a DM.
     pub async fn send_dm(&self, job: &SendDm) -> Result<DmOutcome> {
         let tenant = job.tenant;
         let (spec, status, account, dm, lead) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let row = campaigns::get(&mut tx, tenant, job.campaign)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
-            let spec = crate::campaigns::parse_spec(&row.settings)?;
-            let account = linkedin_accounts::get(&mut tx, tenant, job.account)
-                .await?
-                .ok_or(AppError::NotFound("LinkedIn account"))?;
+            let CampaignContext { row, spec, account } =
+                context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
             let dm = messages::dm(&mut tx, tenant, job.campaign, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("DM"))?;
@@ -321,7 +309,7 @@ impl App {
                 campaign: job.campaign,
                 lead: job.lead,
             };
-            queue_fallback(&mut tx, &fallback, spec, now, now).await?;
+            requeue::fallback(&mut tx, &fallback, spec, now, now).await?;
         }
         tx.commit().await?;
         Ok(())
