@@ -4,6 +4,7 @@
 use crate::account_pacing::{EffectiveLimits, RecentActions, effective_limits, recent_sends};
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, NaiveTime, Utc};
+use revos_domain::linkedin_account::AccountStatus;
 use revos_domain::paced_action::{DEFAULT_REPLY_CAPS, KindCaps};
 use revos_domain::pacing::PacingPolicy;
 use revos_domain::pacing_status::WaitingReason;
@@ -88,9 +89,9 @@ pub struct Account {
     pub provider_account_id: String,
     /// Shown to people.
     pub display_name: String,
-    /// `ok`, `needs_reconnect`, `restricted`, `paused`, or `detached` (an upgrade found the
-    /// provider account attached to an older workspace too; it no longer reaches the provider).
-    pub status: String,
+    /// Whether it can be used; `detached` when an upgrade found the provider account
+    /// attached to an older workspace too (it no longer reaches the provider).
+    pub status: AccountStatus,
     /// True for simulated accounts: nothing they do reaches LinkedIn.
     pub sandbox: bool,
     /// The pacing policy.
@@ -264,7 +265,7 @@ impl App {
             "sandbox",
             &format!("sandbox-{id}"),
             display_name,
-            "ok",
+            AccountStatus::Ok,
         );
         let mut tx = self.store.begin_for(who.tenant).await?;
         store::insert(&mut tx, who.tenant, &row).await?;
@@ -324,7 +325,11 @@ impl App {
             .map(str::to_owned)
             .or(found.name)
             .unwrap_or_else(|| found.id.clone());
-        let status = if healthy { "ok" } else { "needs_reconnect" };
+        let status = if healthy {
+            AccountStatus::Ok
+        } else {
+            AccountStatus::NeedsReconnect
+        };
         let row = self.new_account(tenant, Uuid::now_v7(), "unipile", &found.id, &name, status);
         let mut tx = self.store.begin_for(tenant).await?;
         if let Some(existing) = store::by_provider_id(&mut tx, tenant, "unipile", &found.id).await?
@@ -347,7 +352,7 @@ impl App {
     /// owner is not known yet. A failed read is recorded on the account and retried later: it
     /// never fails the connection.
     async fn with_owner(&self, tenant: revos_domain::TenantId, row: AccountRow) -> Result<Account> {
-        if row.owner_provider_id.is_none() && row.status == "ok" {
+        if row.owner_provider_id.is_none() && row.status == AccountStatus::Ok {
             self.learn_owner(tenant, row.id, &row.provider, &row.provider_account_id)
                 .await?;
         }
@@ -380,7 +385,7 @@ impl App {
         provider: &str,
         provider_account_id: &str,
         display_name: &str,
-        status: &str,
+        status: AccountStatus,
     ) -> AccountRow {
         let now = self.now();
         let d = PacingPolicy::default();
@@ -390,7 +395,7 @@ impl App {
             provider: provider.into(),
             provider_account_id: provider_account_id.into(),
             display_name: display_name.trim().into(),
-            status: status.into(),
+            status,
             time_zone: "UTC".into(),
             hourly_cap: i64::from(d.hourly_cap),
             daily_cap: i64::from(d.daily_cap),
@@ -463,7 +468,7 @@ impl App {
         apply(&mut row, patch, now)?;
         store::update_policy(&mut tx, who.tenant, &row, now).await?;
         if patch.resume {
-            store::set_status(&mut tx, who.tenant, id, "ok", now).await?;
+            store::set_status(&mut tx, who.tenant, id, AccountStatus::Ok, now).await?;
         }
         let row = store::get(&mut tx, who.tenant, id)
             .await?

@@ -50,7 +50,7 @@ impl App {
             None => true,
         };
         let facts = ActivationFacts {
-            account_status: &account.status,
+            account_status: account.status,
             email_provider_has_key,
         };
         check_activation(spec, facts)?;

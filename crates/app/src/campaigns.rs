@@ -115,8 +115,7 @@ impl App {
         let sandbox = linkedin_accounts::get(tx, who.tenant, spec.linkedin_account_id)
             .await?
             .is_some_and(|a| a.is_sandbox);
-        let status = CampaignStatus::parse(&row.status)
-            .ok_or_else(|| AppError::Internal(format!("unknown campaign status {}", row.status)))?;
+        let status = row.status;
         let last_error = last_dm_failure(tx, who.tenant, row.id, row.updated_at).await?;
         Ok(Campaign {
             id: row.id,
@@ -222,13 +221,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<Campaign>> {
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let rows = store::list(
-            &mut tx,
-            who.tenant,
-            status.map(CampaignStatus::as_str),
-            page,
-        )
-        .await?;
+        let rows = store::list(&mut tx, who.tenant, status, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         let mut items = Vec::with_capacity(page.items.len());
         for row in page.items {
@@ -254,7 +247,7 @@ impl App {
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
-        if row.status == CampaignStatus::Completed.as_str() {
+        if row.status == CampaignStatus::Completed {
             return Err(AppError::Conflict(
                 "a completed campaign cannot be edited".into(),
             ));
@@ -287,8 +280,7 @@ impl App {
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
-        let from = CampaignStatus::parse(&row.status)
-            .ok_or_else(|| AppError::Internal(format!("unknown campaign status {}", row.status)))?;
+        let from = row.status;
         let to = step.target();
         let allowed = from.can_become(to)
             && !matches!(
@@ -309,7 +301,7 @@ impl App {
                 .await?;
         }
         let now = self.now();
-        if !store::set_status(&mut tx, who.tenant, id, from.as_str(), to.as_str(), now).await? {
+        if !store::set_status(&mut tx, who.tenant, id, to, now).await? {
             return Err(AppError::Conflict(
                 "the campaign changed meanwhile; try again".into(),
             ));
@@ -333,7 +325,7 @@ impl App {
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
-        if row.status != CampaignStatus::Draft.as_str() {
+        if row.status != CampaignStatus::Draft {
             return Err(AppError::Conflict(
                 "only draft campaigns can be deleted; complete this one instead".into(),
             ));

@@ -6,6 +6,7 @@
 use crate::leads::Lead;
 use crate::{App, AppError, Principal, Result};
 use revos_domain::ValidationErrors;
+use revos_domain::lead::LeadStage;
 use revos_domain::validation::Collector;
 use revos_store::{events, lead_queries, leads};
 use serde::Deserialize;
@@ -102,7 +103,16 @@ impl App {
                 "campaign_id": null, "lead_id": id, "cost": 0, "source": "manual",
             })
             .to_string();
-            events::append(&mut tx, who.tenant, "opted_out", None, Some(id), &data, now).await?;
+            events::append(
+                &mut tx,
+                who.tenant,
+                LeadStage::OptedOut.as_str(),
+                None,
+                Some(id),
+                &data,
+                now,
+            )
+            .await?;
         }
         let lead = lead_queries::get(&mut tx, who.tenant, id)
             .await?

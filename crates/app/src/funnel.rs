@@ -43,7 +43,7 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let mut progress: HashMap<Uuid, Progress> = HashMap::new();
         for l in store::leads(&mut tx, who.tenant, campaign).await? {
-            let mut p = Progress::from_stage(crate::leads::parse_stage(&l.status)?);
+            let mut p = Progress::from_stage(l.status);
             p.enriched |= l.enriched_at.is_some();
             progress.insert(l.lead_id, p);
         }

@@ -2,9 +2,9 @@
 //! API and for operators across tenants through `revos admin jobs`.
 
 use crate::{App, AppError, Principal, Result};
-use chrono::{DateTime, Utc};
+use revos_domain::job_state::JobState;
 use revos_domain::{Page, PageRequest, ValidationErrors};
-use revos_store::jobs::{self as store, JobRow, JobScope};
+use revos_store::jobs::{self as store, JobScope};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -18,35 +18,8 @@ pub enum JobAccess<'a> {
     Operator,
 }
 
-/// A job as shown to people.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JobView {
-    /// Its id.
-    pub id: Uuid,
-    /// Its tenant; `null` for system jobs.
-    pub tenant_id: Option<Uuid>,
-    /// Its kind, e.g. `linkedin.send_dm`.
-    pub kind: String,
-    /// Its queue.
-    pub queue: String,
-    /// `scheduled`, `running`, `retrying`, `succeeded`, `dead` or `cancelled`.
-    pub state: String,
-    /// Higher runs first.
-    pub priority: i64,
-    /// When it is (or was) due.
-    pub run_at: DateTime<Utc>,
-    /// Attempts so far.
-    pub attempts: i64,
-    /// Attempts allowed.
-    pub max_attempts: i64,
-    /// The last failure, kept on dead jobs.
-    pub last_error: Option<String>,
-    /// When it was enqueued.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-}
+/// A job as shown to people: the store's row, whose serialisation is the API's.
+pub use revos_store::jobs::JobRow as JobView;
 
 /// The queue at a glance.
 #[derive(Clone, Debug, Serialize)]
@@ -67,23 +40,6 @@ pub struct QueueCounts {
     pub queue: String,
     /// Jobs per state (every state listed, zeros included).
     pub counts: BTreeMap<String, i64>,
-}
-
-fn view(r: JobRow) -> JobView {
-    JobView {
-        id: r.id,
-        tenant_id: r.tenant_id,
-        kind: r.kind,
-        queue: r.queue,
-        state: r.state,
-        priority: r.priority,
-        run_at: r.run_at,
-        attempts: r.attempts,
-        max_attempts: r.max_attempts,
-        last_error: r.last_error,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    }
 }
 
 impl App {
@@ -111,25 +67,23 @@ impl App {
         kind: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<JobView>> {
-        if let Some(s) = state
-            && !store::STATES.contains(&s)
-        {
-            return Err(ValidationErrors::single(
-                "state",
-                format!("must be one of {}", store::STATES.join(", ")),
-            )
-            .into());
-        }
+        let state = match state {
+            None => None,
+            Some(s) => Some(s.parse::<JobState>().map_err(|_| {
+                let names: Vec<_> = JobState::ALL.map(JobState::as_str).into();
+                ValidationErrors::single("state", format!("must be one of {}", names.join(", ")))
+            })?),
+        };
         let (mut tx, scope) = self.jobs_tx(access).await?;
         let rows = store::list(&mut tx, scope, state, kind, page).await?;
-        Ok(Page::from_rows(rows, page, |r| r.id).map(view))
+        Ok(Page::from_rows(rows, page, |r| r.id))
     }
 
     /// Counts by state and the age of the oldest due job.
     pub async fn job_stats(&self, access: JobAccess<'_>) -> Result<JobStats> {
         let (mut tx, scope) = self.jobs_tx(access).await?;
         let mut counts: BTreeMap<String, i64> =
-            store::STATES.iter().map(|s| (s.to_string(), 0)).collect();
+            JobState::ALL.iter().map(|s| (s.to_string(), 0)).collect();
         counts.extend(store::counts(&mut tx, scope).await?);
         let now = self.now();
         let oldest = store::oldest_due(&mut tx, scope, now).await?;
@@ -148,7 +102,7 @@ impl App {
         for (queue, state, n) in rows {
             queues
                 .entry(queue)
-                .or_insert_with(|| store::STATES.iter().map(|s| (s.to_string(), 0)).collect())
+                .or_insert_with(|| JobState::ALL.iter().map(|s| (s.to_string(), 0)).collect())
                 .insert(state, n);
         }
         Ok(queues
@@ -190,7 +144,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("job"))?;
         tx.commit().await?;
-        Ok(view(job))
+        Ok(job)
     }
 }
 

@@ -215,7 +215,7 @@ async fn campaigns_of(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<Vec<Lead
         .into_iter()
         .map(|c| {
             Ok(LeadCampaign {
-                stage: parse_stage(&c.status)?,
+                stage: c.status,
                 campaign_id: c.campaign_id,
                 name: c.name,
                 joined_at: c.created_at,

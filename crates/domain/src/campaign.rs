@@ -3,6 +3,7 @@
 //! lifecycle, and rendering a DM for one lead.
 
 use crate::ValidationErrors;
+use crate::stored_name::stored_names;
 use crate::user_template::render_user_template;
 use crate::validation::Collector;
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,14 @@ pub enum CampaignStatus {
 }
 
 impl CampaignStatus {
+    /// Every status, in the order of a campaign's life.
+    pub const ALL: [CampaignStatus; 4] = [
+        CampaignStatus::Draft,
+        CampaignStatus::Active,
+        CampaignStatus::Paused,
+        CampaignStatus::Completed,
+    ];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,9 +60,7 @@ impl CampaignStatus {
 
     /// Parses a stored name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Draft, Self::Active, Self::Paused, Self::Completed]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
     /// Whether a campaign may go from `self` to `to`: draft → active; active ↔ paused;
@@ -68,7 +75,18 @@ impl CampaignStatus {
                 | (Draft | Active | Paused, Completed)
         )
     }
+
+    /// The statuses a campaign may move to `to` from: [`CampaignStatus::can_become`] turned
+    /// around, for the store's conditional update (`… AND status IN (…)`).
+    pub fn sources_of(to: CampaignStatus) -> Vec<CampaignStatus> {
+        Self::ALL
+            .into_iter()
+            .filter(|from| from.can_become(to))
+            .collect()
+    }
 }
+
+stored_names!(CampaignStatus, "campaign status");
 
 /// The resource a campaign promises to commenters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,6 +332,35 @@ pub fn render(field: &str, template: &str, values: &DmValues) -> Result<String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_campaign_lifecycle_table() {
+        use CampaignStatus::*;
+        let legal = [
+            (Draft, Active),
+            (Active, Paused),
+            (Paused, Active),
+            (Draft, Completed),
+            (Active, Completed),
+            (Paused, Completed),
+        ];
+        for from in CampaignStatus::ALL {
+            for to in CampaignStatus::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    legal.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+                assert_eq!(
+                    CampaignStatus::sources_of(to).contains(&from),
+                    from.can_become(to)
+                );
+            }
+            assert_eq!(CampaignStatus::parse(from.as_str()), Some(from));
+        }
+        assert!(CampaignStatus::sources_of(Draft).is_empty());
+        assert_eq!(CampaignStatus::sources_of(Active), [Draft, Paused]);
+    }
 
     #[test]
     fn names_split_into_first_and_the_rest() {

@@ -5,15 +5,16 @@
 
 use crate::ValidationErrors;
 use crate::campaign::{CampaignSpec, EmailProvider};
+use crate::linkedin_account::AccountStatus;
 use crate::validation::Collector;
 
 /// What activation needs to know beyond the campaign's own fields: facts only the
 /// application can look up (the account's state, the workspace's vault and the instance's
 /// configuration).
 #[derive(Clone, Copy, Debug)]
-pub struct ActivationFacts<'a> {
+pub struct ActivationFacts {
     /// The campaign's LinkedIn account status (`ok`, `needs_reconnect`, `restricted`, …).
-    pub account_status: &'a str,
+    pub account_status: AccountStatus,
     /// Whether the email fallback's provider has an API key (the workspace's secret or the
     /// instance's); ignored without a fallback and for the sandbox sequencer.
     pub email_provider_has_key: bool,
@@ -72,7 +73,7 @@ fn provider_name(p: EmailProvider) -> &'static str {
 /// (`email_fallback.provider`).
 pub fn check_activation(
     spec: &CampaignSpec,
-    facts: ActivationFacts<'_>,
+    facts: ActivationFacts,
 ) -> Result<(), ValidationErrors> {
     let mut c = Collector::default();
     if spec.watched_posts.iter().all(|p| p.trim().is_empty()) {
@@ -87,7 +88,7 @@ pub fn check_activation(
             "is a placeholder link nobody can open; set the lead magnet's real link before activating",
         );
     }
-    if facts.account_status != "ok" {
+    if facts.account_status != AccountStatus::Ok {
         c.push(
             "linkedin_account_id",
             format!(
@@ -141,12 +142,12 @@ mod tests {
         }
     }
 
-    const READY: ActivationFacts<'static> = ActivationFacts {
-        account_status: "ok",
+    const READY: ActivationFacts = ActivationFacts {
+        account_status: AccountStatus::Ok,
         email_provider_has_key: true,
     };
 
-    fn fields(spec: &CampaignSpec, facts: ActivationFacts<'_>) -> Vec<String> {
+    fn fields(spec: &CampaignSpec, facts: ActivationFacts) -> Vec<String> {
         match check_activation(spec, facts) {
             Ok(()) => Vec::new(),
             Err(e) => e.0.into_iter().map(|e| e.field).collect(),
@@ -182,7 +183,7 @@ mod tests {
         s.lead_magnet.url = "https://example.com/lead-magnets/the-guide".into();
         assert_eq!(fields(&s, READY), ["lead_magnet.url"]);
         let reconnect = ActivationFacts {
-            account_status: "needs_reconnect",
+            account_status: AccountStatus::NeedsReconnect,
             ..READY
         };
         assert_eq!(fields(&spec(), reconnect), ["linkedin_account_id"]);
@@ -203,7 +204,7 @@ mod tests {
         s.watched_posts.clear();
         s.lead_magnet.url = "http://localhost:8080/guide".into();
         let facts = ActivationFacts {
-            account_status: "restricted",
+            account_status: AccountStatus::Restricted,
             email_provider_has_key: false,
         };
         assert_eq!(

@@ -1,6 +1,7 @@
 //! A lead's progress through a campaign, and the DM's own state machine that makes sending
 //! exactly-once over a provider with no idempotency keys.
 
+use crate::stored_name::stored_names;
 use serde::{Deserialize, Serialize};
 
 /// Where a lead stands in a campaign's funnel.
@@ -92,6 +93,8 @@ impl LeadStage {
     }
 }
 
+stored_names!(LeadStage, "lead stage");
+
 /// The state of one outbound DM. Persisted as `sending` *before* the provider is called, so
 /// a crash or a timeout leaves a trace that is reconciled before anything is sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +109,28 @@ pub enum DmState {
     /// It will not be sent.
     Failed,
 }
+
+impl DmState {
+    /// Every state, in order.
+    pub const ALL: [DmState; 4] = [
+        DmState::Queued,
+        DmState::Sending,
+        DmState::Sent,
+        DmState::Failed,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmState::Queued => "queued",
+            DmState::Sending => "sending",
+            DmState::Sent => "sent",
+            DmState::Failed => "failed",
+        }
+    }
+}
+
+stored_names!(DmState, "DM state");
 
 /// What to do with a DM found in `sending` (after a crash or a timeout).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -228,6 +253,14 @@ mod tests {
             [Scraped, Enriched, AwaitingConnection, DmQueued]
         );
         assert!(LeadStage::sources_of(Scraped).is_empty());
+    }
+
+    #[test]
+    fn dm_states_round_trip_through_their_stored_names() {
+        for s in DmState::ALL {
+            assert_eq!(s.as_str().parse::<DmState>(), Ok(s));
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
     }
 
     fn trace<'a>(message_id: Option<&'a str>, before: Option<BeforeSend<'a>>) -> SendTrace<'a> {

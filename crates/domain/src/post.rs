@@ -7,6 +7,7 @@
 //! stored alongside with the status `watching`; they never enter this workflow.
 
 use crate::ValidationErrors;
+use crate::stored_name::stored_names;
 use serde::{Deserialize, Serialize};
 
 /// Where a post is in the approval workflow.
@@ -57,6 +58,16 @@ impl PostStatus {
         Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
+    /// The statuses `step` may be taken from: [`PostStatus::apply`] turned around, so that
+    /// the store moves a post with one conditional update (`… AND status IN (…)`) instead
+    /// of reading the status first and racing whoever writes in between.
+    pub fn sources_of(step: PostMove) -> Vec<PostStatus> {
+        Self::ALL
+            .into_iter()
+            .filter(|from| from.apply(step).is_ok())
+            .collect()
+    }
+
     /// Whether the text and settings may still be edited.
     pub fn is_editable(self) -> bool {
         self == PostStatus::Draft
@@ -90,6 +101,12 @@ impl PostStatus {
         }
     }
 }
+
+stored_names!(PostStatus, "post status");
+
+/// The stored status of a post a campaign only watches; it never enters the workflow, so
+/// it is no [`PostStatus`].
+pub const WATCHING: &str = "watching";
 
 /// A move through the workflow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -257,6 +274,22 @@ mod tests {
             }
         }
         assert_eq!(checked, 6 * 8);
+    }
+
+    #[test]
+    fn sources_are_the_table_turned_around() {
+        for step in PostMove::ALL {
+            let want: Vec<_> = legal()
+                .into_iter()
+                .filter(|(_, m, _)| *m == step)
+                .map(|(f, _, _)| f)
+                .collect();
+            assert_eq!(PostStatus::sources_of(step), want, "{step:?}");
+        }
+        assert_eq!(
+            PostStatus::sources_of(M::Publish),
+            [S::Approved, S::Scheduled]
+        );
     }
 
     #[test]

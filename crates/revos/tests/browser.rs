@@ -217,9 +217,17 @@ async fn seed_leads(base: &str, database_url: &str) -> String {
             .expect("store a lead")
             .id;
         assert!(
-            leads::join_campaign(&mut tx, tenant, campaign, id, None, "dm_sent", at)
-                .await
-                .expect("join the campaign")
+            leads::join_campaign(
+                &mut tx,
+                tenant,
+                campaign,
+                id,
+                None,
+                "dm_sent".parse().unwrap(),
+                at
+            )
+            .await
+            .expect("join the campaign")
         );
         let data = |cost: f64| {
             serde_json::json!({"campaign_id": campaign, "lead_id": id, "cost": cost}).to_string()
@@ -254,7 +262,7 @@ async fn seed_leads(base: &str, database_url: &str) -> String {
             &mut tx,
             tenant,
             dm.id,
-            "sent",
+            revos_domain::lead::DmState::Sent,
             Some(&body),
             Some(&format!("chat-seed-{i}")),
             Some(&format!("msg-seed-{i}")),

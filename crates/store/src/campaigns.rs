@@ -4,6 +4,7 @@
 use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
+use revos_domain::campaign::CampaignStatus;
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
 
@@ -14,8 +15,9 @@ pub struct CampaignRow {
     pub id: Uuid,
     /// Its name.
     pub name: String,
-    /// `draft`, `active`, `paused` or `completed`.
-    pub status: String,
+    /// Where it is in its life.
+    #[sqlx(try_from = "String")]
+    pub status: CampaignStatus,
     /// The editable fields as JSON.
     pub settings: String,
     /// When it was created.
@@ -71,9 +73,10 @@ pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<Campa
 pub async fn list(
     tx: &mut Tx,
     tenant: TenantId,
-    status: Option<&str>,
+    status: Option<CampaignStatus>,
     page: PageRequest,
 ) -> Result<Vec<CampaignRow>> {
+    let status = status.map(CampaignStatus::as_str);
     const SQL: &str = concat!(
         "SELECT ",
         columns!(),
@@ -101,18 +104,31 @@ pub async fn update(
     Ok(n == 1)
 }
 
-/// Moves a campaign of `tenant` from status `from` to `to`; false when it was not in `from`
-/// (someone else changed it first).
+/// Moves a campaign of `tenant` to `to` if the domain allows it from its current status
+/// ([`CampaignStatus::sources_of`]); false when it did not move (absent, or in a status `to`
+/// may not come from, e.g. someone else changed it first).
 pub async fn set_status(
     tx: &mut Tx,
     tenant: TenantId,
     id: Uuid,
-    from: &str,
-    to: &str,
+    to: CampaignStatus,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE campaigns SET status = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2 AND status = $3";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(from).bind(to).bind(now).execute(c).await?.rows_affected());
+    let from = CampaignStatus::sources_of(to);
+    if from.is_empty() {
+        return Ok(false);
+    }
+    let sql = format!(
+        "UPDATE campaigns SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND status IN ({})",
+        crate::allowed_from::placeholders(5, from.len())
+    );
+    let n = on_conn!(tx, c => {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(id).bind(to.as_str()).bind(now);
+        for s in &from {
+            q = q.bind(s.as_str());
+        }
+        q.execute(c).await?.rows_affected()
+    });
     Ok(n == 1)
 }
 

@@ -21,6 +21,15 @@ pub enum StoreError {
     Database(sqlx::Error),
 }
 
+/// Reads a stored status or stage word as its domain enum; a word this build does not know
+/// is corrupt data (or a newer schema).
+pub(crate) fn decode_name<T>(raw: String) -> Result<T, StoreError>
+where
+    T: TryFrom<String, Error = revos_domain::stored_name::UnknownName>,
+{
+    T::try_from(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         if let Some(db) = err.as_database_error()

@@ -6,6 +6,7 @@ use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
+use revos_domain::lead::LeadStage;
 use uuid::Uuid;
 
 /// A lead of a campaign: its stage there and whether enrichment ever ran for it.
@@ -14,7 +15,8 @@ pub struct FunnelLeadRow {
     /// The lead.
     pub lead_id: Uuid,
     /// Its stage in the campaign.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: LeadStage,
     /// When enrichment last ran for the person (in any campaign).
     pub enriched_at: Option<DateTime<Utc>>,
 }

@@ -5,18 +5,9 @@
 use crate::tx::{TxInner, on_conn};
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
+use revos_domain::job_state::JobState;
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
-
-/// States a job can be in.
-pub const STATES: [&str; 6] = [
-    "scheduled",
-    "running",
-    "retrying",
-    "succeeded",
-    "dead",
-    "cancelled",
-];
 
 /// A job to enqueue.
 pub struct NewJob<'a> {
@@ -66,19 +57,21 @@ pub struct ClaimedJob {
     pub pacing_account_id: Option<Uuid>,
 }
 
-/// A job as listed for operators.
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A job as stored and as shown to people (the API's and the CLI's `JobView`).
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = JobView))]
 pub struct JobRow {
     /// Its id.
     pub id: Uuid,
-    /// Its tenant, if any.
+    /// Its tenant; `null` for system jobs.
     pub tenant_id: Option<Uuid>,
-    /// Its kind.
+    /// Its kind, e.g. `linkedin.send_dm`.
     pub kind: String,
     /// Its queue.
     pub queue: String,
     /// Its state.
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: JobState,
     /// Higher runs first.
     pub priority: i64,
     /// When it is (or was) due.
@@ -87,9 +80,11 @@ pub struct JobRow {
     pub attempts: i64,
     /// Attempts allowed.
     pub max_attempts: i64,
-    /// Its deduplication key.
+    /// Its deduplication key (not shown).
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub unique_key: Option<String>,
-    /// The last failure.
+    /// The last failure, kept on dead jobs.
     pub last_error: Option<String>,
     /// When it was enqueued.
     pub created_at: DateTime<Utc>,
@@ -321,11 +316,11 @@ pub async fn fail(
     const SQL: &str = "UPDATE jobs SET state = $3, run_at = COALESCE($4, run_at), last_error = $5, \
         locked_by = NULL, locked_until = NULL, updated_at = $6 WHERE id = $1 AND locked_by = $2 AND state = 'running'";
     let (state, run_at) = match next {
-        AfterFailure::RetryAt(at) => ("retrying", Some(at)),
-        AfterFailure::Dead => ("dead", None),
+        AfterFailure::RetryAt(at) => (JobState::Retrying, Some(at)),
+        AfterFailure::Dead => (JobState::Dead, None),
     };
     let error: String = error.chars().take(4_000).collect();
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(id).bind(worker).bind(state).bind(run_at).bind(&error).bind(now)
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(id).bind(worker).bind(state.as_str()).bind(run_at).bind(&error).bind(now)
         .execute(c).await?.rows_affected());
     Ok(n == 1)
 }
@@ -394,10 +389,11 @@ macro_rules! columns {
 pub async fn list(
     tx: &mut Tx,
     scope: JobScope,
-    state: Option<&str>,
+    state: Option<JobState>,
     kind: Option<&str>,
     page: PageRequest,
 ) -> Result<Vec<JobRow>> {
+    let state = state.map(JobState::as_str);
     const SQL: &str = concat!(
         "SELECT ",
         columns!(),

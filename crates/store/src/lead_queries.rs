@@ -5,6 +5,7 @@
 use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
+use revos_domain::lead::LeadStage;
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
 
@@ -144,7 +145,8 @@ pub struct LeadCampaignRow {
     /// Its name.
     pub name: String,
     /// The lead's stage in it.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: LeadStage,
     /// When the lead joined it.
     pub created_at: DateTime<Utc>,
 }

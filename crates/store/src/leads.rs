@@ -105,12 +105,12 @@ pub async fn join_campaign(
     campaign: Uuid,
     lead: Uuid,
     comment: Option<Uuid>,
-    status: &str,
+    stage: LeadStage,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     const SQL: &str = "INSERT INTO campaign_leads (id, tenant_id, campaign_id, lead_id, status, source_comment_id, created_at, \
         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (campaign_id, lead_id) DO NOTHING";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(status)
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(stage.as_str())
         .bind(comment).bind(now).execute(c).await?.rows_affected());
     Ok(n == 1)
 }
@@ -120,12 +120,13 @@ pub async fn of_campaign(
     tx: &mut Tx,
     tenant: TenantId,
     campaign: Uuid,
-) -> Result<Vec<(LeadRow, String)>> {
+) -> Result<Vec<(LeadRow, LeadStage)>> {
     #[derive(sqlx::FromRow)]
     struct Joined {
         #[sqlx(flatten)]
         lead: LeadRow,
-        status: String,
+        #[sqlx(try_from = "String")]
+        status: LeadStage,
     }
     const SQL: &str = "SELECT l.id, l.provider_id, l.name, l.linkedin_url, l.headline, l.email, l.company, \
         l.do_not_contact, l.is_sandbox, cl.status FROM campaign_leads cl JOIN leads l ON l.id = cl.lead_id \
@@ -222,10 +223,10 @@ pub async fn lock_stage(
     tenant: TenantId,
     campaign: Uuid,
     lead: Uuid,
-) -> Result<Option<String>> {
+) -> Result<Option<LeadStage>> {
     const PG: &str = "SELECT status FROM campaign_leads WHERE tenant_id = $1 AND campaign_id = $2 AND lead_id = $3 FOR UPDATE";
     const SQLITE: &str = "SELECT status FROM campaign_leads WHERE tenant_id = $1 AND campaign_id = $2 AND lead_id = $3";
-    Ok(match &mut tx.inner {
+    let stage: Option<String> = match &mut tx.inner {
         crate::tx::TxInner::Postgres(t) => {
             sqlx::query_scalar(PG)
                 .bind(tenant.0)
@@ -242,13 +243,18 @@ pub async fn lock_stage(
                 .fetch_optional(&mut **t)
                 .await?
         }
-    })
+    };
+    stage.map(crate::decode_name).transpose()
 }
 
 /// The campaigns a lead of `tenant` is in, with its stage in each.
-pub async fn stages(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Vec<(Uuid, String)>> {
+pub async fn stages(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Vec<(Uuid, LeadStage)>> {
     const SQL: &str = "SELECT campaign_id, status FROM campaign_leads WHERE tenant_id = $1 AND lead_id = $2 ORDER BY id";
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
+    let rows: Vec<(Uuid, String)> =
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?);
+    rows.into_iter()
+        .map(|(campaign, stage)| Ok((campaign, crate::decode_name(stage)?)))
+        .collect()
 }
 
 /// One lead of `tenant`.

@@ -5,6 +5,7 @@
 //! shared between the dialects wherever it can be (`$1` placeholders work on both); the few
 //! differences live in the migrations and in [`tx`].
 
+mod allowed_from;
 mod error;
 mod store;
 mod tx;
@@ -39,6 +40,7 @@ pub mod watermarks;
 pub mod webhook_tokens;
 
 pub use error::StoreError;
+pub(crate) use error::decode_name;
 pub use store::{APP_ROLE, Backend, JobsReady, Store, sqlite_url_in};
 pub use tx::Tx;
 

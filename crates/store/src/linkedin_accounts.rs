@@ -5,6 +5,7 @@
 use crate::tx::{TxInner, on_conn};
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
+use revos_domain::linkedin_account::AccountStatus;
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
 
@@ -21,9 +22,9 @@ pub struct AccountRow {
     pub provider_account_id: String,
     /// Shown to people.
     pub display_name: String,
-    /// `ok`, `needs_reconnect`, `restricted`, `paused`, or `detached` (an upgrade found it
-    /// attached to an older workspace too).
-    pub status: String,
+    /// Whether it can be used.
+    #[sqlx(try_from = "String")]
+    pub status: AccountStatus,
     /// IANA time zone of the sending window.
     pub time_zone: String,
     /// Sends in any rolling hour.
@@ -80,7 +81,7 @@ pub async fn insert(tx: &mut Tx, tenant: TenantId, row: &AccountRow) -> Result<(
         reply_hourly_cap, reply_daily_cap) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20)";
     on_conn!(tx, c => sqlx::query(SQL).bind(row.id).bind(tenant.0).bind(&row.provider).bind(&row.provider_account_id)
-        .bind(&row.display_name).bind(&row.status).bind(&row.time_zone).bind(row.hourly_cap).bind(row.daily_cap)
+        .bind(&row.display_name).bind(row.status.as_str()).bind(&row.time_zone).bind(row.hourly_cap).bind(row.daily_cap)
         .bind(row.min_gap_seconds).bind(row.max_gap_seconds).bind(&row.window_start).bind(&row.window_end)
         .bind(row.warmup_started_at).bind(row.warmup_weeks).bind(row.limit_pause_seconds).bind(row.is_sandbox)
         .bind(row.created_at).bind(row.reply_hourly_cap).bind(row.reply_daily_cap).execute(c).await?.rows_affected());
@@ -187,16 +188,16 @@ pub async fn pause(
     Ok(())
 }
 
-/// Sets an account's status (`ok`, `needs_reconnect`, `restricted`, `paused`).
+/// Sets an account's status.
 pub async fn set_status(
     tx: &mut Tx,
     tenant: TenantId,
     account: Uuid,
-    status: &str,
+    status: AccountStatus,
     now: DateTime<Utc>,
 ) -> Result<()> {
     const SQL: &str = "UPDATE linkedin_accounts SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
-    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(status).bind(now).execute(c).await?.rows_affected());
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(account).bind(status.as_str()).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }
 

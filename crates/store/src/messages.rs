@@ -6,6 +6,7 @@ use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
+use revos_domain::lead::DmState;
 use uuid::Uuid;
 
 /// A stored DM.
@@ -13,8 +14,9 @@ use uuid::Uuid;
 pub struct DmRow {
     /// Its id.
     pub id: Uuid,
-    /// `queued`, `sending`, `sent` or `failed`.
-    pub status: String,
+    /// Where it is in its sending.
+    #[sqlx(try_from = "String")]
+    pub status: DmState,
     /// The text, once rendered.
     pub body: String,
     /// The chat it went to, once known.
@@ -64,7 +66,7 @@ pub async fn set_dm(
     tx: &mut Tx,
     tenant: TenantId,
     id: Uuid,
-    status: &str,
+    status: DmState,
     body: Option<&str>,
     chat: Option<&str>,
     message: Option<&str>,
@@ -74,7 +76,7 @@ pub async fn set_dm(
     const SQL: &str = "UPDATE messages SET status = $3, body = COALESCE($4, body), provider_chat_id = COALESCE($5, provider_chat_id), \
         provider_message_id = COALESCE($6, provider_message_id), error = $7, \
         sent_at = CASE WHEN $3 = 'sent' THEN $8 ELSE sent_at END, updated_at = $8 WHERE tenant_id = $1 AND id = $2";
-    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(status).bind(body).bind(chat).bind(message)
+    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(status.as_str()).bind(body).bind(chat).bind(message)
         .bind(error).bind(now).execute(c).await?.rows_affected());
     Ok(())
 }

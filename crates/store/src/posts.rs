@@ -2,14 +2,68 @@
 //! rejected → scheduled → published`), with the history of every move. The rows share the
 //! `posts` table with the posts campaigns only watch (status `watching`, see
 //! [`crate::campaigns::watch_post`]); every query here leaves those out. Each move is a
-//! conditional update on the status it starts from, so two people racing cannot both move a
-//! post; the domain decides which moves are legal.
+//! conditional update on the statuses it may start from, so two people racing cannot both
+//! move a post; the domain decides which moves are legal ([`PostStatus::sources_of`]) and the
+//! `WHERE` clause is derived from that rule, never spelled here.
 
 use crate::tx::{TxInner, on_conn};
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
+use revos_domain::post::{PostMove, PostStatus};
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
+
+/// Runs move `$step` on post `$id` of `$tenant`: `UPDATE posts SET status = <its target>,
+/// $set WHERE tenant_id = $1 AND id = $2 AND status IN (<the statuses the domain allows it
+/// from>) $extra`, with the `$bind` values as `$4`, `$5`, …; evaluates to the rows changed.
+macro_rules! run_move {
+    ($tx:expr, $step:expr, $tenant:expr, $id:expr, $set:literal, $extra:literal $(, $bind:expr)*) => {{
+        let step: PostMove = $step;
+        let from = PostStatus::sources_of(step);
+        let first = 4 + [$(stringify!($bind)),*].len();
+        let sql = format!(
+            concat!("UPDATE posts SET status = $3, ", $set, " WHERE tenant_id = $1 AND id = $2 AND status IN ({})", $extra),
+            crate::allowed_from::placeholders(first, from.len())
+        );
+        on_conn!($tx, c => {
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind($tenant.0).bind($id).bind(step.target().as_str());
+            $(let q = q.bind($bind);)*
+            let mut q = q;
+            for s in &from {
+                q = q.bind(s.as_str());
+            }
+            q.execute(c).await?.rows_affected()
+        })
+    }};
+}
+
+/// Runs `$sql` (a statement on post `$2` of tenant `$1` ending in `status IN ({})`) with the
+/// statuses `$from` filled in after the `$bind` values (`$3`, …); evaluates to the rows
+/// changed.
+macro_rules! run_in_statuses {
+    ($tx:expr, $sql:literal, $from:expr, $tenant:expr, $id:expr $(, $bind:expr)*) => {{
+        let from: Vec<PostStatus> = $from;
+        let first = 3 + [$(stringify!($bind)),*].len();
+        let sql = format!($sql, crate::allowed_from::placeholders(first, from.len()));
+        on_conn!($tx, c => {
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind($tenant.0).bind($id);
+            $(let q = q.bind($bind);)*
+            let mut q = q;
+            for s in &from {
+                q = q.bind(s.as_str());
+            }
+            q.execute(c).await?.rows_affected()
+        })
+    }};
+}
+
+/// The statuses whose text may still be edited.
+fn editable() -> Vec<PostStatus> {
+    PostStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_editable())
+        .collect()
+}
 
 /// A stored post of the approval workflow.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -17,7 +71,8 @@ pub struct PostRow {
     /// Its id.
     pub id: Uuid,
     /// Where it is in the workflow.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PostStatus,
     /// The current text.
     pub body: String,
     /// The first draft (the AI's), kept beside the current text.
@@ -125,9 +180,10 @@ pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<PostR
 pub async fn list(
     tx: &mut Tx,
     tenant: TenantId,
-    status: Option<&str>,
+    status: Option<PostStatus>,
     page: PageRequest,
 ) -> Result<Vec<PostRow>> {
+    let status = status.map(PostStatus::as_str);
     const SQL: &str = concat!(
         "SELECT ",
         columns!(),
@@ -148,10 +204,19 @@ pub async fn update_draft(
     f: &DraftFields<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET body = $3, cartridge_id = $4, linkedin_account_id = $5, target_campaign_id = $6, \
-        updated_at = $7 WHERE tenant_id = $1 AND id = $2 AND status = 'draft'";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(f.body).bind(f.cartridge).bind(f.account)
-        .bind(f.campaign).bind(now).execute(c).await?.rows_affected());
+    let n = run_in_statuses!(
+        tx,
+        "UPDATE posts SET body = $3, cartridge_id = $4, linkedin_account_id = $5, \
+        target_campaign_id = $6, updated_at = $7 WHERE tenant_id = $1 AND id = $2 AND status IN ({})",
+        editable(),
+        tenant,
+        id,
+        f.body,
+        f.cartridge,
+        f.account,
+        f.campaign,
+        now
+    );
     Ok(n == 1)
 }
 
@@ -163,9 +228,16 @@ pub async fn submit(
     by: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET status = 'pending_approval', submitted_by = $3, submitted_at = $4, updated_at = $4 \
-        WHERE tenant_id = $1 AND id = $2 AND status = 'draft'";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(by).bind(now).execute(c).await?.rows_affected());
+    let n = run_move!(
+        tx,
+        PostMove::Submit,
+        tenant,
+        id,
+        "submitted_by = $4, submitted_at = $5, updated_at = $5",
+        "",
+        by,
+        now
+    );
     Ok(n == 1)
 }
 
@@ -179,10 +251,23 @@ pub async fn approve(
     edited: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET status = 'approved', body = COALESCE($4, body), approved_edited = $5, \
-        approved_by = $3, approved_at = $6, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND status = 'pending_approval'";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(by).bind(edited).bind(edited.is_some())
-        .bind(now).execute(c).await?.rows_affected());
+    let step = if edited.is_some() {
+        PostMove::ApproveEdited
+    } else {
+        PostMove::Approve
+    };
+    let n = run_move!(
+        tx,
+        step,
+        tenant,
+        id,
+        "approved_by = $4, body = COALESCE($5, body), approved_edited = $6, approved_at = $7, updated_at = $7",
+        "",
+        by,
+        edited,
+        edited.is_some(),
+        now
+    );
     Ok(n == 1)
 }
 
@@ -195,19 +280,32 @@ pub async fn reject(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET status = 'rejected', rejected_by = $3, rejection_reason = $4, rejected_at = $5, \
-        updated_at = $5 WHERE tenant_id = $1 AND id = $2 AND status = 'pending_approval'";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(by).bind(reason).bind(now)
-        .execute(c).await?.rows_affected());
+    let n = run_move!(
+        tx,
+        PostMove::Reject,
+        tenant,
+        id,
+        "rejected_by = $4, rejection_reason = $5, rejected_at = $6, updated_at = $6",
+        "",
+        by,
+        reason,
+        now
+    );
     Ok(n == 1)
 }
 
 /// Rejected → draft, keeping the last rejection for the writer to read; false unless it
 /// was rejected.
 pub async fn revise(tx: &mut Tx, tenant: TenantId, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET status = 'draft', approved_edited = FALSE, updated_at = $3 \
-        WHERE tenant_id = $1 AND id = $2 AND status = 'rejected'";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    let n = run_move!(
+        tx,
+        PostMove::Revise,
+        tenant,
+        id,
+        "approved_edited = FALSE, updated_at = $4",
+        "",
+        now
+    );
     Ok(n == 1)
 }
 
@@ -220,10 +318,17 @@ pub async fn schedule(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET status = 'scheduled', linkedin_account_id = $3, scheduled_at = $4, updated_at = $5 \
-        WHERE tenant_id = $1 AND id = $2 AND status = 'approved'";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(account).bind(at).bind(now)
-        .execute(c).await?.rows_affected());
+    let n = run_move!(
+        tx,
+        PostMove::Schedule,
+        tenant,
+        id,
+        "linkedin_account_id = $4, scheduled_at = $5, updated_at = $6",
+        "",
+        account,
+        at,
+        now
+    );
     Ok(n == 1)
 }
 
@@ -235,9 +340,15 @@ pub async fn unschedule(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET status = 'approved', scheduled_at = NULL, updated_at = $3 \
-        WHERE tenant_id = $1 AND id = $2 AND status = 'scheduled' AND publish_claimed_at IS NULL";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    let n = run_move!(
+        tx,
+        PostMove::Unschedule,
+        tenant,
+        id,
+        "scheduled_at = NULL, updated_at = $4",
+        " AND publish_claimed_at IS NULL",
+        now
+    );
     Ok(n == 1)
 }
 
@@ -249,9 +360,16 @@ pub async fn set_account(
     account: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET linkedin_account_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 \
-        AND status IN ('approved', 'scheduled') AND publish_claimed_at IS NULL";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(account).bind(now).execute(c).await?.rows_affected());
+    let n = run_in_statuses!(
+        tx,
+        "UPDATE posts SET linkedin_account_id = $3, updated_at = $4 WHERE tenant_id = $1 \
+        AND id = $2 AND publish_claimed_at IS NULL AND status IN ({})",
+        PostStatus::sources_of(PostMove::Publish),
+        tenant,
+        id,
+        account,
+        now
+    );
     Ok(n == 1)
 }
 
@@ -263,9 +381,15 @@ pub async fn claim_publish(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET publish_claimed_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 \
-        AND status IN ('approved', 'scheduled') AND publish_claimed_at IS NULL";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    let n = run_in_statuses!(
+        tx,
+        "UPDATE posts SET publish_claimed_at = $3, updated_at = $3 WHERE tenant_id = $1 \
+        AND id = $2 AND publish_claimed_at IS NULL AND status IN ({})",
+        PostStatus::sources_of(PostMove::Publish),
+        tenant,
+        id,
+        now
+    );
     Ok(n == 1)
 }
 
@@ -276,9 +400,15 @@ pub async fn release_claim(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "UPDATE posts SET publish_claimed_at = NULL, updated_at = $3 WHERE tenant_id = $1 AND id = $2 \
-        AND status IN ('approved', 'scheduled')";
-    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now).execute(c).await?.rows_affected());
+    run_in_statuses!(
+        tx,
+        "UPDATE posts SET publish_claimed_at = NULL, updated_at = $3 WHERE tenant_id = $1 \
+        AND id = $2 AND status IN ({})",
+        PostStatus::sources_of(PostMove::Publish),
+        tenant,
+        id,
+        now
+    );
     Ok(())
 }
 
@@ -293,10 +423,18 @@ pub async fn mark_published(
     sandbox: bool,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE posts SET status = 'published', provider_post_id = $3, url = $4, is_sandbox = $5, \
-        published_at = $6, updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND status IN ('approved', 'scheduled')";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(provider_post_id).bind(url).bind(sandbox)
-        .bind(now).execute(c).await?.rows_affected());
+    let n = run_move!(
+        tx,
+        PostMove::Publish,
+        tenant,
+        id,
+        "provider_post_id = $4, url = $5, is_sandbox = $6, published_at = $7, updated_at = $7",
+        "",
+        provider_post_id,
+        url,
+        sandbox,
+        now
+    );
     Ok(n == 1)
 }
 
@@ -375,7 +513,8 @@ pub struct TransitionRow {
     /// The status before; `None` when the post was created.
     pub from_status: Option<String>,
     /// The status after.
-    pub to_status: String,
+    #[sqlx(try_from = "String")]
+    pub to_status: PostStatus,
     /// Why (a rejection's reason).
     pub reason: Option<String>,
     /// When.
@@ -389,14 +528,14 @@ pub async fn add_transition(
     tenant: TenantId,
     post: Uuid,
     actor: Option<Uuid>,
-    from: Option<&str>,
-    to: &str,
+    from: Option<PostStatus>,
+    to: PostStatus,
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO post_transitions (id, tenant_id, post_id, actor_id, from_status, to_status, reason, \
         occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(post).bind(actor).bind(from).bind(to)
+    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(post).bind(actor).bind(from.map(PostStatus::as_str)).bind(to.as_str())
         .bind(reason).bind(at).execute(c).await?.rows_affected());
     Ok(())
 }

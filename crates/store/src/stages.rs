@@ -19,10 +19,7 @@ fn guarded_update(scope: &str, first: usize, to: LeadStage) -> Option<(String, V
     if from.is_empty() {
         return None;
     }
-    let allowed = (0..from.len())
-        .map(|i| format!("${}", i + first))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let allowed = crate::allowed_from::placeholders(first, from.len());
     let sql = format!(
         "UPDATE campaign_leads SET status = $2, updated_at = $4 WHERE tenant_id = $1 AND lead_id = $3 \
          {scope} AND status IN ({allowed})"

@@ -94,6 +94,7 @@ pub fn runner(app: &App, config: RunnerConfig) -> Runner<App> {
 mod tests {
     use super::*;
     use revos_app::{MasterKey, SimulatedClock, Store};
+    use revos_domain::job_state::JobState;
     use std::sync::Arc;
 
     #[tokio::test]
@@ -132,11 +133,11 @@ mod tests {
             .job_stats(revos_app::jobs::JobAccess::Operator)
             .await
             .unwrap();
-        let ran = stats.counts["succeeded"];
+        let ran = stats.counts[JobState::Succeeded.as_str()];
         assert!(
             (12..=13).contains(&ran),
             "housekeeping ran {ran} times in an hour"
         );
-        assert_eq!(stats.counts["dead"], 0);
+        assert_eq!(stats.counts[JobState::Dead.as_str()], 0);
     }
 }

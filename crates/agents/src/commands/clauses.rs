@@ -5,6 +5,7 @@ use super::Parsed;
 use super::help::usage_of;
 use super::tokens::{Token, after, join, until};
 use crate::tools::{CreateCampaignArgs, ListCampaignsArgs, Tool};
+use revos_domain::campaign::CampaignStatus;
 use serde_json::{Map, Value, json};
 
 pub(super) fn tool(name: &'static str, arguments: Value) -> Parsed {
@@ -76,14 +77,14 @@ pub(super) fn create_campaign(rest: &[Token]) -> Parsed {
 
 /// `list [status] campaigns`, `campaigns`, `show campaigns`.
 pub(super) fn list_campaigns(t: &[Token]) -> Option<Parsed> {
-    const STATUSES: [&str; 4] = ["draft", "active", "paused", "completed"];
+    let statuses = CampaignStatus::ALL.map(CampaignStatus::as_str);
     let rest = after(t, &[&["list"], &["show"], &["show", "me"]]).unwrap_or(t);
     let rest = after(rest, &[&["all"], &["my"], &["the"]]).unwrap_or(rest);
     match rest {
         [c] if c.is_any(&["campaigns", "campaign"]) => {
             Some(tool(ListCampaignsArgs::NAME, json!({})))
         }
-        [s, c] if c.is_any(&["campaigns"]) && s.is_any(&STATUSES) => Some(tool(
+        [s, c] if c.is_any(&["campaigns"]) && s.is_any(&statuses) => Some(tool(
             ListCampaignsArgs::NAME,
             json!({ "status": s.text.to_ascii_lowercase() }),
         )),

@@ -7,36 +7,40 @@ use super::help::usage_of;
 use super::tokens::{Token, after, join, until};
 use crate::tools::{ListLeadsArgs, Tool};
 use chrono::{DateTime, Datelike, Duration, SecondsFormat, Utc};
+use revos_domain::lead::LeadStage;
 use serde_json::{Map, Value};
 
 /// The stage a phrase after "who" names, and how many words it used.
-fn stage_phrase(t: &[Token]) -> Option<(&'static str, usize)> {
-    const PHRASES: &[(&[&str], &str)] = &[
-        (&["email", "replied"], "email_replied"),
-        (&["replied", "by", "email"], "email_replied"),
-        (&["replied", "to", "an", "email"], "email_replied"),
-        (&["replied"], "replied"),
-        (&["answered"], "replied"),
-        (&["opted", "out"], "opted_out"),
-        (&["unsubscribed"], "opted_out"),
-        (&["are", "awaiting", "connection"], "awaiting_connection"),
-        (&["awaiting", "connection"], "awaiting_connection"),
-        (&["got", "a", "dm"], "dm_sent"),
-        (&["were", "messaged"], "dm_sent"),
-        (&["were", "sent", "a", "dm"], "dm_sent"),
-        (&["dm", "sent"], "dm_sent"),
-        (&["are", "queued"], "dm_queued"),
-        (&["dm", "queued"], "dm_queued"),
-        (&["queued"], "dm_queued"),
-        (&["were", "enriched"], "enriched"),
-        (&["are", "enriched"], "enriched"),
-        (&["enriched"], "enriched"),
-        (&["were", "scraped"], "scraped"),
-        (&["scraped"], "scraped"),
-        (&["commented"], "scraped"),
-        (&["email", "sequenced"], "email_sequenced"),
-        (&["were", "sequenced"], "email_sequenced"),
-        (&["sequenced"], "email_sequenced"),
+fn stage_phrase(t: &[Token]) -> Option<(LeadStage, usize)> {
+    const PHRASES: &[(&[&str], LeadStage)] = &[
+        (&["email", "replied"], LeadStage::EmailReplied),
+        (&["replied", "by", "email"], LeadStage::EmailReplied),
+        (&["replied", "to", "an", "email"], LeadStage::EmailReplied),
+        (&["replied"], LeadStage::Replied),
+        (&["answered"], LeadStage::Replied),
+        (&["opted", "out"], LeadStage::OptedOut),
+        (&["unsubscribed"], LeadStage::OptedOut),
+        (
+            &["are", "awaiting", "connection"],
+            LeadStage::AwaitingConnection,
+        ),
+        (&["awaiting", "connection"], LeadStage::AwaitingConnection),
+        (&["got", "a", "dm"], LeadStage::DmSent),
+        (&["were", "messaged"], LeadStage::DmSent),
+        (&["were", "sent", "a", "dm"], LeadStage::DmSent),
+        (&["dm", "sent"], LeadStage::DmSent),
+        (&["are", "queued"], LeadStage::DmQueued),
+        (&["dm", "queued"], LeadStage::DmQueued),
+        (&["queued"], LeadStage::DmQueued),
+        (&["were", "enriched"], LeadStage::Enriched),
+        (&["are", "enriched"], LeadStage::Enriched),
+        (&["enriched"], LeadStage::Enriched),
+        (&["were", "scraped"], LeadStage::Scraped),
+        (&["scraped"], LeadStage::Scraped),
+        (&["commented"], LeadStage::Scraped),
+        (&["email", "sequenced"], LeadStage::EmailSequenced),
+        (&["were", "sequenced"], LeadStage::EmailSequenced),
+        (&["sequenced"], LeadStage::EmailSequenced),
     ];
     PHRASES
         .iter()
@@ -124,7 +128,7 @@ pub(super) fn list_leads(mut t: &[Token], now: DateTime<Utc>) -> Parsed {
             let Some((stage, used)) = stage_phrase(rest) else {
                 return usage_of("leads");
             };
-            args.insert("stage".into(), Value::String(stage.into()));
+            args.insert("stage".into(), Value::String(stage.as_str().into()));
             t = &rest[used..];
         } else if let Some(rest) = after(
             t,
@@ -160,7 +164,7 @@ pub(super) fn list_leads(mut t: &[Token], now: DateTime<Utc>) -> Parsed {
             let skipped = usize::from(t.first().is_some_and(|f| f.is("since")));
             t = &t[(skipped + used).min(t.len())..];
         } else if let Some((stage, used)) = stage_phrase(t) {
-            args.insert("stage".into(), Value::String(stage.into()));
+            args.insert("stage".into(), Value::String(stage.as_str().into()));
             t = &t[used..];
         } else {
             return usage_of("leads");

@@ -286,7 +286,7 @@ async fn transition(app: &App, ctx: &ToolContext, campaign: String, step: Transi
     let c = resolve::campaign(app, who, "campaign", &campaign).await?;
     let c = app.transition_campaign(who, c.id, step).await?;
     let verb = match step {
-        Transition::Pause => "paused",
+        Transition::Pause => CampaignStatus::Paused.as_str(),
         _ => "resumed",
     };
     let summary = format!("Campaign {verb}: {}", c.spec.name);

@@ -125,7 +125,7 @@ impl App {
         let (Some((post, comment)), Some(template)) = (source, &spec.connect_reply_template) else {
             return Ok(ReplyOutcome::Skipped);
         };
-        if status != CampaignStatus::Active.as_str() || lead.do_not_contact {
+        if status != CampaignStatus::Active || lead.do_not_contact {
             return Ok(ReplyOutcome::Skipped);
         }
         // Rendered before any transaction or slot: a template never runs while rows are held.

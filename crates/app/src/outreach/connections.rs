@@ -9,14 +9,15 @@ use crate::outreach::dm::SendDm;
 use crate::webhooks::WebhookScope;
 use crate::{App, Result};
 use revos_domain::TenantId;
+use revos_domain::linkedin_account::AccountStatus;
 use revos_store::leads::{self, AwaitingConnection};
 use revos_store::linkedin_accounts;
 
 /// The account status a Unipile `AccountStatus` message means, if it changes ours.
-pub fn account_status(message: &str) -> Option<&'static str> {
+pub fn account_status(message: &str) -> Option<AccountStatus> {
     match message {
-        "OK" | "RECONNECTED" | "SYNC_SUCCESS" | "CREATION_SUCCESS" => Some("ok"),
-        "CREDENTIALS" | "ERROR" | "STOPPED" | "DELETED" => Some("needs_reconnect"),
+        "OK" | "RECONNECTED" | "SYNC_SUCCESS" | "CREATION_SUCCESS" => Some(AccountStatus::Ok),
+        "CREDENTIALS" | "ERROR" | "STOPPED" | "DELETED" => Some(AccountStatus::NeedsReconnect),
         _ => None,
     }
 }
@@ -114,7 +115,7 @@ impl App {
             linkedin_accounts::set_status(&mut tx, tenant, account, status, now).await?;
             tx.commit().await?;
             changed += 1;
-            if status == "ok" {
+            if status == AccountStatus::Ok {
                 // Whenever the account turns ok, its owner is read again (a failure is
                 // recorded and retried by the owner probe).
                 self.learn_owner(tenant, account, "unipile", account_id)
@@ -157,12 +158,14 @@ impl revos_jobs::Job for PollConnections {
 
 #[cfg(test)]
 mod tests {
+    use revos_domain::linkedin_account::AccountStatus;
+
     #[test]
     fn account_statuses_map_to_ours() {
-        assert_eq!(super::account_status("OK"), Some("ok"));
+        assert_eq!(super::account_status("OK"), Some(AccountStatus::Ok));
         assert_eq!(
             super::account_status("CREDENTIALS"),
-            Some("needs_reconnect")
+            Some(AccountStatus::NeedsReconnect)
         );
         assert_eq!(super::account_status("CONNECTING"), None);
     }

@@ -18,7 +18,7 @@ use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus, DmValues, render};
-use revos_domain::lead::{BeforeSend, LeadStage, Reconciliation, SendTrace, reconcile};
+use revos_domain::lead::{BeforeSend, DmState, LeadStage, Reconciliation, SendTrace, reconcile};
 use revos_domain::paced_action::ActionKind;
 use revos_jobs::Job;
 use revos_providers::LinkedIn;
@@ -114,19 +114,19 @@ impl App {
                 .ok_or(AppError::NotFound("lead"))?;
             (spec, row.status, account, dm, lead)
         };
-        if dm.status == "sent" {
+        if dm.status == DmState::Sent {
             return Ok(DmOutcome::AlreadySent);
         }
         let linkedin = self.linkedin_for(tenant, &account.provider).await?;
         let acct = account.provider_account_id.as_str();
-        if dm.status == "sending"
+        if dm.status == DmState::Sending
             && self
                 .reconcile_dm(job, &spec, &dm, &lead, &*linkedin, acct)
                 .await?
         {
             return Ok(DmOutcome::AlreadySent);
         }
-        if status != CampaignStatus::Active.as_str() || lead.do_not_contact {
+        if status != CampaignStatus::Active || lead.do_not_contact {
             return Ok(DmOutcome::CampaignNotActive);
         }
         if !linkedin.is_connected(acct, &lead.provider_id).await? {
@@ -136,7 +136,7 @@ impl App {
         let body = self.dm_text(job, &spec, &lead, &dm).await?;
         // What the chat held before the first attempt (a read, outside the paced slot): after
         // a lost answer, ours is what came after.
-        let before = if dm.status == "sending" {
+        let before = if dm.status == DmState::Sending {
             None
         } else {
             let chat = linkedin.find_chat(acct, &lead.provider_id).await?;
@@ -283,7 +283,7 @@ impl App {
             &mut tx,
             tenant,
             dm,
-            "sent",
+            DmState::Sent,
             None,
             Some(chat),
             message,
@@ -300,7 +300,7 @@ impl App {
             now,
         )
         .await?;
-        let mut step = Step::new("dm_sent", Some(job.campaign), job.lead);
+        let mut step = Step::new(LeadStage::DmSent.as_str(), Some(job.campaign), job.lead);
         step.cost = revos_domain::costs::DM_USD;
         pipeline_events::append(&mut tx, tenant, step, now).await?;
         if moved {

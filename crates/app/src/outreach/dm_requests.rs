@@ -70,8 +70,7 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let context::CampaignContext { row, spec, .. } =
             context::read(&mut tx, who.tenant, campaign, None).await?;
-        let status = CampaignStatus::parse(&row.status)
-            .ok_or_else(|| AppError::Internal(format!("unknown campaign status {}", row.status)))?;
+        let status = row.status;
         if status == CampaignStatus::Completed {
             return Err(AppError::Conflict("the campaign is completed".into()));
         }

@@ -10,6 +10,7 @@ use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::EmailProvider;
+use revos_domain::lead::LeadStage;
 use revos_jobs::Job;
 use revos_providers::email::{EmailBounce, Stopped};
 use revos_store::email_bounces::{self, NewBounce};
@@ -103,7 +104,7 @@ impl App {
                 // Under the stage lock: a fallback deciding right now commits first, and its
                 // sequenced lead is stopped too.
                 let stage = leads::lock_stage(&mut tx, tenant, campaign, *lead).await?;
-                if stage.as_deref() == Some("email_sequenced") {
+                if stage == Some(LeadStage::EmailSequenced) {
                     let job = StopEmailSequence {
                         tenant,
                         campaign,

@@ -18,7 +18,7 @@ use crate::outreach::replies::{Channel, Reply};
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
-use revos_domain::campaign::{EmailFallback, EmailProvider, split_name};
+use revos_domain::campaign::{CampaignStatus, EmailFallback, EmailProvider, split_name};
 use revos_domain::email::{EmailStatus, NotSendable};
 use revos_domain::lead::LeadStage;
 use revos_jobs::Job;
@@ -188,7 +188,7 @@ impl App {
         let Some(fallback) = spec.email_fallback.clone() else {
             return Ok(FallbackOutcome::NotApplicable);
         };
-        if status != "active" || lead.do_not_contact {
+        if status != CampaignStatus::Active || lead.do_not_contact {
             return Ok(FallbackOutcome::NotApplicable);
         }
         let Some(email) = lead.email.clone() else {
@@ -216,7 +216,7 @@ impl App {
             let now = self.now();
             let mut tx = self.store.begin_for(tenant).await?;
             let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
-            let outcome = match stage.as_deref().and_then(LeadStage::parse) {
+            let outcome = match stage {
                 Some(s) if s.can_become(LeadStage::EmailSequenced) => {
                     not_sequenced(&mut tx, job, &email_state, &fallback, why, now).await?
                 }
@@ -243,15 +243,11 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin_for(tenant).await?;
         let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
-        let passed = |stage: Option<String>| match stage.as_deref().and_then(LeadStage::parse) {
+        let passed = |stage: Option<LeadStage>| match stage {
             Some(LeadStage::Replied | LeadStage::EmailReplied) => FallbackOutcome::Replied,
             _ => FallbackOutcome::NotApplicable,
         };
-        if !stage
-            .as_deref()
-            .and_then(LeadStage::parse)
-            .is_some_and(|s| s.can_become(LeadStage::EmailSequenced))
-        {
+        if !stage.is_some_and(|s| s.can_become(LeadStage::EmailSequenced)) {
             return Ok(passed(stage));
         }
         // A bounce recorded since the first look stops it still.
@@ -283,7 +279,11 @@ impl App {
             .await?;
         let what = format!("{:?} campaign {}", fallback.provider, fallback.campaign_id);
         messages::insert_email(&mut tx, tenant, job.campaign, job.lead, &what, now).await?;
-        let mut step = Step::new("email_sequenced", Some(job.campaign), job.lead);
+        let mut step = Step::new(
+            LeadStage::EmailSequenced.as_str(),
+            Some(job.campaign),
+            job.lead,
+        );
         step.cost = revos_domain::costs::EMAIL_SEQUENCE_USD;
         step.extra =
             serde_json::json!({ "provider": fallback.provider, "sandbox": sequencer.is_sandbox() });

@@ -16,6 +16,7 @@ use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus};
+use revos_domain::lead::LeadStage;
 use revos_domain::triggers::{find_email, qualifies};
 use revos_providers::{LinkedIn, PostComment};
 use revos_store::leads::{self, NewComment, NewLead};
@@ -81,7 +82,7 @@ impl App {
         linkedin: &dyn LinkedIn,
     ) -> Result<MonitorReport> {
         let mut report = MonitorReport::default();
-        if ctx.row.status != CampaignStatus::Active.as_str() {
+        if ctx.row.status != CampaignStatus::Active {
             return Ok(report);
         }
         let (spec, account) = (&ctx.spec, &ctx.account);
@@ -199,7 +200,7 @@ impl App {
                 campaign,
                 lead.id,
                 Some(comment_id),
-                "scraped",
+                LeadStage::Scraped,
                 now,
             )
             .await?

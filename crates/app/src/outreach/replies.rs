@@ -106,19 +106,19 @@ impl App {
         let opted_out = is_opt_out(reply.text);
         let (to, kind) = match reply.channel {
             Channel::Dm => (LeadStage::Replied, "dm_replied"),
-            Channel::Email => (LeadStage::EmailReplied, "email_replied"),
+            Channel::Email => (LeadStage::EmailReplied, LeadStage::EmailReplied.as_str()),
         };
         let next = if opted_out { LeadStage::OptedOut } else { to };
         for (campaign, _) in &stages {
             pipeline_events::append(&mut tx, tenant, Step::new(kind, Some(*campaign), lead), now)
                 .await?;
             // Moves only as the domain allows: an email reply from a lead who also answered
-            // the DM stays "replied", and a reply before our DM went out is a reply.
+            // the DM stays replied, and a reply before our DM went out is a reply.
             stages::move_stage(&mut tx, tenant, *campaign, lead, next, now).await?;
         }
         if opted_out {
             leads::set_do_not_contact(&mut tx, tenant, lead, true, now).await?;
-            let mut step = Step::new("opted_out", reply.campaign, lead);
+            let mut step = Step::new(LeadStage::OptedOut.as_str(), reply.campaign, lead);
             step.extra = serde_json::json!({ "source": reply.channel.as_str() });
             pipeline_events::append(&mut tx, tenant, step, now).await?;
         }

@@ -40,7 +40,7 @@ pub async fn dm(tx: &mut Tx, job: &SendDm, now: DateTime<Utc>) -> Result<Queued>
         return Ok(Queued::AlreadyHasDm);
     }
     revos_jobs::enqueue(tx, job, now, now).await?;
-    let step = Step::new("dm_queued", Some(job.campaign), job.lead);
+    let step = Step::new(LeadStage::DmQueued.as_str(), Some(job.campaign), job.lead);
     pipeline_events::append(tx, job.tenant, step, now).await?;
     Ok(Queued::Yes)
 }

@@ -82,7 +82,7 @@ impl App {
         let (row, account) = {
             let mut tx = self.store.begin_for(tenant).await?;
             let row = self.read_post(&mut tx, tenant, id).await?;
-            if row.status != PostStatus::Published.as_str() {
+            if row.status != PostStatus::Published {
                 return Ok(());
             }
             let account = self.publishing_account(&mut tx, tenant, &row, None).await?;

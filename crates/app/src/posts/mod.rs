@@ -158,14 +158,10 @@ pub struct PostPatch {
     pub campaign_id: Option<Uuid>,
 }
 
-fn parse_status(raw: &str) -> Result<PostStatus> {
-    PostStatus::parse(raw).ok_or_else(|| AppError::Internal(format!("unknown post status {raw}")))
-}
-
 fn view(row: PostRow) -> Result<Post> {
     Ok(Post {
         id: row.id,
-        status: parse_status(&row.status)?,
+        status: row.status,
         body: row.body,
         draft_body: row.draft_body,
         cartridge_id: row.cartridge_id,
@@ -230,8 +226,12 @@ impl App {
             .map(|h| {
                 Ok(PostTransition {
                     actor_id: h.actor_id,
-                    from: h.from_status.as_deref().map(parse_status).transpose()?,
-                    to: parse_status(&h.to_status)?,
+                    from: h
+                        .from_status
+                        .map(|s| s.parse::<PostStatus>())
+                        .transpose()
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                    to: h.to_status,
                     reason: h.reason,
                     at: h.occurred_at,
                 })
@@ -245,7 +245,7 @@ impl App {
 
     /// Checks a move against the workflow; returns the statuses before and after.
     fn check_move(row: &PostRow, step: PostMove) -> Result<(PostStatus, PostStatus)> {
-        let from = parse_status(&row.status)?;
+        let from = row.status;
         let to = from.apply(step)?;
         Ok((from, to))
     }

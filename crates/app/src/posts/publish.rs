@@ -9,7 +9,7 @@
 //! instead of publishing again.
 
 use super::metrics::{FIRST_METRICS_AFTER_MINUTES, RefreshPostMetrics};
-use super::{PostDetail, changed_meanwhile, parse_status, post_event};
+use super::{PostDetail, changed_meanwhile, post_event};
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::post::{PostMove, PostStatus, same_text};
@@ -155,7 +155,7 @@ impl App {
         let (row, account) = {
             let mut tx = self.store.begin_for(tenant).await?;
             let row = self.read_post(&mut tx, tenant, id).await?;
-            let status = parse_status(&row.status)?;
+            let status = row.status;
             if status == PostStatus::Published {
                 return Ok(PublishOutcome::AlreadyPublished);
             }
@@ -250,13 +250,13 @@ impl App {
         {
             return Err(changed_meanwhile());
         }
-        let to = PostStatus::Published.as_str();
+        let to = PostStatus::Published;
         store::add_transition(
             &mut tx,
             tenant,
             row.id,
             actor,
-            Some(&row.status),
+            Some(row.status),
             to,
             None,
             now,
@@ -293,7 +293,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let row = self.read_post(&mut tx, who.tenant, id).await?;
-        let status = parse_status(&row.status)?;
+        let status = row.status;
         let Some(pid) = row
             .provider_post_id
             .as_deref()

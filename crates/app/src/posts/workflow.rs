@@ -4,8 +4,7 @@
 //! with who made it.
 
 use super::{
-    NewPost, Post, PostDetail, PostPatch, PublishPost, changed_meanwhile, parse_status, post_event,
-    view,
+    NewPost, Post, PostDetail, PostPatch, PublishPost, changed_meanwhile, post_event, view,
 };
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
@@ -43,8 +42,8 @@ async fn log_move(
         who.tenant,
         id,
         Some(who.user.0),
-        Some(from.as_str()),
-        to.as_str(),
+        Some(from),
+        to,
         reason,
         at,
     )
@@ -133,7 +132,7 @@ impl App {
             campaign: new.campaign_id,
         };
         store::insert(&mut tx, who.tenant, id, &fields, who.user.0, now).await?;
-        let draft = PostStatus::Draft.as_str();
+        let draft = PostStatus::Draft;
         store::add_transition(
             &mut tx,
             who.tenant,
@@ -167,7 +166,7 @@ impl App {
             .transpose()?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         let row = self.read_post(&mut tx, who.tenant, id).await?;
-        let status = parse_status(&row.status)?;
+        let status = row.status;
         if !status.is_editable() {
             return Err(AppError::Conflict(format!(
                 "a {} post cannot be edited; only drafts can",
@@ -214,7 +213,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<Post>> {
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let rows = store::list(&mut tx, who.tenant, status.map(PostStatus::as_str), page).await?;
+        let rows = store::list(&mut tx, who.tenant, status, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         let items = page
             .items

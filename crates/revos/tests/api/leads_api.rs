@@ -112,7 +112,7 @@ async fn add_lead(
     }
     for (c, stage) in campaigns {
         assert!(
-            leads::join_campaign(&mut tx, tenant, *c, lead, None, stage, now)
+            leads::join_campaign(&mut tx, tenant, *c, lead, None, stage.parse().unwrap(), now)
                 .await
                 .unwrap()
         );
@@ -343,7 +343,7 @@ async fn lead_detail_merges_events_and_messages_oldest_first(db: Db) {
         &mut tx,
         tenant,
         dm.id,
-        "sent",
+        revos_domain::lead::DmState::Sent,
         Some("Hi Ana, here it is"),
         Some("chat-1"),
         Some("msg-1"),

@@ -422,7 +422,7 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
             .await
             .unwrap()
             .into_iter()
-            .map(|(l, s)| (l.provider_id, s))
+            .map(|(l, s)| (l.provider_id, s.to_string()))
             .collect();
     assert_eq!(stages["ACo1"], "dm_sent");
     assert_eq!(stages["ACo3"], "dm_sent");

@@ -127,7 +127,7 @@ async fn account(store: &Store, tenant: TenantId, p: &Policy, now: DateTime<Utc>
         provider: "sandbox".into(),
         provider_account_id: format!("sandbox-{id}"),
         display_name: "test".into(),
-        status: "ok".into(),
+        status: "ok".parse().unwrap(),
         time_zone: p.tz.name().into(),
         hourly_cap: p.hourly,
         daily_cap: p.daily,

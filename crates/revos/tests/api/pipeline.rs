@@ -133,7 +133,7 @@ async fn stages(w: &World) -> HashMap<String, (Uuid, String, bool)> {
         .await
         .unwrap()
         .into_iter()
-        .map(|(l, s)| (l.provider_id, (l.id, s, l.do_not_contact)))
+        .map(|(l, s)| (l.provider_id, (l.id, s.to_string(), l.do_not_contact)))
         .collect()
 }
 

@@ -128,9 +128,17 @@ async fn lead(
             .unwrap();
     }
     assert!(
-        leads::join_campaign(&mut tx, tenant, campaign, id, None, stage, joined)
-            .await
-            .unwrap()
+        leads::join_campaign(
+            &mut tx,
+            tenant,
+            campaign,
+            id,
+            None,
+            stage.parse().unwrap(),
+            joined
+        )
+        .await
+        .unwrap()
     );
     tx.commit().await.unwrap();
     id

@@ -155,9 +155,17 @@ async fn lead(t: &TestApp, tenant: TenantId, campaign: Uuid, id: &str, stage: &s
     };
     let lead = leads::upsert(&mut tx, tenant, &new, now).await.unwrap().id;
     assert!(
-        leads::join_campaign(&mut tx, tenant, campaign, lead, None, stage, now)
-            .await
-            .unwrap()
+        leads::join_campaign(
+            &mut tx,
+            tenant,
+            campaign,
+            lead,
+            None,
+            stage.parse().unwrap(),
+            now
+        )
+        .await
+        .unwrap()
     );
     tx.commit().await.unwrap();
     lead

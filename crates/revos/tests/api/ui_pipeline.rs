@@ -395,7 +395,7 @@ async fn seed_lead_at(
     }
     for (c, stage) in campaigns {
         assert!(
-            leads::join_campaign(&mut tx, tenant, *c, lead, None, stage, now)
+            leads::join_campaign(&mut tx, tenant, *c, lead, None, stage.parse().unwrap(), now)
                 .await
                 .unwrap()
         );

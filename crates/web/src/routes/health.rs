@@ -15,11 +15,22 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(readyz))
 }
 
+/// What a probe found. Its own word, not an account's `ok` status.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Probe {
+    /// The process is up.
+    Ok,
+    /// It can serve requests.
+    Ready,
+}
+
 /// Probe answer.
 #[derive(Serialize, utoipa::ToSchema)]
 struct Health {
     /// `ok` or `ready`.
-    status: &'static str,
+    #[schema(value_type = String)]
+    status: Probe,
     /// The database engine (readiness only).
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<&'static str>,
@@ -29,7 +40,7 @@ struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
 async fn healthz() -> Json<Health> {
     Json(Health {
-        status: "ok",
+        status: Probe::Ok,
         database: None,
     })
 }
@@ -51,7 +62,7 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         Backend::Postgres => "postgres",
     };
     Ok(Json(Health {
-        status: "ready",
+        status: Probe::Ready,
         database: Some(database),
     }))
 }

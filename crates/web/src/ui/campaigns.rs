@@ -17,6 +17,7 @@ use minijinja::{Value, context};
 use revos_app::campaigns::{Campaign, Transition};
 use revos_domain::PageRequest;
 use revos_domain::campaign::CampaignStatus;
+use revos_domain::lead::LeadStage;
 use serde::Deserialize;
 
 /// Everything a list may hold on one page.
@@ -83,7 +84,7 @@ async fn form_page(
         .await?
         .items
         .iter()
-        .map(|a| context! { id => a.id.to_string(), name => a.display_name.clone(), sandbox => a.sandbox, status => a.status.clone() })
+        .map(|a| context! { id => a.id.to_string(), name => a.display_name.clone(), sandbox => a.sandbox, status => a.status.as_str() })
         .collect();
     let providers: Vec<Value> = EMAIL_PROVIDERS
         .iter()
@@ -278,19 +279,27 @@ pub(super) async fn show(
     };
     let counts = &funnel.counts;
     let funnel_rows = [
-        ("scraped", "Scraped", counts.scraped),
-        ("enriched", "Enriched", counts.enriched),
-        ("dm_sent", "DM sent", counts.dm_sent),
-        ("replied", "Replied", counts.replied),
-        ("email_sequenced", "Email sequenced", counts.email_sequenced),
-        ("email_replied", "Email replied", counts.email_replied),
+        (LeadStage::Scraped, "Scraped", counts.scraped),
+        (LeadStage::Enriched, "Enriched", counts.enriched),
+        (LeadStage::DmSent, "DM sent", counts.dm_sent),
+        (LeadStage::Replied, "Replied", counts.replied),
+        (
+            LeadStage::EmailSequenced,
+            "Email sequenced",
+            counts.email_sequenced,
+        ),
+        (
+            LeadStage::EmailReplied,
+            "Email replied",
+            counts.email_replied,
+        ),
     ]
-    .map(|(key, label, value)| context! { key => key, label => label, value => value })
+    .map(|(key, label, value)| context! { key => key.as_str(), label => label, value => value })
     .to_vec();
     let account = queue.account.as_ref().map(|a| {
         let p = &a.pacing;
         context! {
-            id => a.id.to_string(), name => a.display_name.clone(), status => a.status.clone(), sandbox => a.sandbox,
+            id => a.id.to_string(), name => a.display_name.clone(), status => a.status.as_str(), sandbox => a.sandbox,
             now => pacing_now(a),
             min_gap => p.min_gap_seconds, max_gap => p.max_gap_seconds,
             window => format!("{}–{} {}", p.window_start, p.window_end, p.time_zone),

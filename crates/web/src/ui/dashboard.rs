@@ -11,6 +11,7 @@ use minijinja::{Value, context};
 use revos_domain::PageRequest;
 use revos_domain::activity::reply_rate;
 use revos_domain::funnel::{FunnelCounts, cost_per_lead, round_usd};
+use revos_domain::lead::LeadStage;
 
 /// How many days the activity chart covers.
 const CHART_DAYS: u32 = 14;
@@ -63,14 +64,22 @@ pub(super) async fn show(
         });
     }
     let funnel = [
-        ("scraped", "Scraped", total.scraped),
-        ("enriched", "Enriched", total.enriched),
-        ("dm_sent", "DM sent", total.dm_sent),
-        ("replied", "Replied", total.replied),
-        ("email_sequenced", "Email sequenced", total.email_sequenced),
-        ("email_replied", "Email replied", total.email_replied),
+        (LeadStage::Scraped, "Scraped", total.scraped),
+        (LeadStage::Enriched, "Enriched", total.enriched),
+        (LeadStage::DmSent, "DM sent", total.dm_sent),
+        (LeadStage::Replied, "Replied", total.replied),
+        (
+            LeadStage::EmailSequenced,
+            "Email sequenced",
+            total.email_sequenced,
+        ),
+        (
+            LeadStage::EmailReplied,
+            "Email replied",
+            total.email_replied,
+        ),
     ]
-    .map(|(key, label, value)| context! { key => key, label => label, value => value });
+    .map(|(key, label, value)| context! { key => key.as_str(), label => label, value => value });
     let total_cost = round_usd(total_cost);
     let summary = context! {
         reply_rate => percent(reply_rate(total.replied, total.dm_sent)),

@@ -24,16 +24,16 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The stages a lead can be at, for the stage filter, with their labels.
-const STAGES: [(&str, &str); 9] = [
-    ("scraped", "Scraped"),
-    ("enriched", "Enriched"),
-    ("awaiting_connection", "Awaiting connection"),
-    ("dm_queued", "DM queued"),
-    ("dm_sent", "DM sent"),
-    ("replied", "Replied"),
-    ("email_sequenced", "Email sequenced"),
-    ("email_replied", "Email replied"),
-    ("opted_out", "Opted out"),
+const STAGES: [(LeadStage, &str); 9] = [
+    (LeadStage::Scraped, "Scraped"),
+    (LeadStage::Enriched, "Enriched"),
+    (LeadStage::AwaitingConnection, "Awaiting connection"),
+    (LeadStage::DmQueued, "DM queued"),
+    (LeadStage::DmSent, "DM sent"),
+    (LeadStage::Replied, "Replied"),
+    (LeadStage::EmailSequenced, "Email sequenced"),
+    (LeadStage::EmailReplied, "Email replied"),
+    (LeadStage::OptedOut, "Opted out"),
 ];
 
 /// Problems with a form's fields, as (field id, message).
@@ -236,7 +236,7 @@ pub(super) async fn list(
     };
     let stages: Vec<Value> = STAGES
         .iter()
-        .map(|&(key, label)| context! { key => key, label => label })
+        .map(|&(key, label)| context! { key => key.as_str(), label => label })
         .collect();
     let html = page(
         &state,

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
+use revos_domain::lead::LeadStage;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -15,19 +16,25 @@ const POLL: Duration = Duration::from_secs(2);
 
 /// A sentence for an event of `kind`.
 fn summary(kind: &str) -> &'static str {
+    // The events of a lead reaching a stage are named after the stage.
+    if let Ok(stage) = kind.parse::<LeadStage>() {
+        match stage {
+            LeadStage::DmQueued => return "DM queued",
+            LeadStage::DmSent => return "DM sent",
+            LeadStage::EmailSequenced => return "Lead handed to the email sequence",
+            LeadStage::EmailReplied => return "Email reply received",
+            LeadStage::OptedOut => return "Someone opted out",
+            _ => {}
+        }
+    }
     match kind {
         "lead_scraped" => "New lead",
         "lead_enriched" => "Lead enriched",
-        "dm_queued" => "DM queued",
-        "dm_sent" => "DM sent",
         "dm_not_personalized" => "DM sent as written (not personalised)",
         "dm_replied" => "Reply received",
-        "email_sequenced" => "Lead handed to the email sequence",
         "email_not_sequenced" => "Lead not sequenced: its email is not deliverable",
         "email_bounced" => "An email bounced",
         "email_sequence_stopped" => "A bounced address's sequence was stopped",
-        "email_replied" => "Email reply received",
-        "opted_out" => "Someone opted out",
         "post_drafted" => "Post drafted",
         "post_submitted" => "Post submitted for approval",
         "post_approved" => "Post approved",

@@ -13,6 +13,7 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 use revos_app::jobs::JobAccess;
 use revos_domain::PageRequest;
+use revos_domain::job_state::JobState;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -35,7 +36,7 @@ pub(super) async fn show(
     let dead = app
         .list_jobs(
             access,
-            Some("dead"),
+            Some(JobState::Dead.as_str()),
             None,
             PageRequest {
                 limit: PageRequest::MAX_LIMIT,
