@@ -130,3 +130,6 @@ impl App {
         self.clock.now()
     }
 }
+
+#[cfg(test)]
+mod tests;

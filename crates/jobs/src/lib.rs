@@ -54,3 +54,6 @@ pub enum QueueError {
     #[error("the worker's upkeep stopped: {0}")]
     UpkeepStopped(String),
 }
+
+#[cfg(test)]
+mod tests;

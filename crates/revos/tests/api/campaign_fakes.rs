@@ -8,10 +8,12 @@ use revos_app::App;
 use revos_app::llm::LlmSettings;
 use revos_app::providers::ProviderSettings;
 use revos_domain::TenantId;
-use revos_providers::HttpConfig;
-use revos_providers::fakes::openai::FakeOpenAi;
-use revos_providers::fakes::unipile::Running;
 use revos_providers::unipile::Unipile;
+use revos_test_support::fakes::openai::FakeOpenAi;
+use revos_test_support::fakes::unipile::Running;
+use revos_test_support::fakes::{
+    FAKE_LLM_KEY, INSTANCE_UNIPILE_KEY, commented_post, unipile_client,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -20,7 +22,7 @@ use uuid::Uuid;
 pub fn unipile_settings(unipile: &Running) -> ProviderSettings {
     ProviderSettings {
         unipile_url: Some(unipile.base_url.clone()),
-        unipile_key: Some("instance-unipile-key".to_owned().into()),
+        unipile_key: Some(INSTANCE_UNIPILE_KEY.to_owned().into()),
         ..Default::default()
     }
 }
@@ -38,13 +40,7 @@ pub async fn commented_workspace(
     email: &str,
     workspace: &str,
 ) -> (String, TenantId, Uuid) {
-    let (lead_id, lead_name) = lead;
-    unipile.state.add_account("acc1", "Dana");
-    unipile.state.add_post(post, "Comment GUIDE");
-    unipile
-        .state
-        .add_comment(post, lead_id, lead_name, "GUIDE please", true);
-    unipile.state.connect("acc1", lead_id);
+    commented_post(unipile, post, lead);
     let (token, tenant, _) = t.signup(email, workspace).await;
     let tenant = TenantId(tenant.parse().unwrap());
     let account = unipile_account(t, &token, (120, 900), 50).await;
@@ -105,7 +101,7 @@ pub fn wired(t: &TestApp, unipile: &Running, model: Option<&FakeOpenAi>) -> Wire
     let app = t.app.clone().with_providers(ProviderSettings {
         llm: model.map_or_else(LlmSettings::default, |model| LlmSettings {
             url: Some(model.url().to_owned()),
-            api_key: Some("sk-test".to_owned().into()),
+            api_key: Some(FAKE_LLM_KEY.to_owned().into()),
             ..Default::default()
         }),
         ..unipile_settings(unipile)
@@ -117,7 +113,7 @@ pub fn wired(t: &TestApp, unipile: &Running, model: Option<&FakeOpenAi>) -> Wire
         revos_jobs::RunnerConfig::default(),
         Vec::new(),
     );
-    let client = Unipile::new(HttpConfig::new(&unipile.base_url, "k".to_owned().into()));
+    let client = unipile_client(unipile);
     Wired {
         app,
         runner,

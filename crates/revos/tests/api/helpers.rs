@@ -1,194 +1,18 @@
-//! The test harness: a fresh database per test (a temporary SQLite file, or a new PostgreSQL
-//! database that is dropped afterwards), the app served on a random port, and a small client.
-//!
-//! PostgreSQL is reached at `REVOS_TEST_POSTGRES_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`). When no server answers, PostgreSQL tests
-//! fail; they never skip.
+//! The test harness: the app served on a random port over a fresh database, and the helpers
+//! that need the app or the `revos` binary. The database per test, the both-backends macro
+//! and the JSON client live in `revos-test-support` (re-exported here, so the tests import
+//! them from one place).
 
 use chrono::Utc;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use revos_app::{App, MasterKey, Settings, SimulatedClock, Store};
 use serde_json::{Value, json};
-use sqlx::Connection;
 use std::sync::Arc;
 
-/// Generates `sqlite` and `postgres` variants of an async test `fn name(db: Db)`.
-#[macro_export]
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name($crate::helpers::Db::Sqlite).await
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name($crate::helpers::Db::Postgres).await
-                }
-            }
-        )*
-    };
-}
-
-/// Which backend a test runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Db {
-    Sqlite,
-    Postgres,
-}
-
-/// The PostgreSQL server tests use.
-pub fn postgres_admin_url() -> String {
-    std::env::var("REVOS_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// A database that exists for one test.
-pub struct TestDb {
-    pub url: String,
-    pub dir: tempfile::TempDir,
-    pg_name: Option<String>,
-}
-
-impl TestDb {
-    /// A new, empty database.
-    pub async fn new(kind: Db) -> Self {
-        Self::create(kind, false).await
-    }
-
-    /// A new database with every migration applied, copied from a template migrated once
-    /// (see `migrated_db`): far faster than migrating it.
-    pub async fn migrated(kind: Db) -> Self {
-        Self::create(kind, true).await
-    }
-
-    async fn create(kind: Db, migrated: bool) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        match kind {
-            Db::Sqlite => {
-                let url = format!("sqlite://{}", dir.path().join("revos.db").display());
-                if migrated {
-                    crate::migrated_db::create_migrated(kind, &url, None).await;
-                }
-                Self {
-                    url,
-                    dir,
-                    pg_name: None,
-                }
-            }
-            Db::Postgres => {
-                let admin = postgres_admin_url();
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL tests need a server at {admin} (set REVOS_TEST_POSTGRES_URL): {e}")
-                });
-                drop_stale_databases(&mut conn).await;
-                let name = format!(
-                    "revos_t_{}_{}",
-                    Utc::now().timestamp(),
-                    uuid::Uuid::new_v4().simple()
-                );
-                if migrated {
-                    crate::migrated_db::create_migrated(kind, "", Some(&name)).await;
-                } else {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                        .execute(&mut conn)
-                        .await
-                        .expect("create test database");
-                }
-                // A test database need not survive a crash of the server: commits return
-                // before the WAL reaches the disk (several times faster; what a test sees is
-                // unchanged, since a crashed client loses nothing that was committed).
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "ALTER DATABASE {name} SET synchronous_commit = off"
-                )))
-                .execute(&mut conn)
-                .await
-                .expect("relax the test database's durability");
-                conn.close().await.ok();
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_owned())
-                    .unwrap_or(admin);
-                Self {
-                    url: format!("{base}/{name}"),
-                    dir,
-                    pg_name: Some(name),
-                }
-            }
-        }
-    }
-}
-
-/// Drops test databases left behind by runs that were killed more than an hour ago.
-async fn drop_stale_databases(conn: &mut sqlx::PgConnection) {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'revos_t_%'")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap_or_default();
-    let cutoff = Utc::now().timestamp() - 3600;
-    for name in names {
-        let ts = name
-            .split('_')
-            .nth(2)
-            .and_then(|t| t.parse::<i64>().ok())
-            .unwrap_or(i64::MAX);
-        if ts < cutoff {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut *conn)
-            .await;
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some(name) = self.pg_name.take() {
-            drop_in_background(name);
-        }
-    }
-}
-
-/// Drops PostgreSQL test databases one after another on a thread of its own, so that a test
-/// does not wait for its database to go (`DROP DATABASE` makes the server checkpoint: about
-/// two seconds here, for each test). Any still waiting when the process exits are dropped as
-/// stale by a later run ([`drop_stale_databases`]).
-fn drop_in_background(name: String) {
-    static DROPPER: std::sync::OnceLock<std::sync::mpsc::Sender<String>> =
-        std::sync::OnceLock::new();
-    let dropper = DROPPER.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let admin = postgres_admin_url();
-        std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                // Nothing else runs on this runtime: waiting for the next name may block it.
-                for name in rx {
-                    let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await else {
-                        continue;
-                    };
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut conn)
-                    .await;
-                    conn.close().await.ok();
-                }
-            });
-        });
-        tx
-    });
-    let _ = dropper.send(name);
-}
+pub use revos_test_support::{
+    ApiClient, Db, TestDb, assert_error_shape, error_fields, migrated_store, parse,
+    postgres_admin_url, request,
+};
 
 /// Server logs in test output when `TEST_LOG` is set (e.g. `TEST_LOG=debug`).
 fn init_test_logging() {
@@ -225,8 +49,8 @@ impl Default for TestConfig {
 
 /// The app served on a random port over a fresh database.
 pub struct TestApp {
-    pub base: String,
-    pub http: reqwest::Client,
+    /// The client of the server (`t.base`, `t.http`, `t.get(..)` reach it through `Deref`).
+    pub client: ApiClient,
     pub store: Store,
     pub app: App,
     pub clock: Arc<SimulatedClock>,
@@ -289,7 +113,7 @@ impl TestApp {
         providers_for: impl FnOnce(&TestDb) -> Option<revos_app::providers::ProviderSettings>,
     ) -> Self {
         init_test_logging();
-        let db = TestDb::migrated(kind).await;
+        let db = TestDb::new_migrated(kind).await;
         if let Some(providers) = providers_for(&db) {
             config.providers = providers;
         }
@@ -314,13 +138,8 @@ impl TestApp {
                 .await
                 .unwrap();
         });
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .unwrap();
         Self {
-            base,
-            http,
+            client: ApiClient::new(base),
             store,
             app,
             clock,
@@ -330,61 +149,24 @@ impl TestApp {
         }
     }
 
-    /// Sends `body` (JSON unless `None`) and returns the status and the parsed JSON answer
-    /// (`Value::Null` for an empty body). Every error answer must be the JSON error format.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        request(
-            &self.http,
-            method,
-            format!("{}{path}", self.base),
-            token,
-            body,
-        )
-        .await
-    }
-
-    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, Some(token), None).await
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, token, Some(body)).await
-    }
-
-    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PUT, path, Some(token), Some(body)).await
-    }
-
-    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(token), Some(body))
-            .await
-    }
-
-    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.call(Method::DELETE, path, Some(token), None).await
-    }
-
     /// Signs up a new workspace; returns (token, tenant_id, user_id).
     pub async fn signup(&self, email: &str, workspace: &str) -> (String, String, String) {
-        let (status, body) = self
-            .post(
+        /// The parts of the sign-up answer the tests use.
+        #[derive(serde::Deserialize)]
+        struct SignedUp {
+            token: String,
+            tenant_id: String,
+            user_id: String,
+        }
+        let body: SignedUp = self
+            .post_as(
                 "/api/v1/auth/signup",
                 None,
                 json!({"email": email, "password": "correct horse battery", "workspace_name": workspace}),
+                StatusCode::CREATED,
             )
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        (
-            body["token"].as_str().unwrap().to_owned(),
-            body["tenant_id"].as_str().unwrap().to_owned(),
-            body["user_id"].as_str().unwrap().to_owned(),
-        )
+        (body.token, body.tenant_id, body.user_id)
     }
 
     /// Checks the server still answers.
@@ -399,65 +181,18 @@ impl TestApp {
     }
 }
 
+impl std::ops::Deref for TestApp {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.client
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
     }
-}
-
-/// Sends `body` (JSON unless `None`) to `url` with `http`, as `token`'s session when given;
-/// returns the status and the parsed JSON answer (see [`parse`]).
-pub async fn request(
-    http: &reqwest::Client,
-    method: Method,
-    url: String,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = http.request(method, url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.expect("request");
-    parse(resp).await
-}
-
-/// Status and JSON of an answer, asserting the error format on 4xx/5xx.
-pub async fn parse(resp: reqwest::Response) -> (StatusCode, Value) {
-    let status = resp.status();
-    let text = resp.text().await.expect("body");
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
-    };
-    if status.is_client_error() || status.is_server_error() {
-        assert_error_shape(&value);
-    }
-    (status, value)
-}
-
-/// `{"error": {"code": string, "message": string, "details": array}}`.
-pub fn assert_error_shape(v: &Value) {
-    let e = &v["error"];
-    assert!(e["code"].is_string(), "no error.code in {v}");
-    assert!(e["message"].is_string(), "no error.message in {v}");
-    assert!(e["details"].is_array(), "no error.details in {v}");
-}
-
-/// The fields named in an error's details.
-pub fn error_fields(v: &Value) -> Vec<String> {
-    v["error"]["details"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|d| d["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A valid cartridge body.
@@ -474,14 +209,6 @@ pub fn cartridge(name: &str) -> Value {
     })
 }
 
-/// A fresh, migrated store on `db`.
-pub async fn migrated_store(db: Db) -> (TestDb, Store) {
-    let test_db = TestDb::migrated(db).await;
-    let store = Store::connect(&test_db.url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    (test_db, store)
-}
-
 /// Connects the Unipile account `acc1` ("Dana") to `token`'s workspace through the API (the
 /// server's Unipile, a fake, must know `acc1`), then sets its pacing through the pacing API:
 /// sending around the clock `gaps_seconds` apart (min, max), at most `hourly_cap` an hour,
@@ -492,14 +219,14 @@ pub async fn unipile_account(
     gaps_seconds: (i64, i64),
     hourly_cap: i64,
 ) -> uuid::Uuid {
-    let (status, account) = t
-        .post(
+    let account: Value = t
+        .post_as(
             "/api/v1/linkedin-accounts",
             Some(token),
             json!({"provider": "unipile", "account_id": "acc1", "display_name": "Dana"}),
+            StatusCode::CREATED,
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{account}");
     let id = account["id"].as_str().unwrap();
     let pacing = json!({
         "time_zone": "UTC", "hourly_cap": hourly_cap, "daily_cap": hourly_cap.max(100),
@@ -507,14 +234,14 @@ pub async fn unipile_account(
         "window_start": "00:00", "window_end": "23:59", "warmup_weeks": 0,
         "limit_pause_seconds": 3600
     });
-    let (status, body) = t
-        .patch(
+    let _: Value = t
+        .patch_as(
             &format!("/api/v1/linkedin-accounts/{id}/pacing"),
             token,
             pacing,
+            StatusCode::OK,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     id.parse().unwrap()
 }
 

@@ -2,9 +2,10 @@
 //! each test run against both SQLite and PostgreSQL, plus the binary itself. One test binary,
 //! to link once.
 
+use revos_test_support::both_backends;
+
 mod campaign_fakes;
 mod helpers;
-mod migrated_db;
 #[path = "../live/server.rs"]
 mod server;
 
@@ -46,7 +47,6 @@ mod secrets;
 mod security_headers;
 mod serve_supervision;
 mod status_literals;
-mod store;
 mod tools;
 mod ui_content;
 mod ui_html;

@@ -5,8 +5,8 @@
 //! of its time. The template survives the process, so later runs (and the other test binaries
 //! of a CI job) reuse it; a change to any migration file makes a new one.
 
-use crate::helpers::{Db, postgres_admin_url};
-use revos_app::Store;
+use crate::db::{Db, postgres_admin_url};
+use revos_store::Store;
 use sqlx::Connection;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -32,7 +32,7 @@ fn migrations_hash(backend: &str) -> u64 {
 
 /// Copies the migrated template of `kind` to the new, empty test database at `url` (SQLite;
 /// the file must not exist yet) or named `pg_name` (PostgreSQL; created here).
-pub async fn create_migrated(kind: Db, url: &str, pg_name: Option<&str>) {
+pub(crate) async fn create_migrated(kind: Db, url: &str, pg_name: Option<&str>) {
     match kind {
         Db::Sqlite => {
             let template = sqlite_template().await;

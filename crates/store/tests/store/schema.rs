@@ -1,18 +1,21 @@
 //! The storage layer directly: the schema covers the mission on both backends, calls share a
-//! transaction, and on PostgreSQL every tenant table is under forced row-level security.
+//! transaction, and on PostgreSQL every tenant table (every table the catalogue shows with a
+//! `tenant_id` column) is under forced row-level security with a policy.
 
 use crate::both_backends;
-use crate::helpers::{Db, TestDb};
-use revos_app::Store;
 use revos_domain::{Email, Role, TenantId, UserId};
-use revos_store::{memberships, tenants, users};
+use revos_store::{Store, memberships, tenants, users};
+use revos_test_support::catalogue::{columns_by_table, row_security, tenant_tables};
+use revos_test_support::{Db, TestDb};
 
 both_backends!(
     schema_has_every_table_with_tenant_id,
     calls_share_one_transaction
 );
 
-const TENANT_TABLES: [&str; 19] = [
+/// The mission's tenant-owned tables, which must keep their `tenant_id`. Row-level security
+/// is checked on every table the catalogue shows with one, not only on these.
+const MISSION_TENANT_TABLES: [&str; 19] = [
     "memberships",
     "sessions",
     "api_keys",
@@ -34,29 +37,6 @@ const TENANT_TABLES: [&str; 19] = [
     "webhook_tokens",
 ];
 
-async fn columns(url: &str, db: Db, table: &str) -> Vec<String> {
-    match db {
-        Db::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-            let sql = format!("SELECT name FROM pragma_table_info('{table}')");
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&pool)
-                .await
-                .unwrap()
-        }
-        Db::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            sqlx::query_scalar(
-                "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1",
-            )
-            .bind(table)
-            .fetch_all(&pool)
-            .await
-            .unwrap()
-        }
-    }
-}
-
 async fn open(db: Db) -> (TestDb, Store) {
     let test_db = TestDb::new(db).await;
     let store = Store::connect(&test_db.url).await.unwrap();
@@ -68,36 +48,46 @@ async fn open(db: Db) -> (TestDb, Store) {
 
 async fn schema_has_every_table_with_tenant_id(db: Db) {
     let (test_db, _store) = open(db).await;
+    let schema = columns_by_table(&test_db.url, db).await;
     for table in ["tenants", "users"] {
         assert!(
-            columns(&test_db.url, db, table)
-                .await
-                .contains(&"id".to_owned()),
+            schema
+                .get(table)
+                .is_some_and(|c| c.contains(&"id".to_owned())),
             "{table} missing"
         );
     }
-    for table in TENANT_TABLES {
-        let cols = columns(&test_db.url, db, table).await;
+    for table in MISSION_TENANT_TABLES {
+        let cols = schema.get(table).cloned().unwrap_or_default();
         assert!(
             cols.contains(&"tenant_id".to_owned()),
             "{table} lacks tenant_id (columns: {cols:?})"
         );
     }
     if db == Db::Postgres {
-        let pool = sqlx::PgPool::connect(&test_db.url).await.unwrap();
-        for table in TENANT_TABLES {
-            let (enabled, forced): (bool, bool) = sqlx::query_as(
-                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1",
-            )
-            .bind(table)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let tenant_tables = tenant_tables(&test_db.url, db).await;
+        assert!(
+            tenant_tables.len() >= MISSION_TENANT_TABLES.len(),
+            "the catalogue shows only {tenant_tables:?} with tenant_id"
+        );
+        let security = row_security(&test_db.url).await;
+        for table in &tenant_tables {
+            let rls = security
+                .get(table)
+                .cloned()
+                .unwrap_or_else(|| panic!("{table}: not in pg_class"));
             assert!(
-                enabled && forced,
-                "{table}: row-level security enabled={enabled} forced={forced}"
+                rls.enabled && rls.forced,
+                "{table}: row-level security enabled={} forced={}",
+                rls.enabled,
+                rls.forced
+            );
+            assert!(
+                !rls.policies.is_empty(),
+                "{table}: no row-level security policy"
             );
         }
+        let pool = sqlx::PgPool::connect(&test_db.url).await.unwrap();
         let (owner_is_app, bypass): (bool, bool) = sqlx::query_as(
             "SELECT bool_or(tableowner = 'revos_app'), (SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = 'revos_app') \
              FROM pg_tables WHERE schemaname = 'public'",
