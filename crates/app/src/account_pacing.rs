@@ -82,8 +82,8 @@ pub(crate) fn effective_limits(
         };
         pacing_status(policy, &state, now)
     };
-    let dm = revos_jobs::policy_of(row);
-    let replies = revos_jobs::pacing::caps_of(row, &dm).of(ActionKind::CommentReply);
+    let dm = row.pacing();
+    let replies = row.caps().of(ActionKind::CommentReply);
     let reply = PacingPolicy {
         hourly_cap: replies.hourly_cap,
         daily_cap: replies.daily_cap,

@@ -225,18 +225,7 @@ fn apply(
     }
     // The policy is checked even when a field above was refused (a number out of range counts
     // as 0 there), so one answer names every failing field.
-    let seconds = |v: i64| chrono::Duration::seconds(i64::from(u32::try_from(v).unwrap_or(0)));
-    let policy = PacingPolicy {
-        hourly_cap: u32::try_from(row.hourly_cap).unwrap_or(0),
-        daily_cap: u32::try_from(row.daily_cap).unwrap_or(0),
-        min_gap: seconds(row.min_gap_seconds),
-        max_gap: seconds(row.max_gap_seconds),
-        window_start: NaiveTime::parse_from_str(&row.window_start, "%H:%M").unwrap_or_default(),
-        window_end: NaiveTime::parse_from_str(&row.window_end, "%H:%M").unwrap_or_default(),
-        time_zone: chrono_tz::Tz::from_str(&row.time_zone).unwrap_or(chrono_tz::UTC),
-        warmup_started_at: row.warmup_started_at.or(Some(now)),
-        warmup_weeks: u32::try_from(row.warmup_weeks).unwrap_or(0),
-    };
+    let policy = row.pacing_as_written(now);
     if let Err(more) = policy.validate() {
         c.merge_unnamed(more);
     }

@@ -3,7 +3,6 @@
 //! [`revos_domain::campaign_activation::check_activation`]. Activation refuses what cannot
 //! work; the chat's campaign tool uses the same check to say what a new draft still lacks.
 
-use crate::campaigns::parse_spec;
 use crate::outreach::email_fallback::{INSTANTLY_KEY, SMARTLEAD_KEY};
 use crate::{App, AppError, Principal, Result};
 use revos_domain::campaign::{CampaignSpec, EmailProvider};
@@ -64,8 +63,10 @@ impl App {
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
-        let spec = parse_spec(&row.settings)?;
-        match self.check_activatable(&mut tx, who.tenant, &spec).await {
+        match self
+            .check_activatable(&mut tx, who.tenant, &row.settings)
+            .await
+        {
             Ok(()) => Ok(Vec::new()),
             Err(AppError::Validation(ValidationErrors(errors))) => Ok(errors),
             Err(e) => Err(e),

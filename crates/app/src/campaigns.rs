@@ -99,11 +99,6 @@ impl Transition {
     }
 }
 
-pub(crate) fn parse_spec(raw: &str) -> Result<CampaignSpec> {
-    serde_json::from_str(raw)
-        .map_err(|e| AppError::Internal(format!("stored campaign is invalid: {e}")))
-}
-
 impl App {
     async fn view_campaign(
         &self,
@@ -111,7 +106,7 @@ impl App {
         who: &Principal,
         row: CampaignRow,
     ) -> Result<Campaign> {
-        let spec = parse_spec(&row.settings)?;
+        let spec = row.settings;
         let sandbox = linkedin_accounts::get(tx, who.tenant, spec.linkedin_account_id)
             .await?
             .is_some_and(|a| a.is_sandbox);
@@ -297,7 +292,7 @@ impl App {
         }
         if matches!(step, Transition::Activate) {
             // What cannot work is refused, every reason at once; the campaign stays a draft.
-            self.check_activatable(&mut tx, who.tenant, &parse_spec(&row.settings)?)
+            self.check_activatable(&mut tx, who.tenant, &row.settings)
                 .await?;
         }
         let now = self.now();
@@ -308,8 +303,8 @@ impl App {
         }
         if to == CampaignStatus::Active {
             // DMs and fallbacks that waited while the campaign was paused go back to the queue.
-            let spec = parse_spec(&row.settings)?;
-            crate::outreach::requeue::resumed_campaign(&mut tx, who.tenant, id, &spec, now).await?;
+            crate::outreach::requeue::resumed_campaign(&mut tx, who.tenant, id, &row.settings, now)
+                .await?;
         }
         let row = store::get(&mut tx, who.tenant, id)
             .await?

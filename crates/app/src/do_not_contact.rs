@@ -116,8 +116,7 @@ impl App {
         }
         let lead = lead_queries::get(&mut tx, who.tenant, id)
             .await?
-            .ok_or(AppError::NotFound("lead"))?
-            .try_into()?;
+            .ok_or(AppError::NotFound("lead"))?;
         tx.commit().await?;
         Ok(lead)
     }

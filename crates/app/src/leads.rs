@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use revos_domain::lead::LeadStage;
 use revos_domain::validation::Collector;
 use revos_domain::{Page, PageRequest, ValidationErrors};
-use revos_store::lead_queries::{self as store, LeadRecord};
+use revos_store::lead_queries as store;
 use revos_store::{Tx, campaigns};
 use serde::Serialize;
 use uuid::Uuid;
@@ -18,77 +18,8 @@ const MAX_SEARCH_CHARS: usize = 200;
 /// How many rows the export reads per query.
 const EXPORT_BATCH: u32 = 500;
 
-/// A lead as the API shows it.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Lead {
-    /// Its id.
-    pub id: Uuid,
-    /// The person's LinkedIn (provider) id.
-    pub provider_id: String,
-    /// Their name.
-    pub name: String,
-    /// Their profile URL.
-    pub linkedin_url: Option<String>,
-    /// Their headline.
-    pub headline: Option<String>,
-    /// Their email, when known.
-    pub email: Option<String>,
-    /// How sure enrichment is of the email, e.g. `verified`.
-    pub email_status: Option<String>,
-    /// Job title.
-    pub title: Option<String>,
-    /// Company.
-    pub company: Option<String>,
-    /// Company industry.
-    pub industry: Option<String>,
-    /// Company size.
-    pub company_size: Option<String>,
-    /// True when they must never be contacted.
-    pub do_not_contact: bool,
-    /// True for sandbox leads: simulated people, never real LinkedIn members.
-    pub sandbox: bool,
-    /// When the lead was first seen.
-    pub created_at: DateTime<Utc>,
-    /// When the lead last changed.
-    pub updated_at: DateTime<Utc>,
-    /// When enrichment last ran for them.
-    pub enriched_at: Option<DateTime<Utc>>,
-    /// Their stage in the campaign the list is filtered by; absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stage: Option<LeadStage>,
-}
-
-/// Parses a stored stage; an unknown one means the data is newer than this code.
-pub(crate) fn parse_stage(raw: &str) -> Result<LeadStage> {
-    LeadStage::parse(raw).ok_or_else(|| AppError::Internal(format!("unknown lead stage {raw}")))
-}
-
-impl TryFrom<LeadRecord> for Lead {
-    type Error = AppError;
-
-    fn try_from(r: LeadRecord) -> Result<Self> {
-        Ok(Lead {
-            stage: r.stage.as_deref().map(parse_stage).transpose()?,
-            id: r.id,
-            provider_id: r.provider_id,
-            name: r.name,
-            linkedin_url: r.linkedin_url,
-            headline: r.headline,
-            email: r.email,
-            email_status: r.email_status,
-            title: r.title,
-            company: r.company,
-            industry: r.industry,
-            company_size: r.company_size,
-            do_not_contact: r.do_not_contact,
-            sandbox: r.is_sandbox,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            enriched_at: r.enriched_at,
-        })
-    }
-}
+/// A lead as the API shows it: the store's record, whose serialisation is the API's.
+pub use revos_store::lead_queries::LeadRecord as Lead;
 
 /// Which leads to list; the filters combine.
 #[derive(Clone, Debug, Default)]
@@ -311,11 +242,7 @@ impl App {
         let rows = store::list(tx, who.tenant, &filter.for_store(), page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(Lead::try_from)
-                .collect::<Result<_>>()?,
+            items: page.items.into_iter().collect(),
             next_after: page.next_after,
         })
     }
@@ -347,8 +274,7 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let lead: Lead = store::get(&mut tx, who.tenant, id)
             .await?
-            .ok_or(AppError::NotFound("lead"))?
-            .try_into()?;
+            .ok_or(AppError::NotFound("lead"))?;
         let campaigns = campaigns_of(&mut tx, who, id).await?;
         // Entries sort by time, then by id (UUIDv7: the order they were recorded).
         let mut timeline: Vec<(DateTime<Utc>, Uuid, TimelineEntry)> = Vec::new();

@@ -274,6 +274,15 @@ fn check_template(c: &mut Collector, field: &str, template: &str, max: usize, sa
     }
 }
 
+/// A campaign's settings are stored as this JSON document; the store's rows decode it with
+/// `#[sqlx(try_from = "String")]`, so a document this build cannot read is an error there.
+impl TryFrom<String> for CampaignSpec {
+    type Error = serde_json::Error;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&raw)
+    }
+}
+
 impl CampaignSpec {
     /// Checks every field and reports all problems at once.
     pub fn validate(&self) -> Result<(), ValidationErrors> {

@@ -24,7 +24,6 @@ mod runner;
 pub use backoff::Backoff;
 pub use cron::Cron;
 pub use job::{Enqueued, Job, JobError, enqueue, enqueue_many};
-pub use pacing::policy_of;
 pub use registry::{JobContext, Outcome, Registry};
 pub use runner::{QueueConfig, Runner, RunnerConfig};
 

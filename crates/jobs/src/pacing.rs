@@ -6,57 +6,17 @@
 //! hands a paced job to a worker, so that jobs that cannot act yet are not claimed; it never
 //! reserves. The rules are the domain's (`revos_domain::paced_action`).
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
 use revos_domain::paced_action::{
-    ActionCaps, ActionHistory, ActionKind, ActionOutcome, ActionRecord, KindCaps, earliest_action,
-    earliest_any_action,
+    ActionHistory, ActionKind, ActionOutcome, ActionRecord, earliest_action, earliest_any_action,
 };
-use revos_domain::pacing::PacingPolicy;
 use revos_store::linkedin_accounts::{self, AccountRow};
 use revos_store::{Store, StoreError, Tx, events, paced_actions};
-use std::str::FromStr;
 use uuid::Uuid;
 
 /// How far back actions are read: the daily cap's local day is at most 25 hours long.
 const LOOK_BACK: chrono::Duration = chrono::Duration::hours(25);
-
-/// The policy stored with an account; fields that fail to parse fall back to the defaults
-/// (the API validates them on the way in). Public so that what the pages show of an account's
-/// pacing is read exactly as the queue reads it.
-pub fn policy_of(row: &AccountRow) -> PacingPolicy {
-    let d = PacingPolicy::default();
-    let secs = |s: i64| chrono::Duration::seconds(s.max(0));
-    PacingPolicy {
-        hourly_cap: u32::try_from(row.hourly_cap).unwrap_or(d.hourly_cap).max(1),
-        daily_cap: u32::try_from(row.daily_cap).unwrap_or(d.daily_cap).max(1),
-        min_gap: secs(row.min_gap_seconds),
-        max_gap: secs(row.max_gap_seconds.max(row.min_gap_seconds)),
-        window_start: NaiveTime::parse_from_str(&row.window_start, "%H:%M")
-            .unwrap_or(d.window_start),
-        window_end: NaiveTime::parse_from_str(&row.window_end, "%H:%M").unwrap_or(d.window_end),
-        time_zone: chrono_tz::Tz::from_str(&row.time_zone).unwrap_or(d.time_zone),
-        warmup_started_at: row.warmup_started_at,
-        warmup_weeks: u32::try_from(row.warmup_weeks).unwrap_or(d.warmup_weeks),
-    }
-}
-
-/// The caps of every action kind stored with an account (public, like [`policy_of`], so that
-/// the pages show the caps the queue applies).
-pub fn caps_of(row: &AccountRow, policy: &PacingPolicy) -> ActionCaps {
-    let cap = |v: i64, fallback: u32| u32::try_from(v).unwrap_or(fallback).max(1);
-    let reply = revos_domain::paced_action::DEFAULT_REPLY_CAPS;
-    ActionCaps {
-        dm: KindCaps {
-            hourly_cap: policy.hourly_cap,
-            daily_cap: policy.daily_cap,
-        },
-        comment_reply: KindCaps {
-            hourly_cap: cap(row.reply_hourly_cap, reply.hourly_cap),
-            daily_cap: cap(row.reply_daily_cap, reply.daily_cap),
-        },
-    }
-}
 
 /// The account's recent actions and pause, as the domain reads them.
 async fn history(
@@ -127,8 +87,7 @@ pub async fn take_slot(
     let Some(row) = linkedin_accounts::lock(&mut tx, tenant, account).await? else {
         return Ok(Turn::NoAccount);
     };
-    let policy = policy_of(&row);
-    let caps = caps_of(&row, &policy);
+    let (policy, caps) = (row.pacing(), row.caps());
     let history = history(&mut tx, tenant, &row, now).await?;
     let timeout = timeout(call_timeout);
     let at = earliest_action(&policy, &caps, &history, kind, timeout, now);
@@ -199,8 +158,7 @@ pub(crate) async fn peek(
     let Some(row) = linkedin_accounts::get(tx, tenant, account).await? else {
         return Ok(None);
     };
-    let policy = policy_of(&row);
-    let caps = caps_of(&row, &policy);
+    let (policy, caps) = (row.pacing(), row.caps());
     let history = history(tx, tenant, &row, now).await?;
     let at = earliest_any_action(&policy, &caps, &history, chrono::Duration::zero(), now);
     Ok((at > now).then_some(at))

@@ -4,7 +4,7 @@
 use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
-use revos_domain::campaign::CampaignStatus;
+use revos_domain::campaign::{CampaignSpec, CampaignStatus};
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
 
@@ -18,8 +18,9 @@ pub struct CampaignRow {
     /// Where it is in its life.
     #[sqlx(try_from = "String")]
     pub status: CampaignStatus,
-    /// The editable fields as JSON.
-    pub settings: String,
+    /// The editable fields, decoded from their JSON column.
+    #[sqlx(try_from = "String")]
+    pub settings: CampaignSpec,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.

@@ -45,6 +45,10 @@ impl From<sqlx::Error> for StoreError {
             });
             return StoreError::Conflict(what);
         }
+        if let sqlx::Error::ColumnDecode { index, source } = &err {
+            // A column typed by the domain (`#[sqlx(try_from)]`) held what the domain refuses.
+            return StoreError::Corrupt(format!("column {index}: {source}"));
+        }
         StoreError::Database(err)
     }
 }

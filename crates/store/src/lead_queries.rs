@@ -9,43 +9,67 @@ use revos_domain::lead::LeadStage;
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
 
-/// A lead with every column the API shows, and its stage when read for one campaign.
-#[derive(Clone, Debug, sqlx::FromRow)]
+// A lead with every column the API shows, and its stage when read for one campaign; its
+// serialisation (and its doc, the OpenAPI description) is the API's `Lead`.
+/// A lead as the API shows it.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Lead))]
 pub struct LeadRecord {
     /// Its id.
     pub id: Uuid,
-    /// The person's provider (LinkedIn) id.
+    /// The person's LinkedIn (provider) id.
     pub provider_id: String,
-    /// Their profile URL.
-    pub linkedin_url: Option<String>,
     /// Their name.
     pub name: String,
+    /// Their profile URL.
+    pub linkedin_url: Option<String>,
     /// Their headline.
     pub headline: Option<String>,
     /// Their email, when known.
     pub email: Option<String>,
     /// How sure enrichment is of the email, e.g. `verified`.
     pub email_status: Option<String>,
-    /// Job title, from enrichment.
+    /// Job title.
     pub title: Option<String>,
-    /// Company, from enrichment.
+    /// Company.
     pub company: Option<String>,
-    /// Company industry, from enrichment.
+    /// Company industry.
     pub industry: Option<String>,
-    /// Company size, from enrichment.
+    /// Company size.
     pub company_size: Option<String>,
-    /// Whether they must never be contacted.
+    /// True when they must never be contacted.
     pub do_not_contact: bool,
-    /// Whether they live in the sandbox.
-    pub is_sandbox: bool,
+    /// True for sandbox leads: simulated people, never real LinkedIn members.
+    #[sqlx(rename = "is_sandbox")]
+    pub sandbox: bool,
     /// When the lead was first seen.
     pub created_at: DateTime<Utc>,
     /// When the lead last changed.
     pub updated_at: DateTime<Utc>,
     /// When enrichment last ran for them.
     pub enriched_at: Option<DateTime<Utc>>,
-    /// Their stage in the campaign the list was filtered by; `None` otherwise.
-    pub stage: Option<String>,
+    // Decoded by `StagedRecord`, as `try_from` does not read an optional column.
+    /// Their stage in the campaign the list is filtered by; absent otherwise.
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<LeadStage>,
+}
+
+/// A [`LeadRecord`] as read, with its stage still the stored word.
+#[derive(sqlx::FromRow)]
+struct StagedRecord {
+    #[sqlx(flatten)]
+    record: LeadRecord,
+    stage: Option<String>,
+}
+
+impl StagedRecord {
+    /// The record with its stage decoded; an unknown word is corrupt data.
+    fn decode(self) -> Result<LeadRecord> {
+        let mut record = self.record;
+        record.stage = self.stage.map(crate::decode_name).transpose()?;
+        Ok(record)
+    }
 }
 
 macro_rules! lead_columns {
@@ -120,11 +144,10 @@ pub async fn list(
         ORDER BY l.id LIMIT $7"
     );
     let pattern = filter.search.map(contains_pattern);
-    Ok(
-        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(filter.campaign).bind(filter.stage)
+    let rows: Vec<StagedRecord> = on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(filter.campaign).bind(filter.stage)
         .bind(pattern.as_deref()).bind(filter.do_not_contact).bind(page.after).bind(page.fetch_limit())
-        .bind(filter.since).bind(filter.until).fetch_all(c).await?),
-    )
+        .bind(filter.since).bind(filter.until).fetch_all(c).await?);
+    rows.into_iter().map(StagedRecord::decode).collect()
 }
 
 /// One lead of `tenant` (without a stage).
@@ -134,7 +157,9 @@ pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<LeadR
         lead_columns!(),
         ", CAST(NULL AS TEXT) AS stage FROM leads l WHERE l.tenant_id = $1 AND l.id = $2"
     );
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?))
+    let row: Option<StagedRecord> =
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?);
+    row.map(StagedRecord::decode).transpose()
 }
 
 /// A campaign a lead is in, and where they stand in it.

@@ -5,8 +5,10 @@
 //! shared between the dialects wherever it can be (`$1` placeholders work on both); the few
 //! differences live in the migrations and in [`tx`].
 
+mod account_policy;
 mod allowed_from;
 mod error;
+mod post_metrics;
 mod store;
 mod tx;
 

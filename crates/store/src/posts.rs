@@ -13,6 +13,8 @@ use revos_domain::post::{PostMove, PostStatus};
 use revos_domain::{PageRequest, TenantId};
 use uuid::Uuid;
 
+pub use crate::post_metrics::PostMetrics;
+
 /// Runs move `$step` on post `$id` of `$tenant`: `UPDATE posts SET status = <its target>,
 /// $set WHERE tenant_id = $1 AND id = $2 AND status IN (<the statuses the domain allows it
 /// from>) $extra`, with the `$bind` values as `$4`, `$5`, …; evaluates to the rows changed.
@@ -65,24 +67,28 @@ fn editable() -> Vec<PostStatus> {
         .collect()
 }
 
-/// A stored post of the approval workflow.
-#[derive(Clone, Debug, sqlx::FromRow)]
+// A stored post of the approval workflow; its serialisation (and its doc, the OpenAPI
+// description) is the API's `Post`.
+/// A post as the API shows it.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Post))]
 pub struct PostRow {
     /// Its id.
     pub id: Uuid,
     /// Where it is in the workflow.
     #[sqlx(try_from = "String")]
     pub status: PostStatus,
-    /// The current text.
+    /// The current text (the approved text, once approved).
     pub body: String,
     /// The first draft (the AI's), kept beside the current text.
     pub draft_body: Option<String>,
     /// The voice it is written in.
     pub cartridge_id: Option<Uuid>,
-    /// The account it is published from.
+    /// The LinkedIn account it is published from.
     pub linkedin_account_id: Option<Uuid>,
-    /// The campaign it is for, which watches it once published.
-    pub target_campaign_id: Option<Uuid>,
+    /// The campaign it is for; once published and attached, that campaign watches it.
+    #[sqlx(rename = "target_campaign_id")]
+    pub campaign_id: Option<Uuid>,
     /// Who created it.
     pub created_by: Option<Uuid>,
     /// Who last submitted it for approval.
@@ -103,26 +109,22 @@ pub struct PostRow {
     pub rejection_reason: Option<String>,
     /// When it is to be published.
     pub scheduled_at: Option<DateTime<Utc>>,
-    /// When a publish attempt claimed it (it may be on LinkedIn from then on).
+    /// When a publish attempt claimed it (it may be on LinkedIn from then on); not shown.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub publish_claimed_at: Option<DateTime<Utc>>,
     /// When it was published.
     pub published_at: Option<DateTime<Utc>>,
-    /// LinkedIn's id of it, once known.
+    /// LinkedIn's id of it.
     pub provider_post_id: Option<String>,
     /// Where it can be seen.
     pub url: Option<String>,
-    /// Reactions, at the last refresh.
-    pub reactions: Option<i64>,
-    /// Comments, at the last refresh.
-    pub comment_count: Option<i64>,
-    /// Reposts, at the last refresh.
-    pub reposts: Option<i64>,
-    /// Impressions, at the last refresh, when the provider gives them.
-    pub impressions: Option<i64>,
-    /// When the counts were last read.
-    pub metrics_refreshed_at: Option<DateTime<Utc>>,
-    /// Whether it went to the simulated LinkedIn.
-    pub is_sandbox: bool,
+    /// True when it was published to the simulated LinkedIn: nobody saw it.
+    #[sqlx(rename = "is_sandbox")]
+    pub sandbox: bool,
+    /// Its counts, once read.
+    #[sqlx(flatten)]
+    pub metrics: PostMetrics,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -510,8 +512,10 @@ pub struct TransitionRow {
     pub id: Uuid,
     /// Who made it; `None` for the system (a scheduled publish).
     pub actor_id: Option<Uuid>,
-    /// The status before; `None` when the post was created.
-    pub from_status: Option<String>,
+    /// The status before; `None` when the post was created. Decoded by [`StoredTransition`],
+    /// as `try_from` does not read an optional column.
+    #[sqlx(skip)]
+    pub from_status: Option<PostStatus>,
     /// The status after.
     #[sqlx(try_from = "String")]
     pub to_status: PostStatus,
@@ -519,6 +523,14 @@ pub struct TransitionRow {
     pub reason: Option<String>,
     /// When.
     pub occurred_at: DateTime<Utc>,
+}
+
+/// A [`TransitionRow`] as read, with its former status still the stored word.
+#[derive(sqlx::FromRow)]
+struct StoredTransition {
+    #[sqlx(flatten)]
+    row: TransitionRow,
+    from_status: Option<String>,
 }
 
 /// Appends a move to a post's history.
@@ -544,7 +556,15 @@ pub async fn add_transition(
 pub async fn history(tx: &mut Tx, tenant: TenantId, post: Uuid) -> Result<Vec<TransitionRow>> {
     const SQL: &str = "SELECT id, actor_id, from_status, to_status, reason, occurred_at FROM post_transitions \
         WHERE tenant_id = $1 AND post_id = $2 ORDER BY id";
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(post).fetch_all(c).await?))
+    let rows: Vec<StoredTransition> =
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(post).fetch_all(c).await?);
+    rows.into_iter()
+        .map(|r| {
+            let mut row = r.row;
+            row.from_status = r.from_status.map(crate::decode_name).transpose()?;
+            Ok(row)
+        })
+        .collect()
 }
 
 /// Every post published since `since`, across tenants, as (tenant, post): the metrics

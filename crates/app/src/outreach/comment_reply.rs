@@ -103,8 +103,9 @@ impl App {
         let tenant = job.tenant;
         let (spec, status, account, lead, source, state) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let CampaignContext { row, spec, account } =
+            let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
+            let spec = row.settings;
             let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;

@@ -3,7 +3,6 @@
 
 use crate::{AppError, Result};
 use revos_domain::TenantId;
-use revos_domain::campaign::CampaignSpec;
 use revos_store::Tx;
 use revos_store::campaigns::{self, CampaignRow};
 use revos_store::linkedin_accounts::{self, AccountRow};
@@ -11,10 +10,8 @@ use uuid::Uuid;
 
 /// A campaign with its settings and its LinkedIn account.
 pub struct CampaignContext {
-    /// The campaign as stored (its status among it).
+    /// The campaign as stored (its status and its settings among it).
     pub row: CampaignRow,
-    /// Its settings.
-    pub spec: CampaignSpec,
     /// The LinkedIn account the job acts through.
     pub account: AccountRow,
 }
@@ -30,9 +27,9 @@ pub async fn read(
     let row = campaigns::get(tx, tenant, campaign)
         .await?
         .ok_or(AppError::NotFound("campaign"))?;
-    let spec = crate::campaigns::parse_spec(&row.settings)?;
-    let account = linkedin_accounts::get(tx, tenant, account.unwrap_or(spec.linkedin_account_id))
+    let account = account.unwrap_or(row.settings.linkedin_account_id);
+    let account = linkedin_accounts::get(tx, tenant, account)
         .await?
         .ok_or(AppError::NotFound("LinkedIn account"))?;
-    Ok(CampaignContext { row, spec, account })
+    Ok(CampaignContext { row, account })
 }

@@ -104,8 +104,9 @@ impl App {
         let tenant = job.tenant;
         let (spec, status, account, dm, lead) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let CampaignContext { row, spec, account } =
+            let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
+            let spec = row.settings;
             let dm = messages::dm(&mut tx, tenant, job.campaign, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("DM"))?;

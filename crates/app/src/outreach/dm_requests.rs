@@ -42,7 +42,8 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let spec = context::read(&mut tx, who.tenant, campaign, None)
             .await?
-            .spec;
+            .row
+            .settings;
         let row = leads::get(&mut tx, who.tenant, lead)
             .await?
             .ok_or(AppError::NotFound("lead"))?;
@@ -68,8 +69,9 @@ impl App {
     ) -> Result<QueuedDm> {
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let context::CampaignContext { row, spec, .. } =
+        let context::CampaignContext { row, .. } =
             context::read(&mut tx, who.tenant, campaign, None).await?;
+        let spec = &row.settings;
         let status = row.status;
         if status == CampaignStatus::Completed {
             return Err(AppError::Conflict("the campaign is completed".into()));

@@ -137,7 +137,8 @@ impl App {
             let mut tx = self.store.begin_for(tenant).await?;
             let spec = crate::outreach::context::read(&mut tx, tenant, job.campaign, None)
                 .await?
-                .spec;
+                .row
+                .settings;
             let state = email_bounces::email_state(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;

@@ -174,8 +174,9 @@ impl App {
         let tenant = job.tenant;
         let (spec, status, account, lead, dm, email_state) = {
             let mut tx = self.store.begin_for(tenant).await?;
-            let CampaignContext { row, spec, account } =
+            let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, None).await?;
+            let spec = row.settings;
             let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;

@@ -85,7 +85,7 @@ impl App {
         if ctx.row.status != CampaignStatus::Active {
             return Ok(report);
         }
-        let (spec, account) = (&ctx.spec, &ctx.account);
+        let (spec, account) = (&ctx.row.settings, &ctx.account);
         let Some(owner) = account.owner_provider_id.clone() else {
             report.waiting_for_owner = true;
             return Ok(report);
@@ -303,7 +303,10 @@ impl App {
         let (ctx, posts) = self.monitor_context(tenant, campaign).await?;
         // The simulated world's commenters use this campaign's own trigger words.
         let linkedin: std::sync::Arc<dyn LinkedIn> = if ctx.account.provider == "sandbox" {
-            std::sync::Arc::new(self.sandbox().with_triggers(&ctx.spec.trigger_words))
+            std::sync::Arc::new(
+                self.sandbox()
+                    .with_triggers(&ctx.row.settings.trigger_words),
+            )
         } else {
             self.linkedin_for(tenant, &ctx.account.provider).await?
         };

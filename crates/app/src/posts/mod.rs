@@ -25,75 +25,10 @@ use revos_store::{Tx, events, linkedin_accounts};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A post as the API shows it.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Post {
-    /// Its id.
-    pub id: Uuid,
-    /// Where it is in the workflow.
-    pub status: PostStatus,
-    /// The current text (the approved text, once approved).
-    pub body: String,
-    /// The first draft (the AI's), kept beside the current text.
-    pub draft_body: Option<String>,
-    /// The voice it is written in.
-    pub cartridge_id: Option<Uuid>,
-    /// The LinkedIn account it is published from.
-    pub linkedin_account_id: Option<Uuid>,
-    /// The campaign it is for; once published and attached, that campaign watches it.
-    pub campaign_id: Option<Uuid>,
-    /// Who created it.
-    pub created_by: Option<Uuid>,
-    /// Who last submitted it for approval.
-    pub submitted_by: Option<Uuid>,
-    /// When.
-    pub submitted_at: Option<DateTime<Utc>>,
-    /// Who approved it.
-    pub approved_by: Option<Uuid>,
-    /// When.
-    pub approved_at: Option<DateTime<Utc>>,
-    /// Whether the approver changed the text.
-    pub approved_edited: bool,
-    /// Who last rejected it.
-    pub rejected_by: Option<Uuid>,
-    /// When.
-    pub rejected_at: Option<DateTime<Utc>>,
-    /// Why.
-    pub rejection_reason: Option<String>,
-    /// When it is to be published.
-    pub scheduled_at: Option<DateTime<Utc>>,
-    /// When it was published.
-    pub published_at: Option<DateTime<Utc>>,
-    /// LinkedIn's id of it.
-    pub provider_post_id: Option<String>,
-    /// Where it can be seen.
-    pub url: Option<String>,
-    /// True when it was published to the simulated LinkedIn: nobody saw it.
-    pub sandbox: bool,
-    /// Its counts, once read.
-    pub metrics: PostMetrics,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A published post's counts at the last refresh.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PostMetrics {
-    /// Reactions.
-    pub reactions: Option<i64>,
-    /// Comments.
-    pub comments: Option<i64>,
-    /// Reposts.
-    pub reposts: Option<i64>,
-    /// Impressions, when the provider gives them.
-    pub impressions: Option<i64>,
-    /// When they were read.
-    pub refreshed_at: Option<DateTime<Utc>>,
-}
+/// A published post's counts at the last refresh (part of [`Post`]).
+pub use revos_store::posts::PostMetrics;
+/// A post as the API shows it: the store's row, whose serialisation is the API's.
+pub use revos_store::posts::PostRow as Post;
 
 /// One move in a post's history: who approved what, and when.
 #[derive(Clone, Debug, Serialize)]
@@ -158,41 +93,6 @@ pub struct PostPatch {
     pub campaign_id: Option<Uuid>,
 }
 
-fn view(row: PostRow) -> Result<Post> {
-    Ok(Post {
-        id: row.id,
-        status: row.status,
-        body: row.body,
-        draft_body: row.draft_body,
-        cartridge_id: row.cartridge_id,
-        linkedin_account_id: row.linkedin_account_id,
-        campaign_id: row.target_campaign_id,
-        created_by: row.created_by,
-        submitted_by: row.submitted_by,
-        submitted_at: row.submitted_at,
-        approved_by: row.approved_by,
-        approved_at: row.approved_at,
-        approved_edited: row.approved_edited,
-        rejected_by: row.rejected_by,
-        rejected_at: row.rejected_at,
-        rejection_reason: row.rejection_reason,
-        scheduled_at: row.scheduled_at,
-        published_at: row.published_at,
-        provider_post_id: row.provider_post_id,
-        url: row.url,
-        sandbox: row.is_sandbox,
-        metrics: PostMetrics {
-            reactions: row.reactions,
-            comments: row.comment_count,
-            reposts: row.reposts,
-            impressions: row.impressions,
-            refreshed_at: row.metrics_refreshed_at,
-        },
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    })
-}
-
 fn changed_meanwhile() -> AppError {
     AppError::Conflict("the post changed meanwhile; try again".into())
 }
@@ -223,24 +123,15 @@ impl App {
         let history = store::history(tx, tenant, id)
             .await?
             .into_iter()
-            .map(|h| {
-                Ok(PostTransition {
-                    actor_id: h.actor_id,
-                    from: h
-                        .from_status
-                        .map(|s| s.parse::<PostStatus>())
-                        .transpose()
-                        .map_err(|e| AppError::Internal(e.to_string()))?,
-                    to: h.to_status,
-                    reason: h.reason,
-                    at: h.occurred_at,
-                })
+            .map(|h| PostTransition {
+                actor_id: h.actor_id,
+                from: h.from_status,
+                to: h.to_status,
+                reason: h.reason,
+                at: h.occurred_at,
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(PostDetail {
-            post: view(row)?,
-            history,
-        })
+            .collect();
+        Ok(PostDetail { post: row, history })
     }
 
     /// Checks a move against the workflow; returns the statuses before and after.

@@ -273,7 +273,7 @@ impl App {
         };
         let first = now + chrono::Duration::minutes(FIRST_METRICS_AFTER_MINUTES);
         revos_jobs::enqueue(&mut tx, &refresh, first, now).await?;
-        if let (Some(campaign), Some(pid)) = (row.target_campaign_id, provider_post_id)
+        if let (Some(campaign), Some(pid)) = (row.campaign_id, provider_post_id)
             && campaigns::get(&mut tx, tenant, campaign).await?.is_some()
         {
             campaigns::watch_post(&mut tx, tenant, campaign, pid, sandbox, now).await?;
@@ -314,7 +314,7 @@ impl App {
             )
             .into());
         }
-        campaigns::watch_post(&mut tx, who.tenant, campaign, pid, row.is_sandbox, now).await?;
+        campaigns::watch_post(&mut tx, who.tenant, campaign, pid, row.sandbox, now).await?;
         store::set_campaign(&mut tx, who.tenant, id, campaign, now).await?;
         let data = serde_json::json!({"post_id": id, "by": who.user.0, "campaign_id": campaign});
         post_event(&mut tx, who.tenant, "post_attached", id, data, now).await?;

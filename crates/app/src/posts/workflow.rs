@@ -3,9 +3,7 @@
 //! unscheduled. Each move is checked against the workflow of `revos_domain::post` and logged
 //! with who made it.
 
-use super::{
-    NewPost, Post, PostDetail, PostPatch, PublishPost, changed_meanwhile, post_event, view,
-};
+use super::{NewPost, Post, PostDetail, PostPatch, PublishPost, changed_meanwhile, post_event};
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::memory::{ExampleKind, ExampleSource};
@@ -63,7 +61,7 @@ async fn remember_edit(
     at: DateTime<Utc>,
 ) -> Result<()> {
     let data = serde_json::json!({
-        "post_id": row.id, "cartridge_id": row.cartridge_id, "campaign_id": row.target_campaign_id,
+        "post_id": row.id, "cartridge_id": row.cartridge_id, "campaign_id": row.campaign_id,
         "approved_by": by, "edited": edited,
         "draft": row.draft_body.as_deref().unwrap_or(&row.body), "submitted": row.body,
         "final": final_text,
@@ -189,7 +187,7 @@ impl App {
             body: body.as_deref().unwrap_or(&row.body),
             cartridge,
             account: patch.linkedin_account_id.or(row.linkedin_account_id),
-            campaign: patch.campaign_id.or(row.target_campaign_id),
+            campaign: patch.campaign_id.or(row.campaign_id),
         };
         if !store::update_draft(&mut tx, who.tenant, id, &fields, self.now()).await? {
             return Err(changed_meanwhile());
@@ -215,13 +213,8 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, status, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
-        let items = page
-            .items
-            .into_iter()
-            .map(view)
-            .collect::<Result<Vec<_>>>()?;
         Ok(Page {
-            items,
+            items: page.items,
             next_after: page.next_after,
         })
     }

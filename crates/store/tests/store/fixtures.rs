@@ -43,10 +43,16 @@ macro_rules! owner_exec {
 
 /// Puts `lead` at `stage` in `campaign`, as the owner (a test's starting point).
 pub async fn set_stage(db: &Owner, campaign: Uuid, lead: Uuid, stage: LeadStage) {
+    set_stage_word(db, campaign, lead, stage.as_str()).await;
+}
+
+/// Stores `word` as the stage of `lead` in `campaign`, as the owner: any word, even one the
+/// domain does not know.
+pub async fn set_stage_word(db: &Owner, campaign: Uuid, lead: Uuid, word: &str) {
     owner_exec!(
         db,
         "UPDATE campaign_leads SET status = $1 WHERE campaign_id = $2 AND lead_id = $3",
-        stage.as_str(),
+        word,
         campaign,
         lead,
     );

@@ -1,6 +1,6 @@
 //! The storage layer on its own, on both backends: the schema (row-level security derived
-//! from the catalogue, SQLite/PostgreSQL parity), transactions, the lead stage transitions
-//! and the comment watermarks. One test binary, to link once.
+//! from the catalogue, SQLite/PostgreSQL parity), transactions, the lead stage transitions,
+//! the comment watermarks and rows typed by the domain. One test binary, to link once.
 
 use revos_test_support::both_backends;
 
@@ -8,4 +8,5 @@ mod fixtures;
 mod parity;
 mod schema;
 mod stages;
+mod typed_rows;
 mod watermarks;
