@@ -1,5 +1,6 @@
 //! The dashboard's outreach per day: DMs sent and replies received on each of the last days,
-//! counted from the workspace's events by UTC day.
+//! read from the workspace's per-day rollup (a row per day the store keeps as events are
+//! appended).
 
 use crate::{App, Principal, Result};
 use revos_domain::ValidationErrors;
@@ -22,14 +23,19 @@ impl App {
         }
         let today = self.now().date_naive();
         let first = activity::window_start(today, days);
-        let since = first.and_time(chrono::NaiveTime::MIN).and_utc();
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let rows = events::dm_activity_since(&mut tx, who.tenant, since).await?;
+        let rows = events::dm_activity_per_day(&mut tx, who.tenant, first).await?;
         tx.commit().await?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
         Ok(activity::per_day(
             today,
             days,
-            rows.iter().map(|r| (r.kind.as_str(), r.occurred_at)),
+            rows.iter().flat_map(|r| {
+                [
+                    (activity::DM_SENT, r.day, n(r.dm_sent)),
+                    (activity::DM_REPLIED, r.day, n(r.replied)),
+                ]
+            }),
         ))
     }
 }

@@ -10,6 +10,7 @@ use revos_domain::{CartridgeId, Page, PageRequest, ValidationErrors};
 use revos_store::campaigns::{self as store, CampaignFields, CampaignRow};
 use revos_store::{Tx, cartridges, linkedin_accounts};
 use serde::Serialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A campaign as the API shows it.
@@ -48,32 +49,39 @@ pub struct DmFailure {
     pub failed_at: DateTime<Utc>,
 }
 
-/// The newest DM of `campaign` that died at or after `since`.
-async fn last_dm_failure(
+/// The newest DM of each of `campaigns` that died at or after that campaign's time, by
+/// campaign: one query for a whole page.
+async fn last_dm_failures(
     tx: &mut Tx,
     tenant: revos_domain::TenantId,
-    campaign: Uuid,
-    since: DateTime<Utc>,
-) -> Result<Option<DmFailure>> {
+    campaigns: &[(Uuid, DateTime<Utc>)],
+) -> Result<HashMap<Uuid, DmFailure>> {
     use revos_jobs::Job;
-    let rows = revos_store::campaign_queue::dead_jobs_of_campaign(
+    let rows = revos_store::campaign_queue::dead_jobs_of_campaigns(
         tx,
         tenant,
         crate::outreach::dm::SendDm::KIND,
-        campaign,
-        since,
-        1,
+        campaigns,
     )
     .await?;
-    Ok(rows.into_iter().find_map(|row| {
-        let job: crate::outreach::dm::SendDm = serde_json::from_str(&row.payload).ok()?;
-        (job.campaign == campaign && job.tenant == tenant).then(|| DmFailure {
+    let mut newest = HashMap::new();
+    for row in rows {
+        let Ok(job) = serde_json::from_str::<crate::outreach::dm::SendDm>(&row.payload) else {
+            continue;
+        };
+        let since = campaigns.iter().find(|(c, _)| *c == job.campaign);
+        if job.tenant != tenant || since.is_none_or(|(_, since)| row.updated_at < *since) {
+            continue;
+        }
+        // Rows come newest first: the first one of a campaign is its newest.
+        newest.entry(job.campaign).or_insert_with(|| DmFailure {
             job_id: row.id,
             lead_id: job.lead,
             error: row.last_error.unwrap_or_default(),
             failed_at: row.updated_at,
-        })
-    }))
+        });
+    }
+    Ok(newest)
 }
 
 /// A lifecycle step asked for through the API.
@@ -106,21 +114,36 @@ impl App {
         who: &Principal,
         row: CampaignRow,
     ) -> Result<Campaign> {
-        let spec = row.settings;
-        let sandbox = linkedin_accounts::get(tx, who.tenant, spec.linkedin_account_id)
-            .await?
-            .is_some_and(|a| a.is_sandbox);
-        let status = row.status;
-        let last_error = last_dm_failure(tx, who.tenant, row.id, row.updated_at).await?;
-        Ok(Campaign {
-            id: row.id,
-            status,
-            spec,
-            sandbox,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            last_error,
-        })
+        let mut views = self.view_campaigns(tx, who, vec![row]).await?;
+        views
+            .pop()
+            .ok_or_else(|| AppError::Internal("a viewed campaign vanished".into()))
+    }
+
+    /// The API views of campaign rows, with a constant number of queries however many rows
+    /// there are (their accounts' sandbox flags in one, their DM failures in another).
+    async fn view_campaigns(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        rows: Vec<CampaignRow>,
+    ) -> Result<Vec<Campaign>> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let sandbox = store::on_sandbox_accounts(tx, who.tenant, &ids).await?;
+        let since: Vec<(Uuid, DateTime<Utc>)> = rows.iter().map(|r| (r.id, r.updated_at)).collect();
+        let mut failures = last_dm_failures(tx, who.tenant, &since).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Campaign {
+                id: row.id,
+                status: row.status,
+                sandbox: sandbox.contains(&row.id),
+                last_error: failures.remove(&row.id),
+                spec: row.settings,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+            .collect())
     }
 
     /// Checks that the account and cartridge a spec names belong to the caller's workspace;
@@ -218,10 +241,7 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, status, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
-        let mut items = Vec::with_capacity(page.items.len());
-        for row in page.items {
-            items.push(self.view_campaign(&mut tx, who, row).await?);
-        }
+        let items = self.view_campaigns(&mut tx, who, page.items).await?;
         Ok(Page {
             items,
             next_after: page.next_after,

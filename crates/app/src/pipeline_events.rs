@@ -1,7 +1,9 @@
 //! The events every pipeline step appends (`lead_scraped`, `lead_enriched`, `dm_queued`,
 //! `dm_sent`, `dm_replied`, `email_sequenced`, `email_not_sequenced`, `email_bounced`,
-//! `email_sequence_stopped`, `email_replied`, `opted_out`, `provider_error`), in one shape the funnel and cost-per-lead read: the lead is the
-//! subject, and the data carries the campaign, the lead and the cost in US dollars.
+//! `email_sequence_stopped`, `email_replied`, `opted_out`, `provider_error`), in one shape
+//! the timeline reads: the lead is the subject, and the data carries the campaign, the lead
+//! and the cost in US dollars. The cost is also written to the event's own column, which the
+//! campaign's funnel sums.
 
 use crate::Result;
 use chrono::{DateTime, Utc};
@@ -44,13 +46,15 @@ pub async fn append(tx: &mut Tx, tenant: TenantId, step: Step, at: DateTime<Utc>
     if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), step.extra) {
         data.extend(extra);
     }
-    events::append(
+    let cost = (step.cost != 0.0).then_some(step.cost);
+    events::append_with_cost(
         tx,
         tenant,
         step.kind,
         step.campaign,
         step.lead,
         &data.to_string(),
+        cost,
         at,
     )
     .await?;

@@ -1,8 +1,9 @@
 //! A workspace's outreach per day: how many DMs went out and how many leads answered on each
-//! UTC calendar day, for the dashboard's chart. The counting is pure so the day boundaries
+//! UTC calendar day, for the dashboard's chart. The database counts per day; laying the
+//! counts out over the window is pure so the day boundaries
 //! and the empty days can be tested without a database.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
 /// The event kind recorded when a DM went out.
@@ -28,13 +29,14 @@ pub fn window_start(today: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
-/// Counts `events` (kind, when) per UTC day over the `days` days ending with `today`, oldest
-/// first, every day listed (zeros included). Events outside the window and kinds other than
-/// [`DM_SENT`] and [`DM_REPLIED`] are ignored.
+/// Lays `counts` (kind, UTC day, how many events of that kind that day — as a grouped query
+/// returns them) out over the `days` days ending with `today`, oldest first, every day listed
+/// (zeros included). Days outside the window and kinds other than [`DM_SENT`] and
+/// [`DM_REPLIED`] are ignored.
 pub fn per_day<'a>(
     today: NaiveDate,
     days: u32,
-    events: impl IntoIterator<Item = (&'a str, DateTime<Utc>)>,
+    counts: impl IntoIterator<Item = (&'a str, NaiveDate, u64)>,
 ) -> Vec<DailyActivity> {
     let first = window_start(today, days);
     let mut out: Vec<DailyActivity> = first
@@ -46,8 +48,7 @@ pub fn per_day<'a>(
             replied: 0,
         })
         .collect();
-    for (kind, at) in events {
-        let day = at.date_naive();
+    for (kind, day, n) in counts {
         if day < first || day > today {
             continue;
         }
@@ -58,8 +59,8 @@ pub fn per_day<'a>(
             continue;
         };
         match kind {
-            DM_SENT => slot.dm_sent += 1,
-            DM_REPLIED => slot.replied += 1,
+            DM_SENT => slot.dm_sent += n,
+            DM_REPLIED => slot.replied += n,
             _ => {}
         }
     }
@@ -74,7 +75,7 @@ pub fn reply_rate(replied: u64, dm_sent: u64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, s).unwrap()
@@ -94,7 +95,7 @@ mod tests {
             (DM_SENT, at(2025, 3, 11, 23, 59, 59)),
             (DM_SENT, at(2025, 3, 15, 0, 0, 0)),
         ];
-        let days = per_day(today, 3, events);
+        let days = per_day(today, 3, events.map(|(k, at)| (k, at.date_naive(), 1)));
         let got: Vec<(String, u64, u64)> = days
             .iter()
             .map(|d| (d.date.to_string(), d.dm_sent, d.replied))

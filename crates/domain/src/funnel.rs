@@ -80,6 +80,58 @@ impl Progress {
         }
     }
 
+    /// The steps that stay proven once reached, as the bits of the store's per-lead rollup
+    /// column (`campaign_leads.progress`); `awaiting_connection` is about *now* and has no
+    /// bit.
+    pub fn to_bits(self) -> i32 {
+        [
+            self.enriched,
+            self.dm_sent,
+            self.replied,
+            self.email_sequenced,
+            self.email_replied,
+            self.opted_out,
+        ]
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (i, &on)| bits | (i32::from(on) << i))
+    }
+
+    /// The steps stored as [`Progress::to_bits`] wrote them.
+    pub fn from_bits(bits: i32) -> Self {
+        let on = |i: u32| bits & (1 << i) != 0;
+        Self {
+            enriched: on(0),
+            awaiting_connection: false,
+            dm_sent: on(1),
+            replied: on(2),
+            email_sequenced: on(3),
+            email_replied: on(4),
+            opted_out: on(5),
+        }
+    }
+
+    /// What an event of `kind` of the campaign about the lead proves (see
+    /// [`Progress::note_event`]).
+    pub fn from_event(kind: &str) -> Self {
+        let mut p = Self::default();
+        p.note_event(kind);
+        p
+    }
+
+    /// What a message of the campaign proves (see [`Progress::note_message`]).
+    pub fn from_message(channel: &str, direction: &str, status: &str) -> Self {
+        let mut p = Self::default();
+        p.note_message(channel, direction, status);
+        p
+    }
+
+    /// The lasting steps known from `self` and `other` together, closed: what a lead's
+    /// rollup becomes when new evidence arrives.
+    pub fn with(self, other: Progress) -> Self {
+        Self::from_bits(self.to_bits() | other.to_bits()).closed()
+    }
+
     /// Adds the steps that the known ones imply.
     pub fn closed(mut self) -> Self {
         self.email_sequenced |= self.email_replied;
@@ -122,6 +174,24 @@ impl FunnelCounts {
         self.email_sequenced += other.email_sequenced;
         self.email_replied += other.email_replied;
         self.opted_out += other.opted_out;
+    }
+
+    /// The funnel counters that move when a lead's lasting steps go from `before` to
+    /// `after` (each step counted once, when it is first reached): what the store adds to
+    /// the campaign's counters in the transaction that moved the lead.
+    pub fn gained(before: Progress, after: Progress) -> FunnelCounts {
+        let (b, a) = (before.to_bits(), after.to_bits());
+        let new = Progress::from_bits(a & !b);
+        FunnelCounts {
+            scraped: 0,
+            enriched: u64::from(new.enriched),
+            awaiting_connection: 0,
+            dm_sent: u64::from(new.dm_sent),
+            replied: u64::from(new.replied),
+            email_sequenced: u64::from(new.email_sequenced),
+            email_replied: u64::from(new.email_replied),
+            opted_out: u64::from(new.opted_out),
+        }
     }
 
     /// Counts one lead of the campaign with what it reached.
@@ -186,6 +256,28 @@ mod tests {
         let mut p = Progress::default();
         p.note_message("dm", "out", "failed");
         assert!(!p.closed().dm_sent, "a failed DM was not sent");
+    }
+
+    #[test]
+    fn bits_round_trip_and_growth_counts_each_step_once() {
+        let mut p = Progress::from_stage(LeadStage::EmailReplied);
+        p.enriched = true;
+        p.opted_out = true;
+        assert_eq!(Progress::from_bits(p.to_bits()), p);
+        let awaiting = Progress::from_stage(LeadStage::AwaitingConnection);
+        assert_eq!(awaiting.to_bits(), 0, "waiting now is not a lasting step");
+        let before = Progress::from_event("dm_sent").closed();
+        let after = before.with(Progress::from_message("email", "in", "received"));
+        assert!(after.email_replied && after.email_sequenced && after.dm_sent);
+        let gained = FunnelCounts::gained(before, after);
+        assert_eq!(
+            (gained.dm_sent, gained.email_sequenced, gained.email_replied),
+            (0, 1, 1)
+        );
+        assert_eq!(
+            FunnelCounts::gained(after, after.with(before)),
+            FunnelCounts::default()
+        );
     }
 
     #[test]

@@ -57,22 +57,39 @@ pub struct DeadJobRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The `dead` jobs of `kind` of `tenant` whose payload contains `campaign`'s id and that died
-/// at or after `since`, newest first, at most `limit`.
-pub async fn dead_jobs_of_campaign(
+/// The `dead` jobs of `kind` of `tenant` whose payload contains one of `campaigns`' ids and
+/// that died at or after that campaign's time, newest first: the failures of a whole page of
+/// campaigns in one query (the caller checks each payload and keeps the newest per
+/// campaign).
+pub async fn dead_jobs_of_campaigns(
     tx: &mut Tx,
     tenant: TenantId,
     kind: &str,
-    campaign: Uuid,
-    since: DateTime<Utc>,
-    limit: i64,
+    campaigns: &[(Uuid, DateTime<Utc>)],
 ) -> Result<Vec<DeadJobRow>> {
-    const SQL: &str = "SELECT id, payload, last_error, updated_at FROM jobs \
-        WHERE tenant_id = $1 AND kind = $2 AND state = 'dead' AND payload LIKE $3 \
-        AND updated_at >= $4 ORDER BY updated_at DESC, id DESC LIMIT $5";
-    let pattern = format!("%{campaign}%");
-    Ok(
-        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(kind).bind(pattern)
-        .bind(since).bind(limit).fetch_all(c).await?),
-    )
+    if campaigns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let each: Vec<String> = (0..campaigns.len())
+        .map(|i| {
+            format!(
+                "(payload LIKE ${} AND updated_at >= ${})",
+                3 + 2 * i,
+                4 + 2 * i
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT id, payload, last_error, updated_at FROM jobs WHERE tenant_id = $1 AND kind = $2 \
+         AND state = 'dead' AND ({}) ORDER BY updated_at DESC, id DESC",
+        each.join(" OR ")
+    );
+    Ok(on_conn!(tx, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(kind);
+        for (campaign, since) in campaigns {
+            // A UUID's text has no LIKE pattern characters.
+            q = q.bind(format!("%{campaign}%")).bind(*since);
+        }
+        q.fetch_all(c).await?
+    }))
 }

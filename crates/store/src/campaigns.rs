@@ -70,24 +70,65 @@ pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<Campa
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?))
 }
 
-/// A page of the campaigns of `tenant`, optionally of one status.
+/// A page of the campaigns of `tenant`, optionally of one status (the condition is only
+/// there when a status is asked for).
 pub async fn list(
     tx: &mut Tx,
     tenant: TenantId,
     status: Option<CampaignStatus>,
     page: PageRequest,
 ) -> Result<Vec<CampaignRow>> {
-    let status = status.map(CampaignStatus::as_str);
-    const SQL: &str = concat!(
+    let mut sql = concat!(
         "SELECT ",
         columns!(),
-        " FROM campaigns WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2) \
-        AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
-    );
-    Ok(
-        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(status).bind(page.after).bind(page.fetch_limit())
-        .fetch_all(c).await?),
+        " FROM campaigns WHERE tenant_id = $1"
     )
+    .to_owned();
+    let mut next = 2;
+    if status.is_some() {
+        sql.push_str(&format!(" AND status = ${next}"));
+        next += 1;
+    }
+    if page.after.is_some() {
+        sql.push_str(&format!(" AND id > ${next}"));
+        next += 1;
+    }
+    sql.push_str(&format!(" ORDER BY id LIMIT ${next}"));
+    Ok(on_conn!(tx, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0);
+        if let Some(status) = status {
+            q = q.bind(status.as_str());
+        }
+        if let Some(after) = page.after {
+            q = q.bind(after);
+        }
+        q.bind(page.fetch_limit()).fetch_all(c).await?
+    }))
+}
+
+/// Which of `campaigns` (of `tenant`) send from a sandbox LinkedIn account: one query for a
+/// whole page of campaigns.
+pub async fn on_sandbox_accounts(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaigns: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>> {
+    if campaigns.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT c.id FROM campaigns c JOIN linkedin_accounts a ON a.id = c.linkedin_account_id \
+         WHERE c.tenant_id = $1 AND a.tenant_id = $1 AND a.is_sandbox AND c.id IN ({})",
+        crate::allowed_from::placeholders(2, campaigns.len())
+    );
+    let ids: Vec<Uuid> = on_conn!(tx, c => {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0);
+        for id in campaigns {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await?
+    });
+    Ok(ids.into_iter().collect())
 }
 
 /// Replaces the editable fields of a campaign of `tenant`; false when there is none.

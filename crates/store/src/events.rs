@@ -1,13 +1,15 @@
 //! Analytics events: an append-only log of what happened, per tenant.
 
+use crate::funnel_rollup;
 use crate::tx::on_conn;
 use crate::{Result, Tx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use revos_domain::TenantId;
+use revos_domain::funnel::Progress;
 use uuid::Uuid;
 
 /// Appends an event of `kind` about `subject` (of `campaign`, when it belongs to one) with
-/// JSON `data`.
+/// JSON `data` and no cost.
 pub async fn append(
     tx: &mut Tx,
     tenant: TenantId,
@@ -17,10 +19,37 @@ pub async fn append(
     data: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO events (id, tenant_id, kind, campaign_id, subject_id, data, occurred_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7)";
-    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(kind).bind(campaign).bind(subject).bind(data).bind(at)
-        .execute(c).await?.rows_affected());
+    append_with_cost(tx, tenant, kind, campaign, subject, data, None, at).await
+}
+
+/// Appends an event as [`append`] does, with what it cost in US dollars (summed into its
+/// campaign's funnel). In the same transaction, an event of a campaign about one of its
+/// leads records the step its kind proves ([`Progress::from_event`]), and a DM sent or a
+/// reply counts in its day's outreach.
+#[allow(clippy::too_many_arguments)] // each is one column of the event
+pub async fn append_with_cost(
+    tx: &mut Tx,
+    tenant: TenantId,
+    kind: &str,
+    campaign: Option<Uuid>,
+    subject: Option<Uuid>,
+    data: &str,
+    cost_usd: Option<f64>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO events (id, tenant_id, kind, campaign_id, subject_id, data, cost_usd, occurred_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(kind).bind(campaign).bind(subject).bind(data)
+        .bind(cost_usd).bind(at).execute(c).await?.rows_affected());
+    funnel_rollup::day_activity(tx, tenant, kind, at);
+    if let Some(campaign) = campaign {
+        if let Some(usd) = cost_usd.filter(|c| *c != 0.0) {
+            funnel_rollup::cost(tx, tenant, campaign, usd);
+        }
+        if let Some(lead) = subject {
+            funnel_rollup::note(tx, tenant, campaign, lead, Progress::from_event(kind)).await?;
+        }
+    }
     Ok(())
 }
 
@@ -62,26 +91,26 @@ pub async fn after(
     )
 }
 
-/// An event reduced to its kind and time, for counting per day.
+/// A workspace's DMs sent and replies on one UTC day.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct KindAtRow {
-    /// What happened.
-    pub kind: String,
-    /// When.
-    pub occurred_at: DateTime<Utc>,
+pub struct DayCount {
+    /// The UTC day.
+    pub day: NaiveDate,
+    /// `dm_sent` events that day.
+    pub dm_sent: i64,
+    /// `dm_replied` events that day.
+    pub replied: i64,
 }
 
-/// The `dm_sent` and `dm_replied` events of `tenant` since `since`, oldest first.
-pub async fn dm_activity_since(
+/// The days since `since` (a UTC day) on which `tenant` sent DMs or got replies, oldest
+/// first: rows of the `activity_days` rollup ([`append_with_cost`] keeps it), read by its
+/// key `(tenant_id, day)`.
+pub async fn dm_activity_per_day(
     tx: &mut Tx,
     tenant: TenantId,
-    since: DateTime<Utc>,
-) -> Result<Vec<KindAtRow>> {
-    const SQL: &str = "SELECT kind, occurred_at FROM events \
-        WHERE tenant_id = $1 AND kind IN ('dm_sent', 'dm_replied') AND occurred_at >= $2 \
-        ORDER BY occurred_at";
-    Ok(
-        on_conn!(tx, c => sqlx::query_as::<_, KindAtRow>(SQL).bind(tenant.0).bind(since)
-        .fetch_all(c).await?),
-    )
+    since: NaiveDate,
+) -> Result<Vec<DayCount>> {
+    const SQL: &str = "SELECT day, dm_sent, replied FROM activity_days WHERE tenant_id = $1 AND day >= $2 \
+        ORDER BY day";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(since).fetch_all(c).await?))
 }

@@ -6,6 +6,7 @@ use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
+use revos_domain::funnel::Progress;
 use revos_domain::lead::LeadStage;
 use uuid::Uuid;
 
@@ -99,6 +100,8 @@ pub async fn upsert(
 }
 
 /// Adds a lead to a campaign; false when it was already in it (so it is never contacted twice).
+/// The lead is counted in the campaign's funnel with what its stage proves and, when the
+/// person was enriched before (in any campaign), as enriched.
 pub async fn join_campaign(
     tx: &mut Tx,
     tenant: TenantId,
@@ -109,10 +112,28 @@ pub async fn join_campaign(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     const SQL: &str = "INSERT INTO campaign_leads (id, tenant_id, campaign_id, lead_id, status, source_comment_id, created_at, \
-        updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (campaign_id, lead_id) DO NOTHING";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(stage.as_str())
-        .bind(comment).bind(now).execute(c).await?.rows_affected());
-    Ok(n == 1)
+        updated_at, progress) SELECT $1, $2, $3, $4, $5, $6, $7, $7, \
+        CASE WHEN l.enriched_at IS NULL THEN $8 ELSE $9 END FROM leads l WHERE l.tenant_id = $2 AND l.id = $4 \
+        ON CONFLICT (campaign_id, lead_id) DO NOTHING RETURNING progress";
+    let proven = Progress::from_stage(stage).closed();
+    let enriched = proven.with(Progress {
+        enriched: true,
+        ..Progress::default()
+    });
+    let progress: Option<i32> = on_conn!(tx, c => sqlx::query_scalar(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead)
+        .bind(stage.as_str()).bind(comment).bind(now).bind(proven.to_bits()).bind(enriched.to_bits())
+        .fetch_optional(c).await?);
+    let Some(progress) = progress else {
+        return Ok(false);
+    };
+    crate::funnel_rollup::joined(
+        tx,
+        tenant,
+        campaign,
+        Progress::from_bits(progress),
+        stage == LeadStage::AwaitingConnection,
+    );
+    Ok(true)
 }
 
 /// The leads of a campaign with their stage, oldest first.
@@ -191,8 +212,8 @@ pub struct Enrichment<'a> {
     pub company_size: Option<String>,
 }
 
-/// Stores an enrichment of a lead of `tenant` (found or not) and moves the lead's campaigns
-/// from `scraped` to `enriched`.
+/// Stores an enrichment of a lead of `tenant` (found or not), counts the lead enriched in
+/// each of its campaigns' funnels and moves its campaigns from `scraped` to `enriched`.
 pub async fn record_enrichment(
     tx: &mut Tx,
     tenant: TenantId,
@@ -211,6 +232,7 @@ pub async fn record_enrichment(
         company_size = COALESCE($8, company_size), enriched_at = $9, updated_at = $9 WHERE tenant_id = $1 AND id = $2";
     on_conn!(tx, c => sqlx::query(LEAD).bind(tenant.0).bind(lead).bind(e.email).bind(e.email_status).bind(e.title)
         .bind(e.company).bind(e.industry).bind(&e.company_size).bind(now).execute(c).await?.rows_affected());
+    crate::funnel_rollup::note_enriched_everywhere(tx, tenant, lead).await?;
     crate::stages::move_stage_everywhere(tx, tenant, lead, LeadStage::Enriched, now).await?;
     Ok(())
 }

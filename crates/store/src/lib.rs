@@ -8,6 +8,7 @@
 mod account_policy;
 mod allowed_from;
 mod error;
+mod funnel_rollup;
 mod post_metrics;
 mod store;
 mod tx;

@@ -6,6 +6,7 @@ use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
+use revos_domain::funnel::Progress;
 use revos_domain::lead::DmState;
 use uuid::Uuid;
 
@@ -60,7 +61,8 @@ pub async fn dm(
     )
 }
 
-/// Moves a DM to `status`, recording what is known (text, chat, message id, error).
+/// Moves a DM to `status`, recording what is known (text, chat, message id, error); a DM
+/// that went out counts in its campaign's funnel in the same transaction.
 #[allow(clippy::too_many_arguments)] // each is one column of the transition
 pub async fn set_dm(
     tx: &mut Tx,
@@ -75,9 +77,14 @@ pub async fn set_dm(
 ) -> Result<()> {
     const SQL: &str = "UPDATE messages SET status = $3, body = COALESCE($4, body), provider_chat_id = COALESCE($5, provider_chat_id), \
         provider_message_id = COALESCE($6, provider_message_id), error = $7, \
-        sent_at = CASE WHEN $3 = 'sent' THEN $8 ELSE sent_at END, updated_at = $8 WHERE tenant_id = $1 AND id = $2";
-    on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(status.as_str()).bind(body).bind(chat).bind(message)
-        .bind(error).bind(now).execute(c).await?.rows_affected());
+        sent_at = CASE WHEN $3 = 'sent' THEN $8 ELSE sent_at END, updated_at = $8 WHERE tenant_id = $1 AND id = $2 \
+        RETURNING campaign_id, lead_id";
+    let dm: Option<(Option<Uuid>, Uuid)> = on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).bind(status.as_str()).bind(body)
+        .bind(chat).bind(message).bind(error).bind(now).fetch_optional(c).await?);
+    if let Some((Some(campaign), lead)) = dm {
+        let proven = Progress::from_message("dm", "out", status.as_str());
+        crate::funnel_rollup::note(tx, tenant, campaign, lead, proven).await?;
+    }
     Ok(())
 }
 
@@ -169,8 +176,8 @@ pub struct Inbound<'a> {
     pub body: &'a str,
 }
 
-/// Records a reply; false when this provider message was recorded before (webhook and polling
-/// both deliver replies).
+/// Records a reply (counted in its campaign's funnel); false when this provider message was
+/// recorded before (webhook and polling both deliver replies).
 pub async fn insert_inbound(
     tx: &mut Tx,
     tenant: TenantId,
@@ -183,6 +190,10 @@ pub async fn insert_inbound(
         ON CONFLICT (tenant_id, channel, provider_message_id) WHERE direction = 'in' DO NOTHING";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(m.campaign).bind(m.lead)
         .bind(m.channel).bind(m.body).bind(m.chat).bind(m.provider_message_id).bind(at).execute(c).await?.rows_affected());
+    if let (1, Some(campaign)) = (n, m.campaign) {
+        let proven = Progress::from_message(m.channel, "in", "received");
+        crate::funnel_rollup::note(tx, tenant, campaign, m.lead, proven).await?;
+    }
     Ok(n == 1)
 }
 
@@ -201,6 +212,10 @@ pub async fn insert_email(
         ON CONFLICT (campaign_id, lead_id, channel) WHERE direction = 'out' DO NOTHING";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(body)
         .bind(now).execute(c).await?.rows_affected());
+    if n == 1 {
+        let proven = Progress::from_message("email", "out", "sent");
+        crate::funnel_rollup::note(tx, tenant, campaign, lead, proven).await?;
+    }
     Ok(n == 1)
 }
 

@@ -188,6 +188,7 @@ impl Store {
         Ok(Tx {
             inner,
             ready: Vec::new(),
+            funnels: Default::default(),
             announce: self.jobs_ready.clone(),
             _writer: writer,
         })

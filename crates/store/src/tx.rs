@@ -17,6 +17,9 @@ pub struct Tx {
     /// `NOTIFY`, delivered at commit) once per queue.
     pub(crate) ready: Vec<JobsReady>,
     pub(crate) announce: tokio::sync::broadcast::Sender<JobsReady>,
+    /// The funnel counters this transaction moved, added at commit
+    /// ([`crate::funnel_rollup`]).
+    pub(crate) funnels: crate::funnel_rollup::FunnelChanges,
     /// SQLite's single-writer turn, held until the transaction ends.
     pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -47,6 +50,7 @@ pub(crate) use on_conn;
 impl Tx {
     /// Makes the transaction's writes durable.
     pub async fn commit(mut self) -> Result<()> {
+        crate::funnel_rollup::apply(&mut self).await?;
         if let TxInner::Postgres(t) = &mut self.inner {
             for news in &self.ready {
                 sqlx::query("SELECT pg_notify($1, $2)")

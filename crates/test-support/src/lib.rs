@@ -5,6 +5,7 @@
 //! - [`both_backends!`]: one async test body, run on SQLite and on PostgreSQL;
 //! - [`catalogue`]: the schema as the database reports it, for the row-level-security and
 //!   schema-parity tests;
+//! - [`funnel_check`]: the funnel rollup compared with the per-lead rule over the raw rows;
 //! - [`fakes`]: the fake provider servers started together, with their URLs and keys;
 //! - [`ApiClient`]: the small JSON client the API tests talk through, with typed helpers.
 //!
@@ -22,6 +23,7 @@ mod template;
 
 pub mod catalogue;
 pub mod fakes;
+pub mod funnel_check;
 
 pub use client::{ApiClient, assert_error_shape, error_fields, parse, request};
 pub use db::{Db, TestDb, migrated_store, postgres_admin_url};

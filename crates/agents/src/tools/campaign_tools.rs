@@ -9,7 +9,6 @@ use futures::future::BoxFuture;
 use revos_app::App;
 use revos_app::campaigns::{Campaign, Transition};
 use revos_domain::campaign::{CampaignSpec, CampaignStatus, LeadMagnet};
-use revos_domain::funnel::{FunnelCounts, round_usd};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
@@ -440,24 +439,16 @@ fn funnel_report<'a>(
             let l = link(&c);
             return Ok(Done::new(json!({"campaign": c.spec.name, "funnel": f}), summary)?.link(l));
         }
-        let campaigns = resolve::all(|p| app.list_campaigns(who, None, p)).await?;
-        let mut total = FunnelCounts::default();
-        let mut cost = 0.0;
-        let mut rows = Vec::with_capacity(campaigns.len());
-        for c in &campaigns {
-            let f = app.campaign_funnel(who, c.id).await?;
-            total.absorb(&f.counts);
-            cost += f.cost_usd;
-            rows.push(json!({"campaign": c.spec.name, "funnel": f}));
-        }
-        let cost = round_usd(cost);
+        let workspace = app.workspace_funnel(who).await?;
+        let campaigns = resolve::all(|p| app.campaign_funnels(who, p)).await?;
+        let rows: Vec<serde_json::Value> = campaigns
+            .iter()
+            .map(|c| json!({"campaign": c.name, "funnel": c.funnel}))
+            .collect();
+        let (total, cost) = (workspace.counts, workspace.cost_usd);
         let summary = format!(
             "Workspace funnel over {} campaign(s): {} scraped, {} DMs sent, {} replied; ${:.2}",
-            campaigns.len(),
-            total.scraped,
-            total.dm_sent,
-            total.replied,
-            cost
+            workspace.campaigns, total.scraped, total.dm_sent, total.replied, cost
         );
         Done::new(
             json!({"total": total, "cost_usd": cost, "campaigns": rows}),

@@ -356,6 +356,9 @@ async fn apollo_email_status_decides_who_is_sequenced(db: Db) {
     );
     assert!(html.contains("Email not sequenced"), "{html}");
     assert!(html.contains("(email unverified)"), "{html}");
+    // The funnel rollup (and the migration's backfill) equal the per-lead count.
+    let compared = revos_test_support::funnel_check::assert_funnels_match(&w.t.db).await;
+    assert!(compared > 0, "campaigns were compared");
 }
 
 async fn an_instantly_bounce_stops_the_address_everywhere_and_for_good(db: Db) {
@@ -513,6 +516,9 @@ async fn an_instantly_bounce_stops_the_address_everywhere_and_for_good(db: Db) {
     let skipped = events(bea, "email_not_sequenced");
     assert_eq!(skipped.len(), 1, "{bea}");
     assert_eq!(skipped[0]["reason"], "email_bounced");
+    // The funnel rollup (and the migration's backfill) equal the per-lead count.
+    let compared = revos_test_support::funnel_check::assert_funnels_match(&w.t.db).await;
+    assert!(compared > 0, "campaigns were compared");
 }
 
 async fn a_smartlead_bounce_pauses_the_lead(db: Db) {

@@ -337,4 +337,7 @@ async fn faults_keep_leads_exactly_once_and_every_action_paced(db: Db) {
         .filter(|p| p.starts_with("ACoOwnerOf"))
         .collect();
     assert!(owner_leads.is_empty(), "the owner became a lead");
+    // The funnel rollup equals the per-lead count (the workers still hold the database).
+    let compared = revos_test_support::funnel_check::assert_rollup_matches(&t.db).await;
+    assert!(compared > 0, "campaigns were compared");
 }

@@ -132,7 +132,8 @@ async fn event(
 ) {
     let data = json!({"campaign_id": campaign, "lead_id": lead, "cost": cost}).to_string();
     let mut tx = t.store.begin_for(tenant).await.unwrap();
-    events::append(&mut tx, tenant, kind, campaign, lead, &data, t.app.now())
+    let at = t.app.now();
+    events::append_with_cost(&mut tx, tenant, kind, campaign, lead, &data, Some(cost), at)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -583,6 +584,9 @@ async fn funnel_counts_every_step_reached_and_cost_per_lead(db: Db) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The funnel rollup (and the migration's backfill) equal the per-lead count.
+    let compared = revos_test_support::funnel_check::assert_funnels_match(&t.db).await;
+    assert!(compared > 0, "campaigns were compared");
 }
 
 async fn do_not_contact_add_list_remove(db: Db) {

@@ -415,6 +415,9 @@ async fn two_hundred_comments_make_exactly_the_expected_leads_dms_and_sequences(
         Some("p10@acme10.io"),
         "a known email is not replaced"
     );
+    // The funnel rollup equals the per-lead count (the workers still hold the database).
+    let compared = revos_test_support::funnel_check::assert_rollup_matches(&w.t.db).await;
+    assert!(compared > 0, "campaigns were compared");
 }
 
 crate::both_backends!(webhooks_need_the_secret_and_a_well_formed_body);
@@ -583,6 +586,9 @@ async fn email_replies_and_connections_arrive_by_webhook(db: Db) {
         1,
         "the public reply is never repeated"
     );
+    // The funnel rollup (and the migration's backfill) equal the per-lead count.
+    let compared = revos_test_support::funnel_check::assert_funnels_match(&w.t.db).await;
+    assert!(compared > 0, "campaigns were compared");
 }
 
 crate::both_backends!(unipile_accounts_connect_by_their_account_id);

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 both_backends!(
     dashboard_shows_funnel_rates_and_dms_per_day,
+    dashboard_totals_cover_every_campaign_past_the_first_page,
     queue_monitor_retries_dead_jobs,
     settings_accounts_and_vault_keys,
     settings_members_and_api_keys,
@@ -135,9 +136,19 @@ async fn event(
 ) {
     let data = json!({"campaign_id": campaign, "lead_id": lead, "cost": cost}).to_string();
     let mut tx = t.store.begin_for(tenant).await.unwrap();
-    events::append(&mut tx, tenant, kind, Some(campaign), Some(lead), &data, at)
-        .await
-        .unwrap();
+    let cost = Some(cost);
+    events::append_with_cost(
+        &mut tx,
+        tenant,
+        kind,
+        Some(campaign),
+        Some(lead),
+        &data,
+        cost,
+        at,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -264,6 +275,9 @@ async fn dashboard_shows_funnel_rates_and_dms_per_day(db: Db) {
     assert!(!theirs.contains("Autumn Push"));
     assert!(!theirs.contains("1 DMs sent"));
     assert!(theirs.contains(r#"<dd id="reply-rate">—</dd>"#));
+    // The funnel rollup (and the migration's backfill) equal the per-lead count.
+    let compared = revos_test_support::funnel_check::assert_funnels_match(&t.db).await;
+    assert!(compared > 0, "campaigns were compared");
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -770,4 +784,103 @@ async fn settings_show_the_model_budget_and_rotate_webhook_urls(db: Db) {
         assert_ne!(old, new, "rotated");
         assert!(html.contains(&escaped(new)) && !html.contains(&escaped(old)));
     }
+}
+
+/// The `dd` of the dashboard's funnel step `key`.
+fn live_count(html: &str, key: &str) -> u64 {
+    let marker = format!(r#"<dd data-live-count="{key}">"#);
+    let at = html.find(&marker).expect("the step") + marker.len();
+    html[at..at + html[at..].find('<').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+/// The campaign rows of the dashboard's table.
+fn campaign_rows(html: &str) -> usize {
+    html.matches(r#"<tr><th scope="row"><a href="/campaigns/"#)
+        .count()
+}
+
+async fn dashboard_totals_cover_every_campaign_past_the_first_page(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let ana = Browser::signup(&t, "ana@example.com", "Acme").await;
+    let tenant = ana.tenant(&t).await;
+    let (status, acct) = t
+        .post(
+            "/api/v1/linkedin-accounts",
+            Some(ana.token()),
+            json!({"provider": "sandbox", "display_name": "Ana"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{acct}");
+    // 205 campaigns, more than one page of the table (200), created in id order.
+    let mut ids: Vec<Uuid> = Vec::new();
+    for i in 0..205 {
+        let (status, c) = t
+            .post(
+                "/api/v1/campaigns",
+                Some(ana.token()),
+                json!({
+                    "name": format!("Campaign {i:03}"),
+                    "linkedin_account_id": acct["id"],
+                    "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/playbook"},
+                    "trigger_words": ["GUIDE"],
+                    "watched_posts": [format!("post-{i}")],
+                    "dm_template": "Hi {{ first_name }}: {{ lead_magnet_url }}",
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        ids.push(c["id"].as_str().unwrap().parse().unwrap());
+    }
+    ids.sort();
+    let (first, last) = (ids[0], ids[204]);
+    // A sent DM in the first campaign and two in the last one, past the first page; the
+    // last one's DMs cost a dollar.
+    let now = t.app.now();
+    let a = lead(&t, tenant, first, "ACoA", "dm_sent").await;
+    event(&t, tenant, "dm_sent", a, first, 0.0, now).await;
+    for id in ["ACoB", "ACoC"] {
+        let l = lead(&t, tenant, last, id, "dm_sent").await;
+        event(&t, tenant, "dm_sent", l, last, 0.5, now).await;
+    }
+
+    let (status, html) = ana.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        live_count(&html, "scraped"),
+        3,
+        "the totals count every campaign"
+    );
+    assert_eq!(live_count(&html, "dm_sent"), 3);
+    assert!(html.contains(r#"<dd id="total-cost">$1.00</dd>"#), "{html}");
+    assert!(html.contains("205 campaign(s) in the totals"), "{html}");
+    assert_eq!(campaign_rows(&html), 200, "a page of the table");
+    let next = attr_after(&html, r#"rel="next""#, "href").expect("a link to the rest");
+    let (status, rest) = ana.get(&next.replace("&#x2f;", "/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(campaign_rows(&rest), 5, "the rest of the table");
+    assert!(rest.contains(&format!("/campaigns/{last}")));
+    assert_eq!(
+        live_count(&rest, "dm_sent"),
+        3,
+        "the totals are the same on every page"
+    );
+    let (status, _) = ana.get("/?after=nope").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The totals are the sum of every campaign's funnel.
+    let mut sum = (0, 0, 0.0);
+    for id in &ids {
+        let (status, f) = t
+            .get(&format!("/api/v1/campaigns/{id}/funnel"), ana.token())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{f}");
+        sum.0 += f["scraped"].as_u64().unwrap();
+        sum.1 += f["dm_sent"].as_u64().unwrap();
+        sum.2 += f["cost_usd"].as_f64().unwrap();
+    }
+    assert_eq!(sum, (3, 3, 1.0));
+    let compared = revos_test_support::funnel_check::assert_funnels_match(&t.db).await;
+    assert_eq!(compared, 205);
 }

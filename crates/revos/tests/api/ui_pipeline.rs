@@ -591,13 +591,14 @@ async fn lead_page_timeline_campaign_queue_and_do_not_contact(db: Db) {
     // Scraped, then a DM queued (job and all, as the pipeline queues it), then a reply.
     let data = json!({"campaign_id": c1, "lead_id": ana, "cost": 0.25}).to_string();
     let mut tx = t.store.begin_for(b.tenant).await.unwrap();
-    events::append(
+    events::append_with_cost(
         &mut tx,
         b.tenant,
         "lead_scraped",
         Some(c1),
         Some(ana),
         &data,
+        Some(0.25),
         t.app.now(),
     )
     .await

@@ -1,17 +1,19 @@
 //! The dashboard: the funnel over every campaign, DMs and replies per day as a chart (and a
-//! table with the same numbers), the reply rate, the cost per lead and a row per campaign.
+//! table with the same numbers), the reply rate, the cost per lead and a row per campaign
+//! (a page at a time; the totals cover them all).
 
 use super::charts::{Series, grouped_bars};
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Html;
 use minijinja::{Value, context};
 use revos_domain::PageRequest;
 use revos_domain::activity::reply_rate;
-use revos_domain::funnel::{FunnelCounts, cost_per_lead, round_usd};
 use revos_domain::lead::LeadStage;
+use serde::Deserialize;
 
 /// How many days the activity chart covers.
 const CHART_DAYS: u32 = 14;
@@ -31,38 +33,52 @@ fn usd(amount: Option<f64>) -> String {
     }
 }
 
+/// The dashboard's query: which page of the campaign table to show (`after` a campaign id,
+/// from the table's "next" link). The totals always cover every campaign.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct DashboardQuery {
+    #[serde(default)]
+    after: String,
+}
+
 /// `GET /`.
 pub(super) async fn show(
     State(state): State<AppState>,
     signed: Signed,
+    Query(query): Query<DashboardQuery>,
 ) -> Result<Html<String>, UiError> {
     let app = &state.app;
-    let campaigns = app
-        .list_campaigns(
-            &signed.who,
-            None,
-            PageRequest {
-                limit: PageRequest::MAX_LIMIT,
-                after: None,
-            },
-        )
-        .await?
-        .items;
-    let mut total = FunnelCounts::default();
-    let mut total_cost = 0.0;
-    let mut rows = Vec::with_capacity(campaigns.len());
-    for c in &campaigns {
-        let f = app.campaign_funnel(&signed.who, c.id).await?;
-        total.absorb(&f.counts);
-        total_cost += f.cost_usd;
-        rows.push(context! {
-            id => c.id.to_string(), name => c.spec.name.clone(), status => c.status.as_str(), sandbox => c.sandbox,
-            scraped => f.counts.scraped, enriched => f.counts.enriched,
-            dm_sent => f.counts.dm_sent, replied => f.counts.replied,
-            reply_rate => percent(reply_rate(f.counts.replied, f.counts.dm_sent)),
-            cost => usd(Some(f.cost_usd)), cost_per_lead => usd(f.cost_per_lead_usd),
-        });
-    }
+    let after = match query.after.trim() {
+        "" => None,
+        raw => Some(uuid::Uuid::parse_str(raw).map_err(|_| {
+            UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "after: is not a page of the campaign table",
+            )
+        })?),
+    };
+    let request = PageRequest {
+        limit: PageRequest::MAX_LIMIT,
+        after,
+    };
+    let workspace = app.workspace_funnel(&signed.who).await?;
+    let listed = app.campaign_funnels(&signed.who, request).await?;
+    let rows: Vec<Value> = listed
+        .items
+        .iter()
+        .map(|c| {
+            let f = &c.funnel;
+            context! {
+                id => f.campaign_id.to_string(), name => c.name.clone(), status => c.status.as_str(), sandbox => f.sandbox,
+                scraped => f.counts.scraped, enriched => f.counts.enriched,
+                dm_sent => f.counts.dm_sent, replied => f.counts.replied,
+                reply_rate => percent(reply_rate(f.counts.replied, f.counts.dm_sent)),
+                cost => usd(Some(f.cost_usd)), cost_per_lead => usd(f.cost_per_lead_usd),
+            }
+        })
+        .collect();
+    let next_url = listed.next_after.map(|id| format!("/?after={id}"));
+    let total = workspace.counts;
     let funnel = [
         (LeadStage::Scraped, "Scraped", total.scraped),
         (LeadStage::Enriched, "Enriched", total.enriched),
@@ -80,12 +96,12 @@ pub(super) async fn show(
         ),
     ]
     .map(|(key, label, value)| context! { key => key.as_str(), label => label, value => value });
-    let total_cost = round_usd(total_cost);
     let summary = context! {
         reply_rate => percent(reply_rate(total.replied, total.dm_sent)),
-        cost => usd(Some(total_cost)),
-        cost_per_lead => usd(cost_per_lead(total_cost, total.scraped)),
-        sandbox => campaigns.iter().any(|c| c.sandbox),
+        cost => usd(Some(workspace.cost_usd)),
+        cost_per_lead => usd(workspace.cost_per_lead_usd),
+        sandbox => workspace.sandbox,
+        campaigns => workspace.campaigns,
     };
     let days = app.daily_activity(&signed.who, CHART_DAYS).await?;
     let short: Vec<String> = days
@@ -124,7 +140,7 @@ pub(super) async fn show(
         "dashboard.html",
         "dashboard",
         context! {
-            funnel => funnel.to_vec(), campaigns => rows, summary => summary,
+            funnel => funnel.to_vec(), campaigns => rows, summary => summary, next_url => next_url,
             chart => Value::from_safe_string(chart), daily => daily, chart_days => CHART_DAYS,
         },
     )
