@@ -28,6 +28,7 @@ pub mod page;
 pub mod password;
 pub mod post;
 pub mod role;
+pub mod search_text;
 pub mod secret_name;
 pub mod signup;
 pub mod stored_name;

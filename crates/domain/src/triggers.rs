@@ -6,20 +6,15 @@
 //! five letters or more: "gude" matches GUIDE, but "leadership" never matches LEAD.
 
 use crate::Email;
-use unicode_normalization::UnicodeNormalization;
+use crate::search_text::fold;
 
 /// Trigger words and phrases shorter than this must match exactly.
 const TYPO_MIN_LEN: usize = 5;
 
-/// Lower-cased words of `text` with accents removed, split on anything that is not a letter
-/// or digit.
+/// Lower-cased words of `text` with accents removed ([`fold`], the folding lead search uses
+/// too), split on anything that is not a letter or digit.
 pub fn words(text: &str) -> Vec<String> {
-    let folded: String = text
-        .nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
-    folded
+    fold(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_owned)

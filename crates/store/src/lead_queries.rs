@@ -3,7 +3,7 @@
 //! its timeline is made of. Writes stay in [`crate::leads`], owned by the pipeline.
 
 use crate::tx::on_conn;
-use crate::{Result, Tx};
+use crate::{Result, Tx, lead_search};
 use chrono::{DateTime, Utc};
 use revos_domain::lead::LeadStage;
 use revos_domain::{PageRequest, TenantId};
@@ -88,7 +88,7 @@ pub struct LeadFilter<'a> {
     /// Only leads at this stage: in `campaign` when given, else in any campaign.
     pub stage: Option<&'a str>,
     /// Only leads whose name, email, company, title or headline contains this text, ignoring
-    /// case (ASCII case on SQLite, whose `LOWER` knows no other).
+    /// case and accents (see [`crate::lead_search`]).
     pub search: Option<&'a str>,
     /// Only leads on (true) or off (false) the do-not-contact list.
     pub do_not_contact: Option<bool>,
@@ -99,21 +99,6 @@ pub struct LeadFilter<'a> {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// A `LIKE` pattern matching `text` anywhere, with the pattern characters of `text` escaped
-/// (the escape character is `\`).
-fn contains_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 /// A page of the leads of `tenant` matching `filter`, in id (creation) order.
 pub async fn list(
     tx: &mut Tx,
@@ -121,20 +106,20 @@ pub async fn list(
     filter: &LeadFilter<'_>,
     page: PageRequest,
 ) -> Result<Vec<LeadRecord>> {
-    const SQL: &str = concat!(
-        "SELECT ",
-        lead_columns!(),
-        ", cl.status AS stage FROM leads l \
+    let search = filter
+        .search
+        .and_then(|term| lead_search::filter(tx, term, "$1", "$4"));
+    let sql = format!(
+        concat!(
+            "SELECT ",
+            lead_columns!(),
+            ", cl.status AS stage FROM leads l \
         LEFT JOIN campaign_leads cl ON cl.tenant_id = l.tenant_id AND cl.lead_id = l.id AND cl.campaign_id = $2 \
         WHERE l.tenant_id = $1 \
         AND ($2 IS NULL OR cl.id IS NOT NULL) \
         AND ($3 IS NULL OR ($2 IS NOT NULL AND cl.status = $3) OR ($2 IS NULL AND EXISTS ( \
             SELECT 1 FROM campaign_leads s WHERE s.tenant_id = $1 AND s.lead_id = l.id AND s.status = $3))) \
-        AND ($4 IS NULL OR LOWER(l.name) LIKE $4 ESCAPE '\\' \
-            OR LOWER(COALESCE(l.email, '')) LIKE $4 ESCAPE '\\' \
-            OR LOWER(COALESCE(l.company, '')) LIKE $4 ESCAPE '\\' \
-            OR LOWER(COALESCE(l.title, '')) LIKE $4 ESCAPE '\\' \
-            OR LOWER(COALESCE(l.headline, '')) LIKE $4 ESCAPE '\\') \
+        AND {search} \
         AND ($5 IS NULL OR l.do_not_contact = $5) \
         AND (($8 IS NULL AND $9 IS NULL) \
             OR ($2 IS NOT NULL AND ($8 IS NULL OR cl.updated_at >= $8) AND ($9 IS NULL OR cl.updated_at < $9)) \
@@ -142,10 +127,14 @@ pub async fn list(
                 AND ($3 IS NULL OR w.status = $3) AND ($8 IS NULL OR w.updated_at >= $8) AND ($9 IS NULL OR w.updated_at < $9)))) \
         AND ($6 IS NULL OR l.id > $6) \
         ORDER BY l.id LIMIT $7"
+        ),
+        search = search.as_ref().map_or("$4 IS NULL", |s| s.sql.as_str())
     );
-    let pattern = filter.search.map(contains_pattern);
-    let rows: Vec<StagedRecord> = on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(filter.campaign).bind(filter.stage)
-        .bind(pattern.as_deref()).bind(filter.do_not_contact).bind(page.after).bind(page.fetch_limit())
+    let term = search.as_ref().map(|s| s.value.as_str());
+    // A search is planned for its own term, never from a cached generic plan (see lead_search).
+    let rows: Vec<StagedRecord> = on_conn!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).persistent(search.is_none())
+        .bind(tenant.0).bind(filter.campaign).bind(filter.stage)
+        .bind(term).bind(filter.do_not_contact).bind(page.after).bind(page.fetch_limit())
         .bind(filter.since).bind(filter.until).fetch_all(c).await?);
     rows.into_iter().map(StagedRecord::decode).collect()
 }
@@ -234,15 +223,4 @@ pub async fn messages_of(tx: &mut Tx, tenant: TenantId, lead: Uuid) -> Result<Ve
     const SQL: &str = "SELECT id, campaign_id, channel, direction, status, body, sent_at, created_at FROM messages \
         WHERE tenant_id = $1 AND lead_id = $2 ORDER BY id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contains_pattern;
-
-    #[test]
-    fn search_text_is_lowercased_and_escaped() {
-        assert_eq!(contains_pattern("Acme"), "%acme%");
-        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
-    }
 }

@@ -3,7 +3,7 @@
 //! tenant, a lead once per campaign.
 
 use crate::tx::on_conn;
-use crate::{Result, Tx};
+use crate::{Result, Tx, lead_search};
 use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
 use revos_domain::funnel::Progress;
@@ -87,13 +87,18 @@ pub async fn upsert(
     l: &NewLead<'_>,
     now: DateTime<Utc>,
 ) -> Result<LeadRow> {
+    // A new lead's text is folded here; a known one's is refolded when the email filled in.
     const INSERT: &str = "INSERT INTO leads (id, tenant_id, provider_id, linkedin_url, name, headline, email, is_sandbox, \
-        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-        ON CONFLICT (tenant_id, provider_id) DO UPDATE SET email = COALESCE(leads.email, excluded.email), updated_at = excluded.updated_at";
+        created_at, updated_at, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
+        ON CONFLICT (tenant_id, provider_id) DO UPDATE SET email = COALESCE(leads.email, excluded.email), updated_at = excluded.updated_at \
+        RETURNING id, name, email, company, title, headline, search_text";
     const SELECT: &str = "SELECT id, provider_id, name, linkedin_url, headline, email, company, do_not_contact, is_sandbox \
         FROM leads WHERE tenant_id = $1 AND provider_id = $2";
-    on_conn!(tx, c => sqlx::query(INSERT).bind(Uuid::now_v7()).bind(tenant.0).bind(l.provider_id).bind(l.linkedin_url)
-        .bind(l.name).bind(l.headline).bind(l.email).bind(l.sandbox).bind(now).execute(c).await?.rows_affected());
+    let text = lead_search::text_of(l.name, l.email, None, None, l.headline);
+    let written: lead_search::Searched = on_conn!(tx, c => sqlx::query_as(INSERT).bind(Uuid::now_v7()).bind(tenant.0)
+        .bind(l.provider_id).bind(l.linkedin_url).bind(l.name).bind(l.headline).bind(l.email).bind(l.sandbox).bind(now)
+        .bind(&text).fetch_one(c).await?);
+    lead_search::store_text(tx, tenant, &written).await?;
     Ok(
         on_conn!(tx, c => sqlx::query_as(SELECT).bind(tenant.0).bind(l.provider_id).fetch_one(c).await?),
     )
@@ -229,9 +234,14 @@ pub async fn record_enrichment(
         WHEN leads.email IS NULL OR LOWER(leads.email) = LOWER($3) THEN COALESCE($4, leads.email_status) \
         ELSE leads.email_status END, \
         title = COALESCE($5, title), company = COALESCE($6, company), industry = COALESCE($7, industry), \
-        company_size = COALESCE($8, company_size), enriched_at = $9, updated_at = $9 WHERE tenant_id = $1 AND id = $2";
-    on_conn!(tx, c => sqlx::query(LEAD).bind(tenant.0).bind(lead).bind(e.email).bind(e.email_status).bind(e.title)
-        .bind(e.company).bind(e.industry).bind(&e.company_size).bind(now).execute(c).await?.rows_affected());
+        company_size = COALESCE($8, company_size), enriched_at = $9, updated_at = $9 WHERE tenant_id = $1 AND id = $2 \
+        RETURNING id, name, email, company, title, headline, search_text";
+    let written: Option<lead_search::Searched> = on_conn!(tx, c => sqlx::query_as(LEAD).bind(tenant.0).bind(lead)
+        .bind(e.email).bind(e.email_status).bind(e.title).bind(e.company).bind(e.industry).bind(&e.company_size)
+        .bind(now).fetch_optional(c).await?);
+    if let Some(written) = written {
+        lead_search::store_text(tx, tenant, &written).await?;
+    }
     crate::funnel_rollup::note_enriched_everywhere(tx, tenant, lead).await?;
     crate::stages::move_stage_everywhere(tx, tenant, lead, LeadStage::Enriched, now).await?;
     Ok(())
@@ -314,9 +324,16 @@ pub async fn set_email_if_empty(
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE leads SET email = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND email IS NULL";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(lead).bind(email).bind(now).execute(c).await?.rows_affected());
-    Ok(n == 1)
+    const SQL: &str = "UPDATE leads SET email = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND email IS NULL \
+        RETURNING id, name, email, company, title, headline, search_text";
+    let written: Option<lead_search::Searched> = on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead)
+        .bind(email).bind(now).fetch_optional(c).await?);
+    match written {
+        Some(written) => lead_search::store_text(tx, tenant, &written)
+            .await
+            .map(|()| true),
+        None => Ok(false),
+    }
 }
 
 /// Claims the one public "let's connect" reply of a lead in a campaign (its state becomes

@@ -9,6 +9,7 @@ mod account_policy;
 mod allowed_from;
 mod error;
 mod funnel_rollup;
+mod lead_search;
 mod post_metrics;
 mod store;
 mod tx;

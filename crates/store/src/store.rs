@@ -95,7 +95,8 @@ impl Store {
     }
 
     /// Applies every pending migration. On PostgreSQL this runs on a connection of the URL's
-    /// own role (the schema owner), not as the application role.
+    /// own role (the schema owner), not as the application role. Then folds the search text
+    /// of leads that have none (see `lead_search::backfill`).
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
             Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
@@ -108,6 +109,8 @@ impl Store {
                 conn.close().await?;
             }
         }
+        // Search text is folded in Rust, so leads stored before it existed are folded here.
+        crate::lead_search::backfill(self).await?;
         Ok(())
     }
 

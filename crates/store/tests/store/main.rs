@@ -5,6 +5,7 @@
 use revos_test_support::both_backends;
 
 mod fixtures;
+mod lead_search;
 mod parity;
 mod schema;
 mod stages;
