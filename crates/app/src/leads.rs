@@ -6,17 +6,16 @@ use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::lead::LeadStage;
 use revos_domain::validation::Collector;
-use revos_domain::{Page, PageRequest, ValidationErrors};
+use revos_domain::{Page, PageRequest, TenantId, ValidationErrors};
+use revos_store::lead_export::{self, LeadExportRow};
 use revos_store::lead_queries as store;
-use revos_store::{Tx, campaigns};
+use revos_store::{Store, Tx, campaigns};
 use serde::Serialize;
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 /// The longest search text accepted.
 const MAX_SEARCH_CHARS: usize = 200;
-
-/// How many rows the export reads per query.
-const EXPORT_BATCH: u32 = 500;
 
 /// A lead as the API shows it: the store's record, whose serialisation is the API's.
 pub use revos_store::lead_queries::LeadRecord as Lead;
@@ -51,7 +50,7 @@ impl LeadFilter {
     fn for_store(&self) -> store::LeadFilter<'_> {
         store::LeadFilter {
             campaign: self.campaign_id,
-            stage: self.stage.map(LeadStage::as_str),
+            stage: self.stage,
             search: self.q.as_deref(),
             do_not_contact: self.do_not_contact,
             since: self.since,
@@ -139,36 +138,69 @@ fn event_entry(e: store::LeadEventRow) -> TimelineEntry {
     }
 }
 
+/// A campaign of a lead as the API shows it.
+fn lead_campaign(c: store::LeadCampaignRow) -> LeadCampaign {
+    LeadCampaign {
+        stage: c.status,
+        campaign_id: c.campaign_id,
+        name: c.name,
+        joined_at: c.created_at,
+    }
+}
+
 /// The campaigns lead `id` of the caller's workspace is in, with its stage in each.
 async fn campaigns_of(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<Vec<LeadCampaign>> {
-    store::campaigns_of(tx, who.tenant, id)
+    Ok(store::campaigns_of(tx, who.tenant, id)
         .await?
         .into_iter()
-        .map(|c| {
-            Ok(LeadCampaign {
-                stage: c.status,
-                campaign_id: c.campaign_id,
-                name: c.name,
-                joined_at: c.created_at,
-            })
-        })
-        .collect()
+        .map(lead_campaign)
+        .collect())
+}
+
+/// An export whose filters were checked, ready to stream: see [`App::export_leads`].
+pub struct LeadExport {
+    store: Store,
+    tenant: TenantId,
+    filter: LeadFilter,
+}
+
+/// One row of the CSV export: a lead and one campaign it is in, with its stage there.
+pub use revos_store::lead_export::LeadExportRow as ExportRow;
+
+impl LeadExport {
+    /// Sends every row of the export to `out` in batches, holding one batch at a time:
+    /// one row per campaign of each matching lead that matches the campaign, stage and
+    /// date filters (a lead in no campaign, when none of those is given, has one row
+    /// without a campaign), in lead order. Stops without error when `out` is closed.
+    pub async fn run(self, out: &mpsc::Sender<Vec<LeadExportRow>>) -> Result<()> {
+        lead_export::export(&self.store, self.tenant, &self.filter.for_store(), out).await?;
+        Ok(())
+    }
 }
 
 impl App {
     /// The campaigns (with the lead's stage in each) of each of `leads`, in the same order:
-    /// for a lead list that shows every campaign's stage. Leads of other workspaces have none.
+    /// for a lead list that shows every campaign's stage. One query for the whole page.
+    /// Leads of other workspaces have none.
     pub async fn campaigns_of_leads(
         &self,
         who: &Principal,
         leads: &[Uuid],
     ) -> Result<Vec<Vec<LeadCampaign>>> {
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let mut out = Vec::with_capacity(leads.len());
-        for lead in leads {
-            out.push(campaigns_of(&mut tx, who, *lead).await?);
+        let rows = store::campaigns_of_leads(&mut tx, who.tenant, leads).await?;
+        let mut by_lead: std::collections::HashMap<Uuid, Vec<LeadCampaign>> =
+            std::collections::HashMap::with_capacity(leads.len());
+        for row in rows {
+            by_lead
+                .entry(row.lead_id)
+                .or_default()
+                .push(lead_campaign(row.campaign));
         }
-        Ok(out)
+        Ok(leads
+            .iter()
+            .map(|l| by_lead.remove(l).unwrap_or_default())
+            .collect())
     }
 
     /// Fails with 404 unless `campaign` is a campaign of the caller's workspace.
@@ -247,26 +279,19 @@ impl App {
         })
     }
 
-    /// Every lead matching `filter`, for the CSV export, read in batches within one
-    /// transaction so the export is one consistent snapshot.
-    pub async fn export_leads(&self, who: &Principal, filter: &LeadFilter) -> Result<Vec<Lead>> {
+    /// Checks an export's filters (bad input and another workspace's campaign are errors
+    /// now, before anything is sent) and returns the export to stream with
+    /// [`LeadExport::run`].
+    pub async fn export_leads(&self, who: &Principal, filter: &LeadFilter) -> Result<LeadExport> {
         filter.validate()?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         self.check_campaign_filter(&mut tx, who, filter).await?;
-        let mut all = Vec::new();
-        let mut after = None;
-        loop {
-            let req = PageRequest {
-                limit: EXPORT_BATCH,
-                after,
-            };
-            let page = self.lead_page(&mut tx, who, filter, req).await?;
-            all.extend(page.items);
-            match page.next_after {
-                Some(next) => after = Some(next),
-                None => return Ok(all),
-            }
-        }
+        tx.commit().await?;
+        Ok(LeadExport {
+            store: self.store.clone(),
+            tenant: who.tenant,
+            filter: filter.clone(),
+        })
     }
 
     /// One lead of the workspace with its campaigns and timeline; 404 for any other lead.

@@ -2,7 +2,10 @@
 //! and the do-not-contact list), one lead with its campaigns, and the events and messages
 //! its timeline is made of. Writes stay in [`crate::leads`], owned by the pipeline.
 
-use crate::tx::on_conn;
+use crate::allowed_from::placeholders;
+use crate::lead_list_sql::{self, lead_columns};
+use crate::sql_builder::bind_each;
+use crate::tx::{TxInner, on_conn};
 use crate::{Result, Tx, lead_search};
 use chrono::{DateTime, Utc};
 use revos_domain::lead::LeadStage;
@@ -72,21 +75,13 @@ impl StagedRecord {
     }
 }
 
-macro_rules! lead_columns {
-    () => {
-        "l.id, l.provider_id, l.linkedin_url, l.name, l.headline, l.email, l.email_status, l.title, \
-         l.company, l.industry, l.company_size, l.do_not_contact, l.is_sandbox, l.created_at, \
-         l.updated_at, l.enriched_at"
-    };
-}
-
 /// Which leads a list asks for; every filter is optional and they combine with AND.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LeadFilter<'a> {
     /// Only leads of this campaign (whose stage is then returned).
     pub campaign: Option<Uuid>,
     /// Only leads at this stage: in `campaign` when given, else in any campaign.
-    pub stage: Option<&'a str>,
+    pub stage: Option<LeadStage>,
     /// Only leads whose name, email, company, title or headline contains this text, ignoring
     /// case and accents (see [`crate::lead_search`]).
     pub search: Option<&'a str>,
@@ -99,43 +94,25 @@ pub struct LeadFilter<'a> {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// A page of the leads of `tenant` matching `filter`, in id (creation) order.
+/// A page of the leads of `tenant` matching `filter`, in id (creation) order: one query whose
+/// SQL holds only the filters set (see [`crate::lead_list_sql`]).
 pub async fn list(
     tx: &mut Tx,
     tenant: TenantId,
     filter: &LeadFilter<'_>,
     page: PageRequest,
 ) -> Result<Vec<LeadRecord>> {
-    let search = filter
-        .search
-        .and_then(|term| lead_search::filter(tx, term, "$1", "$4"));
-    let sql = format!(
-        concat!(
-            "SELECT ",
-            lead_columns!(),
-            ", cl.status AS stage FROM leads l \
-        LEFT JOIN campaign_leads cl ON cl.tenant_id = l.tenant_id AND cl.lead_id = l.id AND cl.campaign_id = $2 \
-        WHERE l.tenant_id = $1 \
-        AND ($2 IS NULL OR cl.id IS NOT NULL) \
-        AND ($3 IS NULL OR ($2 IS NOT NULL AND cl.status = $3) OR ($2 IS NULL AND EXISTS ( \
-            SELECT 1 FROM campaign_leads s WHERE s.tenant_id = $1 AND s.lead_id = l.id AND s.status = $3))) \
-        AND {search} \
-        AND ($5 IS NULL OR l.do_not_contact = $5) \
-        AND (($8 IS NULL AND $9 IS NULL) \
-            OR ($2 IS NOT NULL AND ($8 IS NULL OR cl.updated_at >= $8) AND ($9 IS NULL OR cl.updated_at < $9)) \
-            OR ($2 IS NULL AND EXISTS (SELECT 1 FROM campaign_leads w WHERE w.tenant_id = $1 AND w.lead_id = l.id \
-                AND ($3 IS NULL OR w.status = $3) AND ($8 IS NULL OR w.updated_at >= $8) AND ($9 IS NULL OR w.updated_at < $9)))) \
-        AND ($6 IS NULL OR l.id > $6) \
-        ORDER BY l.id LIMIT $7"
-        ),
-        search = search.as_ref().map_or("$4 IS NULL", |s| s.sql.as_str())
+    let query = lead_list_sql::list(
+        lead_search::backend(tx),
+        tenant,
+        filter,
+        page.after,
+        page.fetch_limit(),
     );
-    let term = search.as_ref().map(|s| s.value.as_str());
     // A search is planned for its own term, never from a cached generic plan (see lead_search).
-    let rows: Vec<StagedRecord> = on_conn!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).persistent(search.is_none())
-        .bind(tenant.0).bind(filter.campaign).bind(filter.stage)
-        .bind(term).bind(filter.do_not_contact).bind(page.after).bind(page.fetch_limit())
-        .bind(filter.since).bind(filter.until).fetch_all(c).await?);
+    let keep = filter.search.is_none();
+    let rows: Vec<StagedRecord> = on_conn!(tx, c => bind_each!(
+        sqlx::query_as(sqlx::AssertSqlSafe(query.sql())).persistent(keep), query.binds()).fetch_all(c).await?);
     rows.into_iter().map(StagedRecord::decode).collect()
 }
 
@@ -175,6 +152,52 @@ pub async fn campaigns_of(
         JOIN campaigns c ON c.id = cl.campaign_id AND c.tenant_id = cl.tenant_id \
         WHERE cl.tenant_id = $1 AND cl.lead_id = $2 ORDER BY cl.id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
+}
+
+/// A campaign one of several leads is in, and where that lead stands in it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PageLeadCampaignRow {
+    /// The lead.
+    pub lead_id: Uuid,
+    /// The campaign and the lead's stage in it.
+    #[sqlx(flatten)]
+    pub campaign: LeadCampaignRow,
+}
+
+/// The campaigns of each of `leads` (leads of `tenant`; others have none), in one query: for
+/// a page of a lead list that shows every lead's campaigns. Ordered by lead, then in the
+/// order each lead joined its campaigns.
+pub async fn campaigns_of_leads(
+    tx: &mut Tx,
+    tenant: TenantId,
+    leads: &[Uuid],
+) -> Result<Vec<PageLeadCampaignRow>> {
+    if leads.is_empty() {
+        return Ok(Vec::new());
+    }
+    const SELECT: &str = "SELECT cl.lead_id, cl.campaign_id, c.name, cl.status, cl.created_at FROM campaign_leads cl \
+        JOIN campaigns c ON c.id = cl.campaign_id AND c.tenant_id = cl.tenant_id \
+        WHERE cl.tenant_id = $1 AND cl.lead_id";
+    const ORDER: &str = " ORDER BY cl.lead_id, cl.id";
+    Ok(match &mut tx.inner {
+        TxInner::Postgres(t) => {
+            let sql = format!("{SELECT} = ANY($2){ORDER}");
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(tenant.0)
+                .bind(leads)
+                .fetch_all(&mut **t)
+                .await?
+        }
+        TxInner::Sqlite(t) => {
+            // A page holds at most a few hundred leads, well within SQLite's bind limit.
+            let sql = format!("{SELECT} IN ({}){ORDER}", placeholders(2, leads.len()));
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0);
+            for lead in leads {
+                q = q.bind(*lead);
+            }
+            q.fetch_all(&mut **t).await?
+        }
+    })
 }
 
 /// An analytics event about a lead.

@@ -15,6 +15,7 @@
 //! - SQLite: an FTS5 trigram index for terms of three characters or more; shorter terms scan
 //!   `leads.search_text` (a trigram index cannot serve them).
 
+use crate::sql_builder::{Bind, SqlBuilder};
 use crate::tx::{TxInner, on_conn};
 use crate::{Backend, Result, Store, Tx};
 use revos_domain::TenantId;
@@ -27,52 +28,49 @@ const TRIGRAM: usize = 3;
 /// Leads folded per transaction by [`backfill`].
 const BACKFILL_BATCH: usize = 1000;
 
-/// The search condition of a lead list, over the lead alias `l`, and the value its term
-/// placeholder is bound to.
-pub(crate) struct SearchFilter {
-    /// A boolean SQL expression.
-    pub(crate) sql: String,
-    /// What to bind to the term placeholder.
-    pub(crate) value: String,
-}
-
-/// The condition that a lead of the tenant bound at `tenant_placeholder` contains `term`
-/// (accents and case ignored) in its name, email, company, title or headline, with its value
-/// for `term_placeholder`. `None` when the term folds to nothing: every lead matches.
-pub(crate) fn filter(
-    tx: &Tx,
+/// ` AND`s to `b` the condition that a lead `l` of `tenant` contains `term` (accents and
+/// case ignored) in its name, email, company, title or headline. Adds nothing when the term
+/// folds to nothing: every lead matches. Returns whether a condition was added (such a query
+/// must not be kept prepared, see the module doc).
+pub(crate) fn push_filter(
+    b: &mut SqlBuilder,
+    backend: Backend,
+    tenant: TenantId,
     term: &str,
-    tenant_placeholder: &str,
-    term_placeholder: &str,
-) -> Option<SearchFilter> {
-    let term = search_term(term)?;
-    let (t, p) = (tenant_placeholder, term_placeholder);
-    Some(match backend(tx) {
-        Backend::Postgres => SearchFilter {
-            sql: format!(
-                "l.id IN (SELECT s.lead_id FROM lead_search_scoped s \
-                 WHERE s.tenant_id = {t} AND s.search_text LIKE {p} ESCAPE '\\')"
-            ),
-            value: like_pattern(&term),
-        },
-        Backend::Sqlite if term.chars().count() >= TRIGRAM => SearchFilter {
-            sql: format!(
-                "l.id IN (SELECT r.lead_id FROM lead_search \
-                 JOIN lead_search_rows r ON r.id = lead_search.rowid WHERE lead_search MATCH {p})"
-            ),
-            value: fts_phrase(&term),
-        },
-        Backend::Sqlite => SearchFilter {
-            sql: format!(
-                "COALESCE(l.search_text, LOWER(concat_ws(char(10), l.name, l.email, l.company, \
-                 l.title, l.headline))) LIKE {p} ESCAPE '\\'"
-            ),
-            value: like_pattern(&term),
-        },
-    })
+) -> bool {
+    let Some(term) = search_term(term) else {
+        return false;
+    };
+    match backend {
+        Backend::Postgres => {
+            b.push(" AND l.id IN (SELECT s.lead_id FROM lead_search_scoped s WHERE s.tenant_id = ")
+                .bind(Bind::Uuid(tenant.0))
+                .push(" AND s.search_text LIKE ")
+                .bind(Bind::Text(like_pattern(&term)))
+                .push(" ESCAPE '\\')");
+        }
+        Backend::Sqlite if term.chars().count() >= TRIGRAM => {
+            b.push(
+                " AND l.id IN (SELECT r.lead_id FROM lead_search \
+                 JOIN lead_search_rows r ON r.id = lead_search.rowid WHERE lead_search MATCH ",
+            )
+            .bind(Bind::Text(fts_phrase(&term)))
+            .push(")");
+        }
+        Backend::Sqlite => {
+            b.push(
+                " AND COALESCE(l.search_text, LOWER(concat_ws(char(10), l.name, l.email, l.company, \
+                 l.title, l.headline))) LIKE ",
+            )
+            .bind(Bind::Text(like_pattern(&term)))
+            .push(" ESCAPE '\\'");
+        }
+    }
+    true
 }
 
-fn backend(tx: &Tx) -> Backend {
+/// Which backend a transaction runs on.
+pub(crate) fn backend(tx: &Tx) -> Backend {
     match tx.inner {
         TxInner::Sqlite(_) => Backend::Sqlite,
         TxInner::Postgres(_) => Backend::Postgres,

@@ -9,8 +9,10 @@ mod account_policy;
 mod allowed_from;
 mod error;
 mod funnel_rollup;
+mod lead_list_sql;
 mod lead_search;
 mod post_metrics;
+mod sql_builder;
 mod store;
 mod tx;
 
@@ -26,6 +28,7 @@ pub mod events;
 pub mod funnel_queries;
 pub mod invitations;
 pub mod jobs;
+pub mod lead_export;
 pub mod lead_queries;
 pub mod leads;
 pub mod linkedin_accounts;

@@ -23,7 +23,7 @@ both_backends!(
 );
 
 /// A workspace with a sandbox LinkedIn account. Returns (token, tenant, account).
-async fn workspace(t: &TestApp, email: &str) -> (String, TenantId, String) {
+pub(crate) async fn workspace(t: &TestApp, email: &str) -> (String, TenantId, String) {
     let (token, tenant, _) = t.signup(email, "Acme").await;
     let (status, acct) = t
         .post(
@@ -41,7 +41,7 @@ async fn workspace(t: &TestApp, email: &str) -> (String, TenantId, String) {
 }
 
 /// A draft campaign named `name` on `account`.
-async fn campaign(t: &TestApp, token: &str, account: &str, name: &str) -> Uuid {
+pub(crate) async fn campaign(t: &TestApp, token: &str, account: &str, name: &str) -> Uuid {
     let (status, c) = t
         .post(
             "/api/v1/campaigns",
@@ -62,20 +62,20 @@ async fn campaign(t: &TestApp, token: &str, account: &str, name: &str) -> Uuid {
 
 /// A person to seed as a lead.
 #[derive(Default)]
-struct Person<'a> {
-    provider_id: &'a str,
-    name: &'a str,
-    headline: Option<&'a str>,
-    email: Option<&'a str>,
-    company: Option<&'a str>,
-    title: Option<&'a str>,
-    sandbox: bool,
-    do_not_contact: bool,
+pub(crate) struct Person<'a> {
+    pub(crate) provider_id: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) headline: Option<&'a str>,
+    pub(crate) email: Option<&'a str>,
+    pub(crate) company: Option<&'a str>,
+    pub(crate) title: Option<&'a str>,
+    pub(crate) sandbox: bool,
+    pub(crate) do_not_contact: bool,
 }
 
 /// Stores a lead as the pipeline does (enriched when a company or title is given) and joins
 /// it to each campaign at the given stage.
-async fn add_lead(
+pub(crate) async fn add_lead(
     t: &TestApp,
     tenant: TenantId,
     p: Person<'_>,
@@ -475,14 +475,14 @@ async fn csv_export_quotes_cells_and_defuses_formulas(db: Db) {
     let created = d["created_at"].as_str().unwrap();
     let enriched = d["enriched_at"].as_str().unwrap();
     let header = "id,provider_id,name,email,email_status,title,company,industry,company_size,headline,\
-        linkedin_url,stage,do_not_contact,sandbox,created_at,enriched_at\r\n";
+        linkedin_url,stage,do_not_contact,sandbox,created_at,enriched_at,campaign_id,campaign\r\n";
     let row = format!(
         "{evil},ACo1,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",'@ana@acme.io,,'-2+3,\"Acme, Inc.\",,,\
-        \"line one\nline two\",https://www.linkedin.com/in/someone,dm_sent,false,false,{created},{enriched}\r\n"
+        \"line one\nline two\",https://www.linkedin.com/in/someone,dm_sent,false,false,{created},{enriched},{c1},One\r\n"
     );
     assert_eq!(body, format!("{header}{row}"));
 
-    // Without filters: every lead, no stage column value.
+    // Without filters: every lead; one in no campaign has no campaign and no stage.
     let resp = t
         .http
         .get(format!("{}/api/v1/leads/export.csv", t.base))
@@ -495,6 +495,14 @@ async fn csv_export_quotes_cells_and_defuses_formulas(db: Db) {
     assert!(
         body.contains(&format!("\r\n{plain},ACo2,Ben Smith,")),
         "{body}"
+    );
+    let plain_row = body
+        .lines()
+        .find(|l| l.starts_with(&plain.to_string()))
+        .unwrap();
+    assert!(
+        plain_row.contains("/someone,,false,false,") && plain_row.ends_with(",,,"),
+        "no stage, enriched_at, campaign_id or campaign: {plain_row}"
     );
 
     // A bad filter is a JSON error naming it.

@@ -30,6 +30,7 @@ mod guarded_moves;
 mod hostile_tenants;
 mod isolation;
 mod jobs_api;
+mod lead_export;
 mod lead_search;
 mod leads_api;
 mod mcp;

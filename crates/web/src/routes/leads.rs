@@ -7,14 +7,16 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Auth, Pagination, PathId};
 use crate::state::AppState;
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
-use revos_app::leads::{Lead, LeadDetail, LeadFilter};
+use revos_app::leads::{ExportRow, Lead, LeadDetail, LeadExport, LeadFilter};
 use revos_domain::lead::LeadStage;
 use serde::Deserialize;
+use tokio::sync::mpsc;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -122,8 +124,9 @@ async fn list(
     ))
 }
 
-/// The CSV columns, in order.
-const CSV_HEADER: [&str; 16] = [
+/// The CSV columns, in order: the lead, then the campaign of the row and the lead's stage in
+/// it (`stage` kept its place when `campaign_id` and `campaign` were added at the end).
+const CSV_HEADER: [&str; 18] = [
     "id",
     "provider_id",
     "name",
@@ -140,10 +143,13 @@ const CSV_HEADER: [&str; 16] = [
     "sandbox",
     "created_at",
     "enriched_at",
+    "campaign_id",
+    "campaign",
 ];
 
-/// One lead's CSV cells, in [`CSV_HEADER`] order.
-fn csv_cells(l: &Lead) -> [String; 16] {
+/// One export row's CSV cells, in [`CSV_HEADER`] order.
+fn csv_cells(r: &ExportRow) -> [String; 18] {
+    let l = &r.lead;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         l.id.to_string(),
@@ -157,7 +163,7 @@ fn csv_cells(l: &Lead) -> [String; 16] {
         text(&l.company_size),
         text(&l.headline),
         text(&l.linkedin_url),
-        l.stage
+        r.stage
             .map(LeadStage::as_str)
             .unwrap_or_default()
             .to_owned(),
@@ -167,11 +173,21 @@ fn csv_cells(l: &Lead) -> [String; 16] {
         l.enriched_at
             .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
             .unwrap_or_default(),
+        r.campaign_id.map(|c| c.to_string()).unwrap_or_default(),
+        text(&r.campaign),
     ]
 }
 
-/// Exports every lead matching the filters as CSV (a header row, then one row per lead in
-/// creation order). Cells that start like a spreadsheet formula are prefixed with `'`.
+/// Exports the leads matching the filters as CSV, streamed as it is read: a header row, then
+/// one row per campaign of each lead, in creation order of the leads. Columns: `id`,
+/// `provider_id`, `name`, `email`, `email_status`, `title`, `company`, `industry`,
+/// `company_size`, `headline`, `linkedin_url`, `stage` (the lead's stage in the row's
+/// campaign), `do_not_contact`, `sandbox`, `created_at`, `enriched_at`, `campaign_id` and
+/// `campaign` (the campaign's name). A lead in no campaign has one row with `campaign_id`,
+/// `campaign` and `stage` empty (only when no campaign, stage or date filter is given); the
+/// `campaign_id` and `stage` filters keep only the rows of that campaign or at that stage.
+/// Cells that start like a spreadsheet formula are prefixed with `'`. An error after the
+/// first bytes ends the download without its final chunk, so it never passes for complete.
 #[utoipa::path(get, path = "/api/v1/leads/export.csv", tag = "leads", security(("bearer" = [])),
     params(CampaignFilter, LeadFilters),
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody),
@@ -184,19 +200,54 @@ async fn export(
 ) -> Result<Response, ApiError> {
     let Query(campaign) = campaign.map_err(bad_query)?;
     let filter = parse_filters(campaign.campaign_id, filters)?;
-    let leads = state.app.export_leads(&who, &filter).await?;
-    Ok(csv_download(&leads))
+    let export = state.app.export_leads(&who, &filter).await?;
+    Ok(csv_download(export))
 }
 
-/// The CSV download of `leads` (a header row, then one row per lead): shared by the API and
-/// the web app's export link.
-pub(crate) fn csv_download(leads: &[Lead]) -> Response {
-    let mut out = String::new();
-    csv::write_row(&mut out, CSV_HEADER);
-    for lead in leads {
-        let cells = csv_cells(lead);
-        csv::write_row(&mut out, cells.iter().map(String::as_str));
-    }
+/// The streamed CSV download of `export`: shared by the API and the web app's export link.
+/// A task reads batches of rows and encodes them into a bounded channel that the response
+/// body drains, so memory holds a few batches whatever the size of the export, and a slow
+/// client slows the reading down.
+pub(crate) fn csv_download(export: LeadExport) -> Response {
+    let (bytes_tx, bytes_rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
+    tokio::spawn(async move {
+        let (rows_tx, rows_rx) = mpsc::channel::<Vec<ExportRow>>(1);
+        let encode = async {
+            let mut rows_rx = rows_rx;
+            let mut out = String::new();
+            csv::write_row(&mut out, CSV_HEADER);
+            while let Some(batch) = rows_rx.recv().await {
+                for row in &batch {
+                    let cells = csv_cells(row);
+                    csv::write_row(&mut out, cells.iter().map(String::as_str));
+                }
+                let chunk = Bytes::from(std::mem::take(&mut out));
+                if bytes_tx.send(Ok(chunk)).await.is_err() {
+                    // The client went away; dropping the receiver stops the reading.
+                    return;
+                }
+            }
+            if !out.is_empty() {
+                let _ = bytes_tx.send(Ok(Bytes::from(out))).await;
+            }
+        };
+        let read = async move {
+            let read = export.run(&rows_tx).await;
+            // Closing the channel ends the encoding.
+            drop(rows_tx);
+            read
+        };
+        let (read, ()) = tokio::join!(read, encode);
+        if let Err(e) = read {
+            tracing::error!(error = %e, "lead export failed part way; the download is cut short");
+            let _ = bytes_tx
+                .send(Err(std::io::Error::other("the export failed")))
+                .await;
+        }
+    });
+    let body = futures::stream::unfold(bytes_rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -205,10 +256,13 @@ pub(crate) fn csv_download(leads: &[Lead]) -> Response {
                 "attachment; filename=\"leads.csv\"",
             ),
         ],
-        out,
+        Body::from_stream(body),
     )
         .into_response()
 }
+
+/// How many encoded batches may wait for the client before the reading pauses.
+const CHUNKS_IN_FLIGHT: usize = 2;
 
 /// Reads a lead with its campaigns and its timeline (events and messages, oldest first).
 #[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", security(("bearer" = [])),

@@ -269,8 +269,8 @@ pub(super) async fn export(
         // The list shows what is wrong with the filters.
         return Ok(Redirect::to(&format!("/leads?{}", query.filters_query())).into_response());
     };
-    let leads = state.app.export_leads(&signed.who, &filter).await?;
-    Ok(crate::routes::leads::csv_download(&leads))
+    let export = state.app.export_leads(&signed.who, &filter).await?;
+    Ok(crate::routes::leads::csv_download(export))
 }
 
 /// A label for an event kind.
