@@ -20,6 +20,6 @@ pub mod fakes;
 
 pub use http::{ErrorClass, HttpConfig, MAX_PROVIDER_BODY, ProviderError, ProviderErrorKind};
 pub use traits::{
-    ChatMessage, CommentPage, Commenter, CreatedPost, EmailSequencer, Enricher, LinkedIn, OwnPost,
-    PostComment, PostMetrics, SentDm,
+    ChatActivity, ChatMessage, ChatPage, CommentPage, Commenter, CreatedPost, EmailSequencer,
+    Enricher, LinkedIn, OwnPost, PostComment, PostMetrics, SentDm,
 };

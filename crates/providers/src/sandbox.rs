@@ -18,8 +18,8 @@ mod email;
 
 use crate::ProviderError;
 use crate::traits::{
-    ChatMessage, CommentPage, Commenter, CreatedPost, LinkedIn, OwnPost, PostComment, PostMetrics,
-    SentDm,
+    ChatActivity, ChatMessage, ChatPage, CommentPage, Commenter, CreatedPost, LinkedIn, OwnPost,
+    PostComment, PostMetrics, SentDm,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -78,6 +78,8 @@ struct World {
     people: HashMap<String, DateTime<Utc>>,
     /// Chats by person: (message id, text, from us, when).
     chats: HashMap<String, Vec<SandboxMessage>>,
+    /// The account each person's chat belongs to (the one that DMed them).
+    chat_accounts: HashMap<String, String>,
     enrolled: HashMap<String, HashSet<String>>,
     received: Vec<ReceivedDm>,
     /// Posts the accounts published, oldest first.
@@ -411,6 +413,8 @@ impl LinkedIn for Sandbox {
             true,
             now,
         ));
+        w.chat_accounts
+            .insert(person.to_owned(), account.to_owned());
         Ok(SentDm {
             chat_id: format!("sbx-chat-{person}"),
             message_id: Some(id),
@@ -441,6 +445,51 @@ impl LinkedIn for Sandbox {
             .into_iter()
             .map(|(id, text, from_us, _)| ChatMessage { id, text, from_us })
             .collect())
+    }
+
+    async fn recent_chats(
+        &self,
+        account: &str,
+        after: DateTime<Utc>,
+        cursor: Option<&str>,
+    ) -> Result<ChatPage, ProviderError> {
+        const PAGE: usize = 100;
+        let now = self.clock.now();
+        let mut active: Vec<ChatActivity> = {
+            let w = self.world();
+            w.chats
+                .iter()
+                .filter(|(person, _)| {
+                    w.chat_accounts.get(*person).map(String::as_str) == Some(account)
+                })
+                .filter_map(|(person, messages)| {
+                    let last = messages.iter().map(|m| m.3).max()?;
+                    // Their reply (drawn from the seed) counts once its time has come.
+                    let reply = self
+                        .reply_of(person)
+                        .map(|(delay, _)| {
+                            messages.iter().map(|m| m.3).min().unwrap_or(last) + delay
+                        })
+                        .filter(|at| *at <= now);
+                    let at = reply.map_or(last, |r| r.max(last));
+                    (at > after).then(|| ChatActivity {
+                        id: format!("sbx-chat-{person}"),
+                        last_message_at: Some(at),
+                    })
+                })
+                .collect()
+        };
+        active.sort_by(|a, b| {
+            b.last_message_at
+                .cmp(&a.last_message_at)
+                .then(a.id.cmp(&b.id))
+        });
+        let start: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let next = (start + PAGE < active.len()).then(|| (start + PAGE).to_string());
+        Ok(ChatPage {
+            items: active.into_iter().skip(start).take(PAGE).collect(),
+            cursor: next,
+        })
     }
 
     async fn find_chat(

@@ -53,6 +53,24 @@ pub struct ChatMessage {
     pub from_us: bool,
 }
 
+/// A chat of the account with activity after some instant, as the provider lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatActivity {
+    /// The chat id.
+    pub id: String,
+    /// When its last message came, when the provider says.
+    pub last_message_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One page of the account's recently active chats, most recent first.
+#[derive(Clone, Debug, Default)]
+pub struct ChatPage {
+    /// The chats.
+    pub items: Vec<ChatActivity>,
+    /// Pass back for the next page; `None` on the last.
+    pub cursor: Option<String>,
+}
+
 /// A DM that went out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentDm {
@@ -129,6 +147,14 @@ pub trait LinkedIn: Send + Sync {
         account: &str,
         chat_id: &str,
     ) -> Result<Vec<ChatMessage>, ProviderError>;
+    /// One page of the account's chats with a message after `after`, most recent first (the
+    /// reply poller reads only the chats that changed since its last poll).
+    async fn recent_chats(
+        &self,
+        account: &str,
+        after: chrono::DateTime<chrono::Utc>,
+        cursor: Option<&str>,
+    ) -> Result<ChatPage, ProviderError>;
     /// The account's one-to-one chat with `person`, if there is one (to reconcile a DM whose
     /// chat id was never learnt).
     async fn find_chat(&self, account: &str, person: &str)
@@ -255,12 +281,37 @@ impl LinkedIn for Unipile {
             .collect())
     }
 
+    async fn recent_chats(
+        &self,
+        account: &str,
+        after: chrono::DateTime<chrono::Utc>,
+        cursor: Option<&str>,
+    ) -> Result<ChatPage, ProviderError> {
+        let after = after.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let page = self.chats(account, Some(&after), cursor).await?;
+        Ok(ChatPage {
+            items: page
+                .items
+                .into_iter()
+                .map(|c| ChatActivity {
+                    last_message_at: c
+                        .timestamp
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc)),
+                    id: c.id,
+                })
+                .collect(),
+            cursor: page.cursor,
+        })
+    }
+
     async fn find_chat(
         &self,
         account: &str,
         person: &str,
     ) -> Result<Option<String>, ProviderError> {
-        let page = self.chats(account).await?;
+        let page = self.chats(account, None, None).await?;
         Ok(page
             .items
             .into_iter()

@@ -184,6 +184,9 @@ pub struct ChatSummary {
     /// documentation; read leniently).
     #[serde(default)]
     pub attendee_provider_id: Option<String>,
+    /// When its last message came (ISO 8601).
+    #[serde(default)]
+    pub timestamp: Option<String>,
 }
 
 /// The ids a started chat answers with.
@@ -448,10 +451,26 @@ impl Unipile {
         Ok(sent.message_id)
     }
 
-    /// The account's most recent chats (one page of up to 250).
-    pub async fn chats(&self, account_id: &str) -> Result<Page<ChatSummary>, ProviderError> {
-        self.call(|| self.get("chats", &[("account_id", account_id), ("limit", "250")]))
-            .await
+    /// One page (of up to 250) of the account's chats, most recent first: only those with a
+    /// message after `after` (ISO 8601, exclusive) when given; `cursor` continues a listing.
+    pub async fn chats(
+        &self,
+        account_id: &str,
+        after: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<Page<ChatSummary>, ProviderError> {
+        let mut query = vec![
+            ("account_id", account_id),
+            ("account_type", "LINKEDIN"),
+            ("limit", "250"),
+        ];
+        if let Some(a) = after {
+            query.push(("after", a));
+        }
+        if let Some(c) = cursor {
+            query.push(("cursor", c));
+        }
+        self.call(|| self.get("chats", &query)).await
     }
 
     /// One page of a chat's messages, newest first.

@@ -466,11 +466,31 @@ pub async fn cancel(tx: &mut Tx, scope: JobScope, id: Uuid, now: DateTime<Utc>) 
     Ok(n == 1)
 }
 
-/// Deletes succeeded and cancelled jobs last changed before `before`.
-pub async fn prune_finished(tx: &mut Tx, before: DateTime<Utc>) -> Result<u64> {
-    const SQL: &str =
-        "DELETE FROM jobs WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1";
-    Ok(on_conn!(tx, c => sqlx::query(SQL).bind(before).execute(c).await?.rows_affected()))
+/// Deletes one batch of at most `batch` succeeded and cancelled jobs last changed before
+/// `before`; returns how many. Callers repeat it, each batch in a transaction of its own, until
+/// it deletes fewer than `batch`: a million finished jobs never become one giant delete (nor
+/// one long lock on the table). Found through the partial index `jobs_finished`.
+pub async fn prune_finished(tx: &mut Tx, before: DateTime<Utc>, batch: i64) -> Result<u64> {
+    const SQL: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+        WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1 LIMIT $2)";
+    Ok(
+        on_conn!(tx, c => sqlx::query(SQL).bind(before).bind(batch).execute(c).await?.rows_affected()),
+    )
+}
+
+/// [`prune_finished`] for the jobs of one `kind` only: high-volume kinds (a monitor pass per
+/// campaign every 30 s) are kept for a shorter time than the rest.
+pub async fn prune_finished_of_kind(
+    tx: &mut Tx,
+    kind: &str,
+    before: DateTime<Utc>,
+    batch: i64,
+) -> Result<u64> {
+    const SQL: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+        WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1 AND kind = $3 LIMIT $2)";
+    Ok(
+        on_conn!(tx, c => sqlx::query(SQL).bind(before).bind(batch).bind(kind).execute(c).await?.rows_affected()),
+    )
 }
 
 /// Records that cron schedule `name` fired for `slot`; false when some process already did.

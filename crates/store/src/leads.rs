@@ -10,36 +10,6 @@ use revos_domain::funnel::Progress;
 use revos_domain::lead::LeadStage;
 use uuid::Uuid;
 
-/// A comment to record.
-pub struct NewComment<'a> {
-    /// Our post row.
-    pub post: Uuid,
-    /// The provider's comment id.
-    pub provider_comment_id: &'a str,
-    /// The commenter's provider id.
-    pub author_provider_id: &'a str,
-    /// The commenter's name.
-    pub author_name: &'a str,
-    /// The text.
-    pub body: &'a str,
-}
-
-/// Records a comment; returns its id, or `None` when it was already recorded.
-pub async fn record_comment(
-    tx: &mut Tx,
-    tenant: TenantId,
-    c: &NewComment<'_>,
-    now: DateTime<Utc>,
-) -> Result<Option<Uuid>> {
-    const SQL: &str = "INSERT INTO comments (id, tenant_id, post_id, provider_comment_id, author_provider_id, author_name, \
-        body, commented_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-        ON CONFLICT (tenant_id, post_id, provider_comment_id) DO NOTHING";
-    let id = Uuid::now_v7();
-    let n = on_conn!(tx, c2 => sqlx::query(SQL).bind(id).bind(tenant.0).bind(c.post).bind(c.provider_comment_id)
-        .bind(c.author_provider_id).bind(c.author_name).bind(c.body).bind(now).execute(c2).await?.rows_affected());
-    Ok((n == 1).then_some(id))
-}
-
 /// A stored lead.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct LeadRow {
@@ -174,20 +144,6 @@ pub async fn set_do_not_contact(
         "UPDATE leads SET do_not_contact = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(lead).bind(dnc).bind(now).execute(c).await?.rows_affected());
     Ok(n == 1)
-}
-
-/// Our post row for a watched provider post of a campaign.
-pub async fn post_row(
-    tx: &mut Tx,
-    tenant: TenantId,
-    campaign: Uuid,
-    provider_post_id: &str,
-) -> Result<Option<Uuid>> {
-    const SQL: &str =
-        "SELECT id FROM posts WHERE tenant_id = $1 AND campaign_id = $2 AND provider_post_id = $3";
-    Ok(
-        on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).bind(provider_post_id).fetch_optional(c).await?),
-    )
 }
 
 /// What enrichment needs to know about a lead: its profile URL and when it was last enriched.
@@ -398,31 +354,4 @@ pub async fn awaiting_connection(
         WHERE cl.status = 'awaiting_connection' AND c.status = 'active' AND l.do_not_contact = FALSE \
         AND ($1 IS NULL OR a.provider_account_id = $1) ORDER BY cl.id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(provider_account_id).fetch_all(c).await?))
-}
-
-/// Which of `ids` (provider comment ids) are already recorded for our post `post` of
-/// `tenant`: one read instead of one write per known comment on every monitor pass.
-pub async fn known_comments(
-    tx: &mut Tx,
-    tenant: TenantId,
-    post: Uuid,
-    ids: &[&str],
-) -> Result<std::collections::HashSet<String>> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
-    let sql = format!(
-        "SELECT provider_comment_id FROM comments WHERE tenant_id = $1 AND post_id = $2 \
-         AND provider_comment_id IN ({})",
-        placeholders.join(", ")
-    );
-    let rows: Vec<String> = on_conn!(tx, c => {
-        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(post);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(c).await?
-    });
-    Ok(rows.into_iter().collect())
 }

@@ -226,34 +226,47 @@ pub async fn dm_in_chat(tx: &mut Tx, tenant: TenantId, chat: &str) -> Result<Opt
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(chat).fetch_optional(c).await?))
 }
 
-/// A sent DM still waiting for an answer, across tenants (the reply poller's work list).
+/// A sent DM still waiting for an answer, in a chat the reply poller found changed.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct OpenChat {
-    /// The tenant.
-    pub tenant_id: Uuid,
+pub struct OpenDm {
     /// The campaign.
     pub campaign_id: Uuid,
     /// The lead.
     pub lead_id: Uuid,
     /// The chat to read.
     pub chat_id: String,
-    /// The account's provider (`sandbox` or `unipile`).
-    pub provider: String,
-    /// The account's provider id.
-    pub provider_account_id: String,
 }
 
-/// DMs sent since `since` whose lead has not answered (stage `dm_sent` or `email_sequenced`).
-/// System scope.
-pub async fn open_chats(tx: &mut Tx, since: DateTime<Utc>) -> Result<Vec<OpenChat>> {
-    const SQL: &str = "SELECT m.tenant_id, m.campaign_id, m.lead_id, m.provider_chat_id AS chat_id, a.provider, \
-        a.provider_account_id FROM messages m \
-        JOIN campaign_leads cl ON cl.campaign_id = m.campaign_id AND cl.lead_id = m.lead_id \
-        JOIN campaigns c ON c.id = m.campaign_id \
-        JOIN linkedin_accounts a ON a.id = c.linkedin_account_id \
-        WHERE m.channel = 'dm' AND m.direction = 'out' AND m.status = 'sent' AND m.provider_chat_id IS NOT NULL \
-        AND m.sent_at >= $1 AND cl.status IN ('dm_sent', 'email_sequenced') ORDER BY m.id";
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(since).fetch_all(c).await?))
+/// The DMs of `tenant`'s LinkedIn account `account` sent since `since` whose lead has not
+/// answered (stage `dm_sent` or `email_sequenced`), among the chats `chats`: one indexed
+/// query (`messages_out_chat`) per page of the account's changed chats.
+pub async fn open_dms_in_chats(
+    tx: &mut Tx,
+    tenant: TenantId,
+    account: Uuid,
+    chats: &[&str],
+    since: DateTime<Utc>,
+) -> Result<Vec<OpenDm>> {
+    if chats.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..chats.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "SELECT m.campaign_id, m.lead_id, m.provider_chat_id AS chat_id FROM messages m \
+         JOIN campaign_leads cl ON cl.campaign_id = m.campaign_id AND cl.lead_id = m.lead_id \
+         JOIN campaigns c ON c.id = m.campaign_id \
+         WHERE m.tenant_id = $1 AND c.linkedin_account_id = $2 AND m.channel = 'dm' AND m.direction = 'out' \
+         AND m.status = 'sent' AND m.sent_at >= $3 AND cl.status IN ('dm_sent', 'email_sequenced') \
+         AND m.provider_chat_id IN ({}) ORDER BY m.id",
+        placeholders.join(", ")
+    );
+    Ok(on_conn!(tx, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(account).bind(since);
+        for chat in chats {
+            q = q.bind(*chat);
+        }
+        q.fetch_all(c).await?
+    }))
 }
 
 /// The leads of a campaign of `tenant` whose DM went out and who have neither answered nor

@@ -13,8 +13,9 @@ use revos_app::App;
 use revos_jobs::{Cron, Registry, Runner, RunnerConfig};
 use std::time::Duration;
 
-/// How often active campaigns' posts are polled for comments.
-pub const MONITOR_PERIOD: Duration = Duration::from_secs(30);
+/// How often active campaigns' posts are polled for comments (each campaign's pass is due at
+/// its own offset into the period).
+pub const MONITOR_PERIOD: Duration = revos_app::outreach::monitor::POLL_PERIOD;
 
 /// How often the chats of unanswered DMs are read for replies (the webhook's safety net).
 pub const REPLY_POLL_PERIOD: Duration = Duration::from_secs(900);

@@ -7,6 +7,13 @@
 //! already processed. Nothing is read while the account's owner is unknown, so the owner
 //! never becomes a lead and no comment is lost meanwhile. Provider calls happen outside any
 //! transaction. Each new lead's enrichment job is enqueued with it.
+//!
+//! At scale (20,000 posts every 30 s): a pass reads the campaign's posts and all their marks
+//! in one query, walks a few posts at once, and a post whose newest comment is its mark costs
+//! one provider call and nothing in the database. A page's new comments are recorded in one
+//! multi-row insert, in one transaction with their leads and jobs (and, on the walk's last
+//! page, the mark's move). Passes of different campaigns are spread over the period by a
+//! stable offset of each campaign ([`poll_offset`]), so they do not all fall on one second.
 
 use crate::outreach::context::{self, CampaignContext};
 use crate::outreach::dm::SendDm;
@@ -14,15 +21,39 @@ use crate::outreach::enrichment::EnrichLead;
 use crate::outreach::requeue;
 use crate::pipeline_events::{self, Step};
 use crate::{App, AppError, Result};
+use futures::StreamExt;
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus};
 use revos_domain::lead::LeadStage;
 use revos_domain::triggers::{find_email, qualifies};
 use revos_providers::{LinkedIn, PostComment};
-use revos_store::leads::{self, NewComment, NewLead};
+use revos_store::campaigns;
+use revos_store::comments::{self, NewComment};
+use revos_store::leads::{self, NewLead};
 use revos_store::linkedin_accounts::AccountRow;
-use revos_store::{campaigns, watermarks};
+use revos_store::watermarks::{self, WatchedPost};
+use std::time::Duration;
 use uuid::Uuid;
+
+/// How often every active campaign's watched posts are polled (the `poll-comments` cron).
+pub const POLL_PERIOD: Duration = Duration::from_secs(30);
+
+/// Posts of one pass walked at once: a campaign's posts do not wait on each other's provider
+/// calls, and a pass never opens more than this many calls (LinkedIn reads have no pacing
+/// budget of their own; the HTTP client honours `Retry-After`).
+const POSTS_AT_ONCE: usize = 4;
+
+/// Where in each period the pass of `campaign` is due: a stable offset derived from its id,
+/// so passes of many campaigns spread evenly over the period and each campaign keeps its
+/// rhythm from one period to the next.
+pub fn poll_offset(campaign: Uuid, period: Duration) -> chrono::Duration {
+    let period_ms = period.as_millis().max(1);
+    // The id's random low bits, mixed with its high ones (ids made together share those).
+    let bits = campaign.as_u128();
+    let mixed = (bits ^ (bits >> 64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let ms = i64::try_from((mixed >> 64) % period_ms).unwrap_or(0);
+    chrono::Duration::milliseconds(ms)
+}
 
 /// What one pass of the monitor found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,6 +64,13 @@ pub struct MonitorReport {
     pub new_leads: u64,
     /// Nothing was read: the account's owner is not known yet.
     pub waiting_for_owner: bool,
+}
+
+impl MonitorReport {
+    fn add(&mut self, other: MonitorReport) {
+        self.new_comments += other.new_comments;
+        self.new_leads += other.new_leads;
+    }
 }
 
 /// What a pass over one campaign works with.
@@ -60,25 +98,27 @@ impl App {
     }
 
     /// What a pass works with, read once: the campaign with its settings and account, and
-    /// its watched posts.
+    /// its watched posts with their marks (one query).
     async fn monitor_context(
         &self,
         tenant: TenantId,
         campaign: Uuid,
-    ) -> Result<(CampaignContext, Vec<String>)> {
+    ) -> Result<(CampaignContext, Vec<WatchedPost>)> {
         let mut tx = self.store.begin_for(tenant).await?;
         let ctx = context::read(&mut tx, tenant, campaign, None).await?;
-        let posts = campaigns::watched_posts(&mut tx, tenant, campaign).await?;
+        let posts = watermarks::of_campaign(&mut tx, tenant, campaign).await?;
         Ok((ctx, posts))
     }
 
-    /// One pass over the posts of a campaign read by [`App::monitor_context`].
+    /// One pass over the posts read by [`App::monitor_context`], a few at once. A post whose
+    /// walk fails does not stop the others; the pass then fails with the first error (its
+    /// job is retried, and the failed walk resumes from its unmoved mark).
     async fn monitor_with(
         &self,
         tenant: TenantId,
         campaign: Uuid,
         ctx: &CampaignContext,
-        posts: &[String],
+        posts: &[WatchedPost],
         linkedin: &dyn LinkedIn,
     ) -> Result<MonitorReport> {
         let mut report = MonitorReport::default();
@@ -98,78 +138,94 @@ impl App {
             owner: &owner,
             linkedin,
         };
-        for post in posts {
-            self.walk_post(&watch, post, &mut report).await?;
+        // The walks are built first (futures do nothing until polled), then run a few at once.
+        let pending: Vec<_> = posts.iter().map(|p| self.walk_post(&watch, p)).collect();
+        let walks: Vec<Result<MonitorReport>> = futures::stream::iter(pending)
+            .buffer_unordered(POSTS_AT_ONCE)
+            .collect()
+            .await;
+        let mut first_error = None;
+        for walk in walks {
+            match walk {
+                Ok(r) => report.add(r),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
         }
-        Ok(report)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
     }
 
     /// Walks the comments of `post` newest first down to its high-water mark (or to the
-    /// oldest comment), processing each page in a transaction of its own; then moves the
-    /// mark to the newest comment seen. A failed page load ends the walk with the mark
-    /// unmoved.
-    async fn walk_post(&self, w: &Watch<'_>, post: &str, report: &mut MonitorReport) -> Result<()> {
-        let (post_row, mark) = {
-            let mut tx = self.store.begin_for(w.tenant).await?;
-            let post_row = leads::post_row(&mut tx, w.tenant, w.campaign, post)
-                .await?
-                .ok_or(AppError::NotFound("post"))?;
-            let mark = watermarks::boundary(&mut tx, w.tenant, post_row).await?;
-            (post_row, mark)
-        };
+    /// oldest comment), processing each page with new comments in a transaction of its own;
+    /// the last page's transaction moves the mark to the newest comment seen. A failed page
+    /// load ends the walk with the mark unmoved. When the newest comment is the mark, the
+    /// walk reads one page and writes nothing.
+    async fn walk_post(&self, w: &Watch<'_>, post: &WatchedPost) -> Result<MonitorReport> {
+        let mut report = MonitorReport::default();
+        let mark = post.boundary.as_deref();
         let mut cursor: Option<String> = None;
         let mut newest: Option<String> = None;
         loop {
             let page = w
                 .linkedin
-                .comments(&w.account.provider_account_id, post, cursor.as_deref())
+                .comments(
+                    &w.account.provider_account_id,
+                    &post.provider_post_id,
+                    cursor.as_deref(),
+                )
                 .await
                 .map_err(AppError::Provider)?;
             if newest.is_none() {
                 newest = page.items.first().map(|c| c.id.clone());
             }
-            let at_mark = mark
-                .as_deref()
-                .and_then(|m| page.items.iter().position(|c| c.id == m));
+            let at_mark = mark.and_then(|m| page.items.iter().position(|c| c.id == m));
             let fresh = &page.items[..at_mark.unwrap_or(page.items.len())];
-            self.process_page(w, post_row, fresh, report).await?;
-            match page.cursor {
-                Some(next) if at_mark.is_none() => cursor = Some(next),
-                _ => break,
+            let next = page.cursor.filter(|_| at_mark.is_none());
+            let advance = match &next {
+                None => newest.as_deref().filter(|n| Some(*n) != mark),
+                Some(_) => None,
+            };
+            if !fresh.is_empty() || advance.is_some() {
+                report.add(self.process_page(w, post.post, fresh, advance).await?);
+            }
+            match next {
+                Some(n) => cursor = Some(n),
+                None => return Ok(report),
             }
         }
-        if let Some(newest) = newest.filter(|n| Some(n) != mark.as_ref()) {
-            let mut tx = self.store.begin_for(w.tenant).await?;
-            watermarks::advance(&mut tx, w.tenant, post_row, &newest, self.now()).await?;
-            tx.commit().await?;
-        }
-        Ok(())
     }
 
-    /// Records the comments of one page that were not recorded yet and turns the qualifying
-    /// ones (never the owner's) into leads of the campaign, with their enrichment and DM
-    /// jobs: all in one transaction.
+    /// Records the comments of one page that were not recorded yet (one multi-row insert)
+    /// and turns the qualifying ones (never the owner's) into leads of the campaign, with
+    /// their enrichment and DM jobs; moves the post's mark to `advance` when the walk ends
+    /// here: all in one transaction.
     async fn process_page(
         &self,
         w: &Watch<'_>,
         post_row: Uuid,
         comments: &[PostComment],
-        report: &mut MonitorReport,
-    ) -> Result<()> {
+        advance: Option<&str>,
+    ) -> Result<MonitorReport> {
+        let mut report = MonitorReport::default();
         let (tenant, campaign) = (w.tenant, w.campaign);
         let now = self.now();
         let mut tx = self.store.begin_for(tenant).await?;
-        let ids: Vec<&str> = comments.iter().map(|c| c.id.as_str()).collect();
-        let seen = leads::known_comments(&mut tx, tenant, post_row, &ids).await?;
-        for c in comments.iter().filter(|c| !seen.contains(&c.id)) {
-            let new = NewComment {
-                post: post_row,
+        let rows: Vec<NewComment> = comments
+            .iter()
+            .map(|c| NewComment {
                 provider_comment_id: &c.id,
                 author_provider_id: &c.author.provider_id,
                 author_name: &c.author.name,
                 body: &c.text,
-            };
-            let Some(comment_id) = leads::record_comment(&mut tx, tenant, &new, now).await? else {
+            })
+            .collect();
+        let mut recorded = comments::record_new(&mut tx, tenant, post_row, &rows, now).await?;
+        for c in comments {
+            let Some(comment_id) = recorded.remove(&c.id) else {
                 continue;
             };
             report.new_comments += 1;
@@ -226,8 +282,11 @@ impl App {
                 pipeline_events::append(&mut tx, tenant, step, now).await?;
             }
         }
+        if let Some(newest) = advance {
+            watermarks::advance(&mut tx, tenant, post_row, newest, now).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(report)
     }
 }
 
@@ -314,19 +373,27 @@ impl App {
             .await
     }
 
-    /// Queues a monitor pass for every active campaign (a pass still queued is not doubled).
+    /// Queues this period's monitor pass of every active campaign, each due at its own
+    /// offset into the period ([`poll_offset`]), so passes spread over the period instead of
+    /// falling on its first second. A pass still queued or running is not doubled (the job's
+    /// unique key): a slow pass skips a period rather than piling up.
     pub async fn poll_campaigns(&self) -> Result<usize> {
         let now = self.now();
+        let period_ms = i64::try_from(POLL_PERIOD.as_millis()).unwrap_or(30_000);
+        let ms = now.timestamp_millis();
+        let slot =
+            chrono::DateTime::from_timestamp_millis(ms - ms.rem_euclid(period_ms)).unwrap_or(now);
         let mut tx = self.store.begin_system().await?;
         let active = campaigns::active_all(&mut tx).await?;
         for (tenant, campaign) in &active {
+            let due = slot + poll_offset(*campaign, POLL_PERIOD);
             revos_jobs::enqueue(
                 &mut tx,
                 &MonitorCampaign {
                     tenant: TenantId(*tenant),
                     campaign: *campaign,
                 },
-                now,
+                due,
                 now,
             )
             .await?;

@@ -1,9 +1,9 @@
 //! Replies to our DMs and emails: from Unipile's `message_received` webhook, from the
-//! Instantly and Smartlead reply webhooks, and from polling the chats of sent DMs (webhooks
-//! can be missed). A reply is recorded once per provider message, moves the lead to replied
-//! (which cancels its email fallback: the fallback only sequences leads still at `dm_sent`),
-//! captures an email address written in it, and an opt-out puts the person on the tenant's
-//! do-not-contact list.
+//! Instantly and Smartlead reply webhooks, and from polling each account's recently active
+//! chats for those of sent DMs (webhooks can be missed). A reply is recorded once per provider
+//! message, moves the lead to replied (which cancels its email fallback: the fallback only
+//! sequences leads still at `dm_sent`), captures an email address written in it, and an
+//! opt-out puts the person on the tenant's do-not-contact list.
 
 use crate::pipeline_events::{self, Step};
 use crate::webhooks::WebhookScope;
@@ -12,8 +12,15 @@ use revos_domain::TenantId;
 use revos_domain::lead::LeadStage;
 use revos_domain::triggers::{find_email, is_opt_out};
 use revos_store::messages::{self, Inbound};
-use revos_store::{leads, linkedin_accounts, stages};
+use revos_store::{leads, linkedin_accounts, reply_poll, stages};
 use uuid::Uuid;
+
+/// How far back the reply poller looks for DMs waiting for an answer.
+const REPLY_WINDOW: chrono::Duration = chrono::Duration::days(14);
+
+/// How far before an account's last poll the next one starts listing chats: covers a message
+/// the provider timestamps a little before it shows it in the listing.
+pub const POLL_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Where a reply came in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,45 +252,98 @@ impl App {
         Ok(report)
     }
 
-    /// The polling fallback: reads the chat of every DM sent in the last 14 days whose lead
-    /// has not answered, and records the replies found there. Returns how many it recorded.
+    /// The polling fallback (webhooks can be missed): for each account that sent a DM in
+    /// the last 14 days, lists the chats with a message since the account's last poll (less
+    /// [`POLL_MARGIN`]), page by page, and reads only those that hold a DM still waiting for
+    /// an answer, recording the replies found there. An account's mark moves to the start of
+    /// this poll only when every page and every chat of it was read. Returns how many replies
+    /// it recorded.
     pub async fn poll_replies(&self) -> Result<u32> {
-        let since = self.now() - chrono::Duration::days(14);
-        let open = {
+        let started = self.now();
+        let since = started - REPLY_WINDOW;
+        let accounts = {
             let mut tx = self.store.begin_system().await?;
-            let open = messages::open_chats(&mut tx, since).await?;
+            let found = reply_poll::accounts(&mut tx, since).await?;
             tx.commit().await?;
-            open
+            found
         };
         let mut recorded = 0;
-        for chat in open {
-            let tenant = TenantId(chat.tenant_id);
-            let linkedin = self.linkedin_for(tenant, &chat.provider).await?;
-            let found = match linkedin
-                .chat_messages(&chat.provider_account_id, &chat.chat_id)
-                .await
-            {
-                Ok(msgs) => msgs,
-                Err(e) => {
-                    tracing::warn!(error = %e, chat = %chat.chat_id, "reading a chat failed");
-                    continue;
+        for account in accounts {
+            // A provider failure of one account does not hold the others back; its mark stays
+            // and its next poll covers the same chats again.
+            match self.poll_account_replies(&account, since, started).await {
+                Ok(n) => recorded += n,
+                Err(crate::AppError::Provider(e)) => {
+                    tracing::warn!(error = %e, account = %account.account_id, "listing an account's chats failed");
                 }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Polls one account's changed chats (see [`App::poll_replies`]).
+    async fn poll_account_replies(
+        &self,
+        account: &reply_poll::PolledAccount,
+        since: chrono::DateTime<chrono::Utc>,
+        started: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u32> {
+        let tenant = TenantId(account.tenant_id);
+        let linkedin = self.linkedin_for(tenant, &account.provider).await?;
+        let after = account
+            .replies_polled_until
+            .map_or(since, |until| (until - POLL_MARGIN).max(since));
+        let (mut recorded, mut complete) = (0, true);
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = linkedin
+                .recent_chats(&account.provider_account_id, after, cursor.as_deref())
+                .await
+                .map_err(crate::AppError::Provider)?;
+            let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+            let open = {
+                let mut tx = self.store.begin_for(tenant).await?;
+                messages::open_dms_in_chats(&mut tx, tenant, account.account_id, &ids, since)
+                    .await?
             };
-            // Newest first: their latest message is the reply that counts.
-            if let Some(theirs) = found.iter().find(|m| !m.from_us) {
-                let reply = Reply {
-                    channel: Channel::Dm,
-                    campaign: Some(chat.campaign_id),
-                    message_id: &theirs.id,
-                    chat: Some(&chat.chat_id),
-                    text: &theirs.text,
-                };
-                if let ReplyOutcome::Recorded { .. } =
-                    self.record_reply(tenant, chat.lead_id, &reply).await?
+            for dm in open {
+                let found = match linkedin
+                    .chat_messages(&account.provider_account_id, &dm.chat_id)
+                    .await
                 {
-                    recorded += 1;
+                    Ok(msgs) => msgs,
+                    Err(e) => {
+                        tracing::warn!(error = %e, chat = %dm.chat_id, "reading a chat failed");
+                        complete = false;
+                        continue;
+                    }
+                };
+                // Newest first: their latest message is the reply that counts.
+                if let Some(theirs) = found.iter().find(|m| !m.from_us) {
+                    let reply = Reply {
+                        channel: Channel::Dm,
+                        campaign: Some(dm.campaign_id),
+                        message_id: &theirs.id,
+                        chat: Some(&dm.chat_id),
+                        text: &theirs.text,
+                    };
+                    if let ReplyOutcome::Recorded { .. } =
+                        self.record_reply(tenant, dm.lead_id, &reply).await?
+                    {
+                        recorded += 1;
+                    }
                 }
             }
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        if complete {
+            let mut tx = self.store.begin_for(tenant).await?;
+            reply_poll::mark(&mut tx, tenant, account.account_id, started).await?;
+            tx.commit().await?;
         }
         Ok(recorded)
     }

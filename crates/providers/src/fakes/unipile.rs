@@ -3,6 +3,7 @@
 //! "did it, then timed out" for exactly-once tests, and a log of every request stamped on
 //! arrival by the fake's own clock, to judge pacing from the provider's side.
 
+mod chats;
 mod routes;
 
 use super::Fault;
@@ -20,6 +21,13 @@ pub struct Chat {
     pub attendee: String,
     /// (message id, text, sent by the account).
     pub messages: Vec<(String, String, bool)>,
+    /// The account the chat belongs to; `None` for a chat a person started with
+    /// [`FakeUnipile::message_from`] before any account wrote to them (listed for every
+    /// account).
+    pub account: Option<String>,
+    /// When its last message came, by the fake's clock (`GET /chats` lists it as `timestamp`
+    /// and filters on it with `after` and `before`).
+    pub last_message_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Default)]
@@ -308,9 +316,31 @@ impl FakeUnipile {
         *lock(&self.clock) = Some(Arc::new(now));
     }
 
-    /// Every request so far, in arrival order, with its arrival time and fault.
+    /// Every request so far, in arrival order, with its arrival time and fault (a
+    /// benchmark derives poll lateness from the arrival times of `GET /posts/{id}/comments`).
     pub fn arrivals(&self) -> Vec<Arrival> {
         lock(&self.requests).clone()
+    }
+
+    /// Takes the requests logged so far out of the log (which then starts empty): a long
+    /// benchmark drains it as it goes, so the log does not grow with the run.
+    pub fn drain_arrivals(&self) -> Vec<Arrival> {
+        std::mem::take(&mut *lock(&self.requests))
+    }
+
+    /// How many requests so far were `method path` (e.g. `GET /chats`), by exact path.
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        lock(&self.requests)
+            .iter()
+            .filter(|a| a.method == method && a.path == path)
+            .count()
+    }
+
+    /// The fake's time now: its clock's, or the system's.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        lock(&self.clock)
+            .as_ref()
+            .map_or_else(chrono::Utc::now, |now| now())
     }
 
     /// Every chat, by id.
@@ -338,8 +368,10 @@ impl FakeUnipile {
         let mut w = lock(&self.world);
         w.next_id += 1;
         let id = format!("m{}", w.next_id);
+        let at = self.now();
         let (chat_id, chat) = w.chats.iter_mut().find(|(_, c)| c.attendee == person)?;
         chat.messages.push((id.clone(), text.to_owned(), false));
+        chat.last_message_at = at;
         Some((chat_id.clone(), id))
     }
 
@@ -354,14 +386,13 @@ impl FakeUnipile {
             .iter()
             .find(|(_, c)| c.attendee == person)
             .map_or_else(|| format!("chat-{person}"), |(id, _)| id.clone());
-        w.chats
-            .entry(chat_id.clone())
-            .or_insert_with(|| Chat {
-                attendee: person.to_owned(),
-                messages: Vec::new(),
-            })
-            .messages
-            .push((id.clone(), text.to_owned(), false));
+        let at = self.now();
+        let chat = w.chats.entry(chat_id.clone()).or_insert_with(|| Chat {
+            attendee: person.to_owned(),
+            ..Chat::default()
+        });
+        chat.messages.push((id.clone(), text.to_owned(), false));
+        chat.last_message_at = at;
         (chat_id, id)
     }
 

@@ -278,3 +278,54 @@ async fn found_emails_carry_apollo_statuses_of_every_kind() {
         .into();
     assert_eq!(statuses, want);
 }
+
+/// Every chat `recent_chats` lists for `account` with activity after `after`, all pages.
+async fn recent(s: &Sandbox, account: &str, after: DateTime<Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s
+            .recent_chats(account, after, cursor.as_deref())
+            .await
+            .unwrap();
+        out.extend(page.items.into_iter().map(|c| c.id));
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn recent_chats_are_those_of_the_account_with_new_messages() {
+    let (clock, s) = world(11);
+    all_comments(&s).await;
+    clock.advance(Duration::hours(48));
+    let comments = all_comments(&s).await;
+    let start = clock.now();
+    let mut chats = Vec::new();
+    for c in comments.iter().filter(|c| c.author.connected == Some(true)) {
+        chats.push(
+            s.send_dm("acc", &c.author.provider_id, "Hi")
+                .await
+                .unwrap()
+                .chat_id,
+        );
+    }
+    assert!(!chats.is_empty());
+    let mut listed = recent(&s, "acc", start - Duration::minutes(1)).await;
+    listed.sort();
+    chats.sort();
+    chats.dedup(); // one chat per person, who may have commented twice
+    assert_eq!(listed, chats, "every chat with our DM");
+    assert!(
+        recent(&s, "other", start - Duration::minutes(1))
+            .await
+            .is_empty()
+    );
+    // A day and a half later, only the chats with a reply since are listed.
+    clock.advance(Duration::hours(31));
+    let replied = recent(&s, "acc", start + Duration::minutes(1)).await;
+    assert_eq!(replied.len(), futures_count(&s, &chats).await);
+    assert!(!replied.is_empty() && replied.len() < chats.len());
+}

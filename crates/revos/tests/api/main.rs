@@ -55,3 +55,4 @@ mod ui_html;
 mod ui_live;
 mod ui_ops;
 mod ui_pipeline;
+mod watch_scale;

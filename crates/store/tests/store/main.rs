@@ -4,6 +4,7 @@
 
 use revos_test_support::both_backends;
 
+mod comments;
 mod fixtures;
 mod lead_search;
 mod parity;

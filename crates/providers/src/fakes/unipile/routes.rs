@@ -23,7 +23,10 @@ pub(super) fn router(state: Arc<FakeUnipile>) -> Router {
         .route("/api/v1/users/me", get(me))
         .route("/api/v1/users/{id}/posts", get(user_posts))
         .route("/api/v1/users/{id}", get(profile))
-        .route("/api/v1/chats", post(start_chat).get(list_chats))
+        .route(
+            "/api/v1/chats",
+            post(start_chat).get(super::chats::list_chats),
+        )
         .route(
             "/api/v1/chats/{id}/messages",
             get(messages).post(send_in_chat),
@@ -33,7 +36,7 @@ pub(super) fn router(state: Arc<FakeUnipile>) -> Router {
 
 /// Checks the key and logs the request; returns the fault to apply, or an error answer.
 #[allow(clippy::result_large_err)] // a test fake: the error is the answer itself
-fn gate(
+pub(super) fn gate(
     state: &FakeUnipile,
     headers: &HeaderMap,
     method: &str,
@@ -51,9 +54,7 @@ fn gate_for(
     path: String,
     account: Option<String>,
 ) -> Result<Option<Fault>, Response> {
-    let at = lock(&state.clock)
-        .as_ref()
-        .map_or_else(chrono::Utc::now, |now| now());
+    let at = state.now();
     let logged = {
         let mut log = lock(&state.requests);
         log.push(Arrival {
@@ -109,7 +110,7 @@ fn gate_for(
     }
 }
 
-async fn stall(fault: &Option<Fault>) {
+pub(super) async fn stall(fault: &Option<Fault>) {
     if let Some(Fault::Stall(ms) | Fault::StallAfterEffect(ms)) = fault {
         tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
     }
@@ -439,14 +440,13 @@ async fn start_chat(
                 .find(|(_, c)| c.attendee == attendee)
                 .map(|(id, _)| id.clone());
             let chat_id = existing.unwrap_or_else(|| format!("chat-{attendee}"));
-            w.chats
-                .entry(chat_id.clone())
-                .or_insert_with(|| Chat {
-                    attendee: attendee.clone(),
-                    messages: Vec::new(),
-                })
-                .messages
-                .push((message_id.clone(), text, true));
+            let chat = w.chats.entry(chat_id.clone()).or_insert_with(|| Chat {
+                attendee: attendee.clone(),
+                ..Chat::default()
+            });
+            chat.messages.push((message_id.clone(), text, true));
+            chat.account.get_or_insert(account);
+            chat.last_message_at = s.now();
             Some((chat_id, message_id))
         }
     };
@@ -488,6 +488,7 @@ async fn send_in_chat(
         match w.chats.get_mut(&id) {
             Some(chat) => {
                 chat.messages.push((mid.clone(), text, true));
+                chat.last_message_at = s.now();
                 mid
             }
             None => {
@@ -532,18 +533,4 @@ async fn messages(
         .map(|(mid, text, mine)| json!({"object": "Message", "id": mid, "chat_id": id, "text": text, "is_sender": mine, "timestamp": "2026-05-27T10:00:00.000Z"}))
         .collect();
     Json(json!({"object": "MessageList", "items": items, "cursor": null})).into_response()
-}
-
-async fn list_chats(State(s): State<Arc<FakeUnipile>>, headers: HeaderMap) -> Response {
-    let fault = match gate(&s, &headers, "GET", "/chats".into()) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    stall(&fault).await;
-    let items: Vec<Value> = lock(&s.world)
-        .chats
-        .iter()
-        .map(|(id, c)| json!({"object": "Chat", "id": id, "attendee_provider_id": c.attendee}))
-        .collect();
-    Json(json!({"object": "ChatList", "items": items, "cursor": null})).into_response()
 }
