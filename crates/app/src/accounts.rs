@@ -345,7 +345,7 @@ impl App {
             self.learn_owner(tenant, row.id, &row.provider, &row.provider_account_id)
                 .await?;
         }
-        let mut tx = self.store.begin_for(tenant).await?;
+        let mut tx = self.store.begin_read_for(tenant).await?;
         let row = store::get(&mut tx, tenant, row.id)
             .await?
             .ok_or(AppError::NotFound("LinkedIn account"))?;
@@ -411,7 +411,7 @@ impl App {
     /// read with one query.
     pub async fn list_accounts(&self, who: &Principal, page: PageRequest) -> Result<Page<Account>> {
         let now = self.now();
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, page).await?;
         let rows = Page::from_rows(rows, page, |r| r.id);
         let mut sends = recent_sends(&mut tx, who.tenant, &rows.items, now).await?;
@@ -423,7 +423,7 @@ impl App {
 
     /// Reads one account, with its pacing now.
     pub async fn get_account(&self, who: &Principal, id: Uuid) -> Result<Account> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("LinkedIn account"))?;
@@ -434,7 +434,7 @@ impl App {
     /// not even parse some of its fields still learns what is wrong with the others.
     pub async fn check_pacing(&self, who: &Principal, id: Uuid, patch: &PacingPatch) -> Result<()> {
         who.require_admin()?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let mut row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("LinkedIn account"))?;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 impl App {
     /// The id of the caller's workspace's newest event: where a live feed starts.
     pub async fn latest_event_id(&self, who: &Principal) -> Result<Option<Uuid>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let id = events::latest_id(&mut tx, who.tenant).await?;
         tx.commit().await?;
         Ok(id)
@@ -22,7 +22,7 @@ impl App {
         cursor: Option<Uuid>,
         limit: i64,
     ) -> Result<Vec<EventRow>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = events::after(&mut tx, who.tenant, cursor, limit).await?;
         tx.commit().await?;
         Ok(rows)

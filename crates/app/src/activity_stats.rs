@@ -23,7 +23,7 @@ impl App {
         }
         let today = self.now().date_naive();
         let first = activity::window_start(today, days);
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = events::dm_activity_per_day(&mut tx, who.tenant, first).await?;
         tx.commit().await?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);

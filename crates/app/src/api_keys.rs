@@ -106,7 +106,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<ApiKeyInfo>> {
         who.require_admin()?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         let items = page

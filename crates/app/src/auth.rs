@@ -30,7 +30,7 @@ impl App {
     /// Whether sign-up may create a workspace now, under the operator's rule
     /// ([`revos_domain::SignupPolicy`]): what the sign-up page says before anyone types.
     pub async fn signup_allowed(&self) -> Result<bool> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         self.signup_allowed_in(&mut tx).await
     }
 
@@ -73,7 +73,7 @@ impl App {
         };
 
         let existing = {
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.store.begin_read().await?;
             users::find_by_email(&mut tx, &email).await?
         };
         let user = match existing {
@@ -119,7 +119,7 @@ impl App {
     ) -> Result<SessionToken> {
         let email = Email::parse("email", email).map_err(|_| AppError::Unauthorized(BAD_LOGIN))?;
         let found = {
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.store.begin_read().await?;
             users::find_by_email(&mut tx, &email).await?
         };
         let stored = found.as_ref().map(|u| u.password_hash.clone());

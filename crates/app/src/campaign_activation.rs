@@ -59,7 +59,7 @@ impl App {
     /// What stops a campaign from being activated now, field by field; empty when nothing
     /// does. Read-only: the campaign stays as it is.
     pub async fn activation_blockers(&self, who: &Principal, id: Uuid) -> Result<Vec<FieldError>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;

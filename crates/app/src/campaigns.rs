@@ -224,7 +224,7 @@ impl App {
 
     /// Reads a campaign.
     pub async fn get_campaign(&self, who: &Principal, id: Uuid) -> Result<Campaign> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
@@ -238,7 +238,7 @@ impl App {
         status: Option<CampaignStatus>,
         page: PageRequest,
     ) -> Result<Page<Campaign>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, status, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         let items = self.view_campaigns(&mut tx, who, page.items).await?;

@@ -144,7 +144,7 @@ impl App {
     /// Reads one cartridge of the caller's workspace.
     pub async fn get_cartridge(&self, who: &Principal, id: CartridgeId) -> Result<Cartridge> {
         let access = self.mcp_access(who.tenant).await?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("cartridge"))?;
@@ -158,7 +158,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<Cartridge>> {
         let access = self.mcp_access(who.tenant).await?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         let items = page
@@ -252,7 +252,7 @@ impl App {
         before: Option<i64>,
         limit: u32,
     ) -> Result<(Vec<CartridgeVersion>, Option<i64>)> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("cartridge"))?;

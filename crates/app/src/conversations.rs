@@ -92,7 +92,7 @@ impl App {
 
     /// The caller's conversation `id` (404 when it is not theirs).
     pub async fn conversation(&self, who: &Principal, id: Uuid) -> Result<Conversation> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let row = store::get_session(&mut tx, who.tenant, who.user, id).await?;
         tx.commit().await?;
         row.map(Conversation::from)
@@ -105,7 +105,7 @@ impl App {
         who: &Principal,
         limit: i64,
     ) -> Result<Vec<Conversation>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list_sessions(&mut tx, who.tenant, who.user, limit).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(Conversation::from).collect())
@@ -140,7 +140,7 @@ impl App {
         tenant: TenantId,
         id: Uuid,
     ) -> Result<Vec<ConversationMessage>> {
-        let mut tx = self.store.begin_for(tenant).await?;
+        let mut tx = self.store.begin_read_for(tenant).await?;
         let rows = store::messages(&mut tx, tenant, id).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(ConversationMessage::from).collect())

@@ -85,7 +85,7 @@ impl WorkspaceFunnel {
 impl App {
     /// The funnel of a campaign of the workspace; 404 for any other campaign.
     pub async fn campaign_funnel(&self, who: &Principal, campaign: Uuid) -> Result<Funnel> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let row = store::of_campaign(&mut tx, who.tenant, campaign)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
@@ -99,7 +99,7 @@ impl App {
         who: &Principal,
         page: PageRequest,
     ) -> Result<Page<CampaignFunnel>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::page(&mut tx, who.tenant, page).await?;
         tx.commit().await?;
         Ok(
@@ -113,7 +113,7 @@ impl App {
 
     /// The funnel of every campaign of the workspace together, however many there are.
     pub async fn workspace_funnel(&self, who: &Principal) -> Result<WorkspaceFunnel> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let t = store::totals(&mut tx, who.tenant).await?;
         tx.commit().await?;
         Ok(WorkspaceFunnel::of(t.campaigns, t.sandbox, &t.counts))

@@ -43,17 +43,29 @@ pub struct QueueCounts {
 }
 
 impl App {
-    async fn jobs_tx(&self, access: JobAccess<'_>) -> Result<(revos_store::Tx, JobScope)> {
+    /// A transaction in the scope `access` allows: read-only for the lists and counts (so
+    /// they never wait for SQLite's writer), writable for retrying and cancelling.
+    async fn jobs_tx(
+        &self,
+        access: JobAccess<'_>,
+        read: bool,
+    ) -> Result<(revos_store::Tx, JobScope)> {
         match access {
             JobAccess::Tenant(who) => {
                 who.require_admin()?;
-                Ok((
-                    self.store.begin_for(who.tenant).await?,
-                    JobScope::Tenant(who.tenant),
-                ))
+                let tx = if read {
+                    self.store.begin_read_for(who.tenant).await?
+                } else {
+                    self.store.begin_for(who.tenant).await?
+                };
+                Ok((tx, JobScope::Tenant(who.tenant)))
             }
             JobAccess::Operator => {
-                let tx = self.store.begin_system().await?;
+                let tx = if read {
+                    self.store.begin_read_system().await?
+                } else {
+                    self.store.begin_system().await?
+                };
                 Ok((tx, JobScope::All))
             }
         }
@@ -74,14 +86,14 @@ impl App {
                 ValidationErrors::single("state", format!("must be one of {}", names.join(", ")))
             })?),
         };
-        let (mut tx, scope) = self.jobs_tx(access).await?;
+        let (mut tx, scope) = self.jobs_tx(access, true).await?;
         let rows = store::list(&mut tx, scope, state, kind, page).await?;
         Ok(Page::from_rows(rows, page, |r| r.id))
     }
 
     /// Counts by state and the age of the oldest due job.
     pub async fn job_stats(&self, access: JobAccess<'_>) -> Result<JobStats> {
-        let (mut tx, scope) = self.jobs_tx(access).await?;
+        let (mut tx, scope) = self.jobs_tx(access, true).await?;
         let mut counts: BTreeMap<String, i64> =
             JobState::ALL.iter().map(|s| (s.to_string(), 0)).collect();
         counts.extend(store::counts(&mut tx, scope).await?);
@@ -95,7 +107,7 @@ impl App {
 
     /// Counts by state for each queue that has jobs, queues by name, every state listed.
     pub async fn job_counts_by_queue(&self, access: JobAccess<'_>) -> Result<Vec<QueueCounts>> {
-        let (mut tx, scope) = self.jobs_tx(access).await?;
+        let (mut tx, scope) = self.jobs_tx(access, true).await?;
         let rows = store::counts_by_queue(&mut tx, scope).await?;
         tx.commit().await?;
         let mut queues: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
@@ -122,7 +134,7 @@ impl App {
     }
 
     async fn change_job(&self, access: JobAccess<'_>, id: Uuid, change: Change) -> Result<JobView> {
-        let (mut tx, scope) = self.jobs_tx(access).await?;
+        let (mut tx, scope) = self.jobs_tx(access, false).await?;
         let job = store::get(&mut tx, scope, id)
             .await?
             .ok_or(AppError::NotFound("job"))?;

@@ -187,7 +187,7 @@ impl App {
         who: &Principal,
         leads: &[Uuid],
     ) -> Result<Vec<Vec<LeadCampaign>>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::campaigns_of_leads(&mut tx, who.tenant, leads).await?;
         let mut by_lead: std::collections::HashMap<Uuid, Vec<LeadCampaign>> =
             std::collections::HashMap::with_capacity(leads.len());
@@ -240,7 +240,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<Lead>> {
         filter.validate()?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         self.check_campaign_filter(&mut tx, who, filter).await?;
         self.lead_page(&mut tx, who, filter, page).await
     }
@@ -255,7 +255,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<Lead>> {
         filter.validate()?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         self.require_campaign(&mut tx, who, campaign).await?;
         let filter = LeadFilter {
             campaign_id: Some(campaign),
@@ -284,7 +284,7 @@ impl App {
     /// [`LeadExport::run`].
     pub async fn export_leads(&self, who: &Principal, filter: &LeadFilter) -> Result<LeadExport> {
         filter.validate()?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         self.check_campaign_filter(&mut tx, who, filter).await?;
         tx.commit().await?;
         Ok(LeadExport {
@@ -296,7 +296,7 @@ impl App {
 
     /// One lead of the workspace with its campaigns and timeline; 404 for any other lead.
     pub async fn get_lead(&self, who: &Principal, id: Uuid) -> Result<LeadDetail> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let lead: Lead = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("lead"))?;

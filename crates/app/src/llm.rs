@@ -273,7 +273,7 @@ impl App {
 
     /// The known cost of `tenant`'s model calls since `since` (one SQL sum).
     async fn llm_spent_since(&self, tenant: TenantId, since: DateTime<Utc>) -> Result<f64> {
-        let mut tx = self.store.begin_for(tenant).await?;
+        let mut tx = self.store.begin_read_for(tenant).await?;
         let spent = store::cost_since(&mut tx, tenant, since).await?;
         tx.commit().await?;
         Ok(spent)
@@ -342,7 +342,7 @@ impl App {
         let spent_usd = self
             .llm_spent_since(who.tenant, month_start(self.now()))
             .await?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, None, since, i64::MAX).await?;
         tx.commit().await?;
         let mut usage = LlmUsage {
@@ -379,7 +379,7 @@ impl App {
         who: &Principal,
         session: Uuid,
     ) -> Result<Vec<LlmCall>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(
             &mut tx,
             who.tenant,

@@ -106,7 +106,7 @@ impl App {
     /// The names a `workspaces` list may use for `tenant`: its id, and its slug when no other
     /// workspace shares it (so signing up a look-alike workspace never gains access).
     async fn workspace_handles(&self, tenant: TenantId) -> Result<Vec<String>> {
-        let mut tx = self.store.begin_system().await?;
+        let mut tx = self.store.begin_read_system().await?;
         let all = tenants::list_all(&mut tx).await?;
         tx.commit().await?;
         let mut handles = vec![tenant.0.to_string()];

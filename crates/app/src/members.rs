@@ -66,7 +66,7 @@ const BAD_INVITE: &str = "the invitation is invalid, expired or already used";
 impl App {
     /// Lists the workspace's members.
     pub async fn list_members(&self, who: &Principal, page: PageRequest) -> Result<Page<Member>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = memberships::list(&mut tx, who.tenant, page).await?;
         let page = Page::from_rows(rows, page, |r| r.user_id);
         let items = page
@@ -132,7 +132,7 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<Invitation>> {
         who.require_admin()?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = invitations::list(&mut tx, who.tenant, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         let items = page
@@ -173,7 +173,7 @@ impl App {
     async fn live_invitation(&self, token: &str) -> Result<Option<(InvitationRow, Role, Role)>> {
         let hash = tokens::hash(token);
         let now = self.now();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         tx.scope_credential(&hash).await?;
         let Some(inv) = invitations::find_by_hash(&mut tx, &hash)
             .await?
@@ -207,7 +207,7 @@ impl App {
         let email = Email::parse("email", &inv.email)?;
 
         let existing = {
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.store.begin_read().await?;
             users::find_by_email(&mut tx, &email).await?
         };
         let (user, new_hash) = match existing {

@@ -189,7 +189,7 @@ impl App {
         cartridge: CartridgeId,
         kind: Option<ExampleKind>,
     ) -> Result<Vec<ExampleView>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         load_spec(&mut tx, who, cartridge).await?;
         let rows = store::list(&mut tx, who.tenant, cartridge, kind.map(|k| k.as_str())).await?;
         rows.into_iter().map(view).collect()
@@ -206,7 +206,7 @@ impl App {
         query: &str,
         k: usize,
     ) -> Result<Vec<RankedExample>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         load_spec(&mut tx, who, cartridge).await?;
         let mut rows = store::list(&mut tx, who.tenant, cartridge, Some(kind.as_str())).await?;
         drop(tx);
@@ -252,7 +252,7 @@ impl App {
         cartridge: CartridgeId,
         kind: ExampleKind,
     ) -> Result<StyleStats> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let spec = load_spec(&mut tx, who, cartridge).await?;
         let rows = store::list(&mut tx, who.tenant, cartridge, Some(kind.as_str())).await?;
         drop(tx);
@@ -278,7 +278,7 @@ impl App {
         let mut c = Collector::default();
         c.text("q", description, 1, 2_000);
         c.finish()?;
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let mut found: Vec<(CartridgeId, String, String)> = Vec::new();
         let mut page = PageRequest {
             limit: PageRequest::MAX_LIMIT,

@@ -90,7 +90,7 @@ impl App {
             owner_password: password,
         } = new;
         let existing = {
-            let mut tx = self.store.begin().await?;
+            let mut tx = self.store.begin_read().await?;
             users::find_by_email(&mut tx, &email).await?
         };
         let (user, generated, new_hash) = match (existing, password) {
@@ -134,7 +134,7 @@ impl App {
     /// The principal an operator command acts as: the workspace chosen by id, name or slug
     /// (`workspace`; optional when there is exactly one), as its earliest owner.
     pub async fn operator_principal(&self, workspace: Option<&str>) -> Result<Principal> {
-        let mut tx = self.store.begin_system().await?;
+        let mut tx = self.store.begin_read_system().await?;
         let all = tenants::list_all(&mut tx).await?;
         drop(tx);
         let chosen: Vec<_> = match workspace.map(str::trim) {
@@ -176,7 +176,7 @@ impl App {
                 .into());
             }
         };
-        let mut tx = self.store.begin_for(tenant).await?;
+        let mut tx = self.store.begin_read_for(tenant).await?;
         let members = memberships::list(
             &mut tx,
             tenant,

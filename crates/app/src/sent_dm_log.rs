@@ -23,7 +23,7 @@ impl App {
     /// recipient lead of `tenant`.
     pub async fn sandbox_sent_dms(&self, tenant: TenantId) -> Result<Vec<SentDm>> {
         let received = self.sandbox().received_dms();
-        let mut tx = self.store.begin_for(tenant).await?;
+        let mut tx = self.store.begin_read_for(tenant).await?;
         let accounts = linkedin_accounts::list(&mut tx, tenant, PageRequest::first()).await?;
         let mut sent = Vec::with_capacity(received.len());
         for dm in received {

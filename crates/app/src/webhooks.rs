@@ -101,7 +101,7 @@ impl App {
             return Ok(None);
         }
         let hash = crate::tokens::hash(token);
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         tx.scope_credential(&hash).await?;
         let found = store::find(&mut tx, &hash).await?;
         tx.commit().await?;

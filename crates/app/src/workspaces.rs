@@ -30,12 +30,12 @@ pub struct Viewer {
 
 impl App {
     async fn workspaces_of(&self, user: UserId) -> Result<Vec<WorkspaceSummary>> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         tx.scope_user(user).await?;
         let memberships = memberships::tenants_of(&mut tx, user).await?;
         tx.commit().await?;
         // Tenant names are read in system scope, only for the tenants the user belongs to.
-        let mut tx = self.store.begin_system().await?;
+        let mut tx = self.store.begin_read_system().await?;
         let mut out = Vec::with_capacity(memberships.len());
         for (tenant, role) in memberships {
             if let Some(row) = tenants::get(&mut tx, TenantId(tenant)).await? {
@@ -60,7 +60,7 @@ impl App {
             .ok_or(AppError::Forbidden(
                 "you are not a member of this workspace",
             ))?;
-        let mut tx = self.store.begin_system().await?;
+        let mut tx = self.store.begin_read_system().await?;
         let email = users::get(&mut tx, who.user)
             .await?
             .map(|u| u.email)

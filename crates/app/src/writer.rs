@@ -58,7 +58,7 @@ impl App {
         c.text("topic", topic, 1, 500);
         c.finish()?;
         let topic = topic.trim();
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let spec = load_spec(&mut tx, who, cartridge).await?;
         drop(tx);
         let examples = self

@@ -436,7 +436,7 @@ async fn idle<C: Clone + Send + Sync + 'static>(
     stop: &mut watch::Receiver<bool>,
 ) -> bool {
     let next_due = async {
-        let mut tx = inner.store.begin_system().await?;
+        let mut tx = inner.store.begin_read_system().await?;
         jobs::next_due(&mut tx, queue).await
     };
     let mut next = next_due.await.ok().flatten();

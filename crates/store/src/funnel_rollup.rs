@@ -189,6 +189,30 @@ pub(crate) async fn note_enriched_everywhere(
     Ok(())
 }
 
+/// Takes back a lead's `email_sequenced` step in a campaign when the only evidence of it, a
+/// claimed email step the provider refused, is undone ([`crate::email_claims::release`]):
+/// the one step a lead can lose, since the enrolment never happened.
+pub(crate) async fn withdraw_email_sequenced(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    lead: Uuid,
+) -> Result<()> {
+    let bit = Progress {
+        email_sequenced: true,
+        ..Progress::default()
+    }
+    .to_bits();
+    const SQL: &str = "UPDATE campaign_leads SET progress = progress - $4 WHERE tenant_id = $1 \
+        AND campaign_id = $2 AND lead_id = $3 AND (progress & $4) <> 0";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(campaign).bind(lead).bind(bit)
+        .execute(c).await?.rows_affected());
+    if n == 1 {
+        tx.funnels.of(tenant, campaign).email_sequenced -= 1;
+    }
+    Ok(())
+}
+
 /// Adds the transaction's counter changes to the campaigns' counters, just before it
 /// commits.
 pub(crate) async fn apply(tx: &mut Tx) -> Result<()> {

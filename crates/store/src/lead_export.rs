@@ -76,7 +76,7 @@ async fn export_by_cursor(
     filter: &LeadFilter<'_>,
     out: &mpsc::Sender<Vec<LeadExportRow>>,
 ) -> Result<()> {
-    let mut tx = store.begin_for(tenant).await?;
+    let mut tx = store.begin_read_for(tenant).await?;
     let TxInner::Postgres(t) = &mut tx.inner else {
         unreachable!("export_by_cursor runs on PostgreSQL only");
     };
@@ -126,7 +126,7 @@ async fn export_by_pages(
         let query =
             lead_list_sql::export(crate::Backend::Sqlite, tenant, filter, Some((after, limit)));
         let rows: Vec<RawRow> = {
-            let mut tx = store.begin_for(tenant).await?;
+            let mut tx = store.begin_read_for(tenant).await?;
             let TxInner::Sqlite(t) = &mut tx.inner else {
                 unreachable!("export_by_pages runs on SQLite only");
             };

@@ -25,6 +25,7 @@ pub mod chat;
 pub mod comments;
 pub mod connect_replies;
 pub mod email_bounces;
+pub mod email_claims;
 pub mod events;
 pub mod funnel_queries;
 pub mod invitations;

@@ -197,28 +197,6 @@ pub async fn insert_inbound(
     Ok(n == 1)
 }
 
-/// Records that a lead of a campaign was handed to its email sequence; false when it had been
-/// (one outbound email step per campaign and lead, by the same unique index as DMs).
-pub async fn insert_email(
-    tx: &mut Tx,
-    tenant: TenantId,
-    campaign: Uuid,
-    lead: Uuid,
-    body: &str,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    const SQL: &str = "INSERT INTO messages (id, tenant_id, campaign_id, lead_id, channel, direction, status, body, \
-        sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'email', 'out', 'sent', $5, $6, $6, $6) \
-        ON CONFLICT (campaign_id, lead_id, channel) WHERE direction = 'out' DO NOTHING";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(body)
-        .bind(now).execute(c).await?.rows_affected());
-    if n == 1 {
-        let proven = Progress::from_message("email", "out", "sent");
-        crate::funnel_rollup::note(tx, tenant, campaign, lead, proven).await?;
-    }
-    Ok(n == 1)
-}
-
 /// The campaign and lead of a tenant's sent DM in `chat`, if any.
 pub async fn dm_in_chat(tx: &mut Tx, tenant: TenantId, chat: &str) -> Result<Option<(Uuid, Uuid)>> {
     const SQL: &str = "SELECT campaign_id, lead_id FROM messages WHERE tenant_id = $1 AND provider_chat_id = $2 \

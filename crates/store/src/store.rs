@@ -43,7 +43,13 @@ pub struct Store {
 
 #[derive(Clone, Debug)]
 enum Pool {
-    Sqlite(SqlitePool),
+    /// The connections that write (one at a time, under the writer turn) and a second pool
+    /// of read-only connections for read transactions, which under WAL read a snapshot
+    /// while the writer works and so never wait for its turn.
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -78,13 +84,18 @@ impl Store {
             Pool::Postgres(pool)
         } else {
             let opts = sqlite_options(url)?;
-            let pool = SqlitePoolOptions::new()
+            // Eager: creates the file and switches it to WAL before any reader opens it.
+            let writer = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await
                 .map_err(|e| connect_error(url, e))?;
-            Pool::Sqlite(pool)
+            let reader = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_lazy_with(sqlite_read_options(url)?);
+            Pool::Sqlite { writer, reader }
         };
         Ok(Self {
             pool,
@@ -99,7 +110,7 @@ impl Store {
     /// of leads that have none (see `lead_search::backfill`).
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
             Pool::Postgres(_) => {
                 let mut conn = pg_options(&self.url)?
                     .connect()
@@ -120,7 +131,7 @@ impl Store {
     /// Returns a description of the durability the backend commits with.
     pub async fn vacuum_jobs(&self) -> Result<String> {
         match &self.pool {
-            Pool::Sqlite(_) => Ok("SQLite WAL, synchronous=NORMAL".to_owned()),
+            Pool::Sqlite { .. } => Ok("SQLite WAL, synchronous=NORMAL".to_owned()),
             Pool::Postgres(_) => {
                 let mut conn = pg_options(&self.url)?
                     .connect()
@@ -140,14 +151,14 @@ impl Store {
     /// Which engine this store runs on.
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Checks that the database answers and the schema is migrated, for `/readyz`.
     pub async fn ping(&self) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_read().await?;
         on_conn!(tx, c => sqlx::query("SELECT 1 FROM tenants LIMIT 1").fetch_optional(c).await?.is_some());
         Ok(())
     }
@@ -172,9 +183,51 @@ impl Store {
             .await
     }
 
+    /// Starts a read-only transaction with no tenant scope (see [`Store::begin`]). On SQLite
+    /// it reads a snapshot on a read-only connection and never waits for the writer; on
+    /// PostgreSQL it is `READ ONLY`. Any write in it fails.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        self.begin_read_scoped("BEGIN READ ONLY".to_owned()).await
+    }
+
+    /// Starts a read-only transaction scoped to `tenant`: for the use cases that only read
+    /// (lists, pages, reports), so that on SQLite they run beside the writer instead of
+    /// queueing for its turn. Any write in it fails.
+    pub async fn begin_read_for(&self, tenant: TenantId) -> Result<Tx> {
+        self.begin_read_scoped(format!(
+            "BEGIN READ ONLY; SET LOCAL app.tenant_id = '{tenant}'"
+        ))
+        .await
+    }
+
+    /// Starts a read-only transaction that sees every tenant's rows (see
+    /// [`Store::begin_system`]): for workers' and operators' reads. Any write in it fails.
+    pub async fn begin_read_system(&self) -> Result<Tx> {
+        self.begin_read_scoped("BEGIN READ ONLY; SET LOCAL app.system = 'on'".to_owned())
+            .await
+    }
+
+    async fn begin_read_scoped(&self, pg_begin: String) -> Result<Tx> {
+        let inner = match &self.pool {
+            // Deferred: the snapshot is taken at the first read; the connection is opened
+            // read-only, so a write fails instead of waiting for the lock.
+            Pool::Sqlite { reader, .. } => TxInner::Sqlite(reader.begin_with("BEGIN").await?),
+            Pool::Postgres(pool) => {
+                TxInner::Postgres(pool.begin_with(sqlx::AssertSqlSafe(pg_begin)).await?)
+            }
+        };
+        Ok(Tx {
+            inner,
+            ready: Vec::new(),
+            funnels: Default::default(),
+            announce: self.jobs_ready.clone(),
+            _writer: None,
+        })
+    }
+
     async fn begin_scoped(&self, pg_begin: String) -> Result<Tx> {
         let (inner, writer) = match &self.pool {
-            Pool::Sqlite(pool) => {
+            Pool::Sqlite { writer: pool, .. } => {
                 let writer = Arc::clone(&self.sqlite_writer).lock_owned().await;
                 // IMMEDIATE takes the write lock up front, so two writers never deadlock
                 // upgrading from a read lock (SQLITE_BUSY mid-transaction).
@@ -234,7 +287,10 @@ impl Store {
     /// Closes every connection, waiting for transactions in flight.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
             Pool::Postgres(p) => p.close().await,
         }
     }
@@ -293,6 +349,14 @@ fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10)))
+}
+
+/// The options of the read-only connections: the file must exist (the writer pool opened it
+/// first and put it in WAL mode, which is a property of the file).
+fn sqlite_read_options(url: &str) -> Result<SqliteConnectOptions> {
+    let opts = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("not a valid SQLite URL: {e}")))?;
+    Ok(opts.read_only(true).busy_timeout(Duration::from_secs(10)))
 }
 
 /// The `sqlite:` URL of the database file inside a data directory.

@@ -20,7 +20,8 @@ pub struct Tx {
     /// The funnel counters this transaction moved, added at commit
     /// ([`crate::funnel_rollup`]).
     pub(crate) funnels: crate::funnel_rollup::FunnelChanges,
-    /// SQLite's single-writer turn, held until the transaction ends.
+    /// SQLite's single-writer turn, held until the transaction ends; `None` for read-only
+    /// transactions (which run on read-only connections) and on PostgreSQL.
     pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 

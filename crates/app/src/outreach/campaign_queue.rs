@@ -57,7 +57,7 @@ impl App {
             Err(AppError::NotFound(_)) => None,
             Err(e) => return Err(e),
         };
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows =
             store::live_jobs_of_campaign(&mut tx, who.tenant, SendDm::KIND, campaign, SHOWN.into())
                 .await?;

@@ -102,7 +102,7 @@ impl App {
     pub async fn reply_to_comment(&self, job: &ReplyToComment) -> Result<ReplyOutcome> {
         let tenant = job.tenant;
         let (spec, status, account, lead, source, state) = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
             let spec = row.settings;

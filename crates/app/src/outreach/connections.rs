@@ -43,7 +43,7 @@ impl App {
     /// Polls the connection of every lead waiting for one; returns how many DMs it queued.
     pub async fn poll_connections(&self) -> Result<u32> {
         let waiting = {
-            let mut tx = self.store.begin_system().await?;
+            let mut tx = self.store.begin_read_system().await?;
             let w = leads::awaiting_connection(&mut tx, None).await?;
             tx.commit().await?;
             w
@@ -79,7 +79,7 @@ impl App {
         scope: WebhookScope,
     ) -> Result<u32> {
         let waiting = {
-            let mut tx = self.store.begin_system().await?;
+            let mut tx = self.store.begin_read_system().await?;
             let w = leads::awaiting_connection(&mut tx, Some(account_id)).await?;
             tx.commit().await?;
             w

@@ -103,7 +103,7 @@ impl App {
     pub async fn send_dm(&self, job: &SendDm) -> Result<DmOutcome> {
         let tenant = job.tenant;
         let (spec, status, account, dm, lead) = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
             let spec = row.settings;

@@ -39,7 +39,7 @@ pub struct QueuedDm {
 impl App {
     /// Renders a campaign's DM for one of its workspace's leads; nothing is recorded or sent.
     pub async fn draft_dm(&self, who: &Principal, campaign: Uuid, lead: Uuid) -> Result<DmDraft> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let spec = context::read(&mut tx, who.tenant, campaign, None)
             .await?
             .row

@@ -134,7 +134,7 @@ impl App {
     pub async fn stop_email_sequence(&self, job: &StopEmailSequence) -> Result<Stopped> {
         let tenant = job.tenant;
         let (spec, state) = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             let spec = crate::outreach::context::read(&mut tx, tenant, job.campaign, None)
                 .await?
                 .row

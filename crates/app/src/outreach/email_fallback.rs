@@ -2,9 +2,19 @@
 //! and the lead's email is known, the lead joins the campaign's Instantly or Smartlead
 //! sequence with personalisation variables. A reply wins any race: the job first reads the
 //! chat (a reply whose webhook was missed still counts), then decides under the lead's stage
-//! lock, which a reply takes too, and holds it through the provider call; so a lead is
-//! sequenced only if no reply was recorded before the decision, and a reply recorded during
-//! the call waits for it. The provider's "skip if already in campaign" makes a retry safe.
+//! lock, which a reply takes too, so a lead is sequenced only if no reply was recorded before
+//! the decision. The decision is claimed in that short transaction (the lead moves to
+//! `email_sequenced`, the email step is recorded `sending`, see `revos_store::email_claims`),
+//! the provider is called with no transaction open (on SQLite the writer's turn is free, on
+//! PostgreSQL no row stays locked), and a second short transaction records the outcome. A
+//! reply recorded during the call finds the lead sequenced, as if it came just after.
+//!
+//! Exactly once: the provider's "skip if already in campaign" makes calling again safe, so an
+//! attempt that finds the step still `sending` (the process died or the call timed out after
+//! the provider enrolled the lead, before the outcome was recorded) calls again and records.
+//! The window accepted: a claim whose job then gives up (attempts exhausted on transient
+//! errors) leaves the lead at `email_sequenced` with its step `sending`, whether or not the
+//! provider had it; a refusal (a permanent error) takes the claim back.
 //!
 //! Only deliverable addresses are sequenced: Apollo's email status must be `verified` (or,
 //! with `email_fallback.require_verified` off, likely), and the address must not have
@@ -20,12 +30,12 @@ use crate::{App, AppError, Result};
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignStatus, EmailFallback, EmailProvider, split_name};
 use revos_domain::email::{EmailStatus, NotSendable};
-use revos_domain::lead::LeadStage;
+use revos_domain::lead::{DmState, LeadStage};
 use revos_jobs::Job;
-use revos_providers::EmailSequencer;
 use revos_providers::email::{EmailLead, Instantly, Smartlead};
+use revos_providers::{EmailSequencer, ProviderErrorKind};
 use revos_store::email_bounces::{self, EmailState};
-use revos_store::{Tx, leads, messages, stages};
+use revos_store::{Tx, email_claims, leads, messages, stages};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -129,7 +139,68 @@ async fn not_sequenced(
     Ok(FallbackOutcome::NotSequenced(why))
 }
 
+/// What the claim before the provider call decided.
+enum Claim {
+    /// Call the provider: the lead is claimed (now, or by an earlier attempt whose outcome
+    /// is unknown).
+    Go,
+    /// Do not call it.
+    Done(FallbackOutcome),
+}
+
 impl App {
+    /// Decides under the lead's stage lock, in a short transaction, whether the lead is
+    /// sequenced, and if so claims it: the stage moves to `email_sequenced` and the email
+    /// step is recorded `sending` before the provider is called (see [`email_claims`]). A
+    /// step left in `sending` by an attempt that crashed or timed out is claimed already:
+    /// the call is made again, and the provider skips a lead it has.
+    async fn claim_sequence(
+        &self,
+        job: &SequenceEmail,
+        fallback: &EmailFallback,
+        what: &str,
+    ) -> Result<Claim> {
+        let (tenant, now) = (job.tenant, self.now());
+        let mut tx = self.store.begin_for(tenant).await?;
+        let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
+        let claimed = email_claims::state(&mut tx, tenant, job.campaign, job.lead).await?;
+        if stage == Some(LeadStage::EmailSequenced) && claimed == Some(DmState::Sending) {
+            return Ok(Claim::Go);
+        }
+        if !stage.is_some_and(|s| s.can_become(LeadStage::EmailSequenced)) {
+            return Ok(Claim::Done(match stage {
+                Some(LeadStage::Replied | LeadStage::EmailReplied) => FallbackOutcome::Replied,
+                _ => FallbackOutcome::NotApplicable,
+            }));
+        }
+        // A bounce recorded since the first look stops it still.
+        let state = email_bounces::email_state(&mut tx, tenant, job.lead)
+            .await?
+            .ok_or(AppError::NotFound("lead"))?;
+        if let Err(why) = deliverability(&state, fallback) {
+            let outcome = not_sequenced(&mut tx, job, &state, fallback, why, now).await?;
+            tx.commit().await?;
+            return Ok(Claim::Done(outcome));
+        }
+        // The stage moves as the domain allows, with the claim, before the call.
+        let moved = stages::move_stage(
+            &mut tx,
+            tenant,
+            job.campaign,
+            job.lead,
+            LeadStage::EmailSequenced,
+            now,
+        )
+        .await?;
+        if !moved
+            || !email_claims::claim(&mut tx, tenant, job.campaign, job.lead, what, now).await?
+        {
+            return Ok(Claim::Done(FallbackOutcome::NotApplicable));
+        }
+        tx.commit().await?;
+        Ok(Claim::Go)
+    }
+
     /// The sequencer of `provider` for `tenant`: the tenant's key, the instance's, or the
     /// sandbox for sandbox campaigns.
     pub async fn email_sequencer(
@@ -173,7 +244,7 @@ impl App {
     pub async fn sequence_email(&self, job: &SequenceEmail) -> Result<FallbackOutcome> {
         let tenant = job.tenant;
         let (spec, status, account, lead, dm, email_state) = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, None).await?;
             let spec = row.settings;
@@ -241,54 +312,36 @@ impl App {
             variables,
         };
 
+        let what = format!("{:?} campaign {}", fallback.provider, fallback.campaign_id);
+        match self.claim_sequence(job, &fallback, &what).await? {
+            Claim::Go => {}
+            Claim::Done(outcome) => return Ok(outcome),
+        }
+        // No transaction is open during the call: a reply recorded meanwhile finds the lead
+        // at `email_sequenced` (as if it came just after), and the writer is free.
+        if let Err(e) = sequencer.add_lead(&fallback.campaign_id, &email_lead).await {
+            if e.kind == ProviderErrorKind::Permanent {
+                // Refused: nothing was enrolled, so the claim is taken back.
+                let mut tx = self.store.begin_for(tenant).await?;
+                email_claims::release(&mut tx, tenant, job.campaign, job.lead, self.now()).await?;
+                tx.commit().await?;
+            }
+            return Err(e.into());
+        }
         let now = self.now();
         let mut tx = self.store.begin_for(tenant).await?;
-        let stage = leads::lock_stage(&mut tx, tenant, job.campaign, job.lead).await?;
-        let passed = |stage: Option<LeadStage>| match stage {
-            Some(LeadStage::Replied | LeadStage::EmailReplied) => FallbackOutcome::Replied,
-            _ => FallbackOutcome::NotApplicable,
-        };
-        if !stage.is_some_and(|s| s.can_become(LeadStage::EmailSequenced)) {
-            return Ok(passed(stage));
+        if email_claims::finish(&mut tx, tenant, job.campaign, job.lead, now).await? {
+            let mut step = Step::new(
+                LeadStage::EmailSequenced.as_str(),
+                Some(job.campaign),
+                job.lead,
+            );
+            step.cost = revos_domain::costs::EMAIL_SEQUENCE_USD;
+            step.extra = serde_json::json!({
+                "provider": fallback.provider, "sandbox": sequencer.is_sandbox()
+            });
+            pipeline_events::append(&mut tx, tenant, step, now).await?;
         }
-        // A bounce recorded since the first look stops it still.
-        let state = email_bounces::email_state(&mut tx, tenant, job.lead)
-            .await?
-            .ok_or(AppError::NotFound("lead"))?;
-        if let Err(why) = deliverability(&state, &fallback) {
-            let outcome = not_sequenced(&mut tx, job, &state, &fallback, why, now).await?;
-            tx.commit().await?;
-            return Ok(outcome);
-        }
-        // The stage moves as the domain allows; the call follows in the same transaction and a
-        // failed call rolls the move back. The row stays locked through the call: a reply
-        // arriving now waits for the decision instead of slipping in between.
-        let moved = stages::move_stage(
-            &mut tx,
-            tenant,
-            job.campaign,
-            job.lead,
-            LeadStage::EmailSequenced,
-            now,
-        )
-        .await?;
-        if !moved {
-            return Ok(passed(stage));
-        }
-        sequencer
-            .add_lead(&fallback.campaign_id, &email_lead)
-            .await?;
-        let what = format!("{:?} campaign {}", fallback.provider, fallback.campaign_id);
-        messages::insert_email(&mut tx, tenant, job.campaign, job.lead, &what, now).await?;
-        let mut step = Step::new(
-            LeadStage::EmailSequenced.as_str(),
-            Some(job.campaign),
-            job.lead,
-        );
-        step.cost = revos_domain::costs::EMAIL_SEQUENCE_USD;
-        step.extra =
-            serde_json::json!({ "provider": fallback.provider, "sandbox": sequencer.is_sandbox() });
-        pipeline_events::append(&mut tx, tenant, step, now).await?;
         tx.commit().await?;
         Ok(FallbackOutcome::Sequenced)
     }

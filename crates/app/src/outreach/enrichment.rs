@@ -82,7 +82,7 @@ impl App {
         campaign: Option<Uuid>,
     ) -> Result<EnrichOutcome> {
         let (url, enriched_at) = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             leads::enrichment_state(&mut tx, tenant, lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?

@@ -104,7 +104,7 @@ impl App {
         tenant: TenantId,
         campaign: Uuid,
     ) -> Result<(CampaignContext, Vec<WatchedPost>)> {
-        let mut tx = self.store.begin_for(tenant).await?;
+        let mut tx = self.store.begin_read_for(tenant).await?;
         let ctx = context::read(&mut tx, tenant, campaign, None).await?;
         let posts = watermarks::of_campaign(&mut tx, tenant, campaign).await?;
         Ok((ctx, posts))

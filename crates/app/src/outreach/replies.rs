@@ -149,7 +149,7 @@ impl App {
         }
         for (tenant, account) in owners {
             let found = {
-                let mut tx = self.store.begin_for(tenant).await?;
+                let mut tx = self.store.begin_read_for(tenant).await?;
                 let owner = linkedin_accounts::owner_of(&mut tx, tenant, account).await?;
                 let own = [m.own_user_id.as_deref(), owner.as_deref()];
                 if own.contains(&Some(m.sender_provider_id.as_str())) {
@@ -189,7 +189,7 @@ impl App {
         provider_account_id: &str,
         scope: WebhookScope,
     ) -> Result<Vec<(TenantId, Uuid)>> {
-        let mut tx = self.store.begin_system().await?;
+        let mut tx = self.store.begin_read_system().await?;
         let found = linkedin_accounts::by_provider_account(&mut tx, provider_account_id).await?;
         tx.commit().await?;
         Ok(found
@@ -211,7 +211,7 @@ impl App {
     ) -> Result<WebhookReport> {
         let mut report = WebhookReport::default();
         let campaigns = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             let launched = revos_store::campaigns::launched(&mut tx, tenant).await?;
             tx.commit().await?;
             launched
@@ -232,7 +232,7 @@ impl App {
         }
         for campaign in campaigns {
             let found = {
-                let mut tx = self.store.begin_for(tenant).await?;
+                let mut tx = self.store.begin_read_for(tenant).await?;
                 leads::by_email(&mut tx, tenant, &reply.lead_email).await?
             };
             for lead in found {

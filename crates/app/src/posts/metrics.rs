@@ -80,7 +80,7 @@ impl App {
     /// Posts not (or no longer) published are skipped.
     pub async fn refresh_post_metrics(&self, tenant: TenantId, id: Uuid) -> Result<()> {
         let (row, account) = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             let row = self.read_post(&mut tx, tenant, id).await?;
             if row.status != PostStatus::Published {
                 return Ok(());

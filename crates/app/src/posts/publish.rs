@@ -153,7 +153,7 @@ impl App {
     ) -> Result<PublishOutcome> {
         let _turn = self.publishing_turn(tenant, id).await?;
         let (row, account) = {
-            let mut tx = self.store.begin_for(tenant).await?;
+            let mut tx = self.store.begin_read_for(tenant).await?;
             let row = self.read_post(&mut tx, tenant, id).await?;
             let status = row.status;
             if status == PostStatus::Published {

@@ -199,7 +199,7 @@ impl App {
 
     /// Reads a post with its history.
     pub async fn get_post(&self, who: &Principal, id: Uuid) -> Result<PostDetail> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         self.detail(&mut tx, who.tenant, id).await
     }
 
@@ -210,7 +210,7 @@ impl App {
         status: Option<PostStatus>,
         page: PageRequest,
     ) -> Result<Page<Post>> {
-        let mut tx = self.store.begin_for(who.tenant).await?;
+        let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, status, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);
         Ok(Page {

@@ -88,7 +88,7 @@ fn new_key_from_env() -> anyhow::Result<MasterKey> {
 /// `admin tenants`: lists every workspace.
 pub async fn tenants(settings: Settings, json: bool) -> anyhow::Result<()> {
     let store = super::open_store(&settings).await?;
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     let rows = revos_store::tenants::list_all(&mut tx).await?;
     drop(tx);
     store.close().await;

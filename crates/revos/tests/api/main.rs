@@ -56,3 +56,4 @@ mod ui_live;
 mod ui_ops;
 mod ui_pipeline;
 mod watch_scale;
+mod writer_turn;

@@ -8,6 +8,7 @@ mod comments;
 mod fixtures;
 mod lead_search;
 mod parity;
+mod read_tx;
 mod schema;
 mod stages;
 mod typed_rows;
