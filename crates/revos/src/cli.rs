@@ -187,6 +187,65 @@ pub enum BenchCommand {
     /// Uses a fresh temporary SQLite database, or the configured PostgreSQL database
     /// (REVOS_DATABASE_URL / --database-url), whose bench jobs it deletes afterwards.
     Queue(BenchQueueArgs),
+    /// Measure the whole pipeline at agency scale: seed a workspace, run the real workers
+    /// against a fake Unipile on loopback, and time the pages and API calls.
+    ///
+    /// Seeds one workspace of the given size through the store's own functions (leads at
+    /// every stage, events, messages, accounts, watched posts) in a scratch database: a fresh
+    /// temporary SQLite file, or a database `revos_bench_<sizes>` created beside the
+    /// configured PostgreSQL database (REVOS_DATABASE_URL / --database-url, default
+    /// postgres://postgres@127.0.0.1:5432/postgres) and dropped afterwards unless --keep.
+    /// Then starts the in-process fake Unipile with the watched posts (new comments arrive
+    /// during the run), the web server on a loopback port and the workers (in this process,
+    /// or --workers N `revos worker` processes), runs for --duration seconds and reports poll
+    /// lateness, jobs and DMs per second, CPU and memory, the latency of each page at each
+    /// --clients level, the full CSV export, and the check of the fake's send log (no second
+    /// DM to a person, no pacing rule broken).
+    Pipeline(BenchPipelineArgs),
+}
+
+/// Flags of `bench pipeline`.
+#[derive(Debug, Args)]
+pub struct BenchPipelineArgs {
+    /// Which database engine to measure: sqlite or postgres.
+    #[arg(long, value_name = "BACKEND")]
+    pub backend: String,
+    /// Leads in the workspace (about 1.2 campaign memberships, 3 events and 0.65 messages
+    /// each).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub leads: u64,
+    /// Campaigns, all active.
+    #[arg(long, default_value_t = 200)]
+    pub campaigns: u64,
+    /// Watched LinkedIn posts, spread over the campaigns.
+    #[arg(long, default_value_t = 20_000)]
+    pub posts: u64,
+    /// LinkedIn accounts (provider unipile, on the fake).
+    #[arg(long, default_value_t = 2_000)]
+    pub accounts: u64,
+    /// `revos worker` processes to run against PostgreSQL (0: the workers run in this
+    /// process).
+    #[arg(long, default_value_t = 0)]
+    pub workers: u32,
+    /// Seconds the workers run before the pages are measured.
+    #[arg(long, default_value_t = 120)]
+    pub duration: u64,
+    /// Concurrent clients of the page measurements, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8")]
+    pub clients: Vec<usize>,
+    /// Requests per page and client level (each level stops early after 20 s).
+    #[arg(long, default_value_t = 50)]
+    pub requests: usize,
+    /// Concurrent seeding tasks.
+    #[arg(long, default_value_t = 4)]
+    pub seeders: usize,
+    /// Keep the seeded database (PostgreSQL database, or SQLite file in the data directory)
+    /// and reuse it when a later run asks for the same sizes: seeding 1M leads takes minutes.
+    #[arg(long)]
+    pub keep: bool,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `bench queue`.

@@ -24,9 +24,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The demo prints its funnel; its workers' progress is noise unless a filter is asked for.
-    if matches!(cli.command, Command::Demo(_))
-        && cli.global.log.is_none()
+    // The demo prints its funnel and the pipeline bench its figures; their workers' and web
+    // server's progress is noise unless a filter is asked for.
+    if matches!(
+        cli.command,
+        Command::Demo(_) | Command::Bench(BenchCommand::Pipeline(_))
+    ) && cli.global.log.is_none()
         && std::env::var_os("REVOS_LOG").is_none()
     {
         settings.log_filter = "warn".into();
@@ -56,6 +59,9 @@ fn main() -> ExitCode {
             }
             Command::Bench(BenchCommand::Queue(args)) => {
                 commands::bench::queue(settings, args).await
+            }
+            Command::Bench(BenchCommand::Pipeline(args)) => {
+                commands::bench_pipeline::run(settings, args).await
             }
             Command::Demo(args) => commands::demo::run(settings, args).await,
             Command::Cartridge(cmd) => commands::cartridge::run(settings, cmd).await,

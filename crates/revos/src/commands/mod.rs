@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod bench_pipeline;
 pub mod cartridge;
 pub mod demo;
 pub mod jobs;

@@ -15,6 +15,7 @@ mod activation;
 mod agents;
 mod auth;
 mod bad_input;
+mod bench_pipeline;
 mod binary;
 mod campaigns;
 mod cartridge_files;
