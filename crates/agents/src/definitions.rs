@@ -3,10 +3,10 @@
 //! Pure: the runtime that talks to a model is [`crate::chat`].
 
 use crate::tools::{
-    CampaignReportArgs, CreateCampaignArgs, DraftDmArgs, DraftPostArgs, EnrichLeadArgs, FunnelArgs,
-    ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs, LoadCartridgeArgs, PauseCampaignArgs,
-    QueueDmArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs,
-    Tool,
+    ActivateCampaignArgs, CampaignReportArgs, CreateCampaignArgs, DraftDmArgs, DraftPostArgs,
+    EnrichLeadArgs, FunnelArgs, ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs,
+    LoadCartridgeArgs, PauseCampaignArgs, QueueDmArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs,
+    SubmitPostArgs, SwitchCartridgeArgs, Tool,
 };
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,7 @@ impl AgentKind {
         match self {
             AgentKind::CampaignManager => &[
                 CreateCampaignArgs::NAME,
+                ActivateCampaignArgs::NAME,
                 PauseCampaignArgs::NAME,
                 ResumeCampaignArgs::NAME,
                 CampaignReportArgs::NAME,
@@ -88,10 +89,10 @@ impl AgentKind {
         match self {
             AgentKind::CampaignManager => {
                 "You are the Campaign Manager of RevOS. You set up and run LinkedIn lead-magnet \
-                 campaigns: create them with their trigger words and lead magnet, pause and resume \
-                 them, and report how they perform (funnel, reply rate, cost per lead). Use the \
-                 tools for every fact; never invent numbers. Confirm what you changed in one or \
-                 two sentences."
+                 campaigns: create them with their trigger words and lead magnet, activate, pause \
+                 and resume them, and report how they perform (funnel, reply rate, cost per \
+                 lead). Use the tools for every fact; never invent numbers. Confirm what you \
+                 changed in one or two sentences."
                     .to_owned()
             }
             AgentKind::LeadEnrichment => {
@@ -129,6 +130,7 @@ const SIGNALS: [(AgentKind, &[(&str, u32)]); 3] = [
             ("campaign", 3),
             ("pause", 3),
             ("resume", 3),
+            ("activate", 3),
             ("trigger", 2),
             ("funnel", 2),
             ("report", 2),

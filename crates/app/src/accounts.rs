@@ -340,7 +340,11 @@ impl App {
     /// The account `row` once its owner was read from the provider, when it is `ok` and its
     /// owner is not known yet. A failed read is recorded on the account and retried later: it
     /// never fails the connection.
-    async fn with_owner(&self, tenant: revos_domain::TenantId, row: AccountRow) -> Result<Account> {
+    pub(crate) async fn with_owner(
+        &self,
+        tenant: revos_domain::TenantId,
+        row: AccountRow,
+    ) -> Result<Account> {
         if row.owner_provider_id.is_none() && row.status == AccountStatus::Ok {
             self.learn_owner(tenant, row.id, &row.provider, &row.provider_account_id)
                 .await?;
@@ -367,7 +371,7 @@ impl App {
     }
 
     /// A new account row with the default pacing policy, warming up from now.
-    fn new_account(
+    pub(crate) fn new_account(
         &self,
         tenant: revos_domain::TenantId,
         id: Uuid,

@@ -19,6 +19,7 @@ pub mod do_not_contact;
 pub mod drafting;
 pub mod embedding;
 mod error;
+pub mod first_run;
 pub mod funnel;
 mod job_failure;
 pub mod jobs;

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod costs;
 pub mod email;
 pub mod embedding;
+pub mod first_run;
 pub mod funnel;
 pub mod grounding;
 pub mod ids;

@@ -237,3 +237,25 @@
     notice.hidden = false;
   });
 })();
+
+// Dashboard: the first-run checklist ticks its lead and reply steps live, as they come true.
+(() => {
+  "use strict";
+  const list = document.getElementById("first-run-steps");
+  const progress = document.getElementById("first-run-progress");
+  if (!list || !progress) return;
+  const steps = { lead_scraped: "first_lead", dm_replied: "first_reply", email_replied: "first_reply" };
+  document.addEventListener("revos:live", (e) => {
+    const key = e.detail && steps[e.detail.kind];
+    const item = key && list.querySelector(`li[data-step="${key}"][data-done="false"]`);
+    if (!item) return;
+    item.dataset.done = "true";
+    item.classList.add("done");
+    const tick = item.querySelector(".tick");
+    if (tick) tick.textContent = "✓";
+    const state = item.querySelector(".sr-only");
+    if (state) state.textContent = " (done)";
+    const done = list.querySelectorAll('li[data-done="true"]').length;
+    progress.textContent = `${done} of ${list.children.length} done`;
+  });
+})();

@@ -30,6 +30,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "do-not-contact", description = "People the pipeline never messages"),
         (name = "posts", description = "Posts and their approval workflow: draft, approve, schedule, publish, metrics"),
         (name = "chat", description = "Chat with the agents, streamed as Server-Sent Events; model usage"),
+        (name = "first-run", description = "The first-run checklist and the one-click sandbox trial"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -216,21 +216,62 @@ pub(crate) async fn run_offline(run: &mut Run<'_>, text: &str) -> StopReason {
     }
 }
 
-/// The text of an offline answer: the tool's one-line summary, then its result.
+/// The text of an offline answer: the tool's one-line summary as a sentence, or what stopped
+/// it; never the raw result, which the card beside the answer links to.
 fn offline_reply(result: Option<&crate::tools::ToolResult>) -> String {
-    let body = result
-        .and_then(|r| serde_json::to_string_pretty(&r.value).ok())
-        .unwrap_or_default();
-    const MAX: usize = 4_000;
-    let body = if body.len() > MAX {
-        let cut = (0..=MAX)
-            .rev()
-            .find(|i| body.is_char_boundary(*i))
-            .unwrap_or(0);
-        format!("{}\n…", &body[..cut])
-    } else {
-        body
+    let text = match result {
+        None => "Done.".to_owned(),
+        Some(r) if r.ok => sentence(&r.summary),
+        Some(r) => {
+            let message = r.value["error"]["message"]
+                .as_str()
+                .unwrap_or(r.summary.as_str());
+            sentence(&format!("I could not do that: {message}"))
+        }
     };
-    let summary = result.map_or("Done", |r| r.summary.as_str());
-    format!("{summary} (offline mode)\n\n{body}")
+    format!("{text} (offline mode)")
+}
+
+/// `text` ending as a sentence.
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    if text.ends_with(['.', '!', '?', '…']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offline_reply;
+    use crate::tools::ToolResult;
+    use serde_json::json;
+
+    #[test]
+    fn offline_answers_are_sentences_without_json() {
+        let ok = ToolResult {
+            ok: true,
+            value: json!({"campaign": {"id": "x", "name": "Spring Guide"}}),
+            summary: "Campaign activated: Spring Guide".into(),
+            link: Some("/campaigns/x".into()),
+        };
+        assert_eq!(
+            offline_reply(Some(&ok)),
+            "Campaign activated: Spring Guide. (offline mode)"
+        );
+        let failed = ToolResult {
+            ok: false,
+            value: json!({"error": {"code": "invalid_arguments", "message": "watched_posts: add a post to watch"}}),
+            summary: "Failed: watched_posts: add a post to watch".into(),
+            link: None,
+        };
+        let text = offline_reply(Some(&failed));
+        assert_eq!(
+            text,
+            "I could not do that: watched_posts: add a post to watch. (offline mode)"
+        );
+        assert!(!text.contains('{'));
+        assert_eq!(offline_reply(None), "Done. (offline mode)");
+    }
 }

@@ -20,6 +20,11 @@ pub(super) const COMMANDS: &[Command] = &[
         example: "create campaign Spring Guide for Acme trigger GUIDE magnet 'Hiring checklist'",
     },
     Command {
+        lead: "activate campaign",
+        usage: "activate campaign <name or id> (or start, launch, turn on)",
+        example: "launch the Spring Guide campaign",
+    },
+    Command {
         lead: "pause campaign",
         usage: "pause campaign <name or id>",
         example: "pause campaign Spring Guide",

@@ -1,4 +1,4 @@
-//! The offline command grammar: plain sentences such as "pause campaign Spring Guide" or
+//! The offline command grammar: plain sentences such as "launch the Spring Guide campaign" or
 //! "leads who replied this week" turned into a tool call (a tool name and its JSON arguments),
 //! so that every tool is reachable when no language model is configured. Pure: the caller
 //! passes the current time, which relative dates ("this week", "today") are computed from.
@@ -10,8 +10,8 @@
 
 use crate::tools::{
     CampaignReportArgs, DraftDmArgs, DraftPostArgs, EnrichLeadArgs, FunnelArgs, ListCartridgesArgs,
-    LoadCartridgeArgs, PauseCampaignArgs, QueueDmArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs,
-    SubmitPostArgs, SwitchCartridgeArgs, Tool,
+    LoadCartridgeArgs, QueueDmArgs, SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs,
+    Tool,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 mod clauses;
 mod help;
 mod leads;
+mod lifecycle;
 #[cfg(test)]
 mod tests;
 mod tokens;
@@ -28,6 +29,7 @@ pub use help::help_text;
 use clauses::{create_campaign, dm, list_campaigns, one, tool};
 use help::closest;
 use leads::list_leads;
+use lifecycle::{lifecycle, without_courtesy};
 use tokens::{Token, after, join, tokenize};
 
 /// What a line of input asks for.
@@ -66,6 +68,7 @@ pub fn parse_command(input: &str, now: DateTime<Utc>) -> Parsed {
 }
 
 fn parse_tokens(t: &[Token], now: DateTime<Utc>) -> Option<Parsed> {
+    let t = without_courtesy(t);
     if after(
         t,
         &[
@@ -89,16 +92,8 @@ fn parse_tokens(t: &[Token], now: DateTime<Utc>) -> Option<Parsed> {
     ) {
         return Some(create_campaign(rest));
     }
-    for (verb, name) in [
-        ("pause", PauseCampaignArgs::NAME),
-        ("resume", ResumeCampaignArgs::NAME),
-    ] {
-        if let Some(rest) = after(
-            t,
-            &[&[verb, "the", "campaign"], &[verb, "campaign"], &[verb]],
-        ) {
-            return Some(one(name, "campaign", rest, &format!("{verb} campaign")));
-        }
+    if let Some(p) = lifecycle(t) {
+        return Some(p);
     }
     if let Some(rest) = after(
         t,

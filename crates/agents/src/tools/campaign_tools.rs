@@ -1,5 +1,5 @@
-//! Campaign tools: create one from a few words, pause, resume, report on it, list them, search
-//! their lead magnets, and the funnel of one campaign or of the whole workspace.
+//! Campaign tools: create one from a few words, activate, pause, resume, report on it, list
+//! them, search their lead magnets, and the funnel of one campaign or of the whole workspace.
 
 use super::registry::ToolRegistry;
 use super::resolve;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 tool_name!(CreateCampaignArgs, "create_campaign");
+tool_name!(ActivateCampaignArgs, "activate_campaign");
 tool_name!(PauseCampaignArgs, "pause_campaign");
 tool_name!(ResumeCampaignArgs, "resume_campaign");
 tool_name!(CampaignReportArgs, "campaign_report");
@@ -33,6 +34,12 @@ pub(super) fn register(r: &mut ToolRegistry) {
          defaults were used and what must still be set before the campaign can be activated \
          (missing_before_activation: tell the user).",
         create_campaign,
+    );
+    r.add(
+        ToolEffect::WRITE,
+        "Activate a draft campaign: it starts watching its posts and DMing commenters who use a \
+         trigger word. Refused, naming every missing field, when it cannot work yet.",
+        activate_campaign,
     );
     r.add(
         ToolEffect::WRITE,
@@ -100,6 +107,14 @@ pub struct CreateCampaignArgs {
     /// Provider ids of LinkedIn posts to watch. Default: none yet.
     #[serde(default)]
     pub watched_posts: Vec<String>,
+}
+
+/// Names one campaign.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateCampaignArgs {
+    /// The campaign's name (any case) or id.
+    pub campaign: String,
 }
 
 /// Names one campaign.
@@ -286,11 +301,20 @@ async fn transition(app: &App, ctx: &ToolContext, campaign: String, step: Transi
     let c = app.transition_campaign(who, c.id, step).await?;
     let verb = match step {
         Transition::Pause => CampaignStatus::Paused.as_str(),
+        Transition::Activate => "activated",
         _ => "resumed",
     };
     let summary = format!("Campaign {verb}: {}", c.spec.name);
     let l = link(&c);
     Ok(Done::new(&c, summary)?.link(l))
+}
+
+fn activate_campaign<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: ActivateCampaignArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(transition(app, ctx, args.campaign, Transition::Activate))
 }
 
 fn pause_campaign<'a>(

@@ -12,8 +12,8 @@ mod registry;
 mod resolve;
 
 pub use campaign_tools::{
-    CampaignReportArgs, CreateCampaignArgs, FunnelArgs, ListCampaignsArgs, PauseCampaignArgs,
-    ResumeCampaignArgs, SearchLeadMagnetsArgs,
+    ActivateCampaignArgs, CampaignReportArgs, CreateCampaignArgs, FunnelArgs, ListCampaignsArgs,
+    PauseCampaignArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs,
 };
 pub use cartridge_tools::{ListCartridgesArgs, LoadCartridgeArgs, SwitchCartridgeArgs};
 pub use lead_tools::{DraftDmArgs, EnrichLeadArgs, ListLeadsArgs, QueueDmArgs};

@@ -25,8 +25,9 @@ both_backends!(
 );
 
 /// The tool names the registry must offer.
-const TOOLS: [&str; 16] = [
+const TOOLS: [&str; 17] = [
     "create_campaign",
+    "activate_campaign",
     "pause_campaign",
     "resume_campaign",
     "campaign_report",

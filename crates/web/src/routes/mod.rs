@@ -11,6 +11,7 @@ mod cartridge_memory;
 mod cartridges;
 pub(crate) mod chat;
 mod do_not_contact;
+mod first_run;
 mod health;
 mod jobs;
 pub(crate) mod leads;
@@ -45,6 +46,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(do_not_contact::router())
         .merge(posts::router())
         .merge(chat::router())
+        .merge(first_run::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
+use minijinja::value::Serde;
 use minijinja::{Value, context};
 use revos_domain::PageRequest;
 use revos_domain::activity::reply_rate;
@@ -39,6 +40,9 @@ fn usd(amount: Option<f64>) -> String {
 pub(super) struct DashboardQuery {
     #[serde(default)]
     after: String,
+    /// What the sandbox trial button did (`started` or `exists`), shown once.
+    #[serde(default)]
+    trial: String,
 }
 
 /// `GET /`.
@@ -60,6 +64,14 @@ pub(super) async fn show(
     let request = PageRequest {
         limit: PageRequest::MAX_LIMIT,
         after,
+    };
+    let first_run = app.first_run(&signed.who).await?;
+    let trial = match query.trial.as_str() {
+        "started" => Some(
+            "The sandbox trial is running: its campaign watches a simulated post, and the first lead appears within about a minute.",
+        ),
+        "exists" => Some("The sandbox trial is already set up: nothing new was created."),
+        _ => None,
     };
     let workspace = app.workspace_funnel(&signed.who).await?;
     let listed = app.campaign_funnels(&signed.who, request).await?;
@@ -142,6 +154,8 @@ pub(super) async fn show(
         context! {
             funnel => funnel.to_vec(), campaigns => rows, summary => summary, next_url => next_url,
             chart => Value::from_safe_string(chart), daily => daily, chart_days => CHART_DAYS,
+            first_run => Value::from(Serde(&first_run)), trial => trial,
+            admin => signed.who.role.can_administer(),
         },
     )
     .await

@@ -14,6 +14,7 @@ mod cartridges;
 mod charts;
 mod chat;
 mod dashboard;
+mod first_run;
 mod leads;
 mod live;
 mod next_path;
@@ -53,6 +54,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/chat/sessions", post(chat::start))
         .route("/ui/chat/sessions/{id}/client", post(chat::switch_client))
         .route("/ui/chat/sessions/{id}/messages", post(chat::send))
+        .route("/sandbox/trial", post(first_run::start_trial))
         .route("/queue", get(queue::show))
         .route("/queue/jobs/{id}/retry", post(queue::retry))
         .route("/settings", get(settings::show))
