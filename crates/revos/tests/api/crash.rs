@@ -12,8 +12,51 @@ use std::time::{Duration, Instant};
 
 const JOBS: usize = 400;
 
-fn worker(db_url: &str, dir: &std::path::Path, id: &str, key: &str) -> Child {
-    crate::helpers::revos_worker(db_url, dir, id, key, &[("REVOS_QUEUES", "probe=4")])
+/// A `revos worker` process, killed when dropped: a failed assertion must not leave workers
+/// running (and eating the CPU) for the rest of the suite.
+struct Worker(Child);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn worker(db_url: &str, dir: &std::path::Path, id: &str, key: &str) -> Worker {
+    Worker(crate::helpers::revos_worker(
+        db_url,
+        dir,
+        id,
+        key,
+        &[("REVOS_QUEUES", "probe=4")],
+    ))
+}
+
+/// Waits until worker `id` holds a running job (true), or until every job has completed
+/// (false): a kill is then known to land mid-job however slowly the worker started.
+async fn holds_a_job(conn: &mut sqlx::PgConnection, id: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (held, unfinished): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE state = 'running' AND locked_by = $1), \
+             count(*) FILTER (WHERE state <> 'succeeded') FROM jobs WHERE kind = 'queue.probe'",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        if held > 0 {
+            return true;
+        }
+        if unfinished == 0 {
+            return false;
+        }
+        assert!(Instant::now() < deadline, "{id} claimed no job in 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,20 +78,25 @@ async fn killed_workers_lose_no_job_and_complete_none_twice() {
 
     let dir = tempfile::tempdir().unwrap();
     let key = MasterKey::generate().to_base64().to_string();
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
     let mut steady = worker(&db.url, dir.path(), "steady", &key);
     let mut kills = 0;
     let mut seed = 7u64;
     for round in 0..8 {
-        let mut victim = worker(&db.url, dir.path(), &format!("victim-{round}"), &key);
+        let id = format!("victim-{round}");
+        let mut victim = worker(&db.url, dir.path(), &id, &key);
+        if !holds_a_job(&mut conn, &id).await {
+            break;
+        }
+        // Somewhere in the middle of its jobs (each takes 60 ms).
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        std::thread::sleep(Duration::from_millis(300 + (seed >> 33) % 500));
-        victim.kill().expect("SIGKILL");
-        victim.wait().unwrap();
+        tokio::time::sleep(Duration::from_millis((seed >> 33) % 150)).await;
+        victim.0.kill().expect("SIGKILL");
+        victim.0.wait().unwrap();
         kills += 1;
     }
     let mut last = worker(&db.url, dir.path(), "last", &key);
 
-    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let done: i64 = sqlx::query_scalar(
@@ -91,7 +139,7 @@ async fn killed_workers_lose_no_job_and_complete_none_twice() {
     );
     eprintln!("{kills} kills, {reclaimed} jobs reclaimed from killed workers");
 
-    for child in [&mut steady, &mut last] {
+    for Worker(child) in [&mut steady, &mut last] {
         assert!(
             Command::new("kill")
                 .args(["-TERM", &child.id().to_string()])
