@@ -86,22 +86,16 @@ async fn world(db: Db, timeout: Duration) -> World {
 }
 
 impl World {
-    /// Every job for 60 simulated hours (the DM, then the 48-hour fallback), comments polled
-    /// every half hour (the commenter is there from the start) to keep it quick. Returns the
-    /// spawned runner, whose result is true when it ran to its end.
+    /// Every job for 60 simulated hours (the DM, then the 48-hour fallback), every schedule
+    /// firing at most each half hour (the commenter is there from the start, and nothing here
+    /// waits on housekeeping) to keep the simulated days quick. Returns the spawned runner,
+    /// whose result is true when it ran to its end.
     async fn run_days(&self) -> tokio::task::JoinHandle<bool> {
         let crons = revos_workers::crons()
             .into_iter()
-            .map(|c| {
-                if c.name == "poll-comments" {
-                    revos_jobs::Cron::every(
-                        "poll-comments",
-                        Duration::from_secs(1800),
-                        revos_app::outreach::monitor::PollCampaigns,
-                    )
-                } else {
-                    c
-                }
+            .map(|mut c| {
+                c.period = c.period.max(Duration::from_secs(1800));
+                c
             })
             .collect();
         let runner = revos_jobs::Runner::new(
@@ -179,7 +173,7 @@ impl World {
         method: &str,
         path: &str,
     ) {
-        tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::time::timeout(Duration::from_secs(180), async {
             while !requests().iter().any(|(m, p)| m == method && p == path) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
