@@ -240,7 +240,7 @@ test("a lead found by searching, its timeline opened, another put on do-not-cont
   assert.match(entries[0], /Lead scraped · Seeded Guide/);
   assert.match(entries[1], /Lead enriched · Seeded Guide .*cost \$0\.0200/);
   assert.match(entries[2], /DM to them · Seeded Guide sent Hi Quinn! Here is The hiring guide/);
-  assert.match(entries[3], /Dm sent · Seeded Guide/);
+  assert.match(entries[3], /DM sent · Seeded Guide/);
 
   // The dashboard counts them: two scraped, enriched and sent a DM, none replied yet.
   await page.goto("/");

@@ -75,6 +75,22 @@ pub struct PacingPatch {
     /// `true` lifts a current pause at once.
     #[serde(default)]
     pub resume: bool,
+    /// `true` pauses the account until it is resumed (`"resume": true`): nothing is sent for
+    /// it meanwhile.
+    #[serde(default)]
+    pub pause: bool,
+}
+
+/// How long a pause asked for by a person lasts: until someone resumes the account (a
+/// century stands for "no end", keeping `paused_until` the one rule every sender obeys).
+pub const PAUSED_UNTIL_RESUMED: chrono::Duration = chrono::Duration::days(36_500);
+
+/// Whether `a` was paused by a person (until resumed) rather than for a while after a
+/// provider limit signal (at most 30 days): its pause ends more than half a century after
+/// the account was added.
+pub fn paused_until_resumed(a: &Account) -> bool {
+    a.paused_until
+        .is_some_and(|t| t > a.created_at + PAUSED_UNTIL_RESUMED / 2)
 }
 
 /// A LinkedIn account.
@@ -220,8 +236,12 @@ fn apply(
             c.push(field, "must be a whole number of at least 0");
         }
     }
-    if patch.resume {
+    if patch.resume && patch.pause {
+        c.push("pause", "cannot be combined with resume");
+    } else if patch.resume {
         row.paused_until = None;
+    } else if patch.pause {
+        row.paused_until = Some(now + PAUSED_UNTIL_RESUMED);
     }
     // The policy is checked even when a field above was refused (a number out of range counts
     // as 0 there), so one answer names every failing field.
@@ -323,7 +343,15 @@ impl App {
         let mut tx = self.store.begin_for(tenant).await?;
         if let Some(existing) = store::by_provider_id(&mut tx, tenant, "unipile", &found.id).await?
         {
-            drop(tx);
+            // Attached here already: a lost session that Unipile reports healthy again (a
+            // reconnection) makes the account usable again.
+            if healthy && existing.status == AccountStatus::NeedsReconnect {
+                store::set_status(&mut tx, tenant, existing.id, AccountStatus::Ok, self.now())
+                    .await?;
+                tx.commit().await?;
+            } else {
+                drop(tx);
+            }
             return self.with_owner(tenant, existing).await;
         }
         match store::insert(&mut tx, tenant, &row).await {
@@ -445,7 +473,8 @@ impl App {
         Ok(apply(&mut row, patch, self.now())?)
     }
 
-    /// Changes an account's pacing policy (validated as a whole), or lifts a pause.
+    /// Changes an account's pacing policy (validated as a whole), pauses the account until
+    /// resumed, or lifts a pause.
     pub async fn update_pacing(
         &self,
         who: &Principal,
@@ -460,8 +489,12 @@ impl App {
             .ok_or(AppError::NotFound("LinkedIn account"))?;
         apply(&mut row, patch, now)?;
         store::update_policy(&mut tx, who.tenant, &row, now).await?;
-        if patch.resume {
+        // Resuming clears a pause, not a lost session or a restriction.
+        if patch.resume && row.status == AccountStatus::Paused {
             store::set_status(&mut tx, who.tenant, id, AccountStatus::Ok, now).await?;
+        }
+        if patch.pause && row.status == AccountStatus::Ok {
+            store::set_status(&mut tx, who.tenant, id, AccountStatus::Paused, now).await?;
         }
         let row = store::get(&mut tx, who.tenant, id)
             .await?

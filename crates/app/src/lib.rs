@@ -40,6 +40,7 @@ pub mod secrets;
 pub mod sent_dm_log;
 mod tokens;
 pub mod unipile_links;
+pub mod unipile_setup;
 pub mod vault;
 pub mod webhooks;
 pub mod workspaces;

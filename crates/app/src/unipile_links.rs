@@ -8,6 +8,7 @@ use crate::accounts::Account;
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::validation::Collector;
+use revos_providers::unipile::HostedLinkSpec;
 use revos_store::unipile_links;
 
 /// Prefix of hosted-link tokens.
@@ -28,11 +29,13 @@ pub struct HostedLink {
 
 impl App {
     /// A hosted-auth link that connects a LinkedIn account to the caller's workspace. Needs
-    /// `REVOS_PUBLIC_URL` (where Unipile reaches us) and a Unipile key.
+    /// `REVOS_PUBLIC_URL` (where Unipile reaches us) and a Unipile key. `return_to` (a path of
+    /// this instance, e.g. `/settings`) is where Unipile sends the person once connected.
     pub async fn unipile_hosted_link(
         &self,
         who: &Principal,
         display_name: Option<&str>,
+        return_to: Option<&str>,
     ) -> Result<HostedLink> {
         who.require_admin()?;
         let mut c = Collector::default();
@@ -40,10 +43,45 @@ impl App {
             c.text("display_name", name, 1, 200);
         }
         c.finish()?;
+        self.hosted_link(who, display_name.map(str::trim), None, return_to)
+            .await
+    }
+
+    /// A hosted-auth link that reconnects the caller's account `id` (whose session Unipile
+    /// lost); Unipile's `RECONNECTED` notice marks it `ok` again. Sandbox accounts have no
+    /// session to reconnect (422).
+    pub async fn unipile_reconnect_link(
+        &self,
+        who: &Principal,
+        id: uuid::Uuid,
+        return_to: Option<&str>,
+    ) -> Result<HostedLink> {
+        who.require_admin()?;
+        let account = self.get_account(who, id).await?;
+        if account.provider != "unipile" {
+            return Err(revos_domain::ValidationErrors::single(
+                "id",
+                "only Unipile accounts are reconnected; a sandbox account needs no session",
+            )
+            .into());
+        }
+        self.hosted_link(who, None, Some(&account.provider_account_id), return_to)
+            .await
+    }
+
+    /// Stores a single-use token for `who`'s workspace and asks Unipile for its link.
+    async fn hosted_link(
+        &self,
+        who: &Principal,
+        display_name: Option<&str>,
+        reconnect_account: Option<&str>,
+        return_to: Option<&str>,
+    ) -> Result<HostedLink> {
         let settings = self.provider_settings();
         let public = settings.public_url.clone().ok_or_else(|| {
             AppError::Conflict("set REVOS_PUBLIC_URL so that Unipile can reach RevOS".into())
         })?;
+        let public = public.trim_end_matches('/');
         let unipile = self.unipile(who.tenant).await?;
         let api_url = settings
             .unipile_url
@@ -60,25 +98,33 @@ impl App {
             &mut tx,
             who.tenant,
             &crate::tokens::hash(&token),
-            display_name.map(str::trim),
+            display_name,
             expires_at,
             now,
         )
         .await?;
         tx.commit().await?;
-        let notify = format!(
-            "{}/api/v1/webhooks/unipile/hosted",
-            public.trim_end_matches('/')
-        );
+        let notify = format!("{public}/api/v1/webhooks/unipile/hosted");
+        // Only a path of this instance: a link never sends people elsewhere.
+        let back = return_to
+            .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+            .map(|p| format!("{public}{p}"));
         let expires_on = expires_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let url = unipile
-            .hosted_auth_link(&token, &notify, &api_url, &expires_on)
+            .hosted_auth_link(&HostedLinkSpec {
+                name: &token,
+                notify_url: &notify,
+                api_url: &api_url,
+                expires_on: &expires_on,
+                reconnect_account,
+                success_redirect_url: back.as_deref(),
+            })
             .await?;
         Ok(HostedLink { url, expires_at })
     }
 
-    /// Handles Unipile's notification that a hosted-auth link connected `account_id`; `None`
-    /// when `name` is not a live link of ours (unknown, used or expired).
+    /// Handles Unipile's notification that a hosted-auth link connected (or reconnected)
+    /// `account_id`; `None` when `name` is not a live link of ours (unknown, used or expired).
     pub async fn unipile_hosted_connected(
         &self,
         name: &str,

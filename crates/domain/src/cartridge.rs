@@ -113,12 +113,20 @@ pub struct CartridgeSpec {
     /// declared, as `mcp:NAME`.
     #[serde(default)]
     pub tools_enabled: Vec<String>,
-    /// A hand-written system prompt that replaces the generated one.
-    #[serde(default)]
+    /// A hand-written system prompt that replaces the generated one; absent, `null` or blank
+    /// (`""`, as the design's schema sends it) means "generate it".
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub system_prompt: Option<String>,
     /// Samples of the client's writing.
     #[serde(default)]
     pub examples: Vec<Example>,
+}
+
+/// `None` for an absent, `null` or blank string: the design's schema sends `""` for a prompt
+/// to be generated.
+fn blank_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    Ok(raw.filter(|s| !s.trim().is_empty()))
 }
 
 const SHORT: usize = 200;

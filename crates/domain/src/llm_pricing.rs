@@ -18,7 +18,10 @@ pub struct ModelPrice {
 
 /// A price as configuration writes it, checked before it becomes a [`ModelPrice`].
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table with input_per_million (and output_per_million), dollars per million tokens"
+)]
 struct RawModelPrice {
     input_per_million: f64,
     #[serde(default)]

@@ -205,6 +205,23 @@ struct MessageSent {
     message_id: Option<String>,
 }
 
+/// What a hosted-auth link asks Unipile for (api-notes.md, "Hosted auth link body").
+#[derive(Clone, Copy, Debug)]
+pub struct HostedLinkSpec<'a> {
+    /// Ours to recognise the notification by.
+    pub name: &'a str,
+    /// Where Unipile posts `{status, account_id, name}`.
+    pub notify_url: &'a str,
+    /// `https://{DSN}`.
+    pub api_url: &'a str,
+    /// When the link stops working, ISO 8601 with milliseconds.
+    pub expires_on: &'a str,
+    /// The Unipile account to reconnect; `None` connects a new one.
+    pub reconnect_account: Option<&'a str>,
+    /// Where the person's browser goes once connected.
+    pub success_redirect_url: Option<&'a str>,
+}
+
 #[derive(Deserialize)]
 struct HostedAuthUrl {
     url: String,
@@ -278,19 +295,25 @@ impl Unipile {
         self.call(|| self.get(&path, &[])).await
     }
 
-    /// A hosted-auth link where a person connects their LinkedIn account; Unipile then
-    /// posts `{status, account_id, name}` to `notify_url`, `name` being ours to match it.
+    /// A hosted-auth link where a person connects their LinkedIn account (or, with
+    /// `link.reconnect_account`, reconnects that one); Unipile then posts `{status,
+    /// account_id, name}` to `link.notify_url`, `name` being ours to match it, and sends the
+    /// person to `link.success_redirect_url` when given.
     pub async fn hosted_auth_link(
         &self,
-        name: &str,
-        notify_url: &str,
-        api_url: &str,
-        expires_on: &str,
+        link: &HostedLinkSpec<'_>,
     ) -> Result<String, ProviderError> {
-        let body = serde_json::json!({
-            "type": "create", "providers": ["LINKEDIN"], "api_url": api_url,
-            "expiresOn": expires_on, "name": name, "notify_url": notify_url,
+        let mut body = serde_json::json!({
+            "type": if link.reconnect_account.is_some() { "reconnect" } else { "create" },
+            "providers": ["LINKEDIN"], "api_url": link.api_url,
+            "expiresOn": link.expires_on, "name": link.name, "notify_url": link.notify_url,
         });
+        if let Some(account) = link.reconnect_account {
+            body["reconnect_account"] = serde_json::json!(account);
+        }
+        if let Some(to) = link.success_redirect_url {
+            body["success_redirect_url"] = serde_json::json!(to);
+        }
         let url = self.config.url("hosted/accounts/link");
         let link: HostedAuthUrl = self.call(|| self.post_to(&url).json(&body)).await?;
         Ok(link.url)

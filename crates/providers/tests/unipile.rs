@@ -159,12 +159,14 @@ async fn faults_are_classified_with_the_provider_type_kept() {
         ProviderErrorKind::Transient
     );
     let link = c
-        .hosted_auth_link(
-            "tenant-1",
-            "https://revos.test/hooks/unipile",
-            "https://api8.unipile.com:13443",
-            "2026-12-01T00:00:00.000Z",
-        )
+        .hosted_auth_link(&revos_providers::unipile::HostedLinkSpec {
+            name: "tenant-1",
+            notify_url: "https://revos.test/hooks/unipile",
+            api_url: "https://api8.unipile.com:13443",
+            expires_on: "2026-12-01T00:00:00.000Z",
+            reconnect_account: None,
+            success_redirect_url: None,
+        })
         .await
         .unwrap();
     assert!(link.contains("tenant-1"));

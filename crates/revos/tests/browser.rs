@@ -3,12 +3,15 @@
 //! real `revos serve` on a free loopback port (SQLite in a temporary data directory, then a
 //! fresh PostgreSQL database), installs the scenarios' one npm package when it is missing, and
 //! runs every scenario against the server; screenshots land in `target/screenshots/<backend>/`.
+//! The server's Unipile is a fake served from this process (its hosted-auth page notifies the
+//! server), so accounts can be connected from Settings as on a real instance.
 //!
 //! Without Chromium, Node.js or npm these tests fail (they never skip), saying what to install.
 
 mod live;
 
 use live::{PgDb, Server, version_of, wait_at_most};
+use revos_providers::fakes::unipile::FakeUnipile;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -359,19 +362,34 @@ fn prepare() -> std::sync::MutexGuard<'static, ()> {
     guard
 }
 
+/// A runtime whose worker keeps serving the fakes while the scenarios run.
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .expect("tokio runtime")
+}
+
+/// The server's environment for the fake Unipile at `unipile` (its hosted-auth page posts
+/// its notice to the server's own address): connecting an account from Settings.
+fn unipile_env(unipile: &str) -> [(&'static str, String); 3] {
+    [
+        ("REVOS_UNIPILE_URL", unipile.to_owned()),
+        ("REVOS_UNIPILE_API_KEY", "fake-unipile-key".to_owned()),
+        ("REVOS_PUBLIC_URL", "{base}".to_owned()),
+    ]
 }
 
 #[test]
 fn scenarios_pass_in_chromium_on_sqlite() {
     let _one = prepare();
     let work = tempfile::tempdir().expect("temp dir");
-    let mut server = Server::start(work.path(), &[]);
     let rt = runtime();
+    let unipile = rt.block_on(FakeUnipile::start());
+    let env = unipile_env(&unipile.base_url);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut server = Server::start(work.path(), &env);
     rt.block_on(server.wait_healthy());
     let database = revos_store::sqlite_url_in(&work.path().join("data"));
     let seed = rt.block_on(seed_leads(&server.base, &database));
@@ -384,8 +402,12 @@ fn scenarios_pass_in_chromium_on_postgres() {
     let rt = runtime();
     let db = rt.block_on(PgDb::create());
     let work = tempfile::tempdir().expect("temp dir");
+    let unipile = rt.block_on(FakeUnipile::start());
+    let env = unipile_env(&unipile.base_url);
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.push(("REVOS_DATABASE_URL", &db.url));
     let result = {
-        let mut server = Server::start(work.path(), &[("REVOS_DATABASE_URL", &db.url)]);
+        let mut server = Server::start(work.path(), &env);
         rt.block_on(server.wait_healthy());
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let seed = rt.block_on(seed_leads(&server.base, &db.url));

@@ -4,7 +4,10 @@
 //! arrival by the fake's own clock, to judge pacing from the provider's side.
 
 mod chats;
+mod hosted;
 mod routes;
+
+pub use hosted::HostedLink;
 
 use super::Fault;
 use axum::Json;
@@ -40,6 +43,8 @@ struct World {
     replies: Vec<(String, String, String)>,
     /// Posts published through the API, oldest first: (account, post id).
     created: Vec<(String, String)>,
+    /// Hosted-auth links handed out, by id.
+    hosted: HashMap<String, HostedLink>,
     next_id: u64,
 }
 
@@ -204,6 +209,23 @@ impl FakeUnipile {
     pub fn add_account(&self, id: &str, name: &str) {
         let account = json!({"object": "Account", "id": id, "name": name, "type": "LINKEDIN", "sources": [{"id": format!("{id}_MESSAGING"), "status": "OK"}]});
         lock(&self.world).accounts.insert(id.to_owned(), account);
+    }
+
+    /// Sets the status of every source of `account` (`OK`, `CREDENTIALS`, ...), as Unipile
+    /// reports a lost or restored session.
+    pub fn set_account_status(&self, account: &str, status: &str) {
+        if let Some(a) = lock(&self.world).accounts.get_mut(account)
+            && let Some(sources) = a["sources"].as_array_mut()
+        {
+            for source in sources {
+                source["status"] = json!(status);
+            }
+        }
+    }
+
+    /// The hosted-auth links handed out so far, by id.
+    pub fn hosted_links(&self) -> HashMap<String, HostedLink> {
+        lock(&self.world).hosted.clone()
     }
 
     /// Adds a post (by id; its social id is the activity URN).

@@ -63,13 +63,26 @@ pub async fn run(_settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
 
     let runner = revos_workers::runner(&app, revos_jobs::RunnerConfig::default());
     let end = start + Duration::days(i64::from(args.days));
-    let bar = (!args.json).then(|| progress_bar(u64::from(args.days)));
+    let bar = (!args.json).then(|| progress_bar(u64::from(args.days) * 24));
     for day in 1..=i64::from(args.days) {
-        runner
-            .run_simulated_until(&clock, (start + Duration::days(day)).min(end))
-            .await?;
         if let Some(bar) = &bar {
-            bar.inc(1);
+            bar.set_message(format!("day {day} of {}", args.days));
+        }
+        // Hour by hour, so the bar moves while a day is simulated.
+        for hour in 1..=24 {
+            let until = start + Duration::days(day - 1) + Duration::hours(hour);
+            runner.run_simulated_until(&clock, until.min(end)).await?;
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+        }
+        // Off a terminal the bar is hidden: one line per simulated day instead.
+        if bar.as_ref().is_some_and(indicatif::ProgressBar::is_hidden) {
+            let f = app.campaign_funnel(&who, campaign).await?;
+            eprintln!(
+                "simulated day {day} of {}: {} leads, {} DMs sent, {} replies",
+                args.days, f.counts.scraped, f.counts.dm_sent, f.counts.replied
+            );
         }
     }
     if let Some(bar) = bar {
@@ -144,10 +157,11 @@ async fn set_up(app: &App) -> anyhow::Result<(TenantId, Uuid, revos_app::Princip
     Ok((who.tenant, campaign.id, who))
 }
 
-fn progress_bar(days: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(days);
+/// A bar over the simulated `hours`, its message naming the day.
+fn progress_bar(hours: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(hours);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("simulating {bar:30} day {pos}/{len} ({elapsed})")
+        indicatif::ProgressStyle::with_template("simulating {bar:30} {msg} ({elapsed})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar

@@ -17,10 +17,12 @@ type Part = (&'static str, JoinHandle<anyhow::Result<()>>);
 /// Runs until SIGINT or SIGTERM, or until the web server or the workers stop by themselves.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let stop = StopSignal::install(settings.shutdown_grace)?;
-    let app = super::open_app(&settings).await?;
+    // The port first: a busy one fails before anything is written (no master key, no
+    // database file).
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let app = super::open_app(&settings).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = ?app.backend(), "RevOS listening on http://{addr}");
 

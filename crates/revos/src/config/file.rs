@@ -159,10 +159,44 @@ pub(super) fn load_file(
     };
     let name = display_name(&path);
     let cfg: FileConfig = toml::from_str(&text).map_err(|e| {
-        let msg = e.message().to_owned();
-        err(&name, &msg.replace('\n', " "))
+        let at = e.span().map(|span| where_in(&text, span.start));
+        let msg = e.message().replace('\n', " ");
+        match at {
+            Some((line, Some(key))) => err(&format!("{name}: line {line}: {key}"), &msg),
+            Some((line, None)) => err(&format!("{name}: line {line}"), &msg),
+            None => err(&name, &msg),
+        }
     })?;
     Ok(Some((cfg, name)))
+}
+
+/// The line (from 1) of byte `offset` in `text`, and the dotted key written there: the
+/// table header above it (`[llm_prices."gpt-4o"]`) joined to the key before the line's `=`.
+fn where_in(text: &str, offset: usize) -> (usize, Option<String>) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let here = text.lines().nth(line - 1).unwrap_or_default();
+    let key = here
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    let table = text
+        .lines()
+        .take(line)
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .map(|h| h.trim_matches(['[', ']']).trim().to_owned())
+        })
+        .last();
+    let key = match (table, key) {
+        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
+        (None, Some(k)) => Some(k.to_owned()),
+        (Some(t), None) if here.trim_start().starts_with('[') => Some(t),
+        _ => None,
+    };
+    (line, key)
 }
 
 fn display_name(path: &Path) -> String {

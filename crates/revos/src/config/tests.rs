@@ -289,3 +289,28 @@ fn readme_documents_every_setting() {
         }
     }
 }
+
+#[test]
+fn file_type_and_syntax_errors_name_the_key_and_line_and_no_internal_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("revos.toml");
+    let cases = [
+        (
+            "listen = \"127.0.0.1:1000\"\n[llm_prices]\n\"gpt-x\" = \"cheap\"\n",
+            "revos.toml: line 3: llm_prices.\"gpt-x\"",
+        ),
+        (
+            "[llm_prices.\"gpt-x\"]\ninput_per_million = \"abc\"\n",
+            "revos.toml: line 2: llm_prices.\"gpt-x\".input_per_million",
+        ),
+        ("log_format = \"json\"\nlisten = \n", "revos.toml: line 2"),
+    ];
+    for (text, key) in cases {
+        std::fs::write(&file, text).unwrap();
+        let mut f = flags();
+        f.config = Some(file.clone());
+        let e = resolve(&f, None, &env(&[])).unwrap_err().to_string();
+        assert!(e.contains(key), "{text:?}: {e}");
+        assert!(!e.contains("Raw") && !e.contains("struct"), "{text:?}: {e}");
+    }
+}

@@ -821,3 +821,23 @@ async fn admin_workspace_create_makes_workspaces_while_signup_is_first(database:
     }
     server.stop();
 }
+
+/// A busy port fails `serve` before anything is written: no master key, no database.
+#[test]
+fn serve_on_a_busy_port_fails_first_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let out = revos(dir.path())
+        .args(["serve", "--data-dir", "data", "--listen", &addr])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+    let written: Vec<_> = std::fs::read_dir(dir.path().join("data"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(written.is_empty(), "written before failing: {written:?}");
+    drop(busy);
+}

@@ -80,3 +80,24 @@ fn bad_demo_flags_exit_2_with_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--days"), "{err}");
 }
+
+/// Off a terminal (where the bar is hidden), the demo says how far it got after each
+/// simulated day, on stderr, before its funnel.
+#[test]
+fn the_demo_shows_progress_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo(dir.path(), &["--days", "2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let days: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("simulated day "))
+        .collect();
+    assert_eq!(days.len(), 2, "{err}");
+    assert!(days[0].starts_with("simulated day 1 of 2: "), "{err}");
+    assert!(
+        days[1].contains(" leads, ") && days[1].contains(" DMs sent"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("RevOS demo"));
+}

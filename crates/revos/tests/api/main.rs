@@ -9,6 +9,7 @@ mod helpers;
 #[path = "../live/server.rs"]
 mod server;
 
+mod account_connect;
 mod account_limits;
 mod account_owner;
 mod activation;

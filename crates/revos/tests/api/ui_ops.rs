@@ -26,7 +26,7 @@ both_backends!(
 );
 
 /// A signed-in browser: the session cookie, no redirects followed.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     http: reqwest::Client,
     session: String,
@@ -34,7 +34,7 @@ struct Browser {
 
 impl Browser {
     /// Signs up through the sign-up form and keeps the session cookie.
-    async fn signup(t: &TestApp, email: &str, workspace: &str) -> Self {
+    pub(crate) async fn signup(t: &TestApp, email: &str, workspace: &str) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -67,11 +67,11 @@ impl Browser {
     }
 
     /// The session token, which the API also accepts as a bearer token.
-    fn token(&self) -> &str {
+    pub(crate) fn token(&self) -> &str {
         &self.session
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -83,7 +83,11 @@ impl Browser {
     }
 
     /// Posts a form; returns the status, the `Location` (if any) and the body.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
         let body = form_encode(fields);
         let resp = self
             .http
@@ -104,7 +108,7 @@ impl Browser {
     }
 
     /// The CSRF token of the session, scraped from a page's form.
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         let (status, html) = self.get("/settings").await;
         assert_eq!(status, StatusCode::OK);
         attr_after(&html, r#"name="_csrf""#, "value").expect("a CSRF field")

@@ -34,7 +34,8 @@ pub struct Server {
 impl Server {
     /// Starts the server in `dir` on a free port with a clean `REVOS_*` environment, sign-up
     /// open (the tests sign up several workspaces, as on an instance whose operator chose
-    /// `REVOS_SIGNUP=open`), then `envs`, which may override it.
+    /// `REVOS_SIGNUP=open`), then `envs`, which may override it; `{base}` in their values
+    /// stands for the server's own address (for `REVOS_PUBLIC_URL`, known once the port is).
     pub fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
         Self::spawn(dir, &[&[("REVOS_SIGNUP", "open")], envs].concat())
     }
@@ -50,6 +51,11 @@ impl Server {
             .expect("a free port")
             .port();
         let log = dir.join(format!("serve-{port}.log"));
+        let base = format!("http://127.0.0.1:{port}");
+        let envs: Vec<(&str, String)> = envs
+            .iter()
+            .map(|(k, v)| (*k, v.replace("{base}", &base)))
+            .collect();
         let child = command(dir)
             .args([
                 "serve",
@@ -58,16 +64,12 @@ impl Server {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
-            .envs(envs.iter().copied())
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(File::create(&log).expect("server log"))
             .spawn()
             .expect("spawn revos serve");
-        Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        }
+        Self { child, base, log }
     }
 
     /// The server's log so far.

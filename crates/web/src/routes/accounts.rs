@@ -17,6 +17,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(update_pacing))
         .routes(routes!(hosted_link))
+        .routes(routes!(reconnect_link))
 }
 
 /// What a hosted-auth link is for.
@@ -41,8 +42,24 @@ async fn hosted_link(
 ) -> Result<(StatusCode, Json<revos_app::unipile_links::HostedLink>), ApiError> {
     let link = state
         .app
-        .unipile_hosted_link(&who, req.display_name.as_deref())
+        .unipile_hosted_link(&who, req.display_name.as_deref(), None)
         .await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// Creates a Unipile hosted-auth link that reconnects the account `id` (after Unipile lost
+/// its session, status `needs_reconnect`): whoever opens it signs in to LinkedIn again, and
+/// Unipile's notice marks the account `ok` (single use, one hour).
+#[utoipa::path(post, path = "/api/v1/linkedin-accounts/{id}/reconnect-link", tag = "linkedin-accounts",
+    security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "the account's id")),
+    responses((status = 201, body = revos_app::unipile_links::HostedLink), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reconnect_link(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId,
+) -> Result<(StatusCode, Json<revos_app::unipile_links::HostedLink>), ApiError> {
+    let link = state.app.unipile_reconnect_link(&who, id, None).await?;
     Ok((StatusCode::CREATED, Json(link)))
 }
 
@@ -116,7 +133,8 @@ async fn get(
     Ok(Json(state.app.get_account(&who, id).await?))
 }
 
-/// Changes an account's pacing policy, or lifts a pause with `"resume": true`.
+/// Changes an account's pacing policy, pauses it until resumed with `"pause": true`, or
+/// lifts a pause with `"resume": true`.
 #[utoipa::path(patch, path = "/api/v1/linkedin-accounts/{id}/pacing", tag = "linkedin-accounts",
     security(("bearer" = [])), params(("id" = uuid::Uuid, Path, description = "the account's id")),
     request_body = PacingPatch,

@@ -119,6 +119,10 @@ async fn account_page(
                 until => super::pacing_view::local_when(h.until, &account.pacing.time_zone),
             }).collect::<Vec<_>>(),
             admin => signed.who.role.can_administer(),
+            paused => account.paused_until.is_some_and(|t| t > state.app.now()),
+            paused_until_resumed => revos_app::accounts::paused_until_resumed(account),
+            reconnect => account.provider == "unipile"
+                && account.status == revos_domain::linkedin_account::AccountStatus::NeedsReconnect,
             notice => notice,
             form => Value::from(Serde(form)),
             errors => Value::from(Serde(errors)),
@@ -138,7 +142,16 @@ pub(super) async fn show(
 ) -> Result<Response, UiError> {
     let id = parse_id(&id, "account")?;
     let account = state.app.get_account(&signed.who, id).await?;
-    let notice = (done.done.as_deref() == Some("pacing")).then_some("The pacing was saved.");
+    let notice = done.done.as_deref().and_then(|d| {
+        Some(match d {
+            "pacing" => "The pacing was saved.",
+            "connected" => "The account is connected.",
+            "reconnected" => "Unipile reconnected the account.",
+            "paused" => "The account is paused: nothing is sent until you resume it.",
+            "resumed" => "The account is resumed.",
+            _ => return None,
+        })
+    });
     let form = PacingForm::of(&account);
     let html = account_page(&state, &signed, &account, notice, &form, &[]).await?;
     Ok(html.into_response())

@@ -273,13 +273,28 @@ pub(super) async fn export(
     Ok(crate::routes::leads::csv_download(export))
 }
 
-/// A label for an event kind.
+/// A label for an event kind: words apart, the first capitalised, abbreviations in capitals
+/// (`dm_sent` is "DM sent", `llm_budget_exceeded` "LLM budget exceeded").
 fn event_label(kind: &str) -> String {
-    let mut s = kind.replace(['_', '.'], " ");
-    if let Some(first) = s.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    s
+    let words: Vec<String> = kind
+        .split(['_', '.'])
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .map(|(i, w)| match w {
+            "dm" | "dms" | "llm" | "api" | "url" | "csv" => {
+                w.to_ascii_uppercase().replace("DMS", "DMs")
+            }
+            _ if i == 0 => {
+                let mut w = w.to_owned();
+                if let Some(first) = w.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                w
+            }
+            _ => w.to_owned(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// `GET /leads/{id}`: the person, their campaigns and stages, and their timeline.
@@ -378,4 +393,18 @@ pub(super) async fn do_not_contact(
     let to = same_origin_path(form.next.as_deref())
         .map_or_else(|| format!("/leads/{id}"), str::to_owned);
     Ok(Redirect::to(&to).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_label;
+
+    #[test]
+    fn event_labels_keep_abbreviations_in_capitals() {
+        assert_eq!(event_label("dm_sent"), "DM sent");
+        assert_eq!(event_label("lead_dm_replied"), "Lead DM replied");
+        assert_eq!(event_label("llm_budget_exceeded"), "LLM budget exceeded");
+        assert_eq!(event_label("lead_scraped"), "Lead scraped");
+        assert_eq!(event_label("email.bounced"), "Email bounced");
+    }
 }

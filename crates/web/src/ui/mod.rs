@@ -3,6 +3,7 @@
 //! editing), cookie sessions with CSRF tokens, and every action through the same use cases as
 //! the API.
 
+mod account_connect;
 mod accounts;
 mod approvals;
 mod assets;
@@ -61,6 +62,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/settings/accounts", post(settings::add_account))
         .route("/accounts/{id}", get(accounts::show))
         .route("/accounts/{id}/pacing", post(accounts::update_pacing))
+        .route("/settings/accounts/connect", post(account_connect::connect))
+        .route("/settings/accounts/attach", post(account_connect::attach))
+        .route("/settings/unipile-key", post(account_connect::put_key))
+        .route("/accounts/{id}/reconnect", post(account_connect::reconnect))
+        .route("/accounts/{id}/pause", post(account_connect::pause))
+        .route("/accounts/{id}/resume", post(account_connect::resume))
         .route("/settings/secrets", post(settings::put_secret))
         .route(
             "/settings/secrets/{name}/delete",

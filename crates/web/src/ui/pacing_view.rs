@@ -32,6 +32,9 @@ fn waiting_sentence(a: &Account) -> String {
         .unwrap_or_default();
     match a.waiting_reason {
         WaitingReason::Ready => "Ready: the next DM may go now.".to_owned(),
+        WaitingReason::Paused if revos_app::accounts::paused_until_resumed(a) => {
+            "Paused: nothing is sent until someone resumes the account.".to_owned()
+        }
         WaitingReason::Paused => format!("Paused after a provider limit signal until {until}."),
         WaitingReason::WarmingUp => format!(
             "Warming up: today's cap of {} DMs is used up; sending resumes at {until}.",

@@ -37,6 +37,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/shown_once.html"),
     ),
     (
+        "connect_link.html",
+        include_str!("../../templates/connect_link.html"),
+    ),
+    (
         "post_macros.html",
         include_str!("../../templates/post_macros.html"),
     ),
@@ -85,6 +89,11 @@ fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
+        // The one password rule, stated wherever a password is chosen.
+        env.add_global(
+            "min_password_chars",
+            revos_domain::password::NewPassword::MIN_CHARS,
+        );
         for (name, source) in TEMPLATES {
             if let Err(err) = env.add_template(name, source) {
                 // Templates are fixed at build time; the template tests catch this first.

@@ -54,6 +54,10 @@ pub(super) struct Done {
 fn notice(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "account" => "The sandbox account was added.",
+        "connected" => {
+            "Unipile connected the account; it is listed below once Unipile has told RevOS."
+        }
+        "unipile_key" => "The workspace's Unipile key was saved.",
         "secret" => "The key was saved.",
         "secret_deleted" => "The key was deleted.",
         "key_revoked" => "The API key was revoked.",
@@ -76,6 +80,10 @@ async fn settings_page(
     let month_start = revos_app::llm::month_start(now);
     let usage = app.llm_usage(who, month_start).await?;
     let accounts = app.list_accounts(who, ALL).await?.items;
+    let unipile = match admin {
+        true => Some(app.unipile_setup(who).await?),
+        false => None,
+    };
     let secrets = match admin {
         true => app.list_secrets(who, ALL).await?.items,
         false => Vec::new(),
@@ -126,6 +134,10 @@ async fn settings_page(
                 over_budget => usage.remaining_usd.is_some_and(|r| r <= 0.0),
             },
             accounts => Value::from(Serde(&accounts)),
+            unipile => unipile.map(|u| context! {
+                url => u.url, instance_key => u.instance_key, workspace_key => u.workspace_key,
+                public_url => u.public_url, can_attach => u.can_attach(), can_link => u.can_link(),
+            }),
             secrets => Value::from(Serde(&secrets)),
             known_secrets => KNOWN_SECRETS.to_vec(),
             members => Value::from(Serde(&members)),
@@ -150,7 +162,7 @@ pub(super) async fn show(
 
 /// Shows the page again with `form`'s mistakes when `err` is about the input (422);
 /// any other failure is the error page.
-async fn reshow(
+pub(super) async fn reshow(
     state: &AppState,
     signed: &Signed,
     form: &'static str,

@@ -15,7 +15,14 @@ use std::sync::Arc;
 pub(super) fn router(state: Arc<FakeUnipile>) -> Router {
     Router::new()
         .route("/api/v1/accounts/{id}", get(account))
-        .route("/api/v1/hosted/accounts/link", post(hosted_link))
+        .route(
+            "/api/v1/hosted/accounts/link",
+            post(super::hosted::create_link),
+        )
+        .route(
+            "/hosted/{id}",
+            get(super::hosted::page).post(super::hosted::finish),
+        )
         .route("/api/v1/posts", post(create_post))
         .route("/api/v1/posts/{id}", get(get_post))
         .route("/api/v1/posts/{id}/comments", get(comments).post(reply))
@@ -134,18 +141,6 @@ async fn account(
             "Account not found",
         ),
     }
-}
-
-async fn hosted_link(
-    State(s): State<Arc<FakeUnipile>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    if let Err(r) = gate(&s, &headers, "POST", "/hosted/accounts/link".into()) {
-        return r;
-    }
-    let name = body["name"].as_str().unwrap_or_default();
-    Json(json!({"object": "HostedAuthUrl", "url": format!("https://account.unipile.test/connect?name={name}")})).into_response()
 }
 
 async fn create_post(
