@@ -29,6 +29,7 @@ pub mod maintenance;
 pub mod mcp_access;
 pub mod members;
 pub mod memory;
+pub mod notifications;
 pub mod operator;
 pub mod outreach;
 mod passwords;

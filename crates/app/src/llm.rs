@@ -291,10 +291,27 @@ impl App {
             .llm_spent_since(tenant, month_start(self.now()))
             .await?;
         if spent >= budget {
+            self.note_budget_reached(tenant, budget, spent).await?;
             return Err(AppError::LlmBudgetExceeded {
                 budget_usd: budget,
                 spent_usd: spent,
             });
+        }
+        Ok(())
+    }
+
+    /// Appends `llm_budget_reached` (the notifier tells the members) the first time this
+    /// month that a call of `tenant` is refused for the budget.
+    async fn note_budget_reached(&self, tenant: TenantId, budget: f64, spent: f64) -> Result<()> {
+        let now = self.now();
+        let kind = "llm_budget_reached";
+        let mut tx = self.store.begin_for(tenant).await?;
+        if !revos_store::notifications::event_since(&mut tx, tenant, kind, month_start(now)).await?
+        {
+            let data = serde_json::json!({ "budget_usd": budget, "spent_usd": spent });
+            revos_store::events::append(&mut tx, tenant, kind, None, None, &data.to_string(), now)
+                .await?;
+            tx.commit().await?;
         }
         Ok(())
     }

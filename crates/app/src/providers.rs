@@ -146,6 +146,12 @@ impl App {
         &self.providers.settings.outbound
     }
 
+    /// The per-request timeout of provider clients (`ProviderSettings::timeout`), for clients
+    /// built outside this module (the Slack webhook).
+    pub(crate) fn provider_timeout(&self) -> std::time::Duration {
+        self.providers.settings.timeout
+    }
+
     /// Whether the operator serves this instance over https (`REVOS_PUBLIC_URL` starts with
     /// `https://`): then browsers are told to use nothing else (HSTS).
     pub fn served_over_https(&self) -> bool {

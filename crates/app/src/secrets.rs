@@ -60,6 +60,13 @@ impl App {
                 .await
                 .map_err(|e| ValidationErrors::single("value", e.to_string()))?;
         }
+        if name.as_str() == crate::notifications::SLACK_WEBHOOK_URL {
+            // The Slack webhook is a workspace URL too (set here or through its endpoint).
+            self.outbound_policy()
+                .check_resolved(value)
+                .await
+                .map_err(|e| ValidationErrors::single("value", e.to_string()))?;
+        }
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let dek = self.data_key(&mut tx, who.tenant).await?;

@@ -21,6 +21,7 @@ pub mod linkedin_account;
 pub mod llm_pricing;
 pub mod mcp_servers;
 pub mod memory;
+pub mod notification;
 pub mod offline_writer;
 pub mod paced_action;
 pub mod pacing;

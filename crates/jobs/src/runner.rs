@@ -343,7 +343,22 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt, error = %error, retry_at = %at, "job failed; will retry")
             }
         }
-        jobs::fail(tx, &self.worker, job.id, next, &error.to_string(), now).await?;
+        let recorded = jobs::fail(tx, &self.worker, job.id, next, &error.to_string(), now).await?;
+        if let (true, AfterFailure::Dead, Some(tenant)) = (recorded, next, job.tenant_id) {
+            // The workspace hears of it (the notifier reads `job_dead`); the error itself
+            // stays on the job, shown on the queue page.
+            let data = serde_json::json!({ "job_id": job.id, "job_kind": job.kind }).to_string();
+            revos_store::events::append(
+                tx,
+                TenantId(tenant),
+                "job_dead",
+                None,
+                Some(job.id),
+                &data,
+                now,
+            )
+            .await?;
+        }
         Ok(())
     }
 }

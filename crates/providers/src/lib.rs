@@ -11,6 +11,7 @@ mod http;
 pub mod llm;
 pub mod outbound;
 pub mod sandbox;
+pub mod slack;
 mod traits;
 pub mod unipile;
 pub mod webhooks;

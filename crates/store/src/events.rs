@@ -24,8 +24,8 @@ pub async fn append(
 
 /// Appends an event as [`append`] does, with what it cost in US dollars (summed into its
 /// campaign's funnel). In the same transaction, an event of a campaign about one of its
-/// leads records the step its kind proves ([`Progress::from_event`]), and a DM sent or a
-/// reply counts in its day's outreach.
+/// leads records the step its kind proves ([`Progress::from_event`]), a DM sent or a
+/// reply counts in its day's outreach, and an event that notifies wakes the notifier.
 #[allow(clippy::too_many_arguments)] // each is one column of the event
 pub async fn append_with_cost(
     tx: &mut Tx,
@@ -42,6 +42,7 @@ pub async fn append_with_cost(
     on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(kind).bind(campaign).bind(subject).bind(data)
         .bind(cost_usd).bind(at).execute(c).await?.rows_affected());
     funnel_rollup::day_activity(tx, tenant, kind, at);
+    crate::notifications::wake_notifier(tx, tenant, kind, at).await?;
     if let Some(campaign) = campaign {
         if let Some(usd) = cost_usd.filter(|c| *c != 0.0) {
             funnel_rollup::cost(tx, tenant, campaign, usd);

@@ -38,6 +38,7 @@ pub mod linkedin_accounts;
 pub mod llm_calls;
 pub mod memberships;
 pub mod messages;
+pub mod notifications;
 pub mod paced_actions;
 pub mod posts;
 pub mod reply_poll;

@@ -31,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "posts", description = "Posts and their approval workflow: draft, approve, schedule, publish, metrics"),
         (name = "chat", description = "Chat with the agents, streamed as Server-Sent Events; model usage"),
         (name = "first-run", description = "The first-run checklist and the one-click sandbox trial"),
+        (name = "notifications", description = "The notification centre, preferences and the Slack webhook"),
         (name = "health", description = "Probes"),
     )
 )]

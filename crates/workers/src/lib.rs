@@ -49,7 +49,9 @@ pub fn registry(app: &App) -> Registry<App> {
         .register::<revos_app::outreach::account_owner::ProbeAccountOwners>()
         .register::<revos_app::posts::PublishPost>()
         .register::<revos_app::posts::RefreshPostMetrics>()
-        .register::<revos_app::posts::PollPostMetrics>();
+        .register::<revos_app::posts::PollPostMetrics>()
+        .register::<revos_app::notifications::NotifyWorkspace>()
+        .register::<revos_app::notifications::SlackDigest>();
     r
 }
 

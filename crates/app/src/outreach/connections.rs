@@ -11,7 +11,7 @@ use crate::{App, Result};
 use revos_domain::TenantId;
 use revos_domain::linkedin_account::AccountStatus;
 use revos_store::leads::{self, AwaitingConnection};
-use revos_store::linkedin_accounts;
+use revos_store::{events, linkedin_accounts};
 
 /// The account status a Unipile `AccountStatus` message means, if it changes ours.
 pub fn account_status(message: &str) -> Option<AccountStatus> {
@@ -97,8 +97,8 @@ impl App {
     }
 
     /// Handles Unipile's account-status webhook for the account's workspace when `scope`
-    /// admits it; an account that turns `ok` has its owner read again. Returns how many accounts
-    /// changed.
+    /// admits it, and appends an `account_status` event; an account that turns `ok` has its
+    /// owner read again. Returns how many accounts changed.
     pub async fn unipile_account_status(
         &self,
         account_id: &str,
@@ -113,6 +113,19 @@ impl App {
         for (tenant, account) in self.tenants_of_account(account_id, scope).await? {
             let mut tx = self.store.begin_for(tenant).await?;
             linkedin_accounts::set_status(&mut tx, tenant, account, status, now).await?;
+            // The status as the workspace's log keeps it (the notifier tells the members of
+            // an account that needs reconnecting).
+            let data = serde_json::json!({ "account_id": account, "status": status.as_str() });
+            events::append(
+                &mut tx,
+                tenant,
+                "account_status",
+                None,
+                Some(account),
+                &data.to_string(),
+                now,
+            )
+            .await?;
             tx.commit().await?;
             changed += 1;
             if status == AccountStatus::Ok {

@@ -40,6 +40,7 @@ mod mcp;
 mod members;
 mod monitor;
 mod monitor_pages;
+mod notifications;
 mod openapi;
 mod pacing;
 mod personalize;

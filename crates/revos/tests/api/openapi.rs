@@ -63,6 +63,13 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         ("/api/v1/first-run", "get"),
         ("/api/v1/sandbox/trial", "post"),
         ("/api/v1/linkedin-accounts/{id}/reconnect-link", "post"),
+        ("/api/v1/notifications", "get"),
+        ("/api/v1/notifications/unread", "get"),
+        ("/api/v1/notifications/read", "post"),
+        ("/api/v1/notifications/preferences", "get"),
+        ("/api/v1/notifications/preferences", "put"),
+        ("/api/v1/notifications/slack", "put"),
+        ("/api/v1/notifications/slack", "delete"),
     ];
     for (path, method) in expected {
         assert!(

@@ -16,6 +16,7 @@ mod health;
 mod jobs;
 pub(crate) mod leads;
 mod members;
+mod notifications;
 mod posts;
 mod secrets;
 mod webhooks;
@@ -47,6 +48,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(posts::router())
         .merge(chat::router())
         .merge(first_run::router())
+        .merge(notifications::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -19,6 +19,7 @@ mod first_run;
 mod leads;
 mod live;
 mod next_path;
+mod notifications;
 mod pacing_view;
 mod page_params;
 mod post_view;
@@ -80,6 +81,13 @@ pub(crate) fn router() -> Router<AppState> {
             "/settings/api-keys/{id}/revoke",
             post(settings::revoke_api_key),
         )
+        .route("/notifications", get(notifications::show))
+        .route("/notifications/read", post(notifications::read))
+        .route(
+            "/notifications/preferences",
+            post(notifications::preferences),
+        )
+        .route("/notifications/slack", post(notifications::slack))
         .route("/approvals", get(approvals::show))
         .route("/approvals/posts", post(approvals::create))
         .route("/approvals/drafts", post(approvals::write))

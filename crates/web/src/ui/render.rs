@@ -83,6 +83,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "campaign_form.html",
         include_str!("../../templates/campaign_form.html"),
     ),
+    (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -121,7 +125,7 @@ pub(crate) fn render(name: &str, ctx: Value) -> Result<Html<String>, UiError> {
 
 /// Renders a page of the signed-in app: `ctx` plus what the layout needs (the viewer and
 /// their workspaces, the CSRF token, the active navigation item, the cartridges of the chat's
-/// client selector).
+/// client selector, the bell's unread count).
 pub(crate) async fn page(
     state: &AppState,
     signed: &Signed,
@@ -144,7 +148,9 @@ pub(crate) async fn page(
         .into_iter()
         .map(|c| context! { id => c.id.0.to_string(), name => c.spec.name })
         .collect::<Vec<_>>();
+    let unread = state.app.unread_notifications(&signed.who).await?;
     let shell = context! {
+        unread => unread,
         viewer => Value::from(Serde(&viewer)),
         csrf => signed.csrf.clone(),
         nav => nav,
