@@ -21,6 +21,8 @@ pub mod embedding;
 mod error;
 pub mod first_run;
 pub mod funnel;
+pub mod inbox;
+pub mod inbox_answer;
 mod job_failure;
 pub mod jobs;
 pub mod leads;

@@ -14,6 +14,7 @@ pub mod first_run;
 pub mod funnel;
 pub mod grounding;
 pub mod ids;
+pub mod inbox;
 pub mod job_state;
 pub mod json_diff;
 pub mod lead;

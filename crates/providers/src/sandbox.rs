@@ -10,7 +10,8 @@
 //! rest plain chatter. The first commenter asks for the lead magnet within 25 seconds, so a
 //! trial sees a lead at the monitor's next pass. 70 % are connected to the account from the
 //! start and 15 % connect later, one in ten comments twice. About a third of the people
-//! DMed reply 1 to 30 hours later (one in ten of those asking to stop), and 60 % have an
+//! DMed reply 1 to 30 hours later (one in ten of those asking to stop), and the first person an
+//! account DMs answers within 2 to 4 minutes, so a trial sees a reply in the inbox. 60 % have an
 //! email Apollo would find: most of them verified, some only likely (`likely to engage`) and
 //! a few `unverified`, so the email fallback's deliverability rule shows in the demo too.
 
@@ -82,6 +83,9 @@ struct World {
     chat_accounts: HashMap<String, String>,
     enrolled: HashMap<String, HashSet<String>>,
     received: Vec<ReceivedDm>,
+    /// The person who got each account's first DM: they answer within minutes, so a trial
+    /// sees a reply in the inbox.
+    first_dm: HashMap<String, String>,
     /// Posts the accounts published, oldest first.
     published: Vec<SandboxPost>,
     next: u64,
@@ -288,8 +292,18 @@ impl Sandbox {
     }
 
     /// The reply a person sends after our first DM: (delay, text), or `None` if they never do.
-    fn reply_of(&self, person: &str) -> Option<(Duration, &'static str)> {
+    fn reply_of(&self, w: &World, person: &str) -> Option<(Duration, &'static str)> {
         let h = mix(self.seed, &["reply", person], 0);
+        let first_of_account = w
+            .chat_accounts
+            .get(person)
+            .is_some_and(|account| w.first_dm.get(account).map(String::as_str) == Some(person));
+        if first_of_account {
+            return Some((
+                Duration::seconds(120 + (h % 120) as i64),
+                "Thanks, got it! Very helpful.",
+            ));
+        }
         if unit(h) >= 0.35 {
             return None;
         }
@@ -415,10 +429,43 @@ impl LinkedIn for Sandbox {
         ));
         w.chat_accounts
             .insert(person.to_owned(), account.to_owned());
+        w.first_dm
+            .entry(account.to_owned())
+            .or_insert_with(|| person.to_owned());
         Ok(SentDm {
             chat_id: format!("sbx-chat-{person}"),
             message_id: Some(id),
         })
+    }
+
+    async fn send_in_chat(
+        &self,
+        account: &str,
+        chat_id: &str,
+        text: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        let person = chat_id.strip_prefix("sbx-chat-").unwrap_or(chat_id);
+        let now = self.clock.now();
+        let mut w = self.world();
+        if w.chat_accounts.get(person).map(String::as_str) != Some(account) {
+            let mut e = ProviderError::new(
+                "sandbox",
+                crate::ProviderErrorKind::Permanent,
+                "Chat not found",
+            );
+            e.status = Some(404);
+            e.provider_type = Some("errors/resource_not_found".into());
+            return Err(e);
+        }
+        w.next += 1;
+        let id = format!("sbx-m-{}", w.next);
+        w.chats.entry(person.to_owned()).or_default().push((
+            id.clone(),
+            text.to_owned(),
+            true,
+            now,
+        ));
+        Ok(Some(id))
     }
 
     async fn chat_messages(
@@ -428,9 +475,12 @@ impl LinkedIn for Sandbox {
     ) -> Result<Vec<ChatMessage>, ProviderError> {
         let person = chat_id.strip_prefix("sbx-chat-").unwrap_or(chat_id);
         let now = self.clock.now();
-        let mut messages = self.world().chats.get(person).cloned().unwrap_or_default();
-        if let (Some(first), Some((delay, text))) =
-            (messages.first().map(|m| m.3), self.reply_of(person))
+        let (mut messages, reply) = {
+            let w = self.world();
+            let messages = w.chats.get(person).cloned().unwrap_or_default();
+            (messages, self.reply_of(&w, person))
+        };
+        if let (Some(first), Some((delay, text))) = (messages.first().map(|m| m.3), reply)
             && now >= first + delay
         {
             messages.push((
@@ -443,7 +493,12 @@ impl LinkedIn for Sandbox {
         messages.sort_by_key(|m| std::cmp::Reverse(m.3));
         Ok(messages
             .into_iter()
-            .map(|(id, text, from_us, _)| ChatMessage { id, text, from_us })
+            .map(|(id, text, from_us, at)| ChatMessage {
+                id,
+                text,
+                from_us,
+                at: Some(at),
+            })
             .collect())
     }
 
@@ -466,7 +521,7 @@ impl LinkedIn for Sandbox {
                     let last = messages.iter().map(|m| m.3).max()?;
                     // Their reply (drawn from the seed) counts once its time has come.
                     let reply = self
-                        .reply_of(person)
+                        .reply_of(&w, person)
                         .map(|(delay, _)| {
                             messages.iter().map(|m| m.3).min().unwrap_or(last) + delay
                         })

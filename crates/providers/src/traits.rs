@@ -51,6 +51,8 @@ pub struct ChatMessage {
     pub text: String,
     /// True when the account sent it.
     pub from_us: bool,
+    /// When it was sent, when the provider says.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A chat of the account with activity after some instant, as the provider lists them.
@@ -141,6 +143,15 @@ pub trait LinkedIn: Send + Sync {
         person: &str,
         text: &str,
     ) -> Result<SentDm, ProviderError>;
+    /// Sends `text` in the existing chat `chat_id` (an answer written in the inbox); returns
+    /// the message's id when the provider gives one. Not idempotent: callers record the
+    /// attempt first and reconcile with [`LinkedIn::chat_messages`] before ever sending again.
+    async fn send_in_chat(
+        &self,
+        account: &str,
+        chat_id: &str,
+        text: &str,
+    ) -> Result<Option<String>, ProviderError>;
     /// The messages of a chat, newest first.
     async fn chat_messages(
         &self,
@@ -264,6 +275,15 @@ impl LinkedIn for Unipile {
         })
     }
 
+    async fn send_in_chat(
+        &self,
+        account: &str,
+        chat_id: &str,
+        text: &str,
+    ) -> Result<Option<String>, ProviderError> {
+        self.send_message(account, chat_id, text).await
+    }
+
     async fn chat_messages(
         &self,
         _account: &str,
@@ -274,6 +294,11 @@ impl LinkedIn for Unipile {
             .items
             .into_iter()
             .map(|m| ChatMessage {
+                at: m
+                    .timestamp
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc)),
                 id: m.id,
                 text: m.text.unwrap_or_default(),
                 from_us: m.is_sender,

@@ -300,6 +300,184 @@ async fn seed_leads(base: &str, database_url: &str) -> String {
     .to_string()
 }
 
+/// The Unipile webhook secret the browser runs' servers accept (`REVOS_WEBHOOK_SECRET`).
+const WEBHOOK_SECRET: &str = "whsec-browser-0123456789";
+
+/// The environment of a server whose Unipile is the fake at `fake_url` (its hosted-auth page
+/// posts its notice to the server's own address, `{base}`).
+fn unipile_env(fake_url: &str) -> [(&'static str, String); 4] {
+    [
+        ("REVOS_UNIPILE_URL", fake_url.to_owned()),
+        ("REVOS_UNIPILE_API_KEY", "unipile-key".to_owned()),
+        ("REVOS_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
+        ("REVOS_PUBLIC_URL", "{base}".to_owned()),
+    ]
+}
+
+/// The inbox scenario's workspace: signed up through the API, the fake Unipile account
+/// `acc-inbox` connected and pacing around the clock, a campaign on it, and one lead (Nora)
+/// whose DM went out through the fake (her chat exists there) and was recorded the way the DM
+/// sender records it, and whose reply reached the server through the Unipile webhook. Returns
+/// what the scenario needs (the owner's login, the chat, the fake's URL, the webhook secret).
+async fn seed_inbox(
+    base: &str,
+    database_url: &str,
+    fake: &revos_providers::fakes::unipile::Running,
+) -> serde_json::Value {
+    use revos_domain::TenantId;
+    use revos_store::{Store, leads, messages};
+    let (account_id, person) = ("acc-inbox", "ACoInboxNora");
+    fake.state.add_account(account_id, "Ivy Inbox");
+    fake.state.connect(account_id, person);
+    let email = format!("inbox-{}@example.com", uuid::Uuid::new_v4().simple());
+    let session = api_post(
+        base,
+        "/api/v1/auth/signup",
+        None,
+        serde_json::json!({"email": email, "password": SEED_PASSWORD, "workspace_name": "Inbox Co"}),
+    )
+    .await;
+    let token = session["token"].as_str().expect("a session token");
+    let tenant: TenantId =
+        serde_json::from_value(session["tenant_id"].clone()).expect("a tenant id");
+    let account = api_post(
+        base,
+        "/api/v1/linkedin-accounts",
+        Some(token),
+        serde_json::json!({"provider": "unipile", "account_id": account_id, "display_name": "Ivy Inbox"}),
+    )
+    .await;
+    let pacing = serde_json::json!({
+        "time_zone": "UTC", "window_start": "00:00", "window_end": "23:59", "warmup_weeks": 0,
+        "min_gap_seconds": 30, "max_gap_seconds": 40,
+    });
+    let res = reqwest::Client::new()
+        .patch(format!(
+            "{base}/api/v1/linkedin-accounts/{}/pacing",
+            account["id"].as_str().unwrap_or_default()
+        ))
+        .bearer_auth(token)
+        .json(&pacing)
+        .send()
+        .await
+        .expect("set the pacing");
+    assert!(res.status().is_success(), "pacing: {}", res.status());
+    let campaign = api_post(
+        base,
+        "/api/v1/campaigns",
+        Some(token),
+        serde_json::json!({
+            "name": "Inbox Guide",
+            "linkedin_account_id": account["id"],
+            "lead_magnet": {"title": "The inbox guide", "url": "https://acme.io/inbox"},
+            "trigger_words": ["GUIDE"],
+            "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
+        }),
+    )
+    .await;
+    let campaign: uuid::Uuid = campaign["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("a campaign id");
+    let body = "Hi Nora! Here is The inbox guide: https://acme.io/inbox";
+    let client = revos_providers::unipile::Unipile::new(revos_providers::HttpConfig::new(
+        &fake.base_url,
+        "unipile-key".to_owned().into(),
+    ));
+    let started = client
+        .start_chat(account_id, person, body)
+        .await
+        .expect("the DM reaches the fake");
+
+    let store = Store::connect(database_url)
+        .await
+        .expect("open the server's database");
+    let mut tx = store.begin_for(tenant).await.expect("a transaction");
+    let sent = chrono::Utc::now() - chrono::Duration::hours(1);
+    let lead = leads::NewLead {
+        provider_id: person,
+        name: "Nora Quill",
+        linkedin_url: Some("https://www.linkedin.com/in/nora-quill"),
+        headline: Some("Head of Growth at Quill & Co"),
+        email: None,
+        sandbox: false,
+    };
+    let lead = leads::upsert(&mut tx, tenant, &lead, sent)
+        .await
+        .expect("store a lead")
+        .id;
+    leads::join_campaign(
+        &mut tx,
+        tenant,
+        campaign,
+        lead,
+        None,
+        "dm_sent".parse().unwrap(),
+        sent,
+    )
+    .await
+    .expect("join the campaign");
+    messages::insert_dm(&mut tx, tenant, campaign, lead, sent)
+        .await
+        .expect("queue a DM");
+    let dm = messages::dm(&mut tx, tenant, campaign, lead)
+        .await
+        .expect("read the DM")
+        .expect("the DM exists");
+    messages::set_dm(
+        &mut tx,
+        tenant,
+        dm.id,
+        revos_domain::lead::DmState::Sent,
+        Some(body),
+        Some(&started.chat_id),
+        started.message_id.as_deref(),
+        None,
+        sent,
+    )
+    .await
+    .expect("send the DM");
+    tx.commit().await.expect("commit the lead");
+    store.close().await;
+
+    let reply = "Thanks Ivy! Could we talk on Tuesday?";
+    let (chat, message) = fake.state.reply_from(person, reply).expect("Nora's chat");
+    let delivery = serde_json::json!({
+        "account_id": account_id, "account_type": "LINKEDIN",
+        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": "ACoOwnerOfacc-inbox"},
+        "event": "message_received", "chat_id": chat, "timestamp": chrono::Utc::now().to_rfc3339(),
+        "webhook_name": "revos", "message_id": message, "message": reply,
+        "sender": {"attendee_id": "att-nora", "attendee_name": "Nora Quill", "attendee_provider_id": person,
+                   "attendee_profile_url": "https://www.linkedin.com/in/nora-quill/"},
+        "attendees": [], "attachments": []
+    });
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/webhooks/unipile"))
+        .header("Unipile-Auth", WEBHOOK_SECRET)
+        .json(&delivery)
+        .send()
+        .await
+        .expect("deliver the reply");
+    assert!(res.status().is_success(), "webhook: {}", res.status());
+    serde_json::json!({
+        "email": email, "password": SEED_PASSWORD, "lead_name": "Nora Quill", "lead_id": lead,
+        "reply": reply, "chat_id": chat, "account_id": account_id, "person": person,
+        "unipile_url": fake.base_url, "unipile_key": "unipile-key", "webhook_secret": WEBHOOK_SECRET,
+    })
+}
+
+/// The seed of every scenario: the seeded leads' workspace, and the inbox's under `inbox`.
+async fn seed_all(
+    base: &str,
+    database_url: &str,
+    fake: &revos_providers::fakes::unipile::Running,
+) -> String {
+    let leads = seed_leads(base, database_url).await;
+    let mut seed: serde_json::Value = serde_json::from_str(&leads).expect("the leads' seed");
+    seed["inbox"] = seed_inbox(base, database_url, fake).await;
+    seed.to_string()
+}
+
 /// Runs every scenario against `server` (`seed` is the seeded workspace's JSON); fails with
 /// their output (and the server's log), and when any scenario was skipped.
 fn run_scenarios(server: &Server, backend: &str, work: &Path, seed: &str) {
@@ -362,7 +540,7 @@ fn prepare() -> std::sync::MutexGuard<'static, ()> {
     guard
 }
 
-/// A runtime whose worker keeps serving the fakes while the scenarios run.
+/// A runtime whose one worker thread keeps serving the fake Unipile while the scenarios run.
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -371,28 +549,18 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// The server's environment for the fake Unipile at `unipile` (its hosted-auth page posts
-/// its notice to the server's own address): connecting an account from Settings.
-fn unipile_env(unipile: &str) -> [(&'static str, String); 3] {
-    [
-        ("REVOS_UNIPILE_URL", unipile.to_owned()),
-        ("REVOS_UNIPILE_API_KEY", "fake-unipile-key".to_owned()),
-        ("REVOS_PUBLIC_URL", "{base}".to_owned()),
-    ]
-}
-
 #[test]
 fn scenarios_pass_in_chromium_on_sqlite() {
     let _one = prepare();
     let work = tempfile::tempdir().expect("temp dir");
     let rt = runtime();
-    let unipile = rt.block_on(FakeUnipile::start());
-    let env = unipile_env(&unipile.base_url);
+    let fake = rt.block_on(FakeUnipile::start());
+    let env = unipile_env(&fake.base_url);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut server = Server::start(work.path(), &env);
     rt.block_on(server.wait_healthy());
     let database = revos_store::sqlite_url_in(&work.path().join("data"));
-    let seed = rt.block_on(seed_leads(&server.base, &database));
+    let seed = rt.block_on(seed_all(&server.base, &database, &fake));
     run_scenarios(&server, "sqlite", work.path(), &seed);
 }
 
@@ -402,15 +570,15 @@ fn scenarios_pass_in_chromium_on_postgres() {
     let rt = runtime();
     let db = rt.block_on(PgDb::create());
     let work = tempfile::tempdir().expect("temp dir");
-    let unipile = rt.block_on(FakeUnipile::start());
-    let env = unipile_env(&unipile.base_url);
-    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    env.push(("REVOS_DATABASE_URL", &db.url));
+    let fake = rt.block_on(FakeUnipile::start());
     let result = {
+        let env = unipile_env(&fake.base_url);
+        let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push(("REVOS_DATABASE_URL", &db.url));
         let mut server = Server::start(work.path(), &env);
         rt.block_on(server.wait_healthy());
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let seed = rt.block_on(seed_leads(&server.base, &db.url));
+            let seed = rt.block_on(seed_all(&server.base, &db.url, &fake));
             run_scenarios(&server, "postgres", work.path(), &seed)
         }))
     };

@@ -29,6 +29,8 @@ pub mod email_claims;
 pub mod events;
 pub mod first_run;
 pub mod funnel_queries;
+pub mod inbox;
+pub mod inbox_thread;
 pub mod invitations;
 pub mod jobs;
 pub mod lead_export;

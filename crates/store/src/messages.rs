@@ -1,6 +1,7 @@
 //! Outbound DMs and their state machine (`queued → sending → sent | failed`). One outbound
 //! DM per campaign and lead: the partial unique index `messages_one_outbound` makes a second
-//! one impossible to record.
+//! one impossible to record. A DM sent and a DM reply also move the lead's conversation in
+//! the inbox ([`crate::inbox`]), in the same transaction.
 
 use crate::tx::on_conn;
 use crate::{Result, Tx};
@@ -78,12 +79,26 @@ pub async fn set_dm(
     const SQL: &str = "UPDATE messages SET status = $3, body = COALESCE($4, body), provider_chat_id = COALESCE($5, provider_chat_id), \
         provider_message_id = COALESCE($6, provider_message_id), error = $7, \
         sent_at = CASE WHEN $3 = 'sent' THEN $8 ELSE sent_at END, updated_at = $8 WHERE tenant_id = $1 AND id = $2 \
-        RETURNING campaign_id, lead_id";
-    let dm: Option<(Option<Uuid>, Uuid)> = on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).bind(status.as_str()).bind(body)
+        RETURNING campaign_id, lead_id, body, provider_chat_id, provider_message_id";
+    type Moved = (Option<Uuid>, Uuid, String, Option<String>, Option<String>);
+    let dm: Option<Moved> = on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).bind(status.as_str()).bind(body)
         .bind(chat).bind(message).bind(error).bind(now).fetch_optional(c).await?);
-    if let Some((Some(campaign), lead)) = dm {
+    if let Some((Some(campaign), lead, body, chat, message)) = dm {
         let proven = Progress::from_message("dm", "out", status.as_str());
         crate::funnel_rollup::note(tx, tenant, campaign, lead, proven).await?;
+        // A DM that went out starts (or continues) the lead's conversation in the inbox.
+        if let (DmState::Sent, Some(chat)) = (status, chat.as_deref()) {
+            let m = crate::inbox::ChatMessage {
+                campaign,
+                lead,
+                chat,
+                from_us: true,
+                provider_message_id: message.as_deref(),
+                body: &body,
+                at: now,
+            };
+            crate::inbox::note_message(tx, tenant, &m).await?;
+        }
     }
     Ok(())
 }
@@ -193,6 +208,19 @@ pub async fn insert_inbound(
     if let (1, Some(campaign)) = (n, m.campaign) {
         let proven = Progress::from_message(m.channel, "in", "received");
         crate::funnel_rollup::note(tx, tenant, campaign, m.lead, proven).await?;
+        // A DM reply opens its conversation in the inbox, unread.
+        if let ("dm", Some(chat)) = (m.channel, m.chat) {
+            let reply = crate::inbox::ChatMessage {
+                campaign,
+                lead: m.lead,
+                chat,
+                from_us: false,
+                provider_message_id: Some(m.provider_message_id),
+                body: m.body,
+                at,
+            };
+            crate::inbox::note_message(tx, tenant, &reply).await?;
+        }
     }
     Ok(n == 1)
 }

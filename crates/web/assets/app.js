@@ -226,6 +226,29 @@
       if (!window.confirm(form.dataset.confirm)) e.preventDefault();
     });
   }
+  // The inbox: a reply arriving shows a notice on the list and joins the open thread (the
+  // page is read again, which syncs it); a form marked data-once is submitted once.
+  for (const form of document.querySelectorAll("form[data-once]")) {
+    form.addEventListener("submit", () => {
+      for (const b of form.querySelectorAll("button[type=submit]")) b.disabled = true;
+    });
+  }
+  const replies = document.getElementById("new-replies");
+  const thread = document.getElementById("thread");
+  document.addEventListener("revos:live", async (e) => {
+    if (!e.detail || e.detail.kind !== "dm_replied") return;
+    if (replies) {
+      document.getElementById("new-replies-text").textContent = "New reply —";
+      replies.hidden = false;
+    }
+    if (thread && e.detail.subject_id === thread.dataset.leadId) {
+      const page = await fetch(location.pathname, { credentials: "same-origin" });
+      if (!page.ok) return;
+      const doc = new DOMParser().parseFromString(await page.text(), "text/html");
+      const fresh = doc.getElementById("thread");
+      if (fresh) thread.innerHTML = fresh.innerHTML;
+    }
+  });
   const notice = document.getElementById("new-leads");
   const text = document.getElementById("new-leads-text");
   if (!notice || !text) return;

@@ -32,6 +32,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "chat", description = "Chat with the agents, streamed as Server-Sent Events; model usage"),
         (name = "first-run", description = "The first-run checklist and the one-click sandbox trial"),
         (name = "notifications", description = "The notification centre, preferences and the Slack webhook"),
+        (name = "inbox", description = "One inbox: conversations with leads across accounts, answers, triage"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -17,7 +17,7 @@ pub mod email_bounces;
 pub mod email_fallback;
 pub mod enrichment;
 pub mod monitor;
-mod paced;
+pub(crate) mod paced;
 mod personalize;
 pub mod replies;
 pub mod requeue;

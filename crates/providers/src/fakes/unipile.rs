@@ -40,6 +40,8 @@ struct World {
     profiles: HashMap<String, Value>,
     relations: HashMap<String, Vec<String>>,
     chats: HashMap<String, Chat>,
+    /// When each chat message was sent, by message id (`timestamp` of `GET /chats/{id}/messages`).
+    message_times: HashMap<String, chrono::DateTime<chrono::Utc>>,
     replies: Vec<(String, String, String)>,
     /// Posts published through the API, oldest first: (account, post id).
     created: Vec<(String, String)>,
@@ -394,7 +396,9 @@ impl FakeUnipile {
         let (chat_id, chat) = w.chats.iter_mut().find(|(_, c)| c.attendee == person)?;
         chat.messages.push((id.clone(), text.to_owned(), false));
         chat.last_message_at = at;
-        Some((chat_id.clone(), id))
+        let chat_id = chat_id.clone();
+        w.message_times.insert(id.clone(), at);
+        Some((chat_id, id))
     }
 
     /// The person writes to the account, in their chat with it (started now if there is
@@ -415,6 +419,7 @@ impl FakeUnipile {
         });
         chat.messages.push((id.clone(), text.to_owned(), false));
         chat.last_message_at = at;
+        w.message_times.insert(id.clone(), at);
         (chat_id, id)
     }
 

@@ -329,3 +329,35 @@ async fn recent_chats_are_those_of_the_account_with_new_messages() {
     assert_eq!(replied.len(), futures_count(&s, &chats).await);
     assert!(!replied.is_empty() && replied.len() < chats.len());
 }
+
+#[tokio::test]
+async fn an_accounts_first_dm_is_answered_within_minutes_and_answers_join_the_chat() {
+    let (clock, s) = world(5);
+    all_comments(&s).await;
+    clock.advance(Duration::hours(48));
+    let comments = all_comments(&s).await;
+    let connected: Vec<&PostComment> = comments
+        .iter()
+        .filter(|c| c.author.connected == Some(true))
+        .take(2)
+        .collect();
+    let first = s
+        .send_dm("acc", &connected[0].author.provider_id, "Here you go")
+        .await
+        .unwrap();
+    let chats = [first.chat_id.clone()];
+    assert_eq!(futures_count(&s, &chats).await, 0, "not at once");
+    clock.advance(Duration::minutes(4));
+    assert_eq!(futures_count(&s, &chats).await, 1, "within four minutes");
+
+    // An answer in the chat is kept there, newest first, by the account.
+    let id = s
+        .send_in_chat("acc", &first.chat_id, "Glad it helps!")
+        .await
+        .unwrap();
+    let messages = s.chat_messages("acc", &first.chat_id).await.unwrap();
+    assert_eq!(messages[0].id, id.unwrap());
+    assert!(messages[0].from_us && messages[0].at.is_some());
+    // Another account's chat is not this account's to write in.
+    assert!(s.send_in_chat("other", &first.chat_id, "hi").await.is_err());
+}

@@ -31,6 +31,7 @@ mod fault_soak;
 mod first_run;
 mod guarded_moves;
 mod hostile_tenants;
+mod inbox;
 mod isolation;
 mod jobs_api;
 mod lead_export;

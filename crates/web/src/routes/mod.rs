@@ -13,6 +13,7 @@ pub(crate) mod chat;
 mod do_not_contact;
 mod first_run;
 mod health;
+pub(crate) mod inbox;
 mod jobs;
 pub(crate) mod leads;
 mod members;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(chat::router())
         .merge(first_run::router())
         .merge(notifications::router())
+        .merge(inbox::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

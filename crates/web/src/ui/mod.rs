@@ -16,6 +16,7 @@ mod charts;
 mod chat;
 mod dashboard;
 mod first_run;
+mod inbox;
 mod leads;
 mod live;
 mod next_path;
@@ -104,6 +105,10 @@ pub(crate) fn router() -> Router<AppState> {
             get(cartridges::show).post(cartridges::update),
         )
         .route("/cartridges/{id}/export", get(cartridges::export))
+        .route("/inbox", get(inbox::list))
+        .route("/inbox/{id}", get(inbox::show))
+        .route("/inbox/{id}/messages", post(inbox::answer))
+        .route("/inbox/{id}/triage", post(inbox::triage))
         .route("/leads", get(leads::list))
         .route("/leads/export.csv", get(leads::export))
         .route("/leads/{id}", get(leads::show))

@@ -71,6 +71,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("leads.html", include_str!("../../templates/leads.html")),
     ("lead.html", include_str!("../../templates/lead.html")),
+    ("inbox.html", include_str!("../../templates/inbox.html")),
+    (
+        "conversation.html",
+        include_str!("../../templates/conversation.html"),
+    ),
     (
         "campaigns.html",
         include_str!("../../templates/campaigns.html"),
@@ -149,9 +154,11 @@ pub(crate) async fn page(
         .map(|c| context! { id => c.id.0.to_string(), name => c.spec.name })
         .collect::<Vec<_>>();
     let unread = state.app.unread_notifications(&signed.who).await?;
+    let inbox_unread = state.app.inbox_unread(&signed.who).await?;
     let shell = context! {
         unread => unread,
         viewer => Value::from(Serde(&viewer)),
+        inbox_unread => inbox_unread,
         csrf => signed.csrf.clone(),
         nav => nav,
         role => signed.who.role.as_str(),

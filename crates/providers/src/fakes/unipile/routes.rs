@@ -441,7 +441,9 @@ async fn start_chat(
             });
             chat.messages.push((message_id.clone(), text, true));
             chat.account.get_or_insert(account);
-            chat.last_message_at = s.now();
+            let at = s.now();
+            chat.last_message_at = at;
+            w.message_times.insert(message_id.clone(), at);
             Some((chat_id, message_id))
         }
     };
@@ -480,10 +482,12 @@ async fn send_in_chat(
         let mut w = lock(&s.world);
         w.next_id += 1;
         let mid = format!("m{}", w.next_id);
+        let at = s.now();
         match w.chats.get_mut(&id) {
             Some(chat) => {
                 chat.messages.push((mid.clone(), text, true));
-                chat.last_message_at = s.now();
+                chat.last_message_at = at;
+                w.message_times.insert(mid.clone(), at);
                 mid
             }
             None => {
@@ -503,16 +507,27 @@ async fn send_in_chat(
         .into_response()
 }
 
+/// `GET /chats/{chat_id}/messages?limit&cursor`, as api-notes.md documents it: a
+/// `MessageList` of the chat's messages, newest first, each a `Message` object with its
+/// `timestamp` and `is_sender`; `limit` is 1 to 250 (default 100) and `cursor` (opaque)
+/// continues the listing until it comes back `null`.
 async fn messages(
     State(s): State<Arc<FakeUnipile>>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let fault = match gate(&s, &headers, "GET", format!("/chats/{id}/messages")) {
         Ok(f) => f,
         Err(r) => return r,
     };
     stall(&fault).await;
+    let limit: usize = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 250);
+    let start: usize = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
     let w = lock(&s.world);
     let Some(chat) = w.chats.get(&id) else {
         return problem(
@@ -521,11 +536,32 @@ async fn messages(
             "Chat not found",
         );
     };
+    let account = chat.account.clone().unwrap_or_default();
     let items: Vec<Value> = chat
         .messages
         .iter()
         .rev()
-        .map(|(mid, text, mine)| json!({"object": "Message", "id": mid, "chat_id": id, "text": text, "is_sender": mine, "timestamp": "2026-05-27T10:00:00.000Z"}))
+        .skip(start)
+        .take(limit)
+        .map(|(mid, text, mine)| {
+            let at = w
+                .message_times
+                .get(mid)
+                .copied()
+                .unwrap_or(chat.last_message_at);
+            let sender = if *mine {
+                FakeUnipile::owner_id(&account)
+            } else {
+                chat.attendee.clone()
+            };
+            json!({"object": "Message", "id": mid, "chat_id": id, "chat_provider_id": id,
+                   "provider_id": mid, "account_id": account, "text": text, "attachments": [],
+                   "sender_id": sender, "sender_attendee_id": sender,
+                   "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                   "is_sender": mine, "seen": 0, "hidden": 0, "deleted": 0, "edited": 0,
+                   "is_event": 0, "reactions": []})
+        })
         .collect();
-    Json(json!({"object": "MessageList", "items": items, "cursor": null})).into_response()
+    let next = (start + limit < chat.messages.len()).then(|| (start + limit).to_string());
+    Json(json!({"object": "MessageList", "items": items, "cursor": next})).into_response()
 }
