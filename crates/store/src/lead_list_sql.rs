@@ -1,14 +1,42 @@
 //! The SQL of the lead list and of the lead export, built from the filters actually set. Each
 //! shape is chosen so that PostgreSQL and SQLite walk an index in lead-id order (the keyset
-//! of the list): a campaign's leads through `campaign_leads(tenant_id, campaign_id, lead_id)`,
-//! a stage in any campaign through `campaign_leads(tenant_id, status, lead_id)`, and the
-//! workspace's leads through `leads(tenant_id, id)` (migration `lead_list_indexes`).
+//! of the list): a campaign's leads through `campaign_leads(tenant_id, campaign_id, lead_id)`
+//! (on SQLite, whose planner keeps a `CROSS JOIN`'s order, the memberships outside), a stage
+//! in any campaign through `campaign_leads(tenant_id, status, lead_id)`, and the workspace's
+//! leads through `leads(tenant_id, id)` (migrations `lead_list_indexes` and
+//! `lead_list_seek`).
+//!
+//! A filter that matches few leads, or leads far from where the walk starts, makes a walk
+//! read many leads for one page: a search term on SQLite (which keeps no statistics to tell
+//! a rare term from a common one) and, on both backends, when a stage changed without a
+//! campaign (the leads whose stage changed last week are the newest, so a walk from the
+//! oldest lead reads nearly all of them, 0.5 s at 1M leads). Such a page is found in two
+//! steps ([`two_step`]): a walk of at most [`WALK_BUDGET`] leads, which fills the page
+//! whenever matches are common there, else a seek from the filter's own index (the trigram
+//! index; memberships by when their stage changed, `campaign_leads_changed`) in lead order.
 
 use crate::lead_queries::LeadFilter;
 use crate::sql_builder::{Bind, SqlBuilder};
 use crate::{Backend, lead_search};
 use revos_domain::TenantId;
 use uuid::Uuid;
+
+/// The most leads (or a campaign's memberships) a bounded walk reads before the seek takes
+/// over: a term in one lead of twenty still fills a page of 50 within it.
+pub(crate) const WALK_BUDGET: i64 = 1000;
+
+/// How a page is found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Walk the list's order and test each lead; with `bounded`, at most [`WALK_BUDGET`]
+    /// leads (a short page then says nothing about the leads after them).
+    Walk {
+        /// Whether the walk stops after [`WALK_BUDGET`] leads.
+        bounded: bool,
+    },
+    /// Start from the selective filters' indexes, then read the matches in lead order.
+    Seek,
+}
 
 /// The columns of a lead as the API shows it, read from `leads l`.
 macro_rules! lead_columns {
@@ -29,6 +57,22 @@ impl LeadFilter<'_> {
             || self.since.is_some()
             || self.until.is_some()
     }
+
+    /// True when the time a stage changed is asked about in any campaign: those memberships
+    /// can be sought by time.
+    fn changed_in_any_campaign(&self) -> bool {
+        self.campaign.is_none() && (self.since.is_some() || self.until.is_some())
+    }
+}
+
+/// Whether a page of `filter` is found in two steps: a walk bounded by [`WALK_BUDGET`], and
+/// when it did not fill the page, a seek (see the module documentation).
+pub(crate) fn two_step(backend: Backend, filter: &LeadFilter<'_>) -> bool {
+    filter.changed_in_any_campaign()
+        || (backend == Backend::Sqlite
+            && filter
+                .search
+                .is_some_and(|term| lead_search::indexed(backend, term)))
 }
 
 /// ` AND` the conditions on the lead `l` itself: search and do-not-contact.
@@ -37,9 +81,11 @@ fn push_lead_conditions(
     backend: Backend,
     tenant: TenantId,
     filter: &LeadFilter<'_>,
+    plan: Plan,
+    after: Option<Uuid>,
 ) {
     if let Some(text) = filter.search {
-        lead_search::push_filter(b, backend, tenant, text);
+        lead_search::push_filter(b, backend, tenant, text, plan, after);
     }
     if let Some(dnc) = filter.do_not_contact {
         b.push(" AND l.do_not_contact = ").bind(Bind::Bool(dnc));
@@ -63,21 +109,108 @@ fn push_membership_conditions(b: &mut SqlBuilder, filter: &LeadFilter<'_>) {
     }
 }
 
-/// Appends `FROM … WHERE …` of the leads of `tenant` matching `filter` after `after`, with
-/// the column `key` to order and page by. A campaign filter walks the campaign's
-/// memberships (`cl`, one per lead); other membership filters ask whether some membership
-/// matches; otherwise only `leads` is read.
+/// ` AND` that some membership of the lead `l` matches the membership filters (no campaign).
+fn push_some_membership(
+    b: &mut SqlBuilder,
+    backend: Backend,
+    tenant: TenantId,
+    filter: &LeadFilter<'_>,
+    plan: Plan,
+    after: Option<Uuid>,
+) {
+    if plan == Plan::Seek && filter.changed_in_any_campaign() {
+        // The matching memberships by time (`campaign_leads_changed`), their leads then read
+        // in id order: PostgreSQL probes `leads` with the sorted array, where a semi-join
+        // would walk every lead before the first match; SQLite probes with its sorted list.
+        b.push(match backend {
+            Backend::Postgres => " AND l.id = ANY(ARRAY(",
+            Backend::Sqlite => " AND l.id IN (",
+        });
+        b.push("SELECT cl.lead_id FROM campaign_leads cl WHERE cl.tenant_id = ")
+            .bind(Bind::Uuid(tenant.0));
+        push_membership_conditions(b, filter);
+        if let Some(after) = after {
+            b.push(" AND cl.lead_id > ").bind(Bind::Uuid(after));
+        }
+        b.push(match backend {
+            Backend::Postgres => "))",
+            Backend::Sqlite => ")",
+        });
+        return;
+    }
+    // SQLite would turn `cl.lead_id = l.id` and the keyset's `l.id > $n` into a range on
+    // `cl.lead_id` and walk the workspace's memberships for each lead (23 s for the second
+    // page of a stage at 200k leads); `+l.id` keeps the probe an equality. PostgreSQL infers
+    // no such range, so it is given the keyset itself, which its merge join needs to start
+    // at the cursor.
+    b.push(match backend {
+        Backend::Postgres => {
+            " AND EXISTS (SELECT 1 FROM campaign_leads cl \
+             WHERE cl.tenant_id = l.tenant_id AND cl.lead_id = l.id"
+        }
+        Backend::Sqlite => {
+            " AND EXISTS (SELECT 1 FROM campaign_leads cl \
+             WHERE cl.tenant_id = l.tenant_id AND cl.lead_id = +l.id"
+        }
+    });
+    push_membership_conditions(b, filter);
+    if let (Backend::Postgres, Some(after)) = (backend, after) {
+        b.push(" AND cl.lead_id > ").bind(Bind::Uuid(after));
+    }
+    b.push(")");
+}
+
+/// ` AND` that `key` is at most the [`WALK_BUDGET`]th lead (or membership of the filtered
+/// campaign) after `after`: nothing when fewer are left, and then the seek answers.
+fn push_walk_budget(
+    b: &mut SqlBuilder,
+    tenant: TenantId,
+    filter: &LeadFilter<'_>,
+    key: &str,
+    after: Option<Uuid>,
+) {
+    b.push(" AND ").push(key);
+    match filter.campaign {
+        Some(campaign) => {
+            b.push(" <= (SELECT w.lead_id FROM campaign_leads w WHERE w.tenant_id = ")
+                .bind(Bind::Uuid(tenant.0))
+                .push(" AND w.campaign_id = ")
+                .bind(Bind::Uuid(campaign));
+            if let Some(after) = after {
+                b.push(" AND w.lead_id > ").bind(Bind::Uuid(after));
+            }
+            b.push(" ORDER BY w.lead_id");
+        }
+        None => {
+            b.push(" <= (SELECT w.id FROM leads w WHERE w.tenant_id = ")
+                .bind(Bind::Uuid(tenant.0));
+            if let Some(after) = after {
+                b.push(" AND w.id > ").bind(Bind::Uuid(after));
+            }
+            b.push(" ORDER BY w.id");
+        }
+    }
+    b.push(" LIMIT 1 OFFSET ")
+        .bind(Bind::Int(WALK_BUDGET - 1))
+        .push(")");
+}
+
+/// Appends `FROM … WHERE …` of the leads of `tenant` matching `filter` after `after`, found
+/// by `plan`, with the column `key` to order and page by. A campaign filter walks the
+/// campaign's memberships (`cl`, one per lead); other membership filters ask whether some
+/// membership matches; otherwise only `leads` is read.
 fn push_matching_leads(
     b: &mut SqlBuilder,
     backend: Backend,
     tenant: TenantId,
     filter: &LeadFilter<'_>,
     after: Option<Uuid>,
+    plan: Plan,
 ) -> &'static str {
     let key = if filter.campaign.is_some() {
         b.push(
-            " FROM campaign_leads cl JOIN leads l ON l.tenant_id = cl.tenant_id AND l.id = cl.lead_id \
-             WHERE cl.tenant_id = ",
+            " FROM campaign_leads cl CROSS JOIN leads l \
+             WHERE l.tenant_id = cl.tenant_id AND l.id = cl.lead_id AND cl.tenant_id = ",
         )
         .bind(Bind::Uuid(tenant.0));
         push_membership_conditions(b, filter);
@@ -86,33 +219,32 @@ fn push_matching_leads(
         b.push(" FROM leads l WHERE l.tenant_id = ")
             .bind(Bind::Uuid(tenant.0));
         if filter.reads_memberships() {
-            b.push(
-                " AND EXISTS (SELECT 1 FROM campaign_leads cl \
-                 WHERE cl.tenant_id = l.tenant_id AND cl.lead_id = l.id",
-            );
-            push_membership_conditions(b, filter);
-            b.push(")");
+            push_some_membership(b, backend, tenant, filter, plan, after);
         }
         "l.id"
     };
-    push_lead_conditions(b, backend, tenant, filter);
+    push_lead_conditions(b, backend, tenant, filter, plan, after);
     if let Some(after) = after {
         b.push(" AND ")
             .push(key)
             .push(" > ")
             .bind(Bind::Uuid(after));
     }
+    if plan == (Plan::Walk { bounded: true }) {
+        push_walk_budget(b, tenant, filter, key, after);
+    }
     key
 }
 
-/// A page of the lead list: the lead columns and `stage` (the stage in the filtered
-/// campaign, else NULL), in id order, at most `limit` rows.
+/// A page of the lead list found by `plan`: the lead columns and `stage` (the stage in the
+/// filtered campaign, else NULL), in id order, at most `limit` rows.
 pub(crate) fn list(
     backend: Backend,
     tenant: TenantId,
     filter: &LeadFilter<'_>,
     after: Option<Uuid>,
     limit: i64,
+    plan: Plan,
 ) -> SqlBuilder {
     let mut b = SqlBuilder::default();
     b.push(concat!("SELECT ", lead_columns!()));
@@ -121,7 +253,7 @@ pub(crate) fn list(
     } else {
         ", CAST(NULL AS TEXT) AS stage"
     });
-    let key = push_matching_leads(&mut b, backend, tenant, filter, after);
+    let key = push_matching_leads(&mut b, backend, tenant, filter, after, plan);
     b.push(" ORDER BY ")
         .push(key)
         .push(" LIMIT ")
@@ -159,14 +291,14 @@ pub(crate) fn export(
     match page {
         Some((after, limit)) => {
             b.push(" AND l.id IN (SELECT l.id");
-            let key = push_matching_leads(&mut b, backend, tenant, filter, after);
+            let key = push_matching_leads(&mut b, backend, tenant, filter, after, Plan::Seek);
             b.push(" ORDER BY ")
                 .push(key)
                 .push(" LIMIT ")
                 .bind(Bind::Int(limit))
                 .push(")");
         }
-        None => push_lead_conditions(&mut b, backend, tenant, filter),
+        None => push_lead_conditions(&mut b, backend, tenant, filter, Plan::Seek, None),
     }
     b.push(" ORDER BY l.id, cl.id");
     b
@@ -181,6 +313,8 @@ mod tests {
         TenantId(Uuid::nil())
     }
 
+    const WALK: Plan = Plan::Walk { bounded: false };
+
     #[test]
     fn an_unset_filter_adds_nothing() {
         let b = list(
@@ -189,6 +323,7 @@ mod tests {
             &LeadFilter::default(),
             None,
             51,
+            WALK,
         );
         assert!(!b.sql().contains("IS NULL"), "{}", b.sql());
         assert!(!b.sql().contains("campaign_leads"), "{}", b.sql());
@@ -204,10 +339,32 @@ mod tests {
             stage: Some(LeadStage::Replied),
             ..LeadFilter::default()
         };
-        let b = list(Backend::Postgres, tenant(), &filter, Some(Uuid::nil()), 51);
-        assert!(b.sql().contains("EXISTS (SELECT 1 FROM campaign_leads cl WHERE cl.tenant_id = l.tenant_id AND cl.lead_id = l.id AND cl.status = $2)"), "{}", b.sql());
-        assert!(b.sql().ends_with("AND l.id > $3 ORDER BY l.id LIMIT $4"));
+        let b = list(
+            Backend::Postgres,
+            tenant(),
+            &filter,
+            Some(Uuid::nil()),
+            51,
+            WALK,
+        );
+        assert!(b.sql().contains("EXISTS (SELECT 1 FROM campaign_leads cl WHERE cl.tenant_id = l.tenant_id AND cl.lead_id = l.id AND cl.status = $2 AND cl.lead_id > $3)"), "{}", b.sql());
+        assert!(b.sql().ends_with("AND l.id > $4 ORDER BY l.id LIMIT $5"));
         assert_eq!(b.binds()[1], Bind::Text("replied".into()));
+        // SQLite's probe stays an equality (no range inferred from the keyset).
+        let b = list(
+            Backend::Sqlite,
+            tenant(),
+            &filter,
+            Some(Uuid::nil()),
+            51,
+            WALK,
+        );
+        assert!(
+            b.sql()
+                .contains("cl.lead_id = +l.id AND cl.status = $2) AND l.id > $3"),
+            "{}",
+            b.sql()
+        );
     }
 
     #[test]
@@ -217,9 +374,10 @@ mod tests {
             do_not_contact: Some(false),
             ..LeadFilter::default()
         };
-        let b = list(Backend::Postgres, tenant(), &filter, None, 51);
+        let b = list(Backend::Postgres, tenant(), &filter, None, 51, WALK);
         assert!(
-            b.sql().contains("FROM campaign_leads cl JOIN leads l"),
+            b.sql()
+                .contains("FROM campaign_leads cl CROSS JOIN leads l"),
             "{}",
             b.sql()
         );
@@ -227,6 +385,95 @@ mod tests {
             b.sql()
                 .ends_with("AND l.do_not_contact = $3 ORDER BY cl.lead_id LIMIT $4")
         );
+        assert!(!two_step(Backend::Postgres, &filter));
+    }
+
+    #[test]
+    fn a_change_in_any_campaign_is_walked_a_little_then_sought_by_time() {
+        let filter = LeadFilter {
+            since: Some(chrono::DateTime::UNIX_EPOCH),
+            ..LeadFilter::default()
+        };
+        assert!(two_step(Backend::Postgres, &filter));
+        let walk = list(
+            Backend::Postgres,
+            tenant(),
+            &filter,
+            None,
+            51,
+            Plan::Walk { bounded: true },
+        );
+        assert!(walk.sql().contains("AND EXISTS ("), "{}", walk.sql());
+        assert!(
+            walk.sql().contains(
+                "AND l.id <= (SELECT w.id FROM leads w WHERE w.tenant_id = $3 ORDER BY w.id LIMIT 1 OFFSET $4)"
+            ),
+            "{}",
+            walk.sql()
+        );
+        assert_eq!(walk.binds()[3], Bind::Int(WALK_BUDGET - 1));
+        let seek = list(
+            Backend::Postgres,
+            tenant(),
+            &filter,
+            Some(Uuid::nil()),
+            51,
+            Plan::Seek,
+        );
+        assert!(
+            seek.sql().contains(
+                "AND l.id = ANY(ARRAY(SELECT cl.lead_id FROM campaign_leads cl WHERE cl.tenant_id = $2 \
+                 AND cl.updated_at >= $3 AND cl.lead_id > $4))"
+            ),
+            "{}",
+            seek.sql()
+        );
+        let seek = list(Backend::Sqlite, tenant(), &filter, None, 51, Plan::Seek);
+        assert!(
+            seek.sql()
+                .contains("AND l.id IN (SELECT cl.lead_id FROM campaign_leads cl"),
+            "{}",
+            seek.sql()
+        );
+        // Within a campaign, its memberships are walked: no second step.
+        let within = LeadFilter {
+            campaign: Some(Uuid::nil()),
+            ..filter
+        };
+        assert!(!two_step(Backend::Postgres, &within));
+    }
+
+    #[test]
+    fn a_search_on_sqlite_tests_each_lead_on_a_walk_and_seeks_through_the_index() {
+        let filter = LeadFilter {
+            search: Some("Growth"),
+            ..LeadFilter::default()
+        };
+        assert!(two_step(Backend::Sqlite, &filter));
+        assert!(!two_step(Backend::Postgres, &filter));
+        let short = LeadFilter {
+            search: Some("gr"),
+            ..LeadFilter::default()
+        };
+        assert!(!two_step(Backend::Sqlite, &short));
+        let walk = list(
+            Backend::Sqlite,
+            tenant(),
+            &filter,
+            None,
+            51,
+            Plan::Walk { bounded: true },
+        );
+        assert!(walk.sql().contains(") LIKE $2"), "{}", walk.sql());
+        assert!(!walk.sql().contains("MATCH"), "{}", walk.sql());
+        assert_eq!(walk.binds()[1], Bind::Text("%growth%".into()));
+        let seek = list(Backend::Sqlite, tenant(), &filter, None, 51, Plan::Seek);
+        assert!(
+            seek.sql().contains("lead_search MATCH $2"),
+            "{}",
+            seek.sql()
+        );
+        assert!(!seek.sql().contains("OFFSET"), "{}", seek.sql());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! its timeline is made of. Writes stay in [`crate::leads`], owned by the pipeline.
 
 use crate::allowed_from::placeholders;
-use crate::lead_list_sql::{self, lead_columns};
+use crate::lead_list_sql::{self, Plan, lead_columns};
 use crate::sql_builder::bind_each;
 use crate::tx::{TxInner, on_conn};
 use crate::{Result, Tx, lead_search};
@@ -95,12 +95,33 @@ pub struct LeadFilter<'a> {
 }
 
 /// A page of the leads of `tenant` matching `filter`, in id (creation) order: one query whose
-/// SQL holds only the filters set (see [`crate::lead_list_sql`]).
+/// SQL holds only the filters set, or for a filter that may match few leads a bounded walk
+/// and, when it did not fill the page, a seek (see [`crate::lead_list_sql`]).
 pub async fn list(
     tx: &mut Tx,
     tenant: TenantId,
     filter: &LeadFilter<'_>,
     page: PageRequest,
+) -> Result<Vec<LeadRecord>> {
+    let backend = lead_search::backend(tx);
+    let limit = page.fetch_limit();
+    if !lead_list_sql::two_step(backend, filter) {
+        return list_by(tx, tenant, filter, page, Plan::Walk { bounded: false }).await;
+    }
+    let walked = list_by(tx, tenant, filter, page, Plan::Walk { bounded: true }).await?;
+    if walked.len() as i64 >= limit {
+        return Ok(walked);
+    }
+    list_by(tx, tenant, filter, page, Plan::Seek).await
+}
+
+/// A page of [`list`] found by `plan`.
+async fn list_by(
+    tx: &mut Tx,
+    tenant: TenantId,
+    filter: &LeadFilter<'_>,
+    page: PageRequest,
+    plan: Plan,
 ) -> Result<Vec<LeadRecord>> {
     let query = lead_list_sql::list(
         lead_search::backend(tx),
@@ -108,6 +129,7 @@ pub async fn list(
         filter,
         page.after,
         page.fetch_limit(),
+        plan,
     );
     // A search is planned for its own term, never from a cached generic plan (see lead_search).
     let keep = filter.search.is_none();
@@ -191,6 +213,39 @@ pub async fn campaigns_of_leads(
         TxInner::Sqlite(t) => {
             // A page holds at most a few hundred leads, well within SQLite's bind limit.
             let sql = format!("{SELECT} IN ({}){ORDER}", placeholders(2, leads.len()));
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0);
+            for lead in leads {
+                q = q.bind(*lead);
+            }
+            q.fetch_all(&mut **t).await?
+        }
+    })
+}
+
+/// The names of those of `leads` that are leads of `tenant` (others are left out), in one
+/// query: for a view that names a page of leads it knows only by id, such as the DMs
+/// waiting in a campaign's queue.
+pub async fn names_of(
+    tx: &mut Tx,
+    tenant: TenantId,
+    leads: &[Uuid],
+) -> Result<Vec<(Uuid, String)>> {
+    if leads.is_empty() {
+        return Ok(Vec::new());
+    }
+    const SELECT: &str = "SELECT id, name FROM leads WHERE tenant_id = $1 AND id";
+    Ok(match &mut tx.inner {
+        TxInner::Postgres(t) => {
+            let sql = format!("{SELECT} = ANY($2)");
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(tenant.0)
+                .bind(leads)
+                .fetch_all(&mut **t)
+                .await?
+        }
+        TxInner::Sqlite(t) => {
+            // A view names at most a few hundred leads, well within SQLite's bind limit.
+            let sql = format!("{SELECT} IN ({})", placeholders(2, leads.len()));
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant.0);
             for lead in leads {
                 q = q.bind(*lead);

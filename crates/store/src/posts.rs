@@ -6,11 +6,12 @@
 //! move a post; the domain decides which moves are legal ([`PostStatus::sources_of`]) and the
 //! `WHERE` clause is derived from that rule, never spelled here.
 
-use crate::tx::{TxInner, on_conn};
-use crate::{Result, Tx};
+use crate::tx::on_conn;
+use crate::{Result, Store, Tx};
 use chrono::{DateTime, Utc};
 use revos_domain::post::{PostMove, PostStatus};
 use revos_domain::{PageRequest, TenantId};
+use sqlx::Connection;
 use uuid::Uuid;
 
 pub use crate::post_metrics::PostMetrics;
@@ -489,20 +490,40 @@ pub async fn set_campaign(
     Ok(())
 }
 
-/// Serialises publish attempts of one post across processes until `tx` ends (a PostgreSQL
-/// transaction-scoped advisory lock, released by the server when the holder dies). Does
-/// nothing on SQLite, whose one process serialises its attempts itself.
-pub async fn lock_publishing(tx: &mut Tx, id: Uuid) -> Result<()> {
-    if let TxInner::Postgres(t) = &mut tx.inner {
-        let (hi, lo) = id.as_u64_pair();
-        // Fold the id into the lock's 64-bit key; a rare collision only serialises two posts.
-        let key = (hi ^ lo) as i64;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(key)
-            .execute(&mut **t)
-            .await?;
+/// A post's publishing turn on PostgreSQL: a session-level advisory lock on a connection of
+/// its own, outside any transaction, so that a slow provider call holds no transaction open.
+/// The server releases it when the connection ends: [`PublishingLock::release`], a drop, or
+/// the death of the process holding it.
+#[derive(Debug)]
+pub struct PublishingLock {
+    conn: sqlx::PgConnection,
+}
+
+impl PublishingLock {
+    /// Ends the turn, closing its connection (which releases the lock).
+    pub async fn release(self) {
+        if let Err(e) = self.conn.close().await {
+            // The connection is gone either way, and with it the lock.
+            tracing::debug!(error = %e, "closing a publishing turn's connection");
+        }
     }
-    Ok(())
+}
+
+/// Serialises publish attempts of one post across processes while the returned lock lives
+/// (see [`PublishingLock`]). `None` on SQLite, whose one process serialises its attempts
+/// itself.
+pub async fn lock_publishing(store: &Store, id: Uuid) -> Result<Option<PublishingLock>> {
+    let Some(mut conn) = store.detached_pg_connection().await? else {
+        return Ok(None);
+    };
+    let (hi, lo) = id.as_u64_pair();
+    // Fold the id into the lock's 64-bit key; a rare collision only serialises two posts.
+    let key = (hi ^ lo) as i64;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(key)
+        .execute(&mut conn)
+        .await?;
+    Ok(Some(PublishingLock { conn }))
 }
 
 /// One move of a post, for its history.

@@ -284,6 +284,16 @@ impl Store {
         })))
     }
 
+    /// On PostgreSQL, a connection of the pool's kind (the application role) taken out of
+    /// the pool for good: for a session-level lock that must outlive no caller, since the
+    /// server releases it when the connection is dropped. `None` on SQLite.
+    pub(crate) async fn detached_pg_connection(&self) -> Result<Option<sqlx::PgConnection>> {
+        match &self.pool {
+            Pool::Postgres(pool) => Ok(Some(pool.acquire().await?.detach())),
+            Pool::Sqlite { .. } => Ok(None),
+        }
+    }
+
     /// Closes every connection, waiting for transactions in flight.
     pub async fn close(&self) {
         match &self.pool {

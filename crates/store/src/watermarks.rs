@@ -36,16 +36,6 @@ pub async fn of_campaign(
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
 }
 
-/// The provider comment id down to which the comments of the post row `post` of `tenant` were
-/// all processed, if a walk ever completed.
-pub async fn boundary(tx: &mut Tx, tenant: TenantId, post: Uuid) -> Result<Option<String>> {
-    const SQL: &str =
-        "SELECT boundary_comment_id FROM comment_watermarks WHERE tenant_id = $1 AND post_id = $2";
-    Ok(
-        on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(post).fetch_optional(c).await?),
-    )
-}
-
 /// Moves the mark of the post row `post` of `tenant` to `newest`, the newest comment of a walk
 /// that processed every page down to the previous mark.
 pub async fn advance(

@@ -4,15 +4,17 @@
 //! read it, like the campaign itself.
 
 use crate::accounts::Account;
-use crate::leads::{Lead, LeadFilter};
+use crate::campaigns::Campaign;
+use crate::leads::Lead;
 use crate::outreach::dm::SendDm;
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
-use revos_domain::PageRequest;
 use revos_domain::lead::LeadStage;
+use revos_domain::{Page, PageRequest, TenantId};
 use revos_jobs::Job;
-use revos_store::{campaign_queue as store, lead_queries};
+use revos_store::{Tx, campaign_queue as store, lead_queries};
 use serde::Serialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// How many queued DMs and waiting leads the view lists.
@@ -49,62 +51,53 @@ pub struct CampaignQueue {
 }
 
 impl App {
-    /// The pacing and the queue of a campaign of the workspace; 404 for any other campaign.
-    pub async fn campaign_queue(&self, who: &Principal, campaign: Uuid) -> Result<CampaignQueue> {
-        let spec = self.get_campaign(who, campaign).await?.spec;
-        let account = match self.get_account(who, spec.linkedin_account_id).await {
+    /// The pacing and the queue of `campaign`, a campaign of the workspace its page has just
+    /// read (so it is not read again): the DMs' lead names in one query and both lists of
+    /// waiting leads in one read transaction.
+    pub async fn campaign_queue(
+        &self,
+        who: &Principal,
+        campaign: &Campaign,
+    ) -> Result<CampaignQueue> {
+        let account = match self
+            .get_account(who, campaign.spec.linkedin_account_id)
+            .await
+        {
             Ok(a) => Some(a),
             Err(AppError::NotFound(_)) => None,
             Err(e) => return Err(e),
         };
-        let mut tx = self.store.begin_read_for(who.tenant).await?;
+        let tenant = who.tenant;
+        let mut tx = self.store.begin_read_for(tenant).await?;
         let rows =
-            store::live_jobs_of_campaign(&mut tx, who.tenant, SendDm::KIND, campaign, SHOWN.into())
+            store::live_jobs_of_campaign(&mut tx, tenant, SendDm::KIND, campaign.id, SHOWN.into())
                 .await?;
-        let mut queued_dms = Vec::with_capacity(rows.len());
-        for row in rows {
-            let Ok(job) = serde_json::from_str::<SendDm>(&row.payload) else {
-                continue;
-            };
-            if job.campaign != campaign || job.tenant != who.tenant {
-                continue;
-            }
-            let lead_name = lead_queries::get(&mut tx, who.tenant, job.lead)
-                .await?
-                .map(|l| l.name)
-                .unwrap_or_default();
-            queued_dms.push(QueuedDm {
+        let jobs: Vec<(store::QueuedJobRow, SendDm)> = rows
+            .into_iter()
+            .filter_map(|row| {
+                let job = serde_json::from_str::<SendDm>(&row.payload).ok()?;
+                (job.campaign == campaign.id && job.tenant == tenant).then_some((row, job))
+            })
+            .collect();
+        let ids: Vec<Uuid> = jobs.iter().map(|(_, job)| job.lead).collect();
+        let names: HashMap<Uuid, String> = lead_queries::names_of(&mut tx, tenant, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        let queued_dms = jobs
+            .into_iter()
+            .map(|(row, job)| QueuedDm {
                 job_id: row.id,
                 lead_id: job.lead,
-                lead_name,
+                lead_name: names.get(&job.lead).cloned().unwrap_or_default(),
                 state: row.state,
                 run_at: row.run_at,
                 attempts: row.attempts,
-            });
-        }
-        drop(tx);
-        let at_stage = |stage| LeadFilter {
-            campaign_id: Some(campaign),
-            stage: Some(stage),
-            ..LeadFilter::default()
-        };
-        let page = PageRequest {
-            limit: SHOWN,
-            after: None,
-        };
-        let dm_queued = self
-            .list_campaign_leads(who, campaign, &at_stage(LeadStage::DmQueued), page)
-            .await?
-            .items;
-        let awaiting_connection = self
-            .list_campaign_leads(
-                who,
-                campaign,
-                &at_stage(LeadStage::AwaitingConnection),
-                page,
-            )
-            .await?
-            .items;
+            })
+            .collect();
+        let dm_queued = waiting(&mut tx, tenant, campaign.id, LeadStage::DmQueued).await?;
+        let awaiting_connection =
+            waiting(&mut tx, tenant, campaign.id, LeadStage::AwaitingConnection).await?;
         Ok(CampaignQueue {
             account,
             queued_dms,
@@ -112,4 +105,24 @@ impl App {
             awaiting_connection,
         })
     }
+}
+
+/// The first leads (at most [`SHOWN`], oldest first) of `campaign` at `stage`.
+async fn waiting(
+    tx: &mut Tx,
+    tenant: TenantId,
+    campaign: Uuid,
+    stage: LeadStage,
+) -> Result<Vec<Lead>> {
+    let filter = lead_queries::LeadFilter {
+        campaign: Some(campaign),
+        stage: Some(stage),
+        ..lead_queries::LeadFilter::default()
+    };
+    let page = PageRequest {
+        limit: SHOWN,
+        after: None,
+    };
+    let rows = lead_queries::list(tx, tenant, &filter, page).await?;
+    Ok(Page::from_rows(rows, page, |r| r.id).items)
 }

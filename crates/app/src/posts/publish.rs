@@ -2,11 +2,13 @@
 //! scheduled time (the `post.publish` job); and attaching a published post to a campaign.
 //!
 //! Publishing exactly once over a provider with no idempotency keys works like the DM: attempts
-//! at one post take turns under a lock (a PostgreSQL advisory lock, which the server releases
-//! if the holder dies; one process-wide lock on SQLite, whose database one process owns); the
-//! attempt is claimed durably before the provider is called; and an attempt that finds an
-//! earlier claim first looks for the post among the account's recent posts, recording it
-//! instead of publishing again.
+//! at one post take turns under a lock (a PostgreSQL session-level advisory lock on a
+//! connection of its own, which the server releases if the holder dies; one process-wide lock
+//! on SQLite, whose database one process owns); the attempt is claimed durably, in a short
+//! transaction, before the provider is called with no transaction open; the outcome is
+//! recorded in another; and an attempt that finds an earlier claim first looks for the post
+//! among the account's recent posts, recording it instead of publishing again. Neither lock
+//! is a transaction or SQLite's writer turn: other writes go on during a slow call.
 
 use super::metrics::{FIRST_METRICS_AFTER_MINUTES, RefreshPostMetrics};
 use super::{PostDetail, changed_meanwhile, post_event};
@@ -16,8 +18,8 @@ use revos_domain::post::{PostMove, PostStatus, same_text};
 use revos_domain::{TenantId, ValidationErrors};
 use revos_jobs::Job;
 use revos_providers::ProviderErrorKind;
+use revos_store::campaigns;
 use revos_store::posts::{self as store, PostRow};
-use revos_store::{Backend, Tx, campaigns};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -76,12 +78,21 @@ static SQLITE_PUBLISHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new
 
 /// Held while one attempt publishes: no other attempt at the same post runs meanwhile.
 enum PublishTurn {
-    /// A PostgreSQL transaction holding the post's advisory lock.
-    Postgres { _lock: Tx },
+    /// The post's advisory lock on PostgreSQL (no transaction).
+    Postgres(store::PublishingLock),
     /// The process-wide turn on SQLite.
     Sqlite {
         _turn: tokio::sync::MutexGuard<'static, ()>,
     },
+}
+
+impl PublishTurn {
+    /// Ends the turn (dropping it ends it too, less tidily on PostgreSQL).
+    async fn release(self) {
+        if let Self::Postgres(lock) = self {
+            lock.release().await;
+        }
+    }
 }
 
 /// The public URL of a LinkedIn post known only by its id.
@@ -128,14 +139,10 @@ impl App {
 
     /// Takes this post's publishing turn: no other attempt at it runs until the turn is
     /// dropped, in this process or any other.
-    async fn publishing_turn(&self, tenant: TenantId, id: Uuid) -> Result<PublishTurn> {
-        Ok(match self.store.backend() {
-            Backend::Postgres => {
-                let mut tx = self.store.begin_for(tenant).await?;
-                store::lock_publishing(&mut tx, id).await?;
-                PublishTurn::Postgres { _lock: tx }
-            }
-            Backend::Sqlite => PublishTurn::Sqlite {
+    async fn publishing_turn(&self, id: Uuid) -> Result<PublishTurn> {
+        Ok(match store::lock_publishing(&self.store, id).await? {
+            Some(lock) => PublishTurn::Postgres(lock),
+            None => PublishTurn::Sqlite {
                 _turn: SQLITE_PUBLISHING.lock().await,
             },
         })
@@ -151,7 +158,20 @@ impl App {
         actor: Option<Uuid>,
         due: Option<DateTime<Utc>>,
     ) -> Result<PublishOutcome> {
-        let _turn = self.publishing_turn(tenant, id).await?;
+        let turn = self.publishing_turn(id).await?;
+        let outcome = self.publish_in_turn(tenant, id, actor, due).await;
+        turn.release().await;
+        outcome
+    }
+
+    /// [`App::publish_post`] once its turn is taken.
+    async fn publish_in_turn(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        actor: Option<Uuid>,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<PublishOutcome> {
         let (row, account) = {
             let mut tx = self.store.begin_read_for(tenant).await?;
             let row = self.read_post(&mut tx, tenant, id).await?;

@@ -317,6 +317,11 @@ async fn a_slow_publish_leaves_the_writer_free(db: Db) {
     World::wait_for("LinkedIn", move || fake.requests(), "POST", "/posts").await;
 
     write_meanwhile(&t, &token).await;
+    assert_eq!(
+        open_transactions(&t).await,
+        0,
+        "no transaction is open while LinkedIn is slow to answer"
+    );
     assert!(
         !publish.is_finished(),
         "the write went through while the publish was still in flight"
@@ -325,4 +330,23 @@ async fn a_slow_publish_leaves_the_writer_free(db: Db) {
     assert_eq!(status, StatusCode::OK, "{p}");
     assert_eq!(p["status"], "approved", "not published yet: {p}");
     publish.abort();
+}
+
+/// On PostgreSQL, the sessions of the test database idle inside a transaction (held open by
+/// something that is not running a statement, such as a provider call); SQLite has no such
+/// view, and its writer turn is checked by the writes themselves.
+async fn open_transactions(t: &TestApp) -> i64 {
+    if t.db.kind != Db::Postgres {
+        return 0;
+    }
+    let pool = sqlx::PgPool::connect(&t.db.url).await.unwrap();
+    let n = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND state LIKE 'idle in transaction%'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    n
 }

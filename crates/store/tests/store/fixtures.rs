@@ -165,3 +165,14 @@ pub async fn stage_of(db: &Owner, campaign: Uuid, lead: Uuid) -> String {
             .unwrap(),
     }
 }
+
+/// Has `seeded`'s campaign watch its post (LinkedIn id `urn:li:activity:1`), as the owner.
+pub async fn watch_post(db: &Owner, seeded: &Seeded) {
+    owner_exec!(
+        db,
+        "UPDATE posts SET status = 'watching', campaign_id = $1, provider_post_id = 'urn:li:activity:1' \
+         WHERE id = $2",
+        seeded.campaign,
+        seeded.post,
+    );
+}

@@ -268,7 +268,7 @@ pub(super) async fn show(
     let app = &state.app;
     let c = app.get_campaign(&signed.who, id).await?;
     let funnel = app.campaign_funnel(&signed.who, id).await?;
-    let queue = app.campaign_queue(&signed.who, id).await?;
+    let queue = app.campaign_queue(&signed.who, &c).await?;
     let cartridge = match c.spec.cartridge_id {
         Some(cid) => app
             .get_cartridge(&signed.who, revos_domain::CartridgeId(cid))
