@@ -8,6 +8,10 @@
 #   3. SQLite, 200k leads (same campaigns, posts and accounts), at 1 and 8 clients.
 # The kept PostgreSQL database (revos_bench_1000000_200_20000_2000) is dropped at the end.
 #
+# Each JSON object gets `load_average` (the machine's 1, 5 and 15 minute load averages at the
+# start and at the end of the run, from /proc/loadavg; needs jq), so a run on a shared
+# machine says so.
+#
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth) or REVOS_DATABASE_URL naming a server
 # where the user may create databases. Sizes and the window can be changed:
 #   LEADS=100000 SQLITE_LEADS=20000 DURATION=60 bash bench/pipeline.sh
@@ -25,11 +29,22 @@ cargo build --release --locked -p revos >&2
 revos=./target/release/revos
 sizes=(--campaigns "$CAMPAIGNS" --posts "$POSTS" --accounts "$ACCOUNTS" --duration "$DURATION")
 
-"$revos" bench pipeline --backend postgres --leads "$LEADS" "${sizes[@]}" --clients 1,8 --keep --json
+# Runs the bench with the given arguments, adding the load averages around the run.
+bench() {
+    local start end
+    start=$(cut -d' ' -f1-3 /proc/loadavg)
+    "$revos" bench pipeline "$@" --json >"${TMPDIR:-/tmp}/revos-bench-$$.json"
+    end=$(cut -d' ' -f1-3 /proc/loadavg)
+    jq -c --arg start "$start" --arg end "$end" '. + {load_average: {start: $start, end: $end}}' \
+        "${TMPDIR:-/tmp}/revos-bench-$$.json"
+    rm -f "${TMPDIR:-/tmp}/revos-bench-$$.json"
+}
+
+bench --backend postgres --leads "$LEADS" "${sizes[@]}" --clients 1,8 --keep
 for w in $WORKERS; do
-    "$revos" bench pipeline --backend postgres --leads "$LEADS" "${sizes[@]}" --workers "$w" \
-        --clients 1 --requests 10 --keep --json
+    bench --backend postgres --leads "$LEADS" "${sizes[@]}" --workers "$w" \
+        --clients 1 --requests 10 --keep
 done
 psql -q "${REVOS_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" \
     -c "DROP DATABASE IF EXISTS revos_bench_${LEADS}_${CAMPAIGNS}_${POSTS}_${ACCOUNTS} WITH (FORCE)" >&2
-"$revos" bench pipeline --backend sqlite --leads "$SQLITE_LEADS" "${sizes[@]}" --clients 1,8 --json
+bench --backend sqlite --leads "$SQLITE_LEADS" "${sizes[@]}" --clients 1,8

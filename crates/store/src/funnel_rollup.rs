@@ -243,3 +243,110 @@ pub(crate) async fn apply(tx: &mut Tx) -> Result<()> {
     }
     Ok(())
 }
+
+/// Each membership's lasting steps recomputed from its rows, by the rule of
+/// [`revos_domain::funnel`] as the `funnel_rollup` migration's backfill applies it (the
+/// same bits, for one workspace): what its stage proves, enrichment of the person, the
+/// campaign's events about it and its messages of the campaign. Set-based (the events and
+/// messages aggregated once, then joined): the backfill's correlated form probes the events
+/// once per membership, and without fresh statistics PostgreSQL probes them by campaign,
+/// which at 1.2M memberships did not finish in six minutes.
+const REBUILD_PROGRESS: &str = "WITH ev AS (
+        SELECT campaign_id, subject_id AS lead_id,
+            MAX(CASE WHEN kind = 'lead_enriched' THEN 1 ELSE 0 END)
+            + MAX(CASE WHEN kind = 'dm_sent' THEN 2 ELSE 0 END)
+            + MAX(CASE WHEN kind = 'dm_replied' THEN 4 ELSE 0 END)
+            + MAX(CASE WHEN kind = 'email_sequenced' THEN 8 ELSE 0 END)
+            + MAX(CASE WHEN kind = 'email_replied' THEN 16 ELSE 0 END)
+            + MAX(CASE WHEN kind = 'opted_out' THEN 32 ELSE 0 END) AS bits
+        FROM events WHERE tenant_id = $1 AND campaign_id IS NOT NULL AND subject_id IS NOT NULL
+        GROUP BY campaign_id, subject_id),
+    ms AS (
+        SELECT campaign_id, lead_id,
+            MAX(CASE WHEN channel = 'dm' AND direction = 'out' AND status = 'sent' THEN 2 ELSE 0 END)
+            + MAX(CASE WHEN channel = 'dm' AND direction = 'in' THEN 4 ELSE 0 END)
+            + MAX(CASE WHEN channel = 'email' AND direction = 'out' THEN 8 ELSE 0 END)
+            + MAX(CASE WHEN channel = 'email' AND direction = 'in' THEN 16 ELSE 0 END) AS bits
+        FROM messages WHERE tenant_id = $1 AND campaign_id IS NOT NULL
+        GROUP BY campaign_id, lead_id),
+    p AS (
+        SELECT cl.id,
+            (CASE cl.status
+                WHEN 'enriched' THEN 1
+                WHEN 'dm_sent' THEN 2
+                WHEN 'replied' THEN 6
+                WHEN 'email_sequenced' THEN 10
+                WHEN 'email_replied' THEN 26
+                WHEN 'opted_out' THEN 32
+                ELSE 0 END)
+            | (CASE WHEN l.enriched_at IS NOT NULL THEN 1 ELSE 0 END)
+            | COALESCE(ev.bits, 0) | COALESCE(ms.bits, 0) AS bits
+        FROM campaign_leads cl
+        JOIN leads l ON l.tenant_id = cl.tenant_id AND l.id = cl.lead_id
+        LEFT JOIN ev ON ev.campaign_id = cl.campaign_id AND ev.lead_id = cl.lead_id
+        LEFT JOIN ms ON ms.campaign_id = cl.campaign_id AND ms.lead_id = cl.lead_id
+        WHERE cl.tenant_id = $1)
+    UPDATE campaign_leads SET progress = p.bits FROM p
+    WHERE campaign_leads.tenant_id = $1 AND campaign_leads.id = p.id";
+
+/// The rebuild's statements after [`REBUILD_PROGRESS`] that both backends share: the
+/// implied steps closed, and each campaign's counters and cost from its memberships and
+/// events.
+const REBUILD_FUNNELS: [&str; 5] = [
+    "UPDATE campaign_leads SET progress = progress | 8 WHERE tenant_id = $1 AND (progress & 16) <> 0",
+    "UPDATE campaign_leads SET progress = progress | 2 WHERE tenant_id = $1 AND (progress & 12) <> 0",
+    "DELETE FROM campaign_funnels WHERE tenant_id = $1",
+    "INSERT INTO campaign_funnels (campaign_id, tenant_id, scraped, enriched, awaiting_connection, dm_sent, \
+        replied, email_sequenced, email_replied, opted_out, cost_usd) \
+     SELECT c.id, c.tenant_id, COUNT(cl.id), \
+        COALESCE(SUM(CASE WHEN (cl.progress & 1) <> 0 THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN cl.status = 'awaiting_connection' THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN (cl.progress & 2) <> 0 THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN (cl.progress & 4) <> 0 THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN (cl.progress & 8) <> 0 THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN (cl.progress & 16) <> 0 THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN (cl.progress & 32) <> 0 THEN 1 ELSE 0 END), 0), \
+        COALESCE((SELECT SUM(e.cost_usd) FROM events e WHERE e.tenant_id = c.tenant_id \
+            AND e.campaign_id = c.id), 0) \
+     FROM campaigns c LEFT JOIN campaign_leads cl ON cl.tenant_id = c.tenant_id AND cl.campaign_id = c.id \
+     WHERE c.tenant_id = $1 GROUP BY c.id, c.tenant_id",
+    "DELETE FROM activity_days WHERE tenant_id = $1",
+];
+
+/// The workspace's DMs sent and replies per UTC day, from its events (the day of a
+/// PostgreSQL timestamp; SQLite stores RFC 3339 text in UTC, which starts with the day).
+const REBUILD_DAYS_PG: &str = "INSERT INTO activity_days (tenant_id, day, dm_sent, replied) \
+    SELECT tenant_id, (occurred_at AT TIME ZONE 'UTC')::date, \
+    SUM(CASE WHEN kind = 'dm_sent' THEN 1 ELSE 0 END), SUM(CASE WHEN kind = 'dm_replied' THEN 1 ELSE 0 END) \
+    FROM events WHERE tenant_id = $1 AND kind IN ('dm_sent', 'dm_replied') \
+    GROUP BY tenant_id, (occurred_at AT TIME ZONE 'UTC')::date";
+const REBUILD_DAYS_SQLITE: &str = "INSERT INTO activity_days (tenant_id, day, dm_sent, replied) \
+    SELECT tenant_id, substr(occurred_at, 1, 10), \
+    SUM(CASE WHEN kind = 'dm_sent' THEN 1 ELSE 0 END), SUM(CASE WHEN kind = 'dm_replied' THEN 1 ELSE 0 END) \
+    FROM events WHERE tenant_id = $1 AND kind IN ('dm_sent', 'dm_replied') \
+    GROUP BY tenant_id, substr(occurred_at, 1, 10)";
+
+/// Recomputes the rollup of `tenant` from its rows (see [`crate::bulk_load::rebuild_rollups`]),
+/// dropping the workspace's counter changes this transaction gathered so far: the rebuild
+/// counts them.
+pub(crate) async fn rebuild(tx: &mut Tx, tenant: TenantId) -> Result<()> {
+    on_conn!(tx, c => sqlx::query(REBUILD_PROGRESS).bind(tenant.0).execute(c).await?.rows_affected());
+    for sql in REBUILD_FUNNELS {
+        on_conn!(tx, c => sqlx::query(sql).bind(tenant.0).execute(c).await?.rows_affected());
+    }
+    match &mut tx.inner {
+        TxInner::Postgres(t) => sqlx::query(REBUILD_DAYS_PG)
+            .bind(tenant.0)
+            .execute(&mut **t)
+            .await?
+            .rows_affected(),
+        TxInner::Sqlite(t) => sqlx::query(REBUILD_DAYS_SQLITE)
+            .bind(tenant.0)
+            .execute(&mut **t)
+            .await?
+            .rows_affected(),
+    };
+    tx.funnels.campaigns.retain(|_, c| c.tenant != tenant.0);
+    tx.funnels.days.retain(|(t, _), _| *t != tenant.0);
+    Ok(())
+}

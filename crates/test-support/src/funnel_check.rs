@@ -72,11 +72,11 @@ macro_rules! read_raw {
     }};
 }
 
-/// A connection to the test's SQLite file that waits its turn while the app writes.
-async fn sqlite(db: &TestDb) -> sqlx::SqliteConnection {
+/// A connection to the SQLite file at `url` that waits its turn while the app writes.
+async fn sqlite(url: &str) -> sqlx::SqliteConnection {
     use sqlx::ConnectOptions;
     use std::str::FromStr;
-    sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+    sqlx::sqlite::SqliteConnectOptions::from_str(url)
         .unwrap()
         .busy_timeout(std::time::Duration::from_secs(60))
         .connect()
@@ -84,14 +84,14 @@ async fn sqlite(db: &TestDb) -> sqlx::SqliteConnection {
         .unwrap()
 }
 
-async fn read(db: &TestDb) -> Raw {
-    match db.kind {
+async fn read(url: &str, kind: Db) -> Raw {
+    match kind {
         Db::Sqlite => {
-            let mut c = sqlite(db).await;
+            let mut c = sqlite(url).await;
             read_raw!(c)
         }
         Db::Postgres => {
-            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
             read_raw!(c)
         }
     }
@@ -207,11 +207,17 @@ fn days_rolled_up(raw: &Raw) -> Days {
 /// them and again after the migration's backfill recomputed them from those rows. Returns how many campaigns were compared, so a test can check it looked
 /// at something.
 pub async fn assert_funnels_match(db: &TestDb) -> usize {
-    let compared = assert_rollup_matches(db).await;
-    let raw = read(db).await;
+    assert_funnels_match_at(&db.url, db.kind).await
+}
+
+/// [`assert_funnels_match`] on the database at `url` (one a `revos` process made, such as
+/// the bench's scratch database).
+pub async fn assert_funnels_match_at(url: &str, kind: Db) -> usize {
+    let compared = assert_rollup_matches_at(url, kind).await;
+    let raw = read(url, kind).await;
     let (expected, days) = (recomputed(&raw), days_recounted(&raw));
-    rerun_backfill(db).await;
-    let raw = read(db).await;
+    rerun_backfill(url, kind).await;
+    let raw = read(url, kind).await;
     assert_eq!(
         rolled_up(&raw),
         expected,
@@ -229,7 +235,12 @@ pub async fn assert_funnels_match(db: &TestDb) -> usize {
 /// SQLite's write lock (the backfill rerun writes): the rollups as the store kept them
 /// equal the per-lead count and the events per day.
 pub async fn assert_rollup_matches(db: &TestDb) -> usize {
-    let raw = read(db).await;
+    assert_rollup_matches_at(&db.url, db.kind).await
+}
+
+/// [`assert_rollup_matches`] on the database at `url`.
+pub async fn assert_rollup_matches_at(url: &str, kind: Db) -> usize {
+    let raw = read(url, kind).await;
     let expected = recomputed(&raw);
     assert_eq!(
         rolled_up(&raw),
@@ -254,14 +265,14 @@ fn backfill(migration: &str) -> &str {
 
 /// Empties the rollup and runs the migration's backfill again over the rows the
 /// application wrote (the backfill is what an existing deployment gets when it upgrades).
-async fn rerun_backfill(db: &TestDb) {
+async fn rerun_backfill(url: &str, kind: Db) {
     const RESET: &str = "UPDATE campaign_leads SET progress = 0; DELETE FROM campaign_funnels; DELETE FROM activity_days;";
-    match db.kind {
+    match kind {
         Db::Sqlite => {
             let sql = backfill(include_str!(
                 "../../store/migrations/sqlite/0014_funnel_rollup.sql"
             ));
-            let mut c = sqlite(db).await;
+            let mut c = sqlite(url).await;
             sqlx::raw_sql(RESET).execute(&mut c).await.unwrap();
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(&mut c)
@@ -272,7 +283,7 @@ async fn rerun_backfill(db: &TestDb) {
             let sql = backfill(include_str!(
                 "../../store/migrations/postgres/0015_funnel_rollup.sql"
             ));
-            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
             sqlx::raw_sql(RESET).execute(&mut c).await.unwrap();
             sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(&mut c)

@@ -1,16 +1,25 @@
 //! `revos bench pipeline` at a small size on each backend: it seeds, runs the workers against
 //! the fake Unipile, measures every page, and prints one JSON object with every figure; the
-//! send log as the fake saw it has no second DM to a person and no pacing rule broken.
+//! send log as the fake saw it has no second DM to a person and no pacing rule broken. The
+//! seed is bulk-loaded and its funnel rollup rebuilt from the rows: the kept scratch
+//! database's rollups (after the workers added to them) equal the per-lead count over the
+//! raw rows, and the migration's backfill agrees.
 
 use crate::helpers::{Db, TestDb};
+use revos_test_support::funnel_check;
 use serde_json::Value;
+use sqlx::Connection;
+use std::path::Path;
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_revos");
 
-/// Runs a small bench; `database_url` is where a PostgreSQL scratch database is created.
-fn bench(backend: &str, database_url: Option<&str>) -> Value {
-    let dir = tempfile::tempdir().unwrap();
+/// The kept scratch database's name: `revos_bench_<leads>_<campaigns>_<posts>_<accounts>`.
+const SCRATCH: &str = "revos_bench_500_4_40_8";
+
+/// Runs a small bench in `dir`, keeping its scratch database; `database_url` is where a
+/// PostgreSQL scratch database is created.
+fn bench(dir: &Path, backend: &str, database_url: Option<&str>) -> Value {
     let mut cmd = Command::new(BIN);
     for (k, _) in std::env::vars() {
         if k.starts_with("REVOS_") {
@@ -21,8 +30,15 @@ fn bench(backend: &str, database_url: Option<&str>) -> Value {
         cmd.env("REVOS_DATABASE_URL", url);
     }
     let out = cmd
-        .current_dir(dir.path())
-        .args(["bench", "pipeline", "--backend", backend, "--json"])
+        .current_dir(dir)
+        .args([
+            "bench",
+            "pipeline",
+            "--backend",
+            backend,
+            "--json",
+            "--keep",
+        ])
         .args([
             "--leads",
             "500",
@@ -108,17 +124,42 @@ fn check(report: &Value, backend: &str) {
     }
 }
 
-#[test]
-fn a_small_pipeline_bench_reports_every_figure_on_sqlite() {
-    check(&bench("sqlite", None), "sqlite");
+#[tokio::test]
+async fn a_small_pipeline_bench_reports_every_figure_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    let report = tokio::task::spawn_blocking(move || bench(&path, "sqlite", None))
+        .await
+        .unwrap();
+    check(&report, "sqlite");
+    let file = dir.path().join("revos-data").join(format!("{SCRATCH}.db"));
+    let url = format!("sqlite://{}", file.display());
+    let compared = funnel_check::assert_funnels_match_at(&url, Db::Sqlite).await;
+    assert_eq!(compared, 4, "every campaign's funnel compared");
 }
 
 #[tokio::test]
 async fn a_small_pipeline_bench_reports_every_figure_on_postgres() {
     let db = TestDb::new(Db::Postgres).await;
-    let url = db.url.clone();
-    let report = tokio::task::spawn_blocking(move || bench("postgres", Some(&url)))
+    let (url, dir) = (db.url.clone(), tempfile::tempdir().unwrap());
+    let admin_url = revos_test_support::postgres_admin_url();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let drop_scratch = format!("DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)");
+    // A scratch database left by an interrupted run would be reused instead of seeded.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop_scratch.as_str()))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let path = dir.path().to_owned();
+    let report = tokio::task::spawn_blocking(move || bench(&path, "postgres", Some(&url)))
         .await
         .unwrap();
     check(&report, "postgres");
+    let scratch = format!("{}/{SCRATCH}", admin_url.rsplit_once('/').unwrap().0);
+    let compared = funnel_check::assert_funnels_match_at(&scratch, Db::Postgres).await;
+    assert_eq!(compared, 4, "every campaign's funnel compared");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(drop_scratch.as_str()))
+        .execute(&mut admin)
+        .await
+        .unwrap();
 }
