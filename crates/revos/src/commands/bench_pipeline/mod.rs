@@ -136,7 +136,7 @@ async fn measure(
     )
     .with_providers(providers);
 
-    let seed = seed_all(&app, &store, &sizes, args, scratch.existed).await?;
+    let seed = seed_all(&app, &store, &sizes, args, scratch).await?;
     if !seed.reused {
         scratch
             .analyze()
@@ -257,8 +257,9 @@ async fn seed_all(
     store: &Store,
     sizes: &Sizes,
     args: &BenchPipelineArgs,
-    reuse: bool,
+    scratch: &database::Scratch,
 ) -> anyhow::Result<Seeded> {
+    let reuse = scratch.existed;
     let who = seed::owner(app, !reuse).await?;
     let counts = Arc::new(seed_leads::Counts::default());
     let (mut workspace_seconds, mut seconds) = (0.0, 0.0);
@@ -302,6 +303,13 @@ async fn seed_all(
         ticker.abort();
         bar.finish_and_clear();
         seeded?;
+        scratch
+            .analyze()
+            .await
+            .context("analyzing the bulk-loaded tables")?;
+        seed_leads::rebuild(store, who.tenant)
+            .await
+            .context("rebuilding the rollups")?;
         seconds = started.elapsed().as_secs_f64();
     }
     let leads = counts.leads.load(Ordering::Relaxed);

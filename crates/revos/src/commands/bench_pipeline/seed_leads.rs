@@ -157,6 +157,13 @@ pub async fn seed(
     for h in handles {
         h.await??;
     }
+    Ok(())
+}
+
+/// Recomputes the rollups of `tenant` from the bulk-loaded rows, as the production writers
+/// would have kept them. Run after the tables were analyzed: without statistics PostgreSQL
+/// judges the fresh tables empty and joins them row by row.
+pub async fn rebuild(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
     let mut tx = store.begin_for(tenant).await?;
     bulk_load::rebuild_rollups(&mut tx, tenant).await?;
     tx.commit().await?;
