@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_revos");
 
 /// How long the scenarios may run before they are stopped.
-const SCENARIO_LIMIT: Duration = Duration::from_secs(300);
+const SCENARIO_LIMIT: Duration = Duration::from_secs(600);
 
 /// One browser run at a time: the machine is small, and the npm install is shared.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
