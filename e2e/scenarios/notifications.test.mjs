@@ -1,14 +1,19 @@
 // The notification centre in the browser: a post submitted for approval (through the API, as
 // a teammate would) becomes a notification once the notifier has read the event log; the bell
 // counts it, the centre lists it, marking read clears the bell, the preferences form saves,
-// and a second workspace sees none of it. (Replies and accounts needing reconnection reach the
-// same centre from Unipile's webhooks; the API tests cover them against the fake Unipile.)
+// and a second workspace sees none of it. Then the workspace browser.rs seeds for the inbox
+// (REVOS_E2E_SEED, key `inbox`): Nora's reply, which reached the server through Unipile's
+// webhook, and its account losing its session (Unipile's account-status webhook, sent here)
+// are both in its centre, and another workspace sees neither.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  api, apiToken, createCartridge, expectFitsWidth, expectNoErrors, launch, session, signUp, tabTo,
-  visit,
+  BASE, api, apiToken, createCartridge, expectFitsWidth, expectNoErrors, launch, login, session, signUp,
+  tabTo, visit,
 } from "../lib/harness.mjs";
+
+const SEED = process.env.REVOS_E2E_SEED ? JSON.parse(process.env.REVOS_E2E_SEED).inbox : null;
+const NEEDS_SEED = SEED ? false : "needs REVOS_E2E_SEED (set by `cargo test -p revos --test browser`)";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -69,6 +74,50 @@ test("a submitted post notifies its workspace: bell, centre, mark read, preferen
   assert.equal(await b.page.locator("#bell-count").count(), 0);
   assert.equal(await b.page.locator("#notification-list").count(), 0);
   assert.equal(await b.page.getByRole("link", { name: "A post awaits approval" }).count(), 0);
+  const list = await api("GET", "/api/v1/notifications", { token: await apiToken(other) });
+  assert.deepEqual(list.body.items, []);
+
+  expectNoErrors(a);
+  expectNoErrors(b);
+  await a.context.close();
+  await b.context.close();
+});
+
+/** Reloads `page` until a link named `name` is on it (the notifier runs seconds after an event). */
+async function linkAppears(page, name) {
+  for (let i = 0; i < 40; i += 1) {
+    const link = page.getByRole("link", { name });
+    if ((await link.count()) > 0) return link.first();
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+  assert.fail(`no notification ${name}`);
+}
+
+test("a reply and an account needing reconnection notify their workspace only", { skip: NEEDS_SEED }, async () => {
+  const a = await session(browser);
+  await login(a, SEED);
+  // The account loses its session: Unipile says so through its account-status webhook.
+  const hook = await fetch(`${BASE}/api/v1/webhooks/unipile`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "Unipile-Auth": SEED.webhook_secret },
+    body: JSON.stringify({ AccountStatus: { account_id: SEED.account_id, account_type: "LINKEDIN", message: "CREDENTIALS" } }),
+  });
+  assert.ok(hook.ok, `account-status webhook: ${hook.status}`);
+
+  await a.page.goto("/notifications");
+  const reply = await linkAppears(a.page, new RegExp(`New reply from ${SEED.lead_name}`));
+  assert.equal(await reply.getAttribute("href"), `/leads/${SEED.lead_id}`);
+  const lost = await linkAppears(a.page, /needs reconnecting/);
+  assert.match(await lost.getAttribute("href"), /^\/accounts\//);
+  await visit(a, "/notifications", "notifications-reply-reconnect");
+  assert.notEqual(await a.page.locator("#bell-count").count(), 0, "the bell counts them");
+
+  // Another workspace sees neither.
+  const b = await session(browser);
+  const other = await signUp(b, { who: "pia", workspace: "Pia Prospects" });
+  await visit(b, "/notifications", "notifications-other-workspace");
+  assert.equal(await b.page.getByRole("link", { name: /New reply from|needs reconnecting/ }).count(), 0);
   const list = await api("GET", "/api/v1/notifications", { token: await apiToken(other) });
   assert.deepEqual(list.body.items, []);
 

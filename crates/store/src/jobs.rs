@@ -371,10 +371,13 @@ pub async fn due_queues(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<String>> 
     Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(now).fetch_all(c).await?))
 }
 
-/// The earliest `run_at` of any waiting job.
-pub async fn earliest_waiting(tx: &mut Tx) -> Result<Option<DateTime<Utc>>> {
-    const SQL: &str = "SELECT MIN(run_at) FROM jobs WHERE state IN ('scheduled', 'retrying')";
-    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).fetch_one(c).await?))
+/// The earliest `run_at` of the waiting jobs of each queue: a simulated run moves its clock
+/// only to jobs of the queues it serves (a job of a queue no runner of it serves would
+/// otherwise hold the clock at the same instant forever).
+pub async fn earliest_waiting_per_queue(tx: &mut Tx) -> Result<Vec<(String, DateTime<Utc>)>> {
+    const SQL: &str = "SELECT queue, MIN(run_at) FROM jobs WHERE state IN ('scheduled', 'retrying') \
+        GROUP BY queue";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).fetch_all(c).await?))
 }
 
 macro_rules! columns {

@@ -59,8 +59,8 @@ impl Job for NotifyWorkspace {
 
 impl App {
     /// Turns `tenant`'s new notifying events into notifications. Returns when to run again
-    /// (events that have not settled yet, or more than one run's worth), or `None` when the
-    /// log is read to its end.
+    /// (events that have not settled yet, more than one run's worth, or a last look after a
+    /// run that read events), or `None` when a run found the log read to its end.
     pub async fn notify_workspace(&self, tenant: TenantId) -> Result<Option<DateTime<Utc>>> {
         let slack_name = SecretName::parse("name", SLACK_WEBHOOK_URL)?;
         for _ in 0..BATCHES_PER_RUN {
@@ -122,7 +122,10 @@ impl App {
                 return Ok(Some(rows[settled].occurred_at.max(now) + SETTLE));
             }
             if rows.len() < BATCH as usize {
-                return Ok(None);
+                // Once more after the settling time: an event whose transaction woke this job
+                // while it ran (finding it live, so queueing nothing) and committed after the
+                // read above is read then, not at the workspace's next event.
+                return Ok(Some(now + SETTLE));
             }
         }
         Ok(Some(self.now()))

@@ -62,7 +62,18 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             total += self.run_due().await?;
             let now = clock.now();
             let mut tx = self.inner.store.begin_system().await?;
-            let waiting = jobs::earliest_waiting(&mut tx).await?;
+            let served: Vec<String> = self
+                .inner
+                .queue_plan()
+                .into_iter()
+                .map(|(q, _)| q)
+                .collect();
+            let waiting = jobs::earliest_waiting_per_queue(&mut tx)
+                .await?
+                .into_iter()
+                .filter(|(queue, _)| served.contains(queue))
+                .map(|(_, at)| at)
+                .min();
             drop(tx);
             let next_cron = self.inner.crons.iter().map(|c| c.next_slot(now)).min();
             let next = [

@@ -133,8 +133,14 @@ async fn enqueue_now(store: &Store, job: &Scripted, now: DateTime<Utc>) -> crate
     enqueued
 }
 
-/// When the earliest waiting job is due, if any.
+/// When the earliest waiting scripted job is due, if any (a dead job also wakes the
+/// workspace's notifier, in a queue of its own).
 async fn earliest_waiting(store: &Store) -> Option<DateTime<Utc>> {
     let mut tx = store.begin_system().await.unwrap();
-    revos_store::jobs::earliest_waiting(&mut tx).await.unwrap()
+    revos_store::jobs::earliest_waiting_per_queue(&mut tx)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(queue, _)| queue == <Scripted as Job>::QUEUE)
+        .map(|(_, at)| at)
 }

@@ -175,10 +175,7 @@ async fn accounts_pause_until_resumed(db: Db) {
         .await;
     assert_eq!(
         (status, location),
-        (
-            StatusCode::SEE_OTHER,
-            format!("/accounts/{id}?done=resumed")
-        )
+        (StatusCode::SEE_OTHER, format!("/accounts/{id}?done=resume"))
     );
     let (_, resumed) = t
         .get(&format!("/api/v1/linkedin-accounts/{id}"), ana.token())
@@ -190,9 +187,9 @@ async fn accounts_pause_until_resumed(db: Db) {
         .await;
     assert_eq!(
         (status, location),
-        (StatusCode::SEE_OTHER, format!("/accounts/{id}?done=paused"))
+        (StatusCode::SEE_OTHER, format!("/accounts/{id}?done=pause"))
     );
-    let (_, html) = ana.get(&format!("/accounts/{id}?done=paused")).await;
+    let (_, html) = ana.get(&format!("/accounts/{id}?done=pause")).await;
     assert!(html.contains(r#"id="resume-account""#), "{html}");
     assert!(html.contains(r#"id="account-owner""#));
 }

@@ -651,7 +651,7 @@ async fn lead_page_timeline_campaign_queue_and_do_not_contact(db: Db) {
         .find("<strong>Lead scraped</strong>")
         .expect("the scrape");
     let queued = page
-        .find("<strong>Dm queued</strong>")
+        .find("<strong>DM queued</strong>")
         .expect("the queued DM event");
     let replied = page
         .find("<strong>DM received</strong>")

@@ -204,6 +204,6 @@ async fn set_paused(
         ..PacingPatch::default()
     };
     state.app.update_pacing(&signed.who, id, &patch).await?;
-    let done = if pause { "paused" } else { "resumed" };
+    let done = if pause { "pause" } else { "resume" };
     Ok(Redirect::to(&format!("/accounts/{id}?done={done}")).into_response())
 }

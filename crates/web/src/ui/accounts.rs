@@ -147,8 +147,8 @@ pub(super) async fn show(
             "pacing" => "The pacing was saved.",
             "connected" => "The account is connected.",
             "reconnected" => "Unipile reconnected the account.",
-            "paused" => "The account is paused: nothing is sent until you resume it.",
-            "resumed" => "The account is resumed.",
+            "pause" => "The account is paused: nothing is sent until you resume it.",
+            "resume" => "The account is resumed.",
             _ => return None,
         })
     });

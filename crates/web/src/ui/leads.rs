@@ -398,10 +398,11 @@ pub(super) async fn do_not_contact(
 #[cfg(test)]
 mod tests {
     use super::event_label;
+    use revos_domain::lead::LeadStage;
 
     #[test]
     fn event_labels_keep_abbreviations_in_capitals() {
-        assert_eq!(event_label("dm_sent"), "DM sent");
+        assert_eq!(event_label(LeadStage::DmSent.as_str()), "DM sent");
         assert_eq!(event_label("lead_dm_replied"), "Lead DM replied");
         assert_eq!(event_label("llm_budget_exceeded"), "LLM budget exceeded");
         assert_eq!(event_label("lead_scraped"), "Lead scraped");
