@@ -4,7 +4,7 @@
 //! rendered, so a double-submitted form sends once), and the forms that mark it handled or
 //! assign it to a member. Everything goes through the same use cases as `/api/v1/inbox`.
 
-use super::page_params::{parse_id, query_string, when};
+use super::page_params::{parse_id, query_string, when, with_query};
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
@@ -156,7 +156,8 @@ pub(super) async fn list(
                     if let Some(next) = found.next_after {
                         let filters = query.filters_query();
                         let sep = if filters.is_empty() { "" } else { "&" };
-                        next_url = Some(format!("/inbox?{filters}{sep}after={next}"));
+                        next_url =
+                            Some(with_query("/inbox", &format!("{filters}{sep}after={next}")));
                     }
                 }
                 Err(err) => {
@@ -170,11 +171,7 @@ pub(super) async fn list(
         }
     }
     let filters = query.filters_query();
-    let this_url = if filters.is_empty() {
-        "/inbox".to_owned()
-    } else {
-        format!("/inbox?{filters}")
-    };
+    let this_url = with_query("/inbox", &filters);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -3,7 +3,7 @@
 //! do-not-contact list. Reads and changes go through the same use cases as the API.
 
 use super::next_path::same_origin_path;
-use super::page_params::{parse_id, query_string, when};
+use super::page_params::{parse_id, query_string, when, with_query};
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
@@ -205,7 +205,8 @@ pub(super) async fn list(
                     if let Some(next) = found.next_after {
                         let filters = query.filters_query();
                         let sep = if filters.is_empty() { "" } else { "&" };
-                        next_url = Some(format!("/leads?{filters}{sep}after={next}"));
+                        next_url =
+                            Some(with_query("/leads", &format!("{filters}{sep}after={next}")));
                     }
                 }
                 Err(err) => {
@@ -219,16 +220,8 @@ pub(super) async fn list(
         }
     }
     let filters = query.filters_query();
-    let this_url = if filters.is_empty() {
-        "/leads".to_owned()
-    } else {
-        format!("/leads?{filters}")
-    };
-    let export_url = if filters.is_empty() {
-        "/leads/export.csv".to_owned()
-    } else {
-        format!("/leads/export.csv?{filters}")
-    };
+    let this_url = with_query("/leads", &filters);
+    let export_url = with_query("/leads/export.csv", &filters);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -33,6 +33,16 @@ pub(super) fn query_string(pairs: &[(&str, &str)]) -> String {
     out
 }
 
+/// `path` followed by the query string `query` (a page's filters, from [`query_string`]), if
+/// any: the links of a filtered list page to itself, its next page and its export.
+pub(super) fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
 /// A time as people read it on a page, in UTC.
 pub(super) fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
