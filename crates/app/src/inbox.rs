@@ -188,7 +188,8 @@ impl App {
         Ok(Page::from_rows(rows, page, |r| r.id).map(Conversation::from))
     }
 
-    /// How many of the workspace's conversations are unread (the nav's count).
+    /// How many of the workspace's conversations are unread (the nav's count), up to
+    /// [`revos_store::inbox::UNREAD_CAP`].
     pub async fn inbox_unread(&self, who: &Principal) -> Result<i64> {
         let mut tx = self.store.begin_read_for(who.tenant).await?;
         let n = store::unread_count(&mut tx, who.tenant).await?;

@@ -207,11 +207,19 @@ pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<Conve
     )
 }
 
-/// How many of `tenant`'s conversations are unread (the nav's count); an index-only count.
+/// The most unread conversations [`unread_count`] counts: the nav shows "99+" past it, and
+/// every page render stays a bounded index read however many wait.
+pub const UNREAD_CAP: i64 = 100;
+
+/// How many of `tenant`'s conversations are unread (the nav's count), up to [`UNREAD_CAP`];
+/// an index-only count.
 pub async fn unread_count(tx: &mut Tx, tenant: TenantId) -> Result<i64> {
-    const SQL: &str =
-        "SELECT COUNT(*) FROM inbox_conversations WHERE tenant_id = $1 AND unread = $2";
-    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(true).fetch_one(c).await?))
+    const SQL: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM inbox_conversations \
+        WHERE tenant_id = $1 AND unread = $2 LIMIT $3) capped";
+    Ok(
+        on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(true).bind(UNREAD_CAP)
+        .fetch_one(c).await?),
+    )
 }
 
 /// What a member changes on a conversation; `None` leaves a field as it is.
