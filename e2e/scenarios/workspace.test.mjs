@@ -4,10 +4,10 @@
 // lead and open its timeline, then every page at both sizes; and a second workspace that sees
 // none of it.
 //
-// The workspace is the one browser.rs seeds before the scenarios run (REVOS_E2E_SEED): leads
-// arrive from the sandbox's comment monitor only over minutes, so two leads, their events and
-// their sent DMs are written into its database up front. The tests of this file run in order
-// and share what they create.
+// The workspace is the one browser.rs seeds before the scenarios run (REVOS_E2E_SEED): two
+// people commented on its campaign's post on the fake Unipile, and the server's own workers
+// found them, enriched them through the fake Apollo and sent their DMs. The tests of this file
+// run in order and share what they create.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
@@ -233,14 +233,16 @@ test("a lead found by searching, its timeline opened, another put on do-not-cont
 
   await page.getByRole("link", { name: lead.name }).click();
   await page.waitForURL(`**/leads/${lead.id}`);
-  assert.match(await page.locator("h1").innerText(), new RegExp(`${lead.name}\\s+Sandbox`));
+  assert.match(await page.locator("h1").innerText(), new RegExp(`^${lead.name}`));
+  assert.doesNotMatch(await page.locator("h1").innerText(), /Sandbox/, "a lead found through Unipile is real");
   const timeline = page.locator("#lead-timeline > li");
   const entries = (await timeline.allInnerTexts()).map((t) => t.replace(/\s+/g, " "));
-  assert.equal(entries.length, 4, entries.join("\n"));
+  assert.equal(entries.length, 5, entries.join("\n"));
   assert.match(entries[0], /Lead scraped · Seeded Guide/);
-  assert.match(entries[1], /Lead enriched · Seeded Guide .*cost \$0\.0200/);
-  assert.match(entries[2], /DM to them · Seeded Guide sent Hi Quinn! Here is The hiring guide/);
-  assert.match(entries[3], /DM sent · Seeded Guide/);
+  assert.match(entries[1], /DM queued · Seeded Guide/);
+  assert.match(entries[2], /Lead enriched · Seeded Guide .*cost \$0\.1000/);
+  assert.match(entries[3], /DM to them · Seeded Guide sent Hi Quinn! Here is The hiring guide/);
+  assert.match(entries[4], /DM sent · Seeded Guide/);
 
   // The dashboard counts them: two scraped, enriched and sent a DM, none replied yet.
   await page.goto("/");

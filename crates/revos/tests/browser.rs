@@ -11,6 +11,7 @@
 mod live;
 
 use live::{PgDb, Server, version_of, wait_at_most};
+use revos_providers::fakes::apollo::FakeApollo;
 use revos_providers::fakes::unipile::FakeUnipile;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -149,297 +150,267 @@ async fn api_post(
     answer
 }
 
-/// Leads arrive from the sandbox's comment monitor only over minutes, too slow for a browser
-/// run: this seeds a workspace (signed up, with a sandbox account and a draft campaign,
-/// through the API) with two leads written straight into its database the way the monitor and
-/// the DM sender record them (the lead, its campaign stage, its events and its sent DM).
-/// Returns what the scenarios need to find them, as JSON for `REVOS_E2E_SEED`.
-async fn seed_leads(base: &str, database_url: &str) -> String {
-    use revos_domain::TenantId;
-    use revos_store::{Store, events, leads, messages};
-    let email = format!("seeded-{}@example.com", uuid::Uuid::new_v4().simple());
-    let session = api_post(
-        base,
-        "/api/v1/auth/signup",
-        None,
-        serde_json::json!({"email": email, "password": SEED_PASSWORD, "workspace_name": "Seeded Leads"}),
-    )
-    .await;
-    let token = session["token"].as_str().expect("a session token");
-    let tenant: TenantId =
-        serde_json::from_value(session["tenant_id"].clone()).expect("a tenant id");
-    let account = api_post(
-        base,
-        "/api/v1/linkedin-accounts",
-        Some(token),
-        serde_json::json!({"provider": "sandbox", "display_name": "Sam Seeded"}),
-    )
-    .await;
-    let campaign = api_post(
-        base,
-        "/api/v1/campaigns",
-        Some(token),
-        serde_json::json!({
-            "name": "Seeded Guide",
-            "linkedin_account_id": account["id"],
-            "lead_magnet": {"title": "The hiring guide", "url": "https://acme.io/guide"},
-            "trigger_words": ["GUIDE"],
-            "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
-        }),
-    )
-    .await;
-    let campaign: uuid::Uuid = campaign["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("a campaign id");
+/// A person who comments "GUIDE" under a watched post on the fake Unipile and whom the fake
+/// Apollo knows (title and company): the server's own workers find, enrich and message them.
+struct Commenter {
+    id: &'static str,
+    name: &'static str,
+    title: &'static str,
+    company: &'static str,
+}
 
-    let store = Store::connect(database_url)
-        .await
-        .expect("open the server's database");
-    let mut tx = store.begin_for(tenant).await.expect("a transaction");
-    let start = chrono::Utc::now() - chrono::Duration::hours(3);
-    let mut ids = Vec::new();
-    for (i, (name, headline)) in [
-        ("Quinn Harlow", "Head of People at Lumen Labs"),
-        ("Rita Moss", "Founder, Moss & Fern Bakery"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let at = start + chrono::Duration::minutes(i as i64);
-        let lead = leads::NewLead {
-            provider_id: &format!("seed-{i}"),
-            name,
-            linkedin_url: Some("https://www.linkedin.com/in/seeded"),
-            headline: Some(headline),
-            email: None,
-            sandbox: true,
-        };
-        let id = leads::upsert(&mut tx, tenant, &lead, at)
-            .await
-            .expect("store a lead")
-            .id;
-        assert!(
-            leads::join_campaign(
-                &mut tx,
-                tenant,
-                campaign,
-                id,
-                None,
-                "dm_sent".parse().unwrap(),
-                at
-            )
-            .await
-            .expect("join the campaign")
-        );
-        let data = |cost: f64| {
-            serde_json::json!({"campaign_id": campaign, "lead_id": id, "cost": cost}).to_string()
-        };
-        for (kind, minutes, cost) in [("lead_scraped", 0, 0.0), ("lead_enriched", 5, 0.02)] {
-            let when = at + chrono::Duration::minutes(minutes);
-            events::append(
-                &mut tx,
-                tenant,
-                kind,
-                Some(campaign),
-                Some(id),
-                &data(cost),
-                when,
-            )
-            .await
-            .expect("append an event");
+/// A workspace reached the way a customer reaches it: signed up through the API, the fake
+/// Unipile account `account` (whose `post` drew the `people`'s comments) attached, sending
+/// around the clock with no gap, and a campaign `name` on that post activated. The server's
+/// workers then poll the post, enrich each commenter through the fake Apollo and send their DMs
+/// through the fake Unipile; this returns once every one of them is at `dm_sent`.
+struct Outreach {
+    workspace: &'static str,
+    account: (&'static str, &'static str),
+    post: &'static str,
+    campaign: &'static str,
+    magnet: (&'static str, &'static str),
+    people: &'static [Commenter],
+}
+
+/// What [`Outreach::run`] made: the owner's login, the campaign, and the leads'
+/// ids in the order of the commenters.
+struct Reached {
+    email: String,
+    campaign: String,
+    leads: Vec<String>,
+}
+
+/// How long the server's workers may take from activation to the last DM.
+const OUTREACH_LIMIT: Duration = Duration::from_secs(240);
+
+impl Outreach {
+    async fn run(&self, base: &str, fakes: &Fakes) -> Reached {
+        let (account_id, display) = self.account;
+        fakes.unipile.state.add_account(account_id, display);
+        fakes
+            .unipile
+            .state
+            .add_post(self.post, "Comment GUIDE for the guide");
+        for p in self.people {
+            fakes
+                .unipile
+                .state
+                .add_comment(self.post, p.id, p.name, "GUIDE please", true);
+            fakes.unipile.state.connect(account_id, p.id);
+            let email = format!("{}@example.com", p.id.to_lowercase());
+            fakes.apollo.state.add_person(
+                &format!("https://www.linkedin.com/in/{}", p.id),
+                &email,
+                p.title,
+                p.company,
+            );
         }
-        let sent = at + chrono::Duration::minutes(30);
-        assert!(
-            messages::insert_dm(&mut tx, tenant, campaign, id, sent)
-                .await
-                .expect("queue a DM")
-        );
-        let dm = messages::dm(&mut tx, tenant, campaign, id)
-            .await
-            .expect("read the DM")
-            .expect("the DM exists");
-        let first = name.split(' ').next().unwrap_or(name);
-        let body = format!("Hi {first}! Here is The hiring guide: https://acme.io/guide");
-        messages::set_dm(
-            &mut tx,
-            tenant,
-            dm.id,
-            revos_domain::lead::DmState::Sent,
-            Some(&body),
-            Some(&format!("chat-seed-{i}")),
-            Some(&format!("msg-seed-{i}")),
+        let email = format!("seeded-{}@example.com", uuid::Uuid::new_v4().simple());
+        let session = api_post(
+            base,
+            "/api/v1/auth/signup",
             None,
-            sent,
+            serde_json::json!({"email": email, "password": SEED_PASSWORD, "workspace_name": self.workspace}),
         )
-        .await
-        .expect("send the DM");
-        events::append(
-            &mut tx,
-            tenant,
-            "dm_sent",
-            Some(campaign),
-            Some(id),
-            &data(0.0),
-            sent,
+        .await;
+        let token = session["token"]
+            .as_str()
+            .expect("a session token")
+            .to_owned();
+        let account = api_post(
+            base,
+            "/api/v1/linkedin-accounts",
+            Some(&token),
+            serde_json::json!({"provider": "unipile", "account_id": account_id, "display_name": display}),
         )
-        .await
-        .expect("append an event");
-        ids.push(id);
+        .await;
+        let pacing = serde_json::json!({
+            "time_zone": "UTC", "window_start": "00:00", "window_end": "23:59", "warmup_weeks": 0,
+            "min_gap_seconds": 0, "max_gap_seconds": 0,
+        });
+        let res = reqwest::Client::new()
+            .patch(format!(
+                "{base}/api/v1/linkedin-accounts/{}/pacing",
+                account["id"].as_str().unwrap_or_default()
+            ))
+            .bearer_auth(&token)
+            .json(&pacing)
+            .send()
+            .await
+            .expect("set the pacing");
+        assert!(res.status().is_success(), "pacing: {}", res.status());
+        let (title, url) = self.magnet;
+        let campaign = api_post(
+            base,
+            "/api/v1/campaigns",
+            Some(&token),
+            serde_json::json!({
+                "name": self.campaign,
+                "linkedin_account_id": account["id"],
+                "lead_magnet": {"title": title, "url": url},
+                "trigger_words": ["GUIDE"],
+                "watched_posts": [self.post],
+                "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
+            }),
+        )
+        .await;
+        let campaign = campaign["id"].as_str().expect("a campaign id").to_owned();
+        api_post(
+            base,
+            &format!("/api/v1/campaigns/{campaign}/activate"),
+            Some(&token),
+            serde_json::json!({}),
+        )
+        .await;
+        let leads = self.all_messaged(base, &token, &campaign).await;
+        Reached {
+            email,
+            campaign,
+            leads,
+        }
     }
-    tx.commit().await.expect("commit the leads");
-    store.close().await;
+
+    /// Waits until every commenter is a lead of `campaign` at `dm_sent`; their ids.
+    async fn all_messaged(&self, base: &str, token: &str, campaign: &str) -> Vec<String> {
+        let deadline = Instant::now() + OUTREACH_LIMIT;
+        loop {
+            let page = api_get(
+                base,
+                &format!("/api/v1/leads?campaign_id={campaign}&stage=dm_sent&limit=100"),
+                token,
+            )
+            .await;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            let ids: Vec<Option<String>> = self
+                .people
+                .iter()
+                .map(|p| {
+                    items
+                        .iter()
+                        .find(|l| l["name"] == p.name)
+                        .and_then(|l| l["id"].as_str().map(str::to_owned))
+                })
+                .collect();
+            if ids.iter().all(Option::is_some) {
+                return ids.into_iter().flatten().collect();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: the server's workers did not message every commenter within {OUTREACH_LIMIT:?}: {page}",
+                self.workspace
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// A GET of the API as `token`, which must succeed with JSON.
+async fn api_get(base: &str, path: &str, token: &str) -> serde_json::Value {
+    let res = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("call the API");
+    let status = res.status();
+    let answer: serde_json::Value = res.json().await.expect("a JSON answer");
+    assert!(status.is_success(), "GET {path}: {status} {answer}");
+    answer
+}
+
+/// The seeded workspace of the page scenarios: two people commented on its campaign's post
+/// and were found, enriched and sent their DM by the server's workers.
+async fn seed_leads(base: &str, fakes: &Fakes) -> serde_json::Value {
+    const PEOPLE: &[Commenter] = &[
+        Commenter {
+            id: "ACoQuinn",
+            name: "Quinn Harlow",
+            title: "Head of People",
+            company: "Lumen Labs",
+        },
+        Commenter {
+            id: "ACoRita",
+            name: "Rita Moss",
+            title: "Founder",
+            company: "Moss & Fern Bakery",
+        },
+    ];
+    let reached = Outreach {
+        workspace: "Seeded Leads",
+        account: ("acc-seeded", "Sam Seeded"),
+        post: "7400000000000000901",
+        campaign: "Seeded Guide",
+        magnet: ("The hiring guide", "https://acme.io/guide"),
+        people: PEOPLE,
+    }
+    .run(base, fakes)
+    .await;
     serde_json::json!({
-        "email": email,
+        "email": reached.email,
         "password": SEED_PASSWORD,
-        "campaign_id": campaign,
+        "campaign_id": reached.campaign,
         "campaign_name": "Seeded Guide",
-        "lead": {"id": ids[0], "name": "Quinn Harlow", "search": "Lumen"},
-        "other_lead": {"id": ids[1], "name": "Rita Moss"},
+        "lead": {"id": reached.leads[0], "name": "Quinn Harlow", "search": "Lumen"},
+        "other_lead": {"id": reached.leads[1], "name": "Rita Moss"},
     })
-    .to_string()
 }
 
 /// The Unipile webhook secret the browser runs' servers accept (`REVOS_WEBHOOK_SECRET`).
 const WEBHOOK_SECRET: &str = "whsec-browser-0123456789";
 
-/// The environment of a server whose Unipile is the fake at `fake_url` (its hosted-auth page
-/// posts its notice to the server's own address, `{base}`).
-fn unipile_env(fake_url: &str) -> [(&'static str, String); 4] {
-    [
-        ("REVOS_UNIPILE_URL", fake_url.to_owned()),
-        ("REVOS_UNIPILE_API_KEY", "unipile-key".to_owned()),
-        ("REVOS_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
-        ("REVOS_PUBLIC_URL", "{base}".to_owned()),
-    ]
+/// The fake providers a browser run's server calls, served from this process.
+struct Fakes {
+    unipile: revos_providers::fakes::unipile::Running,
+    apollo: revos_providers::fakes::apollo::Running,
 }
 
-/// The inbox scenario's workspace: signed up through the API, the fake Unipile account
-/// `acc-inbox` connected and pacing around the clock, a campaign on it, and one lead (Nora)
-/// whose DM went out through the fake (her chat exists there) and was recorded the way the DM
-/// sender records it, and whose reply reached the server through the Unipile webhook. Returns
-/// what the scenario needs (the owner's login, the chat, the fake's URL, the webhook secret).
-async fn seed_inbox(
-    base: &str,
-    database_url: &str,
-    fake: &revos_providers::fakes::unipile::Running,
-) -> serde_json::Value {
-    use revos_domain::TenantId;
-    use revos_store::{Store, leads, messages};
-    let (account_id, person) = ("acc-inbox", "ACoInboxNora");
-    fake.state.add_account(account_id, "Ivy Inbox");
-    fake.state.connect(account_id, person);
-    let email = format!("inbox-{}@example.com", uuid::Uuid::new_v4().simple());
-    let session = api_post(
-        base,
-        "/api/v1/auth/signup",
-        None,
-        serde_json::json!({"email": email, "password": SEED_PASSWORD, "workspace_name": "Inbox Co"}),
-    )
-    .await;
-    let token = session["token"].as_str().expect("a session token");
-    let tenant: TenantId =
-        serde_json::from_value(session["tenant_id"].clone()).expect("a tenant id");
-    let account = api_post(
-        base,
-        "/api/v1/linkedin-accounts",
-        Some(token),
-        serde_json::json!({"provider": "unipile", "account_id": account_id, "display_name": "Ivy Inbox"}),
-    )
-    .await;
-    let pacing = serde_json::json!({
-        "time_zone": "UTC", "window_start": "00:00", "window_end": "23:59", "warmup_weeks": 0,
-        "min_gap_seconds": 30, "max_gap_seconds": 40,
-    });
-    let res = reqwest::Client::new()
-        .patch(format!(
-            "{base}/api/v1/linkedin-accounts/{}/pacing",
-            account["id"].as_str().unwrap_or_default()
-        ))
-        .bearer_auth(token)
-        .json(&pacing)
-        .send()
-        .await
-        .expect("set the pacing");
-    assert!(res.status().is_success(), "pacing: {}", res.status());
-    let campaign = api_post(
-        base,
-        "/api/v1/campaigns",
-        Some(token),
-        serde_json::json!({
-            "name": "Inbox Guide",
-            "linkedin_account_id": account["id"],
-            "lead_magnet": {"title": "The inbox guide", "url": "https://acme.io/inbox"},
-            "trigger_words": ["GUIDE"],
-            "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
-        }),
-    )
-    .await;
-    let campaign: uuid::Uuid = campaign["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .expect("a campaign id");
-    let body = "Hi Nora! Here is The inbox guide: https://acme.io/inbox";
-    let client = revos_providers::unipile::Unipile::new(revos_providers::HttpConfig::new(
-        &fake.base_url,
-        "unipile-key".to_owned().into(),
-    ));
-    let started = client
-        .start_chat(account_id, person, body)
-        .await
-        .expect("the DM reaches the fake");
+impl Fakes {
+    async fn start() -> Fakes {
+        Fakes {
+            unipile: FakeUnipile::start().await,
+            apollo: FakeApollo::start().await,
+        }
+    }
 
-    let store = Store::connect(database_url)
-        .await
-        .expect("open the server's database");
-    let mut tx = store.begin_for(tenant).await.expect("a transaction");
-    let sent = chrono::Utc::now() - chrono::Duration::hours(1);
-    let lead = leads::NewLead {
-        provider_id: person,
+    /// The environment of a server whose Unipile and Apollo are these fakes (the hosted-auth
+    /// page posts its notice to the server's own address, `{base}`).
+    fn env(&self) -> [(&'static str, String); 6] {
+        [
+            ("REVOS_UNIPILE_URL", self.unipile.base_url.clone()),
+            ("REVOS_UNIPILE_API_KEY", "unipile-key".to_owned()),
+            ("REVOS_APOLLO_URL", self.apollo.base_url.clone()),
+            ("REVOS_APOLLO_API_KEY", "apollo-key".to_owned()),
+            ("REVOS_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
+            ("REVOS_PUBLIC_URL", "{base}".to_owned()),
+        ]
+    }
+}
+
+/// The inbox scenario's workspace: Nora commented on its campaign's post on the fake Unipile
+/// account `acc-inbox`, the server's workers sent her DM through the fake, and her reply
+/// reached the server through the Unipile webhook. Returns what the scenario needs (the
+/// owner's login, the chat, the fake's URL, the webhook secret).
+async fn seed_inbox(base: &str, fakes: &Fakes) -> serde_json::Value {
+    const NORA: &[Commenter] = &[Commenter {
+        id: "ACoInboxNora",
         name: "Nora Quill",
-        linkedin_url: Some("https://www.linkedin.com/in/nora-quill"),
-        headline: Some("Head of Growth at Quill & Co"),
-        email: None,
-        sandbox: false,
-    };
-    let lead = leads::upsert(&mut tx, tenant, &lead, sent)
-        .await
-        .expect("store a lead")
-        .id;
-    leads::join_campaign(
-        &mut tx,
-        tenant,
-        campaign,
-        lead,
-        None,
-        "dm_sent".parse().unwrap(),
-        sent,
-    )
-    .await
-    .expect("join the campaign");
-    messages::insert_dm(&mut tx, tenant, campaign, lead, sent)
-        .await
-        .expect("queue a DM");
-    let dm = messages::dm(&mut tx, tenant, campaign, lead)
-        .await
-        .expect("read the DM")
-        .expect("the DM exists");
-    messages::set_dm(
-        &mut tx,
-        tenant,
-        dm.id,
-        revos_domain::lead::DmState::Sent,
-        Some(body),
-        Some(&started.chat_id),
-        started.message_id.as_deref(),
-        None,
-        sent,
-    )
-    .await
-    .expect("send the DM");
-    tx.commit().await.expect("commit the lead");
-    store.close().await;
-
+        title: "Head of Growth",
+        company: "Quill & Co",
+    }];
+    let (account_id, person) = ("acc-inbox", NORA[0].id);
+    let reached = Outreach {
+        workspace: "Inbox Co",
+        account: (account_id, "Ivy Inbox"),
+        post: "7400000000000000902",
+        campaign: "Inbox Guide",
+        magnet: ("The inbox guide", "https://acme.io/inbox"),
+        people: NORA,
+    }
+    .run(base, fakes)
+    .await;
+    let (email, lead) = (reached.email, &reached.leads[0]);
+    let fake = &fakes.unipile;
     let reply = "Thanks Ivy! Could we talk on Tuesday?";
     let (chat, message) = fake.state.reply_from(person, reply).expect("Nora's chat");
     let delivery = serde_json::json!({
@@ -466,15 +437,11 @@ async fn seed_inbox(
     })
 }
 
-/// The seed of every scenario: the seeded leads' workspace, and the inbox's under `inbox`.
-async fn seed_all(
-    base: &str,
-    database_url: &str,
-    fake: &revos_providers::fakes::unipile::Running,
-) -> String {
-    let leads = seed_leads(base, database_url).await;
-    let mut seed: serde_json::Value = serde_json::from_str(&leads).expect("the leads' seed");
-    seed["inbox"] = seed_inbox(base, database_url, fake).await;
+/// The seed of every scenario: the seeded leads' workspace, and the inbox's under `inbox`,
+/// reached side by side by the server's workers.
+async fn seed_all(base: &str, fakes: &Fakes) -> String {
+    let (mut seed, inbox) = tokio::join!(seed_leads(base, fakes), seed_inbox(base, fakes));
+    seed["inbox"] = inbox;
     seed.to_string()
 }
 
@@ -554,13 +521,12 @@ fn scenarios_pass_in_chromium_on_sqlite() {
     let _one = prepare();
     let work = tempfile::tempdir().expect("temp dir");
     let rt = runtime();
-    let fake = rt.block_on(FakeUnipile::start());
-    let env = unipile_env(&fake.base_url);
+    let fakes = rt.block_on(Fakes::start());
+    let env = fakes.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut server = Server::start(work.path(), &env);
     rt.block_on(server.wait_healthy());
-    let database = revos_store::sqlite_url_in(&work.path().join("data"));
-    let seed = rt.block_on(seed_all(&server.base, &database, &fake));
+    let seed = rt.block_on(seed_all(&server.base, &fakes));
     run_scenarios(&server, "sqlite", work.path(), &seed);
 }
 
@@ -570,15 +536,15 @@ fn scenarios_pass_in_chromium_on_postgres() {
     let rt = runtime();
     let db = rt.block_on(PgDb::create());
     let work = tempfile::tempdir().expect("temp dir");
-    let fake = rt.block_on(FakeUnipile::start());
+    let fakes = rt.block_on(Fakes::start());
     let result = {
-        let env = unipile_env(&fake.base_url);
+        let env = fakes.env();
         let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         env.push(("REVOS_DATABASE_URL", &db.url));
         let mut server = Server::start(work.path(), &env);
         rt.block_on(server.wait_healthy());
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let seed = rt.block_on(seed_all(&server.base, &db.url, &fake));
+            let seed = rt.block_on(seed_all(&server.base, &fakes));
             run_scenarios(&server, "postgres", work.path(), &seed)
         }))
     };

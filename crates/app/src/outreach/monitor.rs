@@ -262,6 +262,10 @@ impl App {
             .await?
             {
                 report.new_leads += 1;
+                // The lead's first event, recorded before the DM's `dm_queued` of the same
+                // instant: the timeline orders events of one instant as they were recorded.
+                let step = Step::new("lead_scraped", Some(campaign), lead.id);
+                pipeline_events::append(&mut tx, tenant, step, now).await?;
                 // Enrichment and the DM are queued in the same transaction as the lead: all
                 // or nothing. Enrichment runs first (its own queue, higher priority); the DM
                 // waits for its account's pacing and checks the connection itself.
@@ -278,8 +282,6 @@ impl App {
                     account: w.account.id,
                 };
                 requeue::dm(&mut tx, &dm, now).await?;
-                let step = Step::new("lead_scraped", Some(campaign), lead.id);
-                pipeline_events::append(&mut tx, tenant, step, now).await?;
             }
         }
         if let Some(newest) = advance {

@@ -79,7 +79,10 @@ async fn killed_workers_lose_no_job_and_complete_none_twice() {
     let dir = tempfile::tempdir().unwrap();
     let key = MasterKey::generate().to_base64().to_string();
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    let mut steady = worker(&db.url, dir.path(), "steady", &key);
+    // The steady worker starts once the first victim holds a job: on a busy machine a worker
+    // can take seconds to start, and a steady worker started first could drain the queue
+    // before any victim claimed a job, leaving nothing to kill.
+    let mut steady = None;
     let mut kills = 0;
     let mut seed = 7u64;
     for round in 0..8 {
@@ -87,6 +90,9 @@ async fn killed_workers_lose_no_job_and_complete_none_twice() {
         let mut victim = worker(&db.url, dir.path(), &id, &key);
         if !holds_a_job(&mut conn, &id).await {
             break;
+        }
+        if steady.is_none() {
+            steady = Some(worker(&db.url, dir.path(), "steady", &key));
         }
         // Somewhere in the middle of its jobs (each takes 60 ms).
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
@@ -139,7 +145,8 @@ async fn killed_workers_lose_no_job_and_complete_none_twice() {
     );
     eprintln!("{kills} kills, {reclaimed} jobs reclaimed from killed workers");
 
-    for Worker(child) in [&mut steady, &mut last] {
+    let mut steady = steady.expect("the first victim held a job, so the steady worker started");
+    for (name, Worker(child)) in [("steady", &mut steady), ("last", &mut last)] {
         assert!(
             Command::new("kill")
                 .args(["-TERM", &child.id().to_string()])
@@ -150,7 +157,8 @@ async fn killed_workers_lose_no_job_and_complete_none_twice() {
         let status = child.wait().unwrap();
         assert!(
             status.success(),
-            "a worker did not stop cleanly on SIGTERM: {status}"
+            "the {name} worker did not stop cleanly on SIGTERM: {status}\n{}",
+            std::fs::read_to_string(dir.path().join(format!("{name}.log"))).unwrap_or_default()
         );
     }
 }
