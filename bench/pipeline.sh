@@ -31,11 +31,11 @@ sizes=(--campaigns "$CAMPAIGNS" --posts "$POSTS" --accounts "$ACCOUNTS" --durati
 
 # Runs the bench with the given arguments, adding the load averages around the run.
 bench() {
-    local start end
+    local start finish
     start=$(cut -d' ' -f1-3 /proc/loadavg)
     "$revos" bench pipeline "$@" --json >"${TMPDIR:-/tmp}/revos-bench-$$.json"
-    end=$(cut -d' ' -f1-3 /proc/loadavg)
-    jq -c --arg start "$start" --arg end "$end" '. + {load_average: {start: $start, end: $end}}' \
+    finish=$(cut -d' ' -f1-3 /proc/loadavg)
+    jq -c --arg start "$start" --arg finish "$finish" '. + {load_average: {start: $start, end: $finish}}' \
         "${TMPDIR:-/tmp}/revos-bench-$$.json"
     rm -f "${TMPDIR:-/tmp}/revos-bench-$$.json"
 }

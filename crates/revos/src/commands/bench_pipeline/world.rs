@@ -84,8 +84,8 @@ pub struct CommentStream {
     handle: tokio::task::JoinHandle<()>,
 }
 
-/// Adds `per_second` comments a second, each by a new person already connected to the
-/// account of the post's campaign (so the DM goes out without a connection request), on
+/// Adds `per_second` comments a second, each by a person new to this run (so a kept database
+/// gains leads too) already connected to the account of the post's campaign (so the DM goes out without a connection request), on
 /// posts drawn in turn across all the posts.
 pub fn comments(fake: Arc<FakeUnipile>, sizes: Sizes, per_second: u64) -> CommentStream {
     let stop = Arc::new(AtomicBool::new(false));
@@ -94,6 +94,8 @@ pub fn comments(fake: Arc<FakeUnipile>, sizes: Sizes, per_second: u64) -> Commen
         let (stop, added) = (Arc::clone(&stop), Arc::clone(&added));
         async move {
             let mut tick = tokio::time::interval(Duration::from_millis(100));
+            // People new to this run, also on a kept database that earlier runs filled.
+            let run = chrono::Utc::now().timestamp();
             let mut n: u64 = 0;
             let per_tick = per_second.div_ceil(10).max(1);
             while !stop.load(Ordering::Relaxed) {
@@ -102,7 +104,7 @@ pub fn comments(fake: Arc<FakeUnipile>, sizes: Sizes, per_second: u64) -> Commen
                     // A stride prime to the post count visits posts of every campaign.
                     let p = (n * 7919) % sizes.posts;
                     let account = account_id((p % sizes.campaigns) % sizes.accounts);
-                    let person = format!("bench-new-{n}");
+                    let person = format!("bench-new-{run}-{n}");
                     let name = format!("Zoé Müller-{n}");
                     fake.add_comment(
                         &post_id(p),
