@@ -302,6 +302,52 @@ pub enum AdminCommand {
     /// Create workspaces, whatever the sign-up rule (REVOS_SIGNUP).
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Write a consistent snapshot of the SQLite database to FILE, while RevOS keeps running.
+    ///
+    /// The snapshot holds every write committed before it began and nothing half-written; it
+    /// is checked (SQLite integrity check, RevOS schema) before it takes FILE's name. It does
+    /// NOT hold the master key, which seals the workspaces' stored provider credentials: keep
+    /// that key (<data dir>/master.key or REVOS_MASTER_KEY) safe apart from the backups, or
+    /// write a copy with --include-key. PostgreSQL is backed up with pg_dump (README.md,
+    /// "Backups").
+    Backup(BackupArgs),
+    /// Bring a backup made by `admin backup` back into an empty data directory.
+    ///
+    /// Refuses a data directory that is not empty, a file that is not a whole RevOS database
+    /// (integrity check, schema) and a master key that does not open the backup's stored
+    /// credentials. Give the key that was in use when the backup was taken with --key (it is
+    /// written to <data dir>/master.key) or REVOS_MASTER_KEY. Then start `revos serve`.
+    Restore(RestoreArgs),
+}
+
+/// Flags of `admin backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the backup (must not exist yet).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Also write the master key in use to FILE.key (mode 0600). Store it apart from the
+    /// backup: whoever holds both can read every stored credential.
+    #[arg(long)]
+    pub include_key: bool,
+    /// Print the result as JSON (and no progress bar).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags of `admin restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file written by `revos admin backup`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The master key file that was in use when the backup was taken (e.g. FILE.key from
+    /// --include-key); copied to <data dir>/master.key.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: Option<PathBuf>,
+    /// Print the result as JSON (and no progress bar).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `revos admin workspace ...`

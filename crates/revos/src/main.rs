@@ -57,6 +57,12 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::Workspace(cmd)) => {
                 commands::workspace::run(settings, cmd).await
             }
+            Command::Admin(AdminCommand::Backup(args)) => {
+                commands::backup::run(settings, args).await
+            }
+            Command::Admin(AdminCommand::Restore(args)) => {
+                commands::restore::run(settings, args).await
+            }
             Command::Bench(BenchCommand::Queue(args)) => {
                 commands::bench::queue(settings, args).await
             }

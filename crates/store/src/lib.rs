@@ -17,6 +17,7 @@ mod store;
 mod tx;
 
 pub mod api_keys;
+pub mod backup;
 pub mod bulk_load;
 pub mod campaign_queue;
 pub mod campaigns;

@@ -16,7 +16,8 @@ use tokio::sync::broadcast;
 /// table, so row-level security always applies to it.
 pub const APP_ROLE: &str = "revos_app";
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Which database engine a store runs on.

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod backup;
 pub mod bench;
 pub mod bench_pipeline;
 pub mod cartridge;
@@ -8,6 +9,7 @@ pub mod demo;
 pub mod jobs;
 pub mod mcp;
 pub mod migrate;
+pub mod restore;
 pub mod serve;
 pub mod stop;
 pub mod worker;

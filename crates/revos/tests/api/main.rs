@@ -15,6 +15,7 @@ mod account_owner;
 mod activation;
 mod agents;
 mod auth;
+mod backup;
 mod bad_input;
 mod bench_pipeline;
 mod binary;
