@@ -36,7 +36,9 @@ pub enum ChatEvent {
         /// Its arguments (the raw text when they are not valid JSON).
         arguments: serde_json::Value,
     },
-    /// A tool finished (successfully or not; failures are handed back to the model).
+    /// A tool finished (successfully or not; failures are handed back to the model). An
+    /// external MCP server the run goes without is shown the same way, before the model's
+    /// first step and with no `tool_call`: named `mcp:NAME`, not ok, code `tool_unavailable`.
     ToolResult {
         /// The call's id.
         id: String,

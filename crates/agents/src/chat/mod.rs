@@ -18,6 +18,7 @@ pub use runs::ChatRunHandle;
 pub use runtime::RunLimits;
 
 use crate::definitions::AgentKind;
+use crate::mcp::clients::McpClients;
 use chrono::{DateTime, Utc};
 use revos_app::conversations::Conversation;
 use revos_app::llm::{LlmCall, LlmMode};
@@ -34,20 +35,23 @@ pub const MAX_MESSAGE_CHARS: usize = 8_000;
 pub const AUTO_AGENT: &str = "auto";
 const NEW_TITLE: &str = "New chat";
 
-/// The agents of one process: the use cases they act through and the chat runs in progress.
-/// Cheap to clone; clones share the runs.
+/// The agents of one process: the use cases they act through, the chat runs in progress and
+/// the external MCP servers' connections. Cheap to clone; clones share the runs and the
+/// connections.
 #[derive(Clone)]
 pub struct Agents {
     app: App,
     runs: Arc<ChatRuns>,
+    mcp: Arc<McpClients>,
 }
 
 impl Agents {
-    /// The agents over `app`, with no run in progress.
+    /// The agents over `app`, with no run in progress and no MCP server connected.
     pub fn new(app: App) -> Self {
         Self {
             app,
             runs: Arc::default(),
+            mcp: Arc::default(),
         }
     }
 

@@ -11,12 +11,15 @@ use super::runtime::{self, RunLimits};
 use super::{Agents, MAX_MESSAGE_CHARS, NEW_TITLE};
 use crate::commands::{Parsed, parse_command};
 use crate::definitions::{AgentKind, route};
+use crate::mcp::clients::Unavailable;
 use crate::tools::{SwitchCartridgeArgs, Tool, ToolContext, ToolRegistry};
+use revos_app::cartridges::Cartridge;
 use revos_app::conversations::Conversation;
 use revos_app::llm::{LanguageModel, LlmMode};
 use revos_app::{App, AppError, Principal, Result};
+use revos_domain::mcp_servers;
 use revos_domain::memory::ExampleKind;
-use revos_domain::{CartridgeId, TenantId, ValidationErrors};
+use revos_domain::{TenantId, ValidationErrors};
 use revos_providers::llm::LlmMessage;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -91,6 +94,9 @@ impl Agents {
         let content = content.to_owned();
         let token = cancel.clone();
         tokio::spawn(async move {
+            // The stream ends when its last sender goes: only once the run is forgotten, so
+            // that a message sent right after `done` is not refused as a second run.
+            let open_until_finished = tx.clone();
             agents
                 .run_chat(
                     who,
@@ -104,6 +110,7 @@ impl Agents {
                 )
                 .await;
             agents.runs.finish(id);
+            drop(open_until_finished);
         });
         Ok(ChatRunHandle { events: rx, cancel })
     }
@@ -193,7 +200,7 @@ impl Agents {
         })
         .await;
         let (stop, steps) = match &model {
-            Some(client) => match system_prompt(app, &who, cartridge, agent, &content).await {
+            Some(client) => match self.prepare_online(&mut run, &content).await {
                 Ok(system) => {
                     let mut messages = vec![LlmMessage::System { content: system }];
                     messages.extend(history);
@@ -222,22 +229,69 @@ impl Agents {
         }
         run.emit(ChatEvent::Done { stop, steps, mode }).await;
     }
+
+    /// What an online run starts with: the tools of the external MCP servers its cartridge
+    /// names added to its registry (each declared server it goes without shown as a failed
+    /// "tool unavailable" card, and named in the prompt), and its system prompt.
+    async fn prepare_online(&self, run: &mut Run<'_>, message: &str) -> Result<String> {
+        let who = &run.ctx.principal;
+        let cartridge = match run.ctx.cartridge {
+            Some(id) => Some(self.app.get_cartridge(who, id).await?),
+            None => None,
+        };
+        let mut unavailable = Vec::new();
+        if let Some(c) = &cartridge {
+            let external = self
+                .mcp
+                .add_tools(
+                    &self.app,
+                    run.registry.clone(),
+                    who.tenant,
+                    &c.spec.tools_enabled,
+                )
+                .await?;
+            run.registry = external.registry;
+            unavailable = external.unavailable;
+        }
+        for server in &unavailable {
+            let result = server.result();
+            run.emit(ChatEvent::ToolResult {
+                id: format!("mcp_unavailable_{}", server.server),
+                name: format!("{}{}", mcp_servers::PREFIX, server.server),
+                ok: result.ok,
+                summary: result.summary,
+                link: result.link,
+                value: result.value,
+            })
+            .await;
+        }
+        system_prompt(
+            &self.app,
+            &run.ctx.principal,
+            cartridge.as_ref(),
+            run.agent,
+            message,
+            &unavailable,
+        )
+        .await
+    }
 }
 
 /// The system prompt of a run: the cartridge's voice (its effective system prompt and, for
 /// the writing agents, its most relevant approved examples and learned style for this
-/// message), the agent's instructions, and the date.
+/// message), the agent's instructions, the connected services that are unavailable, and the
+/// date.
 async fn system_prompt(
     app: &App,
     who: &Principal,
-    cartridge: Option<CartridgeId>,
+    cartridge: Option<&Cartridge>,
     agent: AgentKind,
     message: &str,
+    unavailable: &[Unavailable],
 ) -> Result<String> {
     let mut prompt = String::new();
     match cartridge {
-        Some(id) => {
-            let cartridge = app.get_cartridge(who, id).await?;
+        Some(cartridge) => {
             prompt.push_str(&cartridge.effective_system_prompt);
             prompt.push_str("\n\n");
             let kind = match agent {
@@ -246,7 +300,7 @@ async fn system_prompt(
                 AgentKind::CampaignManager => None,
             };
             if let Some(kind) = kind {
-                let (guide, _) = app.voice_guide(who, id, kind, message).await?;
+                let (guide, _) = app.voice_guide(who, cartridge.id, kind, message).await?;
                 prompt.push_str(&guide);
                 prompt.push('\n');
             }
@@ -258,6 +312,14 @@ async fn system_prompt(
         )),
     }
     prompt.push_str(&agent.instructions());
+    if !unavailable.is_empty() {
+        let names: Vec<&str> = unavailable.iter().map(|u| u.server.as_str()).collect();
+        prompt.push_str(&format!(
+            "\n\nThe tools of these connected services are unavailable right now: {}. If the \
+             user needs them, say that they are unavailable; do not pretend to use them.",
+            names.join(", ")
+        ));
+    }
     prompt.push_str("\n\n");
     prompt.push_str(revos_domain::untrusted::UNTRUSTED_RULE);
     prompt.push_str(

@@ -1,61 +1,82 @@
-//! External MCP servers a cartridge names in `tools_enabled` (`mcp:NAME`, declared by the
-//! operator in revos.toml): connected with rmcp's client (a child process, or streamable HTTP
-//! through the outbound URL guard), their tools listed and added to a registry as
-//! `<server>__<tool>`, each call forwarded through the client. A server's credential comes from
-//! the workspace's vault by the secret name the operator gave, never from cartridge text.
-//! Entries naming anything else (undeclared, another workspace's, the retired `mcp+…` syntax)
-//! are ignored. The connection lives as long as the registry that holds its tools.
+//! One external MCP server as the agents use it: connected with rmcp's client (a child process,
+//! or streamable HTTP through the outbound URL guard), its tools listed, and each call
+//! forwarded with a time limit and its output cut to a size a model can take. A server's
+//! credential comes from the workspace's vault by the secret name the operator gave, never
+//! from cartridge text. Which servers a run may reach, and how long a listing is reused, is
+//! [`super::clients`]'s business.
 
-use crate::tools::{ToolError, ToolRegistry, ToolResult};
-use revos_app::App;
-use revos_domain::TenantId;
-use revos_domain::mcp_servers::{McpServer, McpTransport, tool_name};
-use revos_providers::llm::ToolSpec;
+use crate::tools::{ToolError, ToolResult};
+use revos_domain::mcp_servers::{McpServer, McpTransport};
 use revos_providers::outbound::OutboundPolicy;
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::{RoleClient, RunningService};
+use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
+use rmcp::service::{RoleClient, RunningService, ServiceError};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// How long connecting to a server and listing its tools may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting to a server and listing its tools may take: a run waits this long at
+/// most before it goes on without the server.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long one call of an external tool may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(120);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A connected MCP server.
-type Client = Arc<RunningService<RoleClient, ()>>;
+/// The most characters of one tool's output that reach the model, the chat and the
+/// transcript; longer output is cut, with a note saying so.
+pub const MAX_OUTPUT_CHARS: usize = 16_000;
 
-/// Why an external MCP server's tools could not be added.
-#[derive(Debug, thiserror::Error)]
-pub enum ExternalToolError {
-    /// The server could not be started, reached, or asked for its tools.
-    #[error("MCP server {server}: {message}")]
-    Unreachable {
-        /// The server's name.
-        server: String,
-        /// What failed.
-        message: String,
-    },
-    /// Reading the workspace's access or vault failed.
-    #[error(transparent)]
-    App(#[from] revos_app::AppError),
+/// The most characters of a tool's description the model sees.
+const MAX_DESCRIPTION_CHARS: usize = 1_000;
+
+/// The error code of a tool whose server cannot be reached.
+pub const TOOL_UNAVAILABLE: &str = "tool_unavailable";
+
+/// A connection to one server, shared by the tools listed through it. A call that fails in
+/// transport (not one the server answered with an error) marks it broken, so that the next
+/// run connects again instead of reusing it.
+pub(crate) struct Connection {
+    client: RunningService<RoleClient, ()>,
+    /// The server's name, for messages.
+    server: String,
+    broken: AtomicBool,
 }
 
-/// One tool of an external server, called through its client.
+impl Connection {
+    /// Whether a call through it failed in transport.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken.load(Ordering::Relaxed)
+    }
+
+    /// Every tool the server offers.
+    pub(crate) async fn list_tools(&self) -> Result<Vec<Tool>, String> {
+        self.client
+            .list_all_tools()
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// One tool of an external server, called through its connection.
 pub struct RemoteTool {
-    client: Client,
+    connection: Arc<Connection>,
     /// The tool's own name on its server.
     name: String,
 }
 
 impl RemoteTool {
-    /// Calls the tool; a transport failure or an `isError` answer is a failed result.
+    /// The tool `name` of the server behind `connection`.
+    pub(crate) fn new(connection: Arc<Connection>, name: String) -> Self {
+        Self { connection, name }
+    }
+
+    /// Calls the tool. An `isError` answer or a protocol error the server sent is a failed
+    /// result; a server that fails in transport or does not answer in time is "tool
+    /// unavailable". Either way the run goes on.
     pub(crate) async fn call(&self, arguments: Value) -> ToolResult {
         let Value::Object(arguments) = arguments else {
             return ToolResult::failure(ToolError::field(
@@ -64,20 +85,39 @@ impl RemoteTool {
                 "the arguments must be a JSON object",
             ));
         };
+        let server = &self.connection.server;
         let params = CallToolRequestParams::new(self.name.clone()).with_arguments(arguments);
-        match tokio::time::timeout(CALL_TIMEOUT, self.client.call_tool(params)).await {
-            Ok(Ok(result)) => from_call_result(result),
-            Ok(Err(e)) => ToolResult::failure(ToolError {
-                code: "provider_failed",
-                message: format!("the MCP server failed: {e}"),
-                field: None,
-            }),
-            Err(_) => ToolResult::failure(ToolError {
-                code: "provider_failed",
-                message: "the MCP server did not answer in time".into(),
-                field: None,
-            }),
-        }
+        let why = match tokio::time::timeout(CALL_TIMEOUT, self.connection.client.call_tool(params))
+            .await
+        {
+            Ok(Ok(result)) => return capped(from_call_result(result)),
+            Ok(Err(ServiceError::McpError(e))) => {
+                return capped(ToolResult::failure(ToolError {
+                    code: "tool_failed",
+                    message: format!("the MCP server {server} refused the call: {}", e.message),
+                    field: None,
+                }));
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(server = %server, tool = %self.name, error = %e, "an MCP tool call failed");
+                "failed to answer".to_owned()
+            }
+            Err(_) => format!("did not answer within {} s", CALL_TIMEOUT.as_secs()),
+        };
+        self.connection.broken.store(true, Ordering::Relaxed);
+        unavailable(server, &why)
+    }
+}
+
+/// The failed result of a tool whose server cannot be used: code [`TOOL_UNAVAILABLE`], and a
+/// summary starting "Tool unavailable" for the chat's card.
+pub fn unavailable(server: &str, why: &str) -> ToolResult {
+    let message = format!("the MCP server {server} {why}");
+    ToolResult {
+        ok: false,
+        value: json!({"error": {"code": TOOL_UNAVAILABLE, "message": message}}),
+        summary: format!("Tool unavailable: {message}"),
+        link: None,
     }
 }
 
@@ -109,7 +149,7 @@ fn from_call_result(result: CallToolResult) -> ToolResult {
     let value = if ok || value.get("error").is_some() {
         value
     } else {
-        serde_json::json!({"error": {"code": "tool_failed", "message": summary, "details": value}})
+        json!({"error": {"code": "tool_failed", "message": summary, "details": value}})
     };
     ToolResult {
         ok,
@@ -119,14 +159,61 @@ fn from_call_result(result: CallToolResult) -> ToolResult {
     }
 }
 
-/// Starts or reaches one declared server, with the workspace's `secret` when it has one. A
-/// child process never sees the instance's `REVOS_*` settings (the master key among them).
-async fn connect(
+/// `result` with its value cut to [`MAX_OUTPUT_CHARS`] characters of JSON when it is longer:
+/// the value then holds the cut text and a note, and the summary says so. A failed result
+/// keeps its error shape, the cut text in `details`.
+fn capped(mut result: ToolResult) -> ToolResult {
+    let text = result.value.to_string();
+    let total = text.chars().count();
+    if total <= MAX_OUTPUT_CHARS {
+        return result;
+    }
+    let note =
+        format!("The tool's output was cut to its first {MAX_OUTPUT_CHARS} of {total} characters.");
+    let cut = json!({
+        "truncated": true,
+        "note": note,
+        "output": text.chars().take(MAX_OUTPUT_CHARS).collect::<String>(),
+    });
+    result.value = if result.ok {
+        cut
+    } else {
+        json!({"error": {"code": "tool_failed", "message": note, "details": cut}})
+    };
+    result.summary.push_str(" (output truncated)");
+    result
+}
+
+/// The function spec the model sees for `tool` of `server`: its registry name, its
+/// description (cut), and its input JSON Schema with `properties` present (small models
+/// expect it even when a tool takes no arguments).
+pub(crate) fn spec_of(server: &str, tool: &Tool) -> revos_providers::llm::ToolSpec {
+    let mut parameters = (*tool.input_schema).clone();
+    parameters
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Default::default()));
+    revos_providers::llm::ToolSpec {
+        name: revos_domain::mcp_servers::tool_name(server, &tool.name),
+        description: tool
+            .description
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .take(MAX_DESCRIPTION_CHARS)
+            .collect(),
+        parameters: Value::Object(parameters),
+    }
+}
+
+/// Starts or reaches one declared server, with the workspace's `secret` when it has one, and
+/// completes the MCP handshake. A child process never sees the instance's `REVOS_*` settings
+/// (the master key among them), and is killed when the connection is dropped.
+pub(crate) async fn connect(
     server: &McpServer,
-    secret: Option<Zeroizing<String>>,
+    secret: Option<&Zeroizing<String>>,
     policy: &OutboundPolicy,
-) -> Result<Client, String> {
-    let running = match &server.transport {
+) -> Result<Connection, String> {
+    let client = match &server.transport {
         McpTransport::Stdio { command, args } => {
             let mut cmd = tokio::process::Command::new(command);
             cmd.args(args);
@@ -135,7 +222,7 @@ async fn connect(
                     cmd.env_remove(key);
                 }
             }
-            if let (Some(var), Some(value)) = (server.secret_env_var(), &secret) {
+            if let (Some(var), Some(value)) = (server.secret_env_var(), secret) {
                 cmd.env(var, value.as_str());
             }
             let (transport, _) = TokioChildProcess::builder(cmd)
@@ -152,79 +239,64 @@ async fn connect(
                 .build()
                 .map_err(|e| e.to_string())?;
             let mut config = StreamableHttpClientTransportConfig::with_uri(url.as_str());
-            if let Some(token) = &secret {
+            if let Some(token) = secret {
                 config = config.auth_header(token.as_str());
             }
             let transport = StreamableHttpClientTransport::with_client(client, config);
             ().serve(transport).await.map_err(|e| e.to_string())?
         }
     };
-    Ok(Arc::new(running))
+    Ok(Connection {
+        client,
+        server: server.name.clone(),
+        broken: AtomicBool::new(false),
+    })
 }
 
-/// Adds external MCP servers' tools to a registry, reading the workspace's access and vault
-/// through the use cases of [`App`].
-pub trait ExternalTools {
-    /// `registry` plus the tools of every declared MCP server that `tools_enabled` names and
-    /// `tenant` may use, each as `<server>__<tool>`; other entries are skipped. Fails when a
-    /// server's secret is missing from the vault, or it cannot be reached or listed.
-    fn with_external_tools(
-        &self,
-        registry: ToolRegistry,
-        tenant: TenantId,
-        tools_enabled: &[String],
-    ) -> impl Future<Output = Result<ToolRegistry, ExternalToolError>> + Send;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl ExternalTools for App {
-    async fn with_external_tools(
-        &self,
-        mut registry: ToolRegistry,
-        tenant: TenantId,
-        tools_enabled: &[String],
-    ) -> Result<ToolRegistry, ExternalToolError> {
-        let access = self.mcp_access(tenant).await?;
-        for entry in tools_enabled {
-            let Some(server) = access.server(entry) else {
-                continue;
-            };
-            let unreachable = |message: String| ExternalToolError::Unreachable {
-                server: server.name.clone(),
-                message,
-            };
-            let secret = match &server.secret {
-                Some(name) => Some(self.reveal_secret(tenant, name).await?.ok_or_else(|| {
-                    unreachable(format!(
-                        "its secret {} is not in this workspace's vault",
-                        name.as_str()
-                    ))
-                })?),
-                None => None,
-            };
-            let listed = tokio::time::timeout(CONNECT_TIMEOUT, async {
-                let client = connect(server, secret, self.outbound_policy()).await?;
-                let tools = client.list_all_tools().await.map_err(|e| e.to_string())?;
-                Ok::<_, String>((client, tools))
-            })
-            .await
-            .map_err(|_| unreachable("did not answer in time".into()))?
-            .map_err(unreachable)?;
-            let (client, tools) = listed;
-            for tool in tools {
-                let spec = ToolSpec {
-                    name: tool_name(&server.name, &tool.name),
-                    description: tool.description.as_deref().unwrap_or_default().to_owned(),
-                    parameters: Value::Object((*tool.input_schema).clone()),
-                };
-                registry.add_remote(
-                    spec,
-                    RemoteTool {
-                        client: Arc::clone(&client),
-                        name: tool.name.to_string(),
-                    },
-                );
-            }
+    fn ok(value: Value) -> ToolResult {
+        ToolResult {
+            ok: true,
+            value,
+            summary: "Found it".into(),
+            link: None,
         }
-        Ok(registry)
+    }
+
+    #[test]
+    fn long_output_is_cut_with_a_note() {
+        let short = ok(json!({"text": "x".repeat(100)}));
+        assert_eq!(capped(short.clone()), short);
+
+        let long = capped(ok(json!({"text": "é".repeat(MAX_OUTPUT_CHARS * 2)})));
+        assert!(long.ok);
+        assert_eq!(long.value["truncated"], true);
+        let output = long.value["output"].as_str().unwrap();
+        assert_eq!(output.chars().count(), MAX_OUTPUT_CHARS);
+        assert!(output.starts_with("{\"text\":\"éé"));
+        let note = long.value["note"].as_str().unwrap();
+        assert!(note.contains(&format!("{MAX_OUTPUT_CHARS} of")), "{note}");
+        assert_eq!(long.summary, "Found it (output truncated)");
+
+        let failed = capped(ToolResult {
+            ok: false,
+            ..ok(json!({"error": {"message": "y".repeat(MAX_OUTPUT_CHARS)}}))
+        });
+        assert_eq!(failed.value["error"]["code"], "tool_failed");
+        assert_eq!(failed.value["error"]["details"]["truncated"], true);
+    }
+
+    #[test]
+    fn unavailable_results_name_the_server() {
+        let r = unavailable("crm", "failed to answer");
+        assert!(!r.ok);
+        assert_eq!(r.value["error"]["code"], TOOL_UNAVAILABLE);
+        assert_eq!(
+            r.summary,
+            "Tool unavailable: the MCP server crm failed to answer"
+        );
     }
 }

@@ -150,8 +150,8 @@ impl Done {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ToolError {
     /// A stable code: `invalid_arguments`, `validation_failed`, `not_found`, `ambiguous`,
-    /// `conflict`, `forbidden`, `provider_failed`, `llm_budget_exceeded`, `unknown_tool` or
-    /// `internal`.
+    /// `conflict`, `forbidden`, `provider_failed`, `llm_budget_exceeded`, `unknown_tool`,
+    /// `tool_failed` (an external MCP tool's error) or `internal`.
     pub code: &'static str,
     /// What went wrong, for a model or a person.
     pub message: String,

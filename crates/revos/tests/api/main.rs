@@ -39,6 +39,7 @@ mod lead_export;
 mod lead_search;
 mod leads_api;
 mod mcp;
+mod mcp_chat;
 mod members;
 mod monitor;
 mod monitor_pages;

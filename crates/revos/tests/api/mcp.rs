@@ -6,7 +6,7 @@
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, TestDb, cartridge, error_fields};
 use reqwest::StatusCode;
-use revos_agents::mcp::external::ExternalTools;
+use revos_agents::mcp::clients::McpClients;
 use revos_agents::tools::{ToolContext, ToolRegistry};
 use revos_app::providers::ProviderSettings;
 use revos_domain::SecretName;
@@ -277,14 +277,14 @@ async fn cartridge_tools_reach_an_external_mcp_server(db: Db) {
     let tools_enabled: Vec<String> =
         serde_json::from_value(saved["tools_enabled"].clone()).unwrap();
     let a = t.app.authenticate(&a_token).await.unwrap();
-    let missing = t
-        .app
-        .with_external_tools(ToolRegistry::standard(), a.tenant, &tools_enabled)
-        .await;
-    assert!(
-        missing.is_err_and(|e| e.to_string().contains("revos_api_key")),
-        "the secret is not stored yet"
-    );
+    let clients = McpClients::default();
+    let missing = clients
+        .add_tools(&t.app, ToolRegistry::standard(), a.tenant, &tools_enabled)
+        .await
+        .unwrap();
+    assert_eq!(missing.unavailable.len(), 1, "the secret is not stored yet");
+    assert!(missing.unavailable[0].why.contains("revos_api_key"));
+    assert!(!missing.registry.contains("revos__list_campaigns"));
     let (status, s) = t
         .put(
             "/api/v1/secrets/revos_api_key",
@@ -294,11 +294,12 @@ async fn cartridge_tools_reach_an_external_mcp_server(db: Db) {
         .await;
     assert_eq!(status, StatusCode::OK, "{s}");
 
-    let registry = t
-        .app
-        .with_external_tools(ToolRegistry::standard(), a.tenant, &tools_enabled)
+    let external = clients
+        .add_tools(&t.app, ToolRegistry::standard(), a.tenant, &tools_enabled)
         .await
         .unwrap();
+    assert!(external.unavailable.is_empty());
+    let registry = external.registry;
     assert!(registry.contains("revos__list_campaigns"));
     assert!(registry.contains("revos__create_campaign") && registry.contains("list_campaigns"));
     let spec = registry
@@ -332,15 +333,20 @@ async fn cartridge_tools_reach_an_external_mcp_server(db: Db) {
     assert!(!r.ok);
     assert_eq!(r.value["error"]["code"], "not_found", "{}", r.value);
 
-    let bad = t
-        .app
-        .with_external_tools(
+    let bad = clients
+        .add_tools(
+            &t.app,
             ToolRegistry::standard(),
             ctx.principal.tenant,
             &["mcp:broken".to_owned()],
         )
-        .await;
-    assert!(bad.is_err());
+        .await
+        .unwrap();
+    assert_eq!(bad.unavailable[0].server, "broken");
+    assert_eq!(
+        bad.registry.specs().len(),
+        ToolRegistry::standard().specs().len()
+    );
 }
 
 async fn first_account(t: &TestApp, token: &str) -> String {

@@ -6,7 +6,7 @@
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, TestDb, cartridge, error_fields};
 use reqwest::StatusCode;
-use revos_agents::mcp::external::ExternalTools;
+use revos_agents::mcp::clients::McpClients;
 use revos_agents::tools::ToolRegistry;
 use revos_app::providers::ProviderSettings;
 use revos_domain::TenantId;
@@ -356,10 +356,12 @@ async fn hooks_cartridges_name_only_servers_declared_for_their_workspace(db: Db)
     assert_eq!(none["items"], json!([]));
 
     // At run time the attacker's entries are ignored: nothing is started for it, while the
-    // same entry in the victim's workspace does start the server.
-    let registry = t
-        .app
-        .with_external_tools(
+    // same entry in the victim's workspace does start the server (which cannot start: its
+    // tools are unavailable, and the registry is returned without them).
+    let clients = McpClients::default();
+    let external = clients
+        .add_tools(
+            &t.app,
             ToolRegistry::standard(),
             attacker_tenant,
             &[
@@ -370,24 +372,38 @@ async fn hooks_cartridges_name_only_servers_declared_for_their_workspace(db: Db)
         )
         .await
         .unwrap();
-    assert!(!registry.specs().iter().any(|s| s.name.contains("__")));
-    let started = t
-        .app
-        .with_external_tools(
+    assert!(
+        !external
+            .registry
+            .specs()
+            .iter()
+            .any(|s| s.name.contains("__"))
+    );
+    assert!(external.unavailable.is_empty());
+    let started = clients
+        .add_tools(
+            &t.app,
             ToolRegistry::standard(),
             victim_tenant,
             &["mcp:crm".to_owned()],
         )
-        .await;
-    assert!(started.is_err_and(|e| e.to_string().contains("/no/such/program")));
+        .await
+        .unwrap();
+    let unavailable: Vec<&str> = started
+        .unavailable
+        .iter()
+        .map(|u| u.server.as_str())
+        .collect();
+    assert_eq!(unavailable, ["crm"]);
 
     // Declared by workspace id: the same holds.
     let by_id = t.app.clone().with_providers(ProviderSettings {
         mcp_servers: vec![hooks_server("crm", Some(vec![victim_tenant.0.to_string()]))],
         ..Default::default()
     });
-    let ignored = by_id
-        .with_external_tools(
+    let ignored = McpClients::default()
+        .add_tools(
+            &by_id,
             ToolRegistry::standard(),
             attacker_tenant,
             &["mcp:crm".to_owned()],
@@ -395,19 +411,20 @@ async fn hooks_cartridges_name_only_servers_declared_for_their_workspace(db: Db)
         .await
         .unwrap();
     assert_eq!(
-        ignored.specs().len(),
+        ignored.registry.specs().len(),
         ToolRegistry::standard().specs().len()
     );
-    assert!(
-        by_id
-            .with_external_tools(
-                ToolRegistry::standard(),
-                victim_tenant,
-                &["mcp:crm".to_owned()]
-            )
-            .await
-            .is_err()
-    );
+    assert!(ignored.unavailable.is_empty());
+    let tried = McpClients::default()
+        .add_tools(
+            &by_id,
+            ToolRegistry::standard(),
+            victim_tenant,
+            &["mcp:crm".to_owned()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(tried.unavailable.len(), 1);
 
     // The operator removes `crm`: the victim's stored cartridge still loads, flagged, and its
     // entry is ignored at run time.
@@ -416,16 +433,16 @@ async fn hooks_cartridges_name_only_servers_declared_for_their_workspace(db: Db)
     let id = revos_domain::CartridgeId(dana["id"].as_str().unwrap().parse().unwrap());
     let stored = removed.get_cartridge(&who, id).await.unwrap();
     assert_eq!(stored.undeclared_tools, ["mcp:crm"]);
-    assert!(
-        removed
-            .with_external_tools(
-                ToolRegistry::standard(),
-                victim_tenant,
-                &stored.spec.tools_enabled
-            )
-            .await
-            .is_ok()
-    );
+    let ignored = McpClients::default()
+        .add_tools(
+            &removed,
+            ToolRegistry::standard(),
+            victim_tenant,
+            &stored.spec.tools_enabled,
+        )
+        .await
+        .unwrap();
+    assert!(ignored.unavailable.is_empty());
     // Unchanged for the victim on the served instance.
     let (_, again) = t
         .get(&format!("/api/v1/cartridges/{}", id.0), &victim)
