@@ -6,6 +6,7 @@ pub mod account_pacing;
 pub mod accounts;
 pub mod activity;
 pub mod activity_stats;
+pub mod analytics;
 pub mod api_keys;
 pub mod auth;
 pub mod campaign_activation;

@@ -33,6 +33,15 @@ pub struct ProviderSettings {
     pub smartlead_key: Option<SecretString>,
     /// Where providers reach this instance (`REVOS_PUBLIC_URL`), for notify URLs.
     pub public_url: Option<String>,
+    /// The instance's PostHog host (`REVOS_POSTHOG_URL`), for workspaces exporting analytics
+    /// without a project of their own.
+    pub posthog_url: String,
+    /// The instance's PostHog project key (`REVOS_POSTHOG_API_KEY`); none means a workspace
+    /// needs its own key to export analytics.
+    pub posthog_key: Option<SecretString>,
+    /// The operator's web analytics snippet on the app's pages (`REVOS_WEB_ANALYTICS_SCRIPT_URL`
+    /// and the origins it talks to), or none.
+    pub web_analytics: Option<revos_domain::web_analytics::WebAnalytics>,
     /// The secret every provider webhook must present (`REVOS_WEBHOOK_SECRET`); webhooks
     /// are refused while it is unset.
     pub webhook_secret: Option<SecretString>,
@@ -60,6 +69,9 @@ impl Default for ProviderSettings {
             instantly_key: None,
             smartlead_url: "https://server.smartlead.ai/api/v1".into(),
             smartlead_key: None,
+            posthog_url: crate::analytics::DEFAULT_POSTHOG_URL.into(),
+            posthog_key: None,
+            web_analytics: None,
             webhook_secret: None,
             public_url: None,
             timeout: std::time::Duration::from_secs(20),
@@ -131,6 +143,20 @@ impl App {
         );
         config.timeout = self.providers.settings.timeout;
         config
+    }
+
+    /// The instance's one shared connection pool, for clients built outside this module
+    /// (the operator's PostHog).
+    pub(crate) fn shared_http(&self) -> reqwest::Client {
+        self.providers
+            .http
+            .get_or_init(reqwest::Client::new)
+            .clone()
+    }
+
+    /// The operator's web analytics snippet, when one is configured.
+    pub fn web_analytics(&self) -> Option<&revos_domain::web_analytics::WebAnalytics> {
+        self.providers.settings.web_analytics.as_ref()
     }
 
     /// The instance's provider settings.

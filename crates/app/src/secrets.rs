@@ -25,7 +25,8 @@ pub struct SecretSummary {
 
 const MAX_VALUE_CHARS: usize = 8_192;
 
-fn mask(value: &str) -> String {
+/// `value` masked as the API shows secrets.
+pub(crate) fn mask(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     if chars.len() <= 8 {
         "••••••••".to_owned()
@@ -55,6 +56,13 @@ impl App {
         }
         if name.as_str() == crate::llm::OPENAI_URL {
             // A workspace's model URL must not lead into the operator's network.
+            self.outbound_policy()
+                .check_resolved(value)
+                .await
+                .map_err(|e| ValidationErrors::single("value", e.to_string()))?;
+        }
+        if name.as_str() == crate::analytics::POSTHOG_URL {
+            // A workspace's PostHog host is a workspace URL too (set here or in its settings).
             self.outbound_policy()
                 .check_resolved(value)
                 .await

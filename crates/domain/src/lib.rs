@@ -3,6 +3,7 @@
 //! and shared alike by the API, the CLI and the workers.
 
 pub mod activity;
+pub mod analytics;
 pub mod campaign;
 pub mod campaign_activation;
 pub mod cartridge;
@@ -40,6 +41,7 @@ pub mod triggers;
 pub mod untrusted;
 pub mod user_template;
 pub mod validation;
+pub mod web_analytics;
 pub mod workspace;
 
 pub use clock::{Clock, SimulatedClock, SystemClock};

@@ -10,6 +10,7 @@ pub mod email;
 mod http;
 pub mod llm;
 pub mod outbound;
+pub mod posthog;
 pub mod sandbox;
 pub mod slack;
 mod traits;

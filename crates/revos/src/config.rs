@@ -76,6 +76,14 @@ pub struct Settings {
     pub instantly: Service,
     /// Smartlead (`REVOS_SMARTLEAD_URL`, `REVOS_SMARTLEAD_API_KEY`).
     pub smartlead: Service,
+    /// PostHog (`REVOS_POSTHOG_URL`, `REVOS_POSTHOG_API_KEY`): where workspaces without a
+    /// project of their own export analytics.
+    pub posthog: Service,
+    /// The operator's web analytics script on the app's pages
+    /// (`REVOS_WEB_ANALYTICS_SCRIPT_URL`), checked.
+    pub web_analytics_script_url: Option<String>,
+    /// The origins that script talks to (`REVOS_WEB_ANALYTICS_ORIGINS`), checked.
+    pub web_analytics_origins: String,
     /// The secret provider webhooks must present (`REVOS_WEBHOOK_SECRET`).
     pub webhook_secret: Option<SecretString>,
     /// Where providers reach this instance (`REVOS_PUBLIC_URL`).
@@ -136,6 +144,9 @@ impl Settings {
             unipile: Service::default(),
             instantly: Service::default(),
             smartlead: Service::default(),
+            posthog: Service::default(),
+            web_analytics_script_url: None,
+            web_analytics_origins: String::new(),
             webhook_secret: None,
             public_url: None,
             openai: Service::default(),

@@ -1,10 +1,11 @@
 //! Analytics events: an append-only log of what happened, per tenant.
 
-use crate::funnel_rollup;
 use crate::tx::on_conn;
 use crate::{Result, Tx};
+use crate::{analytics_outbox, funnel_rollup};
 use chrono::{DateTime, NaiveDate, Utc};
 use revos_domain::TenantId;
+use revos_domain::analytics;
 use revos_domain::funnel::Progress;
 use uuid::Uuid;
 
@@ -25,7 +26,9 @@ pub async fn append(
 /// Appends an event as [`append`] does, with what it cost in US dollars (summed into its
 /// campaign's funnel). In the same transaction, an event of a campaign about one of its
 /// leads records the step its kind proves ([`Progress::from_event`]), a DM sent or a
-/// reply counts in its day's outreach, and an event that notifies wakes the notifier.
+/// reply counts in its day's outreach, an event that notifies wakes the notifier, and the
+/// event goes to the workspace's analytics outbox when its export is on
+/// ([`analytics_outbox`]).
 #[allow(clippy::too_many_arguments)] // each is one column of the event
 pub async fn append_with_cost(
     tx: &mut Tx,
@@ -39,10 +42,21 @@ pub async fn append_with_cost(
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO events (id, tenant_id, kind, campaign_id, subject_id, data, cost_usd, occurred_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(kind).bind(campaign).bind(subject).bind(data)
+    let id = Uuid::now_v7();
+    on_conn!(tx, c => sqlx::query(SQL).bind(id).bind(tenant.0).bind(kind).bind(campaign).bind(subject).bind(data)
         .bind(cost_usd).bind(at).execute(c).await?.rows_affected());
     funnel_rollup::day_activity(tx, tenant, kind, at);
     crate::notifications::wake_notifier(tx, tenant, kind, at).await?;
+    let parsed: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+    let properties = serde_json::Value::Object(analytics::exported_properties(&parsed));
+    let export = analytics_outbox::Capture {
+        id,
+        event: kind,
+        user: analytics::actor(&parsed),
+        properties: &properties,
+        at,
+    };
+    analytics_outbox::capture(tx, tenant, &export).await?;
     if let Some(campaign) = campaign {
         if let Some(usd) = cost_usd.filter(|c| *c != 0.0) {
             funnel_rollup::cost(tx, tenant, campaign, usd);

@@ -16,6 +16,7 @@ mod sql_builder;
 mod store;
 mod tx;
 
+pub mod analytics_outbox;
 pub mod api_keys;
 pub mod backup;
 pub mod bulk_load;

@@ -27,13 +27,27 @@ pub struct LlmCallRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Records one call of `tenant`.
+/// Records one call of `tenant`, and exports it as `model_called` (its model, purpose,
+/// tokens and cost) when the workspace's analytics export is on, in the same transaction.
 pub async fn insert(tx: &mut Tx, tenant: TenantId, row: &LlmCallRow) -> Result<()> {
     const SQL: &str = "INSERT INTO llm_calls (id, tenant_id, session_id, purpose, model, prompt_tokens, completion_tokens, cost_usd, created_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     on_conn!(tx, c => sqlx::query(SQL).bind(row.id).bind(tenant.0).bind(row.session_id).bind(&row.purpose)
         .bind(&row.model).bind(row.prompt_tokens).bind(row.completion_tokens).bind(row.cost_usd).bind(row.created_at)
         .execute(c).await?.rows_affected());
+    let properties = serde_json::json!({
+        "model": row.model, "purpose": row.purpose, "prompt_tokens": row.prompt_tokens,
+        "completion_tokens": row.completion_tokens, "cost_usd": row.cost_usd,
+        "session_id": row.session_id,
+    });
+    let export = crate::analytics_outbox::Capture {
+        id: row.id,
+        event: "model_called",
+        user: None,
+        properties: &properties,
+        at: row.created_at,
+    };
+    crate::analytics_outbox::capture(tx, tenant, &export).await?;
     Ok(())
 }
 

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     let cutoff = state.cutoff.clone();
     let https = state.app.served_over_https();
+    let csp = security_headers::policy(state.app.web_analytics());
     let (api, doc) = openapi::split(routes::router());
     api.merge(openapi::router(doc))
         .merge(mcp::router(state.clone()))
@@ -63,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| security_headers::add(https, req, next),
+            move |req: Request, next: Next| security_headers::add(https, csp.clone(), req, next),
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

@@ -33,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "first-run", description = "The first-run checklist and the one-click sandbox trial"),
         (name = "notifications", description = "The notification centre, preferences and the Slack webhook"),
         (name = "inbox", description = "One inbox: conversations with leads across accounts, answers, triage"),
+        (name = "analytics", description = "The workspace's analytics export to PostHog"),
         (name = "health", description = "Probes"),
     )
 )]

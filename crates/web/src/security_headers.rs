@@ -2,31 +2,54 @@
 //! server sends as strictly as the web app needs and no more: scripts, styles and everything
 //! else only from this origin (no inline script or style, so injected markup cannot run), no
 //! framing by other sites, no content-type sniffing, no full URLs in the `Referer` sent
-//! elsewhere, and HSTS when the operator serves the instance over https.
+//! elsewhere, and HSTS when the operator serves the instance over https. The operator's web
+//! analytics snippet, when set, adds its own origins to `script-src`, `connect-src` and
+//! `img-src`, and nothing else.
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use revos_domain::web_analytics::WebAnalytics;
 
-/// The Content-Security-Policy of every response.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-     object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The Content-Security-Policy of every response, with the snippet's `sources` (its script's
+/// origin and the origins it talks to) allowed where a snippet needs them.
+fn content_security_policy(sources: &str) -> String {
+    let extra = match sources.is_empty() {
+        true => String::new(),
+        false => format!(" {sources}"),
+    };
+    format!(
+        "default-src 'self'; script-src 'self'{extra}; style-src 'self'; img-src 'self' data:{extra}; \
+         connect-src 'self'{extra}; font-src 'self'; object-src 'none'; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// The policy without a snippet: also what a snippet falls back to should its sources ever
+/// not fit a header (they are checked https origins, so they always do).
+const WITHOUT_SNIPPET: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The policy header for an instance with this snippet (or none).
+pub(crate) fn policy(snippet: Option<&WebAnalytics>) -> HeaderValue {
+    let sources = snippet.map(WebAnalytics::csp_sources).unwrap_or_default();
+    HeaderValue::from_str(&content_security_policy(&sources))
+        .unwrap_or(HeaderValue::from_static(WITHOUT_SNIPPET))
+}
 
 /// HSTS for instances served over https: a year, this host only (the operator's other
 /// subdomains may not be on https).
 const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 
 /// Adds the headers to `resp`, keeping any a handler set itself.
-pub(crate) async fn add(https: bool, req: Request, next: Next) -> Response {
+pub(crate) async fn add(https: bool, csp: HeaderValue, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        CONTENT_SECURITY_POLICY,
-    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(csp);
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
@@ -100,6 +123,30 @@ mod tests {
             }
         }
         found
+    }
+
+    #[test]
+    fn a_snippet_adds_its_origins_and_nothing_else() {
+        assert_eq!(super::content_security_policy(""), super::WITHOUT_SNIPPET);
+        assert_eq!(super::policy(None), super::WITHOUT_SNIPPET);
+        let w = revos_domain::web_analytics::WebAnalytics::parse(
+            "https://www.clarity.ms/tag/abc",
+            "https://*.clarity.ms",
+        )
+        .unwrap();
+        let with = super::policy(Some(&w));
+        let with = with.to_str().unwrap();
+        let sources = "https://www.clarity.ms https://*.clarity.ms";
+        assert!(
+            with.contains(&format!("script-src 'self' {sources};")),
+            "{with}"
+        );
+        assert!(
+            with.contains(&format!("connect-src 'self' {sources};")),
+            "{with}"
+        );
+        assert!(!with.contains("unsafe-inline"), "{with}");
+        assert!(with.contains("default-src 'self';"), "{with}");
     }
 
     #[test]

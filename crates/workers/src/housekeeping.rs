@@ -5,8 +5,13 @@ use revos_domain::TenantId;
 use revos_jobs::{Job, JobContext, JobError, Outcome};
 use serde::{Deserialize, Serialize};
 
+/// Workspaces whose analytics shipper one round wakes at most.
+const ANALYTICS_SWEEP_MAX: i64 = 10_000;
+
 /// Deletes expired sessions, finished jobs older than a week, old cron slot records and send
-/// records that no longer count towards any pacing cap.
+/// records that no longer count towards any pacing cap, and wakes the analytics shipper of
+/// every workspace whose outbox still holds events (a wake-up lost to a race is late by one
+/// period at most, never lost).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Housekeeping;
 
@@ -28,6 +33,9 @@ impl Job for Housekeeping {
         if report.total() > 0 {
             tracing::info!(?report, "housekeeping done");
         }
+        app.wake_analytics_shippers(ANALYTICS_SWEEP_MAX)
+            .await
+            .map_err(AppError::into_sweep_error)?;
         Ok(Outcome::Done)
     }
 }

@@ -52,7 +52,8 @@ pub fn registry(app: &App) -> Registry<App> {
         .register::<revos_app::posts::RefreshPostMetrics>()
         .register::<revos_app::posts::PollPostMetrics>()
         .register::<revos_app::notifications::NotifyWorkspace>()
-        .register::<revos_app::notifications::SlackDigest>();
+        .register::<revos_app::notifications::SlackDigest>()
+        .register::<revos_app::analytics::ShipAnalytics>();
     r
 }
 

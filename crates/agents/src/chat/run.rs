@@ -137,12 +137,21 @@ impl Run<'_> {
             value: result.value.clone(),
         })
         .await;
+        let ok = result.ok;
         self.last_result = Some(result);
         let message = LlmMessage::Tool {
             tool_call_id: call.id.clone(),
             content,
         };
         self.persist(&message).await;
+        let used = serde_json::json!({"tool": call.name, "ok": ok, "agent": self.agent.as_str()});
+        if let Err(err) = self
+            .app
+            .record_feature_use(&self.ctx.principal, "chat_command", used)
+            .await
+        {
+            tracing::error!(error = %err, "could not record a chat command's use");
+        }
         message
     }
 }

@@ -4,6 +4,7 @@
 pub mod apollo;
 pub mod email;
 pub mod openai;
+pub mod posthog;
 pub mod slack;
 pub mod unipile;
 

@@ -341,6 +341,56 @@ pub(super) const SETTINGS: &[Setting] = &[
         apply: |s, raw| set_key(&mut s.smartlead, raw),
     },
     Setting {
+        file_key: "posthog_url",
+        env: "REVOS_POSTHOG_URL",
+        flag: None,
+        file: |c| c.posthog_url.clone(),
+        help: "PostHog host for workspaces exporting analytics without their own project",
+        default: "https://us.i.posthog.com",
+        apply: |s, raw| set_url(&mut s.posthog, raw),
+    },
+    Setting {
+        file_key: "posthog_api_key",
+        env: "REVOS_POSTHOG_API_KEY",
+        flag: None,
+        file: |c| c.posthog_api_key.clone(),
+        help: "PostHog project key for workspaces without their own (each workspace turns its export on)",
+        default: "none: workspaces need their own",
+        apply: |s, raw| set_key(&mut s.posthog, raw),
+    },
+    Setting {
+        file_key: "web_analytics_script_url",
+        env: "REVOS_WEB_ANALYTICS_SCRIPT_URL",
+        flag: None,
+        file: |c| c.web_analytics_script_url.clone(),
+        help: "https URL of a web analytics script (PostHog, Clarity) every app page loads",
+        default: "none",
+        apply: |s, raw| {
+            if raw.value.trim().is_empty() {
+                s.web_analytics_script_url = None;
+                return Ok(());
+            }
+            let url = revos_domain::web_analytics::check_script_url(&raw.value)
+                .map_err(|m| err(&raw.source, &m))?;
+            s.web_analytics_script_url = Some(url);
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "web_analytics_origins",
+        env: "REVOS_WEB_ANALYTICS_ORIGINS",
+        flag: None,
+        file: |c| c.web_analytics_origins.clone(),
+        help: "https origins that script loads from and sends to, allowed by the CSP",
+        default: "none",
+        apply: |s, raw| {
+            revos_domain::web_analytics::check_origins(&raw.value)
+                .map_err(|m| err(&raw.source, &m))?;
+            s.web_analytics_origins = raw.value;
+            Ok(())
+        },
+    },
+    Setting {
         file_key: "openai_url",
         env: "REVOS_OPENAI_URL",
         flag: None,

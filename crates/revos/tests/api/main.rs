@@ -14,6 +14,7 @@ mod account_limits;
 mod account_owner;
 mod activation;
 mod agents;
+mod analytics_export;
 mod auth;
 mod backup;
 mod bad_input;

@@ -2,6 +2,7 @@
 //! OpenAPI document.
 
 mod accounts;
+mod analytics;
 mod api_keys;
 mod auth;
 mod campaign_leads;
@@ -51,6 +52,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(first_run::router())
         .merge(notifications::router())
         .merge(inbox::router())
+        .merge(analytics::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -5,6 +5,7 @@
 
 mod account_connect;
 mod accounts;
+mod analytics;
 mod approvals;
 mod assets;
 mod auth_pages;
@@ -76,6 +77,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(settings::delete_secret),
         )
         .route("/settings/webhooks/rotate", post(settings::rotate_webhooks))
+        .route("/settings/analytics", post(analytics::save))
         .route("/settings/invitations", post(settings::invite))
         .route("/settings/api-keys", post(settings::create_api_key))
         .route(

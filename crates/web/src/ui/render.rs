@@ -130,7 +130,7 @@ pub(crate) fn render(name: &str, ctx: Value) -> Result<Html<String>, UiError> {
 
 /// Renders a page of the signed-in app: `ctx` plus what the layout needs (the viewer and
 /// their workspaces, the CSRF token, the active navigation item, the cartridges of the chat's
-/// client selector, the bell's unread count).
+/// client selector, the bell's unread count, the operator's web analytics script).
 pub(crate) async fn page(
     state: &AppState,
     signed: &Signed,
@@ -163,6 +163,7 @@ pub(crate) async fn page(
         nav => nav,
         role => signed.who.role.as_str(),
         cartridges => cartridges,
+        web_analytics_script => state.app.web_analytics().map(|w| w.script_url().to_owned()),
     };
     render(name, context! { ..shell, ..ctx })
 }

@@ -62,6 +62,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "secret_deleted" => "The key was deleted.",
         "key_revoked" => "The API key was revoked.",
         "webhooks_rotated" => "New webhook URLs were made; the old ones no longer work.",
+        "analytics" => "The analytics export was saved.",
         _ => return None,
     })
 }
@@ -89,6 +90,10 @@ async fn settings_page(
         false => Vec::new(),
     };
     let members = app.list_members(who, ALL).await?.items;
+    let analytics = match admin {
+        true => Some(app.analytics_settings(who).await?),
+        false => None,
+    };
     let (invitations, api_keys, webhooks) = if admin {
         let pending: Vec<_> = app
             .list_invitations(who, ALL)
@@ -146,6 +151,7 @@ async fn settings_page(
             webhooks => Value::from(Serde(&webhooks)),
             grantable => grantable,
             own_role => who.role.as_str(),
+            analytics => Value::from(Serde(&analytics)),
         },
     )
     .await
@@ -183,7 +189,7 @@ pub(super) async fn reshow(
 }
 
 /// Back to the settings with a notice, at the section that changed.
-fn back(done: &str, section: &str) -> Response {
+pub(super) fn back(done: &str, section: &str) -> Response {
     Redirect::to(&format!("/settings?done={done}#{section}")).into_response()
 }
 
