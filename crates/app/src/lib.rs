@@ -34,6 +34,7 @@ pub mod members;
 pub mod memory;
 pub mod notifications;
 pub mod operator;
+pub mod outgoing_webhooks;
 pub mod outreach;
 mod passwords;
 pub mod pipeline_events;

@@ -193,6 +193,43 @@ pub(crate) fn open_webhook_token(
         .map_err(|_| AppError::Internal("stored webhook token is not UTF-8".into()))
 }
 
+fn endpoint_aad(tenant: TenantId, endpoint: uuid::Uuid) -> Vec<u8> {
+    [
+        b"revos/webhook-endpoint/".as_slice(),
+        tenant.0.as_bytes(),
+        b"/",
+        endpoint.as_bytes(),
+    ]
+    .concat()
+}
+
+/// Seals the signing secret of a workspace's outgoing-webhook endpoint, bound to it.
+pub(crate) fn seal_endpoint_secret(
+    dek: &DataKey,
+    tenant: TenantId,
+    endpoint: uuid::Uuid,
+    secret: &str,
+) -> Result<Vec<u8>> {
+    seal(
+        &dek.cipher(),
+        &endpoint_aad(tenant, endpoint),
+        secret.as_bytes(),
+    )
+}
+
+/// Opens the signing secret of an outgoing-webhook endpoint.
+pub(crate) fn open_endpoint_secret(
+    dek: &DataKey,
+    tenant: TenantId,
+    endpoint: uuid::Uuid,
+    sealed: &[u8],
+) -> Result<Zeroizing<String>> {
+    let plain = open(&dek.cipher(), &endpoint_aad(tenant, endpoint), sealed)?;
+    String::from_utf8(plain.to_vec())
+        .map(Zeroizing::new)
+        .map_err(|_| AppError::Internal("stored signing secret is not UTF-8".into()))
+}
+
 /// Seals a secret's value.
 pub(crate) fn seal_secret(
     dek: &DataKey,

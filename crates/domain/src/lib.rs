@@ -25,6 +25,7 @@ pub mod mcp_servers;
 pub mod memory;
 pub mod notification;
 pub mod offline_writer;
+pub mod outgoing_webhook;
 pub mod paced_action;
 pub mod pacing;
 pub mod pacing_status;

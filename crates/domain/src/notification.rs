@@ -24,17 +24,20 @@ pub enum NotificationKind {
     JobFailed,
     /// The workspace spent its monthly budget on the instance's model.
     BudgetReached,
+    /// An outgoing webhook endpoint was turned off after failing for a day.
+    WebhookDisabled,
 }
 
 impl NotificationKind {
     /// Every kind, in the order the preferences form lists them.
-    pub const ALL: [NotificationKind; 6] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::Reply,
         NotificationKind::PostAwaitingApproval,
         NotificationKind::PostPublished,
         NotificationKind::AccountAttention,
         NotificationKind::JobFailed,
         NotificationKind::BudgetReached,
+        NotificationKind::WebhookDisabled,
     ];
 
     /// The stored (and API) name.
@@ -46,6 +49,7 @@ impl NotificationKind {
             NotificationKind::AccountAttention => "account_attention",
             NotificationKind::JobFailed => "job_failed",
             NotificationKind::BudgetReached => "budget_reached",
+            NotificationKind::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -65,6 +69,7 @@ impl NotificationKind {
             }
             NotificationKind::JobFailed => "A campaign step failed",
             NotificationKind::BudgetReached => "The model budget was reached",
+            NotificationKind::WebhookDisabled => "An outgoing webhook was turned off",
         }
     }
 
@@ -81,6 +86,7 @@ impl NotificationKind {
             }
             NotificationKind::JobFailed => ("failed job", "failed jobs"),
             NotificationKind::BudgetReached => ("budget reached", "budgets reached"),
+            NotificationKind::WebhookDisabled => ("webhook turned off", "webhooks turned off"),
         };
         format!("{count} {}", if count == 1 { one } else { many })
     }
@@ -88,7 +94,7 @@ impl NotificationKind {
 
 /// The event kinds the notifier reads. The migration's partial index `events_notify` names
 /// exactly these, and the store's query repeats them so that the index serves it.
-pub const NOTIFYING_EVENTS: [&str; 8] = [
+pub const NOTIFYING_EVENTS: [&str; 9] = [
     "dm_replied",
     "email_replied",
     "post_submitted",
@@ -97,6 +103,7 @@ pub const NOTIFYING_EVENTS: [&str; 8] = [
     "account_paused",
     "job_dead",
     "llm_budget_reached",
+    crate::outgoing_webhook::ENDPOINT_DISABLED_EVENT,
 ];
 
 /// Job kinds whose death notifies nobody: the notifier's own jobs (a dead Slack delivery must
@@ -217,6 +224,15 @@ pub fn draft(event: &NotifyingEvent<'_>) -> Option<Draft> {
                 title,
                 link,
             )
+        }
+        crate::outgoing_webhook::ENDPOINT_DISABLED_EVENT => {
+            let endpoint = subject?;
+            let name = event.data["name"].as_str().unwrap_or("A webhook endpoint");
+            let title = format!(
+                "The outgoing webhook {name} was turned off: every delivery failed for 24 hours"
+            );
+            let link = "/settings#outgoing-webhooks".to_owned();
+            (NotificationKind::WebhookDisabled, endpoint, title, link)
         }
         _ => return None,
     };

@@ -11,6 +11,7 @@ mod http;
 pub mod llm;
 pub mod outbound;
 pub mod posthog;
+pub mod outgoing_webhook;
 pub mod sandbox;
 pub mod slack;
 mod traits;

@@ -26,9 +26,10 @@ pub async fn append(
 /// Appends an event as [`append`] does, with what it cost in US dollars (summed into its
 /// campaign's funnel). In the same transaction, an event of a campaign about one of its
 /// leads records the step its kind proves ([`Progress::from_event`]), a DM sent or a
-/// reply counts in its day's outreach, an event that notifies wakes the notifier, and the
+/// reply counts in its day's outreach, an event that notifies wakes the notifier, the
 /// event goes to the workspace's analytics outbox when its export is on
-/// ([`analytics_outbox`]).
+/// ([`analytics_outbox`]), and an event an outgoing webhook endpoint subscribes to is
+/// queued for it ([`crate::webhook_deliveries`]).
 #[allow(clippy::too_many_arguments)] // each is one column of the event
 pub async fn append_with_cost(
     tx: &mut Tx,
@@ -57,6 +58,7 @@ pub async fn append_with_cost(
         at,
     };
     analytics_outbox::capture(tx, tenant, &export).await?;
+    crate::webhook_deliveries::capture(tx, tenant, id, kind, subject, data, at).await?;
     if let Some(campaign) = campaign {
         if let Some(usd) = cost_usd.filter(|c| *c != 0.0) {
             funnel_rollup::cost(tx, tenant, campaign, usd);

@@ -54,6 +54,8 @@ pub mod unipile_links;
 pub mod users;
 pub mod vault;
 pub mod watermarks;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
 pub mod webhook_tokens;
 
 pub use error::StoreError;

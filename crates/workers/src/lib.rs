@@ -29,6 +29,10 @@ pub const OWNER_PROBE_PERIOD: Duration = Duration::from_secs(300);
 /// How often housekeeping runs.
 pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
 
+/// How often endpoints with an outgoing-webhook delivery due are woken (the safety net for a
+/// wake-up lost to a race; deliveries are normally sent at once).
+pub const WEBHOOK_SWEEP_PERIOD: Duration = Duration::from_secs(300);
+
 /// How often published posts' counts are refreshed.
 pub const POST_METRICS_PERIOD: Duration = Duration::from_secs(3600);
 
@@ -53,12 +57,15 @@ pub fn registry(app: &App) -> Registry<App> {
         .register::<revos_app::posts::PollPostMetrics>()
         .register::<revos_app::notifications::NotifyWorkspace>()
         .register::<revos_app::notifications::SlackDigest>()
-        .register::<revos_app::analytics::ShipAnalytics>();
+        .register::<revos_app::analytics::ShipAnalytics>()
+        .register::<revos_app::outgoing_webhooks::DeliverWebhooks>()
+        .register::<revos_app::outgoing_webhooks::SweepWebhooks>();
     r
 }
 
 /// The cron schedules: housekeeping, the comment monitor, the reply and connection polls,
-/// the probe of unknown account owners, and the refresh of published posts' counts.
+/// the probe of unknown account owners, the refresh of published posts' counts, and the
+/// outgoing-webhook sweep.
 pub fn crons() -> Vec<Cron> {
     vec![
         Cron::every("housekeeping", HOUSEKEEPING_PERIOD, Housekeeping),
@@ -86,6 +93,11 @@ pub fn crons() -> Vec<Cron> {
             "post-metrics",
             POST_METRICS_PERIOD,
             revos_app::posts::PollPostMetrics,
+        ),
+        Cron::every(
+            "webhook-sweep",
+            WEBHOOK_SWEEP_PERIOD,
+            revos_app::outgoing_webhooks::SweepWebhooks,
         ),
     ]
 }

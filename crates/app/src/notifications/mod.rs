@@ -32,7 +32,7 @@ pub struct NotificationView {
     /// Its id; pass the last one of a page back as the cursor.
     pub id: Uuid,
     /// `reply`, `post_awaiting_approval`, `post_published`, `account_attention`,
-    /// `job_failed` or `budget_reached`.
+    /// `job_failed`, `budget_reached` or `webhook_disabled`.
     pub kind: String,
     /// The sentence shown.
     pub title: String,

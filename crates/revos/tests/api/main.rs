@@ -46,6 +46,7 @@ mod monitor;
 mod monitor_pages;
 mod notifications;
 mod openapi;
+mod outgoing_webhooks;
 mod pacing;
 mod personalize;
 mod pipeline;

@@ -286,7 +286,7 @@ async fn replies_and_reconnects_notify_their_workspace_only(db: Db) {
     // Preferences: replies off in-app hides them; bad input names the field.
     let (status, prefs) = w.t.get("/api/v1/notifications/preferences", &w.token).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(prefs["items"].as_array().unwrap().len(), 6, "{prefs}");
+    assert_eq!(prefs["items"].as_array().unwrap().len(), 7, "{prefs}");
     assert_eq!(
         prefs["items"][0],
         json!({"kind": "reply", "label": "A lead replied", "in_app": true, "slack": true})

@@ -70,6 +70,17 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         ("/api/v1/notifications/preferences", "put"),
         ("/api/v1/notifications/slack", "put"),
         ("/api/v1/notifications/slack", "delete"),
+        ("/api/v1/webhook-endpoints", "post"),
+        ("/api/v1/webhook-endpoints", "get"),
+        ("/api/v1/webhook-endpoints/{id}", "get"),
+        ("/api/v1/webhook-endpoints/{id}", "patch"),
+        ("/api/v1/webhook-endpoints/{id}", "delete"),
+        ("/api/v1/webhook-endpoints/{id}/rotate-secret", "post"),
+        ("/api/v1/webhook-endpoints/{id}/deliveries", "get"),
+        (
+            "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/redeliver",
+            "post",
+        ),
     ];
     for (path, method) in expected {
         assert!(
@@ -91,6 +102,8 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         "DoNotContactRequest",
         "WebhookUrl",
         "WebhookProvider",
+        "WebhookPayload",
+        "WebhookDelivery",
     ] {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }

@@ -21,6 +21,7 @@ mod members;
 mod notifications;
 mod posts;
 mod secrets;
+mod webhook_endpoints;
 mod webhooks;
 
 use crate::extract::encode_cursor;
@@ -53,6 +54,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(notifications::router())
         .merge(inbox::router())
         .merge(analytics::router())
+        .merge(webhook_endpoints::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

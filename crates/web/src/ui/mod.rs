@@ -30,6 +30,7 @@ mod queue;
 mod render;
 mod session;
 mod settings;
+mod webhook_endpoints;
 
 use crate::state::AppState;
 use axum::Router;
@@ -78,6 +79,30 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/settings/webhooks/rotate", post(settings::rotate_webhooks))
         .route("/settings/analytics", post(analytics::save))
+        .route(
+            "/settings/webhook-endpoints",
+            post(webhook_endpoints::create),
+        )
+        .route(
+            "/settings/webhook-endpoints/{id}",
+            get(webhook_endpoints::show),
+        )
+        .route(
+            "/settings/webhook-endpoints/{id}/toggle",
+            post(webhook_endpoints::toggle),
+        )
+        .route(
+            "/settings/webhook-endpoints/{id}/rotate",
+            post(webhook_endpoints::rotate),
+        )
+        .route(
+            "/settings/webhook-endpoints/{id}/delete",
+            post(webhook_endpoints::delete),
+        )
+        .route(
+            "/settings/webhook-endpoints/{id}/deliveries/{delivery}/redeliver",
+            post(webhook_endpoints::redeliver),
+        )
         .route("/settings/invitations", post(settings::invite))
         .route("/settings/api-keys", post(settings::create_api_key))
         .route(

@@ -33,6 +33,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/settings.html"),
     ),
     (
+        "webhook_endpoint.html",
+        include_str!("../../templates/webhook_endpoint.html"),
+    ),
+    (
         "shown_once.html",
         include_str!("../../templates/shown_once.html"),
     ),

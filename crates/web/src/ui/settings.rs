@@ -63,6 +63,8 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "key_revoked" => "The API key was revoked.",
         "webhooks_rotated" => "New webhook URLs were made; the old ones no longer work.",
         "analytics" => "The analytics export was saved.",
+        "endpoint_updated" => "The webhook endpoint was changed.",
+        "endpoint_deleted" => "The webhook endpoint was deleted with its delivery log.",
         _ => return None,
     })
 }
@@ -93,6 +95,10 @@ async fn settings_page(
     let analytics = match admin {
         true => Some(app.analytics_settings(who).await?),
         false => None,
+    };
+    let outgoing_webhooks = match admin {
+        true => app.list_webhook_endpoints(who, ALL).await?.items,
+        false => Vec::new(),
     };
     let (invitations, api_keys, webhooks) = if admin {
         let pending: Vec<_> = app
@@ -149,6 +155,8 @@ async fn settings_page(
             invitations => Value::from(Serde(&invitations)),
             api_keys => Value::from(Serde(&api_keys)),
             webhooks => Value::from(Serde(&webhooks)),
+            outgoing_webhooks => Value::from(Serde(&outgoing_webhooks)),
+            webhook_event_types => revos_domain::outgoing_webhook::EVENT_TYPES.to_vec(),
             grantable => grantable,
             own_role => who.role.as_str(),
             analytics => Value::from(Serde(&analytics)),
@@ -306,7 +314,7 @@ fn form_role(raw: &str) -> Result<Role, AppError> {
 
 /// A page showing a token (`value`, labelled `label`) that is never shown again; kept out of
 /// caches.
-async fn shown_once(
+pub(super) async fn shown_once(
     state: &AppState,
     signed: &Signed,
     title: &str,
