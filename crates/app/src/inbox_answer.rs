@@ -206,21 +206,26 @@ impl App {
             None
         };
         let sent = self
-            .paced(tenant, job.account, ActionKind::Dm, || async {
-                if let Some(last) = &before {
-                    let mut tx = self.store.begin_for(tenant).await?;
-                    inbox_thread::mark_answer_sending(
-                        &mut tx,
-                        tenant,
-                        answer.id,
-                        last.as_deref(),
-                        self.now(),
-                    )
-                    .await?;
-                    tx.commit().await?;
-                }
-                Ok(linkedin.send_in_chat(acct, chat, &answer.body).await?)
-            })
+            .paced(
+                tenant,
+                (job.account, &conversation.provider),
+                ActionKind::Dm,
+                || async {
+                    if let Some(last) = &before {
+                        let mut tx = self.store.begin_for(tenant).await?;
+                        inbox_thread::mark_answer_sending(
+                            &mut tx,
+                            tenant,
+                            answer.id,
+                            last.as_deref(),
+                            self.now(),
+                        )
+                        .await?;
+                        tx.commit().await?;
+                    }
+                    Ok(linkedin.send_in_chat(acct, chat, &answer.body).await?)
+                },
+            )
             .await?;
         match sent {
             Paced::Done(id) => {

@@ -26,14 +26,17 @@ pub mod inbox;
 pub mod inbox_answer;
 mod job_failure;
 pub mod jobs;
+mod key_health;
 pub mod leads;
 pub mod llm;
 pub mod maintenance;
 pub mod mcp_access;
 pub mod members;
 pub mod memory;
+pub mod metrics;
 pub mod notifications;
 pub mod operator;
+pub mod operator_alerts;
 pub mod outgoing_webhooks;
 pub mod outreach;
 mod passwords;
@@ -41,6 +44,7 @@ pub mod pipeline_events;
 pub mod posts;
 mod principal;
 pub mod providers;
+mod runner_observer;
 pub mod secrets;
 pub mod sent_dm_log;
 mod tokens;
@@ -48,6 +52,7 @@ pub mod unipile_links;
 pub mod unipile_setup;
 pub mod vault;
 pub mod webhooks;
+pub mod worker_health;
 pub mod workspaces;
 pub mod writer;
 
@@ -72,6 +77,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Settings,
     providers: Arc<providers::Providers>,
+    /// This instance's in-memory metrics (`/metrics`) and the watch on its provider keys.
+    metrics: Arc<metrics::Metrics>,
 }
 
 /// Tunables of the application services.
@@ -107,12 +114,14 @@ impl App {
             Default::default(),
             Arc::clone(&clock),
         ));
+        let metrics = Arc::new(metrics::Metrics::new(Arc::clone(&clock)));
         Self {
             store,
             master_key: Arc::new(master_key),
             clock,
             settings,
             providers,
+            metrics,
         }
     }
 

@@ -56,6 +56,10 @@ pub struct ProviderSettings {
     /// The external MCP servers the operator declared (`[mcp_servers.NAME]` in revos.toml):
     /// the only ones a cartridge may name.
     pub mcp_servers: Vec<revos_domain::mcp_servers::McpServer>,
+    /// The operator's Slack incoming webhook for operator alerts
+    /// (`REVOS_ALERT_SLACK_WEBHOOK_URL`); none means no alerts are sent. The operator's own
+    /// URL, trusted like `REVOS_OPENAI_URL`.
+    pub alert_slack_webhook_url: Option<SecretString>,
 }
 
 impl Default for ProviderSettings {
@@ -79,6 +83,7 @@ impl Default for ProviderSettings {
             llm: Default::default(),
             outbound: OutboundPolicy::default(),
             mcp_servers: Vec::new(),
+            alert_slack_webhook_url: None,
         }
     }
 }
@@ -142,6 +147,8 @@ impl App {
                 .clone(),
         );
         config.timeout = self.providers.settings.timeout;
+        config.instance_key = self.is_instance_key(&config.api_key);
+        config.observer = Some(self.call_observer());
         config
     }
 
@@ -157,6 +164,22 @@ impl App {
     /// The operator's web analytics snippet, when one is configured.
     pub fn web_analytics(&self) -> Option<&revos_domain::web_analytics::WebAnalytics> {
         self.providers.settings.web_analytics.as_ref()
+    }
+
+    /// Whether `key` is one of the instance's own provider keys (a workspace that stored the
+    /// same key relies on it just the same).
+    fn is_instance_key(&self, key: &SecretString) -> bool {
+        use secrecy::ExposeSecret;
+        let s = &self.providers.settings;
+        [
+            &s.apollo_key,
+            &s.unipile_key,
+            &s.instantly_key,
+            &s.smartlead_key,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|own| own.expose_secret() == key.expose_secret())
     }
 
     /// The instance's provider settings.

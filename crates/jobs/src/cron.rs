@@ -19,6 +19,8 @@ pub struct Cron {
     pub name: &'static str,
     /// How often it fires.
     pub period: Duration,
+    /// The unique key its runs hold while live (as stored, tenant-scoped).
+    job_key: String,
     make: Arc<dyn Fn() -> Box<dyn CronJob> + Send + Sync>,
     /// The last slot this process saw claimed (by itself or another process): it needs no
     /// database round trip to know that slot is done.
@@ -51,9 +53,13 @@ impl Cron {
     /// A schedule named `name` enqueueing `make()` every `period`. The job's unique key is
     /// ignored: the schedule's own key keeps runs from piling up.
     pub fn every<J: Job + Clone>(name: &'static str, period: Duration, job: J) -> Self {
+        let scope = job
+            .tenant()
+            .map_or_else(|| "system".to_owned(), |t| t.to_string());
         Self {
             name,
             period,
+            job_key: format!("{scope}:{}:cron:{name}", J::KIND),
             make: Arc::new(move || {
                 Box::new(Wrapped(Keyed {
                     name,
@@ -62,6 +68,12 @@ impl Cron {
             }),
             settled: Arc::default(),
         }
+    }
+
+    /// The unique key a live run of this schedule holds in the queue: how a run that never
+    /// ends (a stuck schedule) is found.
+    pub fn job_key(&self) -> &str {
+        &self.job_key
     }
 
     /// The start of the slot containing `now`.

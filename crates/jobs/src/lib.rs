@@ -17,6 +17,7 @@
 mod backoff;
 mod cron;
 mod job;
+mod observer;
 pub mod pacing;
 mod registry;
 mod runner;
@@ -24,6 +25,7 @@ mod runner;
 pub use backoff::Backoff;
 pub use cron::Cron;
 pub use job::{Enqueued, Job, JobError, enqueue, enqueue_many};
+pub use observer::{AttemptEnd, RunnerObserver};
 pub use registry::{JobContext, Outcome, Registry};
 pub use runner::{QueueConfig, Runner, RunnerConfig};
 

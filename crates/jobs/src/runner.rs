@@ -8,6 +8,7 @@ pub use config::{QueueConfig, RunnerConfig};
 use crate::QueueError;
 use crate::cron::Cron;
 use crate::job::JobError;
+use crate::observer::{AttemptEnd, RunnerObserver, Unobserved};
 use crate::pacing;
 use crate::registry::{JobContext, Outcome, Registry};
 use chrono::{DateTime, Utc};
@@ -15,6 +16,7 @@ use revos_domain::{Clock, TenantId};
 use revos_store::JobsReady;
 use revos_store::Store;
 use revos_store::jobs::{self, AfterFailure, ClaimedJob};
+use revos_store::worker_heartbeats;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
@@ -39,6 +41,10 @@ struct Inner<C> {
     finished: Arc<AtomicU64>,
     /// Cancelled when a stopping worker's grace period is over: running jobs are stopped.
     cutoff: CancellationToken,
+    /// Told of every finished attempt and of database outages (metrics, operator alerts).
+    observer: Arc<dyn RunnerObserver>,
+    /// When this runner was built: its heartbeat row's `started_at`.
+    started_at: DateTime<Utc>,
 }
 
 /// How long stopped jobs get to unwind before their leases are released.
@@ -47,7 +53,11 @@ const UNWIND: Duration = Duration::from_secs(1);
 /// A finished attempt on its way to the database.
 struct Finished {
     job: ClaimedJob,
+    /// The queue it was claimed from.
+    queue: Arc<str>,
     result: Result<Outcome, JobError>,
+    /// How long the attempt ran.
+    took: Duration,
 }
 
 impl<C: Clone + Send + Sync + 'static> Runner<C> {
@@ -61,6 +71,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     ) -> Self {
         let store = registry.store.clone();
         let worker = Arc::from(config.worker_id.as_str());
+        let started_at = clock.now();
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -72,14 +83,30 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 crons,
                 finished: Arc::default(),
                 cutoff: CancellationToken::new(),
+                observer: Arc::new(Unobserved),
+                started_at,
             }),
         }
+    }
+
+    /// The same runner telling `observer` of its attempts, database outages and heartbeats.
+    pub fn with_observer(mut self, observer: Arc<dyn RunnerObserver>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.observer = observer;
+        }
+        self
     }
 
     /// A counter of attempts whose outcome this runner has recorded (successes and failures):
     /// a metric, and how benchmarks know when a batch is done.
     pub fn finished_counter(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.inner.finished)
+    }
+
+    /// Writes this worker's heartbeat now (and renews its leases): `serve` announces its
+    /// worker before it answers `/readyz`.
+    pub async fn heartbeat_now(&self) -> Result<(), QueueError> {
+        heartbeat(&self.inner, self.inner.clock.now()).await
     }
 
     /// This runner's worker id.
@@ -96,6 +123,10 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         let inner = self.inner;
         let (stop_tx, stop) = watch::channel(false);
         let (done_tx, done_rx) = mpsc::channel::<Finished>(4096);
+        // Alive from the start (readiness), not only after the first heartbeat period.
+        if let Err(e) = heartbeat(&inner, inner.clock.now()).await {
+            tracing::warn!(error = %e, "first heartbeat failed");
+        }
         let listener = inner.store.listen_jobs().await?;
         let finisher = tokio::spawn(finish_loop(Arc::clone(&inner), done_rx));
         let mut upkeep = tokio::spawn(upkeep_loop(Arc::clone(&inner), stop.clone()));
@@ -161,6 +192,8 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         // late result is ignored because this worker no longer holds the job.
         let mut tx = inner.store.begin_system().await?;
         let released = jobs::release_all(&mut tx, &inner.worker, inner.clock.now()).await?;
+        // Stopped cleanly: no longer a live worker.
+        worker_heartbeats::forget(&mut tx, &inner.worker).await?;
         tx.commit().await?;
         if released > 0 {
             tracing::info!(released, "released unfinished jobs");
@@ -284,16 +317,23 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
         if !done.is_empty() {
             jobs::succeed(&mut tx, &self.worker, &done, now).await?;
         }
+        let mut ends = Vec::with_capacity(batch.len());
         for f in &batch {
-            match &f.result {
+            let end = match &f.result {
                 Ok(Outcome::Snooze(at)) => {
                     jobs::defer(&mut tx, &self.worker, f.job.id, *at, now).await?;
+                    AttemptEnd::Snoozed
                 }
-                Ok(Outcome::Done | Outcome::Completed) => {}
+                Ok(Outcome::Done | Outcome::Completed) => AttemptEnd::Succeeded,
                 Err(error) => self.record_failure(&mut tx, &f.job, error, now).await?,
-            }
+            };
+            ends.push(end);
         }
         tx.commit().await?;
+        for (f, end) in batch.iter().zip(ends) {
+            self.observer
+                .attempt_finished(&f.job.kind, &f.queue, end, f.took);
+        }
         self.finished
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
         Ok(())
@@ -305,7 +345,7 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
         job: &ClaimedJob,
         error: &JobError,
         now: DateTime<Utc>,
-    ) -> Result<(), QueueError> {
+    ) -> Result<AttemptEnd, QueueError> {
         let attempt = u32::try_from(job.attempts).unwrap_or(u32::MAX);
         let out_of_attempts = job.attempts >= job.max_attempts;
         let retry_at = |after: Option<Duration>| {
@@ -319,7 +359,7 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
                     let until =
                         pacing::pause(tx, TenantId(tenant), account, *after, message, now).await?;
                     jobs::defer(tx, &self.worker, job.id, until, now).await?;
-                    return Ok(());
+                    return Ok(AttemptEnd::AccountLimited);
                 }
                 if out_of_attempts {
                     AfterFailure::Dead
@@ -359,7 +399,10 @@ impl<C: Clone + Send + Sync + 'static> Inner<C> {
             )
             .await?;
         }
-        Ok(())
+        Ok(match next {
+            AfterFailure::Dead => AttemptEnd::Dead,
+            AfterFailure::RetryAt(_) => AttemptEnd::Retry,
+        })
     }
 }
 
@@ -376,6 +419,7 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut wake = inner.store.job_wakeups();
+    let queue_name: Arc<str> = Arc::from(queue.as_str());
     let concurrency = sem.available_permits().max(1);
     let batch = inner.config.claim_batch.max(1);
     // Average job duration in microseconds (moving average), shared with the job tasks.
@@ -419,6 +463,7 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
             let inner = Arc::clone(&inner);
             let done = done.clone();
             let avg_us = Arc::clone(&avg_us);
+            let queue = Arc::clone(&queue_name);
             tokio::spawn(async move {
                 let started = std::time::Instant::now();
                 let result = tokio::select! {
@@ -433,7 +478,14 @@ async fn queue_loop<C: Clone + Send + Sync + 'static>(
                     (old.saturating_mul(7).saturating_add(took)) / 8,
                     Ordering::Relaxed,
                 );
-                let _ = done.send(Finished { job, result }).await;
+                let _ = done
+                    .send(Finished {
+                        job,
+                        queue,
+                        result,
+                        took: started.elapsed(),
+                    })
+                    .await;
                 drop(permit);
             });
             if buffer.len() < concurrency {
@@ -516,6 +568,7 @@ async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
     let tick = Duration::from_millis(250).min(inner.config.heartbeat);
     let mut last_heartbeat = std::time::Instant::now();
     let mut last_renewed = std::time::Instant::now();
+    let mut outage_reported = false;
     let mut last_slots: HashMap<&'static str, DateTime<Utc>> = HashMap::new();
     loop {
         let now = inner.clock.now();
@@ -533,14 +586,42 @@ async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
         if last_heartbeat.elapsed() >= inner.config.heartbeat {
             last_heartbeat = std::time::Instant::now();
             match heartbeat(&inner, now).await {
-                Ok(()) => last_renewed = std::time::Instant::now(),
+                Ok(()) => {
+                    if outage_reported {
+                        outage_reported = false;
+                        inner
+                            .observer
+                            .database_reachable(&inner.worker, last_renewed.elapsed());
+                    }
+                    last_renewed = std::time::Instant::now();
+                }
                 Err(e) if database_gone(&e) && last_renewed.elapsed() >= inner.config.lease => {
+                    if !outage_reported {
+                        inner.observer.database_unreachable(
+                            &inner.worker,
+                            last_renewed.elapsed(),
+                            &e.to_string(),
+                        );
+                    }
                     return Err(QueueError::DatabaseGone {
                         lease: inner.config.lease,
                         last: e.to_string(),
                     });
                 }
-                Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "heartbeat failed");
+                    // Two heartbeat periods without one reaching the database: an outage.
+                    if !outage_reported
+                        && last_renewed.elapsed() >= inner.config.heartbeat.saturating_mul(2)
+                    {
+                        outage_reported = true;
+                        inner.observer.database_unreachable(
+                            &inner.worker,
+                            last_renewed.elapsed(),
+                            &e.to_string(),
+                        );
+                    }
+                }
             }
         }
         tokio::select! {
@@ -564,9 +645,12 @@ fn database_gone(error: &QueueError) -> bool {
 async fn heartbeat<C>(inner: &Inner<C>, now: DateTime<Utc>) -> Result<(), QueueError> {
     let lease_until = now
         + chrono::Duration::from_std(inner.config.lease).unwrap_or(chrono::Duration::minutes(1));
+    let status = inner.observer.heartbeat_status();
     let mut tx = inner.store.begin_system().await?;
     jobs::heartbeat(&mut tx, &inner.worker, lease_until).await?;
     let reclaimed = jobs::reclaim_expired(&mut tx, now).await?;
+    worker_heartbeats::beat(&mut tx, &inner.worker, inner.started_at, now, &status).await?;
+    worker_heartbeats::prune(&mut tx, now - chrono::Duration::days(1)).await?;
     tx.commit().await?;
     if reclaimed > 0 {
         tracing::warn!(

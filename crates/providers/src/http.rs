@@ -30,6 +30,39 @@ pub struct HttpConfig {
     /// inside): clones share one pool, so clients built per job from one shared handle reuse
     /// the connections (and TLS sessions) of earlier jobs instead of opening new ones.
     pub client: reqwest::Client,
+    /// Told of every attempt (metrics, the health of the instance's keys); none by default.
+    pub observer: Option<std::sync::Arc<dyn CallObserver>>,
+    /// Whether `api_key` is the instance's own (`REVOS_*_API_KEY`), not a workspace's: its
+    /// failures concern every workspace that relies on it.
+    pub instance_key: bool,
+}
+
+/// One attempt of a provider call, as an observer sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct ProviderCall {
+    /// Which provider.
+    pub provider: &'static str,
+    /// The failure's class; `None` when the attempt succeeded.
+    pub error: Option<ErrorClass>,
+    /// How long the attempt took.
+    pub took: Duration,
+    /// Whether it used the instance's own key.
+    pub instance_key: bool,
+}
+
+impl ProviderCall {
+    /// The attempt's outcome as a metric label: `ok`, or the failure's class
+    /// (`rate_limited`, `unauthorized`, `unavailable`, `bad_response`).
+    pub fn outcome(&self) -> &'static str {
+        self.error.map_or("ok", ErrorClass::as_str)
+    }
+}
+
+/// Receives every provider HTTP attempt: the process's metrics, and the watch on the
+/// instance's keys behind the operator alerts.
+pub trait CallObserver: Send + Sync + std::fmt::Debug + 'static {
+    /// An attempt ended.
+    fn provider_call(&self, call: ProviderCall);
 }
 
 impl HttpConfig {
@@ -54,6 +87,8 @@ impl HttpConfig {
             max_retries: 3,
             retry_base: Duration::from_millis(500),
             max_wait: Duration::from_secs(30),
+            observer: None,
+            instance_key: false,
         }
     }
 
@@ -225,6 +260,17 @@ pub(crate) async fn send(
 ) -> Result<(u16, String), ProviderError> {
     let mut attempt = 0;
     loop {
+        let started = std::time::Instant::now();
+        let observe = |error: Option<ErrorClass>| {
+            if let Some(observer) = &config.observer {
+                observer.provider_call(ProviderCall {
+                    provider,
+                    error,
+                    took: started.elapsed(),
+                    instance_key: config.instance_key,
+                });
+            }
+        };
         let result = build().timeout(config.timeout).send().await;
         let error = match result {
             Ok(resp) => {
@@ -232,6 +278,7 @@ pub(crate) async fn send(
                 let headers = resp.headers().clone();
                 match read_capped(resp, MAX_PROVIDER_BODY).await {
                     Ok(body) if (200..300).contains(&status) => {
+                        observe(None);
                         return Ok((status, String::from_utf8_lossy(&body).into_owned()));
                     }
                     Ok(body) => {
@@ -263,6 +310,7 @@ pub(crate) async fn send(
                 format!("request failed: {}", e.without_url()),
             ),
         };
+        observe(Some(error.class()));
         retry_or_fail(config, provider, &mut attempt, error).await?;
     }
 }

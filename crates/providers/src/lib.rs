@@ -10,8 +10,8 @@ pub mod email;
 mod http;
 pub mod llm;
 pub mod outbound;
-pub mod posthog;
 pub mod outgoing_webhook;
+pub mod posthog;
 pub mod sandbox;
 pub mod slack;
 mod traits;
@@ -21,7 +21,10 @@ pub mod webhooks;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 
-pub use http::{ErrorClass, HttpConfig, MAX_PROVIDER_BODY, ProviderError, ProviderErrorKind};
+pub use http::{
+    CallObserver, ErrorClass, HttpConfig, MAX_PROVIDER_BODY, ProviderCall, ProviderError,
+    ProviderErrorKind,
+};
 pub use traits::{
     ChatActivity, ChatMessage, ChatPage, CommentPage, Commenter, CreatedPost, EmailSequencer,
     Enricher, LinkedIn, OwnPost, PostComment, PostMetrics, SentDm,

@@ -111,6 +111,13 @@ pub struct Settings {
     /// The reverse proxies whose `X-Forwarded-For` names the client for the attempt limits
     /// (`REVOS_TRUSTED_PROXIES`); none by default.
     pub trusted_proxies: revos_web::TrustedProxies,
+    /// The bearer token `/metrics` requires on the API's address (`REVOS_METRICS_TOKEN`).
+    pub metrics_token: Option<SecretString>,
+    /// An address of its own to serve `/metrics` on (`REVOS_METRICS_LISTEN`).
+    pub metrics_listen: Option<SocketAddr>,
+    /// The operator's Slack incoming webhook for operator alerts
+    /// (`REVOS_ALERT_SLACK_WEBHOOK_URL`).
+    pub alert_slack_webhook_url: Option<SecretString>,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -158,6 +165,9 @@ impl Settings {
             mcp_servers: Vec::new(),
             signup: revos_domain::SignupPolicy::default(),
             trusted_proxies: revos_web::TrustedProxies::default(),
+            metrics_token: None,
+            metrics_listen: None,
+            alert_slack_webhook_url: None,
         })
     }
 

@@ -7,6 +7,7 @@ mod csv;
 mod error;
 mod extract;
 mod mcp;
+mod metrics;
 mod openapi;
 mod rate_limit;
 mod routes;
@@ -41,9 +42,11 @@ pub fn router(state: AppState) -> Router {
     let cutoff = state.cutoff.clone();
     let https = state.app.served_over_https();
     let csp = security_headers::policy(state.app.web_analytics());
+    let app = state.app.clone();
     let (api, doc) = openapi::split(routes::router());
     api.merge(openapi::router(doc))
         .merge(mcp::router(state.clone()))
+        .merge(metrics::router())
         .merge(ui::router())
         .fallback(|uri: axum::http::Uri| async move {
             let path = uri.path();
@@ -86,6 +89,22 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost, so that every answer is counted as it leaves (timeouts included); a
+        // route layer, so that the route it matched is known.
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| metrics::count(app.clone(), req, next),
+        ))
+}
+
+/// Serves `/metrics` alone on `listener` (`REVOS_METRICS_LISTEN`) until `shutdown`.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, metrics::own_router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Runs a request's handler until it answers or the stopping server's grace period is over;

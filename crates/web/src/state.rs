@@ -34,6 +34,12 @@ pub struct AppState {
     /// Cancelled when a stopping server's grace period is over: handlers still running are
     /// dropped (their transactions roll back) and answered 503.
     pub cutoff: tokio_util::sync::CancellationToken,
+    /// The bearer token `/metrics` requires (`REVOS_METRICS_TOKEN`); without it `/metrics`
+    /// is not served on the API's address.
+    pub metrics_token: Option<Arc<secrecy::SecretString>>,
+    /// When workers are expected (`serve` runs them), how recent a worker's heartbeat must
+    /// be for `/readyz` to answer ready; `None`: readiness needs only the database.
+    pub workers_alive_within: Option<Duration>,
 }
 
 impl AppState {
@@ -55,6 +61,8 @@ impl AppState {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             cutoff: tokio_util::sync::CancellationToken::new(),
+            metrics_token: None,
+            workers_alive_within: None,
         }
     }
 }

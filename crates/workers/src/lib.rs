@@ -4,9 +4,11 @@
 //! `revos worker` run.
 
 mod housekeeping;
+mod operator_alerts;
 mod probe;
 
 pub use housekeeping::Housekeeping;
+pub use operator_alerts::{CheckOperatorAlerts, WORKER_SILENCE};
 pub use probe::QueueProbe;
 
 use revos_app::App;
@@ -33,6 +35,9 @@ pub const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(300);
 /// wake-up lost to a race; deliveries are normally sent at once).
 pub const WEBHOOK_SWEEP_PERIOD: Duration = Duration::from_secs(300);
 
+/// How often the operator alerts' conditions are checked.
+pub const OPERATOR_ALERTS_PERIOD: Duration = Duration::from_secs(60);
+
 /// How often published posts' counts are refreshed.
 pub const POST_METRICS_PERIOD: Duration = Duration::from_secs(3600);
 
@@ -41,6 +46,7 @@ pub fn registry(app: &App) -> Registry<App> {
     let mut r = app.job_registry();
     r.register::<Housekeeping>()
         .register::<QueueProbe>()
+        .register::<CheckOperatorAlerts>()
         .register::<revos_app::outreach::enrichment::EnrichLead>()
         .register::<revos_app::outreach::dm::SendDm>()
         .register::<revos_app::outreach::comment_reply::ReplyToComment>()
@@ -65,7 +71,8 @@ pub fn registry(app: &App) -> Registry<App> {
 
 /// The cron schedules: housekeeping, the comment monitor, the reply and connection polls,
 /// the probe of unknown account owners, the refresh of published posts' counts, and the
-/// outgoing-webhook sweep.
+/// outgoing-webhook sweep. (The operator alerts' check is added by [`runner`] when alerts go
+/// somewhere.)
 pub fn crons() -> Vec<Cron> {
     vec![
         Cron::every("housekeeping", HOUSEKEEPING_PERIOD, Housekeeping),
@@ -102,9 +109,19 @@ pub fn crons() -> Vec<Cron> {
     ]
 }
 
-/// A runner for every job kind and schedule, using the app's clock.
+/// A runner for every job kind and schedule, using the app's clock, telling the app of its
+/// attempts (metrics), database outages (operator alerts) and heartbeats.
 pub fn runner(app: &App, config: RunnerConfig) -> Runner<App> {
-    Runner::new(registry(app), app.clone(), app.clock(), config, crons())
+    let mut schedules = crons();
+    if app.alerts_configured() {
+        schedules.push(Cron::every(
+            "operator-alerts",
+            OPERATOR_ALERTS_PERIOD,
+            CheckOperatorAlerts,
+        ));
+    }
+    Runner::new(registry(app), app.clone(), app.clock(), config, schedules)
+        .with_observer(app.runner_observer())
 }
 
 #[cfg(test)]

@@ -135,16 +135,21 @@ impl App {
         let linkedin = self.linkedin_for(tenant, &account.provider).await?;
         let acct = account.provider_account_id.as_str();
         let posted = self
-            .paced(tenant, job.account, ActionKind::CommentReply, || async {
-                if !self.reply_state(job, ("queued", "posting")).await? {
-                    return Ok(false);
-                }
-                linkedin
-                    .reply_to_comment(acct, &post, &comment, &text)
-                    .await
-                    .map_err(AppError::Provider)?;
-                Ok(true)
-            })
+            .paced(
+                tenant,
+                (job.account, &account.provider),
+                ActionKind::CommentReply,
+                || async {
+                    if !self.reply_state(job, ("queued", "posting")).await? {
+                        return Ok(false);
+                    }
+                    linkedin
+                        .reply_to_comment(acct, &post, &comment, &text)
+                        .await
+                        .map_err(AppError::Provider)?;
+                    Ok(true)
+                },
+            )
             .await;
         match posted {
             Ok(Paced::Done(true)) => {

@@ -155,22 +155,27 @@ impl App {
         // The paced slot is taken right before the call; the intent is persisted inside it,
         // before the call that cannot be undone.
         let sent = self
-            .paced(tenant, job.account, ActionKind::Dm, || async {
-                if let Some((chat, last)) = &before {
-                    let mut tx = self.store.begin_for(tenant).await?;
-                    messages::mark_first_sending(
-                        &mut tx,
-                        tenant,
-                        dm.id,
-                        chat.as_deref(),
-                        last.as_deref(),
-                        self.now(),
-                    )
-                    .await?;
-                    tx.commit().await?;
-                }
-                send(&*linkedin, acct, &lead.provider_id, &body).await
-            })
+            .paced(
+                tenant,
+                (job.account, &account.provider),
+                ActionKind::Dm,
+                || async {
+                    if let Some((chat, last)) = &before {
+                        let mut tx = self.store.begin_for(tenant).await?;
+                        messages::mark_first_sending(
+                            &mut tx,
+                            tenant,
+                            dm.id,
+                            chat.as_deref(),
+                            last.as_deref(),
+                            self.now(),
+                        )
+                        .await?;
+                        tx.commit().await?;
+                    }
+                    send(&*linkedin, acct, &lead.provider_id, &body).await
+                },
+            )
             .await?;
         let sent = match sent {
             Paced::Done(sent) => sent,

@@ -32,11 +32,12 @@ fn outcome_of(error: &AppError) -> ActionOutcome {
 
 impl App {
     /// Runs `act` (the last writes before the call, then the call) in a paced slot of
-    /// `account` for an action of `kind`, or says when a slot will be free.
+    /// `account` (whose provider is `account_kind`) for an action of `kind`, or says when a
+    /// slot will be free. Every call made is counted in the metrics.
     pub(crate) async fn paced<T, F, Fut>(
         &self,
         tenant: TenantId,
-        account: Uuid,
+        (account, account_kind): (Uuid, &str),
         kind: ActionKind,
         act: F,
     ) -> Result<Paced<T>>
@@ -55,6 +56,13 @@ impl App {
             Ok(_) => ActionOutcome::Done,
             Err(e) => outcome_of(e),
         };
+        let label = match outcome {
+            ActionOutcome::Done => "done",
+            ActionOutcome::Unknown => "unknown",
+            ActionOutcome::Refused => "refused",
+        };
+        self.metrics
+            .linkedin_send(account_kind, kind.as_str(), label);
         slot.finish(&self.store, outcome, self.now()).await?;
         result.map(Paced::Done)
     }

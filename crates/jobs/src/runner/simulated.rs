@@ -33,11 +33,19 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 }
                 let claimed = inner.claim(&queue, concurrency.max(1)).await?;
                 ran += claimed.len();
+                let queue: Arc<str> = Arc::from(queue.as_str());
                 let runs = claimed.into_iter().map(|job| {
                     let inner = Arc::clone(inner);
+                    let queue = Arc::clone(&queue);
                     async move {
+                        let started = std::time::Instant::now();
                         let result = inner.execute(&job).await;
-                        Finished { job, result }
+                        Finished {
+                            job,
+                            queue,
+                            result,
+                            took: started.elapsed(),
+                        }
                     }
                 });
                 let finished = futures_join_all(runs).await;

@@ -98,7 +98,30 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
     }
     p.outbound = revos_app::providers::OutboundPolicy::new(settings.allow_private_urls.clone());
     p.mcp_servers = settings.mcp_servers.clone();
+    p.alert_slack_webhook_url = settings.alert_slack_webhook_url.clone();
     p
+}
+
+/// Serves `/metrics` on `REVOS_METRICS_LISTEN` when it is set, until `stop` is requested.
+pub async fn spawn_metrics_listener(
+    settings: &Settings,
+    state: revos_web::AppState,
+    stop: stop::StopSignal,
+) -> anyhow::Result<()> {
+    let Some(addr) = settings.metrics_listen else {
+        return Ok(());
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (REVOS_METRICS_LISTEN)"))?;
+    tracing::info!(%addr, "metrics on http://{addr}/metrics");
+    tokio::spawn(async move {
+        let shutdown = async move { stop.requested().await };
+        if let Err(e) = revos_web::serve_metrics(listener, state, shutdown).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 /// Closes the database pool at the end of `serve` or `worker`, waiting at most a second for

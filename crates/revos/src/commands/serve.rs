@@ -29,6 +29,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // Set when one part stopped by itself: the other then stops as on a signal.
     let (part_stopped, parts_stop) = watch::channel(false);
     let runner = revos_workers::runner(&app, settings.runner_config());
+    // The worker is alive before /readyz can be asked.
+    if let Err(e) = runner.heartbeat_now().await {
+        tracing::warn!(error = %e, "first heartbeat failed");
+    }
     let worker_stop = until(stop.clone(), parts_stop.clone());
     let worker = tokio::spawn(async move { Ok(runner.run(worker_stop).await?) });
     let agents = revos_agents::Agents::new(app.clone());
@@ -36,6 +40,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     state.request_timeout = settings.request_timeout;
     state.shutdown_grace = settings.shutdown_grace;
     state.trusted_proxies = std::sync::Arc::new(settings.trusted_proxies.clone());
+    state.metrics_token = settings.metrics_token.clone().map(std::sync::Arc::new);
+    // Ready only while a worker renews its heartbeat within the job lease.
+    state.workers_alive_within = Some(settings.runner_config().lease);
+    super::spawn_metrics_listener(&settings, state.clone(), stop.clone()).await?;
     let web_stop = until(stop.clone(), parts_stop);
     let web = tokio::spawn(async move { Ok(revos_web::serve(listener, state, web_stop).await?) });
 

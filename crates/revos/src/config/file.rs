@@ -49,6 +49,9 @@ pub(super) struct FileConfig {
     pub(super) mcp_servers: Option<std::collections::BTreeMap<String, McpServerFile>>,
     pub(super) signup: Option<String>,
     pub(super) trusted_proxies: Option<String>,
+    pub(super) metrics_token: Option<String>,
+    pub(super) metrics_listen: Option<String>,
+    pub(super) alert_slack_webhook_url: Option<String>,
 }
 
 /// The text of `allow_private_urls` as written in revos.toml.

@@ -532,6 +532,73 @@ pub(super) const SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    Setting {
+        file_key: "metrics_token",
+        env: "REVOS_METRICS_TOKEN",
+        flag: None,
+        file: |c| c.metrics_token.clone(),
+        help: "bearer token that serves /metrics on the API's address",
+        default: "none: /metrics not served there",
+        apply: |s, raw| {
+            let token = raw.value.trim();
+            if token.is_empty() {
+                s.metrics_token = None;
+                return Ok(());
+            }
+            if token.len() < 16 || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(err(
+                    &raw.source,
+                    "must be at least 16 characters without spaces (e.g. openssl rand -hex 32)",
+                ));
+            }
+            s.metrics_token = Some(SecretString::from(token.to_owned()));
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "metrics_listen",
+        env: "REVOS_METRICS_LISTEN",
+        flag: None,
+        file: |c| c.metrics_listen.clone(),
+        help: "an address of its own to serve /metrics on (serve and worker)",
+        default: "none",
+        apply: |s, raw| {
+            if raw.value.trim().is_empty() {
+                s.metrics_listen = None;
+                return Ok(());
+            }
+            s.metrics_listen = Some(raw.value.trim().parse::<SocketAddr>().map_err(|_| {
+                err(
+                    &raw.source,
+                    &format!(
+                        "{:?} is not an address like 127.0.0.1:9090 (HOST:PORT with a numeric IP)",
+                        raw.value
+                    ),
+                )
+            })?);
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "alert_slack_webhook_url",
+        env: "REVOS_ALERT_SLACK_WEBHOOK_URL",
+        flag: None,
+        file: |c| c.alert_slack_webhook_url.clone(),
+        help: "the operator's Slack incoming webhook for operator alerts",
+        default: "none: no alerts",
+        apply: |s, raw| {
+            if raw.value.trim().is_empty() {
+                s.alert_slack_webhook_url = None;
+                return Ok(());
+            }
+            let url = http_url(Raw {
+                value: raw.value.trim().to_owned(),
+                source: raw.source,
+            })?;
+            s.alert_slack_webhook_url = Some(SecretString::from(url));
+            Ok(())
+        },
+    },
 ];
 
 /// The environment variables with their help and defaults, listed under `serve --help`.

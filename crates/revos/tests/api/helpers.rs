@@ -34,6 +34,10 @@ pub struct TestConfig {
     pub providers: revos_app::providers::ProviderSettings,
     pub trusted_proxies: revos_web::TrustedProxies,
     pub signup: revos_domain::SignupPolicy,
+    /// `REVOS_METRICS_TOKEN`: `/metrics` is served to its bearer.
+    pub metrics_token: Option<String>,
+    /// Readiness needs a worker that beat this recently (as `serve` sets it).
+    pub workers_alive_within: Option<std::time::Duration>,
 }
 
 impl Default for TestConfig {
@@ -43,6 +47,8 @@ impl Default for TestConfig {
             providers: Default::default(),
             trusted_proxies: Default::default(),
             signup: revos_domain::SignupPolicy::Open,
+            metrics_token: None,
+            workers_alive_within: None,
         }
     }
 }
@@ -133,6 +139,10 @@ impl TestApp {
         let mut state = revos_web::AppState::new(app.clone());
         state.limiter = Arc::new(config.limiter);
         state.trusted_proxies = Arc::new(config.trusted_proxies);
+        state.metrics_token = config
+            .metrics_token
+            .map(|t| Arc::new(secrecy::SecretString::from(t)));
+        state.workers_alive_within = config.workers_alive_within;
         let server = tokio::spawn(async move {
             revos_web::serve(listener, state, std::future::pending())
                 .await

@@ -34,6 +34,23 @@ struct Health {
     /// The database engine (readiness only).
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<&'static str>,
+    /// The worker processes' heartbeats (readiness only): each worker renews its job leases
+    /// and its heartbeat together, and removes it when it stops cleanly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workers: Option<Vec<WorkerHeartbeat>>,
+}
+
+/// A worker process's last heartbeat.
+#[derive(Serialize, utoipa::ToSchema)]
+struct WorkerHeartbeat {
+    /// Its id (`REVOS_WORKER_ID`).
+    worker_id: String,
+    /// When it started.
+    started_at: chrono::DateTime<chrono::Utc>,
+    /// When it last renewed its leases.
+    last_heartbeat_at: chrono::DateTime<chrono::Utc>,
+    /// Whether that was recent enough to count as alive.
+    alive: bool,
 }
 
 /// The process is up.
@@ -42,10 +59,13 @@ async fn healthz() -> Json<Health> {
     Json(Health {
         status: Probe::Ok,
         database: None,
+        workers: None,
     })
 }
 
-/// The process can serve requests: the database answers and is migrated.
+/// The process can serve requests: the database answers and is migrated, and, where workers
+/// are expected (`revos serve`), one renewed its heartbeat within the job lease. The
+/// workers' heartbeats are listed either way.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorBody)))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
@@ -61,8 +81,51 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
+    let within = state
+        .workers_alive_within
+        .unwrap_or(std::time::Duration::from_secs(60));
+    let workers = state.app.worker_liveness(within).await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the database is not reachable",
+        )
+    })?;
+    if state.workers_alive_within.is_some() && !workers.iter().any(|w| w.alive) {
+        let mut error = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!(
+                "no worker renewed its heartbeat within {}s",
+                within.as_secs_f64()
+            ),
+        );
+        for w in &workers {
+            error = error.with_field(
+                "workers",
+                format!(
+                    "{} last beat at {}",
+                    w.worker_id,
+                    w.last_heartbeat_at.to_rfc3339()
+                ),
+            );
+        }
+        return Err(error);
+    }
     Ok(Json(Health {
         status: Probe::Ready,
         database: Some(database),
+        workers: Some(
+            workers
+                .into_iter()
+                .map(|w| WorkerHeartbeat {
+                    worker_id: w.worker_id,
+                    started_at: w.started_at,
+                    last_heartbeat_at: w.last_heartbeat_at,
+                    alive: w.alive,
+                })
+                .collect(),
+        ),
     }))
 }
