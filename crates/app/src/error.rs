@@ -43,6 +43,9 @@ pub enum AppError {
     /// An external provider failed (classified: transient, rate-limited or permanent).
     #[error("provider failure: {0}")]
     Provider(#[from] revos_providers::ProviderError),
+    /// An upload is larger than the instance takes (`REVOS_MAX_UPLOAD_MB`); the field is named.
+    #[error(transparent)]
+    TooLarge(ValidationErrors),
     /// The storage layer failed.
     #[error("storage failure: {0}")]
     Store(StoreError),

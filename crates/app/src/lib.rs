@@ -20,6 +20,7 @@ pub mod do_not_contact;
 pub mod drafting;
 pub mod embedding;
 mod error;
+pub mod files;
 pub mod first_run;
 pub mod funnel;
 pub mod inbox;
@@ -79,6 +80,8 @@ pub struct App {
     providers: Arc<providers::Providers>,
     /// This instance's in-memory metrics (`/metrics`) and the watch on its provider keys.
     metrics: Arc<metrics::Metrics>,
+    /// Where workspaces' files are kept (in memory until [`App::with_file_storage`]).
+    files: Arc<files::FileStorage>,
 }
 
 /// Tunables of the application services.
@@ -122,6 +125,7 @@ impl App {
             settings,
             providers,
             metrics,
+            files: Arc::new(files::FileStorage::in_memory()),
         }
     }
 

@@ -57,6 +57,10 @@ id_type!(
     ApiKeyId
 );
 id_type!(
+    /// A file kept for a workspace (an upload or something RevOS rendered).
+    FileId
+);
+id_type!(
     /// An invitation to join a workspace, redeemable once.
     InvitationId
 );

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod costs;
 pub mod email;
 pub mod embedding;
+pub mod files;
 pub mod first_run;
 pub mod funnel;
 pub mod grounding;
@@ -47,7 +48,7 @@ pub mod workspace;
 
 pub use clock::{Clock, SimulatedClock, SystemClock};
 pub use email::Email;
-pub use ids::{ApiKeyId, CartridgeId, InvitationId, TenantId, UserId};
+pub use ids::{ApiKeyId, CartridgeId, FileId, InvitationId, TenantId, UserId};
 pub use pacing::{PacingPolicy, PacingState};
 pub use page::{Page, PageRequest};
 pub use password::NewPassword;

@@ -118,6 +118,9 @@ pub struct Settings {
     /// The operator's Slack incoming webhook for operator alerts
     /// (`REVOS_ALERT_SLACK_WEBHOOK_URL`).
     pub alert_slack_webhook_url: Option<SecretString>,
+    /// Where workspaces' files are kept (`REVOS_STORAGE_URL` and the `REVOS_STORAGE_*`
+    /// credentials) and the upload limit (`REVOS_MAX_UPLOAD_MB`).
+    pub storage: revos_app::files::StorageSettings,
 }
 
 /// An external service's instance-wide configuration: its base URL (else the provider's
@@ -168,6 +171,10 @@ impl Settings {
             metrics_token: None,
             metrics_listen: None,
             alert_slack_webhook_url: None,
+            storage: revos_app::files::StorageSettings {
+                max_upload_mb: revos_app::files::DEFAULT_MAX_UPLOAD_MB,
+                ..Default::default()
+            },
         })
     }
 

@@ -30,6 +30,7 @@ pub mod connect_replies;
 pub mod email_bounces;
 pub mod email_claims;
 pub mod events;
+pub mod files;
 pub mod first_run;
 pub mod funnel_queries;
 pub mod inbox;

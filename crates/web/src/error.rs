@@ -140,6 +140,15 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::Validation(v) => v.into(),
+            AppError::TooLarge(v) => {
+                let mut e = Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    v.to_string(),
+                );
+                e.details = v.0;
+                e
+            }
             AppError::NotFound(what) => Self::new(
                 StatusCode::NOT_FOUND,
                 "not_found",

@@ -34,6 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "notifications", description = "The notification centre, preferences and the Slack webhook"),
         (name = "inbox", description = "One inbox: conversations with leads across accounts, answers, triage"),
         (name = "analytics", description = "The workspace's analytics export to PostHog"),
+        (name = "files", description = "A workspace's files: uploads (lead magnets, knowledge documents, post images, logos) checked by type, content and size, downloads, deletion"),
         (name = "webhook-endpoints", description = "Outgoing webhooks: endpoints, signed deliveries (Standard Webhooks headers), the delivery log and redelivery"),
         (name = "health", description = "Probes"),
     )

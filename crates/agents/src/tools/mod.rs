@@ -178,7 +178,7 @@ impl From<AppError> for ToolError {
             field: None,
         };
         match err {
-            AppError::Validation(v) => {
+            AppError::Validation(v) | AppError::TooLarge(v) => {
                 let message =
                     v.0.iter()
                         .map(|e| format!("{}: {}", e.field, e.message))

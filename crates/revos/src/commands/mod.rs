@@ -48,7 +48,11 @@ pub async fn open_app(settings: &Settings) -> anyhow::Result<App> {
         signup: settings.signup,
         ..Default::default()
     };
-    let app = App::new(store, key, Arc::new(SystemClock), app_settings).with_providers(providers);
+    let files = revos_app::files::FileStorage::open(&settings.storage, &settings.data_dir)
+        .context("cannot open the file storage (REVOS_STORAGE_URL)")?;
+    let app = App::new(store, key, Arc::new(SystemClock), app_settings)
+        .with_providers(providers)
+        .with_file_storage(files);
     crate::config::check_mcp_urls(&settings.mcp_servers, app.outbound_policy())?;
     Ok(app)
 }

@@ -52,6 +52,12 @@ pub(super) struct FileConfig {
     pub(super) metrics_token: Option<String>,
     pub(super) metrics_listen: Option<String>,
     pub(super) alert_slack_webhook_url: Option<String>,
+    pub(super) storage_url: Option<String>,
+    pub(super) storage_endpoint: Option<String>,
+    pub(super) storage_region: Option<String>,
+    pub(super) storage_access_key_id: Option<String>,
+    pub(super) storage_secret_access_key: Option<String>,
+    pub(super) max_upload_mb: Option<u64>,
 }
 
 /// The text of `allow_private_urls` as written in revos.toml.

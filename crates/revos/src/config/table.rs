@@ -599,6 +599,101 @@ pub(super) const SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    Setting {
+        file_key: "storage_url",
+        env: "REVOS_STORAGE_URL",
+        flag: None,
+        file: |c| c.storage_url.clone(),
+        help: "where files are kept: s3://BUCKET[/PREFIX] or file:///DIR",
+        default: "DATA_DIR/files",
+        apply: |s, raw| {
+            let url = raw.value.trim();
+            let ok = url.is_empty()
+                || (url.starts_with("s3://") && url.len() > "s3://".len())
+                || url.starts_with("file:///");
+            if !ok {
+                return Err(err(
+                    &raw.source,
+                    &format!("{url:?} is not s3://BUCKET[/PREFIX] or file:///DIR"),
+                ));
+            }
+            s.storage.url = (!url.is_empty()).then(|| url.to_owned());
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "storage_endpoint",
+        env: "REVOS_STORAGE_ENDPOINT",
+        flag: None,
+        file: |c| c.storage_endpoint.clone(),
+        help: "the S3 API endpoint of an S3-compatible store (MinIO, R2, ...)",
+        default: "AWS",
+        apply: |s, raw| {
+            s.storage.endpoint = Some(http_url(raw)?);
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "storage_region",
+        env: "REVOS_STORAGE_REGION",
+        flag: None,
+        file: |c| c.storage_region.clone(),
+        help: "the bucket's region",
+        default: "us-east-1",
+        apply: |s, raw| {
+            s.storage.region = Some(raw.value.trim().to_owned()).filter(|r| !r.is_empty());
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "storage_access_key_id",
+        env: "REVOS_STORAGE_ACCESS_KEY_ID",
+        flag: None,
+        file: |c| c.storage_access_key_id.clone(),
+        help: "the object store's access key id",
+        default: "none",
+        apply: |s, raw| {
+            s.storage.access_key_id = Some(raw.value.trim().to_owned()).filter(|r| !r.is_empty());
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "storage_secret_access_key",
+        env: "REVOS_STORAGE_SECRET_ACCESS_KEY",
+        flag: None,
+        file: |c| c.storage_secret_access_key.clone(),
+        help: "the object store's secret access key",
+        default: "none",
+        apply: |s, raw| {
+            s.storage.secret_access_key = Some(raw.value.trim().to_owned())
+                .filter(|r| !r.is_empty())
+                .map(SecretString::from);
+            Ok(())
+        },
+    },
+    Setting {
+        file_key: "max_upload_mb",
+        env: "REVOS_MAX_UPLOAD_MB",
+        flag: None,
+        file: |c| c.max_upload_mb.map(|n| n.to_string()),
+        help: "the largest file a workspace may upload, in MiB",
+        default: "25",
+        apply: |s, raw| {
+            s.storage.max_upload_mb = raw
+                .value
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=2048).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        &raw.source,
+                        &format!("{:?} is not a number of MiB from 1 to 2048", raw.value),
+                    )
+                })?;
+            Ok(())
+        },
+    },
 ];
 
 /// The environment variables with their help and defaults, listed under `serve --help`.

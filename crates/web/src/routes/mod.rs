@@ -12,6 +12,7 @@ mod cartridge_memory;
 mod cartridges;
 pub(crate) mod chat;
 mod do_not_contact;
+pub(crate) mod files;
 mod first_run;
 mod health;
 pub(crate) mod inbox;
@@ -55,6 +56,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(inbox::router())
         .merge(analytics::router())
         .merge(webhook_endpoints::router())
+        .merge(files::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`
