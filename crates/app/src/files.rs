@@ -218,7 +218,8 @@ impl App {
             content_type: kind.media_type().to_owned(),
             size: bytes.len() as i64,
             sha256: sha256_hex(&bytes),
-            created_at: self.now(),
+            // As the database keeps it (microseconds), so the answer equals a later read.
+            created_at: chrono::SubsecRound::trunc_subsecs(self.now(), 6),
         };
         let location = self.files.location(tenant, id);
         self.files

@@ -7,6 +7,7 @@
 //!   schema-parity tests;
 //! - [`funnel_check`]: the funnel rollup compared with the per-lead rule over the raw rows;
 //! - [`fakes`]: the fake provider servers started together, with their URLs and keys;
+//! - [`s3`]: a real S3-compatible server (moto) for the file storage tests;
 //! - [`ApiClient`]: the small JSON client the API tests talk through, with typed helpers.
 //!
 //! PostgreSQL is reached at `REVOS_TEST_POSTGRES_URL` (default
@@ -24,6 +25,7 @@ mod template;
 pub mod catalogue;
 pub mod fakes;
 pub mod funnel_check;
+pub mod s3;
 
 pub use client::{ApiClient, assert_error_shape, error_fields, parse, request};
 pub use db::{Db, TestDb, migrated_store, postgres_admin_url};

@@ -246,12 +246,21 @@ async fn secrets_stay_out_of_logs_and_files_and_every_request_line_has_an_id() {
         request_lines >= 4,
         "expected request log lines, got {request_lines}"
     );
-    for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert!(
-            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
-            "plaintext in the data dir"
-        );
+    let mut dirs = vec![dir.path().join("data")];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+                "plaintext in the data dir: {}",
+                path.display()
+            );
+        }
     }
 }
 

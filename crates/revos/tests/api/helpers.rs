@@ -38,6 +38,8 @@ pub struct TestConfig {
     pub metrics_token: Option<String>,
     /// Readiness needs a worker that beat this recently (as `serve` sets it).
     pub workers_alive_within: Option<std::time::Duration>,
+    /// Where files are kept; `None`: a local folder of the test's own.
+    pub storage: Option<revos_app::files::FileStorage>,
 }
 
 impl Default for TestConfig {
@@ -49,6 +51,7 @@ impl Default for TestConfig {
             signup: revos_domain::SignupPolicy::Open,
             metrics_token: None,
             workers_alive_within: None,
+            storage: None,
         }
     }
 }
@@ -63,6 +66,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// The master key the app was given, as base64.
     pub master_key: String,
+    /// The local folder the files are kept in (unless the config named another store).
+    pub files_dir: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -132,8 +137,14 @@ impl TestApp {
             signup: config.signup,
             ..Settings::default()
         };
-        let app =
-            App::new(store.clone(), key, clock.clone(), settings).with_providers(config.providers);
+        let files_dir = tempfile::tempdir().expect("files dir");
+        let storage = match config.storage {
+            Some(storage) => storage,
+            None => revos_app::files::FileStorage::local(files_dir.path()).expect("local files"),
+        };
+        let app = App::new(store.clone(), key, clock.clone(), settings)
+            .with_providers(config.providers)
+            .with_file_storage(storage);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut state = revos_web::AppState::new(app.clone());
@@ -155,6 +166,7 @@ impl TestApp {
             clock,
             db,
             master_key,
+            files_dir,
             server,
         }
     }

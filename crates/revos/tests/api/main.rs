@@ -30,6 +30,7 @@ mod dm_crash;
 mod dm_text;
 mod email_deliverability;
 mod fault_soak;
+mod files;
 mod first_run;
 mod guarded_moves;
 mod hostile_tenants;
