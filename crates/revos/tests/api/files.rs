@@ -85,6 +85,9 @@ async fn download(t: &TestApp, token: &str, id: &str) -> (StatusCode, String, St
     )
 }
 
+/// An upload that must be refused: purpose, name, content type, bytes, status, field.
+type Refusal = (&'static str, &'static str, &'static str, Vec<u8>, StatusCode, &'static str);
+
 /// The scenario every store must pass; returns (tenant id, id) of a file still stored and
 /// (tenant id, id) of one deleted, for the store-specific checks.
 async fn scenario(t: &TestApp) -> ((String, String), (String, String)) {
@@ -133,7 +136,7 @@ async fn scenario(t: &TestApp) -> ((String, String), (String, String)) {
     assert_eq!(download(t, &bob, &id).await.0, StatusCode::NOT_FOUND);
 
     // Refusals name their field and store nothing.
-    let cases: [(&str, &str, &str, Vec<u8>, StatusCode, &str); 6] = [
+    let cases: [Refusal; 6] = [
         (
             "post_image",
             "page.html",
