@@ -86,7 +86,14 @@ async fn download(t: &TestApp, token: &str, id: &str) -> (StatusCode, String, St
 }
 
 /// An upload that must be refused: purpose, name, content type, bytes, status, field.
-type Refusal = (&'static str, &'static str, &'static str, Vec<u8>, StatusCode, &'static str);
+type Refusal = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<u8>,
+    StatusCode,
+    &'static str,
+);
 
 /// The scenario every store must pass; returns (tenant id, id) of a file still stored and
 /// (tenant id, id) of one deleted, for the store-specific checks.
@@ -218,22 +225,22 @@ async fn scenario(t: &TestApp) -> ((String, String), (String, String)) {
     ((tenant_a.clone(), id), (tenant_a, doomed))
 }
 
-/// The server's store limit for these tests: 1 MiB.
-fn one_mib(storage: FileStorage) -> FileStorage {
-    storage.with_max_upload_mb(1)
+/// A server keeping its files in `storage`.
+async fn spawn_with(db: Db, storage: FileStorage) -> TestApp {
+    let config = TestConfig {
+        storage: Some(storage),
+        ..Default::default()
+    };
+    TestApp::spawn_config(db, config).await
 }
 
 async fn files_on_the_local_store(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let storage = one_mib(FileStorage::local(dir.path()).unwrap());
-    let t = TestApp::spawn_config(
-        db,
-        TestConfig {
-            storage: Some(storage),
-            ..Default::default()
-        },
-    )
-    .await;
+    // The server's limit for these tests: 1 MiB.
+    let storage = FileStorage::local(dir.path())
+        .unwrap()
+        .with_max_upload_mb(1);
+    let t = spawn_with(db, storage).await;
     let ((tenant, kept), (_, deleted)) = scenario(&t).await;
     // Each file sits under its workspace's folder, named by its id; nothing else was written
     // (the refused uploads left no bytes behind) and the deleted one is gone.
@@ -258,14 +265,7 @@ async fn files_on_an_s3_compatible_store(db: Db) {
     };
     let unused = tempfile::tempdir().unwrap();
     let storage = FileStorage::open(&settings, unused.path()).unwrap();
-    let t = TestApp::spawn_config(
-        db,
-        TestConfig {
-            storage: Some(storage),
-            ..Default::default()
-        },
-    )
-    .await;
+    let t = spawn_with(db, storage).await;
     let ((tenant, kept), _) = scenario(&t).await;
     assert_eq!(
         s3.keys().await,
