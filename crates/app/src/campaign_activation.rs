@@ -5,9 +5,10 @@
 
 use crate::outreach::email_fallback::{INSTANTLY_KEY, SMARTLEAD_KEY};
 use crate::{App, AppError, Principal, Result};
-use revos_domain::campaign::{CampaignSpec, EmailProvider};
+use revos_domain::campaign::EmailProvider;
 use revos_domain::campaign_activation::{ActivationFacts, check_activation};
 use revos_domain::{FieldError, SecretName, TenantId, ValidationErrors};
+use revos_store::campaigns::CampaignRow;
 use revos_store::{Tx, campaigns as store, linkedin_accounts, vault};
 use uuid::Uuid;
 
@@ -33,14 +34,15 @@ impl App {
         Ok(vault::get_secret(tx, tenant, &name).await?.is_some())
     }
 
-    /// Checks in `tx` that `spec` can work once active (see
+    /// Checks in `tx` that the campaign `row` can work once active (see
     /// [`check_activation`]); the error names every failing field.
     pub(crate) async fn check_activatable(
         &self,
         tx: &mut Tx,
         tenant: TenantId,
-        spec: &CampaignSpec,
+        row: &CampaignRow,
     ) -> Result<()> {
+        let spec = &row.settings;
         let account = linkedin_accounts::get(tx, tenant, spec.linkedin_account_id)
             .await?
             .ok_or(AppError::NotFound("LinkedIn account"))?;
@@ -51,6 +53,8 @@ impl App {
         let facts = ActivationFacts {
             account_status: account.status,
             email_provider_has_key,
+            magnet_is_file: row.magnet_file_id.is_some(),
+            public_url: self.provider_settings().public_url.is_some(),
         };
         check_activation(spec, facts)?;
         Ok(())
@@ -63,10 +67,7 @@ impl App {
         let row = store::get(&mut tx, who.tenant, id)
             .await?
             .ok_or(AppError::NotFound("campaign"))?;
-        match self
-            .check_activatable(&mut tx, who.tenant, &row.settings)
-            .await
-        {
+        match self.check_activatable(&mut tx, who.tenant, &row).await {
             Ok(()) => Ok(Vec::new()),
             Err(AppError::Validation(ValidationErrors(errors))) => Ok(errors),
             Err(e) => Err(e),

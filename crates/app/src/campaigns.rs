@@ -6,9 +6,9 @@ use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::campaign::{CampaignSpec, CampaignStatus};
 use revos_domain::validation::Collector;
-use revos_domain::{CartridgeId, Page, PageRequest, ValidationErrors};
+use revos_domain::{CartridgeId, LeadMagnetId, Page, PageRequest, ValidationErrors};
 use revos_store::campaigns::{self as store, CampaignFields, CampaignRow};
-use revos_store::{Tx, cartridges, linkedin_accounts};
+use revos_store::{Tx, cartridges, lead_magnets, linkedin_accounts};
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -179,6 +179,44 @@ impl App {
         account.ok_or(AppError::NotFound("LinkedIn account"))
     }
 
+    /// The library magnet a saved campaign sends, set on `spec`: `lead_magnet_id` when given
+    /// (404 naming the field when it is not this workspace's), unless it is the campaign's
+    /// `current` magnet and the inline magnet was edited (a script that reads a campaign,
+    /// changes `lead_magnet.title` and writes it back); otherwise the inline magnet, filed
+    /// into the library.
+    async fn pick_magnet(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        spec: &mut CampaignSpec,
+        current: Option<&CampaignRow>,
+    ) -> Result<LeadMagnetId> {
+        let inline_edited = |row: &CampaignRow| {
+            !spec.lead_magnet.url.trim().is_empty() && spec.lead_magnet != row.settings.lead_magnet
+        };
+        let id = match spec.lead_magnet_id {
+            Some(id)
+                if current
+                    .is_some_and(|row| row.lead_magnet_id == Some(id.0) && inline_edited(row)) =>
+            {
+                self.file_inline_magnet(tx, who.tenant, &spec.lead_magnet)
+                    .await?
+            }
+            Some(id) => {
+                lead_magnets::get(tx, who.tenant, id)
+                    .await?
+                    .ok_or(AppError::NotFound("lead magnet (lead_magnet_id)"))?;
+                id
+            }
+            None => {
+                self.file_inline_magnet(tx, who.tenant, &spec.lead_magnet)
+                    .await?
+            }
+        };
+        spec.lead_magnet_id = Some(id);
+        Ok(id)
+    }
+
     /// Checks a spec's references as `check_campaign_refs` does, and starts watching its posts.
     async fn check_and_watch(
         &self,
@@ -197,19 +235,25 @@ impl App {
     }
 
     /// Creates a draft campaign.
-    pub async fn create_campaign(&self, who: &Principal, spec: CampaignSpec) -> Result<Campaign> {
+    pub async fn create_campaign(
+        &self,
+        who: &Principal,
+        mut spec: CampaignSpec,
+    ) -> Result<Campaign> {
         let invalid = spec.validate().err();
         let id = Uuid::now_v7();
-        let settings =
-            serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         // Before the insert: an unknown account is the caller's mistake, not a broken key.
         self.check_campaign_refs(&mut tx, who, &spec, invalid)
             .await?;
+        let magnet = self.pick_magnet(&mut tx, who, &mut spec, None).await?;
+        let settings =
+            serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let fields = CampaignFields {
             name: spec.name.trim(),
             account: spec.linkedin_account_id,
             cartridge: spec.cartridge_id,
+            lead_magnet: Some(magnet.0),
             settings: &settings,
         };
         store::insert(&mut tx, who.tenant, id, &fields, self.now()).await?;
@@ -253,11 +297,9 @@ impl App {
         &self,
         who: &Principal,
         id: Uuid,
-        spec: CampaignSpec,
+        mut spec: CampaignSpec,
     ) -> Result<Campaign> {
         let invalid = spec.validate().err();
-        let settings =
-            serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.store.begin_for(who.tenant).await?;
         let row = store::get(&mut tx, who.tenant, id)
             .await?
@@ -269,10 +311,16 @@ impl App {
         }
         self.check_and_watch(&mut tx, who, id, &spec, invalid)
             .await?;
+        let magnet = self
+            .pick_magnet(&mut tx, who, &mut spec, Some(&row))
+            .await?;
+        let settings =
+            serde_json::to_string(&spec).map_err(|e| AppError::Internal(e.to_string()))?;
         let fields = CampaignFields {
             name: spec.name.trim(),
             account: spec.linkedin_account_id,
             cartridge: spec.cartridge_id,
+            lead_magnet: Some(magnet.0),
             settings: &settings,
         };
         store::update(&mut tx, who.tenant, id, &fields, self.now()).await?;
@@ -312,8 +360,7 @@ impl App {
         }
         if matches!(step, Transition::Activate) {
             // What cannot work is refused, every reason at once; the campaign stays a draft.
-            self.check_activatable(&mut tx, who.tenant, &row.settings)
-                .await?;
+            self.check_activatable(&mut tx, who.tenant, &row).await?;
         }
         let now = self.now();
         if !store::set_status(&mut tx, who.tenant, id, to, now).await? {

@@ -28,6 +28,7 @@ pub mod inbox_answer;
 mod job_failure;
 pub mod jobs;
 mod key_health;
+pub mod lead_magnets;
 pub mod leads;
 pub mod llm;
 pub mod maintenance;

@@ -89,7 +89,7 @@ impl CampaignStatus {
 stored_names!(CampaignStatus, "campaign status");
 
 /// The resource a campaign promises to commenters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeadMagnet {
@@ -155,7 +155,15 @@ pub struct CampaignSpec {
     pub cartridge_id: Option<Uuid>,
     /// The LinkedIn account that watches and sends.
     pub linkedin_account_id: Uuid,
-    /// What commenters get.
+    /// The library magnet commenters get (`/api/v1/lead-magnets`); when set, its title, link
+    /// and description are what DMs use, and `lead_magnet` may be left out. A campaign saved
+    /// with an inline magnet only has it filed into the library and this set to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub lead_magnet_id: Option<crate::LeadMagnetId>,
+    /// What commenters get, typed in (required without `lead_magnet_id`). Read back, it is
+    /// the library magnet's title, link and description when `lead_magnet_id` is set.
+    #[serde(default)]
     pub lead_magnet: LeadMagnet,
     /// Words or phrases that make a commenter a lead; empty means every commenter.
     #[serde(default)]
@@ -288,19 +296,13 @@ impl CampaignSpec {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut c = Collector::default();
         c.text("name", &self.name, 1, 200);
-        c.text("lead_magnet.title", &self.lead_magnet.title, 1, 200);
-        c.text(
-            "lead_magnet.description",
-            &self.lead_magnet.description,
-            0,
-            2_000,
-        );
-        let url = self.lead_magnet.url.trim();
-        if !(url.starts_with("https://") || url.starts_with("http://"))
-            || url.len() > 2_000
-            || url.contains(char::is_whitespace)
-        {
-            c.push("lead_magnet.url", "must be an http(s) URL");
+        // With a library magnet the inline one is optional (a file magnet reads back with no
+        // link); given with a link, it must be whole.
+        let inline = &self.lead_magnet;
+        if self.lead_magnet_id.is_none() || !inline.url.trim().is_empty() {
+            c.text("lead_magnet.title", &inline.title, 1, 200);
+            c.text("lead_magnet.description", &inline.description, 0, 2_000);
+            crate::lead_magnet::check_link(&mut c, "lead_magnet.url", &inline.url);
         }
         c.list("trigger_words", &self.trigger_words, 20, 50);
         for (i, t) in self.trigger_words.iter().enumerate() {
@@ -386,6 +388,7 @@ mod tests {
             name: "Playbook launch".into(),
             cartridge_id: None,
             linkedin_account_id: Uuid::now_v7(),
+            lead_magnet_id: None,
             lead_magnet: LeadMagnet {
                 title: "The Playbook".into(),
                 url: "https://acme.io/playbook".into(),

@@ -18,6 +18,10 @@ pub struct ActivationFacts {
     /// Whether the email fallback's provider has an API key (the workspace's secret or the
     /// instance's); ignored without a fallback and for the sandbox sequencer.
     pub email_provider_has_key: bool,
+    /// The campaign's library magnet is a stored file (its link is one RevOS serves).
+    pub magnet_is_file: bool,
+    /// The operator set `REVOS_PUBLIC_URL`, so RevOS has links leads can open.
+    pub public_url: bool,
 }
 
 /// Host names reserved for documentation and examples (RFC 2606): links there reach nobody.
@@ -82,7 +86,14 @@ pub fn check_activation(
             "must name at least one LinkedIn post to watch before the campaign is activated",
         );
     }
-    if is_placeholder_url(&spec.lead_magnet.url) {
+    if facts.magnet_is_file {
+        if !facts.public_url {
+            c.push(
+                "lead_magnet_id",
+                "is a file, and without REVOS_PUBLIC_URL RevOS has no link a lead can open; set REVOS_PUBLIC_URL or choose a magnet with a URL",
+            );
+        }
+    } else if is_placeholder_url(&spec.lead_magnet.url) {
         c.push(
             "lead_magnet.url",
             "is a placeholder link nobody can open; set the lead magnet's real link before activating",
@@ -123,6 +134,7 @@ mod tests {
             name: "Playbook launch".into(),
             cartridge_id: None,
             linkedin_account_id: uuid::Uuid::now_v7(),
+            lead_magnet_id: None,
             lead_magnet: LeadMagnet {
                 title: "The Playbook".into(),
                 url: "https://acme.io/playbook".into(),
@@ -145,6 +157,8 @@ mod tests {
     const READY: ActivationFacts = ActivationFacts {
         account_status: AccountStatus::Ok,
         email_provider_has_key: true,
+        magnet_is_file: false,
+        public_url: false,
     };
 
     fn fields(spec: &CampaignSpec, facts: ActivationFacts) -> Vec<String> {
@@ -192,6 +206,16 @@ mod tests {
             ..READY
         };
         assert_eq!(fields(&spec(), no_key), ["email_fallback.provider"]);
+        let file = ActivationFacts {
+            magnet_is_file: true,
+            ..READY
+        };
+        assert_eq!(fields(&spec(), file), ["lead_magnet_id"]);
+        let served = ActivationFacts {
+            public_url: true,
+            ..file
+        };
+        assert!(fields(&spec(), served).is_empty());
         let msg = check_activation(&spec(), no_key).unwrap_err().0[0]
             .message
             .clone();
@@ -206,6 +230,7 @@ mod tests {
         let facts = ActivationFacts {
             account_status: AccountStatus::Restricted,
             email_provider_has_key: false,
+            ..READY
         };
         assert_eq!(
             fields(&s, facts),

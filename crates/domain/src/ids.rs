@@ -61,6 +61,10 @@ id_type!(
     FileId
 );
 id_type!(
+    /// A lead magnet in a workspace's library.
+    LeadMagnetId
+);
+id_type!(
     /// An invitation to join a workspace, redeemable once.
     InvitationId
 );

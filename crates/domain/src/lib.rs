@@ -20,6 +20,7 @@ pub mod inbox;
 pub mod job_state;
 pub mod json_diff;
 pub mod lead;
+pub mod lead_magnet;
 pub mod linkedin_account;
 pub mod llm_pricing;
 pub mod mcp_servers;
@@ -48,7 +49,7 @@ pub mod workspace;
 
 pub use clock::{Clock, SimulatedClock, SystemClock};
 pub use email::Email;
-pub use ids::{ApiKeyId, CartridgeId, FileId, InvitationId, TenantId, UserId};
+pub use ids::{ApiKeyId, CartridgeId, FileId, InvitationId, LeadMagnetId, TenantId, UserId};
 pub use pacing::{PacingPolicy, PacingState};
 pub use page::{Page, PageRequest};
 pub use password::NewPassword;

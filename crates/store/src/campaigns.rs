@@ -25,11 +25,42 @@ pub struct CampaignRow {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The library magnet it sends (the column is the authority: it empties when the magnet
+    /// is deleted).
+    pub lead_magnet_id: Option<Uuid>,
+    /// The library magnet's title.
+    pub magnet_title: Option<String>,
+    /// The library magnet's link (empty for a file).
+    pub magnet_url: Option<String>,
+    /// The library magnet's description.
+    pub magnet_description: Option<String>,
+    /// The library magnet's stored file, when it is one.
+    pub magnet_file_id: Option<Uuid>,
+}
+
+impl CampaignRow {
+    /// The row with its settings naming the library magnet and carrying its title, link and
+    /// description, so every reader (the API, the DM, the activation check) sees the magnet
+    /// as the library has it now.
+    fn with_library_magnet(mut self) -> Self {
+        self.settings.lead_magnet_id = self.lead_magnet_id.map(revos_domain::LeadMagnetId);
+        if let (Some(_), Some(title)) = (self.lead_magnet_id, &self.magnet_title) {
+            self.settings.lead_magnet = revos_domain::campaign::LeadMagnet {
+                title: title.clone(),
+                url: self.magnet_url.clone().unwrap_or_default(),
+                description: self.magnet_description.clone().unwrap_or_default(),
+            };
+        }
+        self
+    }
 }
 
 macro_rules! columns {
     () => {
-        "id, name, status, settings, created_at, updated_at"
+        "c.id, c.name, c.status, c.settings, c.created_at, c.updated_at, c.lead_magnet_id, \
+         m.title AS magnet_title, m.url AS magnet_url, m.description AS magnet_description, \
+         m.file_id AS magnet_file_id FROM campaigns c \
+         LEFT JOIN lead_magnets m ON m.id = c.lead_magnet_id AND m.tenant_id = c.tenant_id"
     };
 }
 
@@ -41,6 +72,8 @@ pub struct CampaignFields<'a> {
     pub account: Uuid,
     /// The voice of its DMs.
     pub cartridge: Option<Uuid>,
+    /// The library magnet it sends.
+    pub lead_magnet: Option<Uuid>,
     /// The editable fields as JSON.
     pub settings: &'a str,
 }
@@ -54,9 +87,9 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO campaigns (id, tenant_id, name, status, cartridge_id, linkedin_account_id, settings, \
-        created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7)";
+        created_at, updated_at, lead_magnet_id) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $7, $8)";
     on_conn!(tx, c => sqlx::query(SQL).bind(id).bind(tenant.0).bind(f.name).bind(f.cartridge).bind(f.account)
-        .bind(f.settings).bind(now).execute(c).await?.rows_affected());
+        .bind(f.settings).bind(now).bind(f.lead_magnet).execute(c).await?.rows_affected());
     Ok(())
 }
 
@@ -65,9 +98,11 @@ pub async fn get(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<Option<Campa
     const SQL: &str = concat!(
         "SELECT ",
         columns!(),
-        " FROM campaigns WHERE tenant_id = $1 AND id = $2"
+        " WHERE c.tenant_id = $1 AND c.id = $2"
     );
-    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?))
+    let row: Option<CampaignRow> =
+        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id).fetch_optional(c).await?);
+    Ok(row.map(CampaignRow::with_library_magnet))
 }
 
 /// A page of the campaigns of `tenant`, optionally of one status (the condition is only
@@ -78,23 +113,18 @@ pub async fn list(
     status: Option<CampaignStatus>,
     page: PageRequest,
 ) -> Result<Vec<CampaignRow>> {
-    let mut sql = concat!(
-        "SELECT ",
-        columns!(),
-        " FROM campaigns WHERE tenant_id = $1"
-    )
-    .to_owned();
+    let mut sql = concat!("SELECT ", columns!(), " WHERE c.tenant_id = $1").to_owned();
     let mut next = 2;
     if status.is_some() {
-        sql.push_str(&format!(" AND status = ${next}"));
+        sql.push_str(&format!(" AND c.status = ${next}"));
         next += 1;
     }
     if page.after.is_some() {
-        sql.push_str(&format!(" AND id > ${next}"));
+        sql.push_str(&format!(" AND c.id > ${next}"));
         next += 1;
     }
-    sql.push_str(&format!(" ORDER BY id LIMIT ${next}"));
-    Ok(on_conn!(tx, c => {
+    sql.push_str(&format!(" ORDER BY c.id LIMIT ${next}"));
+    let rows: Vec<CampaignRow> = on_conn!(tx, c => {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0);
         if let Some(status) = status {
             q = q.bind(status.as_str());
@@ -103,7 +133,11 @@ pub async fn list(
             q = q.bind(after);
         }
         q.bind(page.fetch_limit()).fetch_all(c).await?
-    }))
+    });
+    Ok(rows
+        .into_iter()
+        .map(CampaignRow::with_library_magnet)
+        .collect())
 }
 
 /// Which of `campaigns` (of `tenant`) send from a sandbox LinkedIn account: one query for a
@@ -140,9 +174,9 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     const SQL: &str = "UPDATE campaigns SET name = $3, linkedin_account_id = $4, cartridge_id = $5, settings = $6, \
-        updated_at = $7 WHERE tenant_id = $1 AND id = $2";
+        updated_at = $7, lead_magnet_id = $8 WHERE tenant_id = $1 AND id = $2";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(f.name).bind(f.account).bind(f.cartridge)
-        .bind(f.settings).bind(now).execute(c).await?.rows_affected());
+        .bind(f.settings).bind(now).bind(f.lead_magnet).execute(c).await?.rows_affected());
     Ok(n == 1)
 }
 

@@ -97,7 +97,7 @@ pub(crate) fn backend(tx: &Tx) -> Backend {
 }
 
 /// A `LIKE` pattern matching `term` anywhere, its pattern characters escaped with `\`.
-fn like_pattern(term: &str) -> String {
+pub(crate) fn like_pattern(term: &str) -> String {
     let mut p = String::with_capacity(term.len() + 2);
     p.push('%');
     for c in term.chars() {

@@ -38,6 +38,7 @@ pub mod inbox_thread;
 pub mod invitations;
 pub mod jobs;
 pub mod lead_export;
+pub mod lead_magnets;
 pub mod lead_queries;
 pub mod leads;
 pub mod linkedin_accounts;

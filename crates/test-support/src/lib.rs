@@ -25,6 +25,7 @@ mod template;
 pub mod catalogue;
 pub mod fakes;
 pub mod funnel_check;
+pub mod pdf;
 pub mod s3;
 
 pub use client::{ApiClient, assert_error_shape, error_fields, parse, request};

@@ -1,5 +1,5 @@
 //! Campaign tools: create one from a few words, activate, pause, resume, report on it, list
-//! them, search their lead magnets, and the funnel of one campaign or of the whole workspace.
+//! them, search the lead magnet library and add a link to it, and the funnel of one campaign or of the whole workspace.
 
 use super::registry::ToolRegistry;
 use super::resolve;
@@ -20,6 +20,7 @@ tool_name!(ResumeCampaignArgs, "resume_campaign");
 tool_name!(CampaignReportArgs, "campaign_report");
 tool_name!(ListCampaignsArgs, "list_campaigns");
 tool_name!(SearchLeadMagnetsArgs, "search_lead_magnets");
+tool_name!(CreateLeadMagnetArgs, "create_lead_magnet");
 tool_name!(FunnelArgs, "funnel_report");
 
 /// The DM a campaign sends when none is given.
@@ -63,8 +64,14 @@ pub(super) fn register(r: &mut ToolRegistry) {
     );
     r.add(
         ToolEffect::READ,
-        "Search the lead magnets of every campaign by words of their title or description.",
+        "Search the workspace's lead magnet library by meaning: titles, descriptions, tags and \
+         the text of uploaded PDFs. Use the id as a campaign's lead_magnet_id.",
         search_lead_magnets,
+    );
+    r.add(
+        ToolEffect::WRITE,
+        "Add a lead magnet that is a link (title and http(s) URL) to the workspace's library.",
+        create_lead_magnet,
     );
     r.add(
         ToolEffect::READ,
@@ -154,8 +161,24 @@ pub struct ListCampaignsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchLeadMagnetsArgs {
-    /// Words to look for in lead magnets' titles and descriptions, e.g. "hiring".
+    /// What the lead magnet is about, e.g. "hiring" or "a checklist for onboarding engineers".
     pub query: String,
+}
+
+/// Arguments of `create_lead_magnet`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLeadMagnetArgs {
+    /// Its title, e.g. "The Hiring Checklist".
+    pub title: String,
+    /// Where leads get it (http or https).
+    pub url: String,
+    /// What it is.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Labels to find it by.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
 }
 
 /// Arguments of `funnel_report`.
@@ -252,6 +275,7 @@ fn create_campaign<'a>(
             name: args.name.trim().to_owned(),
             cartridge_id: cartridge.map(|c| c.0),
             linkedin_account_id: account.id,
+            lead_magnet_id: None,
             lead_magnet: LeadMagnet {
                 title: args.lead_magnet_title.trim().to_owned(),
                 url,
@@ -398,45 +422,51 @@ fn search_lead_magnets<'a>(
     args: SearchLeadMagnetsArgs,
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
-        let wanted = revos_domain::triggers::words(&args.query);
-        if wanted.is_empty() {
+        if revos_domain::triggers::words(&args.query).is_empty() {
             return Err(ToolError::field(
                 "invalid_arguments",
                 "query",
                 "query: give at least one word to look for",
             ));
         }
-        let who = &ctx.principal;
-        let campaigns = resolve::all(|p| app.list_campaigns(who, None, p)).await?;
-        let mut hits: Vec<(usize, serde_json::Value)> = campaigns
+        let found = app
+            .search_lead_magnets(ctx.principal.tenant, &args.query, 10)
+            .await?;
+        let hits: Vec<serde_json::Value> = found
             .iter()
-            .filter_map(|c| {
-                let m = &c.spec.lead_magnet;
-                let words =
-                    revos_domain::triggers::words(&format!("{} {}", m.title, m.description));
-                let score = wanted
-                    .iter()
-                    .filter(|w| words.iter().any(|x| x.starts_with(w.as_str())))
-                    .count();
-                (score > 0).then(|| {
-                    (
-                        score,
-                        json!({
-                            "campaign_id": c.id, "campaign": c.spec.name, "title": m.title,
-                            "url": m.url, "description": m.description, "matched_words": score,
-                        }),
-                    )
+            .map(|m| {
+                json!({
+                    "id": m.id, "title": m.title, "url": m.url, "file_id": m.file_id,
+                    "description": m.description, "tags": m.tags, "score": m.score,
                 })
             })
             .collect();
-        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
-        let hits: Vec<serde_json::Value> = hits.into_iter().map(|(_, v)| v).collect();
-        let titles: Vec<&str> = hits.iter().filter_map(|h| h["title"].as_str()).collect();
+        let titles: Vec<&str> = found.iter().map(|m| m.title.as_str()).collect();
         let summary = match hits.len() {
             0 => format!("No lead magnet matches {:?}.", args.query),
             n => format!("{n} lead magnet(s): {}", titles.join(", ")),
         };
-        Done::new(json!({"lead_magnets": hits}), summary)
+        Done::new(json!({"lead_magnets": hits}), summary).map(|d| d.link("/lead-magnets".into()))
+    })
+}
+
+fn create_lead_magnet<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: CreateLeadMagnetArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let new = revos_app::lead_magnets::NewLeadMagnet {
+            title: args.title,
+            description: args.description.unwrap_or_default(),
+            tags: args.tags.unwrap_or_default(),
+            url: Some(args.url),
+            file_id: None,
+            cartridge_id: None,
+        };
+        let m = app.create_lead_magnet(&ctx.principal, new).await?;
+        let summary = format!("Added {:?} to the lead magnet library.", m.title);
+        Done::new(json!({"lead_magnet": m}), summary).map(|d| d.link("/lead-magnets".into()))
     })
 }
 

@@ -25,7 +25,7 @@ both_backends!(
 );
 
 /// The tool names the registry must offer.
-const TOOLS: [&str; 17] = [
+const TOOLS: [&str; 18] = [
     "create_campaign",
     "activate_campaign",
     "pause_campaign",
@@ -33,6 +33,7 @@ const TOOLS: [&str; 17] = [
     "campaign_report",
     "list_campaigns",
     "search_lead_magnets",
+    "create_lead_magnet",
     "funnel_report",
     "list_leads",
     "enrich_lead",
@@ -464,9 +465,21 @@ async fn every_tool_runs_through_the_registry(db: Db) {
         json!({"query": "hiring"}),
     )
     .await;
+    // The campaign's magnet with its placeholder link and with its real one: an inline magnet
+    // edited in a campaign is filed as another library magnet.
     assert_eq!(
         names(&r.value["lead_magnets"], "title"),
-        ["Hiring checklist"]
+        ["Hiring checklist", "Hiring checklist"]
+    );
+    let urls: Vec<&str> = r.value["lead_magnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["url"].as_str().unwrap())
+        .collect();
+    assert!(
+        urls.contains(&"https://acme.io/hiring-checklist"),
+        "{urls:?}"
     );
     let r = ok(
         &t,
@@ -476,6 +489,25 @@ async fn every_tool_runs_through_the_registry(db: Db) {
     )
     .await;
     assert_eq!(r.value["lead_magnets"], json!([]));
+    let r = ok(
+        &t,
+        &mut a.ctx,
+        "create_lead_magnet",
+        json!({"title": "Zebra crossing guide", "url": "https://acme.io/zebras", "tags": ["safety"]}),
+    )
+    .await;
+    assert_eq!(r.value["lead_magnet"]["title"], "Zebra crossing guide");
+    let r = ok(
+        &t,
+        &mut a.ctx,
+        "search_lead_magnets",
+        json!({"query": "a guide to zebra crossings"}),
+    )
+    .await;
+    assert_eq!(
+        names(&r.value["lead_magnets"], "title"),
+        ["Zebra crossing guide"]
+    );
 
     let r = ok(
         &t,

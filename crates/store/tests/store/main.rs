@@ -7,6 +7,7 @@ use revos_test_support::both_backends;
 mod comments;
 mod fixtures;
 mod lead_list;
+mod lead_magnet_migration;
 mod lead_search;
 mod parity;
 mod read_tx;

@@ -17,6 +17,7 @@ mod first_run;
 mod health;
 pub(crate) mod inbox;
 mod jobs;
+mod lead_magnets;
 pub(crate) mod leads;
 mod members;
 mod notifications;
@@ -57,6 +58,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(analytics::router())
         .merge(webhook_endpoints::router())
         .merge(files::router())
+        .merge(lead_magnets::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -19,6 +19,9 @@ pub(super) struct CampaignForm {
     cartridge_id: String,
     #[serde(default)]
     linkedin_account_id: String,
+    /// The library magnet picked; empty to use the typed-in one (filed into the library).
+    #[serde(default)]
+    lead_magnet_id: String,
     #[serde(default)]
     lead_magnet_title: String,
     #[serde(default)]
@@ -81,6 +84,10 @@ impl CampaignForm {
             name: spec.name.clone(),
             cartridge_id: spec.cartridge_id.map(|c| c.to_string()).unwrap_or_default(),
             linkedin_account_id: spec.linkedin_account_id.to_string(),
+            lead_magnet_id: spec
+                .lead_magnet_id
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
             lead_magnet_title: spec.lead_magnet.title.clone(),
             lead_magnet_url: spec.lead_magnet.url.clone(),
             lead_magnet_description: spec.lead_magnet.description.clone(),
@@ -124,6 +131,13 @@ impl CampaignForm {
                 .map_err(|_| bad("cartridge_id", "choose a cartridge from the list"))
                 .ok(),
         };
+        let lead_magnet_id = match self.lead_magnet_id.trim() {
+            "" => None,
+            raw => Uuid::parse_str(raw)
+                .map(revos_domain::LeadMagnetId)
+                .map_err(|_| bad("lead_magnet_id", "choose a lead magnet from the library"))
+                .ok(),
+        };
         let provider = match self.email_fallback_provider.trim() {
             "" => None,
             "instantly" => Some(EmailProvider::Instantly),
@@ -157,6 +171,7 @@ impl CampaignForm {
             name: self.name.trim().to_owned(),
             cartridge_id,
             linkedin_account_id,
+            lead_magnet_id,
             lead_magnet: LeadMagnet {
                 title: self.lead_magnet_title.trim().to_owned(),
                 url: self.lead_magnet_url.trim().to_owned(),

@@ -86,6 +86,14 @@ async fn form_page(
         .iter()
         .map(|a| context! { id => a.id.to_string(), name => a.display_name.clone(), sandbox => a.sandbox, status => a.status.as_str() })
         .collect();
+    let magnets: Vec<Value> = state
+        .app
+        .list_lead_magnets(&signed.who, ALL)
+        .await?
+        .items
+        .iter()
+        .map(|m| context! { id => m.id.to_string(), title => m.title.clone() })
+        .collect();
     let providers: Vec<Value> = EMAIL_PROVIDERS
         .iter()
         .map(|&(key, label)| context! { key => key, label => label })
@@ -104,7 +112,7 @@ async fn form_page(
         "campaigns",
         context! {
             form => Value::from(Serde(form)), errors => Value::from(Serde(errors)),
-            accounts => accounts, providers => providers, action => action, title => title,
+            accounts => accounts, magnets => magnets, providers => providers, action => action, title => title,
             campaign_id => editing.map(|c| c.id.to_string()),
             variables => revos_domain::campaign::DM_VARIABLES.join(", "),
         },

@@ -18,6 +18,7 @@ mod chat;
 mod dashboard;
 mod first_run;
 mod inbox;
+mod lead_magnets;
 mod leads;
 mod live;
 mod next_path;
@@ -109,6 +110,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/settings/api-keys/{id}/revoke",
             post(settings::revoke_api_key),
         )
+        .merge(lead_magnets::routes())
         .route("/notifications", get(notifications::show))
         .route("/notifications/read", post(notifications::read))
         .route(

@@ -96,6 +96,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../../templates/notifications.html"),
     ),
+    (
+        "lead_magnets.html",
+        include_str!("../../templates/lead_magnets.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {
