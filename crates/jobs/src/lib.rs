@@ -51,6 +51,10 @@ pub enum QueueError {
         /// Why the last heartbeat failed.
         last: String,
     },
+    /// The database gave a heartbeat or cron tick no answer within the job lease (a locked
+    /// SQLite file, a PostgreSQL server that does not answer): it counts as failed.
+    #[error("the database did not answer within {0:?}, the job lease")]
+    NoAnswer(std::time::Duration),
     /// The worker's upkeep (heartbeats, reclaiming, cron) ended unexpectedly (a panic).
     #[error("the worker's upkeep stopped: {0}")]
     UpkeepStopped(String),

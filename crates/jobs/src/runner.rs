@@ -572,20 +572,14 @@ async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
     let mut last_slots: HashMap<&'static str, DateTime<Utc>> = HashMap::new();
     loop {
         let now = inner.clock.now();
-        for cron in &inner.crons {
-            let slot = cron.slot(now);
-            if last_slots.get(cron.name) != Some(&slot) {
-                match cron.tick(&inner.store, now).await {
-                    Ok(_) => {
-                        last_slots.insert(cron.name, slot);
-                    }
-                    Err(e) => tracing::warn!(schedule = cron.name, error = %e, "cron tick failed"),
-                }
-            }
-        }
         if last_heartbeat.elapsed() >= inner.config.heartbeat {
             last_heartbeat = std::time::Instant::now();
-            match heartbeat(&inner, now).await {
+            // A heartbeat that waits longer than the lease (on a locked file, a server that
+            // does not answer) has failed: the outage is told while it lasts, not after it.
+            let beat = tokio::time::timeout(inner.config.lease, heartbeat(&inner, now))
+                .await
+                .unwrap_or(Err(QueueError::NoAnswer(inner.config.lease)));
+            match beat {
                 Ok(()) => {
                     if outage_reported {
                         outage_reported = false;
@@ -620,6 +614,27 @@ async fn upkeep_loop<C: Clone + Send + Sync + 'static>(
                             last_renewed.elapsed(),
                             &e.to_string(),
                         );
+                    }
+                }
+            }
+        }
+        // During an outage the slots wait (each tick would wait out the database's timeout
+        // and hold up the next heartbeat); they fire once it is back.
+        if !outage_reported {
+            for cron in &inner.crons {
+                let slot = cron.slot(now);
+                if last_slots.get(cron.name) != Some(&slot) {
+                    let ticked =
+                        tokio::time::timeout(inner.config.lease, cron.tick(&inner.store, now))
+                            .await
+                            .unwrap_or(Err(QueueError::NoAnswer(inner.config.lease)));
+                    match ticked {
+                        Ok(_) => {
+                            last_slots.insert(cron.name, slot);
+                        }
+                        Err(e) => {
+                            tracing::warn!(schedule = cron.name, error = %e, "cron tick failed")
+                        }
                     }
                 }
             }

@@ -84,6 +84,9 @@ pub struct Settings {
     pub web_analytics_script_url: Option<String>,
     /// The origins that script talks to (`REVOS_WEB_ANALYTICS_ORIGINS`), checked.
     pub web_analytics_origins: String,
+    /// The operator's own snippet text (`REVOS_WEB_ANALYTICS_SNIPPET`, or the file it names
+    /// with `@`), read at start-up and checked; served at `/assets/web-analytics.js`.
+    pub web_analytics_snippet: Option<String>,
     /// The secret provider webhooks must present (`REVOS_WEBHOOK_SECRET`).
     pub webhook_secret: Option<SecretString>,
     /// Where providers reach this instance (`REVOS_PUBLIC_URL`).
@@ -157,6 +160,7 @@ impl Settings {
             posthog: Service::default(),
             web_analytics_script_url: None,
             web_analytics_origins: String::new(),
+            web_analytics_snippet: None,
             webhook_secret: None,
             public_url: None,
             openai: Service::default(),

@@ -2,23 +2,32 @@
 //! worker), for `/metrics`: one `SELECT` per outbox, each over its own partial index, joined
 //! into one statement.
 //!
-//! Adding an outbox (the PostHog export, the outgoing webhooks) is one more line in
-//! [`OUTBOXES`]: its name, and the table and condition of its pending rows (with a
-//! `created_at` column and an index on the pending rows).
+//! Adding an outbox is one more line in [`OUTBOXES`]: its name, the column saying when a row
+//! was written, and the table and condition of its pending rows (with an index on the
+//! pending rows).
 
 use crate::tx::on_conn;
 use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
 
-/// Each outbox: its name (the `outbox` label), and `FROM` its pending rows.
-const OUTBOXES: &[(&str, &str)] = &[
+/// Each outbox: its name (the `outbox` label), when a row was written, and `FROM` its
+/// pending rows.
+const OUTBOXES: &[(&str, &str, &str)] = &[
     // Notifications waiting for a workspace's Slack digest (`notifications_slack_pending`).
     (
         "slack_digest",
+        "created_at",
         "notifications WHERE slack_state = 'pending'",
     ),
     // Outgoing-webhook deliveries not yet delivered or given up (`webhook_deliveries_due`).
-    ("webhooks", "webhook_deliveries WHERE state = 'pending'"),
+    (
+        "webhooks",
+        "created_at",
+        "webhook_deliveries WHERE state = 'pending'",
+    ),
+    // Events waiting for PostHog: every row, deleted once sent, written in the transaction
+    // of its event (`analytics_outbox_occurred`).
+    ("analytics", "occurred_at", "analytics_outbox"),
 ];
 
 /// One outbox's backlog.
@@ -36,9 +45,9 @@ pub struct Backlog {
 pub async fn all(tx: &mut Tx) -> Result<Vec<Backlog>> {
     let sql = OUTBOXES
         .iter()
-        .map(|(name, from)| {
+        .map(|(name, written, from)| {
             format!(
-                "SELECT '{name}' AS outbox, COUNT(*) AS pending, MIN(created_at) AS oldest FROM {from}"
+                "SELECT '{name}' AS outbox, COUNT(*) AS pending, MIN({written}) AS oldest FROM {from}"
             )
         })
         .collect::<Vec<_>>()

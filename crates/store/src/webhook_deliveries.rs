@@ -320,3 +320,15 @@ pub async fn endpoints_due(
         .fetch_all(c).await?),
     )
 }
+
+/// Deletes up to `batch` deliveries of any workspace that ended (delivered, or failed for
+/// good) before `before`, oldest first, with their attempts (the foreign key cascades, by
+/// `webhook_attempts_of_delivery`); pending ones stay whatever their age. Returns how many
+/// deliveries (needs a system transaction).
+pub async fn prune_finished(tx: &mut Tx, before: DateTime<Utc>, batch: i64) -> Result<u64> {
+    const SQL: &str = "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
+        WHERE state <> 'pending' AND last_attempt_at < $1 ORDER BY last_attempt_at LIMIT $2)";
+    Ok(
+        on_conn!(tx, c => sqlx::query(SQL).bind(before).bind(batch).execute(c).await?.rows_affected()),
+    )
+}

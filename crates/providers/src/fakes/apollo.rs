@@ -18,6 +18,7 @@ pub struct FakeApollo {
     faults: Mutex<VecDeque<Fault>>,
     requests: Mutex<Vec<(HeaderMap, Value)>>,
     peers: Mutex<Vec<SocketAddr>>,
+    revoked: Mutex<bool>,
 }
 
 /// A running fake Apollo.
@@ -77,6 +78,12 @@ impl FakeApollo {
             .extend(faults);
     }
 
+    /// Revokes the API key (every request is refused `401` as with no key, until it is
+    /// restored), or restores it: an account whose key was rotated or disabled.
+    pub fn set_key_revoked(&self, revoked: bool) {
+        *self.revoked.lock().unwrap_or_else(|e| e.into_inner()) = revoked;
+    }
+
     /// The client address of each request received so far: one address for two requests
     /// means they came on one TCP connection (a shared, reused connection pool).
     pub fn peers(&self) -> Vec<SocketAddr> {
@@ -108,7 +115,9 @@ async fn matcher(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push((headers.clone(), body.clone()));
-    if headers.get("x-api-key").is_none() {
+    if headers.get("x-api-key").is_none()
+        || *state.revoked.lock().unwrap_or_else(|e| e.into_inner())
+    {
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": "Invalid access credentials."})),

@@ -78,14 +78,14 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
         p.posthog_url = url.clone();
     }
     p.posthog_key = settings.posthog.api_key.clone();
-    // Both values were checked when the settings were read.
-    p.web_analytics = settings
-        .web_analytics_script_url
-        .as_deref()
-        .and_then(|url| {
-            revos_domain::web_analytics::WebAnalytics::parse(url, &settings.web_analytics_origins)
-                .ok()
-        });
+    // Every value was checked when the settings were read; with neither a script URL nor a
+    // snippet there is none.
+    p.web_analytics = revos_domain::web_analytics::WebAnalytics::from_parts(
+        settings.web_analytics_script_url.as_deref(),
+        settings.web_analytics_snippet.as_deref(),
+        &settings.web_analytics_origins,
+    )
+    .ok();
     p.webhook_secret = settings.webhook_secret.clone();
     p.public_url = settings.public_url.clone();
     p.llm.url = settings.openai.url.clone();

@@ -35,6 +35,7 @@ pub(super) struct FileConfig {
     pub(super) posthog_api_key: Option<String>,
     pub(super) web_analytics_script_url: Option<String>,
     pub(super) web_analytics_origins: Option<String>,
+    pub(super) web_analytics_snippet: Option<String>,
     pub(super) webhook_secret: Option<String>,
     pub(super) public_url: Option<String>,
     pub(super) openai_url: Option<String>,

@@ -391,6 +391,29 @@ pub(super) const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        file_key: "web_analytics_snippet",
+        env: "REVOS_WEB_ANALYTICS_SNIPPET",
+        flag: None,
+        file: |c| c.web_analytics_snippet.clone(),
+        help: "a web analytics snippet's JavaScript (or @/path/file.js), served as /assets/web-analytics.js and loaded by every app page",
+        default: "none",
+        apply: |s, raw| {
+            if raw.value.trim().is_empty() {
+                s.web_analytics_snippet = None;
+                return Ok(());
+            }
+            let text = match raw.value.trim().strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path)
+                    .map_err(|e| err(&raw.source, &format!("cannot read {path}: {e}")))?,
+                None => raw.value,
+            };
+            let snippet = revos_domain::web_analytics::check_snippet(&text)
+                .map_err(|m| err(&raw.source, &m))?;
+            s.web_analytics_snippet = Some(snippet);
+            Ok(())
+        },
+    },
+    Setting {
         file_key: "openai_url",
         env: "REVOS_OPENAI_URL",
         flag: None,

@@ -147,7 +147,8 @@ crate::both_backends!(
     posthog_down_for_hours_gets_every_event_once_in_order_and_a_workspace_with_analytics_off_sends_nothing,
     analytics_settings_are_validated_and_guarded,
     a_workspace_with_its_own_project_sends_there_with_its_own_key,
-    the_web_snippet_shows_only_when_set_and_the_csp_allows_it
+    the_web_snippet_shows_only_when_set_and_the_csp_allows_it,
+    an_inline_snippet_is_served_from_this_origin_under_the_csp,
 );
 
 async fn posthog_down_for_hours_gets_every_event_once_in_order_and_a_workspace_with_analytics_off_sends_nothing(
@@ -455,6 +456,99 @@ async fn the_web_snippet_shows_only_when_set_and_the_csp_allows_it(db: Db) {
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         if !with {
             assert!(csp.contains("script-src 'self';"), "{csp}");
+        }
+    }
+}
+
+/// A Content-Security-Policy header as directive name → sources.
+fn directives(csp: &str) -> std::collections::HashMap<String, Vec<String>> {
+    csp.split(';')
+        .filter_map(|d| {
+            let mut words = d.split_whitespace();
+            let name = words.next()?.to_owned();
+            Some((name, words.map(str::to_owned).collect()))
+        })
+        .collect()
+}
+
+/// PostHog's standard snippet as its settings page gives it (shortened), inline script.
+const POSTHOG_SNIPPET: &str = "<script>\n    !function(t,e){var o,n,p,r;e.__SV||(window.posthog=e,e._i=[],e.init=function(i,s,a){p=t.createElement(\"script\"),p.type=\"text/javascript\",p.async=!0,p.src=s.api_host.replace(\".i.posthog.com\",\"-assets.i.posthog.com\")+\"/static/array.js\",(r=t.getElementsByTagName(\"script\")[0]).parentNode.insertBefore(p,r)},e.__SV=1)}(document,window.posthog||[]);\n    posthog.init('phc_test_key',{api_host:'https://us.i.posthog.com', person_profiles: 'identified_only'})\n</script>\n";
+
+async fn an_inline_snippet_is_served_from_this_origin_under_the_csp(db: Db) {
+    let origins = "https://us.i.posthog.com, https://us-assets.i.posthog.com";
+    let snippet =
+        revos_domain::web_analytics::WebAnalytics::from_parts(None, Some(POSTHOG_SNIPPET), origins)
+            .unwrap();
+    for with in [true, false] {
+        let t = TestApp::spawn_providers(
+            db,
+            ProviderSettings {
+                web_analytics: with.then(|| snippet.clone()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let (token, _, _) = t.signup("sam@example.com", "Snip").await;
+        for page in ["/", "/settings", "/leads"] {
+            let resp = t
+                .http
+                .get(format!("{}{page}", t.base))
+                .header("cookie", format!("revos_session={token}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{page}");
+            let csp = resp.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let html = resp.text().await.unwrap().replace("&#x2f;", "/");
+            let tag = r#"<script src="/assets/web-analytics.js" defer></script>"#;
+            assert_eq!(html.contains(tag), with, "{page}: {html}");
+            // The page itself carries no inline script: every script element has a src.
+            for script in html.split("<script").skip(1) {
+                let open = script.split('>').next().unwrap();
+                assert!(open.contains(" src="), "{page}: inline <script{open}>");
+            }
+            assert!(!html.contains("posthog.init"), "{page}");
+            let d = directives(&csp);
+            assert!(!csp.contains("unsafe-inline"), "{csp}");
+            assert!(!csp.contains("unsafe-eval"), "{csp}");
+            for directive in ["script-src", "connect-src", "img-src"] {
+                let sources = &d[directive];
+                assert!(sources.contains(&"'self'".to_owned()), "{csp}");
+                for origin in [
+                    "https://us.i.posthog.com",
+                    "https://us-assets.i.posthog.com",
+                ] {
+                    assert_eq!(
+                        sources.contains(&origin.to_owned()),
+                        with,
+                        "{directive} and {origin}: {csp}"
+                    );
+                }
+            }
+            assert_eq!(d["default-src"], ["'self'"], "{csp}");
+        }
+        // The script the pages load: the snippet's JavaScript, from this origin.
+        let resp = t
+            .http
+            .get(format!("{}/assets/web-analytics.js", t.base))
+            .send()
+            .await
+            .unwrap();
+        if with {
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert_eq!(
+                resp.headers()["content-type"],
+                "text/javascript; charset=utf-8"
+            );
+            let js = resp.text().await.unwrap();
+            assert!(js.starts_with("!function(t,e)"), "{js}");
+            assert!(js.ends_with("person_profiles: 'identified_only'})"), "{js}");
+            assert!(!js.contains("<script") && !js.contains("</script>"), "{js}");
+        } else {
+            assert_eq!(resp.status(), StatusCode::NOT_FOUND);
         }
     }
 }

@@ -69,7 +69,7 @@ fn bad_configuration_exits_2_with_one_line_naming_the_key() {
     )
     .unwrap();
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
-    let cases: [Case; 9] = [
+    let cases: [Case; 11] = [
         (
             &["serve"],
             &[("REVOS_LISTEN", "not-an-address")],
@@ -106,6 +106,19 @@ fn bad_configuration_exits_2_with_one_line_naming_the_key() {
             &["serve"],
             &[("REVOS_TRUSTED_PROXIES", "10.0.0.0/8, my-proxy")],
             "REVOS_TRUSTED_PROXIES",
+        ),
+        (
+            &["serve"],
+            &[("REVOS_WEB_ANALYTICS_SNIPPET", "@no/such/snippet.js")],
+            "REVOS_WEB_ANALYTICS_SNIPPET",
+        ),
+        (
+            &["serve"],
+            &[(
+                "REVOS_WEB_ANALYTICS_SNIPPET",
+                "<script src=\"https://x.example/a.js\"></script>",
+            )],
+            "REVOS_WEB_ANALYTICS_SNIPPET",
         ),
     ];
     for (args, envs, key) in cases {
@@ -152,6 +165,7 @@ fn help_lists_configuration_with_defaults() {
         "REVOS_SHUTDOWN_GRACE_SECONDS",
         "REVOS_SIGNUP",
         "REVOS_TRUSTED_PROXIES",
+        "REVOS_WEB_ANALYTICS_SNIPPET",
         "127.0.0.1:8080",
         "./revos-data",
         "revos.toml",
@@ -177,6 +191,50 @@ fn help_lists_configuration_with_defaults() {
     for sub in ["serve", "worker", "migrate", "admin"] {
         assert!(top.contains(sub), "{sub} missing from --help");
     }
+}
+
+/// `REVOS_WEB_ANALYTICS_SNIPPET=@file`: the file's snippet, as pasted from the vendor, is
+/// read at start-up and served without its `<script>` wrapper at `/assets/web-analytics.js`,
+/// under a policy that allows the snippet's origins and no inline script.
+#[tokio::test]
+async fn serve_reads_the_web_analytics_snippet_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("analytics.js");
+    let js = "!function(t,e){e.__SV=1}(document,window.posthog||[]);\nposthog.init('phc_test',{api_host:'https://eu.i.posthog.com'})";
+    std::fs::write(&file, format!("<script>\n{js}\n</script>\n")).unwrap();
+    let mut server = Server::start(
+        dir.path(),
+        &[
+            (
+                "REVOS_WEB_ANALYTICS_SNIPPET",
+                &format!("@{}", file.display()),
+            ),
+            (
+                "REVOS_WEB_ANALYTICS_ORIGINS",
+                "https://eu.i.posthog.com, https://eu-assets.i.posthog.com",
+            ),
+        ],
+    );
+    server.wait_healthy_within(Duration::from_secs(10)).await;
+    let resp = reqwest::get(format!("{}/assets/web-analytics.js", server.base))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(resp.text().await.unwrap(), js);
+    assert!(
+        csp.contains("script-src 'self' https://eu.i.posthog.com https://eu-assets.i.posthog.com;"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    server.stop();
 }
 
 #[tokio::test]

@@ -49,6 +49,7 @@ mod monitor_pages;
 mod notifications;
 mod openapi;
 mod operations;
+mod operator_alerts;
 mod outgoing_webhooks;
 mod pacing;
 mod personalize;

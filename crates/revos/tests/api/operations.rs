@@ -7,6 +7,7 @@ use crate::prom_text::{self, Exposition};
 use reqwest::StatusCode;
 use revos_providers::fakes::Fault;
 use revos_providers::fakes::apollo::FakeApollo;
+use revos_providers::fakes::posthog::FakePostHog;
 use revos_providers::fakes::slack::FakeSlack;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -16,9 +17,10 @@ crate::both_backends!(
     metrics_need_the_token_and_move_when_jobs_run,
     dead_jobs_alert_once_and_recover_once,
     readyz_reports_workers_and_a_stopped_worker,
+    the_analytics_backlog_grows_while_posthog_is_down_and_drains,
 );
 
-const TOKEN: &str = "metrics-token-0123456789abcdef";
+pub(crate) const TOKEN: &str = "metrics-token-0123456789abcdef";
 
 /// A raw GET of `path` with an optional bearer token: (status, content type, body).
 async fn raw_get(t: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, String, String) {
@@ -38,7 +40,7 @@ async fn raw_get(t: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, S
 }
 
 /// Scrapes `/metrics` with the token and parses it strictly.
-async fn scrape(t: &TestApp) -> (Exposition, String) {
+pub(crate) async fn scrape(t: &TestApp) -> (Exposition, String) {
     let (status, kind, body) = raw_get(t, "/metrics", Some(TOKEN)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(kind.starts_with("text/plain; version=0.0.4"), "{kind}");
@@ -61,7 +63,7 @@ async fn metrics_are_not_served_without_a_token(db: Db) {
 
 /// A server with the metrics token, an instance Apollo key (the fake's) and, optionally,
 /// the operator's Slack webhook.
-async fn spawn(db: Db, apollo: &str, alerts: Option<&str>) -> TestApp {
+pub(crate) async fn spawn(db: Db, apollo: &str, alerts: Option<&str>) -> TestApp {
     TestApp::spawn_config(
         db,
         TestConfig {
@@ -81,7 +83,7 @@ async fn spawn(db: Db, apollo: &str, alerts: Option<&str>) -> TestApp {
 
 /// Signs up and starts the sandbox trial (an active campaign on a simulated post, whose
 /// commenters become leads that are enriched through Apollo and DMed).
-async fn trial(t: &TestApp) -> String {
+pub(crate) async fn trial(t: &TestApp) -> String {
     let (token, _, _) = t.signup("ops@acme.io", "Acme").await;
     let (status, trial) = t
         .post("/api/v1/sandbox/trial", Some(&token), json!({}))
@@ -107,7 +109,7 @@ async fn trial(t: &TestApp) -> String {
 }
 
 /// The production workers and schedules on the simulated clock for `minutes`.
-async fn run_for(t: &TestApp, minutes: i64) {
+pub(crate) async fn run_for(t: &TestApp, minutes: i64) {
     let runner = revos_workers::runner(&t.app, revos_jobs::RunnerConfig::default());
     runner
         .run_simulated_until(&t.clock, t.app.now() + chrono::Duration::minutes(minutes))
@@ -244,6 +246,80 @@ async fn metrics_need_the_token_and_move_when_jobs_run(db: Db) {
     );
 }
 
+/// The analytics outbox's gauges: (rows waiting, age of the oldest in seconds).
+fn analytics_backlog(e: &Exposition) -> (f64, f64) {
+    let outbox = [("outbox", "analytics")];
+    assert_eq!(e.find("revos_outbox_backlog", &outbox).len(), 1);
+    (
+        e.sum("revos_outbox_backlog", &outbox),
+        e.sum("revos_outbox_oldest_age_seconds", &outbox),
+    )
+}
+
+async fn the_analytics_backlog_grows_while_posthog_is_down_and_drains(db: Db) {
+    let posthog = FakePostHog::start("phc_instance_project").await;
+    let t = TestApp::spawn_config(
+        db,
+        TestConfig {
+            metrics_token: Some(TOKEN.to_owned()),
+            providers: revos_app::providers::ProviderSettings {
+                posthog_url: posthog.base_url.clone(),
+                posthog_key: Some("phc_instance_project".to_owned().into()),
+                timeout: Duration::from_millis(500),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    let (token, _, _) = t.signup("ops@acme.io", "Acme").await;
+    let (before, _) = scrape(&t).await;
+    assert_eq!(analytics_backlog(&before), (0.0, 0.0));
+    let (status, body) = t
+        .put("/api/v1/analytics", &token, json!({"enabled": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // PostHog is down while the workspace drafts posts: their events wait in the outbox.
+    posthog.state.fail_always(Some(Fault::ServerError));
+    let (status, cart) = t
+        .post(
+            "/api/v1/cartridges",
+            Some(&token),
+            crate::helpers::cartridge("Voice"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{cart}");
+    for n in 0..3 {
+        let (status, p) = t
+            .post(
+                "/api/v1/posts",
+                Some(&token),
+                json!({"body": format!("Post {n}."), "cartridge_id": cart["id"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+    }
+    run_for(&t, 5).await;
+    assert!(posthog.state.requests() > 0, "the shipper tried");
+    assert!(posthog.state.events().is_empty());
+    let (down, text) = scrape(&t).await;
+    let (pending, age) = analytics_backlog(&down);
+    assert!(pending >= 3.0, "{text}");
+    assert!(
+        age >= 5.0 * 60.0 - 1.0,
+        "the oldest waited the 5 minutes: {text}"
+    );
+
+    // PostHog is back: the backlog drains to nothing.
+    posthog.state.fail_always(None);
+    run_for(&t, 60).await;
+    let sent = posthog.state.events().len() as f64;
+    assert_eq!(sent, pending, "every waiting event was sent");
+    let (after, text) = scrape(&t).await;
+    assert_eq!(analytics_backlog(&after), (0.0, 0.0), "{text}");
+}
+
 async fn dead_jobs_alert_once_and_recover_once(db: Db) {
     let apollo = FakeApollo::start().await;
     let slack = FakeSlack::start().await;
@@ -299,7 +375,7 @@ async fn dead_jobs_alert_once_and_recover_once(db: Db) {
 }
 
 /// A worker of the app on real time, with a short heartbeat; stopped through `stop`.
-fn start_worker(
+pub(crate) fn start_worker(
     t: &TestApp,
     id: &str,
 ) -> (

@@ -26,6 +26,7 @@ crate::both_backends!(
     an_endpoint_failing_for_a_day_is_turned_off_and_the_workspace_told,
     private_addresses_are_refused_and_another_workspace_sees_nothing,
     the_settings_section_adds_rotates_turns_off_and_deletes_an_endpoint,
+    ended_deliveries_are_pruned_with_their_attempts_after_the_retention,
 );
 
 const POST: &str = "7400000000000000190";
@@ -313,6 +314,65 @@ async fn deliveries(t: &TestApp, token: &str, endpoint: &str) -> Vec<Value> {
 // ---------------------------------------------------------------------------------------
 
 const SUBSCRIBED: [&str; 4] = ["lead_scraped", "lead_enriched", "dm_queued", "dm_sent"];
+
+/// A fresh session of Dana's (hers expire while simulated days pass).
+async fn log_in_again(t: &TestApp) -> String {
+    let (status, login) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "dana@example.com", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    login["token"].as_str().unwrap().to_owned()
+}
+
+async fn ended_deliveries_are_pruned_with_their_attempts_after_the_retention(db: Db) {
+    let w = campaign_world(db).await;
+    let t = &w.t;
+    let receiver = Receiver::start().await;
+    let (endpoint, _) = create_endpoint(t, &w.token, &receiver.url, &["lead_scraped"]).await;
+    let crons = ["poll-comments", "webhook-sweep", "housekeeping"];
+    w.unipile
+        .state
+        .add_comment(POST, "ACoOld", "Old Doe", "GUIDE", true);
+    run_for(t, &crons, 10).await;
+    let old = deliveries(t, &w.token, &endpoint).await;
+    assert_eq!(old.len(), 1, "{old:?}");
+    assert_eq!(old[0]["state"], "delivered", "{old:?}");
+    assert_eq!(old[0]["attempts"].as_array().unwrap().len(), 1);
+    let old_id = old[0]["id"].as_str().unwrap().to_owned();
+
+    // Housekeeping keeps it while it is within the retention.
+    t.clock
+        .advance(revos_app::maintenance::WEBHOOK_RETENTION - Duration::days(1));
+    run_for(t, &crons, 10).await;
+    // (Dana's session of a month ago has expired: she logs in again.)
+    let token = log_in_again(t).await;
+    assert_eq!(deliveries(t, &token, &endpoint).await.len(), 1);
+
+    // Past the retention it goes, with its attempts; a new delivery stays.
+    t.clock.advance(Duration::days(1));
+    w.unipile
+        .state
+        .add_comment(POST, "ACoNew", "New Doe", "GUIDE", true);
+    run_for(t, &crons, 10).await;
+    let token = log_in_again(t).await;
+    let log = deliveries(t, &token, &endpoint).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_ne!(log[0]["id"], old_id.as_str());
+    assert_eq!(log[0]["state"], "delivered", "{log:?}");
+    assert_eq!(receiver.accepted().len(), 2);
+    let (status, body) = t
+        .post(
+            &format!("/api/v1/webhook-endpoints/{endpoint}/deliveries/{old_id}/redeliver"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
 
 async fn deliveries_are_signed_retried_in_order_per_lead_and_redeliverable(db: Db) {
     let w = campaign_world(db).await;

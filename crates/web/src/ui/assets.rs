@@ -1,8 +1,12 @@
 //! The web app's stylesheet, script and icon, compiled into the binary: no Node.js or files at
-//! run time. Served with a short cache lifetime so an upgrade shows at the next load.
+//! run time. Served with a short cache lifetime so an upgrade shows at the next load. Also the
+//! operator's web analytics snippet (`REVOS_WEB_ANALYTICS_SNIPPET`), served as a script file
+//! of this origin so that pages never need inline script.
 
+use crate::state::AppState;
+use axum::extract::State;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 
 const CSS: &str = include_str!("../../assets/app.css");
 const JS: &str = include_str!("../../assets/app.js");
@@ -28,6 +32,22 @@ pub(super) async fn js() -> impl IntoResponse {
         ],
         JS,
     )
+}
+
+/// `GET /assets/web-analytics.js`: the operator's snippet text, or the not-found page when
+/// none is set.
+pub(super) async fn web_analytics(State(state): State<AppState>) -> Response {
+    match state.app.web_analytics().and_then(|w| w.snippet()) {
+        Some(snippet) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            snippet.to_owned(),
+        )
+            .into_response(),
+        None => super::not_found_page(),
+    }
 }
 
 /// `GET /assets/favicon.svg`, and `GET /favicon.ico` for clients that ask there unprompted.

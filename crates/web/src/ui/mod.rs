@@ -156,6 +156,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
         .route("/assets/favicon.svg", get(assets::icon))
+        .route(
+            revos_domain::web_analytics::SNIPPET_PATH,
+            get(assets::web_analytics),
+        )
         .route("/favicon.ico", get(assets::icon))
 }
 

@@ -171,7 +171,8 @@ pub(crate) async fn page(
         nav => nav,
         role => signed.who.role.as_str(),
         cartridges => cartridges,
-        web_analytics_script => state.app.web_analytics().map(|w| w.script_url().to_owned()),
+        web_analytics_script => state.app.web_analytics().and_then(|w| w.script_url()),
+        web_analytics_snippet => state.app.web_analytics().and_then(|w| w.snippet()).map(|_| revos_domain::web_analytics::SNIPPET_PATH),
     };
     render(name, context! { ..shell, ..ctx })
 }
