@@ -71,6 +71,11 @@ pub struct LeadCampaign {
     pub stage: LeadStage,
     /// When the lead joined it.
     pub joined_at: DateTime<Utc>,
+    /// When the lead first opened the campaign's tracked lead-magnet link (null: not yet, or
+    /// the DM carried the plain URL).
+    pub magnet_opened_at: Option<DateTime<Utc>>,
+    /// How many opens of that link counted (at most one a minute; bots and previews never).
+    pub magnet_open_count: i64,
 }
 
 /// One entry of a lead's timeline.
@@ -145,6 +150,8 @@ fn lead_campaign(c: store::LeadCampaignRow) -> LeadCampaign {
         campaign_id: c.campaign_id,
         name: c.name,
         joined_at: c.created_at,
+        magnet_opened_at: c.magnet_opened_at,
+        magnet_open_count: c.magnet_open_count,
     }
 }
 

@@ -31,6 +31,7 @@ mod key_health;
 pub mod lead_magnets;
 pub mod leads;
 pub mod llm;
+pub mod magnet_links;
 pub mod maintenance;
 pub mod mcp_access;
 pub mod members;

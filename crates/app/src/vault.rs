@@ -74,6 +74,15 @@ impl MasterKey {
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&*self.bytes).into())
     }
+
+    /// The key that signs tracked lead-magnet links ([`revos_domain::magnet_link::token`]),
+    /// derived from this one under its own label, so the link tokens reveal nothing of it.
+    pub(crate) fn magnet_link_key(&self) -> Zeroizing<[u8; KEY_LEN]> {
+        let mut h = Sha256::new();
+        h.update(b"revos magnet link key v1");
+        h.update(self.bytes.as_ref());
+        Zeroizing::new(h.finalize().into())
+    }
 }
 
 impl std::fmt::Debug for MasterKey {

@@ -14,6 +14,8 @@
 //!   `email_sequenced` or `email_replied`;
 //! * `email_replied`: an `email_replied` event, an inbound email, or the stage `email_replied`;
 //! * `opted_out`: an `opted_out` event of the campaign, or the stage `opted_out`;
+//! * `opened`: a `magnet_opened` event (the lead opened the tracked lead-magnet link). It is
+//!   a fact beside the stages, not a stage: it implies nothing and nothing implies it;
 //!
 //! and then: a reply implies the DM was sent; an email reply implies the sequence, which
 //! implies the DM was sent (the stage machine allows no other path).
@@ -38,6 +40,8 @@ pub struct Progress {
     pub email_replied: bool,
     /// They opted out.
     pub opted_out: bool,
+    /// They opened the tracked lead-magnet link.
+    pub opened: bool,
 }
 
 impl Progress {
@@ -52,6 +56,7 @@ impl Progress {
             email_sequenced: matches!(stage, EmailSequenced | EmailReplied),
             email_replied: stage == EmailReplied,
             opted_out: stage == OptedOut,
+            opened: false,
         }
     }
 
@@ -65,6 +70,7 @@ impl Progress {
             "email_sequenced" => self.email_sequenced = true,
             "email_replied" => self.email_replied = true,
             "opted_out" => self.opted_out = true,
+            crate::magnet_link::MAGNET_OPENED => self.opened = true,
             _ => {}
         }
     }
@@ -91,6 +97,7 @@ impl Progress {
             self.email_sequenced,
             self.email_replied,
             self.opted_out,
+            self.opened,
         ]
         .iter()
         .enumerate()
@@ -108,6 +115,7 @@ impl Progress {
             email_sequenced: on(3),
             email_replied: on(4),
             opted_out: on(5),
+            opened: on(6),
         }
     }
 
@@ -160,6 +168,8 @@ pub struct FunnelCounts {
     pub email_replied: u64,
     /// Leads who opted out.
     pub opted_out: u64,
+    /// Leads who opened the tracked lead-magnet link (shown after `dm_sent`; not a stage).
+    pub opened: u64,
 }
 
 impl FunnelCounts {
@@ -174,6 +184,7 @@ impl FunnelCounts {
         self.email_sequenced += other.email_sequenced;
         self.email_replied += other.email_replied;
         self.opted_out += other.opted_out;
+        self.opened += other.opened;
     }
 
     /// The funnel counters that move when a lead's lasting steps go from `before` to
@@ -191,6 +202,7 @@ impl FunnelCounts {
             email_sequenced: u64::from(new.email_sequenced),
             email_replied: u64::from(new.email_replied),
             opted_out: u64::from(new.opted_out),
+            opened: u64::from(new.opened),
         }
     }
 
@@ -205,6 +217,7 @@ impl FunnelCounts {
         self.email_sequenced += u64::from(p.email_sequenced);
         self.email_replied += u64::from(p.email_replied);
         self.opted_out += u64::from(p.opted_out);
+        self.opened += u64::from(p.opened);
     }
 }
 
@@ -243,6 +256,7 @@ mod tests {
                 email_sequenced: 1,
                 email_replied: 1,
                 opted_out: 1,
+                opened: 0,
             }
         );
     }
@@ -263,6 +277,7 @@ mod tests {
         let mut p = Progress::from_stage(LeadStage::EmailReplied);
         p.enriched = true;
         p.opted_out = true;
+        p.opened = true;
         assert_eq!(Progress::from_bits(p.to_bits()), p);
         let awaiting = Progress::from_stage(LeadStage::AwaitingConnection);
         assert_eq!(awaiting.to_bits(), 0, "waiting now is not a lasting step");
@@ -278,6 +293,16 @@ mod tests {
             FunnelCounts::gained(after, after.with(before)),
             FunnelCounts::default()
         );
+    }
+
+    #[test]
+    fn an_open_is_a_fact_beside_the_stages() {
+        let opened = Progress::from_event("magnet_opened").closed();
+        assert!(opened.opened && !opened.dm_sent && !opened.replied);
+        let replied = opened.with(Progress::from_event("dm_replied"));
+        assert!(replied.opened && replied.replied && replied.dm_sent);
+        let gained = FunnelCounts::gained(Progress::from_event("dm_sent"), replied);
+        assert_eq!((gained.opened, gained.replied, gained.dm_sent), (1, 1, 0));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod lead;
 pub mod lead_magnet;
 pub mod linkedin_account;
 pub mod llm_pricing;
+pub mod magnet_link;
 pub mod mcp_servers;
 pub mod memory;
 pub mod notification;

@@ -14,11 +14,12 @@ use uuid::Uuid;
 
 /// The event kinds an endpoint may subscribe to, with how the settings page names them: the
 /// pipeline's steps of a lead and the approval workflow of a post.
-pub const EVENT_TYPES: [(&str, &str); 16] = [
+pub const EVENT_TYPES: [(&str, &str); 17] = [
     ("lead_scraped", "Lead created (commented a trigger word)"),
     ("lead_enriched", "Lead enriched"),
     ("dm_queued", "DM queued"),
     ("dm_sent", "DM sent"),
+    ("magnet_opened", "Opened the lead magnet link"),
     ("dm_replied", "Replied to the DM"),
     ("email_sequenced", "Added to the email sequence"),
     ("email_not_sequenced", "Not added to the email sequence"),

@@ -17,7 +17,7 @@ macro_rules! counters {
          COALESCE(f.awaiting_connection, 0) AS awaiting_connection, COALESCE(f.dm_sent, 0) AS dm_sent, \
          COALESCE(f.replied, 0) AS replied, COALESCE(f.email_sequenced, 0) AS email_sequenced, \
          COALESCE(f.email_replied, 0) AS email_replied, COALESCE(f.opted_out, 0) AS opted_out, \
-         COALESCE(f.cost_usd, 0.0) AS cost_usd"
+         COALESCE(f.opened, 0) AS opened, COALESCE(f.cost_usd, 0.0) AS cost_usd"
     };
 }
 
@@ -57,6 +57,8 @@ pub struct Counters {
     pub email_replied: i64,
     /// Leads who opted out.
     pub opted_out: i64,
+    /// Leads who opened the tracked lead-magnet link.
+    pub opened: i64,
     /// The summed cost of the campaign's events, in US dollars.
     pub cost_usd: f64,
 }
@@ -74,6 +76,7 @@ impl Counters {
             email_sequenced: n(self.email_sequenced),
             email_replied: n(self.email_replied),
             opted_out: n(self.opted_out),
+            opened: n(self.opened),
         }
     }
 }
@@ -148,6 +151,7 @@ pub async fn totals(tx: &mut Tx, tenant: TenantId) -> Result<TotalsRow> {
         CAST(COALESCE(SUM(f.email_sequenced), 0) AS BIGINT) AS email_sequenced, \
         CAST(COALESCE(SUM(f.email_replied), 0) AS BIGINT) AS email_replied, \
         CAST(COALESCE(SUM(f.opted_out), 0) AS BIGINT) AS opted_out, \
+        CAST(COALESCE(SUM(f.opened), 0) AS BIGINT) AS opened, \
         CAST(COALESCE(SUM(f.cost_usd), 0.0) AS DOUBLE PRECISION) AS cost_usd \
         FROM campaigns c LEFT JOIN campaign_funnels f ON f.campaign_id = c.id \
         LEFT JOIN linkedin_accounts a ON a.id = c.linkedin_account_id WHERE c.tenant_id = $1";

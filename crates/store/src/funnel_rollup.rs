@@ -34,6 +34,7 @@ struct Change {
     email_sequenced: i64,
     email_replied: i64,
     opted_out: i64,
+    opened: i64,
     cost_usd: f64,
 }
 
@@ -64,6 +65,7 @@ impl FunnelChanges {
         c.email_sequenced += n(g.email_sequenced);
         c.email_replied += n(g.email_replied);
         c.opted_out += n(g.opted_out);
+        c.opened += n(g.opened);
     }
 }
 
@@ -217,8 +219,8 @@ pub(crate) async fn withdraw_email_sequenced(
 /// commits.
 pub(crate) async fn apply(tx: &mut Tx) -> Result<()> {
     const SQL: &str = "INSERT INTO campaign_funnels (campaign_id, tenant_id, scraped, enriched, \
-        awaiting_connection, dm_sent, replied, email_sequenced, email_replied, opted_out, cost_usd) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (campaign_id) DO UPDATE SET \
+        awaiting_connection, dm_sent, replied, email_sequenced, email_replied, opted_out, opened, cost_usd) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (campaign_id) DO UPDATE SET \
         scraped = campaign_funnels.scraped + excluded.scraped, \
         enriched = campaign_funnels.enriched + excluded.enriched, \
         awaiting_connection = campaign_funnels.awaiting_connection + excluded.awaiting_connection, \
@@ -227,6 +229,7 @@ pub(crate) async fn apply(tx: &mut Tx) -> Result<()> {
         email_sequenced = campaign_funnels.email_sequenced + excluded.email_sequenced, \
         email_replied = campaign_funnels.email_replied + excluded.email_replied, \
         opted_out = campaign_funnels.opted_out + excluded.opted_out, \
+        opened = campaign_funnels.opened + excluded.opened, \
         cost_usd = campaign_funnels.cost_usd + excluded.cost_usd";
     const DAY: &str = "INSERT INTO activity_days (tenant_id, day, dm_sent, replied) VALUES ($1, $2, $3, $4) \
         ON CONFLICT (tenant_id, day) DO UPDATE SET dm_sent = activity_days.dm_sent + excluded.dm_sent, \
@@ -239,7 +242,7 @@ pub(crate) async fn apply(tx: &mut Tx) -> Result<()> {
     for (campaign, c) in changes.campaigns {
         on_conn!(tx, conn => sqlx::query(SQL).bind(campaign).bind(c.tenant).bind(c.scraped).bind(c.enriched)
             .bind(c.awaiting_connection).bind(c.dm_sent).bind(c.replied).bind(c.email_sequenced)
-            .bind(c.email_replied).bind(c.opted_out).bind(c.cost_usd).execute(conn).await?.rows_affected());
+            .bind(c.email_replied).bind(c.opted_out).bind(c.opened).bind(c.cost_usd).execute(conn).await?.rows_affected());
     }
     Ok(())
 }
@@ -258,7 +261,8 @@ const REBUILD_PROGRESS: &str = "WITH ev AS (
             + MAX(CASE WHEN kind = 'dm_replied' THEN 4 ELSE 0 END)
             + MAX(CASE WHEN kind = 'email_sequenced' THEN 8 ELSE 0 END)
             + MAX(CASE WHEN kind = 'email_replied' THEN 16 ELSE 0 END)
-            + MAX(CASE WHEN kind = 'opted_out' THEN 32 ELSE 0 END) AS bits
+            + MAX(CASE WHEN kind = 'opted_out' THEN 32 ELSE 0 END)
+            + MAX(CASE WHEN kind = 'magnet_opened' THEN 64 ELSE 0 END) AS bits
         FROM events WHERE tenant_id = $1 AND campaign_id IS NOT NULL AND subject_id IS NOT NULL
         GROUP BY campaign_id, subject_id),
     ms AS (
@@ -297,7 +301,7 @@ const REBUILD_FUNNELS: [&str; 5] = [
     "UPDATE campaign_leads SET progress = progress | 2 WHERE tenant_id = $1 AND (progress & 12) <> 0",
     "DELETE FROM campaign_funnels WHERE tenant_id = $1",
     "INSERT INTO campaign_funnels (campaign_id, tenant_id, scraped, enriched, awaiting_connection, dm_sent, \
-        replied, email_sequenced, email_replied, opted_out, cost_usd) \
+        replied, email_sequenced, email_replied, opted_out, opened, cost_usd) \
      SELECT c.id, c.tenant_id, COUNT(cl.id), \
         COALESCE(SUM(CASE WHEN (cl.progress & 1) <> 0 THEN 1 ELSE 0 END), 0), \
         COALESCE(SUM(CASE WHEN cl.status = 'awaiting_connection' THEN 1 ELSE 0 END), 0), \
@@ -306,6 +310,7 @@ const REBUILD_FUNNELS: [&str; 5] = [
         COALESCE(SUM(CASE WHEN (cl.progress & 8) <> 0 THEN 1 ELSE 0 END), 0), \
         COALESCE(SUM(CASE WHEN (cl.progress & 16) <> 0 THEN 1 ELSE 0 END), 0), \
         COALESCE(SUM(CASE WHEN (cl.progress & 32) <> 0 THEN 1 ELSE 0 END), 0), \
+        COALESCE(SUM(CASE WHEN (cl.progress & 64) <> 0 THEN 1 ELSE 0 END), 0), \
         COALESCE((SELECT SUM(e.cost_usd) FROM events e WHERE e.tenant_id = c.tenant_id \
             AND e.campaign_id = c.id), 0) \
      FROM campaigns c LEFT JOIN campaign_leads cl ON cl.tenant_id = c.tenant_id AND cl.campaign_id = c.id \

@@ -9,6 +9,7 @@ use crate::lead_queries::{LeadFilter, LeadRecord};
 use crate::sql_builder::bind_each;
 use crate::tx::TxInner;
 use crate::{Result, Store};
+use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
 use revos_domain::lead::LeadStage;
 use tokio::sync::mpsc;
@@ -29,6 +30,10 @@ pub struct LeadExportRow {
     pub campaign: Option<String>,
     /// The lead's stage in that campaign.
     pub stage: Option<LeadStage>,
+    /// When the lead first opened that campaign's tracked lead-magnet link.
+    pub magnet_opened_at: Option<DateTime<Utc>>,
+    /// How many opens of that link were counted.
+    pub magnet_open_count: i64,
 }
 
 /// A [`LeadExportRow`] as read, with its stage still the stored word.
@@ -39,6 +44,8 @@ struct RawRow {
     campaign_id: Option<Uuid>,
     campaign: Option<String>,
     stage: Option<String>,
+    magnet_opened_at: Option<DateTime<Utc>>,
+    magnet_open_count: i64,
 }
 
 impl RawRow {
@@ -48,6 +55,8 @@ impl RawRow {
             campaign_id: self.campaign_id,
             campaign: self.campaign,
             stage: self.stage.map(crate::decode_name).transpose()?,
+            magnet_opened_at: self.magnet_opened_at,
+            magnet_open_count: self.magnet_open_count,
         })
     }
 }

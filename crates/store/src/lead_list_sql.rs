@@ -277,7 +277,9 @@ pub(crate) fn export(
     b.push(concat!(
         "SELECT ",
         lead_columns!(),
-        ", cl.campaign_id, c.name AS campaign, cl.status AS stage FROM leads l"
+        ", cl.campaign_id, c.name AS campaign, cl.status AS stage, \
+        ml.first_opened_at AS magnet_opened_at, COALESCE(ml.open_count, 0) AS magnet_open_count \
+        FROM leads l"
     ));
     b.push(if filter.reads_memberships() {
         " JOIN"
@@ -287,6 +289,11 @@ pub(crate) fn export(
     b.push(" campaign_leads cl ON cl.tenant_id = l.tenant_id AND cl.lead_id = l.id");
     push_membership_conditions(&mut b, filter);
     b.push(" LEFT JOIN campaigns c ON c.tenant_id = cl.tenant_id AND c.id = cl.campaign_id");
+    // The membership's tracked link, by its unique key: the open columns.
+    b.push(
+        " LEFT JOIN magnet_links ml ON ml.tenant_id = cl.tenant_id \
+        AND ml.campaign_id = cl.campaign_id AND ml.lead_id = cl.lead_id",
+    );
     b.push(" WHERE l.tenant_id = ").bind(Bind::Uuid(tenant.0));
     match page {
         Some((after, limit)) => {

@@ -162,6 +162,10 @@ pub struct LeadCampaignRow {
     pub status: LeadStage,
     /// When the lead joined it.
     pub created_at: DateTime<Utc>,
+    /// When the lead first opened the campaign's tracked lead-magnet link.
+    pub magnet_opened_at: Option<DateTime<Utc>>,
+    /// How many opens of that link were counted.
+    pub magnet_open_count: i64,
 }
 
 /// The campaigns of a lead of `tenant`, in the order the lead joined them.
@@ -170,9 +174,11 @@ pub async fn campaigns_of(
     tenant: TenantId,
     lead: Uuid,
 ) -> Result<Vec<LeadCampaignRow>> {
-    const SQL: &str = "SELECT cl.campaign_id, c.name, cl.status, cl.created_at FROM campaign_leads cl \
-        JOIN campaigns c ON c.id = cl.campaign_id AND c.tenant_id = cl.tenant_id \
-        WHERE cl.tenant_id = $1 AND cl.lead_id = $2 ORDER BY cl.id";
+    const SQL: &str = "SELECT cl.campaign_id, c.name, cl.status, cl.created_at, \
+        ml.first_opened_at AS magnet_opened_at, COALESCE(ml.open_count, 0) AS magnet_open_count \
+        FROM campaign_leads cl JOIN campaigns c ON c.id = cl.campaign_id AND c.tenant_id = cl.tenant_id \
+        LEFT JOIN magnet_links ml ON ml.tenant_id = cl.tenant_id AND ml.campaign_id = cl.campaign_id \
+        AND ml.lead_id = cl.lead_id WHERE cl.tenant_id = $1 AND cl.lead_id = $2 ORDER BY cl.id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(lead).fetch_all(c).await?))
 }
 
@@ -197,9 +203,11 @@ pub async fn campaigns_of_leads(
     if leads.is_empty() {
         return Ok(Vec::new());
     }
-    const SELECT: &str = "SELECT cl.lead_id, cl.campaign_id, c.name, cl.status, cl.created_at FROM campaign_leads cl \
-        JOIN campaigns c ON c.id = cl.campaign_id AND c.tenant_id = cl.tenant_id \
-        WHERE cl.tenant_id = $1 AND cl.lead_id";
+    const SELECT: &str = "SELECT cl.lead_id, cl.campaign_id, c.name, cl.status, cl.created_at, \
+        ml.first_opened_at AS magnet_opened_at, COALESCE(ml.open_count, 0) AS magnet_open_count \
+        FROM campaign_leads cl JOIN campaigns c ON c.id = cl.campaign_id AND c.tenant_id = cl.tenant_id \
+        LEFT JOIN magnet_links ml ON ml.tenant_id = cl.tenant_id AND ml.campaign_id = cl.campaign_id \
+        AND ml.lead_id = cl.lead_id WHERE cl.tenant_id = $1 AND cl.lead_id";
     const ORDER: &str = " ORDER BY cl.lead_id, cl.id";
     Ok(match &mut tx.inner {
         TxInner::Postgres(t) => {

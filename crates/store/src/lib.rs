@@ -43,6 +43,7 @@ pub mod lead_queries;
 pub mod leads;
 pub mod linkedin_accounts;
 pub mod llm_calls;
+pub mod magnet_links;
 pub mod memberships;
 pub mod messages;
 pub mod notifications;

@@ -27,7 +27,7 @@ struct Raw {
     /// (campaign, subject, kind, data).
     events: Vec<(Uuid, Option<Uuid>, String, String)>,
     /// (campaign, counters…, cost) as the rollup holds them.
-    rollup: Vec<(Uuid, [i64; 8], f64)>,
+    rollup: Vec<(Uuid, [i64; 9], f64)>,
     /// (tenant, kind, when) of every DM sent and reply.
     dm_events: Vec<(Uuid, String, DateTime<Utc>)>,
     /// (tenant, day, DMs sent, replies) as the per-day rollup holds them.
@@ -42,13 +42,13 @@ const MESSAGES: &str = "SELECT campaign_id, lead_id, channel, direction, status 
 const EVENTS: &str =
     "SELECT campaign_id, subject_id, kind, data FROM events WHERE campaign_id IS NOT NULL";
 const ROLLUP: &str = "SELECT campaign_id, scraped, enriched, awaiting_connection, dm_sent, replied, \
-    email_sequenced, email_replied, opted_out, cost_usd FROM campaign_funnels";
+    email_sequenced, email_replied, opted_out, opened, cost_usd FROM campaign_funnels";
 
 const DM_EVENTS: &str = "SELECT tenant_id, kind, occurred_at FROM events \
     WHERE kind IN ('dm_sent', 'dm_replied')";
 const DAYS: &str = "SELECT tenant_id, day, dm_sent, replied FROM activity_days";
 
-type RollupRow = (Uuid, i64, i64, i64, i64, i64, i64, i64, i64, f64);
+type RollupRow = (Uuid, i64, i64, i64, i64, i64, i64, i64, i64, i64, f64);
 
 macro_rules! read_raw {
     ($conn:expr) => {{
@@ -66,7 +66,7 @@ macro_rules! read_raw {
             days: sqlx::query_as(DAYS).fetch_all(&mut *c).await.unwrap(),
             rollup: rollup
                 .into_iter()
-                .map(|r| (r.0, [r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8], r.9))
+                .map(|r| (r.0, [r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9], r.10))
                 .collect(),
         }
     }};
@@ -171,6 +171,7 @@ fn rolled_up(raw: &Raw) -> Funnels {
             email_sequenced: u(5),
             email_replied: u(6),
             opted_out: u(7),
+            opened: u(8),
         };
         out.insert(*campaign, (counts, round_usd(*cost)));
     }
@@ -255,7 +256,7 @@ pub async fn assert_rollup_matches_at(url: &str, kind: Db) -> usize {
     expected.len()
 }
 
-/// The part of the `funnel_rollup` migration after its `-- BACKFILL` line.
+/// The part of a migration after its `-- BACKFILL` line.
 fn backfill(migration: &str) -> &str {
     let at = migration
         .find("-- BACKFILL")
@@ -263,32 +264,41 @@ fn backfill(migration: &str) -> &str {
     &migration[at..]
 }
 
-/// Empties the rollup and runs the migration's backfill again over the rows the
+/// The backfills that build the rollup, in order: the `funnel_rollup` migration's, then the
+/// `magnet_links` migration's ("opened").
+const SQLITE_BACKFILLS: [&str; 2] = [
+    include_str!("../../store/migrations/sqlite/0014_funnel_rollup.sql"),
+    include_str!("../../store/migrations/sqlite/0026_magnet_links.sql"),
+];
+const POSTGRES_BACKFILLS: [&str; 2] = [
+    include_str!("../../store/migrations/postgres/0015_funnel_rollup.sql"),
+    include_str!("../../store/migrations/postgres/0027_magnet_links.sql"),
+];
+
+/// Empties the rollup and runs the migrations' backfills again over the rows the
 /// application wrote (the backfill is what an existing deployment gets when it upgrades).
 async fn rerun_backfill(url: &str, kind: Db) {
     const RESET: &str = "UPDATE campaign_leads SET progress = 0; DELETE FROM campaign_funnels; DELETE FROM activity_days;";
     match kind {
         Db::Sqlite => {
-            let sql = backfill(include_str!(
-                "../../store/migrations/sqlite/0014_funnel_rollup.sql"
-            ));
             let mut c = sqlite(url).await;
             sqlx::raw_sql(RESET).execute(&mut c).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut c)
-                .await
-                .unwrap();
+            for migration in SQLITE_BACKFILLS {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(backfill(migration)))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
         }
         Db::Postgres => {
-            let sql = backfill(include_str!(
-                "../../store/migrations/postgres/0015_funnel_rollup.sql"
-            ));
             let mut c = sqlx::PgConnection::connect(url).await.unwrap();
             sqlx::raw_sql(RESET).execute(&mut c).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut c)
-                .await
-                .unwrap();
+            for migration in POSTGRES_BACKFILLS {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(backfill(migration)))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
         }
     }
 }

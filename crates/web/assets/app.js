@@ -61,7 +61,7 @@
       try { ev = JSON.parse(e.data); } catch { return; }
       toast(ev.summary);
       const key = { lead_scraped: "scraped", lead_enriched: "enriched", dm_sent: "dm_sent",
-        dm_replied: "replied", email_sequenced: "email_sequenced", email_replied: "email_replied" }[ev.kind];
+        magnet_opened: "opened", dm_replied: "replied", email_sequenced: "email_sequenced", email_replied: "email_replied" }[ev.kind];
       if (key) {
         for (const el of document.querySelectorAll(`[data-live-count="${key}"]`)) {
           el.textContent = String((parseInt(el.textContent, 10) || 0) + 1);
@@ -69,7 +69,7 @@
       }
       document.dispatchEvent(new CustomEvent("revos:live", { detail: ev }));
     };
-    for (const kind of ["lead_scraped", "lead_enriched", "dm_queued", "dm_sent", "dm_replied",
+    for (const kind of ["lead_scraped", "lead_enriched", "dm_queued", "dm_sent", "magnet_opened", "dm_replied",
       "email_sequenced", "email_replied", "opted_out", "post_drafted", "post_submitted",
       "post_approved", "post_rejected", "post_scheduled", "post_published", "provider_error"]) {
       feed.addEventListener(kind, onLive);

@@ -86,7 +86,7 @@ pub struct NewWebhookEndpoint {
     #[serde(default)]
     pub description: Option<String>,
     /// The event kinds to receive, at least one of: `lead_scraped` (lead created),
-    /// `lead_enriched`, `dm_queued`, `dm_sent`, `dm_replied`, `email_sequenced`,
+    /// `lead_enriched`, `dm_queued`, `dm_sent`, `magnet_opened`, `dm_replied`, `email_sequenced`,
     /// `email_not_sequenced`, `email_bounced`, `email_sequence_stopped`, `email_replied`,
     /// `opted_out`, `post_submitted`, `post_approved`, `post_rejected`, `post_scheduled`,
     /// `post_published`.

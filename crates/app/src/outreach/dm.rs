@@ -102,7 +102,7 @@ impl App {
     /// One attempt to send a DM.
     pub async fn send_dm(&self, job: &SendDm) -> Result<DmOutcome> {
         let tenant = job.tenant;
-        let (spec, status, account, dm, lead) = {
+        let (spec, magnet_file, status, account, dm, lead) = {
             let mut tx = self.store.begin_read_for(tenant).await?;
             let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
@@ -113,7 +113,7 @@ impl App {
             let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;
-            (spec, row.status, account, dm, lead)
+            (spec, row.magnet_file_id, row.status, account, dm, lead)
         };
         if dm.status == DmState::Sent {
             return Ok(DmOutcome::AlreadySent);
@@ -134,7 +134,7 @@ impl App {
             self.await_connection(job, &spec).await?;
             return Ok(DmOutcome::AwaitingConnection);
         }
-        let body = self.dm_text(job, &spec, &lead, &dm).await?;
+        let body = self.dm_text(job, &spec, magnet_file, &lead, &dm).await?;
         // What the chat held before the first attempt (a read, outside the paced slot): after
         // a lost answer, ours is what came after.
         let before = if dm.status == DmState::Sending {
@@ -193,25 +193,37 @@ impl App {
         Ok(DmOutcome::Sent)
     }
 
-    /// The DM's text: the one stored on it, else the template rendered for the lead (and
-    /// personalised when the campaign asks), stored now so that every later attempt and every
+    /// The DM's text: the one stored on it, else the template rendered for the lead with its
+    /// magnet link (the tracked one when there is a public URL, recorded in the same
+    /// transaction; see [`crate::magnet_links`]) and personalised when the campaign asks,
+    /// stored now so that every later attempt and every
     /// reconciliation uses the same text and the model is asked once.
     async fn dm_text(
         &self,
         job: &SendDm,
         spec: &CampaignSpec,
+        magnet_file: Option<Uuid>,
         lead: &leads::LeadRow,
         dm: &messages::DmRow,
     ) -> Result<String> {
         if !dm.body.is_empty() {
             return Ok(dm.body.clone());
         }
-        let values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
+        let link = self.magnet_link(
+            job.tenant,
+            job.campaign,
+            job.lead,
+            &spec.lead_magnet,
+            magnet_file,
+        );
+        let mut values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
+        values.lead_magnet_url = link.url.clone();
         let rendered = render("dm_template", &spec.dm_template, &values)?;
         let text = self
-            .personalized_dm(job.tenant, job.campaign, spec, lead, rendered)
+            .personalized_dm(job.tenant, job.campaign, spec, lead, &link.url, rendered)
             .await;
         let mut tx = self.store.begin_for(job.tenant).await?;
+        link.remember(&mut tx, job.tenant, self).await?;
         let kept = messages::keep_dm_text(&mut tx, job.tenant, dm.id, &text, self.now()).await?;
         tx.commit().await?;
         Ok(kept)

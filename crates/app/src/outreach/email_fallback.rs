@@ -243,7 +243,7 @@ impl App {
     /// Runs the fallback of one lead.
     pub async fn sequence_email(&self, job: &SequenceEmail) -> Result<FallbackOutcome> {
         let tenant = job.tenant;
-        let (spec, status, account, lead, dm, email_state) = {
+        let (spec, magnet_file, status, account, lead, dm, email_state) = {
             let mut tx = self.store.begin_read_for(tenant).await?;
             let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, None).await?;
@@ -255,7 +255,15 @@ impl App {
             let state = email_bounces::email_state(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;
-            (spec, row.status, account, lead, dm, state)
+            (
+                spec,
+                row.magnet_file_id,
+                row.status,
+                account,
+                lead,
+                dm,
+                state,
+            )
         };
         let Some(fallback) = spec.email_fallback.clone() else {
             return Ok(FallbackOutcome::NotApplicable);
@@ -302,7 +310,21 @@ impl App {
         let (first_name, last_name) = split_name(&lead.name);
         let mut variables = BTreeMap::new();
         variables.insert("lead_magnet".to_owned(), spec.lead_magnet.title.clone());
-        variables.insert("lead_magnet_url".to_owned(), spec.lead_magnet.url.clone());
+        let link = self.magnet_link(
+            tenant,
+            job.campaign,
+            job.lead,
+            &spec.lead_magnet,
+            magnet_file,
+        );
+        if link.is_tracked() {
+            // The DM recorded the link already when it was written; a lead sequenced without
+            // a DM gets it now.
+            let mut tx = self.store.begin_for(tenant).await?;
+            link.remember(&mut tx, tenant, self).await?;
+            tx.commit().await?;
+        }
+        variables.insert("lead_magnet_url".to_owned(), link.url.clone());
         let email_lead = EmailLead {
             email,
             first_name,

@@ -33,20 +33,22 @@ const TASK: &str = "Rewrite the LinkedIn direct message below for this person, i
 
 impl App {
     /// The DM text to send to `lead`: the model's personalised version of `rendered` when the
-    /// campaign asks for one and it keeps the lead magnet's link, else `rendered` itself.
+    /// campaign asks for one and it keeps the lead magnet's link (`link`, as `rendered`
+    /// carries it), else `rendered` itself.
     pub(crate) async fn personalized_dm(
         &self,
         tenant: TenantId,
         campaign: Uuid,
         spec: &CampaignSpec,
         lead: &LeadRow,
+        link: &str,
         rendered: String,
     ) -> String {
         let Some(cartridge) = spec.cartridge_id.filter(|_| spec.personalize_dm) else {
             return rendered;
         };
         match self
-            .personalize(tenant, CartridgeId(cartridge), spec, lead, &rendered)
+            .personalize(tenant, CartridgeId(cartridge), spec, lead, link, &rendered)
             .await
         {
             Ok(Personalized::Text(text)) => text,
@@ -104,6 +106,7 @@ impl App {
         cartridge: CartridgeId,
         spec: &CampaignSpec,
         lead: &LeadRow,
+        link: &str,
         rendered: &str,
     ) -> Result<Personalized> {
         let Some(model) = self.language_model(tenant).await? else {
@@ -156,7 +159,7 @@ impl App {
                 .await?;
         }
         let text = outcome.content.unwrap_or_default().trim().to_owned();
-        let keeps_link = spec.lead_magnet.url.is_empty() || text.contains(&spec.lead_magnet.url);
+        let keeps_link = link.is_empty() || text.contains(link);
         if text.is_empty() || !keeps_link || text.chars().count() > MAX_DM_CHARS {
             tracing::warn!(lead = %lead.id, "the personalised DM lost the link or its shape; sending the template");
             return Ok(Personalized::Template);

@@ -41,7 +41,7 @@ async fn export_rows(
         .filter(|l| !l.is_empty())
         .map(|l| {
             let cells: Vec<&str> = l.split(',').collect();
-            assert_eq!(cells.len(), 18, "{l}");
+            assert_eq!(cells.len(), 20, "{l}");
             let owned = |i: usize| cells[i].to_owned();
             (owned(0), owned(11), owned(16), owned(17))
         })

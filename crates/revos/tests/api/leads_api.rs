@@ -475,10 +475,10 @@ async fn csv_export_quotes_cells_and_defuses_formulas(db: Db) {
     let created = d["created_at"].as_str().unwrap();
     let enriched = d["enriched_at"].as_str().unwrap();
     let header = "id,provider_id,name,email,email_status,title,company,industry,company_size,headline,\
-        linkedin_url,stage,do_not_contact,sandbox,created_at,enriched_at,campaign_id,campaign\r\n";
+        linkedin_url,stage,do_not_contact,sandbox,created_at,enriched_at,campaign_id,campaign,magnet_opened_at,magnet_open_count\r\n";
     let row = format!(
         "{evil},ACo1,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",'@ana@acme.io,,'-2+3,\"Acme, Inc.\",,,\
-        \"line one\nline two\",https://www.linkedin.com/in/someone,dm_sent,false,false,{created},{enriched},{c1},One\r\n"
+        \"line one\nline two\",https://www.linkedin.com/in/someone,dm_sent,false,false,{created},{enriched},{c1},One,,0\r\n"
     );
     assert_eq!(body, format!("{header}{row}"));
 
@@ -501,8 +501,8 @@ async fn csv_export_quotes_cells_and_defuses_formulas(db: Db) {
         .find(|l| l.starts_with(&plain.to_string()))
         .unwrap();
     assert!(
-        plain_row.contains("/someone,,false,false,") && plain_row.ends_with(",,,"),
-        "no stage, enriched_at, campaign_id or campaign: {plain_row}"
+        plain_row.contains("/someone,,false,false,") && plain_row.ends_with(",,,,,0"),
+        "no stage, enriched_at, campaign_id, campaign or open: {plain_row}"
     );
 
     // A bad filter is a JSON error naming it.
@@ -560,7 +560,7 @@ async fn funnel_counts_every_step_reached_and_cost_per_lead(db: Db) {
         json!({
             "campaign_id": c1, "scraped": 4, "enriched": 1, "awaiting_connection": 1,
             "dm_sent": 3, "replied": 1, "email_sequenced": 1, "email_replied": 1, "opted_out": 1,
-            "cost_usd": 0.75, "cost_per_lead_usd": 0.1875, "sandbox": true,
+            "opened": 0, "cost_usd": 0.75, "cost_per_lead_usd": 0.1875, "sandbox": true,
         })
     );
     let (_, empty) = t

@@ -41,6 +41,7 @@ mod lead_export;
 mod lead_magnets;
 mod lead_search;
 mod leads_api;
+mod magnet_links;
 mod mcp;
 mod mcp_chat;
 mod members;

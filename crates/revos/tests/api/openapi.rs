@@ -60,6 +60,7 @@ async fn openapi_3_1_lists_every_route_with_the_error_schema() {
         ("/api/v1/webhooks/unipile/{token}", "post"),
         ("/api/v1/webhooks/instantly/{token}", "post"),
         ("/api/v1/webhooks/smartlead/{token}", "post"),
+        ("/m/{token}", "get"),
         ("/api/v1/first-run", "get"),
         ("/api/v1/sandbox/trial", "post"),
         ("/api/v1/linkedin-accounts/{id}/reconnect-link", "post"),

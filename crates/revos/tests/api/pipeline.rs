@@ -251,17 +251,22 @@ async fn two_hundred_comments_make_exactly_the_expected_leads_dms_and_sequences(
         50,
         "one enrichment call per lead"
     );
+    // With a public URL each DM carries the lead's own tracked link to the magnet.
+    let mut links = BTreeSet::new();
     for i in 0..50 {
-        assert_eq!(
-            w.unipile.state.sent_to(&person(i)),
-            [format!(
-                "Hi Pat{}! Here is The Playbook: https://acme.io/p",
-                &person(i)[3..]
-            )],
-            "one DM to {}",
-            person(i)
+        let sent = w.unipile.state.sent_to(&person(i));
+        assert_eq!(sent.len(), 1, "one DM to {}: {sent:?}", person(i));
+        let prefix = format!(
+            "Hi Pat{}! Here is The Playbook: https://revos.example/m/",
+            &person(i)[3..]
         );
+        let token = sent[0]
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{sent:?}"));
+        assert!(revos_domain::magnet_link::is_token(token), "{token}");
+        links.insert(token.to_owned());
     }
+    assert_eq!(links.len(), 50, "one link per lead");
     let sends = w
         .unipile
         .state

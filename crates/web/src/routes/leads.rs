@@ -125,8 +125,9 @@ async fn list(
 }
 
 /// The CSV columns, in order: the lead, then the campaign of the row and the lead's stage in
-/// it (`stage` kept its place when `campaign_id` and `campaign` were added at the end).
-const CSV_HEADER: [&str; 18] = [
+/// it (`stage` kept its place when `campaign_id` and `campaign` were added at the end), then
+/// the opens of that campaign's tracked lead-magnet link.
+const CSV_HEADER: [&str; 20] = [
     "id",
     "provider_id",
     "name",
@@ -145,10 +146,12 @@ const CSV_HEADER: [&str; 18] = [
     "enriched_at",
     "campaign_id",
     "campaign",
+    "magnet_opened_at",
+    "magnet_open_count",
 ];
 
 /// One export row's CSV cells, in [`CSV_HEADER`] order.
-fn csv_cells(r: &ExportRow) -> [String; 18] {
+fn csv_cells(r: &ExportRow) -> [String; 20] {
     let l = &r.lead;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
@@ -175,6 +178,10 @@ fn csv_cells(r: &ExportRow) -> [String; 18] {
             .unwrap_or_default(),
         r.campaign_id.map(|c| c.to_string()).unwrap_or_default(),
         text(&r.campaign),
+        r.magnet_opened_at
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            .unwrap_or_default(),
+        r.magnet_open_count.to_string(),
     ]
 }
 
@@ -183,7 +190,8 @@ fn csv_cells(r: &ExportRow) -> [String; 18] {
 /// `provider_id`, `name`, `email`, `email_status`, `title`, `company`, `industry`,
 /// `company_size`, `headline`, `linkedin_url`, `stage` (the lead's stage in the row's
 /// campaign), `do_not_contact`, `sandbox`, `created_at`, `enriched_at`, `campaign_id` and
-/// `campaign` (the campaign's name). A lead in no campaign has one row with `campaign_id`,
+/// `campaign` (the campaign's name), `magnet_opened_at` and `magnet_open_count` (when the lead
+/// first opened the campaign's tracked lead-magnet link, and how many opens counted). A lead in no campaign has one row with `campaign_id`,
 /// `campaign` and `stage` empty (only when no campaign, stage or date filter is given); the
 /// `campaign_id` and `stage` filters keep only the rows of that campaign or at that stage.
 /// Cells that start like a spreadsheet formula are prefixed with `'`. An error after the

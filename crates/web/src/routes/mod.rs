@@ -19,6 +19,7 @@ pub(crate) mod inbox;
 mod jobs;
 mod lead_magnets;
 pub(crate) mod leads;
+mod magnet_links;
 mod members;
 mod notifications;
 mod posts;
@@ -59,6 +60,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(webhook_endpoints::router())
         .merge(files::router())
         .merge(lead_magnets::router())
+        .merge(magnet_links::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

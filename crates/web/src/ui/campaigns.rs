@@ -287,22 +287,24 @@ pub(super) async fn show(
     };
     let counts = &funnel.counts;
     let funnel_rows = [
-        (LeadStage::Scraped, "Scraped", counts.scraped),
-        (LeadStage::Enriched, "Enriched", counts.enriched),
-        (LeadStage::DmSent, "DM sent", counts.dm_sent),
-        (LeadStage::Replied, "Replied", counts.replied),
+        (LeadStage::Scraped.as_str(), "Scraped", counts.scraped),
+        (LeadStage::Enriched.as_str(), "Enriched", counts.enriched),
+        (LeadStage::DmSent.as_str(), "DM sent", counts.dm_sent),
+        // Not a stage: leads who opened the tracked lead-magnet link.
+        ("opened", "Opened", counts.opened),
+        (LeadStage::Replied.as_str(), "Replied", counts.replied),
         (
-            LeadStage::EmailSequenced,
+            LeadStage::EmailSequenced.as_str(),
             "Email sequenced",
             counts.email_sequenced,
         ),
         (
-            LeadStage::EmailReplied,
+            LeadStage::EmailReplied.as_str(),
             "Email replied",
             counts.email_replied,
         ),
     ]
-    .map(|(key, label, value)| context! { key => key.as_str(), label => label, value => value })
+    .map(|(key, label, value)| context! { key => key, label => label, value => value })
     .to_vec();
     let account = queue.account.as_ref().map(|a| {
         let p = &a.pacing;

@@ -83,7 +83,7 @@ pub(super) async fn show(
             context! {
                 id => f.campaign_id.to_string(), name => c.name.clone(), status => c.status.as_str(), sandbox => f.sandbox,
                 scraped => f.counts.scraped, enriched => f.counts.enriched,
-                dm_sent => f.counts.dm_sent, replied => f.counts.replied,
+                dm_sent => f.counts.dm_sent, opened => f.counts.opened, replied => f.counts.replied,
                 reply_rate => percent(reply_rate(f.counts.replied, f.counts.dm_sent)),
                 cost => usd(Some(f.cost_usd)), cost_per_lead => usd(f.cost_per_lead_usd),
             }
@@ -92,22 +92,24 @@ pub(super) async fn show(
     let next_url = listed.next_after.map(|id| format!("/?after={id}"));
     let total = workspace.counts;
     let funnel = [
-        (LeadStage::Scraped, "Scraped", total.scraped),
-        (LeadStage::Enriched, "Enriched", total.enriched),
-        (LeadStage::DmSent, "DM sent", total.dm_sent),
-        (LeadStage::Replied, "Replied", total.replied),
+        (LeadStage::Scraped.as_str(), "Scraped", total.scraped),
+        (LeadStage::Enriched.as_str(), "Enriched", total.enriched),
+        (LeadStage::DmSent.as_str(), "DM sent", total.dm_sent),
+        // Not a stage: leads who opened the tracked lead-magnet link.
+        ("opened", "Opened", total.opened),
+        (LeadStage::Replied.as_str(), "Replied", total.replied),
         (
-            LeadStage::EmailSequenced,
+            LeadStage::EmailSequenced.as_str(),
             "Email sequenced",
             total.email_sequenced,
         ),
         (
-            LeadStage::EmailReplied,
+            LeadStage::EmailReplied.as_str(),
             "Email replied",
             total.email_replied,
         ),
     ]
-    .map(|(key, label, value)| context! { key => key.as_str(), label => label, value => value });
+    .map(|(key, label, value)| context! { key => key, label => label, value => value });
     let summary = context! {
         reply_rate => percent(reply_rate(total.replied, total.dm_sent)),
         cost => usd(Some(workspace.cost_usd)),

@@ -339,7 +339,10 @@ pub(super) async fn show(
     let campaigns: Vec<Value> = detail
         .campaigns
         .iter()
-        .map(|c| context! { id => c.campaign_id.to_string(), name => c.name.clone(), stage => c.stage.as_str(), joined => when(c.joined_at) })
+        .map(|c| context! {
+            id => c.campaign_id.to_string(), name => c.name.clone(), stage => c.stage.as_str(), joined => when(c.joined_at),
+            opened => c.magnet_opened_at.map(when), opens => c.magnet_open_count,
+        })
         .collect();
     let html = page(
         &state,

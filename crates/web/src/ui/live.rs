@@ -32,6 +32,7 @@ fn summary(kind: &str) -> &'static str {
         "lead_enriched" => "Lead enriched",
         "dm_not_personalized" => "DM sent as written (not personalised)",
         "dm_replied" => "Reply received",
+        "magnet_opened" => "Lead magnet opened",
         "email_not_sequenced" => "Lead not sequenced: its email is not deliverable",
         "email_bounced" => "An email bounced",
         "email_sequence_stopped" => "A bounced address's sequence was stopped",
