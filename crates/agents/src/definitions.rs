@@ -4,9 +4,9 @@
 
 use crate::tools::{
     ActivateCampaignArgs, CampaignReportArgs, CreateCampaignArgs, DraftDmArgs, DraftPostArgs,
-    EnrichLeadArgs, FunnelArgs, ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs,
-    LoadCartridgeArgs, PauseCampaignArgs, QueueDmArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs,
-    SubmitPostArgs, SwitchCartridgeArgs, Tool,
+    EnrichLeadArgs, FunnelArgs, GenerateGuideArgs, ListCampaignsArgs, ListCartridgesArgs,
+    ListLeadsArgs, LoadCartridgeArgs, PauseCampaignArgs, QueueDmArgs, ResumeCampaignArgs,
+    SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs, Tool,
 };
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +75,7 @@ impl AgentKind {
             AgentKind::ContentGeneration => &[
                 DraftPostArgs::NAME,
                 SubmitPostArgs::NAME,
+                GenerateGuideArgs::NAME,
                 DraftDmArgs::NAME,
                 SearchLeadMagnetsArgs::NAME,
                 ListCartridgesArgs::NAME,

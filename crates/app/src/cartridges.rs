@@ -119,6 +119,7 @@ impl App {
         spec: CartridgeSpec,
     ) -> Result<Cartridge> {
         spec.validate()?;
+        self.check_logo(who.tenant, &spec).await?;
         let access = self.mcp_access(who.tenant).await?;
         access.check(&spec.tools_enabled)?;
         let id = CartridgeId::new();
@@ -212,6 +213,7 @@ impl App {
         id: CartridgeId,
         spec: &CartridgeSpec,
     ) -> Result<Cartridge> {
+        self.check_logo(who.tenant, spec).await?;
         let access = self.mcp_access(who.tenant).await?;
         access.check(&spec.tools_enabled)?;
         let now = self.now();
@@ -234,13 +236,60 @@ impl App {
         view(row, &access)
     }
 
-    /// Deletes a cartridge and its history.
+    /// A brand's logo must be one of this workspace's files stored as a logo.
+    async fn check_logo(&self, tenant: revos_domain::TenantId, spec: &CartridgeSpec) -> Result<()> {
+        let Some(logo) = spec.brand.as_ref().and_then(|b| b.logo_file_id) else {
+            return Ok(());
+        };
+        match self.file(tenant, logo).await {
+            Ok(file) if file.purpose == revos_domain::files::FilePurpose::Logo => Ok(()),
+            Ok(_) => Err(ValidationErrors::single(
+                "brand.logo_file_id",
+                "must be a file uploaded with purpose logo",
+            )
+            .into()),
+            Err(AppError::NotFound(_)) => Err(ValidationErrors::single(
+                "brand.logo_file_id",
+                "no such file in this workspace",
+            )
+            .into()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Deletes a cartridge, its history and its guides, with their PDFs and its logo file.
     pub async fn delete_cartridge(&self, who: &Principal, id: CartridgeId) -> Result<()> {
+        let logo = self
+            .get_cartridge(who, id)
+            .await?
+            .spec
+            .brand
+            .and_then(|b| b.logo_file_id);
         let mut tx = self.store.begin_for(who.tenant).await?;
+        let guide_files = revos_store::guides::files_of_cartridge(&mut tx, who.tenant, id).await?;
         if !store::delete(&mut tx, who.tenant, id).await? {
             return Err(AppError::NotFound("cartridge"));
         }
+        // A copy (an import of the export) may share the logo: keep it while one does.
+        let logo = match logo {
+            Some(logo)
+                if store::count_mentioning(&mut tx, who.tenant, &logo.to_string()).await? == 0 =>
+            {
+                Some(logo)
+            }
+            _ => None,
+        };
         tx.commit().await?;
+        let files = guide_files
+            .into_iter()
+            .map(revos_domain::FileId)
+            .chain(logo);
+        for file in files {
+            match self.delete_file(who.tenant, file).await {
+                Ok(()) | Err(AppError::NotFound(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
         Ok(())
     }
 

@@ -23,6 +23,7 @@ mod error;
 pub mod files;
 pub mod first_run;
 pub mod funnel;
+pub mod guides;
 pub mod inbox;
 pub mod inbox_answer;
 mod job_failure;

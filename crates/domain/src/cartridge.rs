@@ -95,6 +95,28 @@ pub struct Example {
     pub email: String,
 }
 
+/// A client's brand for rendered assets (guide covers, quote cards, carousels). Every field is
+/// optional; renderers fall back to RevOS's colours.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Brand {
+    /// Backgrounds of covers, cards and slides, as `#RRGGBB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_color: Option<String>,
+    /// Rules, markers and highlights, as `#RRGGBB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// A stored file of purpose `logo` (PNG or JPEG) drawn on guide covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_file_id: Option<crate::FileId>,
+}
+
+/// Whether `text` is a colour written as `#RRGGBB`.
+pub fn is_hex_color(text: &str) -> bool {
+    text.len() == 7 && text.starts_with('#') && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Everything a person edits in a cartridge. `system_prompt` is optional: when absent the
 /// prompt is generated from the other fields (see [`CartridgeSpec::effective_system_prompt`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,6 +142,9 @@ pub struct CartridgeSpec {
     /// Samples of the client's writing.
     #[serde(default)]
     pub examples: Vec<Example>,
+    /// Colours and logo for rendered assets; absent means RevOS's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<Brand>,
 }
 
 /// `None` for an absent, `null` or blank string: the design's schema sends `""` for a prompt
@@ -202,6 +227,16 @@ impl CartridgeSpec {
                     format!("examples[{i}]"),
                     "must have at least one of post, dm or email",
                 );
+            }
+        }
+        if let Some(brand) = &self.brand {
+            for (name, value) in [
+                ("brand.primary_color", &brand.primary_color),
+                ("brand.accent_color", &brand.accent_color),
+            ] {
+                if value.as_deref().is_some_and(|v| !is_hex_color(v)) {
+                    c.push(name, "must be a colour written as #RRGGBB");
+                }
             }
         }
         c.finish()
@@ -292,6 +327,23 @@ pub(crate) mod tests {
                 dm: String::new(),
                 email: String::new(),
             }],
+            brand: None,
+        }
+    }
+
+    #[test]
+    fn brand_colours_are_checked_by_field() {
+        let mut c = sample();
+        c.brand = Some(Brand {
+            primary_color: Some("#0a1B2c".into()),
+            accent_color: Some("red".into()),
+            logo_file_id: None,
+        });
+        let errors = c.validate().unwrap_err();
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["brand.accent_color"]);
+        for bad in ["#12345", "#1234567", "123456", "#12345g"] {
+            assert!(!is_hex_color(bad), "{bad}");
         }
     }
 

@@ -65,6 +65,10 @@ id_type!(
     LeadMagnetId
 );
 id_type!(
+    /// A generated guide or checklist (a lead magnet RevOS wrote).
+    GuideId
+);
+id_type!(
     /// An invitation to join a workspace, redeemable once.
     InvitationId
 );

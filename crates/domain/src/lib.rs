@@ -15,6 +15,7 @@ pub mod files;
 pub mod first_run;
 pub mod funnel;
 pub mod grounding;
+pub mod guides;
 pub mod ids;
 pub mod inbox;
 pub mod job_state;
@@ -50,7 +51,9 @@ pub mod workspace;
 
 pub use clock::{Clock, SimulatedClock, SystemClock};
 pub use email::Email;
-pub use ids::{ApiKeyId, CartridgeId, FileId, InvitationId, LeadMagnetId, TenantId, UserId};
+pub use ids::{
+    ApiKeyId, CartridgeId, FileId, GuideId, InvitationId, LeadMagnetId, TenantId, UserId,
+};
 pub use pacing::{PacingPolicy, PacingState};
 pub use page::{Page, PageRequest};
 pub use password::NewPassword;

@@ -141,3 +141,11 @@ pub async fn versions(
         on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(id.0).bind(before).bind(limit).fetch_all(c).await?),
     )
 }
+
+/// How many cartridges of `tenant` mention `needle` in their fields (a logo's file id that an
+/// imported copy shares), so a file is kept while another cartridge still uses it.
+pub async fn count_mentioning(tx: &mut Tx, tenant: TenantId, needle: &str) -> Result<i64> {
+    const SQL: &str = "SELECT COUNT(*) FROM cartridges WHERE tenant_id = $1 AND spec LIKE $2";
+    let pattern = format!("%{}%", needle.replace(['%', '_'], ""));
+    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(&pattern).fetch_one(c).await?))
+}

@@ -33,6 +33,7 @@ pub mod events;
 pub mod files;
 pub mod first_run;
 pub mod funnel_queries;
+pub mod guides;
 pub mod inbox;
 pub mod inbox_thread;
 pub mod invitations;

@@ -37,6 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "files", description = "A workspace's files: uploads (lead magnets, knowledge documents, post images, logos) checked by type, content and size, downloads, deletion"),
         (name = "lead-magnets", description = "The lead magnet library: links and uploaded files with tags and a cartridge, searched by meaning (titles, descriptions, tags, PDF text); campaigns pick one by lead_magnet_id"),
         (name = "magnet-links", description = "Tracked lead-magnet links (public): the file or a redirect, opens counted"),
+        (name = "guides", description = "Generated lead magnets: guides and checklists written for a cartridge, edited as drafts, approved and rendered to PDF"),
         (name = "webhook-endpoints", description = "Outgoing webhooks: endpoints, signed deliveries (Standard Webhooks headers), the delivery log and redelivery"),
         (name = "health", description = "Probes"),
     )

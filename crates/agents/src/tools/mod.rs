@@ -6,6 +6,7 @@
 
 mod campaign_tools;
 mod cartridge_tools;
+mod guide_tools;
 mod lead_tools;
 mod post_tools;
 mod registry;
@@ -16,6 +17,7 @@ pub use campaign_tools::{
     PauseCampaignArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs,
 };
 pub use cartridge_tools::{ListCartridgesArgs, LoadCartridgeArgs, SwitchCartridgeArgs};
+pub use guide_tools::GenerateGuideArgs;
 pub use lead_tools::{DraftDmArgs, EnrichLeadArgs, ListLeadsArgs, QueueDmArgs};
 pub use post_tools::{DraftPostArgs, SubmitPostArgs};
 pub use registry::ToolRegistry;

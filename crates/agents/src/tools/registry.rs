@@ -3,7 +3,7 @@
 //! JSON Schema the spec carries; tools of external MCP servers are called through their client.
 
 use super::{Outcome, Tool, ToolContext, ToolEffect, ToolError, ToolResult};
-use super::{campaign_tools, cartridge_tools, lead_tools, post_tools};
+use super::{campaign_tools, cartridge_tools, guide_tools, lead_tools, post_tools};
 use crate::mcp::external::RemoteTool;
 use futures::future::BoxFuture;
 use revos_app::App;
@@ -91,6 +91,7 @@ impl ToolRegistry {
         lead_tools::register(&mut r);
         cartridge_tools::register(&mut r);
         post_tools::register(&mut r);
+        guide_tools::register(&mut r);
         r
     }
 

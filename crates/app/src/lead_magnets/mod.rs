@@ -200,7 +200,10 @@ impl App {
             }
             Err(e) => return Err(e),
         };
-        if file.purpose != FilePurpose::LeadMagnet {
+        if !matches!(
+            file.purpose,
+            FilePurpose::LeadMagnet | FilePurpose::GeneratedGuide
+        ) {
             return Err(revos_domain::ValidationErrors::single(
                 "file_id",
                 "was not uploaded as a lead magnet (purpose lead_magnet)",

@@ -33,6 +33,7 @@ mod fault_soak;
 mod files;
 mod first_run;
 mod guarded_moves;
+mod guides;
 mod hostile_tenants;
 mod inbox;
 mod isolation;

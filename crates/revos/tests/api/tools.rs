@@ -25,7 +25,7 @@ both_backends!(
 );
 
 /// The tool names the registry must offer.
-const TOOLS: [&str; 18] = [
+const TOOLS: [&str; 19] = [
     "create_campaign",
     "activate_campaign",
     "pause_campaign",
@@ -44,6 +44,7 @@ const TOOLS: [&str; 18] = [
     "switch_cartridge",
     "draft_post",
     "submit_post",
+    "generate_guide",
 ];
 
 /// A signed-up workspace: its session token, tenant and principal.

@@ -14,6 +14,7 @@ pub(crate) mod chat;
 mod do_not_contact;
 pub(crate) mod files;
 mod first_run;
+mod guides;
 mod health;
 pub(crate) mod inbox;
 mod jobs;
@@ -61,6 +62,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(files::router())
         .merge(lead_magnets::router())
         .merge(magnet_links::router())
+        .merge(guides::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -4,7 +4,8 @@
 //! message lands beside its field.
 
 use revos_domain::cartridge::{
-    CartridgeSpec, Example, IndustryKnowledge, Persona, SentenceStructure, Tone, WritingStyle,
+    Brand, CartridgeSpec, Example, IndustryKnowledge, Persona, SentenceStructure, Tone,
+    WritingStyle,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -43,6 +44,9 @@ pub(super) struct CartridgeForm {
     tools_enabled: String,
     system_prompt: String,
     examples: Vec<ExampleRow>,
+    primary_color: String,
+    accent_color: String,
+    logo_file_id: String,
 }
 
 fn tone_name(t: Tone) -> &'static str {
@@ -88,6 +92,7 @@ impl CartridgeForm {
 
     /// The values of an existing cartridge.
     pub fn from_spec(spec: &CartridgeSpec) -> Self {
+        let brand = spec.brand.clone().unwrap_or_default();
         Self {
             name: spec.name.clone(),
             role: spec.persona.role.clone(),
@@ -112,6 +117,12 @@ impl CartridgeForm {
                     email: e.email.clone(),
                 })
                 .collect(),
+            primary_color: brand.primary_color.clone().unwrap_or_default(),
+            accent_color: brand.accent_color.clone().unwrap_or_default(),
+            logo_file_id: brand
+                .logo_file_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -137,6 +148,9 @@ impl CartridgeForm {
                 "industry_knowledge.solution_frameworks" => f.solution_frameworks = v,
                 "tools_enabled" => f.tools_enabled = v,
                 "system_prompt" => f.system_prompt = v,
+                "brand.primary_color" => f.primary_color = v,
+                "brand.accent_color" => f.accent_color = v,
+                "brand.logo_file_id" => f.logo_file_id = v,
                 other => {
                     let Some((index, part)) = other
                         .strip_prefix("examples[")
@@ -200,7 +214,29 @@ impl CartridgeForm {
                 ));
                 5
             });
+        let optional = |text: &str| {
+            Some(text.trim())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        let logo_file_id =
+            optional(&self.logo_file_id).and_then(|id| match id.parse::<uuid::Uuid>() {
+                Ok(id) => Some(id.into()),
+                Err(_) => {
+                    errors.push((
+                        "brand.logo_file_id".to_owned(),
+                        "must be a file id".to_owned(),
+                    ));
+                    None
+                }
+            });
+        let brand = Brand {
+            primary_color: optional(&self.primary_color),
+            accent_color: optional(&self.accent_color),
+            logo_file_id,
+        };
         let spec = CartridgeSpec {
+            brand: (brand != Brand::default()).then_some(brand),
             name: self.name.trim().to_owned(),
             persona: Persona {
                 role: self.role.trim().to_owned(),

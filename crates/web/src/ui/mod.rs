@@ -17,6 +17,7 @@ mod charts;
 mod chat;
 mod dashboard;
 mod first_run;
+mod guides;
 mod inbox;
 mod lead_magnets;
 mod leads;
@@ -111,6 +112,11 @@ pub(crate) fn router() -> Router<AppState> {
             post(settings::revoke_api_key),
         )
         .merge(lead_magnets::routes())
+        .route("/guides", get(guides::show).post(guides::create))
+        .route("/guides/{id}/edit", post(guides::edit))
+        .route("/guides/{id}/approve", post(guides::approve))
+        .route("/guides/{id}/render", post(guides::render))
+        .route("/guides/{id}/pdf", get(guides::pdf))
         .route("/notifications", get(notifications::show))
         .route("/notifications/read", post(notifications::read))
         .route(

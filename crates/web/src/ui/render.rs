@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/dashboard.html"),
     ),
     ("queue.html", include_str!("../../templates/queue.html")),
+    ("guides.html", include_str!("../../templates/guides.html")),
     ("account.html", include_str!("../../templates/account.html")),
     (
         "settings.html",
