@@ -3,10 +3,11 @@
 //! Pure: the runtime that talks to a model is [`crate::chat`].
 
 use crate::tools::{
-    ActivateCampaignArgs, CampaignReportArgs, CreateCampaignArgs, DraftDmArgs, DraftPostArgs,
-    EnrichLeadArgs, FunnelArgs, GenerateGuideArgs, ListCampaignsArgs, ListCartridgesArgs,
-    ListLeadsArgs, LoadCartridgeArgs, PauseCampaignArgs, QueueDmArgs, ResumeCampaignArgs,
-    SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs, Tool,
+    ActivateCampaignArgs, AnalyticsQueryArgs, CampaignReportArgs, ContentPlanArgs,
+    CreateCampaignArgs, DraftDmArgs, DraftPostArgs, EnrichLeadArgs, FunnelArgs, GenerateGuideArgs,
+    ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs, LoadCartridgeArgs, PauseCampaignArgs,
+    QueueDmArgs, ResumeCampaignArgs, SearchKnowledgeArgs, SearchLeadMagnetsArgs, SubmitPostArgs,
+    SwitchCartridgeArgs, Tool,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,9 @@ impl AgentKind {
                 CampaignReportArgs::NAME,
                 ListCampaignsArgs::NAME,
                 FunnelArgs::NAME,
+                AnalyticsQueryArgs::NAME,
+                ContentPlanArgs::NAME,
+                SearchKnowledgeArgs::NAME,
                 SearchLeadMagnetsArgs::NAME,
                 ListCartridgesArgs::NAME,
                 LoadCartridgeArgs::NAME,
@@ -77,6 +81,7 @@ impl AgentKind {
                 SubmitPostArgs::NAME,
                 GenerateGuideArgs::NAME,
                 DraftDmArgs::NAME,
+                SearchKnowledgeArgs::NAME,
                 SearchLeadMagnetsArgs::NAME,
                 ListCartridgesArgs::NAME,
                 LoadCartridgeArgs::NAME,

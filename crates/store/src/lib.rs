@@ -17,6 +17,7 @@ mod store;
 mod tx;
 
 pub mod analytics_outbox;
+pub mod analytics_queries;
 pub mod api_keys;
 pub mod backup;
 pub mod bulk_load;
@@ -38,6 +39,7 @@ pub mod inbox;
 pub mod inbox_thread;
 pub mod invitations;
 pub mod jobs;
+pub mod knowledge;
 pub mod lead_export;
 pub mod lead_magnets;
 pub mod lead_queries;

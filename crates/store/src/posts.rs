@@ -594,3 +594,12 @@ pub async fn published_since_all(tx: &mut Tx, since: DateTime<Utc>) -> Result<Ve
     const SQL: &str = "SELECT tenant_id, id FROM posts WHERE status = 'published' AND published_at >= $1 ORDER BY id";
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(since).fetch_all(c).await?))
 }
+
+/// The texts of `tenant`'s best-performing published posts, at most `limit`: most comments,
+/// reactions and reposts first (comments weigh most: they are what campaigns feed on).
+pub async fn best_published(tx: &mut Tx, tenant: TenantId, limit: i64) -> Result<Vec<String>> {
+    const SQL: &str = "SELECT body FROM posts WHERE tenant_id = $1 AND status = 'published' \
+        ORDER BY 3 * COALESCE(comment_count, 0) + COALESCE(reactions, 0) + 2 * COALESCE(reposts, 0) DESC, id DESC \
+        LIMIT $2";
+    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(limit).fetch_all(c).await?))
+}

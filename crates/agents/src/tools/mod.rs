@@ -6,6 +6,7 @@
 
 mod campaign_tools;
 mod cartridge_tools;
+mod content_tools;
 mod guide_tools;
 mod lead_tools;
 mod post_tools;
@@ -17,6 +18,9 @@ pub use campaign_tools::{
     PauseCampaignArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs,
 };
 pub use cartridge_tools::{ListCartridgesArgs, LoadCartridgeArgs, SwitchCartridgeArgs};
+pub use content_tools::{
+    AnalyticsQueryArgs, ContentPlanArgs, GroupByArg, MetricArg, PeriodArg, SearchKnowledgeArgs,
+};
 pub use guide_tools::GenerateGuideArgs;
 pub use lead_tools::{DraftDmArgs, EnrichLeadArgs, ListLeadsArgs, QueueDmArgs};
 pub use post_tools::{DraftPostArgs, SubmitPostArgs};

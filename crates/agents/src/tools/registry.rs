@@ -3,7 +3,7 @@
 //! JSON Schema the spec carries; tools of external MCP servers are called through their client.
 
 use super::{Outcome, Tool, ToolContext, ToolEffect, ToolError, ToolResult};
-use super::{campaign_tools, cartridge_tools, guide_tools, lead_tools, post_tools};
+use super::{campaign_tools, cartridge_tools, content_tools, guide_tools, lead_tools, post_tools};
 use crate::mcp::external::RemoteTool;
 use futures::future::BoxFuture;
 use revos_app::App;
@@ -92,6 +92,7 @@ impl ToolRegistry {
         cartridge_tools::register(&mut r);
         post_tools::register(&mut r);
         guide_tools::register(&mut r);
+        content_tools::register(&mut r);
         r
     }
 

@@ -13,6 +13,7 @@ mod account_connect;
 mod account_limits;
 mod account_owner;
 mod activation;
+mod agent_content_tools;
 mod agents;
 mod analytics_export;
 mod auth;

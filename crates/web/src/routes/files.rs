@@ -42,7 +42,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     AppError::from(ValidationErrors::single(field, message)).into()
 }
 
-fn unreadable(e: MultipartError) -> ApiError {
+pub(super) fn unreadable(e: MultipartError) -> ApiError {
     match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::for_status(StatusCode::PAYLOAD_TOO_LARGE),
         _ => ApiError::bad_request(format!("the multipart body could not be read: {e}")),
@@ -50,7 +50,10 @@ fn unreadable(e: MultipartError) -> ApiError {
 }
 
 /// Reads a field's bytes, at most `limit`; `None` when it has more.
-async fn read_at_most(field: &mut Field<'_>, limit: u64) -> Result<Option<Vec<u8>>, ApiError> {
+pub(super) async fn read_at_most(
+    field: &mut Field<'_>,
+    limit: u64,
+) -> Result<Option<Vec<u8>>, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
         if (bytes.len() + chunk.len()) as u64 > limit {

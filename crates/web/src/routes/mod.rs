@@ -18,6 +18,7 @@ mod guides;
 mod health;
 pub(crate) mod inbox;
 mod jobs;
+mod knowledge;
 mod lead_magnets;
 pub(crate) mod leads;
 mod magnet_links;
@@ -45,6 +46,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(cartridges::router())
         .merge(cartridge_files::router())
         .merge(cartridge_memory::router())
+        .merge(knowledge::router())
         .merge(jobs::router())
         .merge(accounts::router())
         .merge(campaigns::router())

@@ -1,0 +1,89 @@
+//! Aggregates over a period for `analytics_query`: a workspace's pipeline events between two
+//! instants, counted per campaign, per LinkedIn account or in total (each lead once per
+//! step, as the funnel counts it), each one query over the `events_period` index.
+
+use crate::tx::on_conn;
+use crate::{Result, Tx};
+use chrono::{DateTime, Utc};
+use revos_domain::TenantId;
+use uuid::Uuid;
+
+/// What a grouping of events is keyed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventGroup {
+    /// One row per campaign.
+    Campaign,
+    /// One row per LinkedIn account (of the events' campaigns).
+    Account,
+    /// One row for the whole workspace.
+    Total,
+}
+
+/// The counts of one group over a period.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PeriodCounts {
+    /// The campaign or account; `None` for the total (or campaigns without an account).
+    pub key: Option<Uuid>,
+    /// Its name; `None` for the total.
+    pub name: Option<String>,
+    /// Leads that became leads (`lead_scraped`).
+    pub leads: i64,
+    /// Leads enriched.
+    pub enriched: i64,
+    /// Leads whose DM went out.
+    pub dm_sent: i64,
+    /// Leads who answered the DM.
+    pub replied: i64,
+    /// The summed cost of the events, in US dollars.
+    pub cost_usd: f64,
+}
+
+macro_rules! counts {
+    () => {
+        "COUNT(DISTINCT CASE WHEN e.kind = 'lead_scraped' THEN e.subject_id END) AS leads, \
+         COUNT(DISTINCT CASE WHEN e.kind = 'lead_enriched' THEN e.subject_id END) AS enriched, \
+         COUNT(DISTINCT CASE WHEN e.kind = 'dm_sent' THEN e.subject_id END) AS dm_sent, \
+         COUNT(DISTINCT CASE WHEN e.kind = 'dm_replied' THEN e.subject_id END) AS replied, \
+         COALESCE(SUM(e.cost_usd), 0.0) AS cost_usd"
+    };
+}
+
+/// The counts of `tenant`'s campaign events in `[from, to)`, by `group`, ordered by key.
+pub async fn counts(
+    tx: &mut Tx,
+    tenant: TenantId,
+    group: EventGroup,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<PeriodCounts>> {
+    const BY_CAMPAIGN: &str = concat!(
+        "SELECT e.campaign_id AS key, c.name AS name, ",
+        counts!(),
+        " FROM events e JOIN campaigns c ON c.id = e.campaign_id AND c.tenant_id = e.tenant_id \
+         WHERE e.tenant_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 \
+         GROUP BY e.campaign_id, c.name ORDER BY e.campaign_id"
+    );
+    const BY_ACCOUNT: &str = concat!(
+        "SELECT c.linkedin_account_id AS key, a.display_name AS name, ",
+        counts!(),
+        " FROM events e JOIN campaigns c ON c.id = e.campaign_id AND c.tenant_id = e.tenant_id \
+         LEFT JOIN linkedin_accounts a ON a.id = c.linkedin_account_id \
+         WHERE e.tenant_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 \
+         GROUP BY c.linkedin_account_id, a.display_name ORDER BY c.linkedin_account_id"
+    );
+    const TOTAL: &str = concat!(
+        "SELECT NULL AS key, NULL AS name, ",
+        counts!(),
+        " FROM events e WHERE e.tenant_id = $1 AND e.campaign_id IS NOT NULL \
+         AND e.occurred_at >= $2 AND e.occurred_at < $3"
+    );
+    let sql = match group {
+        EventGroup::Campaign => BY_CAMPAIGN,
+        EventGroup::Account => BY_ACCOUNT,
+        EventGroup::Total => TOTAL,
+    };
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(sql).bind(tenant.0).bind(from).bind(to)
+        .fetch_all(c).await?),
+    )
+}
