@@ -5,9 +5,9 @@
 use crate::tools::{
     ActivateCampaignArgs, AnalyticsQueryArgs, CampaignReportArgs, ContentPlanArgs,
     CreateCampaignArgs, DraftDmArgs, DraftPostArgs, EnrichLeadArgs, FunnelArgs, GenerateGuideArgs,
-    ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs, LoadCartridgeArgs, PauseCampaignArgs,
-    QueueDmArgs, ResumeCampaignArgs, SearchKnowledgeArgs, SearchLeadMagnetsArgs, SubmitPostArgs,
-    SwitchCartridgeArgs, Tool,
+    GenerateImageArgs, ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs, LoadCartridgeArgs,
+    PauseCampaignArgs, QueueDmArgs, ResumeCampaignArgs, SearchKnowledgeArgs, SearchLeadMagnetsArgs,
+    SubmitPostArgs, SwitchCartridgeArgs, Tool,
 };
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +80,7 @@ impl AgentKind {
                 DraftPostArgs::NAME,
                 SubmitPostArgs::NAME,
                 GenerateGuideArgs::NAME,
+                GenerateImageArgs::NAME,
                 DraftDmArgs::NAME,
                 SearchKnowledgeArgs::NAME,
                 SearchLeadMagnetsArgs::NAME,

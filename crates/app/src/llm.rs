@@ -28,6 +28,8 @@ pub const OPENAI_URL: &str = "openai_url";
 pub const OPENAI_MODEL: &str = "openai_model";
 /// The vault name of a tenant's own embedding model.
 pub const EMBEDDING_MODEL: &str = "openai_embedding_model";
+/// The vault name of a tenant's own image model (post graphics).
+pub const IMAGE_MODEL: &str = "openai_image_model";
 
 /// Instance-wide language-model configuration (`REVOS_OPENAI_URL`, `REVOS_OPENAI_API_KEY`,
 /// `REVOS_OPENAI_MODEL`, `REVOS_EMBEDDING_MODEL`).
@@ -42,6 +44,8 @@ pub struct LlmSettings {
     pub model: String,
     /// Embedding model.
     pub embedding_model: String,
+    /// Image model for post graphics (`REVOS_IMAGE_MODEL`).
+    pub image_model: String,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Retries of 429 and 5xx answers (honouring `Retry-After`).
@@ -69,6 +73,7 @@ impl Default for LlmSettings {
             api_key: None,
             model: "gpt-4o-mini".into(),
             embedding_model: "text-embedding-3-small".into(),
+            image_model: "gpt-image-1".into(),
             timeout: Duration::from_secs(60),
             max_retries: 3,
             stream: true,
@@ -156,6 +161,8 @@ struct ModelEndpoint {
 pub struct LanguageModel {
     /// The client.
     pub client: OpenAiClient,
+    /// The image model to generate post graphics with.
+    pub image_model: String,
     /// Whether its calls use the instance's key/URL (and so count against the workspace's
     /// monthly budget, checked with [`App::check_llm_budget`] before each call).
     pub instance_paid: bool,
@@ -215,6 +222,10 @@ impl App {
             .vault_text(tenant, EMBEDDING_MODEL)
             .await?
             .unwrap_or_else(|| settings.embedding_model.clone());
+        let image_model = self
+            .vault_text(tenant, IMAGE_MODEL)
+            .await?
+            .unwrap_or_else(|| settings.image_model.clone());
         let client = OpenAiClient::new(LlmConfig {
             base_url: endpoint.url,
             api_key: endpoint.key,
@@ -226,6 +237,7 @@ impl App {
         })?;
         Ok(Some(LanguageModel {
             client,
+            image_model,
             instance_paid: endpoint.instance_paid,
         }))
     }
@@ -334,6 +346,37 @@ impl App {
             completion_tokens: i64::from(usage.completion_tokens),
             cost_usd: self.llm_settings().prices.cost_usd(
                 model,
+                usage.prompt_tokens,
+                usage.completion_tokens,
+            ),
+            created_at: self.now(),
+        };
+        let mut tx = self.store.begin_for(tenant).await?;
+        store::insert(&mut tx, tenant, &row).await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Records one image-generation call of `tenant` (`images` images made) with its cost
+    /// from the price table (per image, plus any tokens the server reported).
+    pub async fn record_image_call(
+        &self,
+        tenant: TenantId,
+        purpose: &str,
+        model: &str,
+        images: u32,
+        usage: Usage,
+    ) -> Result<LlmCall> {
+        let row = LlmCallRow {
+            id: Uuid::now_v7(),
+            session_id: None,
+            purpose: purpose.to_owned(),
+            model: model.to_owned(),
+            prompt_tokens: i64::from(usage.prompt_tokens),
+            completion_tokens: i64::from(usage.completion_tokens),
+            cost_usd: self.llm_settings().prices.image_cost_usd(
+                model,
+                images,
                 usage.prompt_tokens,
                 usage.completion_tokens,
             ),

@@ -39,6 +39,7 @@ pub mod page;
 pub mod password;
 pub mod post;
 pub mod report_period;
+pub mod post_media;
 pub mod role;
 pub mod search_text;
 pub mod secret_name;

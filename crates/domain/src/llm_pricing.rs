@@ -2,6 +2,7 @@
 //! call's tokens can be recorded with its cost per tenant. Configuration can add or replace
 //! models (a local model at 0, a negotiated price); a model the table does not know has no
 //! cost, and the caller records its tokens and flags the cost as unknown instead of guessing.
+//! Image models are priced per image instead ([`ModelPrice::per_image`]).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -14,27 +15,40 @@ pub struct ModelPrice {
     pub input_per_million: f64,
     /// Dollars per million output (completion) tokens; 0 for embedding models.
     pub output_per_million: f64,
+    /// Dollars per generated image (image models); 0 for text models.
+    #[serde(default)]
+    pub per_image: f64,
 }
 
 /// A price as configuration writes it, checked before it becomes a [`ModelPrice`].
 #[derive(Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a table with input_per_million (and output_per_million), dollars per million tokens"
+    expecting = "a table with input_per_million (and output_per_million), dollars per million tokens, or per_image, dollars per image"
 )]
 struct RawModelPrice {
-    input_per_million: f64,
+    #[serde(default)]
+    input_per_million: Option<f64>,
     #[serde(default)]
     output_per_million: f64,
+    #[serde(default)]
+    per_image: Option<f64>,
 }
 
 impl TryFrom<RawModelPrice> for ModelPrice {
     type Error = String;
 
     fn try_from(raw: RawModelPrice) -> Result<Self, Self::Error> {
+        if raw.input_per_million.is_none() && raw.per_image.is_none() {
+            return Err(
+                "input_per_million (dollars per million tokens) or per_image (dollars per image) is required"
+                    .into(),
+            );
+        }
         for (field, value) in [
-            ("input_per_million", raw.input_per_million),
+            ("input_per_million", raw.input_per_million.unwrap_or(0.0)),
             ("output_per_million", raw.output_per_million),
+            ("per_image", raw.per_image.unwrap_or(0.0)),
         ] {
             if !value.is_finite() || value < 0.0 {
                 return Err(format!(
@@ -43,8 +57,9 @@ impl TryFrom<RawModelPrice> for ModelPrice {
             }
         }
         Ok(Self {
-            input_per_million: raw.input_per_million,
+            input_per_million: raw.input_per_million.unwrap_or(0.0),
             output_per_million: raw.output_per_million,
+            per_image: raw.per_image.unwrap_or(0.0),
         })
     }
 }
@@ -55,6 +70,16 @@ impl ModelPrice {
         Self {
             input_per_million: input,
             output_per_million: output,
+            per_image: 0.0,
+        }
+    }
+
+    /// The price of an image model: `dollars` per generated image.
+    pub const fn per_image(dollars: f64) -> Self {
+        Self {
+            input_per_million: 0.0,
+            output_per_million: 0.0,
+            per_image: dollars,
         }
     }
 }
@@ -78,14 +103,28 @@ const LIST_PRICES: &[(&str, f64, f64)] = &[
     ("text-embedding-3-large", 0.13, 0.0),
 ];
 
+/// OpenAI list prices per image (USD, one 1024×1024 image at standard or medium quality).
+const IMAGE_PRICES: &[(&str, f64)] = &[
+    ("gpt-image-1", 0.042),
+    ("gpt-image-1-mini", 0.011),
+    ("dall-e-3", 0.04),
+    ("dall-e-2", 0.02),
+];
+
 impl Default for PriceTable {
-    /// Current OpenAI list prices for the common chat and embedding models.
+    /// Current OpenAI list prices for the common chat, embedding and image models.
     fn default() -> Self {
-        Self::empty().with_overrides(
-            LIST_PRICES
-                .iter()
-                .map(|&(model, input, output)| (model, ModelPrice::new(input, output))),
-        )
+        Self::empty()
+            .with_overrides(
+                LIST_PRICES
+                    .iter()
+                    .map(|&(model, input, output)| (model, ModelPrice::new(input, output))),
+            )
+            .with_overrides(
+                IMAGE_PRICES
+                    .iter()
+                    .map(|&(model, dollars)| (model, ModelPrice::per_image(dollars))),
+            )
     }
 }
 
@@ -144,6 +183,25 @@ impl PriceTable {
     }
 }
 
+impl PriceTable {
+    /// What a call to `model` that made `images` images and used these tokens cost in US
+    /// dollars (its per-image price plus its token prices), or `None` when the model's price
+    /// is unknown.
+    pub fn image_cost_usd(
+        &self,
+        model: &str,
+        images: u32,
+        prompt_tokens: u32,
+        completion_tokens: u32,
+    ) -> Option<f64> {
+        let price = self.price(model)?;
+        Some(
+            f64::from(images) * price.per_image
+                + self.cost_usd(model, prompt_tokens, completion_tokens)?,
+        )
+    }
+}
+
 /// Whether `model` is `known` plus a date (`-2024-07-18`, `-0613`) or an Ollama tag (`:8b`).
 fn is_variant_of(model: &str, known: &str) -> bool {
     let Some(rest) = model.strip_prefix(known) else {
@@ -184,6 +242,21 @@ mod tests {
         assert!(close(
             t.cost_usd("text-embedding-3-large", 500_000, 0),
             0.065
+        ));
+    }
+
+    #[test]
+    fn image_models_cost_per_image() {
+        let t = PriceTable::default();
+        assert!(close(t.image_cost_usd("dall-e-3", 1, 0, 0), 0.04));
+        assert!(close(t.image_cost_usd("gpt-image-1", 2, 0, 0), 0.084));
+        assert_eq!(t.image_cost_usd("my-local-diffusion", 1, 0, 0), None);
+        let configured: PriceTable =
+            serde_json::from_str(r#"{"my-local-diffusion": {"per_image": 0.5}}"#).unwrap();
+        let t = t.with_overrides(configured);
+        assert!(close(
+            t.image_cost_usd("my-local-diffusion", 1, 10, 10),
+            0.5
         ));
     }
 

@@ -27,5 +27,5 @@ pub use http::{
 };
 pub use traits::{
     ChatActivity, ChatMessage, ChatPage, CommentPage, Commenter, CreatedPost, EmailSequencer,
-    Enricher, LinkedIn, OwnPost, PostComment, PostMetrics, SentDm,
+    Enricher, LinkedIn, OwnPost, PostAttachment, PostComment, PostMetrics, SentDm,
 };

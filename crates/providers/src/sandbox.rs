@@ -98,6 +98,8 @@ struct SandboxPost {
     id: String,
     text: String,
     at: DateTime<Utc>,
+    /// Its attachments: (file name, media type, size in bytes), in order.
+    attachments: Vec<(String, String, usize)>,
 }
 
 /// Where a sandbox post "is": a URL that says it is simulated and resolves nowhere.
@@ -165,6 +167,16 @@ impl Sandbox {
             triggers: or_guide(triggers.to_vec()),
             world: Arc::clone(&self.world),
         }
+    }
+
+    /// The attachments (file name, media type, size) a simulated post was published with;
+    /// `None` for a post the sandbox never published.
+    pub fn published_attachments(&self, post: &str) -> Option<Vec<(String, String, usize)>> {
+        self.world()
+            .published
+            .iter()
+            .find(|p| p.id == post)
+            .map(|p| p.attachments.clone())
     }
 
     /// Every DM received so far, in order.
@@ -569,7 +581,19 @@ impl LinkedIn for Sandbox {
         Ok(())
     }
 
-    async fn create_post(&self, account: &str, text: &str) -> Result<CreatedPost, ProviderError> {
+    async fn create_post(
+        &self,
+        account: &str,
+        text: &str,
+        attachments: &[crate::PostAttachment],
+    ) -> Result<CreatedPost, ProviderError> {
+        if let Some(empty) = attachments.iter().find(|a| a.bytes.is_empty()) {
+            return Err(ProviderError::new(
+                "sandbox",
+                crate::ProviderErrorKind::Permanent,
+                format!("attachment {:?} is empty", empty.name),
+            ));
+        }
         let now = self.clock.now();
         let mut w = self.world();
         w.next += 1;
@@ -579,6 +603,10 @@ impl LinkedIn for Sandbox {
             id: id.clone(),
             text: text.to_owned(),
             at: now,
+            attachments: attachments
+                .iter()
+                .map(|a| (a.name.clone(), a.content_type.clone(), a.bytes.len()))
+                .collect(),
         });
         Ok(CreatedPost {
             url: Some(sandbox_post_url(&id)),

@@ -93,6 +93,17 @@ pub struct OwnPost {
     pub url: Option<String>,
 }
 
+/// A file published with a post: an image, or a PDF shown as a document (carousel).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostAttachment {
+    /// Its file name.
+    pub name: String,
+    /// Its media type (`image/png`, `application/pdf`, …).
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: bytes::Bytes,
+}
+
 /// A post that was just published.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreatedPost {
@@ -178,9 +189,15 @@ pub trait LinkedIn: Send + Sync {
         comment_id: &str,
         text: &str,
     ) -> Result<(), ProviderError>;
-    /// Publishes a post. Not idempotent: record the attempt before, and look among
-    /// [`LinkedIn::recent_posts`] before ever publishing again.
-    async fn create_post(&self, account: &str, text: &str) -> Result<CreatedPost, ProviderError>;
+    /// Publishes a post with its attachments, in order (none for a text post). Not
+    /// idempotent: record the attempt before, and look among [`LinkedIn::recent_posts`]
+    /// before ever publishing again.
+    async fn create_post(
+        &self,
+        account: &str,
+        text: &str,
+        attachments: &[PostAttachment],
+    ) -> Result<CreatedPost, ProviderError>;
     /// The account's own most recent posts, newest first.
     async fn recent_posts(&self, account: &str) -> Result<Vec<OwnPost>, ProviderError>;
     /// A post's current counts.
@@ -354,8 +371,13 @@ impl LinkedIn for Unipile {
         Unipile::reply_to_comment(self, account, &activity_urn(post), comment_id, text).await
     }
 
-    async fn create_post(&self, account: &str, text: &str) -> Result<CreatedPost, ProviderError> {
-        let id = Unipile::create_post(self, account, text).await?;
+    async fn create_post(
+        &self,
+        account: &str,
+        text: &str,
+        attachments: &[PostAttachment],
+    ) -> Result<CreatedPost, ProviderError> {
+        let id = Unipile::create_post(self, account, text, attachments).await?;
         Ok(CreatedPost { id, url: None })
     }
 

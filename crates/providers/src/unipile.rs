@@ -3,7 +3,8 @@
 //! lists page with an opaque `cursor`; errors are problem-details JSON whose `type` is kept.
 
 use crate::http::{self, HttpConfig, ProviderError, ProviderErrorKind};
-use reqwest::multipart::Form;
+use crate::traits::PostAttachment;
+use reqwest::multipart::{Form, Part};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -326,23 +327,40 @@ impl Unipile {
             .await
     }
 
-    /// Publishes a post. Unipile may answer without the new post's id; find it then among
-    /// the owner's recent posts by its text.
+    /// Publishes a post with its attachments (images or one PDF document), sent as
+    /// `multipart/form-data` file fields named `attachments`, in order. Unipile may answer
+    /// without the new post's id; find it then among the owner's recent posts by its text.
     pub async fn create_post(
         &self,
         account_id: &str,
         text: &str,
+        attachments: &[PostAttachment],
     ) -> Result<Option<String>, ProviderError> {
         #[derive(Deserialize)]
         struct Created {
             #[serde(default)]
             post_id: Option<String>,
         }
+        for a in attachments {
+            if reqwest::multipart::Part::bytes(Vec::new())
+                .mime_str(&a.content_type)
+                .is_err()
+            {
+                return Err(ProviderError::new(
+                    PROVIDER,
+                    ProviderErrorKind::Permanent,
+                    format!("attachment {:?} has no valid content type", a.name),
+                ));
+            }
+        }
         let url = self.config.url("posts");
         let created: Created = self
             .call_once(|| {
-                self.post_to(&url)
-                    .multipart(form(&[("account_id", account_id), ("text", text)]))
+                let form = attachments.iter().fold(
+                    form(&[("account_id", account_id), ("text", text)]),
+                    |f, a| f.part("attachments", attachment_part(a)),
+                );
+                self.post_to(&url).multipart(form)
             })
             .await?;
         Ok(created.post_id)
@@ -516,6 +534,12 @@ fn form(fields: &[(&'static str, &str)]) -> Form {
     fields.iter().fold(Form::new(), |f, (name, value)| {
         f.text(*name, (*value).to_owned())
     })
+}
+
+/// One attachment as a multipart file part (its content type was checked before).
+fn attachment_part(a: &PostAttachment) -> Part {
+    let part = || Part::bytes(a.bytes.to_vec()).file_name(a.name.clone());
+    part().mime_str(&a.content_type).unwrap_or_else(|_| part())
 }
 
 /// Percent-encodes a path segment (URNs carry `:`).

@@ -204,13 +204,13 @@ async fn posts_are_published_once_found_by_text_and_counted() {
     let fake = FakeUnipile::start().await;
     fake.state.add_account("acc1", "Dana");
     let unipile = client(&fake.base_url);
-    let created = LinkedIn::create_post(&unipile, "acc1", "First post")
+    let created = LinkedIn::create_post(&unipile, "acc1", "First post", &[])
         .await
         .unwrap();
     let id = created.id.expect("the fake gives the id");
     // Without an id in the answer (as SDK 1.8 documents), the post is still found by text.
     fake.state.omit_post_id(true);
-    let bare = LinkedIn::create_post(&unipile, "acc1", "Second post")
+    let bare = LinkedIn::create_post(&unipile, "acc1", "Second post", &[])
         .await
         .unwrap();
     assert_eq!(bare.id, None);
@@ -238,7 +238,7 @@ async fn posts_are_published_once_found_by_text_and_counted() {
     // A publish that took effect and then timed out is not retried by the client.
     fake.state.omit_post_id(false);
     fake.state.inject([Fault::StallAfterEffect(2_000)]);
-    let err = LinkedIn::create_post(&unipile, "acc1", "Third post")
+    let err = LinkedIn::create_post(&unipile, "acc1", "Third post", &[])
         .await
         .unwrap_err();
     assert_eq!(err.kind, ProviderErrorKind::Transient);

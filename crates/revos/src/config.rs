@@ -98,6 +98,8 @@ pub struct Settings {
     pub openai_model: Option<String>,
     /// The embedding model (`REVOS_EMBEDDING_MODEL`).
     pub embedding_model: Option<String>,
+    /// The image model of post graphics (`REVOS_IMAGE_MODEL`).
+    pub image_model: Option<String>,
     /// Prices of models added to or replacing the built-in list (`REVOS_LLM_PRICES`, JSON, or
     /// the `[llm_prices]` table of revos.toml).
     pub llm_prices: std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>,
@@ -166,6 +168,7 @@ impl Settings {
             openai: Service::default(),
             openai_model: None,
             embedding_model: None,
+            image_model: None,
             llm_prices: Default::default(),
             llm_workspace_budget_usd: None,
             allow_private_urls: Default::default(),

@@ -53,6 +53,7 @@ pub mod notifications;
 pub mod operator_alerts;
 pub mod outbox_backlog;
 pub mod paced_actions;
+pub mod post_media;
 pub mod posts;
 pub mod queue_stats;
 pub mod reply_poll;

@@ -603,3 +603,20 @@ pub async fn best_published(tx: &mut Tx, tenant: TenantId, limit: i64) -> Result
         LIMIT $2";
     Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(limit).fetch_all(c).await?))
 }
+
+/// Takes post `id` of `tenant` for a change to its attachments: true (with the row locked
+/// until the transaction ends, so concurrent changes take turns) while it is a draft or
+/// awaiting approval, false otherwise.
+pub async fn lock_for_media(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE posts SET updated_at = $3 WHERE tenant_id = $1 AND id = $2 \
+        AND status IN ($4, $5)";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(now)
+        .bind(PostStatus::Draft.as_str()).bind(PostStatus::PendingApproval.as_str())
+        .execute(c).await?.rows_affected());
+    Ok(n == 1)
+}

@@ -1,5 +1,6 @@
-//! Post tools: write a post in the session's client voice and save it as a draft, and submit a
-//! draft for approval. Nothing reaches LinkedIn from here: a person approves every post.
+//! Post tools: write a post in the session's client voice and save it as a draft, give a
+//! draft a generated image, and submit a draft for approval. Nothing reaches LinkedIn from
+//! here: a person approves every post.
 
 use super::registry::ToolRegistry;
 use super::resolve;
@@ -8,7 +9,7 @@ use super::{SwitchCartridgeArgs, Tool, ToolEffect, tool_name};
 use futures::future::BoxFuture;
 use revos_app::App;
 use revos_app::llm::LlmMode;
-use revos_app::posts::NewPost;
+use revos_app::posts::{GenerateImage, NewPost};
 use revos_domain::memory::ExampleKind;
 use revos_domain::post::PostStatus;
 use schemars::JsonSchema;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 tool_name!(DraftPostArgs, "draft_post");
 tool_name!(SubmitPostArgs, "submit_post");
+tool_name!(GenerateImageArgs, "generate_image");
 
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
@@ -31,6 +33,13 @@ pub(super) fn register(r: &mut ToolRegistry) {
         ToolEffect::WRITE,
         "Submit a draft post for approval (by id; without one, the newest draft).",
         submit_post,
+    );
+    r.add(
+        ToolEffect::WRITE,
+        "Generate an image from `prompt` with the workspace's image model and attach it to a \
+         post (by id; without one, the newest draft) that is a draft or awaiting approval. Up \
+         to 9 images per post. Needs a model: offline workspaces upload an image instead.",
+        generate_image,
     );
 }
 
@@ -58,6 +67,65 @@ pub struct SubmitPostArgs {
     /// The post's id; default: the newest draft.
     #[serde(default)]
     pub post: Option<String>,
+}
+
+/// What image to make, and for which post.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateImageArgs {
+    /// What the image should show, e.g. "a lighthouse at dawn, flat illustration".
+    pub prompt: String,
+    /// The post's id; default: the newest draft.
+    #[serde(default)]
+    pub post: Option<String>,
+}
+
+/// The post a tool names by id, or else the workspace's newest draft.
+async fn post_or_newest_draft(
+    app: &App,
+    who: &revos_app::Principal,
+    named: Option<&str>,
+) -> Result<Uuid, ToolError> {
+    match named.map(str::trim) {
+        Some(raw) => Uuid::parse_str(raw).map_err(|_| {
+            ToolError::field("invalid_arguments", "post", "must be a post id (a UUID)")
+        }),
+        None => {
+            let drafts = resolve::all(|p| app.list_posts(who, Some(PostStatus::Draft), p)).await?;
+            drafts
+                .iter()
+                .max_by_key(|p| p.id)
+                .map(|p| p.id)
+                .ok_or_else(|| ToolError::field("not_found", "post", "there is no draft"))
+        }
+    }
+}
+
+fn generate_image<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: GenerateImageArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        let id = post_or_newest_draft(app, who, args.post.as_deref()).await?;
+        let media = app
+            .generate_post_image(
+                who,
+                id,
+                GenerateImage {
+                    prompt: args.prompt,
+                    size: None,
+                    alt_text: None,
+                },
+            )
+            .await?;
+        Ok(Done::new(
+            json!({"post_id": id, "media_id": media.id, "file_id": media.file_id, "position": media.position}),
+            "Image generated and attached to the post",
+        )?
+        .link(format!("/posts/{id}")))
+    })
 }
 
 fn draft_post<'a>(
@@ -135,22 +203,7 @@ fn submit_post<'a>(
 ) -> BoxFuture<'a, Outcome> {
     Box::pin(async move {
         let who = &ctx.principal;
-        let id = match args.post.as_deref().map(str::trim) {
-            Some(raw) => Uuid::parse_str(raw).map_err(|_| {
-                ToolError::field("invalid_arguments", "post", "must be a post id (a UUID)")
-            })?,
-            None => {
-                let drafts =
-                    resolve::all(|p| app.list_posts(who, Some(PostStatus::Draft), p)).await?;
-                drafts
-                    .iter()
-                    .max_by_key(|p| p.id)
-                    .map(|p| p.id)
-                    .ok_or_else(|| {
-                        ToolError::field("not_found", "post", "there is no draft to submit")
-                    })?
-            }
-        };
+        let id = post_or_newest_draft(app, who, args.post.as_deref()).await?;
         let post = app.submit_post(who, id).await?.post;
         let link = format!("/posts/{}", post.id);
         Ok(Done::new(

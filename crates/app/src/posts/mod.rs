@@ -7,9 +7,12 @@
 //! parts share: `workflow` moves a post between statuses, `publish` publishes it exactly once
 //! (the `post.publish` job), `metrics` reads its counts back afterwards.
 
+mod media;
 mod metrics;
 mod publish;
 mod workflow;
+
+pub use media::{AttachFile, GenerateImage, MediaOrder, PostMedia};
 
 pub use metrics::{
     FIRST_METRICS_AFTER_MINUTES, METRICS_WINDOW_DAYS, PollPostMetrics, RefreshPostMetrics,
@@ -46,7 +49,7 @@ pub struct PostTransition {
     pub at: DateTime<Utc>,
 }
 
-/// A post with its history.
+/// A post with its history and its attachments.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostDetail {
@@ -55,6 +58,8 @@ pub struct PostDetail {
     pub post: Post,
     /// Every move, oldest first.
     pub history: Vec<PostTransition>,
+    /// Its attachments (images, or one PDF document), in the order they are published.
+    pub media: Vec<PostMedia>,
 }
 
 /// A new draft.
@@ -93,7 +98,7 @@ pub struct PostPatch {
     pub campaign_id: Option<Uuid>,
 }
 
-fn changed_meanwhile() -> AppError {
+pub(crate) fn changed_meanwhile() -> AppError {
     AppError::Conflict("the post changed meanwhile; try again".into())
 }
 
@@ -131,7 +136,12 @@ impl App {
                 at: h.occurred_at,
             })
             .collect();
-        Ok(PostDetail { post: row, history })
+        let media = revos_store::post_media::of_post(tx, tenant, id).await?;
+        Ok(PostDetail {
+            post: row,
+            history,
+            media,
+        })
     }
 
     /// Checks a move against the workflow; returns the statuses before and after.

@@ -188,6 +188,7 @@ impl App {
             let account = self.publishing_account(&mut tx, tenant, &row, None).await?;
             (row, account)
         };
+        let attachments = self.attachments_to_publish(tenant, id).await?;
         let linkedin = self.linkedin_for(tenant, &account.provider).await?;
         let acct = account.provider_account_id.as_str();
         if row.publish_claimed_at.is_some() {
@@ -214,7 +215,7 @@ impl App {
             }
             tx.commit().await?;
         }
-        let created = match linkedin.create_post(acct, &row.body).await {
+        let created = match linkedin.create_post(acct, &row.body, &attachments).await {
             Ok(created) => created,
             Err(e) => {
                 if e.kind == ProviderErrorKind::Permanent {

@@ -1,14 +1,15 @@
 //! A fake OpenAI-compatible server: `/chat/completions` answered from a script (text or
 //! tool calls, whole or streamed as SSE exactly as api-notes.md §5 documents it) and
-//! `/embeddings` with deterministic vectors, with injectable faults and every request body
-//! kept for inspection.
+//! `/embeddings` with deterministic vectors, `/images/generations` with a real small PNG (as
+//! `b64_json`, or as a `url` served by the fake when a dall-e model asks for `url`), with
+//! injectable faults and every request body kept for inspection.
 
 use super::Fault;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
@@ -17,6 +18,14 @@ use std::sync::{Arc, Mutex};
 
 /// Dimension of the fake's embedding vectors.
 pub const EMBEDDING_DIMENSION: usize = 32;
+
+/// The image the fake generates: a real 16×16 PNG (one blue colour).
+pub const FAKE_IMAGE_PNG: [u8; 79] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 16, 0, 0, 0, 16, 8, 2,
+    0, 0, 0, 144, 145, 104, 54, 0, 0, 0, 22, 73, 68, 65, 84, 120, 218, 99, 144, 139, 58, 65, 18,
+    98, 24, 213, 48, 170, 97, 248, 106, 0, 0, 117, 183, 64, 16, 241, 210, 0, 158, 0, 0, 0, 0, 73,
+    69, 78, 68, 174, 66, 96, 130,
+];
 
 /// A fixed `created` timestamp (2026-01-01T00:00:00Z), so answers are reproducible.
 const CREATED: u64 = 1_767_225_600;
@@ -38,6 +47,8 @@ struct Shared {
     key: Mutex<Option<String>>,
     minimal: AtomicBool,
     next_id: AtomicU64,
+    /// This fake's own base URL (for the image URLs it answers with).
+    base: Mutex<String>,
     stalled: AtomicU64,
 }
 
@@ -74,8 +85,11 @@ impl FakeOpenAi {
         let router = Router::new()
             .route("/v1/chat/completions", post(chat_completions))
             .route("/v1/embeddings", post(embeddings))
+            .route("/v1/images/generations", post(images))
+            .route("/v1/fake-images/{name}", get(image_file))
             .with_state(Arc::clone(&shared));
         let (base, _) = super::serve_on(router, ip).await;
+        *lock(&shared.base) = base.clone();
         Self {
             url: format!("{base}/v1"),
             shared,
@@ -521,4 +535,67 @@ async fn embeddings(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         answer["object"] = json!("list");
     }
     Json(answer).into_response()
+}
+
+/// `POST /images/generations`: one image per request (`n` above 1 is refused, as dall-e-3
+/// does), as `b64_json` unless a dall-e model asks for `response_format: url`; GPT-image
+/// models report `usage` in tokens.
+async fn images(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (request, fault) = match gate(&s, &headers, &body) {
+        Ok(ok) => ok,
+        Err(answer) => return answer,
+    };
+    if let Some(Fault::Stall(ms) | Fault::StallAfterEffect(ms)) = fault {
+        stall(&s, ms).await;
+    }
+    let model = request["model"].as_str().unwrap_or_default().to_owned();
+    let Some(prompt) = request["prompt"].as_str().filter(|p| !p.trim().is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "'prompt' is a required property",
+            "invalid_request_error",
+            None,
+        );
+    };
+    if request["n"].as_u64().is_some_and(|n| n != 1) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "n must be 1 for this model",
+            "invalid_request_error",
+            None,
+        );
+    }
+    let dall_e = model.starts_with("dall-e");
+    if !dall_e && !request["response_format"].is_null() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Unknown parameter: 'response_format'.",
+            "invalid_request_error",
+            Some("unknown_parameter"),
+        );
+    }
+    let item = if dall_e && request["response_format"] != json!("b64_json") {
+        let n = s.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        let base = lock(&s.base).clone();
+        json!({"url": format!("{base}/v1/fake-images/img-{n}.png"), "revised_prompt": prompt})
+    } else {
+        use base64::Engine;
+        json!({"b64_json": base64::engine::general_purpose::STANDARD.encode(FAKE_IMAGE_PNG)})
+    };
+    let mut answer = json!({"created": CREATED, "data": [item]});
+    if !dall_e {
+        let input = tokens(prompt.chars().count());
+        answer["usage"] =
+            json!({"input_tokens": input, "output_tokens": 272, "total_tokens": input + 272});
+    }
+    Json(answer).into_response()
+}
+
+/// `GET /fake-images/{name}`: the image behind a `url` answer (no key, like a signed URL).
+async fn image_file(Path(_name): Path<String>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/png")],
+        FAKE_IMAGE_PNG.to_vec(),
+    )
+        .into_response()
 }

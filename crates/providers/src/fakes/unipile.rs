@@ -45,9 +45,22 @@ struct World {
     replies: Vec<(String, String, String)>,
     /// Posts published through the API, oldest first: (account, post id).
     created: Vec<(String, String)>,
+    /// The file parts each published post came with, by post id, in order.
+    attachments: HashMap<String, Vec<ReceivedAttachment>>,
     /// Hosted-auth links handed out, by id.
     hosted: HashMap<String, HostedLink>,
     next_id: u64,
+}
+
+/// A file part of a `POST /posts` (field `attachments`, or `attachments[]`), as received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceivedAttachment {
+    /// The part's file name.
+    pub file_name: Option<String>,
+    /// The part's content type.
+    pub content_type: Option<String>,
+    /// The part's bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// One request as the fake received it, stamped with the fake's own clock on arrival.
@@ -437,6 +450,16 @@ impl FakeUnipile {
                 (id.clone(), text)
             })
             .collect()
+    }
+
+    /// The file parts the post `post_id` was published with, in order (empty for a text
+    /// post or a post this fake did not publish).
+    pub fn post_attachments(&self, post_id: &str) -> Vec<ReceivedAttachment> {
+        lock(&self.world)
+            .attachments
+            .get(post_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Sets a post's counts, as LinkedIn would report them.

@@ -22,9 +22,11 @@ use std::collections::VecDeque;
 #[derive(Clone, Debug)]
 pub struct OpenAiClient {
     inner: async_openai::Client<Endpoint>,
+    /// The endpoint, for the calls made without async-openai (images).
+    pub(super) endpoint: Endpoint,
     model: String,
     embedding_model: String,
-    transport: RetryingTransport,
+    pub(super) transport: RetryingTransport,
 }
 
 /// The vectors for a list of texts, in input order.
@@ -68,7 +70,9 @@ impl OpenAiClient {
             overflow: Default::default(),
         };
         Ok(Self {
-            inner: async_openai::Client::build(http, endpoint).with_http_service(transport.clone()),
+            inner: async_openai::Client::build(http, endpoint.clone())
+                .with_http_service(transport.clone()),
+            endpoint,
             model: config.model,
             embedding_model: config.embedding_model,
             transport,

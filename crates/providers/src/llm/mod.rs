@@ -4,6 +4,7 @@
 
 mod client;
 mod config;
+mod images;
 mod stream;
 mod transport;
 mod types;
@@ -11,6 +12,7 @@ mod wire;
 
 pub use client::{Embeddings, OpenAiClient};
 pub use config::LlmConfig;
+pub use images::GeneratedImage;
 pub use types::{
     ChatOutcome, ChatRequest, FinishReason, LlmMessage, StreamEvent, ToolCall, ToolSpec, Usage,
 };

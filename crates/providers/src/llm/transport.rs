@@ -77,7 +77,10 @@ impl tower::Service<HttpRequestFactory> for RetryingTransport {
 
 impl RetryingTransport {
     /// Sends until a 2xx answer, a failure not worth retrying, or the retry budget is spent.
-    async fn send(&self, request: HttpRequestFactory) -> Result<reqwest::Response, ProviderError> {
+    pub(crate) async fn send(
+        &self,
+        request: HttpRequestFactory,
+    ) -> Result<reqwest::Response, ProviderError> {
         let mut attempt = 0u32;
         self.overflow.store(false, Ordering::SeqCst);
         loop {

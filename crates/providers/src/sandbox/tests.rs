@@ -228,7 +228,7 @@ async fn futures_count(s: &Sandbox, chats: &[String]) -> usize {
 #[tokio::test]
 async fn published_posts_are_listed_and_gain_engagement() {
     let (clock, s) = world(3);
-    let created = s.create_post("acc", "Hello sandbox").await.unwrap();
+    let created = s.create_post("acc", "Hello sandbox", &[]).await.unwrap();
     let id = created.id.unwrap();
     assert!(created.url.unwrap().contains("sandbox"));
     let recent = s.recent_posts("acc").await.unwrap();

@@ -96,6 +96,9 @@ pub fn provider_settings(settings: &Settings) -> revos_app::providers::ProviderS
     if let Some(model) = &settings.embedding_model {
         p.llm.embedding_model = model.clone();
     }
+    if let Some(model) = &settings.image_model {
+        p.llm.image_model = model.clone();
+    }
     p.llm.prices = p.llm.prices.with_overrides(settings.llm_prices.clone());
     if let Some(budget) = settings.llm_workspace_budget_usd {
         p.llm.workspace_budget_usd = budget;

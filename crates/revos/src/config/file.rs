@@ -42,6 +42,7 @@ pub(super) struct FileConfig {
     pub(super) openai_api_key: Option<String>,
     pub(super) openai_model: Option<String>,
     pub(super) embedding_model: Option<String>,
+    pub(super) image_model: Option<String>,
     pub(super) llm_prices:
         Option<std::collections::BTreeMap<String, revos_domain::llm_pricing::ModelPrice>>,
     pub(super) llm_workspace_budget_usd: Option<f64>,

@@ -456,6 +456,18 @@ pub(super) const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        file_key: "image_model",
+        env: "REVOS_IMAGE_MODEL",
+        flag: None,
+        file: |c| c.image_model.clone(),
+        help: "image model of post graphics",
+        default: "gpt-image-1",
+        apply: |s, raw| {
+            s.image_model = Some(model_name(raw)?);
+            Ok(())
+        },
+    },
+    Setting {
         file_key: "llm_workspace_budget_usd",
         env: "REVOS_LLM_WORKSPACE_BUDGET_USD",
         flag: None,

@@ -57,6 +57,7 @@ mod outgoing_webhooks;
 mod pacing;
 mod personalize;
 mod pipeline;
+mod post_media;
 mod posts;
 mod prom_text;
 mod provider_clients;

@@ -25,7 +25,7 @@ both_backends!(
 );
 
 /// The tool names the registry must offer.
-const TOOLS: [&str; 19] = [
+const TOOLS: [&str; 20] = [
     "create_campaign",
     "activate_campaign",
     "pause_campaign",
@@ -45,6 +45,7 @@ const TOOLS: [&str; 19] = [
     "draft_post",
     "submit_post",
     "generate_guide",
+    "generate_image",
 ];
 
 /// A signed-up workspace: its session token, tenant and principal.

@@ -24,6 +24,7 @@ pub(crate) mod leads;
 mod magnet_links;
 mod members;
 mod notifications;
+mod post_media;
 mod posts;
 mod secrets;
 mod webhook_endpoints;
@@ -55,6 +56,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(leads::router())
         .merge(do_not_contact::router())
         .merge(posts::router())
+        .merge(post_media::router())
         .merge(chat::router())
         .merge(first_run::router())
         .merge(notifications::router())

@@ -3,6 +3,7 @@
 //! with the moves its status allows; and the forms that start a post, written by hand or
 //! drafted in the cartridge's voice by the app's writer.
 
+use super::post_media::media_ctx;
 use super::post_view::{ALL, Lookups, invalid, parse_optional_id, post_ctx, status_label};
 use super::posts::Failed;
 use super::render::{UiError, page};
@@ -91,10 +92,29 @@ pub(super) async fn render_queue(
         .filter(|s| status.is_none_or(|f| f == *s))
     {
         let posts = state.app.list_posts(&signed.who, Some(s), ALL).await?.items;
+        // The section's attachments in one query over its range of post ids.
+        let media = match (
+            posts.iter().map(|p| p.id).min(),
+            posts.iter().map(|p| p.id).max(),
+        ) {
+            (Some(first), Some(last)) => {
+                state
+                    .app
+                    .media_of_posts(signed.who.tenant, first, last)
+                    .await?
+            }
+            _ => Vec::new(),
+        };
+        let ctx = |p: &revos_app::posts::Post| {
+            context! {
+                media => media_ctx(media.iter().filter(|m| m.post_id == p.id)),
+                ..post_ctx(p, &names, can_approve)
+            }
+        };
         sections.push(context! {
             status => s.as_str(),
             label => status_label(s),
-            posts => posts.iter().map(|p| post_ctx(p, &names, can_approve)).collect::<Vec<_>>(),
+            posts => posts.iter().map(ctx).collect::<Vec<_>>(),
         });
     }
     let filters: Vec<Value> = SECTIONS

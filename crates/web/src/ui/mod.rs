@@ -26,6 +26,7 @@ mod next_path;
 mod notifications;
 mod pacing_view;
 mod page_params;
+mod post_media;
 mod post_view;
 mod posts;
 mod queue;
@@ -128,6 +129,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/approvals/posts", post(approvals::create))
         .route("/approvals/drafts", post(approvals::write))
         .route("/posts/{id}", get(posts::show))
+        .route("/post-media/{id}", get(post_media::serve))
         .route("/posts/{id}/{action}", post(posts::act))
         .route(
             "/cartridges",

@@ -89,7 +89,10 @@ async fn render_post(
         "post.html",
         "approvals",
         context! {
-            p => post_ctx(&detail.post, &names, can_approve),
+            p => context! {
+                media => super::post_media::media_ctx(&detail.media),
+                ..post_ctx(&detail.post, &names, can_approve)
+            },
             history => history_ctx(&detail.history, &names),
             draft_differs => draft_differs,
             accounts => names.account_options(),

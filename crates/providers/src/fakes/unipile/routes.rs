@@ -152,9 +152,44 @@ async fn create_post(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let (mut account, mut text) = (String::new(), String::new());
-    while let Ok(Some(field)) = form.next_field().await {
+    let (mut account, mut text, mut attachments) = (String::new(), String::new(), Vec::new());
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "errors/invalid_parameters",
+                    &format!("unreadable multipart body: {e}"),
+                );
+            }
+        };
         let name = field.name().unwrap_or_default().to_owned();
+        if matches!(name.as_str(), "attachments" | "attachments[]") {
+            let file_name = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(str::to_owned);
+            let Ok(bytes) = field.bytes().await else {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "errors/invalid_parameters",
+                    "unreadable attachment",
+                );
+            };
+            if file_name.is_none() {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "errors/invalid_parameters",
+                    "an attachment must be a file part",
+                );
+            }
+            attachments.push(super::ReceivedAttachment {
+                file_name,
+                content_type,
+                bytes: bytes.to_vec(),
+            });
+            continue;
+        }
         let value = field.text().await.unwrap_or_default();
         match name.as_str() {
             "account_id" => account = value,
@@ -186,6 +221,7 @@ async fn create_post(
             post["impressions_counter"] = json!(0);
         }
         w.created.push((account, id.clone()));
+        w.attachments.insert(id.clone(), attachments);
     }
     stall(&fault).await;
     let body = if s.omit_post_id.load(std::sync::atomic::Ordering::SeqCst) {

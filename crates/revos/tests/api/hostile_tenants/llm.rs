@@ -52,13 +52,8 @@ async fn llm_instance(db: Db, fake: &FakeOpenAi, outbound: OutboundPolicy, budge
                 url: Some(fake.url().to_owned()),
                 api_key: Some(INSTANCE_KEY.to_owned().into()),
                 model: PRICEY.into(),
-                prices: PriceTable::default().with_overrides([(
-                    PRICEY,
-                    ModelPrice {
-                        input_per_million: 1_000.0,
-                        output_per_million: 1_000.0,
-                    },
-                )]),
+                prices: PriceTable::default()
+                    .with_overrides([(PRICEY, ModelPrice::new(1_000.0, 1_000.0))]),
                 workspace_budget_usd: budget,
                 ..Default::default()
             },
