@@ -6,8 +6,8 @@ use crate::tools::{
     ActivateCampaignArgs, AnalyticsQueryArgs, CampaignReportArgs, ContentPlanArgs,
     CreateCampaignArgs, DraftDmArgs, DraftPostArgs, EnrichLeadArgs, FunnelArgs, GenerateGuideArgs,
     GenerateImageArgs, ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs, LoadCartridgeArgs,
-    PauseCampaignArgs, QueueDmArgs, ResumeCampaignArgs, SearchKnowledgeArgs, SearchLeadMagnetsArgs,
-    SubmitPostArgs, SwitchCartridgeArgs, Tool,
+    PauseCampaignArgs, QueueDmArgs, RenderCardArgs, ResumeCampaignArgs, SearchKnowledgeArgs,
+    SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs, Tool,
 };
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,7 @@ impl AgentKind {
                 SubmitPostArgs::NAME,
                 GenerateGuideArgs::NAME,
                 GenerateImageArgs::NAME,
+                RenderCardArgs::NAME,
                 DraftDmArgs::NAME,
                 SearchKnowledgeArgs::NAME,
                 SearchLeadMagnetsArgs::NAME,

@@ -23,7 +23,7 @@ pub use content_tools::{
 };
 pub use guide_tools::GenerateGuideArgs;
 pub use lead_tools::{DraftDmArgs, EnrichLeadArgs, ListLeadsArgs, QueueDmArgs};
-pub use post_tools::{DraftPostArgs, GenerateImageArgs, SubmitPostArgs};
+pub use post_tools::{DraftPostArgs, GenerateImageArgs, RenderCardArgs, SubmitPostArgs};
 pub use registry::ToolRegistry;
 
 use revos_app::{AppError, Principal};

@@ -9,7 +9,7 @@ use super::{SwitchCartridgeArgs, Tool, ToolEffect, tool_name};
 use futures::future::BoxFuture;
 use revos_app::App;
 use revos_app::llm::LlmMode;
-use revos_app::posts::{GenerateImage, NewPost};
+use revos_app::posts::{CardStyle, GenerateImage, NewPost, RenderCard};
 use revos_domain::memory::ExampleKind;
 use revos_domain::post::PostStatus;
 use schemars::JsonSchema;
@@ -20,6 +20,7 @@ use uuid::Uuid;
 tool_name!(DraftPostArgs, "draft_post");
 tool_name!(SubmitPostArgs, "submit_post");
 tool_name!(GenerateImageArgs, "generate_image");
+tool_name!(RenderCardArgs, "render_card");
 
 pub(super) fn register(r: &mut ToolRegistry) {
     r.add(
@@ -40,6 +41,14 @@ pub(super) fn register(r: &mut ToolRegistry) {
          post (by id; without one, the newest draft) that is a draft or awaiting approval. Up \
          to 9 images per post. Needs a model: offline workspaces upload an image instead.",
         generate_image,
+    );
+    r.add(
+        ToolEffect::WRITE,
+        "Render a card offline from a post's text in the client's brand and attach it to the \
+         post (by id; without one, the newest draft): `quote` for a square image with the text \
+         as a quote, `carousel` for a PDF document post with one slide per paragraph. Works \
+         without any model.",
+        render_card,
     );
 }
 
@@ -78,6 +87,56 @@ pub struct GenerateImageArgs {
     /// The post's id; default: the newest draft.
     #[serde(default)]
     pub post: Option<String>,
+}
+
+/// Which card to draw, for which post.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenderCardArgs {
+    /// `quote` (a 1080x1080 image) or `carousel` (a PDF document post).
+    pub style: CardStyleArg,
+    /// The text to draw; default: the post's text.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The post's id; default: the newest draft.
+    #[serde(default)]
+    pub post: Option<String>,
+}
+
+/// The card styles, as the model names them.
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CardStyleArg {
+    /// A square quote card.
+    Quote,
+    /// A document post, a slide per paragraph.
+    Carousel,
+}
+
+fn render_card<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: RenderCardArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        let id = post_or_newest_draft(app, who, args.post.as_deref()).await?;
+        let style = match args.style {
+            CardStyleArg::Quote => CardStyle::Quote,
+            CardStyleArg::Carousel => CardStyle::Carousel,
+        };
+        let card = RenderCard {
+            style,
+            text: args.text,
+            alt_text: None,
+        };
+        let media = app.render_post_card(who, id, card).await?;
+        Ok(Done::new(
+            json!({"post_id": id, "media_id": media.id, "file_id": media.file_id, "kind": media.kind}),
+            "Card rendered and attached to the post",
+        )?
+        .link(format!("/posts/{id}")))
+    })
 }
 
 /// The post a tool names by id, or else the workspace's newest draft.

@@ -60,6 +60,32 @@ pub struct GenerateImage {
     pub alt_text: Option<String>,
 }
 
+/// How a card is drawn from a post's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CardStyle {
+    /// One 1080x1080 PNG with the text as a quote.
+    Quote,
+    /// A PDF document post: one 1080x1350 slide per paragraph or heading.
+    Carousel,
+}
+
+/// A card to render offline from a post's text, in its cartridge's brand.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RenderCard {
+    /// `quote` or `carousel`.
+    pub style: CardStyle,
+    /// The text to draw (at most 4000 characters); the post's text when absent.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Alternative text; the drawn text when absent.
+    #[serde(default)]
+    pub alt_text: Option<String>,
+}
+
 /// A new order of a post's attachments.
 #[derive(Clone, Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -274,6 +300,82 @@ impl App {
             .alt_text
             .unwrap_or_else(|| prompt.chars().take(1000).collect());
         self.attach_or_forget(who.tenant, id, &file, Some(alt), "prompt")
+            .await
+    }
+
+    /// Renders a quote card (PNG) or a carousel (PDF document) from post `id`'s text (or the
+    /// text given) in its cartridge's brand, offline, outside any transaction and under the
+    /// rendering budget, and attaches it.
+    pub async fn render_post_card(
+        &self,
+        who: &Principal,
+        id: Uuid,
+        input: RenderCard,
+    ) -> Result<PostMedia> {
+        let mut errors = revos_domain::validation::Collector::default();
+        if let Some(text) = &input.text {
+            errors.text("text", text, 1, MAX_IMAGE_PROMPT);
+        }
+        if let Some(alt) = &input.alt_text
+            && let Err(e) = check_alt_text(alt)
+        {
+            errors.merge(e);
+        }
+        errors.finish()?;
+        let post = {
+            let mut tx = self.store.begin_read_for(who.tenant).await?;
+            let post = self.read_post(&mut tx, who.tenant, id).await?;
+            tx.commit().await?;
+            post
+        };
+        let kind = match input.style {
+            CardStyle::Quote => PostMediaKind::Image,
+            CardStyle::Carousel => PostMediaKind::Document,
+        };
+        self.check_media_room(who.tenant, id, kind, "style").await?;
+        let text = input.text.unwrap_or_else(|| post.body.clone());
+        if text.trim().is_empty() {
+            return Err(ValidationErrors::single("text", "the post has no text to draw").into());
+        }
+        let (brand, author) = match post.cartridge_id {
+            Some(c) => {
+                let cartridge = self
+                    .get_cartridge(who, revos_domain::CartridgeId(c))
+                    .await?;
+                let brand = self
+                    .render_brand(who.tenant, cartridge.spec.brand.as_ref())
+                    .await?;
+                (brand, cartridge.spec.name.clone())
+            }
+            None => (revos_render::Brand::default(), String::new()),
+        };
+        let style = input.style;
+        let drawn = text.clone();
+        let render = crate::cpu::run(move || match style {
+            CardStyle::Quote => revos_render::quote_card_png(&drawn, &brand, &author),
+            CardStyle::Carousel => revos_render::carousel_pdf(&drawn, &brand),
+        });
+        let bytes = tokio::time::timeout(crate::guides::RENDER_BUDGET, render)
+            .await
+            .map_err(|_| AppError::Internal("rendering the card took too long".into()))??
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let (name, content_type) = match input.style {
+            CardStyle::Quote => ("quote-card.png", "image/png"),
+            CardStyle::Carousel => ("carousel.pdf", "application/pdf"),
+        };
+        let file = self
+            .store_file(
+                who.tenant,
+                FilePurpose::PostImage,
+                name,
+                content_type,
+                Bytes::from(bytes),
+            )
+            .await?;
+        let alt = input
+            .alt_text
+            .unwrap_or_else(|| text.chars().take(1000).collect());
+        self.attach_or_forget(who.tenant, id, &file, Some(alt), "style")
             .await
     }
 

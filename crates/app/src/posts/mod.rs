@@ -12,7 +12,7 @@ mod metrics;
 mod publish;
 mod workflow;
 
-pub use media::{AttachFile, GenerateImage, MediaOrder, PostMedia};
+pub use media::{AttachFile, CardStyle, GenerateImage, MediaOrder, PostMedia, RenderCard};
 
 pub use metrics::{
     FIRST_METRICS_AFTER_MINUTES, METRICS_WINDOW_DAYS, PollPostMetrics, RefreshPostMetrics,

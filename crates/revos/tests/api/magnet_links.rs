@@ -7,7 +7,7 @@
 
 use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, commented_workspace, unipile_settings};
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{ApiClient, Db, TestApp};
 use crate::ui_html::no_redirects;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, COOKIE, LOCATION, USER_AGENT};
@@ -24,6 +24,7 @@ both_backends!(
     a_tracked_link_redirects_and_counts_a_persons_opens_only,
     tokens_are_unguessable_and_stay_in_their_workspace,
     without_a_public_url_the_dm_carries_the_plain_url,
+    a_pdf_from_the_library_is_found_sent_and_opened,
 );
 
 const POST: &str = "7400000000000000311";
@@ -42,6 +43,17 @@ struct World {
 }
 
 async fn world(db: Db, public: Option<&str>) -> World {
+    let magnet = json!({"title": "The Playbook", "url": MAGNET});
+    world_with(db, public, |_, _| async { ("lead_magnet", magnet) }).await
+}
+
+/// The world with the campaign's magnet chosen by `magnet` once the workspace exists: the
+/// campaign field (`lead_magnet` or `lead_magnet_id`) and its value.
+async fn world_with<F, Fut>(db: Db, public: Option<&str>, magnet: F) -> World
+where
+    F: FnOnce(ApiClient, String) -> Fut,
+    Fut: std::future::Future<Output = (&'static str, Value)>,
+{
     let unipile = revos_test_support::fakes::unipile::FakeUnipile::start().await;
     let t = TestApp::spawn_providers(
         db,
@@ -61,12 +73,13 @@ async fn world(db: Db, public: Option<&str>) -> World {
         "Acme",
     )
     .await;
-    let body = json!({
+    let (field, value) = magnet(t.client.clone(), token.clone()).await;
+    let mut body = json!({
         "name": "Launch", "linkedin_account_id": account,
-        "lead_magnet": {"title": "The Playbook", "url": MAGNET},
         "trigger_words": ["GUIDE"], "watched_posts": [POST],
         "dm_template": "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}"
     });
+    body[field] = value;
     let (campaign, _) = activated_campaign(&t, &token, body).await;
     let w = World {
         t,
@@ -355,4 +368,88 @@ async fn without_a_public_url_the_dm_carries_the_plain_url(db: Db) {
     let csv = w.export().await;
     assert_eq!(cell(&csv, "magnet_open_count"), "0", "{csv}");
     assert_eq!(cell(&csv, "magnet_opened_at"), "", "{csv}");
+}
+
+/// The whole path for a file: a PDF uploaded, filed in the library, found by a query
+/// about its content (words only the PDF holds), attached to a campaign, sent; the DM's link
+/// serves the file itself; a link-preview crawler's fetch is not an open, a person's is (on
+/// the timeline and in the funnel); a token of no link is 404.
+async fn a_pdf_from_the_library_is_found_sent_and_opened(db: Db) {
+    let pdf = revos_test_support::pdf::one_page_pdf(
+        "Quarterly onboarding checklist for remote engineering teams",
+    );
+    let uploaded = pdf.clone();
+    let w = world_with(db, Some(PUBLIC), |client, token| async move {
+        let part = reqwest::multipart::Part::bytes(uploaded)
+            .file_name("checklist.pdf")
+            .mime_str("application/pdf")
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("purpose", "lead_magnet")
+            .part("file", part);
+        let resp = client
+            .http
+            .post(format!("{}/api/v1/files", client.base))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, file) = crate::helpers::parse(resp).await;
+        assert_eq!(status, StatusCode::CREATED, "{file}");
+        let (status, magnet) = client
+            .post(
+                "/api/v1/lead-magnets",
+                Some(&token),
+                json!({"title": "The Team Kit", "file_id": file["id"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{magnet}");
+        // Found by what the PDF says, not by its title.
+        let (status, found) = client
+            .get(
+                "/api/v1/lead-magnets?q=remote%20engineering%20onboarding",
+                &token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        assert_eq!(found["items"][0]["id"], magnet["id"], "{found}");
+        ("lead_magnet_id", magnet["id"].clone())
+    })
+    .await;
+
+    let dm = w.dm();
+    let prefix = format!("Hi Ana! Here is The Team Kit: {PUBLIC}/m/");
+    let token = dm.strip_prefix(&prefix).unwrap_or_else(|| panic!("{dm}"));
+    assert!(is_token(token), "{dm}");
+
+    // LinkedIn's preview crawler gets the file but is not an open.
+    let bot =
+        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)";
+    let resp = open(&w.t, token, false, Some(bot), &[]).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+    assert!(events(&w.lead().await, "magnet_opened").is_empty());
+    assert_eq!(w.funnel().await["opened"], 0);
+
+    // Ana opens it: the PDF inline, the open on her timeline and in the funnel.
+    let resp = open(&w.t, token, false, Some(BROWSER), &[]).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline"),
+        "{:?}",
+        resp.headers()
+    );
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(events(&w.lead().await, "magnet_opened").len(), 1);
+    assert_eq!(w.funnel().await["opened"], 1);
+
+    // A token that names no link (well formed, 43 characters) is 404.
+    let forged = "A".repeat(43);
+    let resp = open(&w.t, &forged, false, Some(BROWSER), &[]).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }

@@ -18,6 +18,7 @@ both_backends!(
     wrong_types_and_limits_answer_4xx_naming_the_field,
     attachments_are_ordered_removed_and_frozen_after_approval,
     the_generate_image_tool_attaches_to_the_named_post,
+    cards_are_rendered_offline_and_published_as_attachments,
 );
 
 /// A 1×1 PNG (a different picture from the fake model's).
@@ -565,4 +566,100 @@ async fn the_generate_image_tool_attaches_to_the_named_post(db: Db) {
         .await;
     assert!(!r.ok, "{}", r.value);
     assert_eq!(r.value["error"]["code"], "conflict", "{}", r.value);
+}
+
+/// The width and height a PNG's IHDR chunk declares.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+async fn cards_are_rendered_offline_and_published_as_attachments(db: Db) {
+    // Offline (no model): cards need none.
+    let w = world(db, false).await;
+    let body = "Hiring is a design problem.\n\nWrite the job before the ad.\n\nScore every interview the same way.";
+    let post = draft(&w, body).await;
+    let (status, quote) =
+        w.t.post(
+            &format!("/api/v1/posts/{post}/media/card"),
+            Some(&w.owner),
+            json!({"style": "quote", "text": "Hiring is a design problem."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{quote}");
+    assert_eq!(quote["kind"], "image");
+    let (status, png) = content(&w, &w.owner, quote["file_id"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(png_size(&png), (1080, 1080), "a square LinkedIn card");
+
+    // A carousel is a document: not beside images (LinkedIn takes one or the other).
+    let (status, refused) =
+        w.t.post(
+            &format!("/api/v1/posts/{post}/media/card"),
+            Some(&w.owner),
+            json!({"style": "carousel"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (status, bad) =
+        w.t.post(
+            &format!("/api/v1/posts/{post}/media/card"),
+            Some(&w.owner),
+            json!({"style": "poster"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(error_fields(&bad), vec!["style".to_owned()], "{bad}");
+
+    let deck = draft(&w, body).await;
+    let (status, carousel) =
+        w.t.post(
+            &format!("/api/v1/posts/{deck}/media/card"),
+            Some(&w.owner),
+            json!({"style": "carousel"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{carousel}");
+    assert_eq!(carousel["kind"], "document");
+    let (_, pdf) = content(&w, &w.owner, carousel["file_id"].as_str().unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deck.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/test installs it)");
+    // Lines wrap on the slide: compare with the whitespace folded.
+    let text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for line in [
+        "Hiring is a design problem.",
+        "Score every interview the same way.",
+    ] {
+        assert!(text.contains(line), "{line:?} not in the carousel: {text}");
+    }
+
+    // Both are published as multipart attachments, bytes as rendered.
+    for (id, bytes) in [(&post, png), (&deck, pdf)] {
+        for action in ["submit", "approve", "publish"] {
+            let (status, p) =
+                w.t.post(
+                    &format!("/api/v1/posts/{id}/{action}"),
+                    Some(&w.owner),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{action}: {p}");
+        }
+        let created = w.unipile.state.created_posts();
+        let sent = created.last().unwrap();
+        let received = w.unipile.state.post_attachments(&sent.0);
+        assert_eq!(received.len(), 1, "{received:?}");
+        assert_eq!(received[0].bytes, bytes);
+    }
 }

@@ -25,7 +25,7 @@ both_backends!(
 );
 
 /// The tool names the registry must offer.
-const TOOLS: [&str; 20] = [
+const TOOLS: [&str; 24] = [
     "create_campaign",
     "activate_campaign",
     "pause_campaign",
@@ -46,6 +46,10 @@ const TOOLS: [&str; 20] = [
     "submit_post",
     "generate_guide",
     "generate_image",
+    "render_card",
+    "search_knowledge",
+    "analytics_query",
+    "content_plan",
 ];
 
 /// A signed-up workspace: its session token, tenant and principal.

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use revos_app::posts::{AttachFile, GenerateImage, MediaOrder, PostMedia};
+use revos_app::posts::{AttachFile, GenerateImage, MediaOrder, PostMedia, RenderCard};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -18,6 +18,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, attach))
         .routes(routes!(generate))
+        .routes(routes!(card))
         .routes(routes!(reorder))
         .routes(routes!(remove))
 }
@@ -65,6 +66,23 @@ async fn generate(
     ApiJson(input): ApiJson<GenerateImage>,
 ) -> Result<(StatusCode, Json<PostMedia>), ApiError> {
     let media = state.app.generate_post_image(&who, id, input).await?;
+    Ok((StatusCode::CREATED, Json(media)))
+}
+
+/// Renders a card offline from the post's text (or the text given) in its cartridge's brand
+/// and attaches it: `quote`, a 1080x1080 PNG; `carousel`, a PDF document post with one
+/// 1080x1350 slide per paragraph. Works without any model.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/media/card", tag = "posts", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the post's id")), request_body = RenderCard,
+    responses((status = 201, body = PostMedia), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn card(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId,
+    ApiJson(input): ApiJson<RenderCard>,
+) -> Result<(StatusCode, Json<PostMedia>), ApiError> {
+    let media = state.app.render_post_card(&who, id, input).await?;
     Ok((StatusCode::CREATED, Json(media)))
 }
 
