@@ -262,14 +262,14 @@ async fn dashboard_shows_funnel_rates_and_dms_per_day(db: Db) {
     assert!(html.contains(&format!(
         r#"<tr><th scope="row">{today}</th><td>1</td><td>0</td></tr>"#
     )));
-    // The campaign's row: counts, reply rate, cost, cost per lead and the sandbox badge.
+    // The campaign's row: counts (scraped, enriched, DM sent, opened, replied), reply rate, cost, cost per lead and the sandbox badge.
     let row = html
         .split("<tr>")
         .find(|r| r.contains("Autumn Push"))
         .expect("the campaign's row");
     assert!(row.contains(&format!(r#"href="/campaigns/{c}""#)));
     assert!(row.contains("badge sandbox"));
-    assert!(row.contains("<td>draft</td><td>3</td><td>0</td><td>3</td><td>1</td><td>33.3%</td><td>$0.50</td><td>$0.17</td>"), "{row}");
+    assert!(row.contains("<td>draft</td><td>3</td><td>0</td><td>3</td><td>0</td><td>1</td><td>33.3%</td><td>$0.50</td><td>$0.17</td>"), "{row}");
     assert_labelled(&html, "settings, queue or dashboard");
 
     // Another workspace sees none of it.
