@@ -20,13 +20,14 @@ test("sign up through the form, see the funnel, log out and log in again", async
   const { page } = s;
   const account = await signUp(s, { who: "ana", workspace: "Acme Coaching" });
 
-  // The funnel: six stages, each a number (0 in a new workspace), readable without script.
+  // The funnel: six stages and the magnet opens, each a number (0 in a new workspace),
+  // readable without script.
   const stages = page.getByRole("region", { name: /^Funnel/ }).locator(".stats").first().locator(".stat");
   assert.deepEqual(
     await stages.locator("dt").allInnerTexts(),
-    ["Scraped", "Enriched", "DM sent", "Replied", "Email sequenced", "Email replied"],
+    ["Scraped", "Enriched", "DM sent", "Opened", "Replied", "Email sequenced", "Email replied"],
   );
-  assert.deepEqual(await stages.locator("dd").allInnerTexts(), ["0", "0", "0", "0", "0", "0"]);
+  assert.deepEqual(await stages.locator("dd").allInnerTexts(), ["0", "0", "0", "0", "0", "0", "0"]);
   assert.deepEqual(await page.locator("#rates dt").allInnerTexts(), ["Reply rate", "Cost", "Cost per lead"]);
   assert.equal((await page.getByLabel("Workspace").locator("option:checked").innerText()).trim(), "Acme Coaching");
   // With the script, the workspace selector switches on change: its Switch button is hidden.

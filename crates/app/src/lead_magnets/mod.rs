@@ -17,9 +17,10 @@ use revos_store::Tx;
 use revos_store::lead_magnets::{self as store, MagnetRow};
 use serde::{Deserialize, Serialize};
 
-/// A magnet as the API shows it.
+/// A magnet as the API shows it. Its schema is `LibraryLeadMagnet`: `LeadMagnet` is the
+/// campaign's inline magnet (title, URL, description).
 #[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LibraryLeadMagnet))]
 pub struct LeadMagnet {
     /// Its id.
     pub id: LeadMagnetId,
