@@ -209,9 +209,13 @@ pub async fn claim(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<ClaimedJob>> {
+    // `= ANY(ARRAY(…))`, not `IN (…)`: the chosen ids are an init plan run once. Under `IN`,
+    // a table whose statistics are stale (new, or just grown) can get a nested-loop semi join
+    // that runs the locking subquery once per row of the table (seen: 0.5 s per claim on
+    // 2,000 rows).
     const PG: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
-        updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND state IN ('scheduled', 'retrying') \
-        AND run_at <= $3 ORDER BY priority DESC, run_at LIMIT $5 FOR UPDATE SKIP LOCKED) \
+        updated_at = $3 WHERE id = ANY(ARRAY(SELECT id FROM jobs WHERE queue = $4 AND state IN ('scheduled', 'retrying') \
+        AND run_at <= $3 ORDER BY priority DESC, run_at LIMIT $5 FOR UPDATE SKIP LOCKED)) \
         RETURNING id, tenant_id, kind, payload, attempts, max_attempts, run_at, priority, pacing_account_id";
     const SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
         updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE queue = $4 AND state IN ('scheduled', 'retrying') \
@@ -474,10 +478,13 @@ pub async fn cancel(tx: &mut Tx, scope: JobScope, id: Uuid, now: DateTime<Utc>) 
 /// it deletes fewer than `batch`: a million finished jobs never become one giant delete (nor
 /// one long lock on the table). Found through the partial index `jobs_finished`.
 pub async fn prune_finished(tx: &mut Tx, before: DateTime<Utc>, batch: i64) -> Result<u64> {
-    const SQL: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
-        WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1 LIMIT $2)";
+    let sql = crate::sql_builder::batch_delete(
+        tx,
+        "jobs",
+        "SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1 LIMIT $2",
+    );
     Ok(
-        on_conn!(tx, c => sqlx::query(SQL).bind(before).bind(batch).execute(c).await?.rows_affected()),
+        on_conn!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(before).bind(batch).execute(c).await?.rows_affected()),
     )
 }
 
@@ -489,10 +496,13 @@ pub async fn prune_finished_of_kind(
     before: DateTime<Utc>,
     batch: i64,
 ) -> Result<u64> {
-    const SQL: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
-        WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1 AND kind = $3 LIMIT $2)";
+    let sql = crate::sql_builder::batch_delete(
+        tx,
+        "jobs",
+        "SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled') AND updated_at < $1 AND kind = $3 LIMIT $2",
+    );
     Ok(
-        on_conn!(tx, c => sqlx::query(SQL).bind(before).bind(batch).bind(kind).execute(c).await?.rows_affected()),
+        on_conn!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(before).bind(batch).bind(kind).execute(c).await?.rows_affected()),
     )
 }
 

@@ -326,9 +326,13 @@ pub async fn endpoints_due(
 /// `webhook_attempts_of_delivery`); pending ones stay whatever their age. Returns how many
 /// deliveries (needs a system transaction).
 pub async fn prune_finished(tx: &mut Tx, before: DateTime<Utc>, batch: i64) -> Result<u64> {
-    const SQL: &str = "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
-        WHERE state <> 'pending' AND last_attempt_at < $1 ORDER BY last_attempt_at LIMIT $2)";
+    let sql = crate::sql_builder::batch_delete(
+        tx,
+        "webhook_deliveries",
+        "SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND last_attempt_at < $1 \
+         ORDER BY last_attempt_at LIMIT $2",
+    );
     Ok(
-        on_conn!(tx, c => sqlx::query(SQL).bind(before).bind(batch).execute(c).await?.rows_affected()),
+        on_conn!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(before).bind(batch).execute(c).await?.rows_affected()),
     )
 }
