@@ -1,7 +1,7 @@
 //! Typed, tenant-scoped aggregate questions ("reply rate by campaign last month") for the
 //! Campaign Manager's `analytics_query` tool: a metric, a grouping and a period, answered by
 //! one aggregate query each — the pipeline's events over the period per campaign, per
-//! account or in total (each lead counted once per step, as the funnel counts it), or, per
+//! account, per post (the post each lead commented on) or in total (each lead counted once per step, as the funnel counts it), or, per
 //! day, the dashboard's own per-day rollup. No SQL or code from a model ever runs.
 
 use crate::{App, Principal, Result};
@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use revos_domain::ValidationErrors;
 use revos_domain::activity::reply_rate;
 use revos_domain::funnel::{cost_per_lead, round_usd};
+use revos_domain::post::first_line;
 use revos_domain::report_period::{Bounds, ReportPeriod};
 use revos_store::analytics_queries::{self as store, EventGroup, PeriodCounts};
 use revos_store::events;
@@ -42,6 +43,9 @@ pub enum GroupBy {
     Campaign,
     /// One row per LinkedIn account (of those campaigns).
     Account,
+    /// One row per post the leads came from (the post each lead commented on), and a row
+    /// keyed `null` for leads that came from no post.
+    Post,
     /// One row per UTC day with DMs or replies (dm_sent, replied, reply_rate only).
     Day,
     /// One row for the whole workspace.
@@ -66,9 +70,12 @@ pub struct AnalyticsQuestion {
 /// One row of an answer: the group, the figure asked for, and the counts it comes from.
 #[derive(Clone, Debug, Serialize)]
 pub struct AnalyticsRow {
-    /// The campaign's or account's id, or the day (`YYYY-MM-DD`); `null` for the total.
+    /// The campaign's, account's or post's id, or the day (`YYYY-MM-DD`); `null` for the
+    /// total (and for leads from no post).
     pub key: Option<String>,
-    /// The campaign's or account's name; `null` for days and the total.
+    /// The campaign's or account's name, a post's first line (at most
+    /// [`POST_TITLE_CHARS`] characters) or, for a post watched by its LinkedIn id only, that
+    /// id; `null` for days and the total.
     pub name: Option<String>,
     /// The metric asked for; `null` when it is undefined (a rate without DMs sent).
     pub value: Option<f64>,
@@ -87,6 +94,9 @@ pub struct AnalyticsRow {
     /// Cost per lead in US dollars.
     pub cost_per_lead_usd: Option<f64>,
 }
+
+/// The most characters of a post's first line that name its row.
+pub const POST_TITLE_CHARS: usize = 80;
 
 /// An answer.
 #[derive(Clone, Debug, Serialize)]
@@ -198,12 +208,18 @@ impl App {
                 let g = match group {
                     GroupBy::Campaign => EventGroup::Campaign,
                     GroupBy::Account => EventGroup::Account,
+                    GroupBy::Post => EventGroup::Post,
                     _ => EventGroup::Total,
                 };
                 store::counts(&mut tx, who.tenant, g, from, to)
                     .await?
                     .into_iter()
-                    .map(row_of)
+                    .map(|mut c| {
+                        if g == EventGroup::Post {
+                            c.name = c.name.map(|body| first_line(&body, POST_TITLE_CHARS));
+                        }
+                        row_of(c)
+                    })
                     .collect()
             }
         };

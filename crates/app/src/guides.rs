@@ -259,11 +259,19 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let replaced =
             store::set_rendered(&mut tx, who.tenant, id, file.file_id(), self.now()).await?;
-        if let Some(Some(old)) = replaced {
+        let repointed = match replaced {
             // The library magnet made from the guide delivers the new PDF from now on.
-            revos_store::lead_magnets::repoint_file(&mut tx, who.tenant, old, file.id).await?;
-        }
+            Some(Some(old)) => {
+                revos_store::lead_magnets::repoint_file(&mut tx, who.tenant, old, file.id).await?
+            }
+            _ => Vec::new(),
+        };
         tx.commit().await?;
+        for magnet in repointed {
+            // Its search pieces are the new PDF's text, not the previous rendering's.
+            self.reindex_lead_magnet(who, revos_domain::LeadMagnetId(magnet))
+                .await?;
+        }
         if replaced == Some(None) {
             // First rendering: the guide joins the lead magnet library.
             let magnet = crate::lead_magnets::NewLeadMagnet {

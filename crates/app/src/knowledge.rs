@@ -8,6 +8,7 @@
 
 use crate::files::StoredFile;
 use crate::memory::load_spec;
+use crate::pdf_text;
 use crate::{App, AppError, Principal, Result};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -77,18 +78,31 @@ pub struct KnowledgePassage {
     pub score: f32,
 }
 
-/// The text of an upload, for the media types whose text RevOS reads. PDF and Word files are
-/// refused for now (no text extraction yet), naming the field.
-fn text_of(file: &StoredFile, bytes: &[u8]) -> Result<String, ValidationErrors> {
+/// The text of an upload, for the media types whose text RevOS reads: text, Markdown and CSV
+/// as they are, a PDF's text layer (a scanned PDF has none and is refused). Word files are
+/// refused (no reader for them in the build yet), naming the field.
+async fn text_of(file: &StoredFile, bytes: Bytes) -> Result<String, ValidationErrors> {
     match file.content_type.as_str() {
         "text/plain" | "text/markdown" | "text/csv" => String::from_utf8(bytes.to_vec())
             .map(|t| t.trim_start_matches('\u{feff}').to_owned())
             .map_err(|_| ValidationErrors::single("file", "must be UTF-8 text")),
+        "application/pdf" => {
+            let text = pdf_text::extract(bytes).await;
+            if text.trim().is_empty() {
+                Err(ValidationErrors::single(
+                    "file",
+                    "no text could be read from this PDF (a scanned document, or a damaged \
+                     file): upload a PDF with a text layer, or its text as a text file",
+                ))
+            } else {
+                Ok(text)
+            }
+        }
         other => Err(ValidationErrors::single(
             "file",
             format!(
-                "{other} documents cannot be read yet: upload text, Markdown or CSV (e.g. the \
-                 document saved as text)"
+                "{other} documents cannot be read yet: upload PDF, text, Markdown or CSV (e.g. \
+                 the document saved as PDF)"
             ),
         )),
     }
@@ -119,7 +133,7 @@ impl App {
                 bytes.clone(),
             )
             .await?;
-        match self.index_knowledge(who, cartridge, &file, &bytes).await {
+        match self.index_knowledge(who, cartridge, &file, bytes).await {
             Ok(doc) => Ok(doc),
             Err(e) => {
                 if let Err(gone) = self.delete_file(who.tenant, file.file_id()).await {
@@ -135,9 +149,9 @@ impl App {
         who: &Principal,
         cartridge: CartridgeId,
         file: &StoredFile,
-        bytes: &[u8],
+        bytes: Bytes,
     ) -> Result<KnowledgeDocument> {
-        let text = text_of(file, bytes)?;
+        let text = text_of(file, bytes).await?;
         let passages = crate::cpu::run(move || chunk(&text)).await?;
         if passages.is_empty() {
             return Err(ValidationErrors::single("file", "the document has no text").into());

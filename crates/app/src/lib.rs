@@ -47,6 +47,7 @@ pub mod operator_alerts;
 pub mod outgoing_webhooks;
 pub mod outreach;
 mod passwords;
+mod pdf_text;
 pub mod pipeline_events;
 pub mod posts;
 mod principal;

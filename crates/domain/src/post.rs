@@ -230,6 +230,22 @@ pub fn same_text(a: &str, b: &str) -> bool {
     a.split_whitespace().eq(b.split_whitespace())
 }
 
+/// A post's first non-blank line, cut to `max` characters (with `…` when cut): how a report
+/// names a post, which has no title of its own.
+pub fn first_line(body: &str, max: usize) -> String {
+    let line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.chars().count() <= max {
+        return line.to_owned();
+    }
+    let mut cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,5 +366,16 @@ mod tests {
     fn same_text_ignores_rewrapping_only() {
         assert!(same_text("Hello  world\nagain", " Hello world again "));
         assert!(!same_text("Hello world", "Hello world!"));
+    }
+
+    #[test]
+    fn a_post_is_named_by_its_first_line() {
+        assert_eq!(
+            first_line("\n  Stop fixing.  \nStart asking.", 80),
+            "Stop fixing."
+        );
+        assert_eq!(first_line("Managers: stop fixing", 10), "Managers:…");
+        assert_eq!(first_line("Managers: stop fixing", 10).chars().count(), 10);
+        assert_eq!(first_line("  \n ", 10), "");
     }
 }

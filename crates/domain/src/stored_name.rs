@@ -62,13 +62,14 @@ macro_rules! stored_names {
 pub(crate) use stored_names;
 
 use crate::campaign::CampaignStatus;
+use crate::guides::GuideStatus;
 use crate::job_state::JobState;
 use crate::lead::LeadStage;
 use crate::linkedin_account::AccountStatus;
 use crate::post::PostStatus;
 
 /// Every stored status and stage word with the enum it belongs to: lead stages, post,
-/// campaign and account statuses, job states. Generated from the enums' `ALL` lists.
+/// campaign, account and guide statuses, job states. Generated from the enums' `ALL` lists.
 pub fn vocabulary() -> Vec<(&'static str, &'static str)> {
     let mut words = Vec::new();
     words.extend(LeadStage::ALL.map(|v| ("LeadStage", v.as_str())));
@@ -77,6 +78,7 @@ pub fn vocabulary() -> Vec<(&'static str, &'static str)> {
     words.extend(CampaignStatus::ALL.map(|v| ("CampaignStatus", v.as_str())));
     words.extend(AccountStatus::ALL.map(|v| ("AccountStatus", v.as_str())));
     words.extend(JobState::ALL.map(|v| ("JobState", v.as_str())));
+    words.extend(GuideStatus::ALL.map(|v| ("GuideStatus", v.as_str())));
     words
 }
 
@@ -102,8 +104,12 @@ mod tests {
         for s in JobState::ALL {
             assert_eq!(s.to_string().parse::<JobState>(), Ok(s));
         }
+        for s in GuideStatus::ALL {
+            assert_eq!(GuideStatus::try_from(s.as_str().to_owned()), Ok(s));
+        }
         let e = "watching".parse::<PostStatus>().unwrap_err();
         assert_eq!(e.to_string(), "unknown post status \"watching\"");
-        assert_eq!(vocabulary().len(), 9 + 6 + 1 + 4 + 5 + 6);
+        assert_eq!(vocabulary().len(), 9 + 6 + 1 + 4 + 5 + 6 + 3);
+        assert!(vocabulary().contains(&("GuideStatus", "rendered")));
     }
 }

@@ -1,6 +1,6 @@
 //! Aggregates over a period for `analytics_query`: a workspace's pipeline events between two
-//! instants, counted per campaign, per LinkedIn account or in total (each lead once per
-//! step, as the funnel counts it), each one query over the `events_period` index.
+//! instants, counted per campaign, per LinkedIn account, per post or in total (each lead once
+//! per step, as the funnel counts it), each one query over the `events_period` index.
 
 use crate::tx::on_conn;
 use crate::{Result, Tx};
@@ -15,6 +15,9 @@ pub enum EventGroup {
     Campaign,
     /// One row per LinkedIn account (of the events' campaigns).
     Account,
+    /// One row per post the leads came from (the post of the comment that made each lead),
+    /// plus one keyed `None` for events of leads that came from no post.
+    Post,
     /// One row for the whole workspace.
     Total,
 }
@@ -22,9 +25,11 @@ pub enum EventGroup {
 /// The counts of one group over a period.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PeriodCounts {
-    /// The campaign or account; `None` for the total (or campaigns without an account).
+    /// The campaign, account or post; `None` for the total (or campaigns without an account,
+    /// leads from no post).
     pub key: Option<Uuid>,
-    /// Its name; `None` for the total.
+    /// Its name (a post's: the first 200 characters of its text, or its LinkedIn id when it
+    /// has no text, a post watched by its id); `None` for the total.
     pub name: Option<String>,
     /// Leads that became leads (`lead_scraped`).
     pub leads: i64,
@@ -71,6 +76,19 @@ pub async fn counts(
          WHERE e.tenant_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 \
          GROUP BY c.linkedin_account_id, a.display_name ORDER BY c.linkedin_account_id"
     );
+    const BY_POST: &str = concat!(
+        "SELECT p.id AS key, CASE WHEN TRIM(p.body) = '' THEN p.provider_post_id \
+         ELSE SUBSTR(p.body, 1, 200) END AS name, ",
+        counts!(),
+        " FROM events e \
+         LEFT JOIN campaign_leads cl ON cl.campaign_id = e.campaign_id AND cl.lead_id = e.subject_id \
+         AND cl.tenant_id = e.tenant_id \
+         LEFT JOIN comments cm ON cm.id = cl.source_comment_id AND cm.tenant_id = e.tenant_id \
+         LEFT JOIN posts p ON p.id = cm.post_id AND p.tenant_id = e.tenant_id \
+         WHERE e.tenant_id = $1 AND e.campaign_id IS NOT NULL \
+         AND e.occurred_at >= $2 AND e.occurred_at < $3 \
+         GROUP BY p.id, p.body, p.provider_post_id ORDER BY p.id IS NULL, p.id"
+    );
     const TOTAL: &str = concat!(
         "SELECT NULL AS key, NULL AS name, ",
         counts!(),
@@ -80,6 +98,7 @@ pub async fn counts(
     let sql = match group {
         EventGroup::Campaign => BY_CAMPAIGN,
         EventGroup::Account => BY_ACCOUNT,
+        EventGroup::Post => BY_POST,
         EventGroup::Total => TOTAL,
     };
     Ok(

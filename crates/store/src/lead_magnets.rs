@@ -10,12 +10,18 @@ use revos_domain::lead_magnet::Tags;
 use revos_domain::{LeadMagnetId, PageRequest, TenantId};
 use uuid::Uuid;
 
-/// Points the magnets holding file `old` at file `new` (a guide rendered again); returns how
-/// many moved.
-pub async fn repoint_file(tx: &mut Tx, tenant: TenantId, old: Uuid, new: Uuid) -> Result<u64> {
-    const SQL: &str = "UPDATE lead_magnets SET file_id = $3 WHERE tenant_id = $1 AND file_id = $2";
+/// Points the magnets holding file `old` at file `new` (a guide rendered again); returns the
+/// ids of those that moved, whose search pieces are then rebuilt from the new file.
+pub async fn repoint_file(
+    tx: &mut Tx,
+    tenant: TenantId,
+    old: Uuid,
+    new: Uuid,
+) -> Result<Vec<Uuid>> {
+    const SQL: &str =
+        "UPDATE lead_magnets SET file_id = $3 WHERE tenant_id = $1 AND file_id = $2 RETURNING id";
     Ok(
-        on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(old).bind(new).execute(c).await?.rows_affected()),
+        on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(old).bind(new).fetch_all(c).await?),
     )
 }
 

@@ -91,6 +91,8 @@ pub enum GroupByArg {
     Campaign,
     /// Per LinkedIn account.
     Account,
+    /// Per post the leads came from (its id and first line).
+    Post,
     /// Per day (dm_sent, replied and reply_rate only).
     Day,
     /// The workspace as a whole.
@@ -228,6 +230,7 @@ fn analytics_query<'a>(
         let group_by = match args.group_by.unwrap_or(GroupByArg::Total) {
             GroupByArg::Campaign => GroupBy::Campaign,
             GroupByArg::Account => GroupBy::Account,
+            GroupByArg::Post => GroupBy::Post,
             GroupByArg::Day => GroupBy::Day,
             GroupByArg::Total => GroupBy::Total,
         };

@@ -3,9 +3,9 @@
 //! their text and their PDF's text, and picked by campaigns (whose inline magnets are filed
 //! here too, so every magnet a workspace sends is in its library).
 
-mod pdf_text;
 mod search;
 
+use crate::pdf_text;
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::campaign::LeadMagnet as InlineMagnet;
@@ -340,6 +340,18 @@ impl App {
             self.delete_file(who.tenant, old).await?;
         }
         Ok(view(row))
+    }
+
+    /// Rebuilds a magnet's search text and pieces from its current fields and file (after the
+    /// file it points at was replaced, e.g. a guide rendered again).
+    pub(crate) async fn reindex_lead_magnet(
+        &self,
+        who: &Principal,
+        id: LeadMagnetId,
+    ) -> Result<()> {
+        self.update_lead_magnet(who, id, LeadMagnetChange::default())
+            .await
+            .map(drop)
     }
 
     /// Deletes a magnet and its file. Refused (409) while a campaign that is not completed

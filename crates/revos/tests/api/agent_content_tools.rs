@@ -25,6 +25,9 @@ const PRICING: &str = "# Pricing\n\nAcme charges per seat: 49 euros per seat per
     volume discounts from fifty seats. Annual plans get two months free.\n\n# Onboarding\n\n\
     Every customer gets a kickoff call in week one, a data import in week two and a training \
     workshop for the whole team in week three.";
+const SECURITY: &str = "# Security\n\nCustomer data is encrypted at rest and every backup \
+    is kept for thirty days in a Frankfurt data centre.\n\n## Access\n\nStaff reach production \
+    only through single sign-on with hardware keys.";
 const HIRING: &str = "# Hiring engineers\n\nWe interview with a take-home task and a pairing \
     session; offers go out within five days of the final interview.";
 
@@ -59,9 +62,9 @@ async fn upload(
     cartridge: &str,
     name: &str,
     content_type: &str,
-    text: &str,
+    body: impl Into<Vec<u8>>,
 ) -> (StatusCode, Value) {
-    let part = reqwest::multipart::Part::bytes(text.as_bytes().to_vec())
+    let part = reqwest::multipart::Part::bytes(body.into())
         .file_name(name.to_owned())
         .mime_str(content_type)
         .unwrap();
@@ -110,6 +113,22 @@ async fn knowledge_is_uploaded_searched_and_deleted(db: Db) {
     assert_eq!(doc["chunks"], 2, "{doc}");
     let (status, other) = upload(&t, &token, &acme, "hiring.txt", "text/plain", HIRING).await;
     assert_eq!(status, StatusCode::CREATED, "{other}");
+    // A real PDF (rendered with embedded fonts, as guides are): its text layer is indexed.
+    let pdf = revos_render::guide_pdf(
+        &revos_render::GuideDocument {
+            cartridge_name: "Acme",
+            title: "Security at Acme",
+            markdown: SECURITY,
+        },
+        &revos_render::Brand::default(),
+        revos_render::PageSize::A4,
+    )
+    .unwrap();
+    let (status, security) =
+        upload(&t, &token, &acme, "security.pdf", "application/pdf", pdf).await;
+    assert_eq!(status, StatusCode::CREATED, "{security}");
+    assert_eq!(security["content_type"], "application/pdf");
+    assert!(security["chunks"].as_i64().unwrap() >= 1, "{security}");
 
     let (status, list) = t
         .get(&format!("/api/v1/cartridges/{acme}/knowledge"), &token)
@@ -121,7 +140,7 @@ async fn knowledge_is_uploaded_searched_and_deleted(db: Db) {
         .iter()
         .map(|d| d["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["acme.md", "hiring.txt"]);
+    assert_eq!(names, ["acme.md", "hiring.txt", "security.pdf"]);
 
     // The original is kept as a file of the workspace.
     let file = doc["file_id"].as_str().unwrap();
@@ -138,6 +157,10 @@ async fn knowledge_is_uploaded_searched_and_deleted(db: Db) {
             "kickoff call",
         ),
         ("how do we interview engineers", "take-home task"),
+        (
+            "how long is a backup kept and in which data centre",
+            "Frankfurt",
+        ),
     ] {
         let (status, found) = t
             .get(
@@ -153,10 +176,39 @@ async fn knowledge_is_uploaded_searched_and_deleted(db: Db) {
         );
     }
 
-    // Unreadable types, missing files and another workspace's cartridge are refused.
-    let (status, err) = upload(&t, &token, &acme, "a.pdf", "application/pdf", "%PDF-1.4\n").await;
-    assert!(status.is_client_error(), "{status} {err}");
-    assert_eq!(err["error"]["details"][0]["field"], "file", "{err}");
+    // A PDF without text (a scan), a damaged PDF, a Word file, a path-like name and another
+    // workspace's cartridge are refused, naming the field; nothing of them is kept.
+    let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    for (name, content_type, body, says) in [
+        (
+            "scan.pdf",
+            "application/pdf",
+            revos_test_support::pdf::one_page_pdf(""),
+            "no text could be read from this PDF",
+        ),
+        (
+            "a.pdf",
+            "application/pdf",
+            b"%PDF-1.4\n".to_vec(),
+            "no text could be read from this PDF",
+        ),
+        (
+            "a.docx",
+            docx,
+            b"PK\x03\x04word".to_vec(),
+            "cannot be read yet",
+        ),
+    ] {
+        let (status, err) = upload(&t, &token, &acme, name, content_type, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {err}");
+        assert_eq!(err["error"]["details"][0]["field"], "file", "{err}");
+        let message = err["error"]["details"][0]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{name}: {err}");
+    }
+    let (_, list) = t
+        .get(&format!("/api/v1/cartridges/{acme}/knowledge"), &token)
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 3, "{list}");
     let (status, err) = upload(&t, &token, &acme, "../x.md", "text/markdown", "# x").await;
     assert!(status.is_client_error(), "{status} {err}");
     let (intruder, _) = workspace(&t, "eve@example.com").await;
@@ -481,6 +533,36 @@ async fn reply_rate_by_campaign_last_month_matches_the_dashboard(db: Db) {
     assert!(
         (row["cost_usd"].as_f64().unwrap() - funnel["cost_usd"].as_f64().unwrap()).abs() < 1e-9
     );
+
+    // Per post: the watched post the leads commented on, named by its LinkedIn id (it has no
+    // text here), with the funnel's figures.
+    fake.push_tool_calls(vec![(
+        "analytics_query",
+        json!({"metric": "replied", "group_by": "post", "period": "last_month"}),
+    )]);
+    fake.push_text("By post, as shown.");
+    let events = chat(&t, &token, &s, "Which post brought the replies last month?").await;
+    let r = results(&events, "analytics_query");
+    assert_eq!(r[0]["ok"], true, "{:?}", r[0]);
+    let rows = r[0]["value"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let post = &rows[0];
+    assert!(
+        uuid::Uuid::parse_str(post["key"].as_str().unwrap()).is_ok(),
+        "{post}"
+    );
+    assert_eq!(post["name"], "sandbox-playbook-post");
+    for (figure, of_funnel) in [
+        ("dm_sent", "dm_sent"),
+        ("replied", "replied"),
+        ("leads", "scraped"),
+    ] {
+        assert_eq!(
+            post[figure], funnel[of_funnel],
+            "{figure}: {post} vs {funnel}"
+        );
+    }
+    assert_eq!(post["value"], funnel["replied"].as_f64().unwrap());
 
     // Per day, the dashboard's own daily figures; this month has nothing yet.
     fake.push_tool_calls(vec![

@@ -62,6 +62,18 @@ async fn download(t: &TestApp, token: &str, id: &str) -> (String, Vec<u8>) {
     (content_type, resp.bytes().await.unwrap().to_vec())
 }
 
+/// The ids of the library magnets a search for `q` (URL-encoded) finds.
+async fn library_hits(t: &TestApp, token: &str, q: &str) -> Vec<String> {
+    let (status, found) = t.get(&format!("/api/v1/lead-magnets?q={q}"), token).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn new_cartridge(t: &TestApp, token: &str, body: Value) -> String {
     let (status, c) = t.post("/api/v1/cartridges", Some(token), body).await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
@@ -196,12 +208,23 @@ async fn an_offline_guide_is_edited_approved_and_rendered_to_a_pdf_with_its_head
         StatusCode::CONFLICT
     );
 
-    // Re-rendering after a brand change replaces the file.
+    // The guide joined the library; its PDF's text (the cover's cartridge name) finds it.
+    let (_, library) = t.get("/api/v1/lead-magnets", &token).await;
+    let magnet = library["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(library["items"][0]["file_id"], file_id.as_str());
+    assert_eq!(
+        library_hits(&t, &token, "Dana%20Coaching").await,
+        std::slice::from_ref(&magnet)
+    );
+    assert!(library_hits(&t, &token, "Zephyrine").await.is_empty());
+
+    // Re-rendering after a brand and name change replaces the file, and the library magnet's
+    // search pieces with the new PDF's text.
     let (status, _) = t
         .patch(
             &format!("/api/v1/cartridges/{cartridge_id}"),
             &token,
-            json!({"brand": {"primary_color": "#0F766E"}}),
+            json!({"name": "Zephyrine Mentoring", "brand": {"primary_color": "#0F766E"}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -219,7 +242,15 @@ async fn an_offline_guide_is_edited_approved_and_rendered_to_a_pdf_with_its_head
         t.get(&format!("/api/v1/files/{file_id}"), &token).await.0,
         StatusCode::NOT_FOUND
     );
-    assert!(pdf_text(&download(&t, &token, new_file).await.1).contains("During the meeting"));
+    let new_text = pdf_text(&download(&t, &token, new_file).await.1);
+    assert!(new_text.contains("During the meeting") && new_text.contains("Zephyrine"));
+    let (_, library) = t.get("/api/v1/lead-magnets", &token).await;
+    assert_eq!(library["items"][0]["file_id"], new_file);
+    assert_eq!(
+        library_hits(&t, &token, "Zephyrine").await,
+        std::slice::from_ref(&magnet)
+    );
+    assert!(library_hits(&t, &token, "Dana%20Coaching").await.is_empty());
 
     let (status, list) = t.get("/api/v1/guides", &token).await;
     assert_eq!(status, StatusCode::OK);

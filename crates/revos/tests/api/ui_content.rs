@@ -18,6 +18,8 @@ both_backends!(
     cartridges_are_edited_imported_exported_and_versioned_through_forms,
     another_tenant_gets_404_and_forms_need_the_csrf_token,
     members_see_approval_disabled_and_are_refused,
+    knowledge_documents_are_uploaded_searched_and_deleted_on_the_cartridge_page,
+    library_magnets_are_edited_through_a_form,
 );
 
 /// A signed-in browser: the session cookie from the sign-up form.
@@ -120,6 +122,35 @@ impl Browser {
         let mut all = vec![("_csrf", csrf.as_str())];
         all.extend_from_slice(pairs);
         self.post_raw(path, &all).await
+    }
+
+    /// POSTs a multipart form (the CSRF token scraped from `page`, then `file` as `name` of
+    /// `content_type`), as a browser's upload form does.
+    async fn upload(
+        &self,
+        page: &str,
+        path: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Answer {
+        let csrf = csrf_of(&self.page(page).await);
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str(content_type)
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf)
+            .part("file", part);
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, format!("revos_session={}", self.token))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Self::answer(resp).await
     }
 
     /// Calls the JSON API with the session token.
@@ -832,4 +863,189 @@ async fn members_see_approval_disabled_and_are_refused(db: Db) {
     assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
     let p = w.owner.api(&w.t, &format!("/api/v1/posts/{id}")).await;
     assert_eq!(p["status"], "pending_approval");
+}
+
+async fn knowledge_documents_are_uploaded_searched_and_deleted_on_the_cartridge_page(db: Db) {
+    let w = world(db).await;
+    let page = format!("/cartridges/{}", w.cartridge);
+    let html = w.owner.page(&page).await;
+    assert!(html.contains("id=\"knowledge-title\""), "{html}");
+    assert!(html.contains("No documents yet"));
+    assert_labelled(&html, &page);
+
+    // A PDF with a text layer, through the page's upload form.
+    let pdf = revos_test_support::pdf::one_page_pdf(
+        "Onboarding takes three weeks: kickoff, data import, then a team workshop.",
+    );
+    let a = w
+        .owner
+        .upload(
+            &page,
+            &format!("{page}/knowledge"),
+            "onboarding.pdf",
+            "application/pdf",
+            pdf,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(
+        a.location,
+        format!("{page}?knowledge=added#knowledge-title")
+    );
+    let html = w.owner.page(&format!("{page}?knowledge=added")).await;
+    assert!(html.contains("The document is indexed."), "{html}");
+    assert!(html.contains("onboarding.pdf"));
+    assert!(html.contains("data-chunks=\"1\""), "{html}");
+    assert!(html.contains("Indexed: 1 passage<"), "{html}");
+    let docs = w
+        .owner
+        .api(
+            &w.t,
+            &format!("/api/v1/cartridges/{}/knowledge", w.cartridge),
+        )
+        .await;
+    let doc = docs["items"][0]["id"].as_str().unwrap().to_owned();
+
+    // A scanned PDF (no text) is refused beside the form, and not listed.
+    let scan = revos_test_support::pdf::one_page_pdf("");
+    let a = w
+        .owner
+        .upload(
+            &page,
+            &format!("{page}/knowledge"),
+            "scan.pdf",
+            "application/pdf",
+            scan,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert!(a.body.contains("id=\"knowledge-errors\""), "{}", a.body);
+    assert!(a.body.contains("no text could be read from this PDF"));
+    assert!(!a.body.contains("scan.pdf"));
+
+    // The search box shows the matching passage.
+    let html = w
+        .owner
+        .page(&format!("{page}?kq=how%20long%20does%20onboarding%20take"))
+        .await;
+    let passages = &html[html.find("id=\"knowledge-passages\"").expect("passages")..];
+    assert!(passages.contains("three weeks"), "{passages}");
+    assert!(passages.contains("onboarding.pdf"));
+
+    // Another workspace cannot delete it; without the CSRF token neither can the owner.
+    let intruder = Browser::signup(&w.t, "eve@example.com", "Evil").await;
+    let delete = format!("{page}/knowledge/{doc}/delete");
+    let a = intruder.post("/lead-magnets", &delete, &[]).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(intruder.get(&page).await.status, StatusCode::NOT_FOUND);
+    let a = w.owner.post_raw(&delete, &[]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+
+    let a = w.owner.post(&page, &delete, &[]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let html = w.owner.page(&format!("{page}?knowledge=deleted")).await;
+    assert!(html.contains("its passages and its file are deleted"));
+    assert!(!html.contains("onboarding.pdf"));
+    let html = w.owner.page(&format!("{page}?kq=onboarding")).await;
+    assert!(html.contains("No passages"), "{html}");
+}
+
+async fn library_magnets_are_edited_through_a_form(db: Db) {
+    let w = world(db).await;
+    let (status, m) =
+        w.t.post(
+            "/api/v1/lead-magnets",
+            Some(&w.owner.token),
+            json!({"title": "Playbook", "url": "https://acme.io/playbook", "tags": ["sales"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let id = m["id"].as_str().unwrap();
+    let html = w.owner.page("/lead-magnets").await;
+    assert!(
+        html.contains(&format!("href=\"/lead-magnets/{id}/edit\"")),
+        "{html}"
+    );
+    let edit = format!("/lead-magnets/{id}/edit");
+    let html = w.owner.page(&edit).await;
+    assert_labelled(&html, &edit);
+    assert!(
+        html.contains(&format!(
+            "value=\"{}\"",
+            escaped("https://acme.io/playbook")
+        )),
+        "{html}"
+    );
+    assert!(html.contains("value=\"sales\""), "{html}");
+
+    // A bad link is shown beside the form, and nothing changes.
+    let a = w
+        .owner
+        .post(
+            &edit,
+            &edit,
+            &[
+                ("title", "Playbook 2"),
+                ("description", ""),
+                ("tags", ""),
+                ("url", "ftp://x"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert!(a.body.contains("role=\"alert\""), "{}", a.body);
+    assert!(a.body.contains("url: "), "{}", a.body);
+    assert!(
+        a.body
+            .contains(&format!("value=\"{}\"", escaped("ftp://x"))),
+        "{}",
+        a.body
+    );
+    let same = w
+        .owner
+        .api(&w.t, &format!("/api/v1/lead-magnets/{id}"))
+        .await;
+    assert_eq!(same["title"], "Playbook");
+
+    let a = w
+        .owner
+        .post(
+            &edit,
+            &edit,
+            &[
+                ("title", "The Sales Playbook"),
+                ("description", "Ten plays for first calls"),
+                ("tags", "sales, calls"),
+                ("url", "https://acme.io/sales-playbook"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(a.location, "/lead-magnets?done=saved");
+    let saved = w
+        .owner
+        .api(&w.t, &format!("/api/v1/lead-magnets/{id}"))
+        .await;
+    assert_eq!(saved["title"], "The Sales Playbook");
+    assert_eq!(saved["description"], "Ten plays for first calls");
+    assert_eq!(saved["tags"], json!(["sales", "calls"]));
+    assert_eq!(saved["url"], "https://acme.io/sales-playbook");
+    let html = w.owner.page("/lead-magnets?done=saved").await;
+    assert!(html.contains("The lead magnet is saved."));
+    assert!(html.contains("The Sales Playbook"));
+
+    // Another workspace gets 404 for the form and the save; no token, 403.
+    let intruder = Browser::signup(&w.t, "eve@example.com", "Evil").await;
+    assert_eq!(intruder.get(&edit).await.status, StatusCode::NOT_FOUND);
+    let a = intruder
+        .post("/lead-magnets", &edit, &[("title", "Mine now")])
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = w.owner.post_raw(&edit, &[("title", "x")]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let kept = w
+        .owner
+        .api(&w.t, &format!("/api/v1/lead-magnets/{id}"))
+        .await;
+    assert_eq!(kept["title"], "The Sales Playbook");
 }

@@ -84,7 +84,7 @@ async fn search(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct KnowledgeUpload {
-    /// The document (text, Markdown or CSV), with its name and content type.
+    /// The document (PDF with a text layer, text, Markdown or CSV), with its name and content type.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
 }
@@ -109,8 +109,9 @@ async fn list(
     Ok(Json(KnowledgeDocuments { items }))
 }
 
-/// Adds a document to the cartridge's knowledge (`multipart/form-data` with `file`): text,
-/// Markdown or CSV, at most `REVOS_MAX_UPLOAD_MB`. Its passages are retrieved into drafting
+/// Adds a document to the cartridge's knowledge (`multipart/form-data` with `file`): a PDF
+/// with a text layer, text, Markdown or CSV (Word is refused: save it as PDF), at most
+/// `REVOS_MAX_UPLOAD_MB`. Its passages are retrieved into drafting
 /// and by the `search_knowledge` tool.
 #[utoipa::path(post, path = "/api/v1/cartridges/{id}/knowledge", tag = "cartridges", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "the cartridge's id")),

@@ -1,10 +1,11 @@
 //! The cartridge pages: the list, a form editor for every field (each error beside its
 //! field), the YAML view with import (new, or replacing this cartridge) and YAML/JSON export
 //! downloads, the version history, the effective system prompt and the cartridge's memory
-//! (its examples and the style learned from them). Every action goes through the app's
-//! cartridge use cases.
+//! (its examples and the style learned from them) and its knowledge documents (see
+//! [`super::cartridge_knowledge`]). Every action goes through the app's cartridge use cases.
 
 use super::cartridge_form::CartridgeForm;
+use super::cartridge_knowledge::{KnowledgeView, knowledge_ctx};
 use super::page_params::{parse_id, when};
 use super::post_view::ALL;
 use super::render::{UiError, page};
@@ -50,13 +51,13 @@ pub(super) struct ImportForm {
 
 /// A failed import: its errors and what was sent.
 #[derive(Debug, Serialize)]
-struct ImportFailed {
+pub(super) struct ImportFailed {
     errors: Vec<(String, String)>,
     values: ImportForm,
 }
 
 /// What the editor shows: the values and, after a failed save, the errors.
-struct Editor {
+pub(super) struct Editor {
     form: CartridgeForm,
     errors: Vec<(String, String)>,
 }
@@ -180,14 +181,28 @@ pub(super) async fn create(
     }
 }
 
+/// `?kq=` (a search of the cartridge's knowledge) and `?knowledge=` (what the last knowledge
+/// action did) of the cartridge page.
+#[derive(Deserialize)]
+pub(super) struct ShowParams {
+    kq: Option<String>,
+    knowledge: Option<String>,
+}
+
 /// `GET /cartridges/{id}`.
 pub(super) async fn show(
     State(state): State<AppState>,
     signed: Signed,
     Path(id): Path<String>,
+    Query(params): Query<ShowParams>,
 ) -> Result<Html<String>, UiError> {
     let id = CartridgeId(parse_id(&id, "cartridge")?);
-    render_show(&state, &signed, id, None, None).await
+    let knowledge = KnowledgeView {
+        query: params.kq,
+        done: params.knowledge,
+        errors: Vec::new(),
+    };
+    render_show(&state, &signed, id, None, None, &knowledge).await
 }
 
 fn style_ctx(s: &StyleStats) -> Value {
@@ -214,12 +229,15 @@ async fn people(state: &AppState, signed: &Signed) -> Result<HashMap<Uuid, Strin
         .collect())
 }
 
-async fn render_show(
+/// The cartridge page, with the editor's values and errors, a failed import's, and the
+/// knowledge section's search, notice or errors.
+pub(super) async fn render_show(
     state: &AppState,
     signed: &Signed,
     id: CartridgeId,
     editor: Option<&Editor>,
     import: Option<&ImportFailed>,
+    knowledge: &KnowledgeView,
 ) -> Result<Html<String>, UiError> {
     let app = &state.app;
     let who = &signed.who;
@@ -255,6 +273,7 @@ async fn render_show(
         post_style => style_ctx(&app.learned_style(who, id, ExampleKind::Post).await?),
         dm_style => style_ctx(&app.learned_style(who, id, ExampleKind::Dm).await?),
     };
+    let knowledge = knowledge_ctx(state, signed, id, knowledge).await?;
     let fresh;
     let editor = match editor {
         Some(e) => e,
@@ -284,6 +303,7 @@ async fn render_show(
             versions => versions,
             more_versions => more.is_some(),
             memory => memory,
+            knowledge => knowledge,
             import => import.map(|i| Value::from(Serde(i))),
         },
     )
@@ -305,7 +325,15 @@ pub(super) async fn update(
         Ok(c) => Ok(Redirect::to(&format!("/cartridges/{}", c.id.0)).into_response()),
         Err(errors) => {
             let editor = Editor { form, errors };
-            let html = render_show(&state, &signed, id, Some(&editor), None).await?;
+            let html = render_show(
+                &state,
+                &signed,
+                id,
+                Some(&editor),
+                None,
+                &KnowledgeView::default(),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
     }
@@ -342,7 +370,17 @@ pub(super) async fn import(
                 values: form,
             };
             let html = match replace {
-                Some(id) => render_show(&state, &signed, id, None, Some(&failed)).await?,
+                Some(id) => {
+                    render_show(
+                        &state,
+                        &signed,
+                        id,
+                        None,
+                        Some(&failed),
+                        &KnowledgeView::default(),
+                    )
+                    .await?
+                }
                 None => render_list(&state, &signed, Some(&failed)).await?,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())

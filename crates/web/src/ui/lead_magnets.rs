@@ -1,16 +1,18 @@
 //! The lead magnet library page: the workspace's magnets (or, with a search, the best matches
-//! by meaning), a form that adds one (a link, or a file uploaded with it), and a delete button
-//! per magnet. Every action goes through the same use cases as `/api/v1/lead-magnets`.
+//! by meaning), a form that adds one (a link, or a file uploaded with it), an edit page per
+//! magnet (title, description, tags, link) and a delete button per magnet. Every action goes
+//! through the same use cases as `/api/v1/lead-magnets`.
 
 use super::render::{UiError, page};
 use super::session::Signed;
+use super::upload_form;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
-use revos_app::lead_magnets::NewLeadMagnet;
+use revos_app::lead_magnets::{LeadMagnetChange, NewLeadMagnet};
 use revos_domain::files::FilePurpose;
 use revos_domain::{LeadMagnetId, PageRequest};
 use serde::Deserialize;
@@ -25,6 +27,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
             "/lead-magnets",
             post(create).layer(DefaultBodyLimit::disable()),
         )
+        .route("/lead-magnets/{id}/edit", get(edit_form).post(edit))
         .route("/lead-magnets/{id}/delete", post(delete))
 }
 
@@ -33,7 +36,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
 pub(super) struct Params {
     /// Words to search for.
     q: Option<String>,
-    /// `added` or `deleted`, after the action's redirect.
+    /// `added`, `saved` or `deleted`, after the action's redirect.
     done: Option<String>,
 }
 
@@ -100,48 +103,24 @@ pub(super) async fn create(
     State(state): State<AppState>,
     signed: Signed,
     headers: HeaderMap,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, UiError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        UiError::new(e.status(), format!("the form could not be read: {e}"))
-    };
-    let limit = state.app.max_upload_bytes() as usize;
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file = None;
-    while let Some(field) = form.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let content_type = field.content_type().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(bad)?;
-            if bytes.len() > limit {
-                return Err(UiError::new(
-                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the file is larger than the limit of {limit} bytes"),
-                ));
-            }
-            if !file_name.is_empty() && !bytes.is_empty() {
-                file = Some((file_name, content_type, bytes));
-            }
-        } else {
-            let text = field.text().await.map_err(bad)?;
-            fields.insert(name, text);
-        }
-    }
-    let csrf = fields.get("_csrf").cloned().unwrap_or_default();
-    signed.check_form(&headers, &csrf)?;
-    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let form = upload_form::read(form, state.app.max_upload_bytes()).await?;
+    signed.check_form(&headers, &form.field("_csrf"))?;
+    let field = |name: &str| form.field(name);
+    let fields = &form.fields;
+    let file = form.file.as_ref();
     let result = async {
         let file_id = match file {
-            Some((name, content_type, bytes)) => Some(
+            Some(f) => Some(
                 state
                     .app
                     .store_file(
                         signed.who.tenant,
                         FilePurpose::LeadMagnet,
-                        &name,
-                        &content_type,
-                        bytes,
+                        &f.name,
+                        &f.content_type,
+                        f.bytes.clone(),
                     )
                     .await?
                     .file_id(),
@@ -151,11 +130,7 @@ pub(super) async fn create(
         let new = NewLeadMagnet {
             title: field("title"),
             description: field("description"),
-            tags: field("tags")
-                .split(',')
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty())
-                .collect(),
+            tags: tags_of(&field("tags")),
             url: if file_id.is_some() {
                 None
             } else {
@@ -191,11 +166,111 @@ pub(super) async fn create(
                 None,
                 None,
                 e.field_errors(),
-                &fields,
+                fields,
             )
             .await?;
             Ok((e.status(), html).into_response())
         }
+    }
+}
+
+/// The tags typed in a form, comma-separated.
+fn tags_of(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The edit form's fields.
+#[derive(Default, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub(super) struct EditForm {
+    #[serde(skip_serializing)]
+    _csrf: String,
+    /// The title.
+    title: String,
+    /// The description.
+    description: String,
+    /// The tags, comma-separated.
+    tags: String,
+    /// The link; left empty, a file magnet keeps its file (a link magnet needs one).
+    url: String,
+}
+
+/// `GET /lead-magnets/{id}/edit`: the magnet's edit form.
+pub(super) async fn edit_form(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Result<Html<String>, UiError> {
+    let id = super::page_params::parse_id(&id, "lead magnet")?;
+    let m = state
+        .app
+        .get_lead_magnet(&signed.who, LeadMagnetId(id))
+        .await?;
+    let values = EditForm {
+        title: m.title.clone(),
+        description: m.description.clone(),
+        tags: m.tags.join(", "),
+        url: m.url.clone().unwrap_or_default(),
+        ..EditForm::default()
+    };
+    render_edit(&state, &signed, &m, &values, &[]).await
+}
+
+async fn render_edit(
+    state: &AppState,
+    signed: &Signed,
+    magnet: &revos_app::lead_magnets::LeadMagnet,
+    values: &EditForm,
+    errors: &[(String, String)],
+) -> Result<Html<String>, UiError> {
+    page(
+        state,
+        signed,
+        "lead_magnet_edit.html",
+        "lead_magnets",
+        context! {
+            m => Serde(magnet), values => Serde(values),
+            errors => errors.iter().map(|(f, m)| context! { field => f, message => m }).collect::<Vec<_>>(),
+        },
+    )
+    .await
+}
+
+/// `POST /lead-magnets/{id}/edit`: saves the title, description, tags and link; a link given
+/// to a file magnet makes it a link (its file is deleted). Errors are shown beside the form.
+pub(super) async fn edit(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<EditForm>,
+) -> Result<Response, UiError> {
+    signed.check_form(&headers, &form._csrf)?;
+    let id = LeadMagnetId(super::page_params::parse_id(&id, "lead magnet")?);
+    let current = state.app.get_lead_magnet(&signed.who, id).await?;
+    let url = form.url.trim();
+    let change = LeadMagnetChange {
+        title: Some(form.title.clone()),
+        description: Some(form.description.clone()),
+        tags: Some(tags_of(&form.tags)),
+        url: (!url.is_empty() || current.file_id.is_none()).then(|| url.to_owned()),
+        ..LeadMagnetChange::default()
+    };
+    match state
+        .app
+        .update_lead_magnet(&signed.who, id, change)
+        .await
+        .map_err(UiError::from)
+    {
+        Ok(_) => Ok(Redirect::to("/lead-magnets?done=saved").into_response()),
+        Err(e) if e.status() == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+            let html = render_edit(&state, &signed, &current, &form, e.field_errors()).await?;
+            Ok((e.status(), html).into_response())
+        }
+        Err(e) => Err(e),
     }
 }
 

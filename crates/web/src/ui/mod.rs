@@ -12,6 +12,7 @@ mod auth_pages;
 mod campaign_form;
 mod campaigns;
 mod cartridge_form;
+mod cartridge_knowledge;
 mod cartridges;
 mod charts;
 mod chat;
@@ -33,6 +34,7 @@ mod queue;
 mod render;
 mod session;
 mod settings;
+mod upload_form;
 mod webhook_endpoints;
 
 use crate::state::AppState;
@@ -142,6 +144,7 @@ pub(crate) fn router() -> Router<AppState> {
             get(cartridges::show).post(cartridges::update),
         )
         .route("/cartridges/{id}/export", get(cartridges::export))
+        .merge(cartridge_knowledge::routes())
         .route("/inbox", get(inbox::list))
         .route("/inbox/{id}", get(inbox::show))
         .route("/inbox/{id}/messages", post(inbox::answer))

@@ -27,6 +27,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/dashboard.html"),
     ),
     ("queue.html", include_str!("../../templates/queue.html")),
+    (
+        "lead_magnet_edit.html",
+        include_str!("../../templates/lead_magnet_edit.html"),
+    ),
     ("guides.html", include_str!("../../templates/guides.html")),
     ("account.html", include_str!("../../templates/account.html")),
     (

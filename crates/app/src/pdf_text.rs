@@ -1,7 +1,8 @@
-//! A PDF's text, for search: read with `lopdf` on a blocking thread, outside any database
-//! transaction, under a budget (pages, decompressed size per page, time, characters). A PDF
-//! that cannot be read, or runs over the time, gives what was read or nothing: the magnet is
-//! still saved and found by its title, description and tags.
+//! A PDF's text, for search (the lead magnet library, a cartridge's knowledge documents): read
+//! with `lopdf` on a blocking thread, outside any database transaction, under a budget (pages,
+//! decompressed size per page, time, characters). A PDF that cannot be read, or runs over the
+//! time, gives what was read or nothing: a magnet is still saved and found by its title,
+//! description and tags; a knowledge document without text is refused.
 
 use bytes::Bytes;
 use std::time::Duration;
@@ -13,10 +14,10 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// The longest the reading may take.
 const MAX_TIME: Duration = Duration::from_secs(10);
 /// The most characters kept.
-pub(super) const MAX_TEXT_CHARS: usize = 100_000;
+pub(crate) const MAX_TEXT_CHARS: usize = 100_000;
 
 /// The text of the PDF `bytes`; empty when it cannot be read within the budget.
-pub(super) async fn extract(bytes: Bytes) -> String {
+pub(crate) async fn extract(bytes: Bytes) -> String {
     let work = tokio::task::spawn_blocking(move || read(&bytes));
     match tokio::time::timeout(MAX_TIME, work).await {
         Ok(Ok(text)) => text,
