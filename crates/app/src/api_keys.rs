@@ -63,7 +63,12 @@ impl App {
         let mut c = Collector::default();
         c.text("name", name, 1, 100);
         let role = role.unwrap_or(who.role);
-        if !who.role.can_grant(role) {
+        if role == Role::Client {
+            c.push(
+                "role",
+                "a key cannot act as a client (clients use the app or a share link)",
+            );
+        } else if !who.role.can_grant(role) {
             c.push(
                 "role",
                 format!(

@@ -290,9 +290,22 @@ pub(crate) async fn insert_owned_workspace(
         }
         (None, None) => return Err(AppError::Internal("no user and no hash".into())),
     };
+    let tenant = insert_workspace_of(tx, user, name, now).await?;
+    Ok((tenant, user))
+}
+
+/// Inserts a workspace named `name` owned by the existing account `user`, and scopes `tx` to
+/// it: what [`insert_owned_workspace`] and creating a client workspace from inside the app
+/// share.
+pub(crate) async fn insert_workspace_of(
+    tx: &mut revos_store::Tx,
+    user: UserId,
+    name: &WorkspaceName,
+    now: DateTime<Utc>,
+) -> Result<TenantId> {
     let tenant = TenantId::new();
     tenants::insert(tx, tenant, name.as_str(), now).await?;
     tx.scope_tenant(tenant).await?;
     memberships::insert(tx, tenant, user, Role::Owner, now).await?;
-    Ok((tenant, user))
+    Ok(tenant)
 }

@@ -26,6 +26,9 @@ pub enum AppError {
     /// The caller is known but their role does not allow this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The thing existed but is no longer usable (an expired share link).
+    #[error("{0}")]
+    Gone(&'static str),
     /// The workspace has spent this month's budget on the instance's model
     /// (`REVOS_LLM_WORKSPACE_BUDGET_USD`); nothing was sent.
     #[error(

@@ -55,6 +55,7 @@ pub mod providers;
 mod runner_observer;
 pub mod secrets;
 pub mod sent_dm_log;
+pub mod share_links;
 mod tokens;
 pub mod unipile_links;
 pub mod unipile_setup;

@@ -27,6 +27,9 @@ pub enum Credential {
     Operator,
     /// A background job acting for its workspace (reads only, no person behind it).
     Worker,
+    /// A share link's visitor (no account), by the link's id: acts as a client on the posts
+    /// waiting for approval, through the share-link use cases only.
+    ShareLink(Uuid),
 }
 
 impl Principal {

@@ -12,6 +12,8 @@ pub(crate) const SESSION_PREFIX: &str = "rvs_";
 pub(crate) const API_KEY_PREFIX: &str = "rvk_";
 /// Prefix of invitation tokens.
 pub(crate) const INVITE_PREFIX: &str = "rvi_";
+/// Prefix of share-link tokens.
+pub(crate) const SHARE_LINK_PREFIX: &str = "rvl_";
 
 /// A new random token with `prefix`.
 pub(crate) fn generate(prefix: &str) -> String {

@@ -223,6 +223,18 @@ pub fn rejection_reason(raw: Option<&str>) -> Result<String, ValidationErrors> {
     Ok(reason.to_owned())
 }
 
+/// An approver's optional comment: blank is none, at most [`MAX_REASON_CHARS`] characters.
+pub fn approval_comment(raw: Option<&str>) -> Result<Option<String>, ValidationErrors> {
+    let comment = raw.map(str::trim).unwrap_or_default();
+    if comment.chars().count() > MAX_REASON_CHARS {
+        return Err(ValidationErrors::single(
+            "comment",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok((!comment.is_empty()).then(|| comment.to_owned()))
+}
+
 /// Whether two post texts are the same post: equal once whitespace runs are collapsed
 /// (LinkedIn may trim or re-wrap what it was sent). Finds a post a crashed attempt may have
 /// published among the account's recent posts.
@@ -244,6 +256,20 @@ pub fn first_line(body: &str, max: usize) -> String {
     let mut cut: String = line.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+#[cfg(test)]
+mod comment_tests {
+    use super::*;
+
+    #[test]
+    fn approval_comments_are_optional_and_bounded() {
+        assert_eq!(approval_comment(None), Ok(None));
+        assert_eq!(approval_comment(Some("  ")), Ok(None));
+        assert_eq!(approval_comment(Some(" ok ")), Ok(Some("ok".into())));
+        let long = "x".repeat(MAX_REASON_CHARS + 1);
+        assert!(approval_comment(Some(&long)).is_err());
+    }
 }
 
 #[cfg(test)]

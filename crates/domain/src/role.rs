@@ -13,6 +13,10 @@ pub enum Role {
     Admin,
     /// Works with cartridges, campaigns and leads.
     Member,
+    /// The agency's client: sees the approval queue, the posts' schedule and the reports of
+    /// the workspace, approves or rejects posts with a comment, and nothing else (the web
+    /// layer's client allow-list closes every other route).
+    Client,
 }
 
 impl Role {
@@ -22,6 +26,7 @@ impl Role {
             Role::Owner => "owner",
             Role::Admin => "admin",
             Role::Member => "member",
+            Role::Client => "client",
         }
     }
 
@@ -31,6 +36,7 @@ impl Role {
             "owner" => Some(Role::Owner),
             "admin" => Some(Role::Admin),
             "member" => Some(Role::Member),
+            "client" => Some(Role::Client),
             _ => None,
         }
     }
@@ -38,6 +44,17 @@ impl Role {
     /// Whether this role may change workspace settings: members, API keys and secrets.
     pub fn can_administer(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// Whether this role may approve or reject posts: owners and admins (so that the member
+    /// who drafts is not the one who lets it reach LinkedIn), and the client it is written for.
+    pub fn can_approve(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin | Role::Client)
+    }
+
+    /// Whether this is the client role, whose every request passes the web layer's allow-list.
+    pub fn is_client(self) -> bool {
+        self == Role::Client
     }
 
     /// Whether this role may grant or revoke `target`: nobody grants above their own role.
@@ -56,11 +73,21 @@ mod tests {
         assert!(!Role::Admin.can_grant(Role::Owner));
         assert!(Role::Admin.can_grant(Role::Member));
         assert!(!Role::Member.can_grant(Role::Member));
+        assert!(Role::Admin.can_grant(Role::Client));
+        assert!(!Role::Client.can_grant(Role::Client));
+    }
+
+    #[test]
+    fn clients_approve_but_administer_nothing() {
+        assert!(Role::Client.can_approve());
+        assert!(!Role::Client.can_administer());
+        assert!(!Role::Member.can_approve());
+        assert!(Role::Client > Role::Member, "the least powerful role");
     }
 
     #[test]
     fn names_round_trip() {
-        for r in [Role::Owner, Role::Admin, Role::Member] {
+        for r in [Role::Owner, Role::Admin, Role::Member, Role::Client] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
     }

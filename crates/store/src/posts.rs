@@ -250,7 +250,7 @@ pub async fn approve(
     tx: &mut Tx,
     tenant: TenantId,
     id: Uuid,
-    by: Uuid,
+    by: Option<Uuid>,
     edited: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
@@ -279,7 +279,7 @@ pub async fn reject(
     tx: &mut Tx,
     tenant: TenantId,
     id: Uuid,
-    by: Uuid,
+    by: Option<Uuid>,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
@@ -540,8 +540,10 @@ pub struct TransitionRow {
     /// The status after.
     #[sqlx(try_from = "String")]
     pub to_status: PostStatus,
-    /// Why (a rejection's reason).
+    /// Why: a rejection's reason, or the comment an approver left.
     pub reason: Option<String>,
+    /// Who made it when no user did (`via share link <label>`).
+    pub actor_label: Option<String>,
     /// When.
     pub occurred_at: DateTime<Utc>,
 }
@@ -554,28 +556,47 @@ struct StoredTransition {
     from_status: Option<String>,
 }
 
+/// Who made a move: a user, the system (neither), or a visitor named by a label (a share link).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MoveActor<'a> {
+    /// The user; `None` for the system or a share link.
+    pub id: Option<Uuid>,
+    /// The name of an actor that is no user (`via share link <label>`).
+    pub label: Option<&'a str>,
+}
+
+impl MoveActor<'_> {
+    /// A user.
+    pub fn user(id: Uuid) -> Self {
+        Self {
+            id: Some(id),
+            label: None,
+        }
+    }
+}
+
 /// Appends a move to a post's history.
 #[allow(clippy::too_many_arguments)] // each is one column of the history row
 pub async fn add_transition(
     tx: &mut Tx,
     tenant: TenantId,
     post: Uuid,
-    actor: Option<Uuid>,
+    actor: MoveActor<'_>,
     from: Option<PostStatus>,
     to: PostStatus,
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO post_transitions (id, tenant_id, post_id, actor_id, from_status, to_status, reason, \
-        occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(post).bind(actor).bind(from.map(PostStatus::as_str)).bind(to.as_str())
-        .bind(reason).bind(at).execute(c).await?.rows_affected());
+    const SQL: &str = "INSERT INTO post_transitions (id, tenant_id, post_id, actor_id, actor_label, from_status, to_status, \
+        reason, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(post).bind(actor.id).bind(actor.label)
+        .bind(from.map(PostStatus::as_str)).bind(to.as_str()).bind(reason).bind(at).execute(c).await?.rows_affected());
     Ok(())
 }
 
 /// A post's history, oldest first.
 pub async fn history(tx: &mut Tx, tenant: TenantId, post: Uuid) -> Result<Vec<TransitionRow>> {
-    const SQL: &str = "SELECT id, actor_id, from_status, to_status, reason, occurred_at FROM post_transitions \
+    const SQL: &str = "SELECT id, actor_id, actor_label, from_status, to_status, reason, occurred_at FROM post_transitions \
         WHERE tenant_id = $1 AND post_id = $2 ORDER BY id";
     let rows: Vec<StoredTransition> =
         on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(post).fetch_all(c).await?);

@@ -53,8 +53,9 @@
   }
 
   // Live updates: counters tagged data-live-count and a toast; pages may listen for
-  // "revos:live" events on document for more.
-  if (window.EventSource && document.body.dataset.page) {
+  // "revos:live" events on document for more. A client's pages have none (data-no-live: the
+  // client allow-list closes /live).
+  if (window.EventSource && document.body.dataset.page && !("noLive" in document.body.dataset)) {
     const feed = new EventSource("/live");
     const onLive = (e) => {
       let ev;

@@ -162,6 +162,7 @@ impl From<AppError> for ApiError {
             }
             AppError::Unauthorized(msg) => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", msg),
             AppError::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, "forbidden", msg),
+            AppError::Gone(msg) => Self::new(StatusCode::GONE, "gone", msg),
             AppError::SignupClosed => {
                 Self::new(StatusCode::FORBIDDEN, "signup_closed", err.to_string())
             }

@@ -320,6 +320,13 @@ where
         };
         let principal = state.app.authenticate(token).await?;
         tracing::Span::current().record("tenant_id", tracing::field::display(principal.tenant));
+        if !crate::client_access::allows(principal.role, &parts.method, parts.uri.path()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                crate::client_access::REFUSED,
+            ));
+        }
         Ok(Auth(principal))
     }
 }

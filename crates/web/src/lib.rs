@@ -2,6 +2,7 @@
 //! pagination, an OpenAPI 3.1 document generated from the handlers, and health probes.
 //! Handlers only translate HTTP to calls of [`revos_app::App`]; no SQL and no rules live here.
 
+mod client_access;
 mod client_ip;
 mod csv;
 mod error;

@@ -39,6 +39,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "magnet-links", description = "Tracked lead-magnet links (public): the file or a redirect, opens counted"),
         (name = "guides", description = "Generated lead magnets: guides and checklists written for a cartridge, edited as drafts, approved and rendered to PDF"),
         (name = "webhook-endpoints", description = "Outgoing webhooks: endpoints, signed deliveries (Standard Webhooks headers), the delivery log and redelivery"),
+        (name = "share-links", description = "Share links: a client without an account approves or rejects the posts waiting for approval; created, listed and revoked by the agency"),
+        (name = "workspaces", description = "The agency overview of every workspace, and new client workspaces"),
         (name = "health", description = "Probes"),
     )
 )]

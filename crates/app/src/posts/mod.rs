@@ -10,7 +10,7 @@
 mod media;
 mod metrics;
 mod publish;
-mod workflow;
+pub(crate) mod workflow;
 
 pub use media::{AttachFile, CardStyle, GenerateImage, MediaOrder, PostMedia, RenderCard};
 
@@ -37,13 +37,15 @@ pub use revos_store::posts::PostRow as Post;
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PostTransition {
-    /// Who made it; `null` for the system (a scheduled publish).
+    /// Who made it; `null` for the system (a scheduled publish) or a share link.
     pub actor_id: Option<Uuid>,
+    /// Who made it when no user did: `via share link <label>`.
+    pub actor_label: Option<String>,
     /// The status before; `null` when the post was created.
     pub from: Option<PostStatus>,
     /// The status after.
     pub to: PostStatus,
-    /// Why (a rejection's reason).
+    /// Why: a rejection's reason, or the comment an approver left.
     pub reason: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
@@ -130,6 +132,7 @@ impl App {
             .into_iter()
             .map(|h| PostTransition {
                 actor_id: h.actor_id,
+                actor_label: h.actor_label,
                 from: h.from_status,
                 to: h.to_status,
                 reason: h.reason,

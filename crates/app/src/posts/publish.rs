@@ -276,7 +276,10 @@ impl App {
             &mut tx,
             tenant,
             row.id,
-            actor,
+            store::MoveActor {
+                id: actor,
+                label: None,
+            },
             Some(row.status),
             to,
             None,

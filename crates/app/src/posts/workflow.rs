@@ -14,14 +14,43 @@ use revos_store::{Tx, campaigns, cartridges, linkedin_accounts};
 use uuid::Uuid;
 
 /// Fails unless the caller may approve or reject content: owners and admins, so that the
-/// person who drafts (any member) is not the one who lets it reach LinkedIn.
+/// person who drafts (any member) is not the one who lets it reach LinkedIn, and the client.
 fn require_approver(who: &Principal) -> Result<()> {
-    if who.role.can_administer() {
+    if who.role.can_approve() {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            "approving or rejecting posts needs the owner or admin role",
+            "approving or rejecting posts needs the owner, admin or client role",
         ))
+    }
+}
+
+/// Who decides on a post waiting for approval: a person of the workspace, or the visitor of
+/// a share link (then `label` names the link, and no user is recorded).
+#[derive(Clone, Copy)]
+pub(crate) struct Decider<'a> {
+    /// The caller (for a share link: the link's workspace, acting as a client).
+    pub who: &'a Principal,
+    /// `via share link <label>` for a share link's visitor.
+    pub label: Option<&'a str>,
+}
+
+impl<'a> Decider<'a> {
+    /// A person of the workspace.
+    fn person(who: &'a Principal) -> Self {
+        Self { who, label: None }
+    }
+
+    /// The user to record, none for a share link.
+    fn user(&self) -> Option<Uuid> {
+        self.label.is_none().then_some(self.who.user.0)
+    }
+
+    fn actor(&self) -> store::MoveActor<'a> {
+        store::MoveActor {
+            id: self.user(),
+            label: self.label,
+        }
     }
 }
 
@@ -35,11 +64,23 @@ async fn log_move(
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<()> {
+    log_decision(tx, Decider::person(who), id, (from, to), reason, at).await
+}
+
+/// [`log_move`] for a decider that may be a share link.
+async fn log_decision(
+    tx: &mut Tx,
+    by: Decider<'_>,
+    id: Uuid,
+    (from, to): (PostStatus, PostStatus),
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<()> {
     store::add_transition(
         tx,
-        who.tenant,
+        by.who.tenant,
         id,
-        Some(who.user.0),
+        by.actor(),
         Some(from),
         to,
         reason,
@@ -135,7 +176,7 @@ impl App {
             &mut tx,
             who.tenant,
             id,
-            Some(who.user.0),
+            store::MoveActor::user(who.user.0),
             None,
             draft,
             None,
@@ -237,18 +278,34 @@ impl App {
     }
 
     /// Approves a post waiting for approval, as written or with the approver's `edited`
-    /// text; the approval (and the edit beside the draft) feeds the cartridge's memory.
+    /// text and an optional `comment` (kept in its history); the approval (and the edit beside
+    /// the draft) feeds the cartridge's memory.
     pub async fn approve_post(
         &self,
         who: &Principal,
         id: Uuid,
         edited: Option<String>,
+        comment: Option<&str>,
     ) -> Result<PostDetail> {
+        self.approve_as(Decider::person(who), id, edited, comment)
+            .await
+    }
+
+    /// [`App::approve_post`] by a person or a share link.
+    pub(crate) async fn approve_as(
+        &self,
+        by: Decider<'_>,
+        id: Uuid,
+        edited: Option<String>,
+        comment: Option<&str>,
+    ) -> Result<PostDetail> {
+        let who = by.who;
         require_approver(who)?;
         let edited = edited
             .as_deref()
             .map(|b| rules::post_body("body", b))
             .transpose()?;
+        let comment = rules::approval_comment(comment)?;
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let row = self.read_post(&mut tx, who.tenant, id).await?;
@@ -258,10 +315,10 @@ impl App {
             None => PostMove::Approve,
         };
         let (from, to) = Self::check_move(&row, step)?;
-        if !store::approve(&mut tx, who.tenant, id, who.user.0, edited.as_deref(), now).await? {
+        if !store::approve(&mut tx, who.tenant, id, by.user(), edited.as_deref(), now).await? {
             return Err(changed_meanwhile());
         }
-        log_move(&mut tx, who, id, (from, to), None, now).await?;
+        log_decision(&mut tx, by, id, (from, to), comment.as_deref(), now).await?;
         let final_text = edited.as_deref().unwrap_or(&row.body);
         remember_edit(
             &mut tx,
@@ -304,24 +361,35 @@ impl App {
         }
     }
 
-    /// Rejects a post waiting for approval; a reason is required.
+    /// Rejects a post waiting for approval; a reason (the rejecting comment) is required.
     pub async fn reject_post(
         &self,
         who: &Principal,
         id: Uuid,
         reason: Option<&str>,
     ) -> Result<PostDetail> {
+        self.reject_as(Decider::person(who), id, reason).await
+    }
+
+    /// [`App::reject_post`] by a person or a share link.
+    pub(crate) async fn reject_as(
+        &self,
+        by: Decider<'_>,
+        id: Uuid,
+        reason: Option<&str>,
+    ) -> Result<PostDetail> {
+        let who = by.who;
         require_approver(who)?;
         let reason = rules::rejection_reason(reason)?;
         let now = self.now();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let row = self.read_post(&mut tx, who.tenant, id).await?;
         let (from, to) = Self::check_move(&row, PostMove::Reject)?;
-        if !store::reject(&mut tx, who.tenant, id, who.user.0, &reason, now).await? {
+        if !store::reject(&mut tx, who.tenant, id, by.user(), &reason, now).await? {
             return Err(changed_meanwhile());
         }
-        log_move(&mut tx, who, id, (from, to), Some(reason.as_str()), now).await?;
-        let data = serde_json::json!({"post_id": id, "by": who.user.0, "reason": reason});
+        log_decision(&mut tx, by, id, (from, to), Some(reason.as_str()), now).await?;
+        let data = serde_json::json!({"post_id": id, "by": by.user(), "by_label": by.label, "reason": reason});
         post_event(&mut tx, who.tenant, "post_rejected", id, data, now).await?;
         let detail = self.detail(&mut tx, who.tenant, id).await?;
         tx.commit().await?;

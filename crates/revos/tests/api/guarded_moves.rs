@@ -69,7 +69,7 @@ async fn forbidden_transitions_change_no_row(db: Db) {
     assert_eq!(row.status, CampaignStatus::Draft);
     // A draft post is neither approved, scheduled nor published.
     assert!(
-        !posts::approve(&mut tx, tenant, post, user, None, now)
+        !posts::approve(&mut tx, tenant, post, Some(user), None, now)
             .await
             .unwrap()
     );

@@ -25,6 +25,7 @@ mod campaigns;
 mod cartridge_files;
 mod cartridge_memory;
 mod cartridges;
+mod clients;
 mod crash;
 mod demo;
 mod dm_crash;

@@ -147,6 +147,7 @@ async fn me(Auth(who): Auth) -> Json<Me> {
         Credential::ApiKey(_) => "api_key",
         Credential::Operator => "operator",
         Credential::Worker => "worker",
+        Credential::ShareLink(_) => "share_link",
     };
     Json(Me {
         user_id: who.user,

@@ -27,8 +27,10 @@ mod notifications;
 mod post_media;
 mod posts;
 mod secrets;
+mod share_links;
 mod webhook_endpoints;
 mod webhooks;
+mod workspaces;
 
 use crate::extract::encode_cursor;
 use crate::state::AppState;
@@ -67,6 +69,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(lead_magnets::router())
         .merge(magnet_links::router())
         .merge(guides::router())
+        .merge(share_links::router())
+        .merge(workspaces::router())
 }
 
 /// One page of a list. Pass `next_cursor` back as `?cursor=` for the next page; it is `null`

@@ -45,13 +45,16 @@ struct ApproveRequest {
     /// The text as the approver wants it published; absent to approve as written.
     #[serde(default)]
     body: Option<String>,
+    /// A comment for the agency, kept in the post's history (at most 2000 characters).
+    #[serde(default)]
+    comment: Option<String>,
 }
 
 /// A rejection.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RejectRequest {
-    /// Why, for the writer (required).
+    /// Why, for the writer (required): the rejecting comment, kept in the post's history.
     #[serde(default)]
     reason: Option<String>,
 }
@@ -159,7 +162,8 @@ async fn submit(
     Ok(Json(state.app.submit_post(&who, id).await?))
 }
 
-/// Approves a post waiting for approval, as written or with an edited body (owner or admin).
+/// Approves a post waiting for approval, as written or with an edited body, optionally with a
+/// comment (owner, admin or client).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/approve", tag = "posts", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = ApproveRequest,
     responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -170,10 +174,15 @@ async fn approve(
     PathId(id): PathId,
     ApiJson(req): ApiJson<ApproveRequest>,
 ) -> Result<Json<PostDetail>, ApiError> {
-    Ok(Json(state.app.approve_post(&who, id, req.body).await?))
+    Ok(Json(
+        state
+            .app
+            .approve_post(&who, id, req.body, req.comment.as_deref())
+            .await?,
+    ))
 }
 
-/// Rejects a post waiting for approval, with a reason (owner or admin).
+/// Rejects a post waiting for approval, with a reason (owner, admin or client).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/reject", tag = "posts", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = RejectRequest,
     responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),

@@ -85,7 +85,7 @@ pub(super) async fn render_queue(
     compose: Option<&ComposeFailed>,
 ) -> Result<Html<String>, UiError> {
     let names = Lookups::load(state, signed).await?;
-    let can_approve = signed.who.role.can_administer();
+    let can_approve = signed.who.role.can_approve();
     let mut sections = Vec::new();
     for s in SECTIONS
         .into_iter()
@@ -108,7 +108,7 @@ pub(super) async fn render_queue(
         let ctx = |p: &revos_app::posts::Post| {
             context! {
                 media => media_ctx(media.iter().filter(|m| m.post_id == p.id)),
-                ..post_ctx(p, &names, can_approve)
+                ..post_ctx(p, &names, signed.who.role)
             }
         };
         sections.push(context! {

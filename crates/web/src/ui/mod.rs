@@ -25,6 +25,7 @@ mod leads;
 mod live;
 mod next_path;
 mod notifications;
+mod overview;
 mod pacing_view;
 mod page_params;
 mod post_media;
@@ -34,6 +35,7 @@ mod queue;
 mod render;
 mod session;
 mod settings;
+mod share;
 mod upload_form;
 mod webhook_endpoints;
 
@@ -127,6 +129,11 @@ pub(crate) fn router() -> Router<AppState> {
             post(notifications::preferences),
         )
         .route("/notifications/slack", post(notifications::slack))
+        .route("/overview", get(overview::show))
+        .route("/overview/workspaces", post(overview::create))
+        .route("/share/{token}", get(share::show))
+        .route("/share/{token}/posts/{id}/{action}", post(share::decide))
+        .route("/share/{token}/media/{id}", get(share::media))
         .route("/approvals", get(approvals::show))
         .route("/approvals/posts", post(approvals::create))
         .route("/approvals/drafts", post(approvals::write))

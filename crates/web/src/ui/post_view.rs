@@ -171,8 +171,9 @@ impl Lookups {
 }
 
 /// A post for a template: its text and status, the names it refers to, and which moves it
-/// allows (`can_approve` is whether the viewer may approve and reject).
-pub(super) fn post_ctx(p: &Post, names: &Lookups, can_approve: bool) -> Value {
+/// allows to a viewer with `role` (a client: approving and rejecting only).
+pub(super) fn post_ctx(p: &Post, names: &Lookups, role: revos_domain::Role) -> Value {
+    let agency = !role.is_client();
     let client = names.cartridge(p.cartridge_id).unwrap_or("No cartridge");
     let initial = client
         .chars()
@@ -182,6 +183,7 @@ pub(super) fn post_ctx(p: &Post, names: &Lookups, can_approve: bool) -> Value {
     let account = names.account(p.linkedin_account_id);
     let campaign = names.campaign(p.campaign_id);
     let allows = |m: PostMove| p.status.apply(m).is_ok();
+    let agency_allows = |m: PostMove| agency && allows(m);
     context! {
         id => p.id.to_string(),
         status => p.status.as_str(),
@@ -210,15 +212,15 @@ pub(super) fn post_ctx(p: &Post, names: &Lookups, can_approve: bool) -> Value {
             refreshed_at => p.metrics.refreshed_at.map(when),
         },
         can => context! {
-            edit => p.status.is_editable(),
-            submit => allows(PostMove::Submit),
+            edit => agency && p.status.is_editable(),
+            submit => agency_allows(PostMove::Submit),
             approve => allows(PostMove::Approve),
             reject => allows(PostMove::Reject),
-            approve_allowed => can_approve,
-            revise => allows(PostMove::Revise),
-            schedule => allows(PostMove::Schedule),
-            unschedule => allows(PostMove::Unschedule),
-            publish => allows(PostMove::Publish),
+            approve_allowed => role.can_approve(),
+            revise => agency_allows(PostMove::Revise),
+            schedule => agency_allows(PostMove::Schedule),
+            unschedule => agency_allows(PostMove::Unschedule),
+            publish => agency_allows(PostMove::Publish),
         },
     }
 }
@@ -229,7 +231,7 @@ pub(super) fn history_ctx(history: &[PostTransition], names: &Lookups) -> Vec<Va
         .iter()
         .map(|h| {
             context! {
-                who => names.person(h.actor_id),
+                who => h.actor_label.clone().unwrap_or_else(|| names.person(h.actor_id)),
                 from => h.from.map(status_label),
                 to => status_label(h.to),
                 reason => h.reason.clone(),

@@ -34,6 +34,8 @@ pub(super) struct PostAction {
     body: Option<String>,
     /// Why it is rejected.
     reason: String,
+    /// The approver's optional comment.
+    comment: String,
     /// When to publish, as a `datetime-local` value in UTC.
     at: String,
     /// The account to publish from.
@@ -77,7 +79,6 @@ async fn render_post(
 ) -> Result<Html<String>, UiError> {
     let detail = state.app.get_post(&signed.who, id).await?;
     let names = Lookups::load(state, signed).await?;
-    let can_approve = signed.who.role.can_administer();
     let draft_differs = detail
         .post
         .draft_body
@@ -91,12 +92,12 @@ async fn render_post(
         context! {
             p => context! {
                 media => super::post_media::media_ctx(&detail.media),
-                ..post_ctx(&detail.post, &names, can_approve)
+                ..post_ctx(&detail.post, &names, signed.who.role)
             },
             history => history_ctx(&detail.history, &names),
             draft_differs => draft_differs,
             accounts => names.account_options(),
-            campaigns => names.campaign_options(),
+            campaigns => if signed.who.role.is_client() { Vec::new() } else { names.campaign_options() },
             failed => failed.map(Failed::value),
         },
     )
@@ -160,7 +161,8 @@ async fn perform(
             app.submit_post(who, id).await?;
         }
         "approve" => {
-            app.approve_post(who, id, form.body.clone()).await?;
+            app.approve_post(who, id, form.body.clone(), Some(&form.comment))
+                .await?;
         }
         "reject" => {
             app.reject_post(who, id, Some(&form.reason)).await?;

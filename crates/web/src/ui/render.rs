@@ -105,6 +105,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "lead_magnets.html",
         include_str!("../../templates/lead_magnets.html"),
     ),
+    (
+        "overview.html",
+        include_str!("../../templates/overview.html"),
+    ),
+    ("share.html", include_str!("../../templates/share.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -149,6 +149,9 @@ impl FromRequestParts<AppState> for Signed {
             return Err(to_login(parts));
         };
         match state.app.authenticate(&token).await {
+            Ok(who) if !crate::client_access::allows(who.role, &parts.method, parts.uri.path()) => {
+                Err(UiError::forbidden(crate::client_access::REFUSED).into_response())
+            }
             Ok(who) => Ok(Signed {
                 csrf: csrf_token(&token),
                 who,

@@ -113,7 +113,7 @@ async fn settings_page(
     } else {
         (Vec::new(), Vec::new(), Vec::new())
     };
-    let grantable: Vec<&str> = [Role::Owner, Role::Admin, Role::Member]
+    let grantable: Vec<&str> = [Role::Owner, Role::Admin, Role::Member, Role::Client]
         .into_iter()
         .filter(|r| who.role.can_grant(*r))
         .map(Role::as_str)
@@ -308,8 +308,9 @@ pub(super) struct InviteForm {
 
 /// A role named by a form, or the field's mistake.
 fn form_role(raw: &str) -> Result<Role, AppError> {
-    Role::parse(raw)
-        .ok_or_else(|| ValidationErrors::single("role", "must be owner, admin or member").into())
+    Role::parse(raw).ok_or_else(|| {
+        ValidationErrors::single("role", "must be owner, admin, member or client").into()
+    })
 }
 
 /// A page showing a token (`value`, labelled `label`) that is never shown again; kept out of
