@@ -32,6 +32,7 @@ mod job_failure;
 pub mod jobs;
 mod key_health;
 pub mod knowledge;
+pub mod lead_import;
 pub mod lead_magnets;
 pub mod leads;
 pub mod llm;

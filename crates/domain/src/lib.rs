@@ -23,6 +23,7 @@ pub mod job_state;
 pub mod json_diff;
 pub mod knowledge;
 pub mod lead;
+pub mod lead_import;
 pub mod lead_magnet;
 pub mod linkedin_account;
 pub mod llm_pricing;

@@ -41,6 +41,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod knowledge;
 pub mod lead_export;
+pub mod lead_import;
 pub mod lead_magnets;
 pub mod lead_queries;
 pub mod leads;

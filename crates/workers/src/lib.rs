@@ -52,6 +52,7 @@ pub fn registry(app: &App) -> Registry<App> {
         .register::<revos_app::outreach::comment_reply::ReplyToComment>()
         .register::<revos_app::inbox_answer::SendInboxAnswer>()
         .register::<revos_app::outreach::monitor::MonitorCampaign>()
+        .register::<revos_app::lead_import::EnterImported>()
         .register::<revos_app::outreach::monitor::PollCampaigns>()
         .register::<revos_app::outreach::email_fallback::SequenceEmail>()
         .register::<revos_app::outreach::email_bounces::StopEmailSequence>()

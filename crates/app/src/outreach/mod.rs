@@ -16,6 +16,7 @@ pub mod dm_requests;
 pub mod email_bounces;
 pub mod email_fallback;
 pub mod enrichment;
+pub mod entry;
 pub mod monitor;
 pub(crate) mod paced;
 mod personalize;

@@ -16,15 +16,11 @@
 //! stable offset of each campaign ([`poll_offset`]), so they do not all fall on one second.
 
 use crate::outreach::context::{self, CampaignContext};
-use crate::outreach::dm::SendDm;
-use crate::outreach::enrichment::EnrichLead;
-use crate::outreach::requeue;
-use crate::pipeline_events::{self, Step};
+use crate::outreach::entry::{Entry, enter_campaign};
 use crate::{App, AppError, Result};
 use futures::StreamExt;
 use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus};
-use revos_domain::lead::LeadStage;
 use revos_domain::triggers::{find_email, qualifies};
 use revos_providers::{LinkedIn, PostComment};
 use revos_store::campaigns;
@@ -250,38 +246,15 @@ impl App {
             if lead.do_not_contact {
                 continue;
             }
-            if leads::join_campaign(
-                &mut tx,
+            let entry = Entry {
                 tenant,
                 campaign,
-                lead.id,
-                Some(comment_id),
-                LeadStage::Scraped,
-                now,
-            )
-            .await?
-            {
+                lead: lead.id,
+                account: w.account.id,
+                comment: Some(comment_id),
+            };
+            if enter_campaign(&mut tx, entry, now).await? {
                 report.new_leads += 1;
-                // The lead's first event, recorded before the DM's `dm_queued` of the same
-                // instant: the timeline orders events of one instant as they were recorded.
-                let step = Step::new("lead_scraped", Some(campaign), lead.id);
-                pipeline_events::append(&mut tx, tenant, step, now).await?;
-                // Enrichment and the DM are queued in the same transaction as the lead: all
-                // or nothing. Enrichment runs first (its own queue, higher priority); the DM
-                // waits for its account's pacing and checks the connection itself.
-                let enrich = EnrichLead {
-                    tenant,
-                    lead: lead.id,
-                    campaign: Some(campaign),
-                };
-                revos_jobs::enqueue(&mut tx, &enrich, now, now).await?;
-                let dm = SendDm {
-                    tenant,
-                    campaign,
-                    lead: lead.id,
-                    account: w.account.id,
-                };
-                requeue::dm(&mut tx, &dm, now).await?;
             }
         }
         if let Some(newest) = advance {

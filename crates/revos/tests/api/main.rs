@@ -41,6 +41,7 @@ mod inbox;
 mod isolation;
 mod jobs_api;
 mod lead_export;
+mod lead_import;
 mod lead_magnets;
 mod lead_search;
 mod leads_api;

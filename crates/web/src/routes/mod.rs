@@ -19,6 +19,7 @@ mod health;
 pub(crate) mod inbox;
 mod jobs;
 mod knowledge;
+mod lead_import;
 mod lead_magnets;
 pub(crate) mod leads;
 mod magnet_links;
@@ -55,6 +56,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(campaigns::router())
         .merge(webhooks::router())
         .merge(campaign_leads::router())
+        .merge(lead_import::router())
         .merge(leads::router())
         .merge(do_not_contact::router())
         .merge(posts::router())
