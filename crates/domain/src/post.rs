@@ -68,6 +68,13 @@ impl PostStatus {
             .collect()
     }
 
+    /// Whether a client (the `client` role, or a share link's visitor) may see a post in this
+    /// status: what waits for them and what the agency approved, scheduled or published, not
+    /// the agency's drafts nor posts sent back to it.
+    pub fn shown_to_clients(self) -> bool {
+        !matches!(self, PostStatus::Draft | PostStatus::Rejected)
+    }
+
     /// Whether the text and settings may still be edited.
     pub fn is_editable(self) -> bool {
         self == PostStatus::Draft

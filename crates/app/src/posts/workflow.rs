@@ -241,7 +241,11 @@ impl App {
     /// Reads a post with its history.
     pub async fn get_post(&self, who: &Principal, id: Uuid) -> Result<PostDetail> {
         let mut tx = self.store.begin_read_for(who.tenant).await?;
-        self.detail(&mut tx, who.tenant, id).await
+        let detail = self.detail(&mut tx, who.tenant, id).await?;
+        if who.role.is_client() && !detail.post.status.shown_to_clients() {
+            return Err(AppError::NotFound("post"));
+        }
+        Ok(detail)
     }
 
     /// Lists posts, optionally of one status.
@@ -251,6 +255,11 @@ impl App {
         status: Option<PostStatus>,
         page: PageRequest,
     ) -> Result<Page<Post>> {
+        if who.role.is_client() && !status.is_some_and(PostStatus::shown_to_clients) {
+            return Err(AppError::Forbidden(
+                "a client lists posts of one status: pending_approval, approved, scheduled or published",
+            ));
+        }
         let mut tx = self.store.begin_read_for(who.tenant).await?;
         let rows = store::list(&mut tx, who.tenant, status, page).await?;
         let page = Page::from_rows(rows, page, |r| r.id);

@@ -272,9 +272,37 @@ async fn a_client_approves_and_rejects_with_comments_and_reaches_nothing_else(db
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    // The agency's drafts are not the client's to see: not listed, not found, not on the page.
+    let (status, draft) = t
+        .post(
+            "/api/v1/posts",
+            Some(&w.owner),
+            json!({"body": "Agency-internal draft", "cartridge_id": w.cartridge}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    for listing in [
+        "/api/v1/posts",
+        "/api/v1/posts?status=draft",
+        "/api/v1/posts?status=rejected",
+    ] {
+        let (status, body) = t.get(listing, &w.client).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{listing}: {body}");
+    }
+    let (status, body) = t
+        .get(
+            &format!("/api/v1/posts/{}", draft["id"].as_str().unwrap()),
+            &w.client,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, html) = page(t, &w.client, "/approvals").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("First post for the client"));
+    assert!(
+        !html.contains("Agency-internal draft"),
+        "no drafts on the client's queue"
+    );
     assert!(
         !html.contains("href=\"/leads\""),
         "the client's nav is cut down"

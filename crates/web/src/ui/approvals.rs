@@ -90,6 +90,7 @@ pub(super) async fn render_queue(
     for s in SECTIONS
         .into_iter()
         .filter(|s| status.is_none_or(|f| f == *s))
+        .filter(|s| !signed.who.role.is_client() || s.shown_to_clients())
     {
         let posts = state.app.list_posts(&signed.who, Some(s), ALL).await?.items;
         // The section's attachments in one query over its range of post ids.
