@@ -84,6 +84,12 @@ async fn last_dm_failures(
     Ok(newest)
 }
 
+/// A new id for a sequence step or variant saved without one: unique for good, so a step
+/// removed and another added never share what was sent.
+fn fresh_id() -> String {
+    Uuid::now_v7().simple().to_string()
+}
+
 /// A lifecycle step asked for through the API.
 #[derive(Clone, Copy, Debug)]
 pub enum Transition {
@@ -240,6 +246,7 @@ impl App {
         who: &Principal,
         mut spec: CampaignSpec,
     ) -> Result<Campaign> {
+        spec.settle_steps(None, fresh_id);
         let invalid = spec.validate().err();
         let id = Uuid::now_v7();
         let mut tx = self.store.begin_for(who.tenant).await?;
@@ -299,6 +306,17 @@ impl App {
         id: Uuid,
         mut spec: CampaignSpec,
     ) -> Result<Campaign> {
+        // The current steps are kept unless the request gives steps (ids keep what was sent
+        // recorded against them: an edit never sends a step again). Settled and validated
+        // before the writing transaction: validation renders templates.
+        let current = {
+            let mut tx = self.store.begin_read_for(who.tenant).await?;
+            store::get(&mut tx, who.tenant, id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?
+                .settings
+        };
+        spec.settle_steps(Some(&current), fresh_id);
         let invalid = spec.validate().err();
         let mut tx = self.store.begin_for(who.tenant).await?;
         let row = store::get(&mut tx, who.tenant, id)

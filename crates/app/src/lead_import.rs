@@ -320,6 +320,16 @@ impl revos_jobs::Job for EnterImported {
             .begin_for(self.tenant)
             .await
             .map_err(AppError::from)?;
+        // The sequence as it is now: a campaign edited since the import starts the leads at
+        // its current first step.
+        let Some(campaign) = revos_store::campaigns::get(&mut tx, self.tenant, self.campaign)
+            .await
+            .map_err(AppError::from)?
+        else {
+            // Deleted since the import: nothing to enter.
+            return Ok(revos_jobs::Outcome::Done);
+        };
+        let first_step = campaign.settings.first_step_id();
         for lead in &self.leads {
             let entry = Entry {
                 tenant: self.tenant,
@@ -328,7 +338,7 @@ impl revos_jobs::Job for EnterImported {
                 account: self.account,
                 comment: None,
             };
-            enter_campaign(&mut tx, entry, now).await?;
+            enter_campaign(&mut tx, entry, first_step, now).await?;
         }
         tx.commit().await.map_err(AppError::from)?;
         Ok(revos_jobs::Outcome::Done)

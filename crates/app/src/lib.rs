@@ -57,6 +57,7 @@ mod runner_observer;
 pub mod secrets;
 pub mod sent_dm_log;
 pub mod share_links;
+pub mod step_stats;
 mod tokens;
 pub mod unipile_links;
 pub mod unipile_setup;

@@ -3,6 +3,7 @@
 //! lifecycle, and rendering a DM for one lead.
 
 use crate::ValidationErrors;
+use crate::sequence::{self, SequenceStep};
 use crate::stored_name::stored_names;
 use crate::user_template::render_user_template;
 use crate::validation::Collector;
@@ -171,8 +172,16 @@ pub struct CampaignSpec {
     /// Provider ids of the LinkedIn posts to watch.
     #[serde(default)]
     pub watched_posts: Vec<String>,
-    /// The DM, with `{{ first_name }}`-style variables (see [`DM_VARIABLES`]).
+    /// The DM, with `{{ first_name }}`-style variables (see [`DM_VARIABLES`]): the first
+    /// step's first variant. A campaign saved with only this field is a one-step sequence;
+    /// one saved with `steps` may leave it out (it reads back as that variant's text).
+    #[serde(default)]
     pub dm_template: String,
+    /// The sequence: the first DM, then follow-ups (see [`crate::sequence`]). Left out, the
+    /// campaign keeps its current steps with `dm_template` as the first one's text (a new
+    /// campaign gets the one-step sequence of `dm_template`).
+    #[serde(default)]
+    pub steps: Vec<SequenceStep>,
     /// Let the language model personalise each DM in the cartridge's voice (when one is
     /// configured); the template is the fallback.
     #[serde(default)]
@@ -287,11 +296,51 @@ fn check_template(c: &mut Collector, field: &str, template: &str, max: usize, sa
 impl TryFrom<String> for CampaignSpec {
     type Error = serde_json::Error;
     fn try_from(raw: String) -> Result<Self, Self::Error> {
-        serde_json::from_str(&raw)
+        let mut spec: CampaignSpec = serde_json::from_str(&raw)?;
+        // Saved before sequences: the one-step sequence of its template (its messages were
+        // migrated to that step).
+        if spec.steps.is_empty() {
+            spec.steps = sequence::one_step(&spec.dm_template);
+        }
+        Ok(spec)
     }
 }
 
 impl CampaignSpec {
+    /// Settles `dm_template` and `steps` of a spec about to be saved over `previous` (the
+    /// campaign's current spec, `None` for a new one), so that clients that know only the
+    /// template and clients that edit steps both work: no steps keeps the current ones (or
+    /// makes the one-step sequence) with the template as the first text; steps given win,
+    /// unless only the template changed (a client that reads a campaign, edits
+    /// `dm_template` and writes everything back). Then the template mirrors the first text,
+    /// and steps and variants without an id get one from `fresh`.
+    pub fn settle_steps(&mut self, previous: Option<&CampaignSpec>, fresh: impl FnMut() -> String) {
+        let template_edited = previous.is_some_and(|p| p.dm_template != self.dm_template);
+        if self.steps.is_empty() {
+            self.steps = match previous {
+                Some(p) if !p.steps.is_empty() => p.steps.clone(),
+                _ => sequence::one_step(&self.dm_template),
+            };
+            set_first_text(&mut self.steps, &self.dm_template);
+        } else if template_edited
+            && previous.is_some_and(|p| p.steps == self.steps)
+            && !self.dm_template.is_empty()
+        {
+            set_first_text(&mut self.steps, &self.dm_template);
+        }
+        if let Some(first) = self.steps.first().and_then(|s| s.variants.first()) {
+            self.dm_template = first.template.clone();
+        }
+        sequence::assign_ids(&mut self.steps, fresh);
+    }
+
+    /// The id of the sequence's first step (a commenter's first DM is recorded as it).
+    pub fn first_step_id(&self) -> &str {
+        self.steps
+            .first()
+            .map_or(sequence::FIRST_STEP_ID, |s| s.id.as_str())
+    }
+
     /// Checks every field and reports all problems at once.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut c = Collector::default();
@@ -316,6 +365,16 @@ impl CampaignSpec {
         c.list("watched_posts", &self.watched_posts, 50, 200);
         let sample = DmValues::sample(self);
         check_template(&mut c, "dm_template", &self.dm_template, 2_000, &sample);
+        sequence::check_structure(&mut c, &self.steps);
+        for (i, step) in self.steps.iter().enumerate() {
+            for (j, v) in step.variants.iter().enumerate() {
+                // The first text is `dm_template`, checked (and named) above.
+                if (i, j) != (0, 0) || v.template != self.dm_template {
+                    let field = format!("steps[{i}].variants[{j}].template");
+                    check_template(&mut c, &field, &v.template, 2_000, &sample);
+                }
+            }
+        }
         if let Some(t) = &self.connect_reply_template {
             check_template(&mut c, "connect_reply_template", t, 1_250, &sample);
         }
@@ -326,6 +385,13 @@ impl CampaignSpec {
             }
         }
         c.finish()
+    }
+}
+
+/// Makes `text` the first step's first variant's text.
+fn set_first_text(steps: &mut [SequenceStep], text: &str) {
+    if let Some(first) = steps.first_mut().and_then(|s| s.variants.first_mut()) {
+        first.template = text.to_owned();
     }
 }
 
@@ -398,6 +464,9 @@ mod tests {
             watched_posts: vec!["7332661864792854528".into()],
             dm_template:
                 "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}".into(),
+            steps: crate::sequence::one_step(
+                "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}",
+            ),
             personalize_dm: false,
             connect_reply_template: Some(
                 "Thanks {{ first_name }}! Connect with me and I'll send it.".into(),
@@ -501,6 +570,71 @@ mod tests {
         for s in [Draft, Active, Paused, Completed] {
             assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
         }
+    }
+
+    #[test]
+    fn steps_settle_against_the_template_and_the_current_steps() {
+        let fresh = || "new".to_owned();
+        // An old client: only the template; a new campaign becomes one step.
+        let mut s = spec();
+        s.steps.clear();
+        s.settle_steps(None, fresh);
+        assert_eq!(s.steps, crate::sequence::one_step(&s.dm_template));
+        // A three-step campaign edited by an old client (no steps): its steps are kept, the
+        // first text follows the template.
+        let mut current = spec();
+        let mut second = current.steps[0].clone();
+        second.id = "2".into();
+        second.delay_hours = 72;
+        current.steps.push(second);
+        let mut edit = current.clone();
+        edit.steps.clear();
+        edit.dm_template = "Hello {{ first_name }}".into();
+        edit.settle_steps(Some(&current), fresh);
+        assert_eq!(edit.steps.len(), 2);
+        assert_eq!(edit.steps[0].variants[0].template, "Hello {{ first_name }}");
+        // Read, template edited, written back with the steps unchanged: the template wins.
+        let mut edit = current.clone();
+        edit.dm_template = "Howdy".into();
+        edit.settle_steps(Some(&current), fresh);
+        assert_eq!(edit.steps[0].variants[0].template, "Howdy");
+        // Steps edited: they win, the template mirrors them, new ones get ids.
+        let mut edit = current.clone();
+        edit.steps[0].variants[0].template = "From steps".into();
+        edit.steps.push(crate::sequence::SequenceStep {
+            id: String::new(),
+            delay_hours: 24,
+            condition: crate::sequence::StepCondition::OpenedMagnet,
+            variants: vec![crate::sequence::StepVariant {
+                id: String::new(),
+                template: "P.S.".into(),
+                weight: 1,
+            }],
+        });
+        edit.settle_steps(Some(&current), fresh);
+        assert_eq!(edit.dm_template, "From steps");
+        assert_eq!(edit.steps[2].id, "new");
+        assert_eq!(edit.steps[2].variants[0].id, "new");
+        edit.validate().unwrap();
+        // A bad follow-up text is named by its place.
+        edit.steps[1].variants[0].template = "{{ nickname }}".into();
+        let fields: Vec<_> = edit
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["steps[1].variants[0].template"]);
+    }
+
+    #[test]
+    fn a_document_saved_before_sequences_reads_as_one_step() {
+        let mut old = serde_json::to_value(spec()).unwrap();
+        old.as_object_mut().unwrap().remove("steps");
+        let read = CampaignSpec::try_from(old.to_string()).unwrap();
+        assert_eq!(read.steps, crate::sequence::one_step(&read.dm_template));
+        assert_eq!(read.first_step_id(), "1");
     }
 
     #[test]

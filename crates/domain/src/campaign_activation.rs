@@ -143,6 +143,7 @@ mod tests {
             trigger_words: vec!["PLAYBOOK".into()],
             watched_posts: vec!["7332661864792854528".into()],
             dm_template: "Hi {{ first_name }}! {{ lead_magnet_url }}".into(),
+            steps: crate::sequence::one_step("Hi {{ first_name }}! {{ lead_magnet_url }}"),
             personalize_dm: false,
             connect_reply_template: None,
             email_fallback: Some(EmailFallback {

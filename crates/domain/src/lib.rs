@@ -44,6 +44,7 @@ pub mod report_period;
 pub mod role;
 pub mod search_text;
 pub mod secret_name;
+pub mod sequence;
 pub mod signup;
 pub mod stored_name;
 pub mod style;

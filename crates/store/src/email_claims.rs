@@ -39,7 +39,7 @@ pub async fn claim(
 ) -> Result<bool> {
     const SQL: &str = "INSERT INTO messages (id, tenant_id, campaign_id, lead_id, channel, direction, status, body, \
         created_at, updated_at) VALUES ($1, $2, $3, $4, 'email', 'out', $5, $6, $7, $7) \
-        ON CONFLICT (campaign_id, lead_id, channel) WHERE direction = 'out' DO NOTHING";
+        ON CONFLICT (campaign_id, lead_id, channel, step_id) WHERE direction = 'out' DO NOTHING";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead)
         .bind(DmState::Sending.as_str()).bind(body).bind(now).execute(c).await?.rows_affected());
     Ok(n == 1)

@@ -62,6 +62,7 @@ pub mod reply_poll;
 pub mod sessions;
 pub mod share_links;
 pub mod stages;
+pub mod step_stats;
 pub mod tenants;
 pub mod unipile_links;
 pub mod users;

@@ -85,3 +85,13 @@ pub async fn count_open(
         .fetch_optional(c).await?),
     )
 }
+
+/// Whether `lead` opened a tracked magnet link of `campaign` of `tenant` (a follow-up's
+/// `opened_magnet` condition).
+pub async fn opened(tx: &mut Tx, tenant: TenantId, campaign: Uuid, lead: Uuid) -> Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM magnet_links WHERE tenant_id = $1 AND campaign_id = $2 \
+        AND lead_id = $3 AND first_opened_at IS NOT NULL";
+    let n: i64 = on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).bind(lead)
+        .fetch_one(c).await?);
+    Ok(n > 0)
+}

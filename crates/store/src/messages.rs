@@ -1,6 +1,6 @@
 //! Outbound DMs and their state machine (`queued → sending → sent | failed`). One outbound
-//! DM per campaign and lead: the partial unique index `messages_one_outbound` makes a second
-//! one impossible to record. A DM sent and a DM reply also move the lead's conversation in
+//! DM per campaign, lead and sequence step: the partial unique index `messages_one_outbound`
+//! makes a second one impossible to record. A DM sent and a DM reply also move the lead's conversation in
 //! the inbox ([`crate::inbox`]), in the same transaction.
 
 use crate::tx::on_conn;
@@ -29,37 +29,71 @@ pub struct DmRow {
     pub chat_read_before_send_at: Option<DateTime<Utc>>,
     /// The chat's newest message at that read (`None`: no chat, or an empty one).
     pub last_message_before_send: Option<String>,
+    /// The sequence step it is (the step's id in the campaign's settings).
+    pub step_id: String,
+    /// When a follow-up recorded ahead of time is due (`None`: at once).
+    pub due_at: Option<DateTime<Utc>>,
 }
 
-/// Records a queued DM for a lead of a campaign; false when one already exists.
+const DM_COLUMNS: &str = "id, status, body, provider_chat_id, provider_message_id, chat_read_before_send_at, \
+    last_message_before_send, step_id, due_at";
+
+/// Records a queued DM of sequence step `step` for a lead of a campaign, due at `due`
+/// (`None`: at once); false when the lead has that step's DM already.
 pub async fn insert_dm(
     tx: &mut Tx,
     tenant: TenantId,
-    campaign: Uuid,
-    lead: Uuid,
+    (campaign, lead): (Uuid, Uuid),
+    step: &str,
+    due: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     const SQL: &str = "INSERT INTO messages (id, tenant_id, campaign_id, lead_id, channel, direction, status, body, \
-        created_at, updated_at) VALUES ($1, $2, $3, $4, 'dm', 'out', 'queued', '', $5, $5) \
-        ON CONFLICT (campaign_id, lead_id, channel) WHERE direction = 'out' DO NOTHING";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead).bind(now)
-        .execute(c).await?.rows_affected());
+        step_id, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'dm', 'out', 'queued', '', $5, $6, $7, $7) \
+        ON CONFLICT (campaign_id, lead_id, channel, step_id) WHERE direction = 'out' DO NOTHING";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(tenant.0).bind(campaign).bind(lead)
+        .bind(step).bind(due).bind(now).execute(c).await?.rows_affected());
     Ok(n == 1)
 }
 
-/// The DM of a lead in a campaign.
+/// The first DM of a lead in a campaign (the first step's; the chat every step goes to).
 pub async fn dm(
     tx: &mut Tx,
     tenant: TenantId,
     campaign: Uuid,
     lead: Uuid,
 ) -> Result<Option<DmRow>> {
-    const SQL: &str = "SELECT id, status, body, provider_chat_id, provider_message_id, chat_read_before_send_at, \
-        last_message_before_send FROM messages WHERE tenant_id = $1 AND campaign_id = $2 \
-        AND lead_id = $3 AND channel = 'dm' AND direction = 'out'";
+    let sql = format!(
+        "SELECT {DM_COLUMNS} FROM messages WHERE tenant_id = $1 AND campaign_id = $2 \
+         AND lead_id = $3 AND channel = 'dm' AND direction = 'out' ORDER BY id LIMIT 1"
+    );
     Ok(
-        on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).bind(lead).fetch_optional(c).await?),
+        on_conn!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(campaign).bind(lead).fetch_optional(c).await?),
     )
+}
+
+/// The DM of sequence step `step` of a lead in a campaign.
+pub async fn dm_of_step(
+    tx: &mut Tx,
+    tenant: TenantId,
+    (campaign, lead): (Uuid, Uuid),
+    step: &str,
+) -> Result<Option<DmRow>> {
+    let sql = format!(
+        "SELECT {DM_COLUMNS} FROM messages WHERE tenant_id = $1 AND campaign_id = $2 \
+         AND lead_id = $3 AND channel = 'dm' AND direction = 'out' AND step_id = $4"
+    );
+    Ok(
+        on_conn!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(campaign).bind(lead).bind(step).fetch_optional(c).await?),
+    )
+}
+
+/// Drops a follow-up DM of `tenant` that was never sent (still `queued`): the lead replied,
+/// opted out, or the step's condition did not hold. True when it was dropped.
+pub async fn drop_unsent(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<bool> {
+    const SQL: &str = "DELETE FROM messages WHERE tenant_id = $1 AND id = $2 AND status = 'queued' AND direction = 'out'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).execute(c).await?.rows_affected());
+    Ok(n == 1)
 }
 
 /// Moves a DM to `status`, recording what is known (text, chat, message id, error); a DM
@@ -103,19 +137,20 @@ pub async fn set_dm(
     Ok(())
 }
 
-/// Stores the text of a DM of `tenant` unless it has one already; returns the text it keeps,
-/// which every attempt and every reconciliation then uses (a personalised DM is generated
-/// once).
+/// Stores the text of a DM of `tenant`, written from A/B variant `variant`, unless it has one
+/// already; returns the text it keeps, which every attempt and every reconciliation then uses
+/// (a personalised DM is generated once).
 pub async fn keep_dm_text(
     tx: &mut Tx,
     tenant: TenantId,
     id: Uuid,
-    text: &str,
+    (text, variant): (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<String> {
-    const SET: &str = "UPDATE messages SET body = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND body = ''";
+    const SET: &str = "UPDATE messages SET body = $3, variant_id = $5, updated_at = $4 WHERE tenant_id = $1 \
+        AND id = $2 AND body = ''";
     const GET: &str = "SELECT body FROM messages WHERE tenant_id = $1 AND id = $2";
-    on_conn!(tx, c => sqlx::query(SET).bind(tenant.0).bind(id).bind(text).bind(now).execute(c).await?.rows_affected());
+    on_conn!(tx, c => sqlx::query(SET).bind(tenant.0).bind(id).bind(text).bind(now).bind(variant).execute(c).await?.rows_affected());
     Ok(on_conn!(tx, c => sqlx::query_scalar(GET).bind(tenant.0).bind(id).fetch_one(c).await?))
 }
 
@@ -168,11 +203,26 @@ pub async fn sent_times(
         .collect())
 }
 
-/// The leads of a campaign of `tenant` whose DM still waits (`queued` or `sending`).
-pub async fn waiting_dms(tx: &mut Tx, tenant: TenantId, campaign: Uuid) -> Result<Vec<Uuid>> {
-    const SQL: &str = "SELECT lead_id FROM messages WHERE tenant_id = $1 AND campaign_id = $2 AND direction = 'out' \
-        AND channel = 'dm' AND status IN ('queued', 'sending') ORDER BY id";
-    Ok(on_conn!(tx, c => sqlx::query_scalar(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
+/// A DM of a campaign that still waits.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct WaitingDm {
+    /// The lead.
+    pub lead_id: Uuid,
+    /// The sequence step.
+    pub step_id: String,
+    /// When it is due (`None`: at once).
+    pub due_at: Option<DateTime<Utc>>,
+    /// True for the lead's first DM (no other DM of the campaign to them is older).
+    pub first: bool,
+}
+
+/// The DMs of a campaign of `tenant` that still wait (`queued` or `sending`), every step.
+pub async fn waiting_dms(tx: &mut Tx, tenant: TenantId, campaign: Uuid) -> Result<Vec<WaitingDm>> {
+    const SQL: &str = "SELECT m.lead_id, m.step_id, m.due_at, NOT EXISTS (SELECT 1 FROM messages o \
+        WHERE o.campaign_id = m.campaign_id AND o.lead_id = m.lead_id AND o.channel = 'dm' AND o.direction = 'out' \
+        AND o.id < m.id) AS first FROM messages m WHERE m.tenant_id = $1 AND m.campaign_id = $2 \
+        AND m.direction = 'out' AND m.channel = 'dm' AND m.status IN ('queued', 'sending') ORDER BY m.id";
+    Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?))
 }
 
 /// An inbound message (a reply) to record.
@@ -257,13 +307,14 @@ pub async fn open_dms_in_chats(
         return Ok(Vec::new());
     }
     let placeholders: Vec<String> = (0..chats.len()).map(|i| format!("${}", i + 4)).collect();
+    // Every step of a sequence goes to the same chat: one row per campaign, lead and chat.
     let sql = format!(
         "SELECT m.campaign_id, m.lead_id, m.provider_chat_id AS chat_id FROM messages m \
          JOIN campaign_leads cl ON cl.campaign_id = m.campaign_id AND cl.lead_id = m.lead_id \
          JOIN campaigns c ON c.id = m.campaign_id \
          WHERE m.tenant_id = $1 AND c.linkedin_account_id = $2 AND m.channel = 'dm' AND m.direction = 'out' \
          AND m.status = 'sent' AND m.sent_at >= $3 AND cl.status IN ('dm_sent', 'email_sequenced') \
-         AND m.provider_chat_id IN ({}) ORDER BY m.id",
+         AND m.provider_chat_id IN ({}) GROUP BY m.campaign_id, m.lead_id, m.provider_chat_id ORDER BY m.campaign_id, m.lead_id",
         placeholders.join(", ")
     );
     Ok(on_conn!(tx, c => {
@@ -275,16 +326,20 @@ pub async fn open_dms_in_chats(
     }))
 }
 
-/// The leads of a campaign of `tenant` whose DM went out and who have neither answered nor
-/// been sequenced, with when it went out (resuming a campaign queues their email fallback).
+/// The leads of a campaign of `tenant` whose DMs went out, with no step still waiting, and
+/// who have neither answered nor been sequenced, with when their last DM went out (resuming a
+/// campaign queues their email fallback, which follows the sequence's last step).
 pub async fn sent_unanswered(
     tx: &mut Tx,
     tenant: TenantId,
     campaign: Uuid,
 ) -> Result<Vec<(Uuid, DateTime<Utc>)>> {
-    const SQL: &str = "SELECT m.lead_id, m.sent_at FROM messages m JOIN campaign_leads cl \
+    const SQL: &str = "SELECT m.lead_id, MAX(m.sent_at) FROM messages m JOIN campaign_leads cl \
         ON cl.campaign_id = m.campaign_id AND cl.lead_id = m.lead_id WHERE m.tenant_id = $1 AND m.campaign_id = $2 \
-        AND m.channel = 'dm' AND m.direction = 'out' AND m.status = 'sent' AND cl.status = 'dm_sent' ORDER BY m.id";
+        AND m.channel = 'dm' AND m.direction = 'out' AND m.status = 'sent' AND cl.status = 'dm_sent' \
+        AND NOT EXISTS (SELECT 1 FROM messages w WHERE w.campaign_id = m.campaign_id AND w.lead_id = m.lead_id \
+        AND w.channel = 'dm' AND w.direction = 'out' AND w.status IN ('queued', 'sending')) \
+        GROUP BY m.lead_id ORDER BY m.lead_id";
     let rows: Vec<(Uuid, Option<DateTime<Utc>>)> =
         on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(campaign).fetch_all(c).await?);
     Ok(rows

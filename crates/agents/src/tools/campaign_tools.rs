@@ -289,6 +289,7 @@ fn create_campaign<'a>(
                 .collect(),
             watched_posts: args.watched_posts,
             dm_template,
+            steps: Vec::new(),
             personalize_dm: false,
             connect_reply_template: None,
             email_fallback: None,

@@ -34,6 +34,7 @@ impl App {
             campaign: waiting.campaign_id,
             lead: waiting.lead_id,
             account: waiting.account_id,
+            step: None,
         };
         let moved = crate::outreach::requeue::connected_dm(&mut tx, &job, now).await?;
         tx.commit().await?;

@@ -8,10 +8,17 @@
 //! message is recognised by the ids recorded, not by its text (see [`reconcile`]), and a DM
 //! found sent takes no new paced slot. The send itself runs in a paced slot of its LinkedIn
 //! account, taken right before the call.
+//!
+//! A campaign's DMs form a sequence ([`revos_domain::sequence`]): each step is one message
+//! row of its own (one per step and lead, by the same unique index) and goes through this same
+//! machine. When a step goes out, the next one is recorded and its job enqueued for its due
+//! time in the same transaction (a durable job on the queue: it survives restarts, takes the
+//! account's paced slot like every send, and needs no scanner); when it is due, the lead's
+//! stage and the step's condition are checked again before anything is sent. After the last
+//! step comes the email fallback.
 
 use crate::outreach::comment_reply::{ReplyToComment, queue_reply};
 use crate::outreach::context::{self, CampaignContext};
-use crate::outreach::email_fallback::SequenceEmail;
 use crate::outreach::paced::Paced;
 use crate::outreach::requeue;
 use crate::pipeline_events::{self, Step};
@@ -20,9 +27,12 @@ use revos_domain::TenantId;
 use revos_domain::campaign::{CampaignSpec, CampaignStatus, DmValues, render};
 use revos_domain::lead::{BeforeSend, DmState, LeadStage, Reconciliation, SendTrace, reconcile};
 use revos_domain::paced_action::ActionKind;
+use revos_domain::sequence::{
+    self, LeadFacts, SequenceStep, StepCondition, StepDecision, StepVariant,
+};
 use revos_jobs::Job;
 use revos_providers::LinkedIn;
-use revos_store::{leads, messages, stages};
+use revos_store::{leads, magnet_links, messages, stages};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -37,6 +47,10 @@ pub struct SendDm {
     pub lead: Uuid,
     /// Our id of the LinkedIn account that sends it (its pacing applies).
     pub account: Uuid,
+    /// The follow-up step it sends (its id in the campaign's sequence); `None` for the lead's
+    /// first DM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 impl Job for SendDm {
@@ -50,7 +64,10 @@ impl Job for SendDm {
     }
 
     fn unique_key(&self) -> Option<String> {
-        Some(format!("{}:{}", self.campaign, self.lead))
+        Some(match &self.step {
+            None => format!("{}:{}", self.campaign, self.lead),
+            Some(step) => format!("{}:{}:{step}", self.campaign, self.lead),
+        })
     }
 
     fn pacing_account(&self) -> Option<Uuid> {
@@ -96,24 +113,51 @@ pub enum DmOutcome {
     CampaignNotActive,
     /// No paced slot of the account is free before then: nothing sent; try again then.
     NotBefore(chrono::DateTime<chrono::Utc>),
+    /// A follow-up not sent because the lead replied, opted out or was sequenced (or the step
+    /// was removed from the campaign): the sequence is over for them.
+    Stopped,
+    /// A follow-up whose condition did not hold: skipped, the next step is queued.
+    Skipped,
 }
 
 impl App {
     /// One attempt to send a DM.
     pub async fn send_dm(&self, job: &SendDm) -> Result<DmOutcome> {
         let tenant = job.tenant;
-        let (spec, magnet_file, status, account, dm, lead) = {
+        let (spec, magnet_file, status, account, dm, lead, stage) = {
             let mut tx = self.store.begin_read_for(tenant).await?;
             let CampaignContext { row, account } =
                 context::read(&mut tx, tenant, job.campaign, Some(job.account)).await?;
             let spec = row.settings;
-            let dm = messages::dm(&mut tx, tenant, job.campaign, job.lead)
-                .await?
-                .ok_or(AppError::NotFound("DM"))?;
+            let dm = match &job.step {
+                None => messages::dm(&mut tx, tenant, job.campaign, job.lead).await?,
+                Some(step) => {
+                    messages::dm_of_step(&mut tx, tenant, (job.campaign, job.lead), step).await?
+                }
+            };
+            let Some(dm) = dm else {
+                // A follow-up dropped meanwhile (a retried job after a skip): nothing to do.
+                return match job.step {
+                    Some(_) => Ok(DmOutcome::Stopped),
+                    None => Err(AppError::NotFound("DM")),
+                };
+            };
             let lead = leads::get(&mut tx, tenant, job.lead)
                 .await?
                 .ok_or(AppError::NotFound("lead"))?;
-            (spec, row.magnet_file_id, row.status, account, dm, lead)
+            let stage = revos_store::leads::stages(&mut tx, tenant, job.lead)
+                .await?
+                .into_iter()
+                .find_map(|(c, s)| (c == job.campaign).then_some(s));
+            (
+                spec,
+                row.magnet_file_id,
+                row.status,
+                account,
+                dm,
+                lead,
+                stage,
+            )
         };
         if dm.status == DmState::Sent {
             return Ok(DmOutcome::AlreadySent);
@@ -130,11 +174,43 @@ impl App {
         if status != CampaignStatus::Active || lead.do_not_contact {
             return Ok(DmOutcome::CampaignNotActive);
         }
-        if !linkedin.is_connected(acct, &lead.provider_id).await? {
+        // The first DM's step may have been edited away: it is then the current first step.
+        let step = match (sequence::step(&spec.steps, &dm.step_id), &job.step) {
+            (Some(step), _) => step,
+            (None, None) => spec
+                .steps
+                .first()
+                .ok_or_else(|| AppError::Internal("a campaign without steps".into()))?,
+            (None, Some(_)) => return self.drop_step(job, &spec, &dm, false).await,
+        };
+        let connected = linkedin.is_connected(acct, &lead.provider_id).await?;
+        if job.step.is_some() && dm.status == DmState::Queued {
+            let opened_magnet = if step.condition == StepCondition::OpenedMagnet {
+                let mut tx = self.store.begin_read_for(tenant).await?;
+                magnet_links::opened(&mut tx, tenant, job.campaign, job.lead).await?
+            } else {
+                false
+            };
+            let facts = LeadFacts {
+                stopped: stage != Some(LeadStage::DmSent),
+                connected,
+                opened_magnet,
+            };
+            match sequence::decide(step, facts) {
+                StepDecision::Send if connected => {}
+                StepDecision::Stop => return self.drop_step(job, &spec, &dm, false).await,
+                // Not connected any more: no DM can reach them; the sequence goes on.
+                StepDecision::Skip | StepDecision::Send => {
+                    return self.drop_step(job, &spec, &dm, true).await;
+                }
+            }
+        } else if !connected {
             self.await_connection(job, &spec).await?;
             return Ok(DmOutcome::AwaitingConnection);
         }
-        let body = self.dm_text(job, &spec, magnet_file, &lead, &dm).await?;
+        let body = self
+            .dm_text(job, (&spec, step), magnet_file, &lead, &dm)
+            .await?;
         // What the chat held before the first attempt (a read, outside the paced slot): after
         // a lost answer, ours is what came after.
         let before = if dm.status == DmState::Sending {
@@ -185,12 +261,38 @@ impl App {
             tenant,
             job,
             &spec,
-            dm.id,
+            &dm,
             &sent.chat_id,
             sent.message_id.as_deref(),
         )
         .await?;
         Ok(DmOutcome::Sent)
+    }
+
+    /// Drops a follow-up that will not be sent (never sent: still `queued`). A skipped step
+    /// (`skipped`: its condition did not hold) lets the sequence go on from its due time;
+    /// otherwise the lead's sequence is over.
+    async fn drop_step(
+        &self,
+        job: &SendDm,
+        spec: &CampaignSpec,
+        dm: &messages::DmRow,
+        skipped: bool,
+    ) -> Result<DmOutcome> {
+        let now = self.now();
+        let mut tx = self.store.begin_for(job.tenant).await?;
+        if !messages::drop_unsent(&mut tx, job.tenant, dm.id).await? {
+            // Not `queued` any more: another attempt got further; it decides.
+            return Ok(DmOutcome::AlreadySent);
+        }
+        if !skipped {
+            tx.commit().await?;
+            return Ok(DmOutcome::Stopped);
+        }
+        let at = dm.due_at.unwrap_or(now).min(now);
+        requeue::after_step(&mut tx, job, spec, &dm.step_id, at, now).await?;
+        tx.commit().await?;
+        Ok(DmOutcome::Skipped)
     }
 
     /// The DM's text: the one stored on it, else the template rendered for the lead with its
@@ -201,7 +303,7 @@ impl App {
     async fn dm_text(
         &self,
         job: &SendDm,
-        spec: &CampaignSpec,
+        (spec, step): (&CampaignSpec, &SequenceStep),
         magnet_file: Option<Uuid>,
         lead: &leads::LeadRow,
         dm: &messages::DmRow,
@@ -209,6 +311,10 @@ impl App {
         if !dm.body.is_empty() {
             return Ok(dm.body.clone());
         }
+        // The same variant on every attempt: chosen from the lead and the step.
+        let variant = sequence::choose_variant(step, job.lead)
+            .ok_or_else(|| AppError::Internal("a step without a variant to send".into()))?;
+        let field = template_field(spec, step, variant);
         let link = self.magnet_link(
             job.tenant,
             job.campaign,
@@ -218,13 +324,15 @@ impl App {
         );
         let mut values = DmValues::for_lead(&lead.name, lead.company.as_deref(), &spec.lead_magnet);
         values.lead_magnet_url = link.url.clone();
-        let rendered = render("dm_template", &spec.dm_template, &values)?;
+        let rendered = render(&field, &variant.template, &values)?;
         let text = self
             .personalized_dm(job.tenant, job.campaign, spec, lead, &link.url, rendered)
             .await;
         let mut tx = self.store.begin_for(job.tenant).await?;
         link.remember(&mut tx, job.tenant, self).await?;
-        let kept = messages::keep_dm_text(&mut tx, job.tenant, dm.id, &text, self.now()).await?;
+        let kept =
+            messages::keep_dm_text(&mut tx, job.tenant, dm.id, (&text, &variant.id), self.now())
+                .await?;
         tx.commit().await?;
         Ok(kept)
     }
@@ -275,7 +383,7 @@ impl App {
         );
         match found {
             Reconciliation::AlreadySent(message_id) => {
-                self.record_sent(tenant, job, spec, dm.id, &chat, Some(&message_id))
+                self.record_sent(tenant, job, spec, dm, &chat, Some(&message_id))
                     .await?;
                 Ok(true)
             }
@@ -284,14 +392,14 @@ impl App {
     }
 
     /// Records a DM that went out. The lead moves to `dm_sent` only if the domain allows it
-    /// (a lead who replied meanwhile stays `replied`), and only a lead that moved gets the
-    /// email fallback queued.
+    /// (a lead who replied meanwhile stays `replied`); for a lead that moved (or a follow-up)
+    /// the next step is queued for its due time, or after the last step the email fallback.
     async fn record_sent(
         &self,
         tenant: TenantId,
         job: &SendDm,
         spec: &CampaignSpec,
-        dm: Uuid,
+        dm: &messages::DmRow,
         chat: &str,
         message: Option<&str>,
     ) -> Result<()> {
@@ -300,7 +408,7 @@ impl App {
         messages::set_dm(
             &mut tx,
             tenant,
-            dm,
+            dm.id,
             DmState::Sent,
             None,
             Some(chat),
@@ -321,13 +429,8 @@ impl App {
         let mut step = Step::new(LeadStage::DmSent.as_str(), Some(job.campaign), job.lead);
         step.cost = revos_domain::costs::DM_USD;
         pipeline_events::append(&mut tx, tenant, step, now).await?;
-        if moved {
-            let fallback = SequenceEmail {
-                tenant,
-                campaign: job.campaign,
-                lead: job.lead,
-            };
-            requeue::fallback(&mut tx, &fallback, spec, now, now).await?;
+        if moved || job.step.is_some() {
+            requeue::after_step(&mut tx, job, spec, &dm.step_id, now, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -361,6 +464,22 @@ impl App {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The name a rendering error gives the template: `dm_template` for the first text (as a
+/// campaign without steps knows it), else `steps[i].variants[j].template`.
+fn template_field(spec: &CampaignSpec, step: &SequenceStep, variant: &StepVariant) -> String {
+    let i = spec.steps.iter().position(|s| s.id == step.id).unwrap_or(0);
+    let j = step
+        .variants
+        .iter()
+        .position(|v| v.id == variant.id)
+        .unwrap_or(0);
+    if (i, j) == (0, 0) {
+        "dm_template".into()
+    } else {
+        format!("steps[{i}].variants[{j}].template")
     }
 }
 

@@ -98,8 +98,9 @@ impl App {
             campaign,
             lead,
             account: spec.linkedin_account_id,
+            step: None,
         };
-        match requeue::dm(&mut tx, &job, now).await? {
+        match requeue::dm(&mut tx, &job, spec.first_step_id(), now).await? {
             Queued::Yes => {}
             Queued::AlreadyHasDm => {
                 return Err(AppError::Conflict(

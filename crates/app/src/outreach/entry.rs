@@ -30,9 +30,14 @@ pub struct Entry {
     pub comment: Option<Uuid>,
 }
 
-/// Adds the lead to the campaign and queues its enrichment and first DM; false (and nothing
-/// written) when it was in the campaign already.
-pub async fn enter_campaign(tx: &mut Tx, e: Entry, now: DateTime<Utc>) -> Result<bool> {
+/// Adds the lead to the campaign and queues its enrichment and the DM of the sequence's
+/// `first_step`; false (and nothing written) when it was in the campaign already.
+pub async fn enter_campaign(
+    tx: &mut Tx,
+    e: Entry,
+    first_step: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let joined = leads::join_campaign(
         tx,
         e.tenant,
@@ -63,7 +68,8 @@ pub async fn enter_campaign(tx: &mut Tx, e: Entry, now: DateTime<Utc>) -> Result
         campaign: e.campaign,
         lead: e.lead,
         account: e.account,
+        step: None,
     };
-    requeue::dm(tx, &dm, now).await?;
+    requeue::dm(tx, &dm, first_step, now).await?;
     Ok(true)
 }

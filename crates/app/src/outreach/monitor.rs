@@ -253,7 +253,7 @@ impl App {
                 account: w.account.id,
                 comment: Some(comment_id),
             };
-            if enter_campaign(&mut tx, entry, now).await? {
+            if enter_campaign(&mut tx, entry, w.spec.first_step_id(), now).await? {
                 report.new_leads += 1;
             }
         }

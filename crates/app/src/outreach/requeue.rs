@@ -1,7 +1,8 @@
 //! The only way a DM or an email fallback is queued or queued again, so the unique keys, the
 //! due times and the pacing account of these jobs are decided in one place: a commenter's first
-//! DM, the DM of a lead whose connection appeared, the fallback after a DM went out, and both
-//! again when a paused campaign resumes. Every function works in the caller's transaction, so
+//! DM, the DM of a lead whose connection appeared, the next step of a sequence (or the
+//! fallback after its last step) once a step went out or was skipped, and all of them again
+//! when a paused campaign resumes. Every function works in the caller's transaction, so
 //! the job exists only if the state change that caused it commits.
 
 use crate::Result;
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use revos_domain::TenantId;
 use revos_domain::campaign::CampaignSpec;
 use revos_domain::lead::LeadStage;
+use revos_domain::sequence;
 use revos_store::{Tx, messages, stages};
 use uuid::Uuid;
 
@@ -26,9 +28,10 @@ pub enum Queued {
     PastDm,
 }
 
-/// Moves the lead to `dm_queued`, records the DM and enqueues its job, in the caller's
-/// transaction (which the caller drops unless the answer is [`Queued::Yes`]).
-pub async fn dm(tx: &mut Tx, job: &SendDm, now: DateTime<Utc>) -> Result<Queued> {
+/// Moves the lead to `dm_queued`, records the DM of the sequence's first step `first_step`
+/// and enqueues its job, in the caller's transaction (which the caller drops unless the
+/// answer is [`Queued::Yes`]).
+pub async fn dm(tx: &mut Tx, job: &SendDm, first_step: &str, now: DateTime<Utc>) -> Result<Queued> {
     let (tenant, campaign, lead) = (job.tenant, job.campaign, job.lead);
     if !stages::move_stage(tx, tenant, campaign, lead, LeadStage::DmQueued, now).await? {
         return Ok(match messages::dm(tx, tenant, campaign, lead).await? {
@@ -36,7 +39,7 @@ pub async fn dm(tx: &mut Tx, job: &SendDm, now: DateTime<Utc>) -> Result<Queued>
             None => Queued::PastDm,
         });
     }
-    if !messages::insert_dm(tx, tenant, campaign, lead, now).await? {
+    if !messages::insert_dm(tx, tenant, (campaign, lead), first_step, None, now).await? {
         return Ok(Queued::AlreadyHasDm);
     }
     revos_jobs::enqueue(tx, job, now, now).await?;
@@ -64,6 +67,40 @@ pub async fn connected_dm(tx: &mut Tx, job: &SendDm, now: DateTime<Utc>) -> Resu
     Ok(moved)
 }
 
+/// What follows step `step` of the lead of `job`, sent (or skipped) at `at`, in the caller's
+/// transaction: the next step of the sequence, recorded and its job enqueued for its due
+/// time; after the last step, the email fallback.
+pub async fn after_step(
+    tx: &mut Tx,
+    job: &SendDm,
+    spec: &CampaignSpec,
+    step: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    match sequence::follow_up(&spec.steps, step, at) {
+        Some((next, due)) => {
+            let (tenant, campaign, lead) = (job.tenant, job.campaign, job.lead);
+            if messages::insert_dm(tx, tenant, (campaign, lead), &next.id, Some(due), now).await? {
+                let next_job = SendDm {
+                    step: Some(next.id.clone()),
+                    ..job.clone()
+                };
+                revos_jobs::enqueue(tx, &next_job, due.max(now), now).await?;
+            }
+            Ok(())
+        }
+        None => {
+            let fallback_job = SequenceEmail {
+                tenant: job.tenant,
+                campaign: job.campaign,
+                lead: job.lead,
+            };
+            fallback(tx, &fallback_job, spec, at, now).await
+        }
+    }
+}
+
 /// Queues the fallback of a lead whose DM went out at `sent_at`, in the caller's transaction.
 pub async fn fallback(
     tx: &mut Tx,
@@ -80,8 +117,9 @@ pub async fn fallback(
 }
 
 /// Queues again what waited while `campaign` was paused, now that it is active: its DMs still
-/// queued, through `account` (a job still queued for a lead is not doubled: its unique key
-/// holds), and the email fallback of leads whose DM is still unanswered.
+/// queued, every step, each at its due time, through `account` (a job still queued for a
+/// lead is not doubled: its unique key holds), and the email fallback of leads whose
+/// sequence is over and still unanswered.
 pub async fn resumed_campaign(
     tx: &mut Tx,
     tenant: TenantId,
@@ -89,14 +127,16 @@ pub async fn resumed_campaign(
     spec: &CampaignSpec,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    for lead in messages::waiting_dms(tx, tenant, campaign).await? {
+    for waiting in messages::waiting_dms(tx, tenant, campaign).await? {
         let job = SendDm {
             tenant,
             campaign,
-            lead,
+            lead: waiting.lead_id,
             account: spec.linkedin_account_id,
+            step: (!waiting.first).then_some(waiting.step_id),
         };
-        revos_jobs::enqueue(tx, &job, now, now).await?;
+        let due = waiting.due_at.unwrap_or(now).max(now);
+        revos_jobs::enqueue(tx, &job, due, now).await?;
     }
     for (lead, sent_at) in messages::sent_unanswered(tx, tenant, campaign).await? {
         let job = SequenceEmail {

@@ -326,7 +326,7 @@ async fn lead_detail_merges_events_and_messages_oldest_first(db: Db) {
     // The DM is recorded (queued) now but goes out two minutes later.
     let mut tx = t.store.begin_for(tenant).await.unwrap();
     assert!(
-        messages::insert_dm(&mut tx, tenant, c1, lead, t.app.now())
+        messages::insert_dm(&mut tx, tenant, (c1, lead), "1", None, t.app.now())
             .await
             .unwrap()
     );

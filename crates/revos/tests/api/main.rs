@@ -67,6 +67,7 @@ mod queue;
 mod sandbox_leads;
 mod secrets;
 mod security_headers;
+mod sequences;
 mod serve_supervision;
 mod status_literals;
 mod tools;

@@ -346,10 +346,11 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
             campaign,
             lead: id_of(p),
             account,
+            step: None,
         };
         // The monitor queued it already: one DM per campaign and lead.
         assert_eq!(
-            requeue::dm(&mut tx, &job, now).await.unwrap(),
+            requeue::dm(&mut tx, &job, "1", now).await.unwrap(),
             Queued::AlreadyHasDm
         );
     }
@@ -361,8 +362,10 @@ async fn dms_go_out_exactly_once_even_after_a_timed_out_send(db: Db) {
                 tenant,
                 campaign,
                 lead: id_of("ACo1"),
-                account
+                account,
+                step: None,
             },
+            "1",
             now
         )
         .await

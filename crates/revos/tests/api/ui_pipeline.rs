@@ -610,10 +610,11 @@ async fn lead_page_timeline_campaign_queue_and_do_not_contact(db: Db) {
         campaign: c1,
         lead: ana,
         account,
+        step: None,
     };
     let mut tx = t.store.begin_for(b.tenant).await.unwrap();
     assert_eq!(
-        revos_app::outreach::requeue::dm(&mut tx, &job, t.app.now())
+        revos_app::outreach::requeue::dm(&mut tx, &job, "1", t.app.now())
             .await
             .unwrap(),
         revos_app::outreach::requeue::Queued::Yes

@@ -1,5 +1,6 @@
-//! A campaign's leads and its funnel: the lead list scoped to one campaign, and how many of
-//! its leads reached each step at what cost.
+//! A campaign's leads, its funnel and its sequence figures: the lead list scoped to one
+//! campaign, how many of its leads reached each step at what cost, and each sequence step's
+//! and variant's reply rate.
 
 use super::List;
 use super::leads::{LeadFilters, parse_filters};
@@ -11,12 +12,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use revos_app::funnel::Funnel;
 use revos_app::leads::Lead;
+use revos_app::step_stats::SequenceStats;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(leads))
         .routes(routes!(funnel))
+        .routes(routes!(steps))
 }
 
 /// Lists a campaign's leads, each with its stage there.
@@ -57,4 +60,18 @@ async fn funnel(
     PathId(id): PathId,
 ) -> Result<Json<Funnel>, ApiError> {
     Ok(Json(state.app.campaign_funnel(&who, id).await?))
+}
+
+/// A campaign's sequence figures: per step and A/B variant, the DMs sent, the replies (a
+/// reply counts for the last step sent before it) and the reply rate, in the order of the
+/// campaign's `steps` (a step edited away keeps its figures, with `position` null).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/steps", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "the campaign's id")),
+    responses((status = 200, body = SequenceStats), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn steps(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId,
+) -> Result<Json<SequenceStats>, ApiError> {
+    Ok(Json(state.app.sequence_stats(&who, id).await?))
 }

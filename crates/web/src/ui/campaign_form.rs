@@ -192,6 +192,8 @@ impl CampaignForm {
                 .map(str::to_owned)
                 .collect(),
             dm_template: self.dm_template.trim().to_owned(),
+            // The form edits the first text; the saved steps are kept (see `settle_steps`).
+            steps: Vec::new(),
             personalize_dm: self.personalize_dm.is_some(),
             connect_reply_template: Some(self.connect_reply_template.trim())
                 .filter(|t| !t.is_empty())
@@ -203,7 +205,12 @@ impl CampaignForm {
                 require_verified: self.email_fallback_require_verified.is_some(),
             }),
         };
-        if let Err(v) = spec.validate() {
+        // Checked as the one-step sequence of its template; the saved spec leaves `steps` out.
+        let checked = CampaignSpec {
+            steps: revos_domain::sequence::one_step(&spec.dm_template),
+            ..spec.clone()
+        };
+        if let Err(v) = checked.validate() {
             let found: Vec<(String, String)> =
                 v.0.iter()
                     .map(|e| (e.field.clone(), e.message.clone()))

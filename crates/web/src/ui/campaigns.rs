@@ -15,9 +15,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use revos_app::campaigns::{Campaign, Transition};
+use revos_app::step_stats::SequenceStats;
 use revos_domain::PageRequest;
 use revos_domain::campaign::CampaignStatus;
 use revos_domain::lead::LeadStage;
+use revos_domain::sequence::StepCondition;
 use serde::Deserialize;
 
 /// Everything a list may hold on one page.
@@ -266,7 +268,54 @@ pub(super) async fn transition(
     Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
 }
 
-/// `GET /campaigns/{id}`: the campaign, its buttons, funnel, pacing and queue.
+/// A reply rate as a percentage, `—` before anything was sent.
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// The rows of the campaign page's sequence table: each step (its delay, condition and
+/// figures) with a row per variant (its text and figures).
+fn sequence_rows(c: &Campaign, stats: &SequenceStats) -> Vec<Value> {
+    stats
+        .steps
+        .iter()
+        .map(|s| {
+            let spec = c.spec.steps.iter().find(|x| x.id == s.step_id);
+            let variants: Vec<Value> = s
+                .variants
+                .iter()
+                .map(|v| {
+                    let text = spec
+                        .and_then(|x| x.variants.iter().find(|w| w.id == v.variant_id))
+                        .map(|w| (w.template.clone(), w.weight));
+                    context! {
+                        id => v.variant_id.clone(), sent => v.sent, replied => v.replied,
+                        rate => percent(v.reply_rate),
+                        template => text.as_ref().map(|t| t.0.clone()), weight => text.map(|t| t.1),
+                    }
+                })
+                .collect();
+            context! {
+                id => s.step_id.clone(), position => s.position,
+                delay_hours => spec.map(|x| x.delay_hours),
+                condition => spec.map(|x| condition_label(x.condition)),
+                sent => s.sent, replied => s.replied, rate => percent(s.reply_rate),
+                variants => variants,
+            }
+        })
+        .collect()
+}
+
+/// How the page names a step's condition.
+fn condition_label(c: StepCondition) -> &'static str {
+    match c {
+        StepCondition::NoReply => "if no reply",
+        StepCondition::Connected => "if no reply and connected",
+        StepCondition::OpenedMagnet => "if no reply and the magnet was opened",
+    }
+}
+
+/// `GET /campaigns/{id}`: the campaign, its buttons, funnel, sequence, pacing and queue.
 pub(super) async fn show(
     State(state): State<AppState>,
     signed: Signed,
@@ -276,6 +325,7 @@ pub(super) async fn show(
     let app = &state.app;
     let c = app.get_campaign(&signed.who, id).await?;
     let funnel = app.campaign_funnel(&signed.who, id).await?;
+    let sequence = sequence_rows(&c, &app.sequence_stats(&signed.who, id).await?);
     let queue = app.campaign_queue(&signed.who, &c).await?;
     let cartridge = match c.spec.cartridge_id {
         Some(cid) => app
@@ -344,7 +394,7 @@ pub(super) async fn show(
             editable => c.status != CampaignStatus::Completed, cartridge => cartridge,
             funnel => funnel_rows, cost_usd => format!("{:.2}", funnel.cost_usd),
             cost_per_lead => funnel.cost_per_lead_usd.map(|v| format!("{v:.4}")),
-            account => account, queued => queued,
+            account => account, queued => queued, sequence => sequence,
             dm_queued => brief(&queue.dm_queued), awaiting => brief(&queue.awaiting_connection),
             created => when(c.created_at), last_error_at => c.last_error.as_ref().map(|e| when(e.failed_at)),
         },
