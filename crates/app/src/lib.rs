@@ -25,6 +25,7 @@ mod error;
 pub mod files;
 pub mod first_run;
 pub mod funnel;
+pub mod gdpr;
 pub mod guides;
 pub mod inbox;
 pub mod inbox_answer;

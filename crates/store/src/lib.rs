@@ -55,6 +55,7 @@ pub mod operator_alerts;
 pub mod outbox_backlog;
 pub mod overview;
 pub mod paced_actions;
+pub mod person_data;
 pub mod post_media;
 pub mod posts;
 pub mod queue_stats;

@@ -34,6 +34,7 @@ mod email_deliverability;
 mod fault_soak;
 mod files;
 mod first_run;
+mod gdpr;
 mod guarded_moves;
 mod guides;
 mod hostile_tenants;

@@ -25,6 +25,7 @@ pub(crate) mod leads;
 mod magnet_links;
 mod members;
 mod notifications;
+mod people;
 mod post_media;
 mod posts;
 mod secrets;
@@ -58,6 +59,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(campaign_leads::router())
         .merge(lead_import::router())
         .merge(leads::router())
+        .merge(people::router())
         .merge(do_not_contact::router())
         .merge(posts::router())
         .merge(post_media::router())
