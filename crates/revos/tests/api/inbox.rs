@@ -54,6 +54,13 @@ async fn world(db: Db) -> World {
         },
     )
     .await;
+    // Tomorrow at 08:00 UTC, so the two hours this test runs stay within one day of the
+    // account's calendar (its `sent_today` counts from midnight).
+    let morning = (t.app.now().date_naive() + chrono::Days::new(1))
+        .and_hms_opt(8, 0, 0)
+        .expect("a time of day")
+        .and_utc();
+    t.clock.advance_to(morning);
     let clock = t.clock.clone();
     unipile.state.set_clock(move || clock.now());
     let (token, tenant, account) = commented_workspace(
