@@ -75,6 +75,10 @@ struct Identity {
 /// redact unrelated text.
 const MIN_NEEDLE_CHARS: usize = 4;
 
+/// The length from which a text the person wrote is taken as theirs alone and redacted
+/// wherever it is quoted; shorter ones ("GUIDE please") only in rows about them.
+const UNIQUE_TEXT_CHARS: usize = 24;
+
 /// What replaces a personal text found in a free-text column.
 const REDACTED: &str = "[redacted]";
 
@@ -89,6 +93,7 @@ const COPIES: &[(&str, &str)] = &[
     ("jobs", "payload"),
     ("jobs", "last_error"),
     ("chat_messages", "message"),
+    ("chat_sessions", "title"),
     ("messages", "last_message_before_send"),
     ("inbox_messages", "last_message_before_send"),
     // Unique per account; a provider's chat id may embed the person's id.
@@ -98,11 +103,12 @@ const COPIES: &[(&str, &str)] = &[
 /// Erases `tenant`'s lead `lead`: the lead becomes an anonymised tombstone (its id, flags and
 /// campaign memberships stay, so the funnel and dashboard counts stay); its messages, inbox
 /// conversations and comments keep their rows without their text and provider ids (a chat
-/// id names the person's conversation); bounces of its email stay
-/// counted under the tombstone's id; and every copy of its name, email, LinkedIn id or URL, headline or of the texts they
-/// wrote in events, outboxes, webhook payloads, notifications, chats and jobs is
-/// replaced by `[redacted]` (one statement per column). Returns false when there is no
-/// such lead.
+/// id names the person's conversation); bounces of its email stay counted under the
+/// tombstone's id. In events, outboxes, webhook payloads, notifications, chats and jobs, every
+/// copy of its name, email, LinkedIn id or URL and of the long texts they wrote is replaced by
+/// `[redacted]`, and in the rows about them (holding their lead id or an identifier) their
+/// headline and short texts too, so another lead who wrote the same words keeps them (two
+/// statements per column). Returns false when there is no such lead.
 pub async fn erase(tx: &mut Tx, tenant: TenantId, lead: Uuid, now: DateTime<Utc>) -> Result<bool> {
     const WHO: &str = "SELECT provider_id, linkedin_url, name, email, headline FROM leads \
         WHERE tenant_id = $1 AND id = $2";
@@ -119,33 +125,40 @@ pub async fn erase(tx: &mut Tx, tenant: TenantId, lead: Uuid, now: DateTime<Utc>
     let texts: Vec<String> = on_conn!(tx, c => sqlx::query_scalar(TEXTS).bind(tenant.0).bind(lead)
         .bind(&who.provider_id).fetch_all(c).await?);
     let email = who.email.clone().unwrap_or_default();
-    let mut needles: Vec<String> = [
-        Some(who.name),
-        who.email,
-        Some(who.provider_id.clone()),
-        who.linkedin_url,
-        who.headline,
-    ]
-    .into_iter()
-    .flatten()
-    .chain(texts)
-    .flat_map(|t| {
-        // As written, and as it appears inside a JSON string.
-        let json = serde_json::to_string(&t).unwrap_or_default();
-        let json = json
-            .get(1..json.len().saturating_sub(1))
-            .unwrap_or("")
-            .to_owned();
-        [t, json]
-    })
-    .filter(|t| t.chars().count() >= MIN_NEEDLE_CHARS)
-    .collect();
-    // Longest first, so a text containing the name is redacted whole.
-    needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    needles.dedup();
-
+    // What names the person wherever it appears: their ids, links, name and the long texts
+    // they wrote (quoted in a chat, say). What is theirs only where the row is about them:
+    // their headline and short texts, which another person may share word for word
+    // ("GUIDE please").
+    let identifiers = needles([who.email, Some(who.provider_id.clone()), who.linkedin_url]);
+    let (long, short): (Vec<String>, Vec<String>) = texts
+        .into_iter()
+        .partition(|t| t.chars().count() >= UNIQUE_TEXT_CHARS);
+    let everywhere = needles(
+        identifiers
+            .iter()
+            .cloned()
+            .chain([who.name])
+            .chain(long)
+            .map(Some),
+    );
+    let about_them = needles(
+        everywhere
+            .iter()
+            .cloned()
+            .chain(who.headline)
+            .chain(short)
+            .map(Some),
+    );
+    // A row is about them when it holds their lead id or one of their identifiers.
+    let marks: Vec<String> = identifiers.into_iter().chain([lead.to_string()]).collect();
     for (table, column) in COPIES {
-        redact(tx, tenant, table, column, &needles).await?;
+        let theirs = About {
+            lead,
+            subject: (*table == "events").then_some("subject_id"),
+            marks: &marks,
+        };
+        redact(tx, tenant, table, column, Some(&theirs), &about_them).await?;
+        redact(tx, tenant, table, column, None, &everywhere).await?;
     }
 
     const COMMENTS: &str = "UPDATE comments SET author_name = '', body = '', author_provider_id = $3 \
@@ -184,29 +197,84 @@ pub async fn erase(tx: &mut Tx, tenant: TenantId, lead: Uuid, now: DateTime<Utc>
     Ok(true)
 }
 
-/// Replaces each of `needles` by `[redacted]` in `column` of `table`'s rows of `tenant`, in
-/// one statement.
+/// The texts to search for: each as written and as it appears inside a JSON string, at
+/// least [`MIN_NEEDLE_CHARS`] long, longest first (so a text containing the name is
+/// redacted whole), without repeats.
+fn needles(texts: impl IntoIterator<Item = Option<String>>) -> Vec<String> {
+    let mut found: Vec<String> = texts
+        .into_iter()
+        .flatten()
+        .flat_map(|t| {
+            let json = serde_json::to_string(&t).unwrap_or_default();
+            let json = json
+                .get(1..json.len().saturating_sub(1))
+                .unwrap_or("")
+                .to_owned();
+            [t, json]
+        })
+        .filter(|t| t.chars().count() >= MIN_NEEDLE_CHARS)
+        .collect();
+    found.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    found.dedup();
+    found
+}
+
+/// Which rows of a table are about the erased person: those whose text holds one of `marks`
+/// (their lead id and identifiers) or, where the table names its subject, whose subject is
+/// their lead.
+struct About<'a> {
+    lead: Uuid,
+    subject: Option<&'static str>,
+    marks: &'a [String],
+}
+
+/// Replaces each of `needles` by `[redacted]` in `column` of `table`'s rows of `tenant` (only
+/// those `about` the person when given), in one statement.
 async fn redact(
     tx: &mut Tx,
     tenant: TenantId,
     table: &str,
     column: &str,
+    about: Option<&About<'_>>,
     needles: &[String],
 ) -> Result<()> {
     if needles.is_empty() {
         return Ok(());
     }
+    // Placeholders: $1 the tenant, $2 the lead, then the needles, then the marks.
+    // `REPLACE(c, m, '') <> c` is "contains" on both backends, with no wildcards to escape.
     let mut replaced = column.to_owned();
     for n in 0..needles.len() {
-        replaced = format!("REPLACE({replaced}, ${}, '{REDACTED}')", n + 2);
+        replaced = format!("REPLACE({replaced}, ${}, '{REDACTED}')", n + 3);
     }
+    let (lead, marks, only) = match about {
+        None => (None, &[][..], String::new()),
+        Some(about) => {
+            let mut any: Vec<String> = (0..about.marks.len())
+                .map(|m| {
+                    format!(
+                        "REPLACE({column}, ${}, '') <> {column}",
+                        needles.len() + m + 3
+                    )
+                })
+                .collect();
+            if let Some(subject) = about.subject {
+                any.push(format!("{subject} = $2"));
+            }
+            (
+                Some(about.lead),
+                about.marks,
+                format!(" AND ({})", any.join(" OR ")),
+            )
+        }
+    };
     let sql = format!(
-        "UPDATE {table} SET {column} = {replaced} WHERE tenant_id = $1 AND {column} <> {replaced}"
+        "UPDATE {table} SET {column} = {replaced} WHERE tenant_id = $1{only} AND {column} <> {replaced}"
     );
     on_conn!(tx, c => {
         // Table and column come from COPIES, the texts are bound.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0);
-        for n in needles {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(lead);
+        for n in needles.iter().chain(marks) {
             q = q.bind(n);
         }
         q.execute(c).await?.rows_affected()

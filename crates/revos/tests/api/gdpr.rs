@@ -4,7 +4,7 @@
 //! replies; Bruno does the same but does not reply. Zelda's export holds her name, email, DM
 //! and reply; after her erasure no text or blob column of any table holds her name, email,
 //! LinkedIn id or URL or her reply, the funnel and the dashboard figures are unchanged, and
-//! Bruno is untouched.
+//! Bruno, whose reply quotes Zelda's comment word for word, is untouched in every table.
 
 use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, commented_workspace};
@@ -32,6 +32,7 @@ const ZELDA_EMAIL: &str = "zelda.quintanilla@quokka-mail.io";
 const BRUNO: (&str, &str) = ("ACoBrunoO42", "Bruno Okonkwo");
 const BRUNO_EMAIL: &str = "bruno.okonkwo@quokka-mail.io";
 const REPLY: &str = "Thanks Zelda here, my budget is tight until March";
+const BRUNO_REPLY: &str = "GUIDE please, I never got it";
 
 fn profile_url(id: &str) -> String {
     format!("https://www.linkedin.com/in/{id}")
@@ -98,26 +99,9 @@ async fn erasing_a_person_leaves_no_trace_and_keeps_the_counts(db: Db) {
         .await
         .unwrap();
     assert!(resp.status().is_redirection(), "{}", resp.status());
-    let (chat, message) = unipile.state.reply_from(ZELDA.0, REPLY).expect("a chat");
-    let delivery = json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": "ACoOwnerOfacc1"},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": REPLY,
-        "sender": {"attendee_id": "att9", "attendee_name": ZELDA.1, "attendee_provider_id": ZELDA.0,
-                   "attendee_profile_url": format!("{}/", profile_url(ZELDA.0))},
-        "attendees": [], "attachments": []
-    });
-    let resp = t
-        .http
-        .post(format!("{}/api/v1/webhooks/unipile", t.base))
-        .header("content-type", "application/json")
-        .header("Unipile-Auth", SECRET)
-        .body(delivery.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    reply(&t, &unipile, ZELDA, REPLY).await;
+    // Bruno's reply quotes what Zelda commented: it is his text too, and stays his.
+    reply(&t, &unipile, BRUNO, BRUNO_REPLY).await;
     run_hour(&t).await;
 
     let (status, page) = t
@@ -172,6 +156,27 @@ async fn erasing_a_person_leaves_no_trace_and_keeps_the_counts(db: Db) {
         "{before:?}"
     );
 
+    let bruno_needles = [
+        BRUNO.1.to_owned(),
+        BRUNO_EMAIL.to_owned(),
+        BRUNO.0.to_owned(),
+        BRUNO_REPLY.to_owned(),
+    ];
+    // The agency quotes both replies in the chat, without naming anyone in full.
+    say_in_chat(
+        &t,
+        &token,
+        &format!("Bruno wrote \"{BRUNO_REPLY}\": resend?"),
+    )
+    .await;
+    say_in_chat(&t, &token, &format!("Zelda wrote \"{REPLY}\": follow up?")).await;
+    let bruno_rows = hits(&t, &bruno_needles).await;
+    assert!(
+        bruno_rows
+            .iter()
+            .any(|h| h.starts_with("chat_messages.") && h.contains(&BRUNO_REPLY.to_lowercase())),
+        "{bruno_rows:#?}"
+    );
     let funnel = figures(&t, &token, campaign).await;
     let (status, bruno_before) = t.get(&format!("/api/v1/leads/{bruno}"), &token).await;
     assert_eq!(status, StatusCode::OK);
@@ -205,6 +210,11 @@ async fn erasing_a_person_leaves_no_trace_and_keeps_the_counts(db: Db) {
 
     let left = hits(&t, &needles).await;
     assert!(left.is_empty(), "personal data left: {left:#?}");
+    assert_eq!(
+        hits(&t, &bruno_needles).await,
+        bruno_rows,
+        "nothing of Bruno's was redacted"
+    );
     assert_eq!(figures(&t, &token, campaign).await, funnel);
     let (_, bruno_after) = t.get(&format!("/api/v1/leads/{bruno}"), &token).await;
     assert_eq!(bruno_after, bruno_before);
@@ -274,6 +284,58 @@ async fn joined(t: &TestApp, owner: &str, email: &str, role: &str) -> String {
         .await;
     assert_eq!(status, StatusCode::OK, "{s}");
     s["token"].as_str().unwrap().to_owned()
+}
+
+/// Says `content` in a new chat session of the workspace.
+async fn say_in_chat(t: &TestApp, token: &str, content: &str) {
+    let (status, session) = t
+        .post("/api/v1/chat/sessions", Some(token), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    let resp = t
+        .http
+        .post(format!(
+            "{}/api/v1/chat/sessions/{}/messages",
+            t.base,
+            session["id"].as_str().unwrap()
+        ))
+        .bearer_auth(token)
+        .json(&json!({ "content": content }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.text().await.unwrap();
+}
+
+/// `who` replies `text` to the campaign's DM, delivered by Unipile's webhook.
+async fn reply(
+    t: &TestApp,
+    unipile: &revos_providers::fakes::unipile::Running,
+    who: (&str, &str),
+    text: &str,
+) {
+    let (chat, message) = unipile.state.reply_from(who.0, text).expect("a chat");
+    let delivery = json!({
+        "account_id": "acc1", "account_type": "LINKEDIN",
+        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": "ACoOwnerOfacc1"},
+        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
+        "webhook_name": "revos", "message_id": message, "message": text,
+        "sender": {"attendee_id": format!("att-{}", who.0), "attendee_name": who.1,
+                   "attendee_provider_id": who.0,
+                   "attendee_profile_url": format!("{}/", profile_url(who.0))},
+        "attendees": [], "attachments": []
+    });
+    let resp = t
+        .http
+        .post(format!("{}/api/v1/webhooks/unipile", t.base))
+        .header("content-type", "application/json")
+        .header("Unipile-Auth", SECRET)
+        .body(delivery.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
 }
 
 /// Runs the workers for an hour of the test's clock.
