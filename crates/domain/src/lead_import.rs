@@ -146,7 +146,8 @@ pub struct ImportedLead {
 }
 
 /// The public identifier of a LinkedIn profile URL (`linkedin.com/in/<id>`, with or without
-/// scheme, `www.` or a country subdomain, trailing slash, query or fragment), lower-cased.
+/// scheme, `www.` or a country subdomain, trailing slash, query or fragment): a public
+/// identifier lower-cased (LinkedIn ignores its case), a member id (`ACoAA…`) as written.
 pub fn profile_id(raw: &str) -> Option<String> {
     let s = raw.trim();
     let s = s
@@ -165,7 +166,12 @@ pub fn profile_id(raw: &str) -> Option<String> {
         && id
             .chars()
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '%');
-    ok.then(|| id.to_lowercase())
+    let canonical = if crate::linkedin_id::is_member_id(id) {
+        id.to_owned()
+    } else {
+        id.to_lowercase()
+    };
+    ok.then_some(canonical)
 }
 
 impl ImportedLead {
@@ -284,6 +290,11 @@ mod tests {
         ] {
             assert_eq!(profile_id(url).as_deref(), Some("jane-doe"), "{url}");
         }
+        // A member id (as in the URLs RevOS exports for commenters) keeps its case.
+        assert_eq!(
+            profile_id("https://www.linkedin.com/in/ACoAAB1xYz/").as_deref(),
+            Some("ACoAAB1xYz")
+        );
         for bad in [
             "https://example.com/in/jane",
             "https://www.linkedin.com/company/acme",

@@ -26,6 +26,7 @@ pub mod lead;
 pub mod lead_import;
 pub mod lead_magnet;
 pub mod linkedin_account;
+pub mod linkedin_id;
 pub mod llm_pricing;
 pub mod magnet_link;
 pub mod mcp_servers;

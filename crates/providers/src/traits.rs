@@ -146,6 +146,12 @@ pub trait LinkedIn: Send + Sync {
     ) -> Result<CommentPage, ProviderError>;
     /// Whether `person` is a first-degree connection of `account` (only they can be DMed).
     async fn is_connected(&self, account: &str, person: &str) -> Result<bool, ProviderError>;
+    /// The id that starting a chat with `person` needs: `person` itself unless the provider
+    /// tells public identifiers (a lead imported from a profile URL) from member ids, in
+    /// which case it looks the member id up.
+    async fn member_id(&self, _account: &str, person: &str) -> Result<String, ProviderError> {
+        Ok(person.to_owned())
+    }
     /// Sends a DM. Not idempotent: record the attempt before, reconcile with
     /// [`LinkedIn::chat_messages`] before ever sending again.
     async fn send_dm(
@@ -277,6 +283,14 @@ impl LinkedIn for Unipile {
     async fn is_connected(&self, account: &str, person: &str) -> Result<bool, ProviderError> {
         let profile = self.profile(account, person).await?;
         Ok(profile.network_distance.as_deref() == Some("FIRST_DEGREE"))
+    }
+
+    async fn member_id(&self, account: &str, person: &str) -> Result<String, ProviderError> {
+        if revos_domain::linkedin_id::is_member_id(person) {
+            return Ok(person.to_owned());
+        }
+        // `GET /users/{identifier}` takes a public identifier and answers the member id.
+        Ok(self.profile(account, person).await?.provider_id)
     }
 
     async fn send_dm(

@@ -272,6 +272,24 @@ pub async fn by_email(tx: &mut Tx, tenant: TenantId, email: &str) -> Result<Vec<
     Ok(on_conn!(tx, c => sqlx::query_as(SQL).bind(tenant.0).bind(email).fetch_all(c).await?))
 }
 
+/// Records `member_id` as `tenant`'s lead `lead`'s LinkedIn id in place of the public
+/// identifier it was imported with, unless another lead of the workspace already has it (the
+/// same person found twice). Returns whether it was written.
+pub async fn set_member_id(
+    tx: &mut Tx,
+    tenant: TenantId,
+    lead: Uuid,
+    member_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE leads SET provider_id = $3, updated_at = $4 \
+        WHERE tenant_id = $1 AND id = $2 AND provider_id <> $3 \
+        AND NOT EXISTS (SELECT 1 FROM leads o WHERE o.tenant_id = $1 AND o.provider_id = $3)";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(lead).bind(member_id).bind(now)
+        .execute(c).await?.rows_affected());
+    Ok(n == 1)
+}
+
 /// Fills a lead's email when it has none (an address written in a comment or a reply).
 pub async fn set_email_if_empty(
     tx: &mut Tx,

@@ -164,6 +164,7 @@ impl App {
         }
         let linkedin = self.linkedin_for(tenant, &account.provider).await?;
         let acct = account.provider_account_id.as_str();
+        let lead = self.with_member_id(tenant, lead, &*linkedin, acct).await?;
         if dm.status == DmState::Sending
             && self
                 .reconcile_dm(job, &spec, &dm, &lead, &*linkedin, acct)
@@ -293,6 +294,26 @@ impl App {
         requeue::after_step(&mut tx, job, spec, &dm.step_id, at, now).await?;
         tx.commit().await?;
         Ok(DmOutcome::Skipped)
+    }
+
+    /// `lead` with the member id a chat needs: a lead imported from a profile URL carries a
+    /// public identifier, looked up once (one profile read) and recorded on the lead, so its
+    /// follow-ups, reconciliation and replies use the member id.
+    async fn with_member_id(
+        &self,
+        tenant: TenantId,
+        mut lead: revos_store::leads::LeadRow,
+        linkedin: &dyn LinkedIn,
+        acct: &str,
+    ) -> Result<revos_store::leads::LeadRow> {
+        let member = linkedin.member_id(acct, &lead.provider_id).await?;
+        if member != lead.provider_id {
+            let mut tx = self.store.begin_for(tenant).await?;
+            leads::set_member_id(&mut tx, tenant, lead.id, &member, self.now()).await?;
+            tx.commit().await?;
+            lead.provider_id = member;
+        }
+        Ok(lead)
     }
 
     /// The DM's text: the one stored on it, else the template rendered for the lead with its

@@ -285,6 +285,19 @@ impl FakeUnipile {
         });
     }
 
+    /// Adds a person with member id `member_id` and public identifier `public_id` (the slug
+    /// of their profile URL), as `GET /users/{identifier}` finds them by either.
+    pub fn add_person(&self, member_id: &str, public_id: &str, name: &str) {
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        lock(&self.world).profiles.insert(
+            member_id.to_owned(),
+            json!({"object": "UserProfile", "provider": "LINKEDIN", "provider_id": member_id,
+                   "public_identifier": public_id, "first_name": first, "last_name": last,
+                   "headline": "Founder", "public_profile_url": format!("https://www.linkedin.com/in/{public_id}"),
+                   "network_distance": "SECOND_DEGREE"}),
+        );
+    }
+
     /// Makes `person` a first-degree connection of `account`.
     pub fn connect(&self, account: &str, person: &str) {
         let mut w = lock(&self.world);

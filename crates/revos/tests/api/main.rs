@@ -38,6 +38,7 @@ mod gdpr;
 mod guarded_moves;
 mod guides;
 mod hostile_tenants;
+mod imported_dm;
 mod inbox;
 mod isolation;
 mod jobs_api;

@@ -400,7 +400,14 @@ async fn profile(
         Err(r) => return r,
     };
     stall(&fault).await;
-    match lock(&s.world).profiles.get(&id) {
+    // The identifier is a member id or a public identifier (the docs' `identifier`).
+    let w = lock(&s.world);
+    let found = w.profiles.get(&id).or_else(|| {
+        w.profiles
+            .values()
+            .find(|p| p["public_identifier"].as_str() == Some(id.as_str()))
+    });
+    match found {
         Some(p) => Json(p.clone()).into_response(),
         None => problem(
             StatusCode::NOT_FOUND,

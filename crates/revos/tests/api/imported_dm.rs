@@ -1,0 +1,141 @@
+//! A lead imported from a profile URL reaches the real provider path (issue 21, item 4):
+//! the CSV gives LinkedIn's public identifier (`jane-roe`), but Unipile starts a chat only
+//! with a member id (`attendees_ids`, `ACo…`; api-notes §1.3). The DM job looks the member id
+//! up once with `GET /users/{identifier}`, records it on the lead, and sends; her reply
+//! (which names her by member id) moves her to replied. A member id in the URL keeps its
+//! case and needs no lookup.
+
+use crate::both_backends;
+use crate::campaign_fakes::{activated_campaign, cartridge_campaign, commented_workspace};
+use crate::helpers::{Db, TestApp};
+use crate::lead_import::import;
+use reqwest::StatusCode;
+use revos_app::App;
+use revos_domain::Clock;
+use revos_providers::fakes::unipile::FakeUnipile;
+use serde_json::{Value, json};
+
+both_backends!(an_imported_lead_is_dmed_by_member_id_and_her_reply_counts);
+
+const SECRET: &str = "whsec-test-0123456789";
+const POST: &str = "7400000000000000733";
+
+async fn an_imported_lead_is_dmed_by_member_id_and_her_reply_counts(db: Db) {
+    let unipile = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(
+        db,
+        revos_app::providers::ProviderSettings {
+            unipile_url: Some(unipile.base_url.clone()),
+            unipile_key: Some("unipile-key".to_owned().into()),
+            webhook_secret: Some(SECRET.to_owned().into()),
+            timeout: std::time::Duration::from_millis(500),
+            ..Default::default()
+        },
+    )
+    .await;
+    let clock = t.clock.clone();
+    unipile.state.set_clock(move || clock.now());
+    let (token, _, account) = commented_workspace(
+        &t,
+        &unipile,
+        POST,
+        ("ACoAna1", "Ana Lopez"),
+        "dana@example.com",
+        "Acme",
+    )
+    .await;
+    // Jane is known to LinkedIn by both ids; Max's URL already carries his member id.
+    unipile
+        .state
+        .add_person("ACoJaneRoe9", "jane-roe", "Jane Roe");
+    unipile.state.connect("acc1", "ACoJaneRoe9");
+    unipile.state.add_person("ACoMaxQ2", "max-q", "Max Quill");
+    unipile.state.connect("acc1", "ACoMaxQ2");
+    let body = cartridge_campaign(&t, &token, account, POST, false).await;
+    let (campaign, _) = activated_campaign(&t, &token, body).await;
+
+    let csv = "name,linkedin_url\nJane Roe,https://www.linkedin.com/in/Jane-Roe/\n\
+               Max Quill,linkedin.com/in/ACoMaxQ2\n";
+    let (status, report) = import(&t, &token, campaign, csv, None, false).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    run_hours(&t, 2).await;
+
+    let jane = unipile.state.sent_to("ACoJaneRoe9");
+    assert_eq!(jane.len(), 1, "one DM, to her member id: {jane:?}");
+    assert!(jane[0].starts_with("Hi Jane!"), "{jane:?}");
+    assert_eq!(unipile.state.sent_to("ACoMaxQ2").len(), 1);
+    assert!(unipile.state.sent_to("jane-roe").is_empty());
+    let lookups = |id: &str| {
+        unipile
+            .state
+            .arrivals()
+            .iter()
+            .filter(|a| a.method == "GET" && a.path == format!("/users/{id}"))
+            .count()
+    };
+    assert_eq!(lookups("jane-roe"), 1, "looked up once");
+    assert_eq!(lookups("acomaxq2"), 0, "a member id is not lower-cased");
+
+    let leads = leads_of(&t, &token, campaign).await;
+    let jane_lead = leads
+        .iter()
+        .find(|l| l["name"] == "Jane Roe")
+        .unwrap_or_else(|| panic!("{leads:?}"));
+    assert_eq!(jane_lead["provider_id"], "ACoJaneRoe9", "recorded");
+    assert_eq!(jane_lead["stage"], "dm_sent", "{jane_lead}");
+    assert!(leads.iter().any(|l| l["provider_id"] == "ACoMaxQ2"));
+
+    // Her reply names her by member id, in the chat of the DM.
+    let (chat, message) = unipile
+        .state
+        .reply_from("ACoJaneRoe9", "Thanks, reading it now")
+        .expect("a chat");
+    let delivery = json!({
+        "account_id": "acc1", "account_type": "LINKEDIN",
+        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": "ACoOwnerOfacc1"},
+        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
+        "webhook_name": "revos", "message_id": message, "message": "Thanks, reading it now",
+        "sender": {"attendee_id": "att-jane", "attendee_name": "Jane Roe",
+                   "attendee_provider_id": "ACoJaneRoe9",
+                   "attendee_profile_url": "https://www.linkedin.com/in/ACoJaneRoe9/"},
+        "attendees": [], "attachments": []
+    });
+    let resp = t
+        .http
+        .post(format!("{}/api/v1/webhooks/unipile", t.base))
+        .header("content-type", "application/json")
+        .header("Unipile-Auth", SECRET)
+        .body(delivery.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let leads = leads_of(&t, &token, campaign).await;
+    let jane_lead = leads.iter().find(|l| l["name"] == "Jane Roe").unwrap();
+    assert_eq!(jane_lead["stage"], "replied", "{jane_lead}");
+}
+
+/// The leads of `campaign`.
+async fn leads_of(t: &TestApp, token: &str, campaign: uuid::Uuid) -> Vec<Value> {
+    let (status, page) = t
+        .get(&format!("/api/v1/leads?campaign_id={campaign}"), token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+/// Runs the workers for `hours` of the test's clock.
+async fn run_hours(t: &TestApp, hours: i64) {
+    let app: &App = &t.app;
+    let runner = revos_jobs::Runner::new(
+        revos_workers::registry(app),
+        app.clone(),
+        app.clock(),
+        revos_jobs::RunnerConfig::default(),
+        Vec::new(),
+    );
+    runner
+        .run_simulated_until(&t.clock, app.now() + chrono::Duration::hours(hours))
+        .await
+        .unwrap();
+}
