@@ -7,8 +7,9 @@
 use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, cartridge_campaign, commented_workspace};
 use crate::helpers::{Db, TestApp};
+use crate::world::{deliver_message, run_workers};
 use reqwest::StatusCode;
-use revos_app::App;
+
 use revos_domain::TenantId;
 use revos_providers::HttpConfig;
 use revos_providers::fakes::Fault;
@@ -97,18 +98,7 @@ impl World {
 
     /// Runs the workers for an hour of the test's clock.
     async fn run_hour(&self) {
-        let app: &App = &self.t.app;
-        let runner = revos_jobs::Runner::new(
-            revos_workers::registry(app),
-            app.clone(),
-            app.clock(),
-            revos_jobs::RunnerConfig::default(),
-            Vec::new(),
-        );
-        runner
-            .run_simulated_until(&self.t.clock, app.now() + chrono::Duration::hours(1))
-            .await
-            .unwrap();
+        run_workers(&self.t, chrono::Duration::hours(1)).await;
     }
 
     /// The campaign's only lead, as `GET /leads/{id}` shows it.
@@ -231,26 +221,8 @@ async fn a_lead_who_replied_before_its_late_dm_stays_replied(db: Db) {
 
     let text = "Hi Dana, could you send me the playbook?";
     let (chat, message) = w.unipile.state.message_from("ACo1", text);
-    let delivery = json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": "ACoOwnerOfacc1"},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": text,
-        "sender": {"attendee_id": "att1", "attendee_name": "Ana Lopez", "attendee_provider_id": "ACo1",
-                   "attendee_profile_url": "https://www.linkedin.com/in/ACo1/"},
-        "attendees": [], "attachments": []
-    });
-    let resp =
-        w.t.http
-            .post(format!("{}/api/v1/webhooks/unipile", w.t.base))
-            .header("content-type", "application/json")
-            .header("Unipile-Auth", SECRET)
-            .body(delivery.to_string())
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let report: Value = resp.json().await.unwrap();
+    let report =
+        deliver_message(&w.t, SECRET, (&chat, &message), ("ACo1", "Ana Lopez"), text).await;
     assert_eq!(report["recorded"], 1, "{report}");
     assert_eq!(stage(&w.lead().await), "replied");
 

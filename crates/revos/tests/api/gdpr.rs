@@ -10,9 +10,9 @@ use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, commented_workspace};
 use crate::helpers::{Db, TestApp};
 use crate::ui_html::no_redirects;
+use crate::world::{deliver_message, run_workers};
 use reqwest::StatusCode;
 use reqwest::header::USER_AGENT;
-use revos_app::App;
 use revos_domain::Clock;
 use revos_providers::HttpConfig;
 use revos_providers::fakes::apollo::FakeApollo;
@@ -82,7 +82,7 @@ async fn erasing_a_person_leaves_no_trace_and_keeps_the_counts(db: Db) {
         .await
         .unwrap();
     assert_eq!(report.new_leads, 2);
-    run_hour(&t).await;
+    run_workers(&t, chrono::Duration::hours(1)).await;
 
     // Zelda opens her magnet link and replies.
     let dm = unipile.state.sent_to(ZELDA.0);
@@ -102,7 +102,7 @@ async fn erasing_a_person_leaves_no_trace_and_keeps_the_counts(db: Db) {
     reply(&t, &unipile, ZELDA, REPLY).await;
     // Bruno's reply quotes what Zelda commented: it is his text too, and stays his.
     reply(&t, &unipile, BRUNO, BRUNO_REPLY).await;
-    run_hour(&t).await;
+    run_workers(&t, chrono::Duration::hours(1)).await;
 
     let (status, page) = t
         .get(&format!("/api/v1/leads?campaign_id={campaign}"), &token)
@@ -316,42 +316,7 @@ async fn reply(
     text: &str,
 ) {
     let (chat, message) = unipile.state.reply_from(who.0, text).expect("a chat");
-    let delivery = json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": "ACoOwnerOfacc1"},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": text,
-        "sender": {"attendee_id": format!("att-{}", who.0), "attendee_name": who.1,
-                   "attendee_provider_id": who.0,
-                   "attendee_profile_url": format!("{}/", profile_url(who.0))},
-        "attendees": [], "attachments": []
-    });
-    let resp = t
-        .http
-        .post(format!("{}/api/v1/webhooks/unipile", t.base))
-        .header("content-type", "application/json")
-        .header("Unipile-Auth", SECRET)
-        .body(delivery.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-}
-
-/// Runs the workers for an hour of the test's clock.
-async fn run_hour(t: &TestApp) {
-    let app: &App = &t.app;
-    let runner = revos_jobs::Runner::new(
-        revos_workers::registry(app),
-        app.clone(),
-        app.clock(),
-        revos_jobs::RunnerConfig::default(),
-        Vec::new(),
-    );
-    runner
-        .run_simulated_until(&t.clock, app.now() + chrono::Duration::hours(1))
-        .await
-        .unwrap();
+    deliver_message(t, SECRET, (&chat, &message), who, text).await;
 }
 
 /// The campaign's funnel and the workspace's dashboard figures.

@@ -9,11 +9,11 @@ use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, cartridge_campaign, commented_workspace};
 use crate::helpers::{Db, TestApp};
 use crate::lead_import::import;
+use crate::world::{deliver_message, run_workers};
 use reqwest::StatusCode;
-use revos_app::App;
 use revos_domain::Clock;
 use revos_providers::fakes::unipile::FakeUnipile;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 both_backends!(an_imported_lead_is_dmed_by_member_id_and_her_reply_counts);
 
@@ -58,7 +58,7 @@ async fn an_imported_lead_is_dmed_by_member_id_and_her_reply_counts(db: Db) {
                Max Quill,linkedin.com/in/ACoMaxQ2\n";
     let (status, report) = import(&t, &token, campaign, csv, None, false).await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    run_hours(&t, 2).await;
+    run_workers(&t, chrono::Duration::hours(2)).await;
 
     let jane = unipile.state.sent_to("ACoJaneRoe9");
     assert_eq!(jane.len(), 1, "one DM, to her member id: {jane:?}");
@@ -90,26 +90,14 @@ async fn an_imported_lead_is_dmed_by_member_id_and_her_reply_counts(db: Db) {
         .state
         .reply_from("ACoJaneRoe9", "Thanks, reading it now")
         .expect("a chat");
-    let delivery = json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": "ACoOwnerOfacc1"},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": "Thanks, reading it now",
-        "sender": {"attendee_id": "att-jane", "attendee_name": "Jane Roe",
-                   "attendee_provider_id": "ACoJaneRoe9",
-                   "attendee_profile_url": "https://www.linkedin.com/in/ACoJaneRoe9/"},
-        "attendees": [], "attachments": []
-    });
-    let resp = t
-        .http
-        .post(format!("{}/api/v1/webhooks/unipile", t.base))
-        .header("content-type", "application/json")
-        .header("Unipile-Auth", SECRET)
-        .body(delivery.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+    deliver_message(
+        &t,
+        SECRET,
+        (&chat, &message),
+        ("ACoJaneRoe9", "Jane Roe"),
+        "Thanks, reading it now",
+    )
+    .await;
     let leads = leads_of(&t, &token, campaign).await;
     let jane_lead = leads.iter().find(|l| l["name"] == "Jane Roe").unwrap();
     assert_eq!(jane_lead["stage"], "replied", "{jane_lead}");
@@ -122,20 +110,4 @@ async fn leads_of(t: &TestApp, token: &str, campaign: uuid::Uuid) -> Vec<Value> 
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page["items"].as_array().unwrap().clone()
-}
-
-/// Runs the workers for `hours` of the test's clock.
-async fn run_hours(t: &TestApp, hours: i64) {
-    let app: &App = &t.app;
-    let runner = revos_jobs::Runner::new(
-        revos_workers::registry(app),
-        app.clone(),
-        app.clock(),
-        revos_jobs::RunnerConfig::default(),
-        Vec::new(),
-    );
-    runner
-        .run_simulated_until(&t.clock, app.now() + chrono::Duration::hours(hours))
-        .await
-        .unwrap();
 }

@@ -7,11 +7,12 @@
 
 use crate::campaign_fakes::activated_campaign;
 use crate::helpers::{Db, TestApp};
+use crate::world::deliver_message;
 use chrono::Duration;
 use reqwest::StatusCode;
 use revos_providers::fakes::apollo::FakeApollo;
 use revos_providers::fakes::unipile::FakeUnipile;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const SECRET: &str = "whsec-test-0123456789";
 const POST: &str = "7400000000000000300";
@@ -246,26 +247,14 @@ async fn search_folds_accents_spans_fields_and_follows_updates(db: Db) {
     assert!(search(&t, &token, "yilmaz-consulting").await.is_empty());
     let text = "Sure, write to CEM@Yilmaz-Consulting.io";
     let (chat, message) = unipile.state.message_from("ACoCem", text);
-    let delivery = json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": FakeUnipile::owner_id("acc1")},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": text,
-        "sender": {"attendee_id": "att", "attendee_name": "Cem Yilmaz", "attendee_provider_id": "ACoCem",
-                   "attendee_profile_url": "https://www.linkedin.com/in/ACoCem/"},
-        "attendees": [], "attachments": []
-    });
-    let resp = t
-        .http
-        .post(format!("{}/api/v1/webhooks/unipile", t.base))
-        .header("content-type", "application/json")
-        .header("Unipile-Auth", SECRET)
-        .body(delivery.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let report: Value = resp.json().await.unwrap();
+    let report = deliver_message(
+        &t,
+        SECRET,
+        (&chat, &message),
+        ("ACoCem", "Cem Yilmaz"),
+        text,
+    )
+    .await;
     assert_eq!(report["recorded"], 1, "{report}");
     assert_eq!(
         search(&t, &token, "yilmaz-consulting").await,

@@ -79,4 +79,5 @@ mod ui_live;
 mod ui_ops;
 mod ui_pipeline;
 mod watch_scale;
+mod world;
 mod writer_turn;

@@ -135,15 +135,7 @@ async fn webhook(w: &World, body: Value) -> (StatusCode, Value) {
 /// `who` writes to the account; Unipile's `message_received` webhook tells us.
 async fn reply(w: &World, who: &str, text: &str) -> Value {
     let (chat, message) = w.unipile.state.message_from(who, text);
-    let body = json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": OWNER},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": text,
-        "sender": {"attendee_id": "att", "attendee_name": "Someone", "attendee_provider_id": who,
-                   "attendee_profile_url": format!("https://www.linkedin.com/in/{who}/")},
-        "attendees": [], "attachments": []
-    });
+    let body = crate::world::message_received(&chat, &message, (who, "Someone"), text);
     let (status, report) = webhook(w, body).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     report

@@ -98,17 +98,9 @@ fn person(i: usize) -> String {
     format!("ACoP{i}")
 }
 
-/// The Unipile `message_received` delivery for `person` writing `text` in `chat`.
+/// The Unipile `message_received` delivery for `sender` writing `text` in `chat`.
 fn message_received(chat: &str, message: &str, sender: &str, text: &str) -> Value {
-    json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": OWNER},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": text,
-        "sender": {"attendee_id": "att", "attendee_name": "Someone", "attendee_provider_id": sender,
-                   "attendee_profile_url": format!("https://www.linkedin.com/in/{sender}/")},
-        "attendees": [], "attachments": []
-    })
+    crate::world::message_received(chat, message, (sender, "Someone"), text)
 }
 
 async fn webhook(t: &TestApp, path: &str, secret: Option<&str>, body: &str) -> (StatusCode, Value) {

@@ -8,6 +8,7 @@
 //! again.
 
 use crate::helpers::{Db, TestApp};
+use crate::world::deliver_message;
 use chrono::Duration;
 use reqwest::StatusCode;
 use revos_domain::TenantId;
@@ -19,7 +20,6 @@ use uuid::Uuid;
 
 const SECRET: &str = "whsec-seq-0123456789";
 const POST: &str = "7400000000000000777";
-const OWNER: &str = "ACoOwnerOfacc1";
 const LEADS: usize = 24;
 const PASSWORD: &str = "correct horse battery";
 
@@ -27,34 +27,11 @@ fn person(i: usize) -> String {
     format!("ACoS{i}")
 }
 
-/// The Unipile `message_received` delivery for `sender` writing `text` in `chat`.
-fn message_received(chat: &str, message: &str, sender: &str, text: &str) -> Value {
-    json!({
-        "account_id": "acc1", "account_type": "LINKEDIN",
-        "account_info": {"type": "LINKEDIN", "feature": "classic", "user_id": OWNER},
-        "event": "message_received", "chat_id": chat, "timestamp": "2026-11-25T10:00:00.000Z",
-        "webhook_name": "revos", "message_id": message, "message": text,
-        "sender": {"attendee_id": "att", "attendee_name": "Someone", "attendee_provider_id": sender,
-                   "attendee_profile_url": format!("https://www.linkedin.com/in/{sender}/")},
-        "attendees": [], "attachments": []
-    })
-}
-
 /// `person` answers in their chat, delivered by Unipile's webhook.
 async fn reply(t: &TestApp, unipile: &revos_providers::fakes::unipile::Running, who: &str) {
-    let (chat, message) = unipile.state.reply_from(who, "Thanks, got it!").unwrap();
-    let body = message_received(&chat, &message, who, "Thanks, got it!").to_string();
-    let resp = t
-        .http
-        .post(format!("{}/api/v1/webhooks/unipile", t.base))
-        .header("content-type", "application/json")
-        .header("Unipile-Auth", SECRET)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let report: Value = resp.json().await.unwrap();
+    let text = "Thanks, got it!";
+    let (chat, message) = unipile.state.reply_from(who, text).unwrap();
+    let report = deliver_message(t, SECRET, (&chat, &message), (who, "Someone"), text).await;
     assert_eq!(report["recorded"], 1, "{report}");
 }
 
