@@ -7,7 +7,7 @@
 use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, cartridge_campaign, commented_workspace};
 use crate::helpers::{Db, TestApp};
-use crate::world::{deliver_message, run_workers};
+use crate::world::{deliver_message, run_workers, webhook_settings};
 use reqwest::StatusCode;
 
 use revos_domain::TenantId;
@@ -46,16 +46,12 @@ async fn world(db: Db, personalize: bool) -> World {
     let t = TestApp::spawn_providers(
         db,
         revos_app::providers::ProviderSettings {
-            unipile_url: Some(unipile.base_url.clone()),
-            unipile_key: Some("unipile-key".to_owned().into()),
-            webhook_secret: Some(SECRET.to_owned().into()),
-            timeout: std::time::Duration::from_millis(500),
             llm: revos_app::llm::LlmSettings {
                 url: Some(model.url().to_owned()),
                 api_key: Some("sk-test".to_owned().into()),
                 ..Default::default()
             },
-            ..Default::default()
+            ..webhook_settings(&unipile, SECRET)
         },
     )
     .await;

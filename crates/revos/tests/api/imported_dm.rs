@@ -9,7 +9,7 @@ use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, cartridge_campaign, commented_workspace};
 use crate::helpers::{Db, TestApp};
 use crate::lead_import::import;
-use crate::world::{deliver_message, run_workers};
+use crate::world::{deliver_message, run_workers, webhook_settings};
 use reqwest::StatusCode;
 use revos_domain::Clock;
 use revos_providers::fakes::unipile::FakeUnipile;
@@ -22,17 +22,7 @@ const POST: &str = "7400000000000000733";
 
 async fn an_imported_lead_is_dmed_by_member_id_and_her_reply_counts(db: Db) {
     let unipile = FakeUnipile::start().await;
-    let t = TestApp::spawn_providers(
-        db,
-        revos_app::providers::ProviderSettings {
-            unipile_url: Some(unipile.base_url.clone()),
-            unipile_key: Some("unipile-key".to_owned().into()),
-            webhook_secret: Some(SECRET.to_owned().into()),
-            timeout: std::time::Duration::from_millis(500),
-            ..Default::default()
-        },
-    )
-    .await;
+    let t = TestApp::spawn_providers(db, webhook_settings(&unipile, SECRET)).await;
     let clock = t.clock.clone();
     unipile.state.set_clock(move || clock.now());
     let (token, _, account) = commented_workspace(

@@ -9,7 +9,7 @@
 use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, cartridge_campaign, commented_workspace};
 use crate::helpers::{Db, TestApp};
-use crate::world::{deliver_message, run_workers};
+use crate::world::{deliver_message, run_workers, webhook_settings};
 use reqwest::StatusCode;
 
 use revos_domain::Clock;
@@ -44,17 +44,7 @@ struct World {
 
 async fn world(db: Db) -> World {
     let unipile = FakeUnipile::start().await;
-    let t = TestApp::spawn_providers(
-        db,
-        revos_app::providers::ProviderSettings {
-            unipile_url: Some(unipile.base_url.clone()),
-            unipile_key: Some("unipile-key".to_owned().into()),
-            webhook_secret: Some(SECRET.to_owned().into()),
-            timeout: std::time::Duration::from_millis(500),
-            ..Default::default()
-        },
-    )
-    .await;
+    let t = TestApp::spawn_providers(db, webhook_settings(&unipile, SECRET)).await;
     // Tomorrow at 08:00 UTC, so the two hours this test runs stay within one day of the
     // account's calendar (its `sent_today` counts from midnight).
     let morning = (t.app.now().date_naive() + chrono::Days::new(1))

@@ -8,7 +8,7 @@
 //! again.
 
 use crate::helpers::{Db, TestApp};
-use crate::world::deliver_message;
+use crate::world::{deliver_message, webhook_settings};
 use chrono::Duration;
 use reqwest::StatusCode;
 use revos_domain::TenantId;
@@ -82,17 +82,7 @@ crate::both_backends!(a_three_step_sequence_follows_up_only_the_silent_once_each
 
 async fn a_three_step_sequence_follows_up_only_the_silent_once_each(db: Db) {
     let unipile = FakeUnipile::start().await;
-    let t = TestApp::spawn_providers(
-        db,
-        revos_app::providers::ProviderSettings {
-            unipile_url: Some(unipile.base_url.clone()),
-            unipile_key: Some("unipile-key".to_owned().into()),
-            webhook_secret: Some(SECRET.to_owned().into()),
-            timeout: std::time::Duration::from_millis(500),
-            ..Default::default()
-        },
-    )
-    .await;
+    let t = TestApp::spawn_providers(db, webhook_settings(&unipile, SECRET)).await;
     unipile.state.add_account("acc1", "Dana");
     unipile.state.add_post(POST, "Comment GUIDE");
     for i in 0..LEADS {

@@ -2,10 +2,23 @@
 //! a LinkedIn message delivered by Unipile's `message_received` webhook (api-notes §1.4) to
 //! the fake account `acc1`.
 
+use crate::campaign_fakes::unipile_settings;
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
+use revos_app::providers::ProviderSettings;
 use revos_providers::fakes::unipile::FakeUnipile;
+use revos_providers::fakes::unipile::Running;
 use serde_json::{Value, json};
+
+/// The instance's provider settings with `unipile` as its Unipile, its webhook deliveries
+/// authenticated by `secret`, and calls timing out after 500 ms (the fault scenarios stall).
+pub fn webhook_settings(unipile: &Running, secret: &str) -> ProviderSettings {
+    ProviderSettings {
+        webhook_secret: Some(secret.to_owned().into()),
+        timeout: std::time::Duration::from_millis(500),
+        ..unipile_settings(unipile)
+    }
+}
 
 /// Runs every worker of `t`'s app for `span` of its simulated clock.
 pub async fn run_workers(t: &TestApp, span: chrono::Duration) {
