@@ -43,6 +43,11 @@ pub const ENDPOINT_DISABLED_EVENT: &str = "webhook_endpoint_disabled";
 /// must not go out first. Longer than any transaction that appends an event.
 pub const SETTLE: TimeDelta = TimeDelta::seconds(5);
 
+/// How long a rotated signing secret keeps signing beside the new one, so a receiver can
+/// switch to the new secret without refusing a delivery meanwhile (the header then carries
+/// both signatures, space-separated, as the Standard Webhooks specification allows).
+pub const SECRET_OVERLAP: TimeDelta = TimeDelta::hours(24);
+
 /// How long a delivery is tried: its last attempt is this long after it was queued.
 pub const RETRY_WINDOW: TimeDelta = TimeDelta::hours(24);
 
@@ -208,6 +213,21 @@ pub fn signature(
         "v1,{}",
         STANDARD.encode(mac.finalize().into_bytes())
     ))
+}
+
+/// The `webhook-signature` header of a message signed with each of `secrets` (the current
+/// one first, then one in its overlap): their [`signature`]s, space-separated.
+pub fn signatures(
+    secrets: &[&str],
+    id: &str,
+    timestamp: i64,
+    body: &str,
+) -> Result<String, InvalidSecret> {
+    let each: Result<Vec<String>, InvalidSecret> = secrets
+        .iter()
+        .map(|s| signature(s, id, timestamp, body))
+        .collect();
+    Ok(each?.join(" "))
 }
 
 #[cfg(test)]

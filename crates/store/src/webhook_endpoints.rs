@@ -28,6 +28,10 @@ pub struct EndpointRow {
     pub sealed_secret: Vec<u8>,
     /// When the secret was made.
     pub secret_rotated_at: DateTime<Utc>,
+    /// The secret it replaced, sealed, while it still signs beside it.
+    pub previous_sealed_secret: Option<Vec<u8>>,
+    /// Until when the previous secret signs too.
+    pub previous_secret_until: Option<DateTime<Utc>>,
     /// The first failed attempt since the last success.
     pub failing_since: Option<DateTime<Utc>>,
     /// When it was created.
@@ -37,7 +41,7 @@ pub struct EndpointRow {
 }
 
 const COLUMNS: &str = "id, url, description, event_types, enabled, disabled_reason, sealed_secret, \
-    secret_rotated_at, failing_since, created_at, updated_at";
+    secret_rotated_at, previous_sealed_secret, previous_secret_until, failing_since, created_at, updated_at";
 
 /// What a person sets on an endpoint.
 pub struct EndpointFields<'a> {
@@ -107,18 +111,21 @@ pub async fn update(
     Ok(n == 1)
 }
 
-/// Replaces the signing secret of endpoint `id`. False when there is no such endpoint.
+/// Replaces the signing secret of endpoint `id`; the one it replaces keeps signing beside it
+/// until `previous_until`. False when there is no such endpoint.
 pub async fn set_secret(
     tx: &mut Tx,
     tenant: TenantId,
     id: Uuid,
     sealed_secret: &[u8],
     now: DateTime<Utc>,
+    previous_until: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE webhook_endpoints SET sealed_secret = $3, secret_rotated_at = $4, \
+    const SQL: &str = "UPDATE webhook_endpoints SET previous_sealed_secret = sealed_secret, \
+        previous_secret_until = $5, sealed_secret = $3, secret_rotated_at = $4, \
         updated_at = $4 WHERE tenant_id = $1 AND id = $2";
     let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(sealed_secret).bind(now)
-        .execute(c).await?.rows_affected());
+        .bind(previous_until).execute(c).await?.rows_affected());
     Ok(n == 1)
 }
 

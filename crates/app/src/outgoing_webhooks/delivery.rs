@@ -116,12 +116,23 @@ impl App {
                 return Ok(next);
             }
             tx.commit().await?;
-            let secret = {
+            // The current secret, and the one it replaced while that still signs.
+            let (secret, previous) = {
                 let mut tx = self.store.begin_for(tenant).await?;
                 let dek = self.data_key(&mut tx, tenant).await?;
                 tx.commit().await?;
-                vault::open_endpoint_secret(&dek, tenant, endpoint, &row.sealed_secret)?
+                let previous = match (&row.previous_sealed_secret, row.previous_secret_until) {
+                    (Some(sealed), Some(until)) if until > now => {
+                        Some(vault::open_endpoint_secret(&dek, tenant, endpoint, sealed)?)
+                    }
+                    _ => None,
+                };
+                let current =
+                    vault::open_endpoint_secret(&dek, tenant, endpoint, &row.sealed_secret)?;
+                (current, previous)
             };
+            let mut secrets = vec![secret.as_str()];
+            secrets.extend(previous.as_deref().map(String::as_str));
             let sender = match &mut sender {
                 Some(s) => s,
                 None => sender.insert(
@@ -135,7 +146,7 @@ impl App {
             for delivery in &due {
                 let at = self.now();
                 let id = delivery.id.to_string();
-                let signature = rules::signature(&secret, &id, at.timestamp(), &delivery.payload)
+                let signature = rules::signatures(&secrets, &id, at.timestamp(), &delivery.payload)
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 let message = SignedMessage {
                     url: &row.url,

@@ -48,6 +48,9 @@ pub struct WebhookEndpoint {
     pub failing_since: Option<DateTime<Utc>>,
     /// When its signing secret was made.
     pub secret_rotated_at: DateTime<Utc>,
+    /// Until when the secret it replaced signs beside it (`null` before any rotation); a
+    /// time in the past means only the current one signs.
+    pub previous_secret_until: Option<DateTime<Utc>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -64,7 +67,8 @@ pub struct CreatedWebhookEndpoint {
     pub secret: String,
 }
 
-/// An endpoint's new signing secret, shown only this once; the old one stops signing at once.
+/// An endpoint's new signing secret, shown only this once; the old one keeps signing beside it
+/// for 24 hours (both signatures in `webhook-signature`), then stops.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SigningSecret {
@@ -72,6 +76,8 @@ pub struct SigningSecret {
     pub secret: String,
     /// When it was made.
     pub rotated_at: DateTime<Utc>,
+    /// Until when the old secret signs too.
+    pub previous_secret_until: DateTime<Utc>,
 }
 
 /// A new endpoint.
@@ -126,6 +132,7 @@ fn view(row: EndpointRow) -> WebhookEndpoint {
         disabled_reason: row.disabled_reason,
         failing_since: row.failing_since,
         secret_rotated_at: row.secret_rotated_at,
+        previous_secret_until: row.previous_secret_until,
         created_at: row.created_at,
         updated_at: row.updated_at,
     }
@@ -313,7 +320,7 @@ impl App {
     }
 
     /// Gives an endpoint a new signing secret, returned this once; every later attempt is
-    /// signed with it.
+    /// signed with it, and for [`rules::SECRET_OVERLAP`] with the old one too.
     pub async fn rotate_webhook_secret(&self, who: &Principal, id: Uuid) -> Result<SigningSecret> {
         who.require_admin()?;
         let secret = new_secret();
@@ -321,7 +328,8 @@ impl App {
         let mut tx = self.store.begin_for(who.tenant).await?;
         let dek = self.data_key(&mut tx, who.tenant).await?;
         let sealed = vault::seal_endpoint_secret(&dek, who.tenant, id, &secret)?;
-        if !store::set_secret(&mut tx, who.tenant, id, &sealed, now).await? {
+        let until = now + rules::SECRET_OVERLAP;
+        if !store::set_secret(&mut tx, who.tenant, id, &sealed, now, until).await? {
             return Err(AppError::NotFound("webhook endpoint"));
         }
         tx.commit().await?;
@@ -329,6 +337,7 @@ impl App {
         Ok(SigningSecret {
             secret: secret.to_string(),
             rotated_at: now,
+            previous_secret_until: until,
         })
     }
 }

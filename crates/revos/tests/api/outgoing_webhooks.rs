@@ -512,7 +512,8 @@ async fn deliveries_are_signed_retried_in_order_per_lead_and_redeliverable(db: D
         first["attempts"].as_array().unwrap().len() + 1
     );
 
-    // A rotated secret signs every later attempt; the old one no longer verifies.
+    // A rotated secret signs every later attempt; for a day the old one signs beside it
+    // (both in the header), so a receiver switches without refusing anything; then it stops.
     let (status, rotated) = t
         .post(
             &format!("/api/v1/webhook-endpoints/{endpoint}/rotate-secret"),
@@ -523,34 +524,73 @@ async fn deliveries_are_signed_retried_in_order_per_lead_and_redeliverable(db: D
     assert_eq!(status, StatusCode::OK, "{rotated}");
     let new_secret = rotated["secret"].as_str().unwrap();
     assert_ne!(new_secret, secret);
-    t.post(
-        &format!("/api/v1/webhook-endpoints/{endpoint}/deliveries/{id}/redeliver"),
-        Some(&w.token),
-        json!({}),
-    )
-    .await;
-    run_for(t, &["webhook-sweep"], 1).await;
-    let last = receiver
-        .accepted()
-        .into_iter()
-        .rfind(|r| r.id == id)
+    let until: chrono::DateTime<chrono::Utc> = rotated["previous_secret_until"]
+        .as_str()
+        .unwrap()
+        .parse()
         .unwrap();
+    assert_eq!(until - t.app.now(), Duration::hours(24), "{rotated}");
+    let (_, listed) = t.get("/api/v1/webhook-endpoints", &w.token).await;
+    let listed_until: chrono::DateTime<chrono::Utc> = listed["items"][0]["previous_secret_until"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .parse()
+        .unwrap();
+    assert!(
+        (listed_until - until).abs() < Duration::milliseconds(1),
+        "{listed}"
+    );
+    let redeliver = || async {
+        let before = receiver.accepted().len();
+        let token = log_in_again(t).await;
+        let (status, body) = t
+            .post(
+                &format!("/api/v1/webhook-endpoints/{endpoint}/deliveries/{id}/redeliver"),
+                Some(&token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        run_for(t, &["webhook-sweep"], 1).await;
+        let accepted = receiver.accepted();
+        assert_eq!(accepted.len(), before + 1, "redelivered");
+        accepted.into_iter().rfind(|r| r.id == id).unwrap()
+    };
+    let during = redeliver().await;
+    for key in [new_secret, secret.as_str()] {
+        assert!(
+            verifies(key, id, &during.timestamp, &during.body, &during.signature),
+            "{}",
+            during.signature
+        );
+    }
+    assert_eq!(
+        during.signature.split(' ').count(),
+        2,
+        "{}",
+        during.signature
+    );
+    t.clock.advance(Duration::hours(24) + Duration::seconds(1));
+    let after = redeliver().await;
     assert!(verifies(
         new_secret,
         id,
-        &last.timestamp,
-        &last.body,
-        &last.signature
+        &after.timestamp,
+        &after.body,
+        &after.signature
     ));
     assert!(!verifies(
         &secret,
         id,
-        &last.timestamp,
-        &last.body,
-        &last.signature
+        &after.timestamp,
+        &after.body,
+        &after.signature
     ));
     // The secret is never shown again.
-    let (_, listed) = t.get("/api/v1/webhook-endpoints", &w.token).await;
+    let (status, listed) = t
+        .get("/api/v1/webhook-endpoints", &log_in_again(t).await)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
     assert!(!listed.to_string().contains(new_secret), "{listed}");
 }
 
