@@ -1,6 +1,6 @@
 //! The events every pipeline step appends (`lead_scraped`, `lead_enriched`, `dm_queued`,
 //! `dm_sent`, `magnet_opened`, `dm_replied`, `email_sequenced`, `email_not_sequenced`, `email_bounced`,
-//! `email_sequence_stopped`, `email_replied`, `opted_out`, `provider_error`), in one shape
+//! `email_sequence_stopped`, `email_replied`, `opted_out`, `provider_error`, `dm_skipped`), in one shape
 //! the timeline reads: the lead is the subject, and the data carries the campaign, the lead
 //! and the cost in US dollars. The cost is also written to the event's own column, which the
 //! campaign's funnel sums.

@@ -164,7 +164,12 @@ impl App {
         }
         let linkedin = self.linkedin_for(tenant, &account.provider).await?;
         let acct = account.provider_account_id.as_str();
-        let lead = self.with_member_id(tenant, lead, &*linkedin, acct).await?;
+        let Some(lead) = self
+            .with_member_id(tenant, job.campaign, lead, &*linkedin, acct)
+            .await?
+        else {
+            return self.drop_step(job, &spec, &dm, false).await;
+        };
         if dm.status == DmState::Sending
             && self
                 .reconcile_dm(job, &spec, &dm, &lead, &*linkedin, acct)
@@ -298,22 +303,42 @@ impl App {
 
     /// `lead` with the member id a chat needs: a lead imported from a profile URL carries a
     /// public identifier, looked up once (one profile read) and recorded on the lead, so its
-    /// follow-ups, reconciliation and replies use the member id.
+    /// follow-ups, reconciliation and replies use the member id. `None` when that member is
+    /// already another lead of `campaign` (the same person, found by a comment and imported
+    /// too): they get that lead's DM, not a second one.
     async fn with_member_id(
         &self,
         tenant: TenantId,
+        campaign: Uuid,
         mut lead: revos_store::leads::LeadRow,
         linkedin: &dyn LinkedIn,
         acct: &str,
-    ) -> Result<revos_store::leads::LeadRow> {
+    ) -> Result<Option<revos_store::leads::LeadRow>> {
         let member = linkedin.member_id(acct, &lead.provider_id).await?;
-        if member != lead.provider_id {
-            let mut tx = self.store.begin_for(tenant).await?;
-            leads::set_member_id(&mut tx, tenant, lead.id, &member, self.now()).await?;
-            tx.commit().await?;
-            lead.provider_id = member;
+        if member == lead.provider_id {
+            return Ok(Some(lead));
         }
-        Ok(lead)
+        let now = self.now();
+        let mut tx = self.store.begin_for(tenant).await?;
+        if !leads::set_member_id(&mut tx, tenant, lead.id, &member, now).await? {
+            let twin = leads::by_provider_id(&mut tx, tenant, &member).await?;
+            if let Some(twin) = twin {
+                let in_campaign = leads::stages(&mut tx, tenant, twin.id)
+                    .await?
+                    .iter()
+                    .any(|(c, _)| *c == campaign);
+                if in_campaign {
+                    let mut step = Step::new("dm_skipped", Some(campaign), lead.id);
+                    step.extra = serde_json::json!({ "reason": "same_person", "same_as": twin.id });
+                    pipeline_events::append(&mut tx, tenant, step, now).await?;
+                    tx.commit().await?;
+                    return Ok(None);
+                }
+            }
+        }
+        tx.commit().await?;
+        lead.provider_id = member;
+        Ok(Some(lead))
     }
 
     /// The DM's text: the one stored on it, else the template rendered for the lead with its

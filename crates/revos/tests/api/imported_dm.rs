@@ -3,7 +3,8 @@
 //! with a member id (`attendees_ids`, `ACo…`; api-notes §1.3). The DM job looks the member id
 //! up once with `GET /users/{identifier}`, records it on the lead, and sends; her reply
 //! (which names her by member id) moves her to replied. A member id in the URL keeps its
-//! case and needs no lookup.
+//! case and needs no lookup. Ana, who commented and is also in the file under her public
+//! identifier, gets one DM, not two.
 
 use crate::both_backends;
 use crate::campaign_fakes::{activated_campaign, cartridge_campaign, commented_workspace};
@@ -12,7 +13,9 @@ use crate::lead_import::import;
 use crate::world::{deliver_message, run_workers, webhook_settings};
 use reqwest::StatusCode;
 use revos_domain::Clock;
+use revos_providers::HttpConfig;
 use revos_providers::fakes::unipile::FakeUnipile;
+use revos_providers::unipile::Unipile;
 use serde_json::Value;
 
 both_backends!(an_imported_lead_is_dmed_by_member_id_and_her_reply_counts);
@@ -25,7 +28,7 @@ async fn an_imported_lead_is_dmed_by_member_id_and_her_reply_counts(db: Db) {
     let t = TestApp::spawn_providers(db, webhook_settings(&unipile, SECRET)).await;
     let clock = t.clock.clone();
     unipile.state.set_clock(move || clock.now());
-    let (token, _, account) = commented_workspace(
+    let (token, tenant, account) = commented_workspace(
         &t,
         &unipile,
         POST,
@@ -41,11 +44,23 @@ async fn an_imported_lead_is_dmed_by_member_id_and_her_reply_counts(db: Db) {
     unipile.state.connect("acc1", "ACoJaneRoe9");
     unipile.state.add_person("ACoMaxQ2", "max-q", "Max Quill");
     unipile.state.connect("acc1", "ACoMaxQ2");
+    unipile
+        .state
+        .add_person("ACoAna1", "ana-lopez", "Ana Lopez");
+    unipile.state.connect("acc1", "ACoAna1");
     let body = cartridge_campaign(&t, &token, account, POST, false).await;
     let (campaign, _) = activated_campaign(&t, &token, body).await;
+    // Ana commented: a lead of the campaign by her member id.
+    let client = Unipile::new(HttpConfig::new(&unipile.base_url, "k".to_owned().into()));
+    let report = t
+        .app
+        .monitor_campaign(tenant, campaign, &client)
+        .await
+        .unwrap();
+    assert_eq!(report.new_leads, 1);
 
     let csv = "name,linkedin_url\nJane Roe,https://www.linkedin.com/in/Jane-Roe/\n\
-               Max Quill,linkedin.com/in/ACoMaxQ2\n";
+               Max Quill,linkedin.com/in/ACoMaxQ2\nAna L.,linkedin.com/in/ana-lopez\n";
     let (status, report) = import(&t, &token, campaign, csv, None, false).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     run_workers(&t, chrono::Duration::hours(2)).await;
@@ -74,6 +89,27 @@ async fn an_imported_lead_is_dmed_by_member_id_and_her_reply_counts(db: Db) {
     assert_eq!(jane_lead["provider_id"], "ACoJaneRoe9", "recorded");
     assert_eq!(jane_lead["stage"], "dm_sent", "{jane_lead}");
     assert!(leads.iter().any(|l| l["provider_id"] == "ACoMaxQ2"));
+
+    // Ana twice (her comment, the file): one DM; the imported twin says why it got none.
+    assert_eq!(unipile.state.sent_to("ACoAna1").len(), 1, "{leads:?}");
+    let twin = leads
+        .iter()
+        .find(|l| l["name"] == "Ana L.")
+        .unwrap_or_else(|| panic!("{leads:?}"));
+    assert_eq!(twin["provider_id"], "ana-lopez", "{twin}");
+    let (_, detail) = t
+        .get(
+            &format!("/api/v1/leads/{}", twin["id"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+    let skipped = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "dm_skipped")
+        .unwrap_or_else(|| panic!("{detail}"));
+    assert_eq!(skipped["data"]["reason"], "same_person", "{detail}");
 
     // Her reply names her by member id, in the chat of the DM.
     let (chat, message) = unipile

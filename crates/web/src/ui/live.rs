@@ -43,6 +43,7 @@ fn summary(kind: &str) -> &'static str {
         "post_scheduled" => "Post scheduled",
         "post_published" => "Post published",
         "provider_error" => "A provider call failed",
+        "dm_skipped" => "DM not sent: the same person is already a lead of the campaign",
         _ => "Something happened",
     }
 }
