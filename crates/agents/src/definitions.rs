@@ -7,7 +7,7 @@ use crate::tools::{
     CreateCampaignArgs, DraftDmArgs, DraftPostArgs, EnrichLeadArgs, FunnelArgs, GenerateGuideArgs,
     GenerateImageArgs, ListCampaignsArgs, ListCartridgesArgs, ListLeadsArgs, LoadCartridgeArgs,
     PauseCampaignArgs, QueueDmArgs, RenderCardArgs, ResumeCampaignArgs, SearchKnowledgeArgs,
-    SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs, Tool,
+    SearchLeadMagnetsArgs, SubmitPostArgs, SwitchCartridgeArgs, Tool, UpdateCampaignStepsArgs,
 };
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +51,7 @@ impl AgentKind {
         match self {
             AgentKind::CampaignManager => &[
                 CreateCampaignArgs::NAME,
+                UpdateCampaignStepsArgs::NAME,
                 ActivateCampaignArgs::NAME,
                 PauseCampaignArgs::NAME,
                 ResumeCampaignArgs::NAME,

@@ -138,6 +138,13 @@ impl App {
         })
     }
 
+    /// The full address of a share link's page (`path`, e.g. `/share/<token>`) when the
+    /// instance knows its public URL (`REVOS_PUBLIC_URL`): what the agency sends the client.
+    pub fn share_link_address(&self, path: &str) -> Option<String> {
+        let base = self.provider_settings().public_url.as_deref()?;
+        Some(format!("{}{path}", base.trim_end_matches('/')))
+    }
+
     /// A page of the workspace's share links, revoked and expired ones included.
     pub async fn list_share_links(
         &self,

@@ -88,11 +88,12 @@ pub async fn dm_of_step(
     )
 }
 
-/// Drops a follow-up DM of `tenant` that was never sent (still `queued`): the lead replied,
-/// opted out, or the step's condition did not hold. True when it was dropped.
-pub async fn drop_unsent(tx: &mut Tx, tenant: TenantId, id: Uuid) -> Result<bool> {
-    const SQL: &str = "DELETE FROM messages WHERE tenant_id = $1 AND id = $2 AND status = 'queued' AND direction = 'out'";
-    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).execute(c).await?.rows_affected());
+/// Drops a follow-up DM of `tenant` that was never sent, still in `status` (`queued`, or
+/// `sending` when the chat showed that the interrupted attempt never reached the person): the
+/// lead replied, opted out, or the step's condition did not hold. True when it was dropped.
+pub async fn drop_unsent(tx: &mut Tx, tenant: TenantId, id: Uuid, status: DmState) -> Result<bool> {
+    const SQL: &str = "DELETE FROM messages WHERE tenant_id = $1 AND id = $2 AND status = $3 AND direction = 'out'";
+    let n = on_conn!(tx, c => sqlx::query(SQL).bind(tenant.0).bind(id).bind(status.as_str()).execute(c).await?.rows_affected());
     Ok(n == 1)
 }
 

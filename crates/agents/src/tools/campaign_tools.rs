@@ -1,8 +1,11 @@
-//! Campaign tools: create one from a few words, activate, pause, resume, report on it, list
-//! them, search the lead magnet library and add a link to it, and the funnel of one campaign or of the whole workspace.
+//! Campaign tools: create one from a few words (or with a whole multi-step sequence), change
+//! a campaign's sequence, activate, pause, resume, report on it, list them, search the lead
+//! magnet library and add a link to it, and the funnel of one campaign or of the whole
+//! workspace.
 
 use super::registry::ToolRegistry;
 use super::resolve;
+use super::sequence_args::{self, StepArg};
 use super::{Done, Outcome, ToolContext, ToolError};
 use super::{ToolEffect, tool_name};
 use futures::future::BoxFuture;
@@ -14,6 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 tool_name!(CreateCampaignArgs, "create_campaign");
+tool_name!(UpdateCampaignStepsArgs, "update_campaign_steps");
 tool_name!(ActivateCampaignArgs, "activate_campaign");
 tool_name!(PauseCampaignArgs, "pause_campaign");
 tool_name!(ResumeCampaignArgs, "resume_campaign");
@@ -35,6 +39,15 @@ pub(super) fn register(r: &mut ToolRegistry) {
          defaults were used and what must still be set before the campaign can be activated \
          (missing_before_activation: tell the user).",
         create_campaign,
+    );
+    r.add(
+        ToolEffect::WRITE,
+        "Replace a campaign's sequence: the first DM, then follow-ups each delay_hours after \
+         the previous step, sent only to leads who have not replied (optionally only if \
+         connected or if they opened the lead magnet), each with 1 to 5 A/B texts. Give the \
+         step ids campaign_report shows to keep steps; a step already sent to a lead is never \
+         sent to them again.",
+        update_campaign_steps,
     );
     r.add(
         ToolEffect::WRITE,
@@ -114,6 +127,21 @@ pub struct CreateCampaignArgs {
     /// Provider ids of LinkedIn posts to watch. Default: none yet.
     #[serde(default)]
     pub watched_posts: Vec<String>,
+    /// A multi-step sequence instead of one DM: the first step's first text is the DM
+    /// (dm_template is then ignored), follow-ups come delay_hours after the previous step.
+    /// Default: the one DM.
+    #[serde(default)]
+    pub steps: Vec<StepArg>,
+}
+
+/// Arguments of `update_campaign_steps`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCampaignStepsArgs {
+    /// The campaign's name (any case) or id.
+    pub campaign: String,
+    /// The whole sequence, in order (1 to 10 steps); steps left out are removed.
+    pub steps: Vec<StepArg>,
 }
 
 /// Names one campaign.
@@ -264,8 +292,14 @@ fn create_campaign<'a>(
                 u
             }
         };
-        let dm_template = match args.dm_template {
-            Some(t) if !t.trim().is_empty() => t,
+        let steps = sequence_args::to_steps(args.steps, &[])?;
+        let first_text = steps
+            .first()
+            .and_then(|s| s.variants.first())
+            .map(|v| v.template.clone());
+        let dm_template = match (first_text, args.dm_template) {
+            (Some(first), _) => first,
+            (None, Some(t)) if !t.trim().is_empty() => t,
             _ => {
                 defaults.insert("dm_template".into(), json!(DEFAULT_DM_TEMPLATE));
                 DEFAULT_DM_TEMPLATE.to_owned()
@@ -289,7 +323,7 @@ fn create_campaign<'a>(
                 .collect(),
             watched_posts: args.watched_posts,
             dm_template,
-            steps: Vec::new(),
+            steps,
             personalize_dm: false,
             connect_reply_template: None,
             email_fallback: None,
@@ -317,6 +351,46 @@ fn create_campaign<'a>(
             "campaign": campaign, "defaults": defaults, "missing_before_activation": blockers,
         });
         Ok(Done::new(value, summary)?.link(l))
+    })
+}
+
+fn update_campaign_steps<'a>(
+    app: &'a App,
+    ctx: &'a mut ToolContext,
+    args: UpdateCampaignStepsArgs,
+) -> BoxFuture<'a, Outcome> {
+    Box::pin(async move {
+        let who = &ctx.principal;
+        if args.steps.is_empty() {
+            return Err(ToolError::field(
+                "validation_failed",
+                "steps",
+                "give the whole sequence: 1 to 10 steps",
+            ));
+        }
+        let c = resolve::campaign(app, who, "campaign", &args.campaign).await?;
+        let steps = sequence_args::to_steps(args.steps, &c.spec.steps)?;
+        let mut spec = c.spec.clone();
+        spec.dm_template = steps
+            .first()
+            .and_then(|s| s.variants.first())
+            .map(|v| v.template.clone())
+            .unwrap_or_default();
+        spec.steps = steps;
+        let campaign = app.update_campaign(who, c.id, spec).await?;
+        let kept = campaign
+            .spec
+            .steps
+            .iter()
+            .filter(|s| c.spec.steps.iter().any(|old| old.id == s.id))
+            .count();
+        let summary = format!(
+            "Sequence of {} saved: {} step(s), {kept} of them kept from before",
+            campaign.spec.name,
+            campaign.spec.steps.len()
+        );
+        let l = link(&campaign);
+        Ok(Done::new(json!({ "campaign": campaign }), summary)?.link(l))
     })
 }
 

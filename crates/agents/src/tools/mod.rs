@@ -12,10 +12,11 @@ mod lead_tools;
 mod post_tools;
 mod registry;
 mod resolve;
+mod sequence_args;
 
 pub use campaign_tools::{
     ActivateCampaignArgs, CampaignReportArgs, CreateCampaignArgs, FunnelArgs, ListCampaignsArgs,
-    PauseCampaignArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs,
+    PauseCampaignArgs, ResumeCampaignArgs, SearchLeadMagnetsArgs, UpdateCampaignStepsArgs,
 };
 pub use cartridge_tools::{ListCartridgesArgs, LoadCartridgeArgs, SwitchCartridgeArgs};
 pub use content_tools::{
@@ -25,6 +26,7 @@ pub use guide_tools::GenerateGuideArgs;
 pub use lead_tools::{DraftDmArgs, EnrichLeadArgs, ListLeadsArgs, QueueDmArgs};
 pub use post_tools::{DraftPostArgs, GenerateImageArgs, RenderCardArgs, SubmitPostArgs};
 pub use registry::ToolRegistry;
+pub use sequence_args::{StepArg, VariantArg};
 
 use revos_app::{AppError, Principal};
 use revos_domain::CartridgeId;

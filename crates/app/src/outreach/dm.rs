@@ -190,7 +190,10 @@ impl App {
             (None, Some(_)) => return self.drop_step(job, &spec, &dm, false).await,
         };
         let connected = linkedin.is_connected(acct, &lead.provider_id).await?;
-        if job.step.is_some() && dm.status == DmState::Queued {
+        // A follow-up is decided again on every attempt, a resumed one too (left `sending` by
+        // a crash or a lost answer, and not found in the chat above): a reply, an opt-out or a
+        // met condition that came meanwhile counts before anything is sent.
+        if job.step.is_some() {
             let opened_magnet = if step.condition == StepCondition::OpenedMagnet {
                 let mut tx = self.store.begin_read_for(tenant).await?;
                 magnet_links::opened(&mut tx, tenant, job.campaign, job.lead).await?
@@ -275,7 +278,8 @@ impl App {
         Ok(DmOutcome::Sent)
     }
 
-    /// Drops a follow-up that will not be sent (never sent: still `queued`). A skipped step
+    /// Drops a follow-up that will not be sent (never sent: `queued`, or `sending` and not
+    /// found in the chat). A skipped step
     /// (`skipped`: its condition did not hold) lets the sequence go on from its due time;
     /// otherwise the lead's sequence is over.
     async fn drop_step(
@@ -287,8 +291,8 @@ impl App {
     ) -> Result<DmOutcome> {
         let now = self.now();
         let mut tx = self.store.begin_for(job.tenant).await?;
-        if !messages::drop_unsent(&mut tx, job.tenant, dm.id).await? {
-            // Not `queued` any more: another attempt got further; it decides.
+        if !messages::drop_unsent(&mut tx, job.tenant, dm.id, dm.status).await? {
+            // Not in the state read any more: another attempt got further; it decides.
             return Ok(DmOutcome::AlreadySent);
         }
         if !skipped {

@@ -3,7 +3,9 @@
 //! the OpenAPI document and every page and form reachable from the agency's navigation is
 //! walked); a revoked or expired link is refused; the agency overview lists exactly the
 //! person's workspaces with their figures (leads made by the sandbox and the real workers);
-//! a workspace created from inside the app is owned by its creator, who switches into it.
+//! a workspace created from inside the app is owned by its creator, who switches into it;
+//! every link on every page a client user can open (crawled from their dashboard) opens for
+//! them; the settings page makes (address shown once), lists and revokes share links.
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, error_fields};
@@ -14,6 +16,8 @@ use std::collections::BTreeSet;
 
 both_backends!(
     a_client_approves_and_rejects_with_comments_and_reaches_nothing_else,
+    every_link_on_a_client_s_pages_opens_for_them,
+    the_settings_page_makes_lists_and_revokes_share_links,
     a_share_link_decides_waiting_posts_only_until_revoked_or_expired,
     the_overview_lists_exactly_my_workspaces_with_their_figures,
 );
@@ -796,4 +800,269 @@ async fn the_overview_lists_exactly_my_workspaces_with_their_figures(db: Db) {
     assert_eq!(me["role"], "owner");
     let (_, overview) = t.get("/api/v1/overview", &session).await;
     assert_eq!(overview["workspaces"].as_array().unwrap().len(), 3);
+}
+
+async fn every_link_on_a_client_s_pages_opens_for_them(db: Db) {
+    let w = world(db).await;
+    let t = &w.t;
+    // A workspace with a campaign and posts for it, waiting and approved: the pages a client
+    // sees then name the campaign, the cartridge and the account.
+    let (status, account) = t
+        .post(
+            "/api/v1/linkedin-accounts",
+            Some(&w.owner),
+            json!({"provider": "sandbox", "display_name": "Dana (sandbox)"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let (status, campaign) = t
+        .post(
+            "/api/v1/campaigns",
+            Some(&w.owner),
+            json!({
+                "name": "Spring guide", "linkedin_account_id": account["id"],
+                "lead_magnet": {"title": "The Guide", "url": "https://acme.io/guide"},
+                "trigger_words": ["GUIDE"], "dm_template": "Hi {{ first_name }}: {{ lead_magnet_url }}"
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    let mut posts = Vec::new();
+    for body in ["A post waiting for Cleo", "A post Cleo already approved"] {
+        let (status, p) = t
+            .post(
+                "/api/v1/posts",
+                Some(&w.owner),
+                json!({"body": body, "cartridge_id": w.cartridge,
+                       "linkedin_account_id": account["id"], "campaign_id": campaign["id"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+        let id = p["id"].as_str().unwrap().to_owned();
+        let (status, p) = t
+            .post(
+                &format!("/api/v1/posts/{id}/submit"),
+                Some(&w.owner),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+        posts.push(id);
+    }
+    let (status, p) = t
+        .post(
+            &format!("/api/v1/posts/{}/approve", posts[1]),
+            Some(&w.client),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+
+    // The agency still gets its checklist and links; the client gets neither.
+    let (_, agency) = page(t, &w.owner, "/").await;
+    assert!(agency.contains(r#"id="first-run""#));
+    let (status, dashboard) = page(t, &w.client, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !dashboard.contains(r#"id="first-run""#),
+        "no agency checklist"
+    );
+    assert!(dashboard.contains(r#"id="client-start""#));
+    assert!(
+        dashboard.contains("Spring guide"),
+        "the campaign's figures are shown"
+    );
+
+    // Every link of every page the client reaches from the dashboard opens for them.
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut queue = vec!["/".to_owned()];
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let (status, html) = page(t, &w.client, &path).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{path} answered the client {status}"
+        );
+        if path.starts_with("/assets") || path.starts_with("/post-media") {
+            continue;
+        }
+        let html = html.replace("&#x2f;", "/");
+        for (method, link) in links_of(&html) {
+            if method == "GET" && !link.is_empty() && !seen.contains(&link) {
+                queue.push(link);
+            }
+        }
+        assert!(seen.len() < 200, "the crawl ran away: {seen:?}");
+    }
+    for expected in [
+        "/approvals".to_owned(),
+        format!("/posts/{}", posts[0]),
+        format!("/posts/{}", posts[1]),
+    ] {
+        assert!(seen.contains(&expected), "{expected} not reached: {seen:?}");
+    }
+}
+
+/// The value of the shown-once field of a page.
+fn shown_once_value(html: &str) -> String {
+    let at = html
+        .find(r#"id="shown-once""#)
+        .expect("the shown-once field");
+    let rest = &html[at..];
+    let v = rest.find(r#"value=""#).unwrap() + 7;
+    rest[v..].split('"').next().unwrap().replace("&#x2f;", "/")
+}
+
+async fn the_settings_page_makes_lists_and_revokes_share_links(db: Db) {
+    let w = world(db).await;
+    let t = &w.t;
+    waiting_post(&w, "A post for the share link").await;
+    let (status, settings) = page(t, &w.owner, "/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    crate::ui_html::assert_labelled(&settings, "/settings");
+    assert!(settings.contains(r#"id="share-links-empty""#), "none yet");
+    let csrf = csrf_of(&settings);
+
+    // Mistakes are shown beside their fields; only the offered expiries are taken.
+    let (status, _, html) = form(
+        t,
+        Some(&w.owner),
+        "/settings/share-links",
+        &[("_csrf", &csrf), ("label", " "), ("expires_in_days", "7")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains(r#"id="label-error""#), "{html}");
+    let (status, _, html) = form(
+        t,
+        Some(&w.owner),
+        "/settings/share-links",
+        &[
+            ("_csrf", &csrf),
+            ("label", "Cleo at Acme"),
+            ("expires_in_days", "365"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains(r#"id="expires_in_days-error""#), "{html}");
+    assert!(
+        html.contains(r#"value="Cleo at Acme""#),
+        "the label is kept"
+    );
+    let (status, _, _) = form(
+        t,
+        Some(&w.owner),
+        "/settings/share-links",
+        &[("label", "Cleo at Acme"), ("expires_in_days", "7")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token, no link");
+
+    // Made: the address shown once (kept out of caches); it opens the waiting posts.
+    let resp = http()
+        .post(format!("{}/settings/share-links", t.base))
+        .header(COOKIE, format!("revos_session={}", w.owner))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("_csrf={csrf}&label=Cleo+at+Acme&expires_in_days=7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let shown = resp.text().await.unwrap();
+    let path = shown_once_value(&shown);
+    assert!(path.starts_with("/share/"), "{path}");
+    let (status, html) = page(t, "", &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("A post for the share link"));
+    let (status, _, _) = form(
+        t,
+        Some(&w.owner),
+        "/settings/share-links",
+        &[
+            ("_csrf", &csrf),
+            ("label", "Short"),
+            ("expires_in_days", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Listed with who it is for, when it expires and whether it works; the token is not.
+    let (_, links) = t.get("/api/v1/share-links", &w.owner).await;
+    let items = links["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{links}");
+    let cleo = items.iter().find(|l| l["label"] == "Cleo at Acme").unwrap();
+    assert_eq!(
+        (cleo["expires_at"]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            - cleo["created_at"]
+                .as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap())
+        .num_days(),
+        7
+    );
+    let id = cleo["id"].as_str().unwrap();
+    let (_, settings) = page(t, &w.owner, "/settings").await;
+    assert!(settings.contains("Cleo at Acme") && settings.contains("Short"));
+    assert_eq!(settings.matches(r#"<tr data-state="valid">"#).count(), 2);
+    let token = path.trim_start_matches("/share/");
+    assert!(!settings.contains(token), "the token is shown only once");
+
+    // Revoked from the page: refused at once, listed as revoked, no button any more.
+    let revoke = format!("/settings/share-links/{id}/revoke");
+    let (status, location, _) = form(t, Some(&w.owner), &revoke, &[("_csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/settings?done=share_link_revoked#share-links");
+    let (status, _) = page(t, "", &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, settings) = page(t, &w.owner, "/settings").await;
+    assert_eq!(settings.matches(r#"<tr data-state="revoked">"#).count(), 1);
+    assert!(!settings.contains(&revoke), "{settings}");
+    // A client cannot make, nor revoke one.
+    let (_, client_page) = page(t, &w.client, "/approvals").await;
+    let client_csrf = csrf_of(&client_page);
+    let (status, _, _) = form(
+        t,
+        Some(&w.client),
+        "/settings/share-links",
+        &[
+            ("_csrf", &client_csrf),
+            ("label", "Mine"),
+            ("expires_in_days", "30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = form(t, Some(&w.client), &revoke, &[("_csrf", &client_csrf)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The short one expires after a day (the owner logs in again: the session aged too).
+    t.clock
+        .advance(chrono::Duration::days(1) + chrono::Duration::seconds(1));
+    let (status, login) = t
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "dana@agency.example", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    let owner = login["token"].as_str().unwrap();
+    let (_, settings) = page(t, owner, "/settings").await;
+    assert_eq!(
+        settings.matches(r#"<tr data-state="expired">"#).count(),
+        1,
+        "{settings}"
+    );
+    assert_eq!(settings.matches(r#"<tr data-state="valid">"#).count(), 0);
 }

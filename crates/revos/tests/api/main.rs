@@ -78,6 +78,7 @@ mod ui_html;
 mod ui_live;
 mod ui_ops;
 mod ui_pipeline;
+mod ui_sequence;
 mod watch_scale;
 mod world;
 mod writer_turn;

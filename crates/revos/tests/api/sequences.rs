@@ -5,7 +5,8 @@
 //! sends fail (5xx) or time out after taking effect (the DM left `sending`, as a worker killed
 //! mid-send leaves it), splits a step between its A/B variants and reports their reply rates,
 //! and an edit of the active campaign (step 1's text changed, a step added) sends no step
-//! again.
+//! again. A follow-up whose send was interrupted (the DM left `sending`, as a crash leaves it)
+//! and that the lead answered before the retry is dropped, not sent.
 
 use crate::helpers::{Db, TestApp};
 use crate::world::{deliver_message, webhook_settings};
@@ -78,7 +79,10 @@ fn runner(t: &TestApp, monitor: bool) -> revos_jobs::Runner<revos_app::App> {
 
 const STEP1: &str = "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}";
 
-crate::both_backends!(a_three_step_sequence_follows_up_only_the_silent_once_each);
+crate::both_backends!(
+    a_three_step_sequence_follows_up_only_the_silent_once_each,
+    a_follow_up_resumed_in_sending_rechecks_for_a_reply_before_it_sends,
+);
 
 async fn a_three_step_sequence_follows_up_only_the_silent_once_each(db: Db) {
     let unipile = FakeUnipile::start().await;
@@ -329,4 +333,132 @@ async fn a_three_step_sequence_follows_up_only_the_silent_once_each(db: Db) {
     assert_eq!(steps[2]["replied"], 0);
     assert_eq!(steps[3]["sent"], LEADS - 3);
     assert_eq!(steps[3]["position"], 4);
+}
+
+/// The waiting follow-up job of the only lead: (run_at, attempts), `None` once it ended.
+async fn follow_up_job(t: &TestApp) -> Option<(chrono::DateTime<chrono::Utc>, i64)> {
+    let token = login(t).await;
+    let (status, jobs) = t
+        .get("/api/v1/jobs?kind=linkedin.send_dm&limit=200", &token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{jobs}");
+    jobs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| ["scheduled", "retrying", "running"].contains(&j["state"].as_str().unwrap()))
+        .map(|j| {
+            let at = j["run_at"].as_str().unwrap().parse().unwrap();
+            (at, j["attempts"].as_i64().unwrap())
+        })
+}
+
+async fn a_follow_up_resumed_in_sending_rechecks_for_a_reply_before_it_sends(db: Db) {
+    let unipile = FakeUnipile::start().await;
+    let t = TestApp::spawn_providers(
+        db,
+        revos_app::providers::ProviderSettings {
+            unipile_url: Some(unipile.base_url.clone()),
+            unipile_key: Some("unipile-key".to_owned().into()),
+            webhook_secret: Some(SECRET.to_owned().into()),
+            timeout: std::time::Duration::from_millis(500),
+            ..Default::default()
+        },
+    )
+    .await;
+    unipile.state.add_account("acc1", "Dana");
+    unipile.state.add_post(POST, "Comment GUIDE");
+    let lead = person(0);
+    unipile
+        .state
+        .add_comment(POST, &lead, "Kim0 Lee", "GUIDE", true);
+    unipile.state.connect("acc1", &lead);
+    let (token, _, _) = t.signup("seq@example.com", "Acme").await;
+    let account = crate::helpers::unipile_account(&t, &token, (120, 900), 50).await;
+    let body = json!({
+        "name": "Resumed", "linkedin_account_id": account,
+        "lead_magnet": {"title": "The Playbook", "url": "https://acme.io/p"},
+        "trigger_words": ["GUIDE"], "watched_posts": [POST],
+        "steps": [
+            {"variants": [{"template": STEP1}]},
+            {"delay_hours": 24, "variants": [{"template": "Any questions, {{ first_name }}?"}]}
+        ]
+    });
+    let (status, created) = t.post("/api/v1/campaigns", Some(&token), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let campaign = created["id"].as_str().unwrap().to_owned();
+    let (status, activated) = t
+        .post(
+            &format!("/api/v1/campaigns/{campaign}/activate"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{activated}");
+    let start = t.app.now();
+    runner(&t, true)
+        .run_simulated_until(&t.clock, start + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(unipile.state.sent_to(&lead).len(), 1, "step 1 went out");
+    let sends = || {
+        unipile
+            .state
+            .requests()
+            .iter()
+            .filter(|(m, p)| m == "POST" && p == "/chats")
+            .count()
+    };
+    assert_eq!(sends(), 1);
+
+    // Step 2's first attempt fails at the provider after the DM was marked `sending`: the
+    // state a worker killed mid-send leaves, resumed by the job's next attempt.
+    unipile
+        .state
+        .inject_on("POST", "/chats", [Fault::ServerError]);
+    let runner = runner(&t, false);
+    for _ in 0..20 {
+        let (due, attempts) = follow_up_job(&t).await.expect("step 2 is queued");
+        if attempts > 0 {
+            break;
+        }
+        // Up to the job's due time only: one attempt, never its retry.
+        runner.run_simulated_until(&t.clock, due).await.unwrap();
+    }
+    let (_, attempts) = follow_up_job(&t).await.expect("step 2 waits for its retry");
+    assert_eq!(attempts, 1, "one attempt, which failed");
+    assert_eq!(sends(), 2, "step 2 reached the provider once");
+    assert_eq!(
+        unipile.state.sent_to(&lead).len(),
+        1,
+        "and was not delivered"
+    );
+
+    // The lead answers before the retry: the resumed follow-up is dropped, not sent.
+    reply(&t, &unipile, &lead).await;
+    runner
+        .run_simulated_until(&t.clock, t.app.now() + Duration::hours(48))
+        .await
+        .unwrap();
+    let got = unipile.state.sent_to(&lead);
+    assert_eq!(got.len(), 1, "no follow-up after the reply: {got:?}");
+    assert!(
+        got[0].starts_with("Hi Kim0! Here is The Playbook"),
+        "{got:?}"
+    );
+    assert_eq!(sends(), 2, "the retry sent nothing");
+    assert_eq!(follow_up_job(&t).await, None, "the follow-up ended");
+    let token = login(&t).await;
+    let (status, stats) = t
+        .get(&format!("/api/v1/campaigns/{campaign}/steps"), &token)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    assert_eq!(stats["steps"][0]["sent"], 1, "{stats}");
+    assert_eq!(stats["steps"][0]["replied"], 1, "{stats}");
+    let second_sent = stats["steps"]
+        .as_array()
+        .unwrap()
+        .get(1)
+        .map_or(0, |s| s["sent"].as_i64().unwrap());
+    assert_eq!(second_sent, 0, "{stats}");
 }

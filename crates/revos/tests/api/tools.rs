@@ -1,7 +1,9 @@
 //! The agents' tool registry against the real app: every tool called through
 //! `ToolRegistry::call` with valid arguments and with bad ones (invalid JSON, unknown names,
 //! bad values come back as `ok == false` with the argument named), the campaign
-//! `create_campaign` makes, pause and resume, and tenant isolation.
+//! `create_campaign` makes (one DM or a whole sequence, checked as the API checks it), a
+//! sequence changed by `update_campaign_steps` keeping its steps' ids, pause and resume, and
+//! tenant isolation.
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, cartridge};
@@ -21,12 +23,14 @@ both_backends!(
     every_tool_runs_through_the_registry,
     bad_arguments_are_tool_errors,
     create_campaign_defaults_and_its_errors,
+    campaign_tools_take_a_sequence_checked_as_the_api_checks_it,
     tools_see_only_their_workspace,
 );
 
 /// The tool names the registry must offer.
-const TOOLS: [&str; 24] = [
+const TOOLS: [&str; 25] = [
     "create_campaign",
+    "update_campaign_steps",
     "activate_campaign",
     "pause_campaign",
     "resume_campaign",
@@ -931,4 +935,155 @@ async fn tools_see_only_their_workspace(db: Db) {
         CampaignStatus::Active,
         "B could not pause A's campaign"
     );
+}
+
+async fn campaign_tools_take_a_sequence_checked_as_the_api_checks_it(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let mut a = workspace(&t, "ana@acme.io", true).await;
+    let base = json!({"name": "Seq", "lead_magnet_title": "T", "lead_magnet_url": "https://acme.io/t",
+                      "watched_posts": ["7332661864792854528"]});
+    let with_steps = |steps: Value| {
+        let mut args = base.clone();
+        args["steps"] = steps;
+        args
+    };
+    let r = ok(
+        &t,
+        &mut a.ctx,
+        "create_campaign",
+        with_steps(json!([
+            {"variants": [{"template": "Hi {{ first_name }}: {{ lead_magnet_url }}", "weight": 2},
+                          {"template": "Hello {{ first_name }}, here: {{ lead_magnet_url }}"}]},
+            {"delay_hours": 72, "condition": "opened_magnet", "variants": [{"template": "Did it help?"}]}
+        ])),
+    )
+    .await;
+    assert!(
+        r.value["defaults"].get("dm_template").is_none(),
+        "the DM is the first text: {}",
+        r.value["defaults"]
+    );
+    let c = &r.value["campaign"];
+    assert_eq!(
+        c["dm_template"],
+        "Hi {{ first_name }}: {{ lead_magnet_url }}"
+    );
+    let steps = c["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{c}");
+    assert_eq!(steps[0]["variants"][0]["weight"], 2);
+    assert_eq!(steps[0]["variants"][1]["weight"], 1);
+    assert_eq!(
+        (
+            steps[1]["delay_hours"].as_u64(),
+            steps[1]["condition"].as_str()
+        ),
+        (Some(72), Some("opened_magnet"))
+    );
+    let id = c["id"].as_str().unwrap().to_owned();
+    let ids: Vec<String> = steps
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    // The API's rules, named as the API names them.
+    let six: Vec<Value> = (0..6)
+        .map(|i| json!({"template": format!("Text {i}")}))
+        .collect();
+    for (steps, field) in [
+        (
+            json!([{"variants": [{"template": "Hi"}]}, {"delay_hours": 0, "variants": [{"template": "Again"}]}]),
+            "steps[1].delay_hours",
+        ),
+        (
+            json!([{"variants": [{"template": "Hi"}]}, {"delay_hours": 5, "condition": "later", "variants": [{"template": "x"}]}]),
+            "steps[1].condition",
+        ),
+        (json!([{"variants": six}]), "steps[0].variants"),
+        (
+            json!([{"variants": [{"template": "Hi"}]}, {"delay_hours": 5, "variants": [{"template": "Hi {{ nick }}"}]}]),
+            "steps[1].variants[0].template",
+        ),
+    ] {
+        let args = with_steps(steps.clone());
+        let e = err(&t, &mut a.ctx, "create_campaign", &args.to_string()).await;
+        assert_eq!(
+            (e["code"].as_str(), e["field"].as_str()),
+            (Some("validation_failed"), Some(field)),
+            "{steps}: {e}"
+        );
+        let (status, api) = t
+            .post("/api/v1/campaigns", Some(&a.token), json!({
+                "name": "Seq", "linkedin_account_id": t.app.list_accounts(&a.ctx.principal, revos_domain::PageRequest { limit: 1, after: None }).await.unwrap().items[0].id,
+                "lead_magnet": {"title": "T", "url": "https://acme.io/t"}, "steps": steps.clone()
+            }))
+            .await;
+        if field != "steps[1].condition" {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{api}");
+            assert!(
+                crate::helpers::error_fields(&api).contains(&field.to_owned()),
+                "the API names {field} too: {api}"
+            );
+        }
+    }
+
+    // Restated without ids, with a third step: the two steps keep theirs.
+    t.app
+        .transition_campaign(&a.ctx.principal, id.parse().unwrap(), Transition::Activate)
+        .await
+        .unwrap();
+    let r = ok(
+        &t,
+        &mut a.ctx,
+        "update_campaign_steps",
+        json!({"campaign": "seq", "steps": [
+            {"variants": [{"template": "Hi again {{ first_name }}: {{ lead_magnet_url }}"},
+                          {"template": "Hello {{ first_name }}, here: {{ lead_magnet_url }}"}]},
+            {"delay_hours": 48, "condition": "opened_magnet", "variants": [{"template": "Did it help?"}]},
+            {"delay_hours": 24, "variants": [{"template": "Last note"}]}
+        ]}),
+    )
+    .await;
+    assert!(
+        r.summary.contains("3 step(s), 2 of them kept"),
+        "{}",
+        r.summary
+    );
+    let c = t
+        .app
+        .get_campaign(&a.ctx.principal, id.parse().unwrap())
+        .await
+        .unwrap();
+    let now: Vec<&str> = c.spec.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(now[..2], [ids[0].as_str(), ids[1].as_str()]);
+    assert!(!ids.iter().any(|i| i == now[2]), "a new step, a new id");
+    assert_eq!(
+        c.spec.dm_template,
+        "Hi again {{ first_name }}: {{ lead_magnet_url }}"
+    );
+    assert_eq!(c.spec.steps[1].delay_hours, 48);
+    assert_eq!(c.status, CampaignStatus::Active);
+    for (args, code, field) in [
+        (
+            json!({"campaign": "seq", "steps": []}),
+            "validation_failed",
+            "steps",
+        ),
+        (
+            json!({"campaign": "nope", "steps": [{"variants": [{"template": "x"}]}]}),
+            "not_found",
+            "campaign",
+        ),
+        (
+            json!({"campaign": "seq", "steps": [{"variants": [{"template": "x"}]}, {"delay_hours": 9999, "variants": [{"template": "y"}]}]}),
+            "validation_failed",
+            "steps[1].delay_hours",
+        ),
+    ] {
+        let e = err(&t, &mut a.ctx, "update_campaign_steps", &args.to_string()).await;
+        assert_eq!(
+            (e["code"].as_str(), e["field"].as_str()),
+            (Some(code), Some(field)),
+            "{args}: {e}"
+        );
+    }
 }

@@ -172,7 +172,7 @@ pub(crate) fn field_error(html: &str, id: &str) -> String {
 }
 
 /// The campaign form's fields, filled well.
-fn good_campaign(csrf: &str, account: Uuid) -> Vec<(&'static str, String)> {
+pub(crate) fn good_campaign(csrf: &str, account: Uuid) -> Vec<(&'static str, String)> {
     vec![
         ("_csrf", csrf.to_owned()),
         ("name", "Spring guide".into()),
@@ -199,7 +199,7 @@ fn good_campaign(csrf: &str, account: Uuid) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 

@@ -1,10 +1,13 @@
 //! The campaign form: a [`CampaignSpec`] as plain form fields (trigger words comma
-//! separated, watched posts one per line, the email fallback as four fields), read back with
-//! every problem named by its field id so the form can show it beside the field.
+//! separated, watched posts one per line, the email fallback as four fields, the sequence as
+//! indexed step fields, see [`super::campaign_steps_form`]), read back with every problem
+//! named by its field id so the form can show it beside the field.
 
+use super::campaign_steps_form::{self as steps_form, StepFields, StepsAction};
 use super::page_params::form_errors;
 use revos_domain::campaign::{CampaignSpec, EmailFallback, EmailProvider, LeadMagnet};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The form's fields as sent (and as shown again when something is wrong).
@@ -47,6 +50,17 @@ pub(super) struct CampaignForm {
     /// A checkbox: present ("on") when only verified addresses may be sequenced.
     #[serde(default)]
     email_fallback_require_verified: Option<String>,
+    /// The sequence editor's button that was pressed (`add_step`, `remove_step-2`, …):
+    /// the form is shown again changed, nothing is saved.
+    #[serde(default, skip_serializing)]
+    steps_action: String,
+    /// The sequence's steps, read from the indexed fields in `rest` (see
+    /// [`CampaignForm::read_steps`]); empty when the form posted none.
+    #[serde(skip_deserializing)]
+    steps: Vec<StepFields>,
+    /// Every other posted field: the indexed step fields (`steps[1][delay]`, …).
+    #[serde(flatten, skip_serializing)]
+    rest: BTreeMap<String, String>,
 }
 
 /// The email tools the form offers, by their API names.
@@ -67,13 +81,44 @@ fn provider_name(p: EmailProvider) -> &'static str {
 impl CampaignForm {
     /// A blank form, with the DM template people usually start from.
     pub fn blank() -> Self {
+        let dm_template =
+            "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}";
         Self {
-            dm_template:
-                "Hi {{ first_name }}! Here is {{ lead_magnet_title }}: {{ lead_magnet_url }}".into(),
+            dm_template: dm_template.into(),
             email_fallback_delay_hours: "48".into(),
             email_fallback_require_verified: Some("on".into()),
+            steps: steps_form::from_steps(&revos_domain::sequence::one_step(dm_template)),
             ..Self::default()
         }
+    }
+
+    /// Reads the posted step fields into `steps` (the form struct cannot name indexed
+    /// fields, so they arrive in `rest`).
+    pub fn read_steps(&mut self) {
+        self.steps = steps_form::read_fields(&self.rest);
+        self.rest.clear();
+    }
+
+    /// A form posted without step fields (an older form, a script) edits the first text
+    /// only: its steps are `current`'s (the campaign edited; `None` for a new one, whose
+    /// sequence is the one step of `dm_template`), the first text being `dm_template`.
+    pub fn show_steps_of(&mut self, current: Option<&CampaignSpec>) {
+        if self.steps.is_empty() {
+            self.steps = match current {
+                Some(spec) if !spec.steps.is_empty() => steps_form::from_steps(&spec.steps),
+                _ => steps_form::from_steps(&revos_domain::sequence::one_step(&self.dm_template)),
+            };
+        }
+    }
+
+    /// The sequence editor's button pressed, if one was: applied to the form's steps.
+    pub fn apply_steps_action(&mut self) -> bool {
+        let Some(action) = StepsAction::parse(self.steps_action.trim()) else {
+            return false;
+        };
+        action.apply(&mut self.steps, &mut self.dm_template);
+        self.steps_action.clear();
+        true
     }
 
     /// The form showing a campaign's current fields.
@@ -104,6 +149,9 @@ impl CampaignForm {
             email_fallback_require_verified: fallback
                 .is_none_or(|f| f.require_verified)
                 .then(|| "on".into()),
+            steps_action: String::new(),
+            steps: steps_form::from_steps(&spec.steps),
+            rest: BTreeMap::new(),
         }
     }
 
@@ -111,6 +159,13 @@ impl CampaignForm {
     /// (field id, message).
     pub fn to_spec(&self) -> Result<CampaignSpec, Vec<(String, String)>> {
         let mut errors: Vec<(String, String)> = Vec::new();
+        let steps = match steps_form::to_steps(&self.steps, self.dm_template.trim()) {
+            Ok(steps) => steps,
+            Err(found) => {
+                errors.extend(found);
+                Vec::new()
+            }
+        };
         let mut bad = |field: &str, message: &str| errors.push((field.into(), message.into()));
         let linkedin_account_id = match self.linkedin_account_id.trim() {
             "" => {
@@ -192,8 +247,9 @@ impl CampaignForm {
                 .map(str::to_owned)
                 .collect(),
             dm_template: self.dm_template.trim().to_owned(),
-            // The form edits the first text; the saved steps are kept (see `settle_steps`).
-            steps: Vec::new(),
+            // Without step fields (an older form) the saved steps are kept with this first
+            // text (see `settle_steps`).
+            steps,
             personalize_dm: self.personalize_dm.is_some(),
             connect_reply_template: Some(self.connect_reply_template.trim())
                 .filter(|t| !t.is_empty())
@@ -205,11 +261,14 @@ impl CampaignForm {
                 require_verified: self.email_fallback_require_verified.is_some(),
             }),
         };
-        // Checked as the one-step sequence of its template; the saved spec leaves `steps` out.
-        let checked = CampaignSpec {
-            steps: revos_domain::sequence::one_step(&spec.dm_template),
-            ..spec.clone()
-        };
+        // Checked as it will be saved: new steps and variants get (stand-in) ids, no steps
+        // stand for the one-step sequence of the template.
+        let mut checked = spec.clone();
+        let mut n = 0;
+        checked.settle_steps(None, || {
+            n += 1;
+            format!("new-{n}")
+        });
         if let Err(v) = checked.validate() {
             let found: Vec<(String, String)> =
                 v.0.iter()

@@ -3,6 +3,7 @@
 //! queued next. Every change goes through the same use cases as the API.
 
 use super::campaign_form::{CampaignForm, EMAIL_PROVIDERS};
+use super::campaign_steps_form::CONDITIONS;
 use super::pacing_view::pacing_now;
 use super::page_params::{parse_id, when};
 use super::render::{UiError, page};
@@ -117,6 +118,8 @@ async fn form_page(
             accounts => accounts, magnets => magnets, providers => providers, action => action, title => title,
             campaign_id => editing.map(|c| c.id.to_string()),
             variables => revos_domain::campaign::DM_VARIABLES.join(", "),
+            conditions => CONDITIONS.iter().map(|&(key, label)| context! { key => key, label => label }).collect::<Vec<_>>(),
+            max_steps => revos_domain::sequence::MAX_STEPS, max_variants => revos_domain::sequence::MAX_VARIANTS,
         },
     )
     .await?;
@@ -140,18 +143,24 @@ pub(super) async fn new_form(
 }
 
 /// Runs `save` with the form's spec; on invalid input, the form again with each field's
-/// message (422); on success, to the campaign's page.
+/// message (422); on success, to the campaign's page. A sequence editor button (add or
+/// remove a step or a text) saves nothing: the form is shown again, changed.
 async fn save_form<F, Fut>(
     state: &AppState,
     signed: &Signed,
     editing: Option<&Campaign>,
-    form: CampaignForm,
+    mut form: CampaignForm,
     save: F,
 ) -> Result<Response, UiError>
 where
     F: FnOnce(revos_domain::campaign::CampaignSpec) -> Fut,
     Fut: std::future::Future<Output = revos_app::Result<Campaign>>,
 {
+    form.read_steps();
+    form.show_steps_of(editing.map(|c| &c.spec));
+    if form.apply_steps_action() {
+        return form_page(state, signed, editing, &form, &[], StatusCode::OK).await;
+    }
     let spec = match form.to_spec() {
         Ok(spec) => spec,
         Err(errors) => {

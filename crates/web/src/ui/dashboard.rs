@@ -1,6 +1,7 @@
 //! The dashboard: the funnel over every campaign, DMs and replies per day as a chart (and a
 //! table with the same numbers), the reply rate, the cost per lead and a row per campaign
-//! (a page at a time; the totals cover them all).
+//! (a page at a time; the totals cover them all). A client sees the figures without links to
+//! the agency's pages, and a pointer to the approval queue instead of the first-run checklist.
 
 use super::charts::{Series, grouped_bars};
 use super::render::{UiError, page};
@@ -65,7 +66,13 @@ pub(super) async fn show(
         limit: PageRequest::MAX_LIMIT,
         after,
     };
-    let first_run = app.first_run(&signed.who).await?;
+    // The first-run checklist is the agency's (its steps link to pages a client cannot
+    // open); a client is pointed at the posts waiting for their approval instead.
+    let client = signed.who.role.is_client();
+    let first_run = match client {
+        true => None,
+        false => Some(app.first_run(&signed.who).await?),
+    };
     let trial = match query.trial.as_str() {
         "started" => Some(
             "The sandbox trial is running: its campaign watches a simulated post, and the first lead appears within about a minute.",
@@ -157,7 +164,7 @@ pub(super) async fn show(
             funnel => funnel.to_vec(), campaigns => rows, summary => summary, next_url => next_url,
             chart => Value::from_safe_string(chart), daily => daily, chart_days => CHART_DAYS,
             first_run => Value::from(Serde(&first_run)), trial => trial,
-            admin => signed.who.role.can_administer(),
+            admin => signed.who.role.can_administer(), client => client,
         },
     )
     .await

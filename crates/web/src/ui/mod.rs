@@ -10,6 +10,7 @@ mod approvals;
 mod assets;
 mod auth_pages;
 mod campaign_form;
+mod campaign_steps_form;
 mod campaigns;
 mod cartridge_form;
 mod cartridge_knowledge;
@@ -36,6 +37,7 @@ mod render;
 mod session;
 mod settings;
 mod share;
+mod share_link_settings;
 mod upload_form;
 mod webhook_endpoints;
 
@@ -111,6 +113,11 @@ pub(crate) fn router() -> Router<AppState> {
             post(webhook_endpoints::redeliver),
         )
         .route("/settings/invitations", post(settings::invite))
+        .route("/settings/share-links", post(share_link_settings::create))
+        .route(
+            "/settings/share-links/{id}/revoke",
+            post(share_link_settings::revoke),
+        )
         .route("/settings/api-keys", post(settings::create_api_key))
         .route(
             "/settings/api-keys/{id}/revoke",

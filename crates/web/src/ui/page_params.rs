@@ -59,10 +59,16 @@ pub(super) fn field_id(field: &str) -> String {
 pub(super) fn form_errors(errors: &[(String, String)]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for (field, message) in errors {
-        let id = field_id(field);
-        let index = field
-            .split_once('[')
-            .and_then(|(_, rest)| rest.trim_end_matches(']').parse::<usize>().ok());
+        // A sequence's fields each have their own id (`steps-1-delay_hours`).
+        let (id, index) = match super::campaign_steps_form::error_id(field) {
+            Some(id) => (id, None),
+            None => (
+                field_id(field),
+                field
+                    .split_once('[')
+                    .and_then(|(_, rest)| rest.trim_end_matches(']').parse::<usize>().ok()),
+            ),
+        };
         let message = match index {
             Some(i) => format!("item {}: {message}", i + 1),
             None => message.clone(),

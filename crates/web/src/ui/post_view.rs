@@ -193,6 +193,8 @@ pub(super) fn post_ctx(p: &Post, names: &Lookups, role: revos_domain::Role) -> V
         client => client,
         initial => initial,
         cartridge_id => p.cartridge_id.map(|c| c.to_string()),
+        // The cartridge and campaign pages are the agency's: a client sees their names only.
+        link_refs => agency,
         sandbox => p.sandbox || account.is_some_and(|a| a.2),
         account_id => account.map(|a| a.0.to_string()),
         account => account.map(|a| a.1.clone()),

@@ -1,12 +1,13 @@
 //! Settings: the LinkedIn accounts with their status and pacing (and a form to add a sandbox
 //! account), the vault's keys masked (set and delete), the members (and invitations), the API
-//! keys (a new key is shown once), the workspace's webhook URLs (with a rotate button), and the
-//! language model's mode and this month's usage.
+//! keys (a new key is shown once), the share links for clients without an account (see
+//! [`super::share_link_settings`]), the workspace's webhook URLs (with a rotate button), and
+//! the language model's mode and this month's usage.
 //! Forms post, then redirect back; a form with a mistake is shown again with the message
 //! beside the field (422). Owners and admins see the forms; members see the lists, except
 //! the vault, which only owners and admins see at all.
 
-use super::page_params::parse_id;
+use super::page_params::{parse_id, when};
 use super::render::{UiError, page};
 use super::session::Signed;
 use crate::state::AppState;
@@ -65,6 +66,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "analytics" => "The analytics export was saved.",
         "endpoint_updated" => "The webhook endpoint was changed.",
         "endpoint_deleted" => "The webhook endpoint was deleted with its delivery log.",
+        "share_link_revoked" => "The share link was revoked: it opens nothing any more.",
         _ => return None,
     })
 }
@@ -98,6 +100,29 @@ async fn settings_page(
     };
     let outgoing_webhooks = match admin {
         true => app.list_webhook_endpoints(who, ALL).await?.items,
+        false => Vec::new(),
+    };
+    // Share links, oldest first, with whether each still works.
+    let share_links: Vec<Value> = match admin {
+        true => app
+            .list_share_links(who, ALL)
+            .await?
+            .items
+            .into_iter()
+            .map(|l| {
+                let state = match (l.revoked_at, l.expires_at <= now) {
+                    (Some(_), _) => "revoked",
+                    (None, true) => "expired",
+                    (None, false) => "valid",
+                };
+                context! {
+                    id => l.id.to_string(), label => l.label, state => state,
+                    created => when(l.created_at), created_iso => l.created_at.to_rfc3339(),
+                    expires => when(l.expires_at), expires_iso => l.expires_at.to_rfc3339(),
+                    revoked => l.revoked_at.map(when),
+                }
+            })
+            .collect(),
         false => Vec::new(),
     };
     let (invitations, api_keys, webhooks) = if admin {
@@ -160,6 +185,8 @@ async fn settings_page(
             grantable => grantable,
             own_role => who.role.as_str(),
             analytics => Value::from(Serde(&analytics)),
+            share_links => share_links,
+            share_link_days => super::share_link_settings::EXPIRY_DAYS.to_vec(),
         },
     )
     .await
