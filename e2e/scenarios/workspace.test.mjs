@@ -282,6 +282,8 @@ test("every page at 1280x800 and 390x844: labelled, no errors, nothing wider tha
     [`/campaigns/${made.campaign}/edit`, "campaign-edit"],
     ["/queue", "queue"],
     ["/settings", "settings"],
+    ["/reports?preset=30d", "reports"],
+    [`/reports?preset=last_month&client_id=${made.cartridge}`, "report-client"],
   ];
   const { page } = a;
   for (const [path, name] of pages) {

@@ -211,7 +211,7 @@ impl App {
                     GroupBy::Post => EventGroup::Post,
                     _ => EventGroup::Total,
                 };
-                store::counts(&mut tx, who.tenant, g, from, to)
+                store::counts(&mut tx, who.tenant, g, from, to, None)
                     .await?
                     .into_iter()
                     .map(|mut c| {

@@ -5,7 +5,6 @@
 pub mod account_pacing;
 pub mod accounts;
 pub mod activity;
-pub mod activity_stats;
 pub mod analytics;
 pub mod analytics_query;
 pub mod api_keys;
@@ -54,6 +53,8 @@ pub mod pipeline_events;
 pub mod posts;
 mod principal;
 pub mod providers;
+pub mod report_pdf;
+pub mod reports;
 mod runner_observer;
 pub mod secrets;
 pub mod sent_dm_log;

@@ -1,5 +1,6 @@
 //! Offline rendering for content assets: a Markdown guide to a multi-page PDF with a branded
-//! cover, a quote card to a PNG and a post to a carousel PDF (one slide per block).
+//! cover, a quote card to a PNG, a post to a carousel PDF (one slide per block) and a period's
+//! report (figures in tables) to a PDF.
 //!
 //! Pure: bytes in, bytes out, no I/O. Fonts (DejaVu, see `fonts/LICENSE-DejaVu.txt`) are embedded
 //! in the binary so output is the same on every machine, and text in PDFs is real text. Every
@@ -14,11 +15,13 @@ mod layout;
 mod markdown;
 mod pdf;
 mod quote_card;
+mod report;
 
 pub use brand::{Brand, BrandColorError, Logo, Rgb};
 pub use carousel::{MAX_SLIDES, carousel_pdf};
 pub use guide::{GuideDocument, MAX_GUIDE_PAGES, PageSize, guide_pdf};
 pub use quote_card::{CARD_SIZE, quote_card_png};
+pub use report::{MAX_REPORT_PAGES, ReportDocument, ReportTable, report_pdf};
 
 /// The most characters of tenant text any renderer reads; the rest is dropped with an ellipsis.
 pub const MAX_INPUT_CHARS: usize = 60_000;

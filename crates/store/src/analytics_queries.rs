@@ -1,4 +1,4 @@
-//! Aggregates over a period for `analytics_query`: a workspace's pipeline events between two
+//! Aggregates over a period for `analytics_query` and the reports: a workspace's pipeline events between two
 //! instants, counted per campaign, per LinkedIn account, per post or in total (each lead once
 //! per step, as the funnel counts it), each one query over the `events_period` index.
 
@@ -53,56 +53,67 @@ macro_rules! counts {
     };
 }
 
-/// The counts of `tenant`'s campaign events in `[from, to)`, by `group`, ordered by key.
+/// The counts of `tenant`'s campaign events in `[from, to)`, by `group`, ordered by key; with
+/// `client`, only the events of that client's (cartridge's) campaigns.
 pub async fn counts(
     tx: &mut Tx,
     tenant: TenantId,
     group: EventGroup,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    client: Option<Uuid>,
 ) -> Result<Vec<PeriodCounts>> {
-    const BY_CAMPAIGN: &str = concat!(
-        "SELECT e.campaign_id AS key, c.name AS name, ",
-        counts!(),
-        " FROM events e JOIN campaigns c ON c.id = e.campaign_id AND c.tenant_id = e.tenant_id \
-         WHERE e.tenant_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 \
-         GROUP BY e.campaign_id, c.name ORDER BY e.campaign_id"
-    );
-    const BY_ACCOUNT: &str = concat!(
-        "SELECT c.linkedin_account_id AS key, a.display_name AS name, ",
-        counts!(),
-        " FROM events e JOIN campaigns c ON c.id = e.campaign_id AND c.tenant_id = e.tenant_id \
-         LEFT JOIN linkedin_accounts a ON a.id = c.linkedin_account_id \
-         WHERE e.tenant_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 \
-         GROUP BY c.linkedin_account_id, a.display_name ORDER BY c.linkedin_account_id"
-    );
-    const BY_POST: &str = concat!(
-        "SELECT p.id AS key, CASE WHEN TRIM(p.body) = '' THEN p.provider_post_id \
-         ELSE SUBSTR(p.body, 1, 200) END AS name, ",
-        counts!(),
-        " FROM events e \
-         LEFT JOIN campaign_leads cl ON cl.campaign_id = e.campaign_id AND cl.lead_id = e.subject_id \
-         AND cl.tenant_id = e.tenant_id \
-         LEFT JOIN comments cm ON cm.id = cl.source_comment_id AND cm.tenant_id = e.tenant_id \
-         LEFT JOIN posts p ON p.id = cm.post_id AND p.tenant_id = e.tenant_id \
-         WHERE e.tenant_id = $1 AND e.campaign_id IS NOT NULL \
-         AND e.occurred_at >= $2 AND e.occurred_at < $3 \
-         GROUP BY p.id, p.body, p.provider_post_id ORDER BY p.id IS NULL, p.id"
-    );
-    const TOTAL: &str = concat!(
-        "SELECT NULL AS key, NULL AS name, ",
-        counts!(),
-        " FROM events e WHERE e.tenant_id = $1 AND e.campaign_id IS NOT NULL \
-         AND e.occurred_at >= $2 AND e.occurred_at < $3"
-    );
-    let sql = match group {
-        EventGroup::Campaign => BY_CAMPAIGN,
-        EventGroup::Account => BY_ACCOUNT,
-        EventGroup::Post => BY_POST,
-        EventGroup::Total => TOTAL,
+    const PERIOD: &str = "e.tenant_id = $1 AND e.campaign_id IS NOT NULL \
+        AND e.occurred_at >= $2 AND e.occurred_at < $3";
+    let (head, tail) = match group {
+        EventGroup::Campaign => (
+            concat!(
+                "SELECT e.campaign_id AS key, c.name AS name, ",
+                counts!(),
+                " FROM events e JOIN campaigns c ON c.id = e.campaign_id AND c.tenant_id = e.tenant_id WHERE "
+            ),
+            " GROUP BY e.campaign_id, c.name ORDER BY e.campaign_id",
+        ),
+        EventGroup::Account => (
+            concat!(
+                "SELECT c.linkedin_account_id AS key, a.display_name AS name, ",
+                counts!(),
+                " FROM events e JOIN campaigns c ON c.id = e.campaign_id AND c.tenant_id = e.tenant_id \
+                 LEFT JOIN linkedin_accounts a ON a.id = c.linkedin_account_id WHERE "
+            ),
+            " GROUP BY c.linkedin_account_id, a.display_name ORDER BY c.linkedin_account_id",
+        ),
+        EventGroup::Post => (
+            concat!(
+                "SELECT p.id AS key, CASE WHEN TRIM(p.body) = '' THEN p.provider_post_id \
+                 ELSE SUBSTR(p.body, 1, 200) END AS name, ",
+                counts!(),
+                " FROM events e \
+                 LEFT JOIN campaign_leads cl ON cl.campaign_id = e.campaign_id AND cl.lead_id = e.subject_id \
+                 AND cl.tenant_id = e.tenant_id \
+                 LEFT JOIN comments cm ON cm.id = cl.source_comment_id AND cm.tenant_id = e.tenant_id \
+                 LEFT JOIN posts p ON p.id = cm.post_id AND p.tenant_id = e.tenant_id WHERE "
+            ),
+            " GROUP BY p.id, p.body, p.provider_post_id ORDER BY p.id IS NULL, p.id",
+        ),
+        EventGroup::Total => (
+            concat!(
+                "SELECT NULL AS key, NULL AS name, ",
+                counts!(),
+                " FROM events e WHERE "
+            ),
+            "",
+        ),
     };
-    Ok(
-        on_conn!(tx, c => sqlx::query_as(sql).bind(tenant.0).bind(from).bind(to)
-        .fetch_all(c).await?),
-    )
+    let filter = if client.is_some() { CLIENT_FILTER } else { "" };
+    // Only constant SQL is spliced in; every value is bound.
+    let sql = format!("{head}{PERIOD}{filter}{tail}");
+    Ok(on_conn!(tx, c => {
+        let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(tenant.0).bind(from).bind(to);
+        match client { Some(k) => q.bind(k), None => q }.fetch_all(c).await?
+    }))
 }
+
+/// Narrows events `e` to the campaigns of the client (cartridge) bound as `$4`.
+pub(crate) const CLIENT_FILTER: &str = " AND e.campaign_id IN (SELECT k.id FROM campaigns k \
+    WHERE k.tenant_id = $1 AND k.cartridge_id = $4)";

@@ -60,6 +60,7 @@ pub mod post_media;
 pub mod posts;
 pub mod queue_stats;
 pub mod reply_poll;
+pub mod report_queries;
 pub mod sessions;
 pub mod share_links;
 pub mod stages;

@@ -30,6 +30,11 @@ const CLIENT_ALLOWED: &[(Method, &str)] = &[
     // Reports: the dashboard's funnel and figures, and the per-workspace overview.
     (Method::GET, "/"),
     (Method::GET, "/api/v1/overview"),
+    // Reports over a period, per client, and their PDF.
+    (Method::GET, "/api/v1/reports"),
+    (Method::GET, "/api/v1/reports.pdf"),
+    (Method::GET, "/reports"),
+    (Method::GET, "/reports.pdf"),
 ];
 
 /// Whether a caller with `role` may make this request. Every role but the client may reach

@@ -41,6 +41,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "webhook-endpoints", description = "Outgoing webhooks: endpoints, signed deliveries (Standard Webhooks headers), the delivery log and redelivery"),
         (name = "share-links", description = "Share links: a client without an account approves or rejects the posts waiting for approval; created, listed and revoked by the agency"),
         (name = "workspaces", description = "The agency overview of every workspace, and new client workspaces"),
+        (name = "reports", description = "Reports over a date range compared with the previous period: totals, breakdowns per post, account, campaign and step, days, and the per-client PDF"),
         (name = "health", description = "Probes"),
     )
 )]

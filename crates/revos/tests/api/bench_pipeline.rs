@@ -107,6 +107,7 @@ fn check(report: &Value, backend: &str) {
         "search_rare",
         "lead_detail",
         "export_first_byte",
+        "report_30d",
     ];
     assert_eq!(latency.len(), endpoints.len() * 2, "{report}");
     for e in endpoints {

@@ -165,7 +165,8 @@ fn csrf_of(html: &str) -> String {
 
 /// Every `href="/…"` of a page as a GET, and every `<form action="/…">` with its method.
 fn links_of(html: &str) -> Vec<(&'static str, String)> {
-    let local = |raw: &str| raw.split('#').next().unwrap().to_owned();
+    // As a browser reads the attribute: without its fragment, `&amp;` as `&`.
+    let local = |raw: &str| raw.split('#').next().unwrap().replace("&amp;", "&");
     let mut out = Vec::new();
     let mut rest = html;
     while let Some(at) = rest.find(r#"href="/"#) {
@@ -204,8 +205,18 @@ fn client_may(method: &str, path: &str) -> bool {
         "GET" => {
             matches!(
                 path,
-                "/" | "/approvals" | "/api/v1/me" | "/api/v1/posts" | "/api/v1/overview"
+                "/" | "/approvals"
+                    | "/api/v1/me"
+                    | "/api/v1/posts"
+                    | "/api/v1/overview"
+                    | "/api/v1/reports"
+                    | "/api/v1/reports.pdf"
+                    | "/reports"
+                    | "/reports.pdf"
             ) || path.starts_with("/approvals?")
+                || path.starts_with("/?")
+                || path.starts_with("/reports?")
+                || path.starts_with("/reports.pdf?")
                 || path.starts_with("/api/v1/posts/")
                     && (segs.len() == 5 || (segs.len() == 6 && segs[5] == "media"))
                 || (segs.len() == 3 && (segs[1] == "posts" || segs[1] == "post-media"))

@@ -66,6 +66,7 @@ mod posts;
 mod prom_text;
 mod provider_clients;
 mod queue;
+mod reports;
 mod sandbox_leads;
 mod secrets;
 mod security_headers;

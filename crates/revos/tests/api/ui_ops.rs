@@ -221,15 +221,15 @@ async fn dashboard_shows_funnel_rates_and_dms_per_day(db: Db) {
     let c = campaign(&t, ana.token(), "Autumn Push").await;
     let now = t.app.now();
     let yesterday = now - Duration::days(1);
-    // Today: one DM (it cost half a dollar). Yesterday: a DM and its reply. Three weeks
-    // ago: a DM, in the funnel but outside the chart's 14 days.
+    // Today: one DM (it cost half a dollar). Yesterday: a DM and its reply. Six weeks
+    // ago: a DM, in the funnel but outside the chart's default 30 days.
     let a = lead(&t, tenant, c, "ACoA", "dm_sent").await;
     event(&t, tenant, "dm_sent", a, c, 0.5, now).await;
     let b = lead(&t, tenant, c, "ACoB", "replied").await;
     event(&t, tenant, "dm_sent", b, c, 0.0, yesterday).await;
     event(&t, tenant, "dm_replied", b, c, 0.0, yesterday).await;
     let old = lead(&t, tenant, c, "ACoC", "dm_sent").await;
-    event(&t, tenant, "dm_sent", old, c, 0.0, now - Duration::days(21)).await;
+    event(&t, tenant, "dm_sent", old, c, 0.0, now - Duration::days(42)).await;
 
     let (status, html) = ana.get("/").await;
     assert_eq!(status, StatusCode::OK);
@@ -240,27 +240,31 @@ async fn dashboard_shows_funnel_rates_and_dms_per_day(db: Db) {
     assert!(html.contains(r#"<dd data-live-count="replied">1</dd>"#));
     assert!(html.contains(r#"<dd id="reply-rate">33.3%</dd>"#));
     assert!(html.contains(r#"<dd id="cost-per-lead">$0.17</dd>"#));
-    // The chart: one bar per day for each series, with the numbers in their titles.
-    assert!(html.contains(r#"role="img" aria-label="DMs sent and replies per day, last 14 days""#));
+    // The chart: one bar per day of the last 30 days for each series, with the numbers in
+    // their titles.
+    let (today, yday) = (now.date_naive(), yesterday.date_naive());
+    let first = today - Duration::days(29);
+    assert!(html.contains(&format!(
+        r#"role="img" aria-label="DMs sent and replies per day, {first} to {today}""#
+    )));
     assert_eq!(
         html.matches(r#"<rect class="bar" data-series="0""#).count(),
-        14
+        30
     );
     assert_eq!(
         html.matches(r#"<rect class="bar" data-series="1""#).count(),
-        14
+        30
     );
-    let (today, yday) = (now.date_naive(), yesterday.date_naive());
     assert!(html.contains(&format!("<title>{today}: 1 DMs sent</title>")));
     assert!(html.contains(&format!("<title>{today}: 0 Replies</title>")));
     assert!(html.contains(&format!("<title>{yday}: 1 DMs sent</title>")));
     assert!(html.contains(&format!("<title>{yday}: 1 Replies</title>")));
     // The same numbers in the table, readable without the chart.
     assert!(html.contains(&format!(
-        r#"<tr><th scope="row">{yday}</th><td>1</td><td>1</td></tr>"#
+        r#"<tr><th scope="row">{yday}</th><td>1</td><td>1</td><td>0</td></tr>"#
     )));
     assert!(html.contains(&format!(
-        r#"<tr><th scope="row">{today}</th><td>1</td><td>0</td></tr>"#
+        r#"<tr><th scope="row">{today}</th><td>1</td><td>0</td><td>0</td></tr>"#
     )));
     // The campaign's row: counts (scraped, enriched, DM sent, opened, replied), reply rate, cost, cost per lead and the sandbox badge.
     let row = html

@@ -28,6 +28,7 @@ mod notifications;
 mod people;
 mod post_media;
 mod posts;
+pub(crate) mod reports;
 mod secrets;
 mod share_links;
 mod webhook_endpoints;
@@ -73,6 +74,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(lead_magnets::router())
         .merge(magnet_links::router())
         .merge(guides::router())
+        .merge(reports::router())
         .merge(share_links::router())
         .merge(workspaces::router())
 }

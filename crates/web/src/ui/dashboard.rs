@@ -1,42 +1,30 @@
-//! The dashboard: the funnel over every campaign, DMs and replies per day as a chart (and a
-//! table with the same numbers), the reply rate, the cost per lead and a row per campaign
-//! (a page at a time; the totals cover them all). A client sees the figures without links to
-//! the agency's pages, and a pointer to the approval queue instead of the first-run checklist.
+//! The dashboard: the funnel over every campaign, a chosen period's totals beside the
+//! previous period's (the range picker: two dates or a preset), DMs and replies per day of
+//! that period as a chart (and a table with the same numbers), the reply rate, the cost per
+//! lead and a row per campaign (a page at a time; the totals cover them all). A client sees
+//! the figures without links to the agency's pages, and a pointer to the approval queue
+//! instead of the first-run checklist.
 
-use super::charts::{Series, grouped_bars};
+use super::period_view;
 use super::render::{UiError, page};
 use super::session::Signed;
+use crate::routes::reports::ReportParams;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
+use revos_app::report_pdf::{percent, usd};
 use revos_domain::PageRequest;
 use revos_domain::activity::reply_rate;
 use revos_domain::lead::LeadStage;
 use serde::Deserialize;
 
-/// How many days the activity chart covers.
-const CHART_DAYS: u32 = 14;
-
-/// A ratio as a percentage with one decimal, or a dash when there is none.
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
-}
-
-/// An amount in US dollars: cents, or four decimals for amounts under a cent (model calls
-/// and enrichment lookups are often fractions of a cent).
-fn usd(amount: Option<f64>) -> String {
-    match amount {
-        None => "—".to_owned(),
-        Some(a) if a != 0.0 && a.abs() < 0.01 => format!("${a:.4}"),
-        Some(a) => format!("${a:.2}"),
-    }
-}
-
 /// The dashboard's query: which page of the campaign table to show (`after` a campaign id,
-/// from the table's "next" link). The totals always cover every campaign.
+/// from the table's "next" link; the funnel's totals always cover every campaign), and the
+/// period of the comparison and the chart (`from`/`to` or `preset`; the last 30 days
+/// without either).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct DashboardQuery {
     #[serde(default)]
@@ -44,6 +32,12 @@ pub(super) struct DashboardQuery {
     /// What the sandbox trial button did (`started` or `exists`), shown once.
     #[serde(default)]
     trial: String,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    preset: Option<String>,
 }
 
 /// `GET /`.
@@ -96,7 +90,6 @@ pub(super) async fn show(
             }
         })
         .collect();
-    let next_url = listed.next_after.map(|id| format!("/?after={id}"));
     let total = workspace.counts;
     let funnel = [
         (LeadStage::Scraped.as_str(), "Scraped", total.scraped),
@@ -124,37 +117,19 @@ pub(super) async fn show(
         sandbox => workspace.sandbox,
         campaigns => workspace.campaigns,
     };
-    let days = app.daily_activity(&signed.who, CHART_DAYS).await?;
-    let short: Vec<String> = days
-        .iter()
-        .map(|d| d.date.format("%m-%d").to_string())
-        .collect();
-    let full: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
-    let sent: Vec<u64> = days.iter().map(|d| d.dm_sent).collect();
-    let replied: Vec<u64> = days.iter().map(|d| d.replied).collect();
-    let chart = grouped_bars(
-        &format!("DMs sent and replies per day, last {CHART_DAYS} days"),
-        &short,
-        &full,
-        &[
-            Series {
-                name: "DMs sent",
-                colour: "#2e6fb7",
-                values: &sent,
-            },
-            Series {
-                name: "Replies",
-                colour: "#12b76a",
-                values: &replied,
-            },
-        ],
-    );
-    let daily: Vec<Value> = days
-        .iter()
-        .map(
-            |d| context! { date => d.date.to_string(), dm_sent => d.dm_sent, replied => d.replied },
-        )
-        .collect();
+    let today = app.now().date_naive();
+    let params = ReportParams {
+        from: query.from,
+        to: query.to,
+        preset: query.preset,
+        client_id: None,
+    };
+    let (range, _) = period_view::parse(&params, today)?;
+    let period = app.report_summary(&signed.who, range, None).await?;
+    let (chart, daily) = period_view::chart(&period);
+    let next_url = listed
+        .next_after
+        .map(|id| format!("/?after={id}&from={}&to={}", range.from(), range.to()));
     page(
         &state,
         &signed,
@@ -162,26 +137,12 @@ pub(super) async fn show(
         "dashboard",
         context! {
             funnel => funnel.to_vec(), campaigns => rows, summary => summary, next_url => next_url,
-            chart => Value::from_safe_string(chart), daily => daily, chart_days => CHART_DAYS,
+            chart => chart, daily => daily, periods => period_view::periods(&period),
+            picker => period_view::picker("/", &range, today, None),
+            comparison => period_view::comparison(&period),
             first_run => Value::from(Serde(&first_run)), trial => trial,
             admin => signed.who.role.can_administer(), client => client,
         },
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rates_and_money_read_well() {
-        assert_eq!(percent(None), "—");
-        assert_eq!(percent(Some(0.25)), "25.0%");
-        assert_eq!(usd(None), "—");
-        assert_eq!(usd(Some(0.0)), "$0.00");
-        assert_eq!(usd(Some(0.0125)), "$0.01");
-        assert_eq!(usd(Some(0.004)), "$0.0040");
-        assert_eq!(usd(Some(12.5)), "$12.50");
-    }
 }

@@ -29,11 +29,13 @@ mod notifications;
 mod overview;
 mod pacing_view;
 mod page_params;
+mod period_view;
 mod post_media;
 mod post_view;
 mod posts;
 mod queue;
 mod render;
+mod reports;
 mod session;
 mod settings;
 mod share;
@@ -137,6 +139,8 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/notifications/slack", post(notifications::slack))
         .route("/overview", get(overview::show))
+        .route("/reports", get(reports::show))
+        .route("/reports.pdf", get(reports::pdf))
         .route("/overview/workspaces", post(overview::create))
         .route("/share/{token}", get(share::show))
         .route("/share/{token}/posts/{id}/{action}", post(share::decide))

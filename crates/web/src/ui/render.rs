@@ -15,6 +15,11 @@ use std::sync::OnceLock;
 const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../../templates/layout.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    (
+        "period_macros.html",
+        include_str!("../../templates/period_macros.html"),
+    ),
+    ("reports.html", include_str!("../../templates/reports.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("signup.html", include_str!("../../templates/signup.html")),

@@ -117,8 +117,9 @@ impl Client {
 }
 
 /// The endpoints of the issue: the dashboard, a campaign page, its funnel, the lead list
-/// (all, and replied leads), search with a common and a rare term, one lead, and the export's
-/// first byte.
+/// (all, and replied leads), search with a common and a rare term, one lead, the export's
+/// first byte, and the last 30 days' report (issue 21: totals of two periods and every
+/// breakdown).
 async fn endpoints(client: &Client) -> anyhow::Result<Vec<Endpoint>> {
     let campaigns = client.json("/api/v1/campaigns?limit=1").await?;
     let campaign = campaigns["items"][0]["id"]
@@ -151,6 +152,7 @@ async fn endpoints(client: &Client) -> anyhow::Result<Vec<Endpoint>> {
         api("search_common", format!("/api/v1/leads?q={COMMON_TERM}")),
         api("search_rare", format!("/api/v1/leads?q={RARE_TERM}")),
         api("lead_detail", format!("/api/v1/leads/{lead}")),
+        api("report_30d", "/api/v1/reports?preset=30d".into()),
         Endpoint {
             name: "export_first_byte",
             path: "/api/v1/leads/export.csv".into(),
