@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod analytics_query;
 pub mod api_keys;
 pub mod auth;
+pub mod calendar;
 pub mod campaign_activation;
 pub mod campaigns;
 pub mod cartridge_files;

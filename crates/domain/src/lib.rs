@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod analytics;
+pub mod calendar;
 pub mod campaign;
 pub mod campaign_activation;
 pub mod cartridge;
@@ -43,6 +44,7 @@ pub mod password;
 pub mod period_change;
 pub mod post;
 pub mod post_media;
+pub mod post_preview;
 pub mod report_period;
 pub mod role;
 pub mod search_text;

@@ -21,6 +21,7 @@ pub mod analytics_queries;
 pub mod api_keys;
 pub mod backup;
 pub mod bulk_load;
+pub mod calendar;
 pub mod campaign_queue;
 pub mod campaigns;
 pub mod cartridge_examples;

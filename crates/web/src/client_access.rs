@@ -27,6 +27,10 @@ const CLIENT_ALLOWED: &[(Method, &str)] = &[
     (Method::GET, "/post-media/*"),
     (Method::POST, "/posts/*/approve"),
     (Method::POST, "/posts/*/reject"),
+    // The content calendar (read only) and its best posting times.
+    (Method::GET, "/calendar"),
+    (Method::GET, "/api/v1/calendar"),
+    (Method::GET, "/api/v1/calendar/best-times"),
     // Reports: the dashboard's funnel and figures, and the per-workspace overview.
     (Method::GET, "/"),
     (Method::GET, "/api/v1/overview"),
@@ -86,5 +90,7 @@ mod tests {
         assert!(!allows(Role::Client, &get, "/api/v1/posts/a/b"));
         assert!(allows(Role::Client, &get, "/api/v1/posts/"));
         assert!(allows(Role::Member, &get, "/leads"));
+        assert!(allows(Role::Client, &get, "/calendar"));
+        assert!(!allows(Role::Client, &post, "/calendar/schedule"));
     }
 }

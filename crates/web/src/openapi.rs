@@ -29,6 +29,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "leads", description = "Leads: lists, timelines and CSV export"),
         (name = "do-not-contact", description = "People the pipeline never messages"),
         (name = "posts", description = "Posts and their approval workflow: draft, approve, schedule, publish, metrics"),
+        (name = "calendar", description = "The content calendar: posts over a span of days in UTC and in their account's time zone, and the best posting times"),
         (name = "chat", description = "Chat with the agents, streamed as Server-Sent Events; model usage"),
         (name = "first-run", description = "The first-run checklist and the one-click sandbox trial"),
         (name = "notifications", description = "The notification centre, preferences and the Slack webhook"),

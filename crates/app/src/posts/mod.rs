@@ -18,6 +18,7 @@ pub use metrics::{
     FIRST_METRICS_AFTER_MINUTES, METRICS_WINDOW_DAYS, PollPostMetrics, RefreshPostMetrics,
 };
 pub use publish::{PublishOutcome, PublishPost};
+pub use workflow::ScheduleTime;
 
 use crate::{App, AppError, Result};
 use chrono::{DateTime, Utc};

@@ -6,12 +6,23 @@
 use super::{NewPost, Post, PostDetail, PostPatch, PublishPost, changed_meanwhile, post_event};
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
+use revos_domain::calendar;
 use revos_domain::memory::{ExampleKind, ExampleSource};
 use revos_domain::post::{self as rules, PostMove, PostStatus};
 use revos_domain::{CartridgeId, Page, PageRequest, TenantId, ValidationErrors};
 use revos_store::posts::{self as store, DraftFields, PostRow};
 use revos_store::{Tx, campaigns, cartridges, linkedin_accounts};
 use uuid::Uuid;
+
+/// When a post is to be published: an instant, or a wall-clock reading in the time zone of
+/// the account it is published from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScheduleTime {
+    /// An instant (the API's `at`).
+    Utc(DateTime<Utc>),
+    /// A local date and time (the API's `local_at`, the calendar's slots).
+    Local(chrono::NaiveDateTime),
+}
 
 /// Fails unless the caller may approve or reject content: owners and admins, so that the
 /// person who drafts (any member) is not the one who lets it reach LinkedIn, and the client.
@@ -421,7 +432,7 @@ impl App {
     }
 
     /// Schedules an approved post to be published at `at` (not in the past) from `account`
-    /// or the post's own account.
+    /// or the post's own account; a scheduled post is moved there.
     pub async fn schedule_post(
         &self,
         who: &Principal,
@@ -429,19 +440,63 @@ impl App {
         at: DateTime<Utc>,
         account: Option<Uuid>,
     ) -> Result<PostDetail> {
+        self.schedule_post_at(who, id, ScheduleTime::Utc(at), account)
+            .await
+    }
+
+    /// Schedules an approved post, or moves a scheduled one (the calendar's "schedule it
+    /// again"), to `when` from `account` or the post's own account. A local time is read in
+    /// that account's time zone: a time the clocks skip is refused naming `local_at`, one they
+    /// repeat is its earliest reading. The time may not be in the past.
+    pub async fn schedule_post_at(
+        &self,
+        who: &Principal,
+        id: Uuid,
+        when: ScheduleTime,
+        account: Option<Uuid>,
+    ) -> Result<PostDetail> {
         use chrono::SubsecRound;
-        // Stored to the microsecond (PostgreSQL's precision), so the job's copy matches it.
-        let at = at.trunc_subsecs(6);
         let now = self.now();
-        if at < now.trunc_subsecs(6) {
-            return Err(ValidationErrors::single("at", "must not be in the past").into());
+        // Stored to the microsecond (PostgreSQL's precision), so the job's copy matches it.
+        let not_past = |at: DateTime<Utc>, field: &str| {
+            let at = at.trunc_subsecs(6);
+            if at < now.trunc_subsecs(6) {
+                Err(ValidationErrors::single(field, "must not be in the past"))
+            } else {
+                Ok(at)
+            }
+        };
+        if let ScheduleTime::Utc(at) = when {
+            not_past(at, "at")?;
         }
         let mut tx = self.store.begin_for(who.tenant).await?;
-        let row = self.read_post(&mut tx, who.tenant, id).await?;
-        let (from, to) = Self::check_move(&row, PostMove::Schedule)?;
+        let mut row = self.read_post(&mut tx, who.tenant, id).await?;
+        if row.status != PostStatus::Scheduled {
+            Self::check_move(&row, PostMove::Schedule)?;
+        }
         let account = self
             .publishing_account(&mut tx, who.tenant, &row, account)
             .await?;
+        let at = match when {
+            ScheduleTime::Utc(at) => not_past(at, "at")?,
+            ScheduleTime::Local(local) => {
+                let tz = calendar::parse_zone("linkedin_account_id", &account.time_zone)?;
+                not_past(calendar::local_instant("local_at", tz, local)?, "local_at")?
+            }
+        };
+        if row.status == PostStatus::Scheduled {
+            // Moving: back to approved first (refused once a publish attempt claimed it), so
+            // the old time's publish job finds nothing to do.
+            let (from, to) = Self::check_move(&row, PostMove::Unschedule)?;
+            if !store::unschedule(&mut tx, who.tenant, id, now).await? {
+                return Err(AppError::Conflict(
+                    "the post is being published or changed meanwhile".into(),
+                ));
+            }
+            log_move(&mut tx, who, id, (from, to), None, now).await?;
+            row.status = to;
+        }
+        let (from, to) = Self::check_move(&row, PostMove::Schedule)?;
         if !store::schedule(&mut tx, who.tenant, id, account.id, at, now).await? {
             return Err(changed_meanwhile());
         }

@@ -21,6 +21,7 @@ mod backup;
 mod bad_input;
 mod bench_pipeline;
 mod binary;
+mod calendar;
 mod campaigns;
 mod cartridge_files;
 mod cartridge_memory;

@@ -5,6 +5,7 @@ mod accounts;
 mod analytics;
 mod api_keys;
 mod auth;
+mod calendar;
 mod campaign_leads;
 mod campaigns;
 mod cartridge_files;
@@ -63,6 +64,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(people::router())
         .merge(do_not_contact::router())
         .merge(posts::router())
+        .merge(calendar::router())
         .merge(post_media::router())
         .merge(chat::router())
         .merge(first_run::router())

@@ -11,7 +11,9 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use revos_app::posts::{NewPost, Post, PostDetail, PostPatch};
+use revos_app::posts::{NewPost, Post, PostDetail, PostPatch, ScheduleTime};
+use revos_domain::ValidationErrors;
+use revos_domain::calendar;
 use revos_domain::post::PostStatus;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -59,12 +61,19 @@ struct RejectRequest {
     reason: Option<String>,
 }
 
-/// When, and from which account, to publish.
+/// When, and from which account, to publish: `at` (an instant) or `local_at` (a wall-clock
+/// time in the account's time zone), exactly one of them.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ScheduleRequest {
     /// The publishing time (RFC 3339), not in the past.
-    at: DateTime<Utc>,
+    #[serde(default)]
+    at: Option<DateTime<Utc>>,
+    /// The publishing time on the clocks of the account's time zone, `YYYY-MM-DDTHH:MM`
+    /// (e.g. `2026-12-09T09:30`): a time the clocks skip is refused, one they repeat is its
+    /// earliest reading.
+    #[serde(default)]
+    local_at: Option<String>,
     /// The account to publish from; the post's own when absent.
     #[serde(default)]
     linkedin_account_id: Option<Uuid>,
@@ -213,7 +222,8 @@ async fn revise(
     Ok(Json(state.app.revise_post(&who, id).await?))
 }
 
-/// Schedules an approved post.
+/// Schedules an approved post, or moves a scheduled one, at `at` (UTC) or `local_at` (the
+/// account's time zone).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/schedule", tag = "posts", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "the post's id")), request_body = ScheduleRequest,
     responses((status = 200, body = PostDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -224,10 +234,28 @@ async fn schedule(
     PathId(id): PathId,
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<Json<PostDetail>, ApiError> {
+    let when = match (req.at, req.local_at.as_deref()) {
+        (Some(at), None) => ScheduleTime::Utc(at),
+        (None, Some(raw)) => ScheduleTime::Local(calendar::parse_local("local_at", raw)?),
+        (Some(_), Some(_)) => {
+            return Err(ValidationErrors::single(
+                "local_at",
+                "send either at or local_at, not both",
+            )
+            .into());
+        }
+        (None, None) => {
+            return Err(ValidationErrors::single(
+                "at",
+                "is required (or local_at, in the account's time zone)",
+            )
+            .into());
+        }
+    };
     Ok(Json(
         state
             .app
-            .schedule_post(&who, id, req.at, req.linkedin_account_id)
+            .schedule_post_at(&who, id, when, req.linkedin_account_id)
             .await?,
     ))
 }

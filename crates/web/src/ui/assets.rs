@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 const CSS: &str = include_str!("../../assets/app.css");
 const JS: &str = include_str!("../../assets/app.js");
+const CALENDAR_JS: &str = include_str!("../../assets/calendar.js");
 const ICON: &str = include_str!("../../assets/favicon.svg");
 
 /// `GET /assets/app.css`.
@@ -31,6 +32,17 @@ pub(super) async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
         JS,
+    )
+}
+
+/// `GET /assets/calendar.js`: the calendar's keyboard and drag moves, loaded by its page only.
+pub(super) async fn calendar_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        CALENDAR_JS,
     )
 }
 

@@ -9,6 +9,7 @@ mod analytics;
 mod approvals;
 mod assets;
 mod auth_pages;
+mod calendar;
 mod campaign_form;
 mod campaign_steps_form;
 mod campaigns;
@@ -148,6 +149,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/approvals", get(approvals::show))
         .route("/approvals/posts", post(approvals::create))
         .route("/approvals/drafts", post(approvals::write))
+        .route("/calendar", get(calendar::show))
+        .route("/calendar/schedule", post(calendar::schedule))
         .route("/posts/{id}", get(posts::show))
         .route("/post-media/{id}", get(post_media::serve))
         .route("/posts/{id}/{action}", post(posts::act))
@@ -184,6 +187,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/campaigns/{id}/transition", post(campaigns::transition))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .route("/assets/calendar.js", get(assets::calendar_js))
         .route("/assets/favicon.svg", get(assets::icon))
         .route(
             revos_domain::web_analytics::SNIPPET_PATH,

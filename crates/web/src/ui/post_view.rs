@@ -189,6 +189,7 @@ pub(super) fn post_ctx(p: &Post, names: &Lookups, role: revos_domain::Role) -> V
         status => p.status.as_str(),
         status_label => status_label(p.status),
         body => p.body.clone(),
+        preview => Value::from(minijinja::value::Serde(revos_domain::post_preview::preview(&p.body))),
         draft_body => p.draft_body.clone().filter(|d| *d != p.body),
         client => client,
         initial => initial,

@@ -64,6 +64,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("post.html", include_str!("../../templates/post.html")),
     (
+        "calendar.html",
+        include_str!("../../templates/calendar.html"),
+    ),
+    (
         "cartridge_macros.html",
         include_str!("../../templates/cartridge_macros.html"),
     ),
