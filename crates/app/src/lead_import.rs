@@ -30,7 +30,7 @@ use uuid::Uuid;
 const POSTGRES_BATCHES_AT_ONCE: usize = 4;
 
 /// Imported leads that enter the campaign per job (one transaction each).
-const LEADS_PER_ENTRY_JOB: usize = 100;
+pub(crate) const LEADS_PER_ENTRY_JOB: usize = 100;
 
 /// The most row errors a report lists (the count of bad rows is always whole).
 const MAX_LISTED_ERRORS: usize = 1000;
@@ -156,6 +156,7 @@ impl App {
         let mut running = FuturesUnordered::new();
         let mut batch: Vec<ImportedLead> = Vec::with_capacity(BATCH);
         let mut record = csv::StringRecord::new();
+        let mut lines = LineCounter::default();
         loop {
             let line = reader.position().line() + 1;
             match reader.read_record(&mut record) {
@@ -173,7 +174,9 @@ impl App {
                 }
             }
             report.rows += 1;
-            let line = record.position().map_or(line, |p| p.line());
+            let line = record
+                .position()
+                .map_or(line, |p| lines.line_at(csv, p.byte()));
             let cells: Vec<&str> = record.iter().collect();
             let lead = match ImportedLead::parse(&cells, &mapping) {
                 Ok(lead) => lead,
@@ -258,6 +261,88 @@ impl App {
         }
         tx.commit().await?;
         Ok(report)
+    }
+}
+
+/// The start of a CSV file as the import reads it, for a person choosing the mapping.
+#[derive(Clone, Debug, Default)]
+pub struct CsvPreview {
+    /// The header row, trimmed.
+    pub columns: Vec<String>,
+    /// The first data rows' cells (rows that cannot be read are left out).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The header and at most `rows` data rows of `csv`; a file without a readable header row
+/// is an error naming `file`.
+pub fn preview_csv(csv: &[u8], rows: usize) -> Result<CsvPreview> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(csv);
+    let columns: Vec<String> = reader
+        .headers()
+        .map_err(|e| ValidationErrors::single("file", format!("is not readable CSV: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    if columns.iter().all(String::is_empty) {
+        return Err(ValidationErrors::single("file", "has no header row").into());
+    }
+    let rows = reader
+        .records()
+        .take(rows)
+        .filter_map(std::result::Result::ok)
+        .map(|r| r.iter().map(str::to_owned).collect())
+        .collect();
+    Ok(CsvPreview { columns, rows })
+}
+
+/// The line a record starts on, counted from the bytes: the csv reader's own count lags by
+/// one after a record that ended with CRLF (as files saved by spreadsheets and forms posted
+/// by browsers do), whose `\n` it reads with the next record.
+#[derive(Debug, Default)]
+struct LineCounter {
+    /// The bytes counted so far.
+    counted: usize,
+    /// The `\n`s among them.
+    newlines: u64,
+}
+
+impl LineCounter {
+    /// The line (1-based) of the first byte at or after `start` that ends no line, counting
+    /// from where the last call stopped (records come in file order).
+    fn line_at(&mut self, csv: &[u8], start: u64) -> u64 {
+        let mut at = usize::try_from(start).unwrap_or(csv.len()).min(csv.len());
+        while at < csv.len() && matches!(csv[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if at > self.counted {
+            self.newlines += csv[self.counted..at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.counted = at;
+        }
+        self.newlines + 1
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::LineCounter;
+
+    #[test]
+    fn records_after_crlf_are_on_their_own_line() {
+        for csv in ["h\na\nb\n", "h\r\na\r\nb\r\n"] {
+            let mut reader = csv::Reader::from_reader(csv.as_bytes());
+            let mut lines = LineCounter::default();
+            let found: Vec<u64> = reader
+                .records()
+                .map(|r| lines.line_at(csv.as_bytes(), r.unwrap().position().unwrap().byte()))
+                .collect();
+            assert_eq!(found, [2, 3], "{csv:?}");
+        }
     }
 }
 

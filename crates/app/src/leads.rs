@@ -5,11 +5,12 @@
 use crate::{App, AppError, Principal, Result};
 use chrono::{DateTime, Utc};
 use revos_domain::lead::LeadStage;
+use revos_domain::lead_tag::Tag;
 use revos_domain::validation::Collector;
 use revos_domain::{Page, PageRequest, TenantId, ValidationErrors};
 use revos_store::lead_export::{self, LeadExportRow};
 use revos_store::lead_queries as store;
-use revos_store::{Store, Tx, campaigns};
+use revos_store::{Store, Tx, campaigns, lead_tags};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -36,18 +37,34 @@ pub struct LeadFilter {
     pub since: Option<DateTime<Utc>>,
     /// Only leads whose stage last changed before this time.
     pub until: Option<DateTime<Utc>>,
+    /// Only leads carrying this tag (compared normalised: trimmed, lower-case).
+    pub tag: Option<String>,
 }
 
 impl LeadFilter {
-    fn validate(&self) -> Result<()> {
+    /// The filter checked, with its tag normalised as tags are stored; each bad value named
+    /// by its parameter.
+    pub(crate) fn checked(&self) -> Result<Self> {
         let mut c = Collector::default();
         if let Some(q) = &self.q {
             c.text("q", q, 1, MAX_SEARCH_CHARS);
         }
-        Ok(c.finish()?)
+        let tag = match self.tag.as_deref().map(Tag::parse) {
+            None => None,
+            Some(Ok(tag)) => Some(tag.as_str().to_owned()),
+            Some(Err(message)) => {
+                c.push("tag", message);
+                None
+            }
+        };
+        c.finish()?;
+        Ok(Self {
+            tag,
+            ..self.clone()
+        })
     }
 
-    fn for_store(&self) -> store::LeadFilter<'_> {
+    pub(crate) fn for_store(&self) -> store::LeadFilter<'_> {
         store::LeadFilter {
             campaign: self.campaign_id,
             stage: self.stage,
@@ -55,6 +72,7 @@ impl LeadFilter {
             do_not_contact: self.do_not_contact,
             since: self.since,
             until: self.until,
+            tag: self.tag.as_deref(),
         }
     }
 }
@@ -121,6 +139,8 @@ pub struct LeadDetail {
     /// The lead.
     #[serde(flatten)]
     pub lead: Lead,
+    /// Its tags, alphabetically.
+    pub tags: Vec<String>,
     /// The campaigns it is in, in the order it joined them.
     pub campaigns: Vec<LeadCampaign>,
     /// Its events and messages merged, oldest first.
@@ -220,7 +240,7 @@ impl App {
 
     /// Checks that a list's `campaign_id` is a campaign of the caller's workspace: another
     /// workspace's (or none) is an input error naming the field.
-    async fn check_campaign_filter(
+    pub(crate) async fn check_campaign_filter(
         &self,
         tx: &mut Tx,
         who: &Principal,
@@ -246,7 +266,7 @@ impl App {
         filter: &LeadFilter,
         page: PageRequest,
     ) -> Result<Page<Lead>> {
-        filter.validate()?;
+        let filter = &filter.checked()?;
         let mut tx = self.store.begin_read_for(who.tenant).await?;
         self.check_campaign_filter(&mut tx, who, filter).await?;
         self.lead_page(&mut tx, who, filter, page).await
@@ -261,12 +281,11 @@ impl App {
         filter: &LeadFilter,
         page: PageRequest,
     ) -> Result<Page<Lead>> {
-        filter.validate()?;
         let mut tx = self.store.begin_read_for(who.tenant).await?;
         self.require_campaign(&mut tx, who, campaign).await?;
         let filter = LeadFilter {
             campaign_id: Some(campaign),
-            ..filter.clone()
+            ..filter.checked()?
         };
         self.lead_page(&mut tx, who, &filter, page).await
     }
@@ -279,18 +298,25 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<Lead>> {
         let rows = store::list(tx, who.tenant, &filter.for_store(), page).await?;
-        let page = Page::from_rows(rows, page, |r| r.id);
-        Ok(Page {
-            items: page.items.into_iter().collect(),
-            next_after: page.next_after,
-        })
+        let mut page = Page::from_rows(rows, page, |r| r.id);
+        // The page's tags, in one query.
+        let ids: Vec<Uuid> = page.items.iter().map(|l| l.id).collect();
+        let mut tags: std::collections::HashMap<Uuid, Vec<String>> =
+            std::collections::HashMap::with_capacity(ids.len());
+        for (lead, tag) in lead_tags::of_leads(tx, who.tenant, &ids).await? {
+            tags.entry(lead).or_default().push(tag);
+        }
+        for lead in &mut page.items {
+            lead.tags = Some(tags.remove(&lead.id).unwrap_or_default());
+        }
+        Ok(page)
     }
 
     /// Checks an export's filters (bad input and another workspace's campaign are errors
     /// now, before anything is sent) and returns the export to stream with
     /// [`LeadExport::run`].
     pub async fn export_leads(&self, who: &Principal, filter: &LeadFilter) -> Result<LeadExport> {
-        filter.validate()?;
+        let filter = &filter.checked()?;
         let mut tx = self.store.begin_read_for(who.tenant).await?;
         self.check_campaign_filter(&mut tx, who, filter).await?;
         tx.commit().await?;
@@ -308,6 +334,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("lead"))?;
         let campaigns = campaigns_of(&mut tx, who, id).await?;
+        let tags = lead_tags::of_lead(&mut tx, who.tenant, id).await?;
         // Entries sort by time, then by id (UUIDv7: the order they were recorded).
         let mut timeline: Vec<(DateTime<Utc>, Uuid, TimelineEntry)> = Vec::new();
         for e in store::events_of(&mut tx, who.tenant, id).await? {
@@ -328,6 +355,7 @@ impl App {
         timeline.sort_by_key(|(at, id, _)| (*at, *id));
         Ok(LeadDetail {
             lead,
+            tags,
             campaigns,
             timeline: timeline.into_iter().map(|(_, _, e)| e).collect(),
         })

@@ -27,6 +27,7 @@ pub mod knowledge;
 pub mod lead;
 pub mod lead_import;
 pub mod lead_magnet;
+pub mod lead_tag;
 pub mod linkedin_account;
 pub mod linkedin_id;
 pub mod llm_pricing;

@@ -75,7 +75,8 @@ pub(crate) fn two_step(backend: Backend, filter: &LeadFilter<'_>) -> bool {
                 .is_some_and(|term| lead_search::indexed(backend, term)))
 }
 
-/// ` AND` the conditions on the lead `l` itself: search and do-not-contact.
+/// ` AND` the conditions on the lead `l` itself: search, do-not-contact and tag (the tag's
+/// leads through `lead_tags_by_tag`, migration `lead_tags`).
 fn push_lead_conditions(
     b: &mut SqlBuilder,
     backend: Backend,
@@ -89,6 +90,13 @@ fn push_lead_conditions(
     }
     if let Some(dnc) = filter.do_not_contact {
         b.push(" AND l.do_not_contact = ").bind(Bind::Bool(dnc));
+    }
+    if let Some(tag) = filter.tag {
+        b.push(" AND l.id IN (SELECT t.lead_id FROM lead_tags t WHERE t.tenant_id = ")
+            .bind(Bind::Uuid(tenant.0))
+            .push(" AND t.tag = ")
+            .bind(Bind::Text(tag.to_owned()))
+            .push(")");
     }
 }
 
@@ -234,6 +242,18 @@ fn push_matching_leads(
         push_walk_budget(b, tenant, filter, key, after);
     }
     key
+}
+
+/// Appends `FROM … WHERE …` of every lead of `tenant` matching `filter` (the list's own
+/// conditions, planned as the export plans them), for a bulk action's statement; returns
+/// the column of the lead's id in the list's order.
+pub(crate) fn push_selection(
+    b: &mut SqlBuilder,
+    backend: Backend,
+    tenant: TenantId,
+    filter: &LeadFilter<'_>,
+) -> &'static str {
+    push_matching_leads(b, backend, tenant, filter, None, Plan::Seek)
 }
 
 /// A page of the lead list found by `plan`: the lead columns and `stage` (the stage in the
@@ -393,6 +413,25 @@ mod tests {
                 .ends_with("AND l.do_not_contact = $3 ORDER BY cl.lead_id LIMIT $4")
         );
         assert!(!two_step(Backend::Postgres, &filter));
+    }
+
+    #[test]
+    fn a_tag_reads_the_tag_index() {
+        let filter = LeadFilter {
+            tag: Some("warm"),
+            ..LeadFilter::default()
+        };
+        let b = list(Backend::Sqlite, tenant(), &filter, None, 51, WALK);
+        assert!(
+            b.sql().contains(
+                "AND l.id IN (SELECT t.lead_id FROM lead_tags t WHERE t.tenant_id = $2 AND t.tag = $3)"
+            ),
+            "{}",
+            b.sql()
+        );
+        assert_eq!(b.binds()[2], Bind::Text("warm".into()));
+        let whole = export(Backend::Postgres, tenant(), &filter, None);
+        assert!(whole.sql().contains("t.tag = $3"), "{}", whole.sql());
     }
 
     #[test]

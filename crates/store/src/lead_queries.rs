@@ -56,6 +56,10 @@ pub struct LeadRecord {
     #[sqlx(skip)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<LeadStage>,
+    /// Its tags, alphabetically, when read for the lead list; absent otherwise.
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 
 /// A [`LeadRecord`] as read, with its stage still the stored word.
@@ -92,6 +96,8 @@ pub struct LeadFilter<'a> {
     pub since: Option<DateTime<Utc>>,
     /// Only leads whose stage last changed before this time (same reading as `since`).
     pub until: Option<DateTime<Utc>>,
+    /// Only leads carrying this tag (normalised, see [`revos_domain::lead_tag`]).
+    pub tag: Option<&'a str>,
 }
 
 /// A page of the leads of `tenant` matching `filter`, in id (creation) order: one query whose

@@ -108,7 +108,7 @@ const COPIES: &[(&str, &str)] = &[
 /// copy of its name, email, LinkedIn id or URL and of the long texts they wrote is replaced by
 /// `[redacted]`, and in the rows about them (holding their lead id or an identifier) their
 /// headline and short texts too, so another lead who wrote the same words keeps them (two
-/// statements per column). Returns false when there is no such lead.
+/// statements per column); its tags are deleted. Returns false when there is no such lead.
 pub async fn erase(tx: &mut Tx, tenant: TenantId, lead: Uuid, now: DateTime<Utc>) -> Result<bool> {
     const WHO: &str = "SELECT provider_id, linkedin_url, name, email, headline FROM leads \
         WHERE tenant_id = $1 AND id = $2";
@@ -183,6 +183,8 @@ pub async fn erase(tx: &mut Tx, tenant: TenantId, lead: Uuid, now: DateTime<Utc>
         "UPDATE email_bounces SET email = $3 WHERE tenant_id = $1 AND LOWER(email) = LOWER($2)";
     on_conn!(tx, c => sqlx::query(BOUNCES).bind(tenant.0).bind(&email).bind(&tombstone_id)
         .execute(c).await?.rows_affected());
+    // Tags are the workspace's words about the person: gone with them.
+    crate::lead_tags::remove_all(tx, tenant, lead).await?;
     const LEAD: &str = "UPDATE leads SET provider_id = $3, linkedin_url = NULL, name = '', headline = NULL, \
         email = NULL, email_status = NULL, title = NULL, company = NULL, industry = NULL, company_size = NULL, \
         search_text = '', do_not_contact = $5, updated_at = $4 WHERE tenant_id = $1 AND id = $2";

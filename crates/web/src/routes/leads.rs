@@ -4,7 +4,7 @@
 use super::List;
 use crate::csv;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Auth, Pagination, PathId};
+use crate::extract::{ApiJson, Auth, Pagination, PathId};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
+use revos_app::lead_bulk::{BulkOutcome, BulkRequest};
 use revos_app::leads::{ExportRow, Lead, LeadDetail, LeadExport, LeadFilter};
 use revos_domain::lead::LeadStage;
 use serde::Deserialize;
@@ -24,6 +25,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(export))
         .routes(routes!(get))
+        .routes(routes!(set_tags))
+        .routes(routes!(bulk))
 }
 
 /// The stage names, for error messages.
@@ -44,6 +47,8 @@ pub(super) struct LeadFilters {
     q: Option<String>,
     /// `true` for leads on the do-not-contact list, `false` for the others.
     do_not_contact: Option<String>,
+    /// Only leads with this tag (compared trimmed and lower-cased).
+    tag: Option<String>,
 }
 
 /// The campaign filter of the workspace-wide lead list.
@@ -95,6 +100,7 @@ pub(super) fn parse_filters(
         stage,
         q: given(f.q),
         do_not_contact,
+        tag: given(f.tag),
         ..LeadFilter::default()
     })
 }
@@ -282,4 +288,53 @@ async fn get(
     PathId(id): PathId,
 ) -> Result<Json<LeadDetail>, ApiError> {
     Ok(Json(state.app.get_lead(&who, id).await?))
+}
+
+/// A lead's whole set of tags.
+#[derive(Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = LeadTags)]
+#[serde(deny_unknown_fields)]
+struct Tags {
+    /// The tags: each trimmed and lower-cased (1 to 40 characters), duplicates merged, at
+    /// most 20.
+    tags: Vec<String>,
+}
+
+/// Replaces a lead's tags; answers them as stored, alphabetically.
+#[utoipa::path(put, path = "/api/v1/leads/{id}/tags", tag = "leads", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "the lead's id")),
+    request_body = Tags,
+    responses((status = 200, body = Tags), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn set_tags(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    PathId(id): PathId,
+    ApiJson(req): ApiJson<Tags>,
+) -> Result<Json<Tags>, ApiError> {
+    let tags = state.app.set_lead_tags(&who, id, &req.tags).await?;
+    Ok(Json(Tags { tags }))
+}
+
+/// Applies one action to every lead matching the filters (the list's, in the query string):
+/// `tag` or `untag` (with `tag`), `add_to_campaign` (with `campaign_id`: the leads enter the
+/// campaign's sequence as imported leads do; leads in it already or not to be contacted are
+/// passed over) or `do_not_contact`. Answers how many leads matched and how many the action
+/// changed; `dry_run` counts without changing anything. To export the same selection, use
+/// the export with the same filters.
+#[utoipa::path(post, path = "/api/v1/leads/bulk", tag = "leads", security(("bearer" = [])),
+    params(CampaignFilter, LeadFilters),
+    request_body = BulkRequest,
+    responses((status = 200, body = BulkOutcome), (status = 400, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn bulk(
+    State(state): State<AppState>,
+    Auth(who): Auth,
+    campaign: Result<Query<CampaignFilter>, QueryRejection>,
+    filters: Result<Query<LeadFilters>, QueryRejection>,
+    ApiJson(req): ApiJson<BulkRequest>,
+) -> Result<Json<BulkOutcome>, ApiError> {
+    let Query(campaign) = campaign.map_err(bad_query)?;
+    let filter = parse_filters(campaign.campaign_id, filters)?;
+    Ok(Json(state.app.bulk_leads(&who, &filter, &req).await?))
 }

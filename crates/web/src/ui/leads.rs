@@ -56,23 +56,31 @@ pub(super) struct LeadQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
+    tag: String,
+    #[serde(default)]
     after: String,
 }
 
 impl LeadQuery {
-    /// The query string of these filters (without the page cursor).
-    fn filters_query(&self) -> String {
-        query_string(&[
+    /// The filters as (parameter, value) pairs, trimmed, without the page cursor.
+    pub(super) fn filters_pairs(&self) -> [(&'static str, &str); 6] {
+        [
             ("campaign_id", self.campaign_id.trim()),
             ("stage", self.stage.trim()),
             ("from", self.from.trim()),
             ("to", self.to.trim()),
             ("q", self.q.trim()),
-        ])
+            ("tag", self.tag.trim()),
+        ]
+    }
+
+    /// The query string of these filters (without the page cursor).
+    pub(super) fn filters_query(&self) -> String {
+        query_string(&self.filters_pairs())
     }
 
     /// The app's filter and the page cursor, or each field at fault (by form field id).
-    fn parse(&self) -> Result<(LeadFilter, Option<Uuid>), FieldErrors> {
+    pub(super) fn parse(&self) -> Result<(LeadFilter, Option<Uuid>), FieldErrors> {
         let mut errors = Vec::new();
         let mut bad = |field: &str, message: &str| errors.push((field.into(), message.into()));
         let campaign_id = match self.campaign_id.trim() {
@@ -121,6 +129,7 @@ impl LeadQuery {
                 .ok(),
         };
         let q = self.q.trim();
+        let tag = self.tag.trim();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -130,6 +139,7 @@ impl LeadQuery {
                 campaign_id,
                 stage,
                 q: (!q.is_empty()).then(|| q.to_owned()),
+                tag: (!tag.is_empty()).then(|| tag.to_owned()),
                 do_not_contact: None,
                 since: from.and_then(start_of),
                 // Through the whole `to` day.
@@ -140,6 +150,13 @@ impl LeadQuery {
             after,
         ))
     }
+}
+
+/// Each tag with the link to the leads carrying it.
+pub(super) fn tag_links(tags: &[String]) -> Vec<Value> {
+    tags.iter()
+        .map(|t| context! { name => t, url => with_query("/leads", &query_string(&[("tag", t)])) })
+        .collect()
 }
 
 /// `GET /leads`: the filter form, the matching leads and the links to the next page and to
@@ -199,7 +216,7 @@ pub(super) async fn list(
                             headline => lead.headline.clone(), company => lead.company.clone(),
                             title => lead.title.clone(), email => lead.email.clone(), email_status => lead.email_status.clone(),
                             sandbox => lead.sandbox, do_not_contact => lead.do_not_contact,
-                            campaigns => campaigns,
+                            campaigns => campaigns, tags => tag_links(lead.tags.as_deref().unwrap_or_default()),
                         });
                     }
                     if let Some(next) = found.next_after {
@@ -222,6 +239,8 @@ pub(super) async fn list(
     let filters = query.filters_query();
     let this_url = with_query("/leads", &filters);
     let export_url = with_query("/leads/export.csv", &filters);
+    let bulk_url = with_query("/leads/bulk", &filters);
+    let tag_names = app.lead_tag_names(&signed.who).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -240,8 +259,10 @@ pub(super) async fn list(
             f => context! {
                 campaign_id => query.campaign_id.trim(), stage => query.stage.trim(),
                 from => query.from.trim(), to => query.to.trim(), q => query.q.trim(),
-                paged => !query.after.trim().is_empty(),
+                tag => query.tag.trim(), paged => !query.after.trim().is_empty(),
             },
+            tag_names => tag_names, bulk_url => bulk_url,
+            bulk => context! { action => "", tag => "", campaign => "" },
             campaigns => campaign_options, stages => stages, leads => rows,
             errors => Value::from(Serde(&errors)),
             next_url => next_url, export_url => export_url, this_url => this_url,
@@ -355,6 +376,8 @@ pub(super) async fn show(
             linkedin_link => detail.lead.linkedin_url.as_deref()
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             this_url => format!("/leads/{id}"),
+            tags => tag_links(&detail.tags), tags_text => detail.tags.join(", "),
+            can_erase => signed.who.role.can_administer(),
         },
     )
     .await?;
@@ -404,4 +427,35 @@ mod tests {
         assert_eq!(event_label("lead_scraped"), "Lead scraped");
         assert_eq!(event_label("email.bounced"), "Email bounced");
     }
+}
+
+/// The tag form's fields.
+#[derive(Deserialize)]
+pub(super) struct TagsForm {
+    #[serde(default)]
+    _csrf: String,
+    /// The tags, separated by commas.
+    #[serde(default)]
+    tags: String,
+}
+
+/// `POST /leads/{id}/tags`: replaces the lead's tags, then back to its page.
+pub(super) async fn set_tags(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    Form(form): Form<TagsForm>,
+) -> Result<Response, UiError> {
+    signed.check_form(&headers, &form._csrf)?;
+    let id = parse_id(&raw, "lead")?;
+    let tags: Vec<String> = form
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    state.app.set_lead_tags(&signed.who, id, &tags).await?;
+    Ok(Redirect::to(&format!("/leads/{id}")).into_response())
 }

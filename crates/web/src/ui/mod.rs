@@ -22,6 +22,9 @@ mod dashboard;
 mod first_run;
 mod guides;
 mod inbox;
+mod lead_bulk;
+mod lead_gdpr;
+mod lead_import;
 mod lead_magnets;
 mod leads;
 mod live;
@@ -173,7 +176,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/leads", get(leads::list))
         .route("/leads/export.csv", get(leads::export))
         .route("/leads/{id}", get(leads::show))
+        .route("/leads/bulk", post(lead_bulk::act))
         .route("/leads/{id}/do-not-contact", post(leads::do_not_contact))
+        .route("/leads/{id}/tags", post(leads::set_tags))
+        .route("/leads/{id}/export.json", get(lead_gdpr::export))
+        .route(
+            "/leads/{id}/erase",
+            get(lead_gdpr::confirm).post(lead_gdpr::erase),
+        )
+        .merge(lead_import::routes())
         .route("/campaigns", get(campaigns::list))
         .route(
             "/campaigns/new",

@@ -89,6 +89,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("leads.html", include_str!("../../templates/leads.html")),
     ("lead.html", include_str!("../../templates/lead.html")),
+    (
+        "leads_bulk.html",
+        include_str!("../../templates/leads_bulk.html"),
+    ),
+    (
+        "lead_bulk_form.html",
+        include_str!("../../templates/lead_bulk_form.html"),
+    ),
+    (
+        "lead_erase.html",
+        include_str!("../../templates/lead_erase.html"),
+    ),
+    (
+        "lead_import.html",
+        include_str!("../../templates/lead_import.html"),
+    ),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     (
         "conversation.html",
