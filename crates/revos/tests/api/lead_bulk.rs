@@ -7,6 +7,7 @@
 
 use crate::both_backends;
 use crate::helpers::{Db, TestApp, error_fields};
+use crate::lead_import::{enter_imported, scraped};
 use crate::lead_tags::imported;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -56,34 +57,11 @@ async fn exported(t: &TestApp, token: &str, filters: &str) -> (BTreeSet<String>,
     (ids, companies)
 }
 
-/// Runs the jobs that let leads enter a campaign (and no other job).
-async fn enter_queued(t: &TestApp) {
-    let mut registry = revos_jobs::Registry::new(t.store.clone());
-    registry.register::<revos_app::lead_import::EnterImported>();
-    let runner = revos_jobs::Runner::new(
-        registry,
-        t.app.clone(),
-        t.app.clock(),
-        revos_jobs::RunnerConfig::default(),
-        Vec::new(),
-    );
-    runner.run_due().await.unwrap();
-}
-
-/// A campaign's funnel's `scraped` count (leads that entered it).
-async fn entered(t: &TestApp, token: &str, campaign: Uuid) -> u64 {
-    let (status, f) = t
-        .get(&format!("/api/v1/campaigns/{campaign}/funnel"), token)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{f}");
-    f["scraped"].as_u64().unwrap()
-}
-
 async fn bulk_actions_select_exactly_the_filtered_leads(db: Db) {
     let t = TestApp::spawn(db).await;
     let (token, first, _) = imported(&t, "ann@bulk.io", PEOPLE).await;
-    enter_queued(&t).await;
-    assert_eq!(entered(&t, &token, first).await, PEOPLE as u64);
+    enter_imported(&t).await;
+    assert_eq!(scraped(&t, &token, first).await, PEOPLE as u64);
     // Another workspace with people of the same names and companies.
     let (other, _, _) = imported(&t, "eve@other.io", 50).await;
 
@@ -179,11 +157,11 @@ async fn bulk_actions_select_exactly_the_filtered_leads(db: Db) {
         counts(&t, &token, "q=acme", add.clone()).await,
         (acme, ones)
     );
-    enter_queued(&t).await;
-    assert_eq!(entered(&t, &token, second).await, ones);
+    enter_imported(&t).await;
+    assert_eq!(scraped(&t, &token, second).await, ones);
     assert_eq!(counts(&t, &token, "q=acme", add).await, (acme, 0));
-    enter_queued(&t).await;
-    assert_eq!(entered(&t, &token, second).await, ones);
+    enter_imported(&t).await;
+    assert_eq!(scraped(&t, &token, second).await, ones);
     let (in_second, _) = exported(&t, &token, &format!("campaign_id={second}")).await;
     assert_eq!(in_second.len() as u64, ones);
     assert!(in_second.is_disjoint(&left), "no one on the list entered");

@@ -68,7 +68,7 @@ pub(crate) async fn active_campaign(t: &TestApp, email: &str) -> (String, Uuid) 
 }
 
 /// Runs the jobs that let imported leads enter their campaign (and no other job).
-async fn enter_imported(t: &TestApp) {
+pub(crate) async fn enter_imported(t: &TestApp) {
     let mut registry = revos_jobs::Registry::new(t.store.clone());
     registry.register::<revos_app::lead_import::EnterImported>();
     let runner = revos_jobs::Runner::new(
@@ -81,8 +81,8 @@ async fn enter_imported(t: &TestApp) {
     runner.run_due().await.unwrap();
 }
 
-/// The campaign's funnel's `scraped` count.
-async fn scraped(t: &TestApp, token: &str, campaign: Uuid) -> u64 {
+/// The campaign's funnel's `scraped` count (leads that entered it).
+pub(crate) async fn scraped(t: &TestApp, token: &str, campaign: Uuid) -> u64 {
     let (status, f) = t
         .get(&format!("/api/v1/campaigns/{campaign}/funnel"), token)
         .await;
