@@ -11,6 +11,20 @@ pub struct Rgb {
     pub b: u8,
 }
 
+/// The ink of a PDF document's body text, whatever the brand (near black).
+pub(crate) const INK: Rgb = Rgb {
+    r: 0x11,
+    g: 0x18,
+    b: 0x27,
+};
+
+/// The ink of a PDF document's secondary text: captions, footers (grey).
+pub(crate) const MUTED_INK: Rgb = Rgb {
+    r: 0x6b,
+    g: 0x72,
+    b: 0x80,
+};
+
 /// A colour that is not `#RRGGBB`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("must be a colour written as #RRGGBB")]

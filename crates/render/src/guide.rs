@@ -1,7 +1,7 @@
 //! A Markdown guide to a multi-page PDF: a branded cover, then the body with headings, styled
 //! paragraphs and nested lists, a footer on each page.
 
-use crate::brand::{Brand, Rgb};
+use crate::brand::{Brand, INK, MUTED_INK, Rgb};
 use crate::fonts::Face;
 use crate::layout::{Line, plain, wrap};
 use crate::markdown::{Block, Kind, blocks};
@@ -44,16 +44,8 @@ pub struct GuideDocument<'a> {
 const MARGIN: f32 = 56.0;
 const BODY: f32 = 11.0;
 const INDENT: f32 = 18.0;
-const TEXT: Rgb = Rgb {
-    r: 0x11,
-    g: 0x18,
-    b: 0x27,
-};
-const MUTED: Rgb = Rgb {
-    r: 0x6b,
-    g: 0x72,
-    b: 0x80,
-};
+const TEXT: Rgb = INK;
+const MUTED: Rgb = MUTED_INK;
 
 /// Renders `guide` to a PDF with `brand`'s colours (and logo on the cover).
 pub fn guide_pdf(

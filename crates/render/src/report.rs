@@ -3,7 +3,7 @@
 //! over as many pages as they need, a footer on each page. The figures arrive as text: the
 //! caller decides how numbers read.
 
-use crate::brand::{Brand, Rgb};
+use crate::brand::{Brand, INK, MUTED_INK, Rgb};
 use crate::fonts::Face;
 use crate::pdf::{Op, PageOps, write};
 use crate::{RenderError, printable};
@@ -42,16 +42,8 @@ const SIZE: f32 = 9.5;
 const ROW: f32 = 15.0;
 /// The name column's share of the width; the other columns share the rest.
 const NAME_SHARE: f32 = 0.34;
-const TEXT: Rgb = Rgb {
-    r: 0x11,
-    g: 0x18,
-    b: 0x27,
-};
-const MUTED: Rgb = Rgb {
-    r: 0x6b,
-    g: 0x72,
-    b: 0x80,
-};
+const TEXT: Rgb = INK;
+const MUTED: Rgb = MUTED_INK;
 const RULE: Rgb = Rgb {
     r: 0xe5,
     g: 0xe7,

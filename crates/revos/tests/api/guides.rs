@@ -3,32 +3,18 @@
 //! holds the approved Markdown's headings, the cartridge's name and brand; re-rendered.
 
 use crate::both_backends;
-use crate::helpers::{Db, TestApp, cartridge, error_fields};
+use crate::helpers::{Db, TestApp, cartridge, error_fields, pdf_text};
 use reqwest::StatusCode;
 use revos_providers::fakes::openai::FakeOpenAi;
 use serde_json::{Value, json};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 both_backends!(
     an_offline_guide_is_edited_approved_and_rendered_to_a_pdf_with_its_headings,
     the_model_writes_a_guide_in_the_cartridge_voice,
     the_brand_is_checked_and_its_logo_drawn_on_the_cover
 );
-
-/// The text `pdftotext` (poppler-utils, installed by scripts/test) reads from `pdf`.
-fn pdf_text(pdf: &[u8]) -> String {
-    let mut child = Command::new("pdftotext")
-        .args(["-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("pdftotext is installed (poppler-utils)");
-    child.stdin.take().unwrap().write_all(pdf).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pdftotext could not read the PDF");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// The images `pdfimages -list` finds in `pdf`.
 fn pdf_images(pdf: &[u8]) -> usize {

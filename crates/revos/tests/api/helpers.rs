@@ -312,3 +312,17 @@ pub fn assert_paced(times: &[chrono::DateTime<Utc>]) {
         );
     }
 }
+
+/// The text `pdftotext` (poppler-utils, installed by scripts/test) reads from `pdf`.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("pdftotext is installed (poppler-utils)");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), pdf).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext could not read the PDF");
+    String::from_utf8(out.stdout).unwrap()
+}

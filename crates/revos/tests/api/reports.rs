@@ -8,14 +8,12 @@
 //! them too; another workspace sees nothing; a bad range is refused naming its parameter.
 
 use crate::both_backends;
-use crate::helpers::{Db, TestApp, cartridge, error_fields};
+use crate::helpers::{Db, TestApp, cartridge, error_fields, pdf_text};
 use chrono::{Duration, NaiveDate};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use revos_providers::fakes::unipile::{FakeUnipile, Running};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 both_backends!(
     a_period_is_reported_beside_the_previous_one_with_breakdowns_that_add_up,
@@ -26,20 +24,6 @@ const SECRET: &str = "whsec-reports-0123456789";
 const OWNER: &str = "ACoOwnerOfacc1";
 const PASSWORD: &str = "correct horse battery";
 const EMAIL: &str = "dana@agency.example";
-
-/// The text `pdftotext` (poppler-utils, installed by scripts/test) reads from `pdf`.
-fn pdf_text(pdf: &[u8]) -> String {
-    let mut child = Command::new("pdftotext")
-        .args(["-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("pdftotext is installed (poppler-utils)");
-    child.stdin.take().unwrap().write_all(pdf).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "pdftotext could not read the PDF");
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A runner of every job kind with the comment monitor every five minutes.
 fn runner(t: &TestApp) -> revos_jobs::Runner<revos_app::App> {
